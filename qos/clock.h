@@ -1,0 +1,26 @@
+// Time sources for the datapath and its control loops. Workers read the TSC; tests drive a
+// FakeClock. Token buckets (shaping, policing) will build on the same interface.
+#pragma once
+
+#include <cstdint>
+
+namespace vsw::qos {
+
+// A monotonic clock in "ticks" with a known rate. Implementations are plain structs with
+// inline now(): templates take them as parameters, so the datapath makes no virtual call.
+struct FakeClock {
+    uint64_t ticks = 0;        // current time, advanced by the test
+    uint64_t hz = 1'000'000;   // ticks per second
+    uint64_t now() const { return ticks; }
+    void advance_seconds(double s) { ticks += static_cast<uint64_t>(s * static_cast<double>(hz)); }
+};
+
+// Converts ticks to whole seconds since `origin`: what the FDB uses for aging.
+inline uint32_t seconds_since(uint64_t origin, uint64_t now, uint64_t hz) {
+    return static_cast<uint32_t>((now - origin) / hz);
+}
+
+// Converts microseconds to ticks, rounding down.
+inline uint64_t us_to_ticks(uint64_t us, uint64_t hz) { return us * hz / 1'000'000; }
+
+}  // namespace vsw::qos

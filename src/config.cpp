@@ -1,0 +1,166 @@
+#include "src/config.h"
+
+#include <charconv>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace vsw {
+
+using nlohmann::json;
+
+const char* port_type_name(PortType t) {
+    switch (t) {
+        case PortType::kVhostUserClient: return "vhost-user-client";
+        case PortType::kVhostUserServer: return "vhost-user-server";
+        case PortType::kDpdk: return "dpdk";
+    }
+    return "?";
+}
+
+std::optional<PortType> port_type_from_name(const std::string& s) {
+    for (PortType t : {PortType::kVhostUserClient, PortType::kVhostUserServer, PortType::kDpdk})
+        if (s == port_type_name(t)) return t;
+    return std::nullopt;
+}
+
+std::optional<uint64_t> parse_uint(const std::string& s, uint64_t lo, uint64_t hi) {
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi)
+        return std::nullopt;
+    return v;
+}
+
+std::string validate_port_name(const std::string& name) {
+    if (name.empty() || name.size() > 32) return "port name must be 1 to 32 characters";
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.';
+        if (!ok) return "port name '" + name + "' may contain only letters, digits, '_', '-' and '.'";
+    }
+    return "";
+}
+
+std::string validate_port_config(const PortConfig& p) {
+    if (auto e = validate_port_name(p.name); !e.empty()) return e;
+    if (is_vhost(p.type)) {
+        if (p.socket.empty()) return "a " + std::string(port_type_name(p.type)) + " port needs --socket PATH";
+        if (p.socket[0] != '/') return "socket path must be absolute: '" + p.socket + "'";
+        if (p.socket.size() >= 108) return "socket path is longer than a unix socket allows (107)";
+        if (!p.devargs.empty()) return "--devargs applies only to --type dpdk";
+    } else {
+        if (p.devargs.empty()) return "a dpdk port needs --devargs ARGS";
+        if (!p.socket.empty()) return "--socket applies only to vhost-user ports";
+    }
+    if (p.description.size() > 256) return "description is longer than 256 characters";
+    return "";
+}
+
+std::string validate_settings(const SwitchSettings& s) {
+    if (s.fdb_aging_seconds < 1 || s.fdb_aging_seconds > 1'000'000)
+        return "fdb-aging-time must be 1 to 1000000 seconds";
+    return "";
+}
+
+std::string apply_port_setting(PortConfig& p, const std::string& key, const std::string& value) {
+    if (key == "admin") {
+        if (value == "up") p.admin_up = true;
+        else if (value == "down") p.admin_up = false;
+        else return "admin must be 'up' or 'down', not '" + value + "'";
+        return "";
+    }
+    if (key == "description") {
+        p.description = value;
+        return validate_port_config(p);
+    }
+    return "unknown port setting '" + key + "' (known: admin, description)";
+}
+
+std::string apply_switch_setting(SwitchSettings& s, const std::string& key, const std::string& value) {
+    if (key == "fdb-aging-time") {
+        auto v = parse_uint(value, 1, 1'000'000);
+        if (!v) return "fdb-aging-time must be 1 to 1000000 seconds, not '" + value + "'";
+        s.fdb_aging_seconds = static_cast<uint32_t>(*v);
+        return "";
+    }
+    return "unknown setting '" + key + "' (known: fdb-aging-time)";
+}
+
+json to_json(const PortConfig& p) {
+    json j = {{"name", p.name}, {"type", port_type_name(p.type)}, {"admin", p.admin_up ? "up" : "down"}};
+    if (!p.socket.empty()) j["socket"] = p.socket;
+    if (!p.devargs.empty()) j["devargs"] = p.devargs;
+    if (!p.description.empty()) j["description"] = p.description;
+    return j;
+}
+
+namespace {
+
+std::string get_string(const json& j, const char* field, bool required) {
+    auto it = j.find(field);
+    if (it == j.end()) {
+        if (required) throw std::invalid_argument(std::string("missing field '") + field + "'");
+        return "";
+    }
+    if (!it->is_string()) throw std::invalid_argument(std::string("field '") + field + "' must be a string");
+    return it->get<std::string>();
+}
+
+}  // namespace
+
+PortConfig port_config_from_json(const json& j) {
+    if (!j.is_object()) throw std::invalid_argument("a port must be a JSON object");
+    PortConfig p;
+    p.name = get_string(j, "name", true);
+    std::string type = get_string(j, "type", true);
+    auto t = port_type_from_name(type);
+    if (!t) throw std::invalid_argument("unknown port type '" + type + "' (known: vhost-user-client, vhost-user-server, dpdk)");
+    p.type = *t;
+    p.socket = get_string(j, "socket", false);
+    p.devargs = get_string(j, "devargs", false);
+    p.description = get_string(j, "description", false);
+    std::string admin = get_string(j, "admin", false);
+    if (!admin.empty()) {
+        if (auto e = apply_port_setting(p, "admin", admin); !e.empty()) throw std::invalid_argument(e);
+    }
+    if (auto e = validate_port_config(p); !e.empty()) throw std::invalid_argument(e);
+    return p;
+}
+
+json to_json(const SwitchConfig& c) {
+    json ports = json::array();
+    for (const auto& p : c.ports) ports.push_back(to_json(p));
+    return {{"format", "vsw-state"},
+            {"version", 1},
+            {"settings", {{"fdb-aging-time", c.settings.fdb_aging_seconds}}},
+            {"ports", ports}};
+}
+
+SwitchConfig switch_config_from_json(const json& j) {
+    if (!j.is_object()) throw std::invalid_argument("top level must be a JSON object");
+    if (j.value("format", "") != "vsw-state") throw std::invalid_argument("not a vsw state file (format != \"vsw-state\")");
+    if (!j.contains("version") || !j["version"].is_number_unsigned() || j["version"].get<unsigned>() != 1)
+        throw std::invalid_argument("unsupported state file version (this vswd reads version 1)");
+    SwitchConfig c;
+    if (auto it = j.find("settings"); it != j.end()) {
+        if (!it->is_object()) throw std::invalid_argument("'settings' must be an object");
+        if (auto a = it->find("fdb-aging-time"); a != it->end()) {
+            if (!a->is_number_unsigned()) throw std::invalid_argument("'fdb-aging-time' must be a number");
+            c.settings.fdb_aging_seconds = a->get<uint32_t>();
+        }
+        if (auto e = validate_settings(c.settings); !e.empty()) throw std::invalid_argument(e);
+    }
+    if (auto it = j.find("ports"); it != j.end()) {
+        if (!it->is_array()) throw std::invalid_argument("'ports' must be an array");
+        for (const auto& pj : *it) {
+            PortConfig p = port_config_from_json(pj);
+            for (const auto& q : c.ports)
+                if (q.name == p.name) throw std::invalid_argument("duplicate port name '" + p.name + "'");
+            c.ports.push_back(std::move(p));
+        }
+    }
+    return c;
+}
+
+}  // namespace vsw

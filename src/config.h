@@ -1,0 +1,69 @@
+// What an operator configures: ports and switch-wide settings. These are the values persisted in
+// the state file and carried by control requests; runtime state lives in Port and Switch.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace vsw {
+
+enum class PortType {
+    kVhostUserClient,  // vswd connects to a socket QEMU listens on (QEMU is the server)
+    kVhostUserServer,  // vswd listens, QEMU connects
+    kDpdk,             // a DPDK ethdev from devargs (PCI address, net_tap, net_af_packet, ...)
+};
+
+const char* port_type_name(PortType t);
+std::optional<PortType> port_type_from_name(const std::string& s);
+inline bool is_vhost(PortType t) { return t != PortType::kDpdk; }
+
+struct PortConfig {
+    std::string name;         // unique, 1..32 chars of [A-Za-z0-9_.-]
+    PortType type = PortType::kVhostUserClient;  // how the port attaches
+    std::string socket;       // vhost-user socket path (vhost types)
+    std::string devargs;      // DPDK devargs (dpdk type)
+    bool admin_up = true;     // administratively enabled
+    std::string description;  // free text for operators
+
+    bool operator==(const PortConfig&) const = default;
+};
+
+struct SwitchSettings {
+    uint32_t fdb_aging_seconds = 300;  // FDB entries unseen this long are removed
+
+    bool operator==(const SwitchSettings&) const = default;
+};
+
+// Everything the state file holds.
+struct SwitchConfig {
+    SwitchSettings settings;        // switch-wide settings
+    std::vector<PortConfig> ports;  // in creation order
+
+    bool operator==(const SwitchConfig&) const = default;
+};
+
+// Validation: an empty string means valid, otherwise the message for the operator.
+std::string validate_port_name(const std::string& name);
+std::string validate_port_config(const PortConfig& p);
+std::string validate_settings(const SwitchSettings& s);
+
+// Applies one KEY=VALUE to a port's config (set-port). Returns an error message or "".
+std::string apply_port_setting(PortConfig& p, const std::string& key, const std::string& value);
+// Applies one KEY=VALUE to the switch settings (vswctl set). Returns an error message or "".
+std::string apply_switch_setting(SwitchSettings& s, const std::string& key, const std::string& value);
+
+// JSON forms, used by the state file and the control protocol. from_json throws
+// std::invalid_argument with a message naming the bad field.
+nlohmann::json to_json(const PortConfig& p);
+PortConfig port_config_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const SwitchConfig& c);
+SwitchConfig switch_config_from_json(const nlohmann::json& j);
+
+// Parses a decimal integer within [lo, hi]; nullopt on anything else.
+std::optional<uint64_t> parse_uint(const std::string& s, uint64_t lo, uint64_t hi);
+
+}  // namespace vsw

@@ -1,0 +1,68 @@
+#include "src/control_protocol.h"
+
+#include <stdexcept>
+
+#include "vsw_version.h"
+
+namespace vsw {
+
+using nlohmann::json;
+
+namespace {
+
+std::string string_field(const json& req, const char* field) {
+    auto it = req.find(field);
+    if (it == req.end()) throw std::invalid_argument(std::string("missing field '") + field + "'");
+    if (!it->is_string()) throw std::invalid_argument(std::string("field '") + field + "' must be a string");
+    return it->get<std::string>();
+}
+
+Settings settings_field(const json& req) {
+    auto it = req.find("settings");
+    if (it == req.end() || !it->is_object() || it->empty())
+        throw std::invalid_argument("missing 'settings': give at least one KEY=VALUE");
+    Settings out;
+    for (const auto& [k, v] : it->items()) {
+        if (!v.is_string()) throw std::invalid_argument("setting '" + k + "' must be a string");
+        out.emplace_back(k, v.get<std::string>());
+    }
+    return out;
+}
+
+ControlResult dispatch(ControlApi& api, const json& req) {
+    const std::string cmd = string_field(req, "cmd");
+    if (cmd == "version") return ControlResult::ok({{"version", VSW_VERSION}});
+    if (cmd == "show") return api.show();
+    if (cmd == "stats") return api.stats(req.contains("port") ? string_field(req, "port") : "");
+    if (cmd == "add-port") return api.add_port(port_config_from_json(req));
+    if (cmd == "del-port") return api.del_port(string_field(req, "name"));
+    if (cmd == "set-port") return api.set_port(string_field(req, "name"), settings_field(req));
+    if (cmd == "set") return api.set_switch(settings_field(req));
+    if (cmd == "fdb-show") return api.fdb_show();
+    if (cmd == "fdb-flush") return api.fdb_flush();
+    return ControlResult::fail("unknown command '" + cmd + "'");
+}
+
+}  // namespace
+
+std::string handle_request(ControlApi& api, const std::string& line) {
+    ControlResult r;
+    if (line.size() > kMaxRequestBytes) {
+        r = ControlResult::fail("request too large");
+    } else {
+        try {
+            json req = json::parse(line);
+            if (!req.is_object()) throw std::invalid_argument("request must be a JSON object");
+            r = dispatch(api, req);
+        } catch (const json::exception& e) {
+            r = ControlResult::fail(std::string("malformed request: ") + e.what());
+        } catch (const std::exception& e) {
+            r = ControlResult::fail(e.what());
+        }
+    }
+    json resp = r.error.empty() ? json{{"ok", true}, {"result", r.data}}
+                                : json{{"ok", false}, {"error", r.error}};
+    return resp.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace vsw

@@ -1,0 +1,23 @@
+// The control protocol: one JSON object per line each way over the unix control socket.
+//
+//   request:  {"cmd": "add-port", "name": "vm1", "type": "vhost-user-client", "socket": "/..."}
+//   response: {"ok": true, "result": {...}}   or   {"ok": false, "error": "message"}
+//
+// Commands: version, show, stats [port], add-port, del-port, set-port (settings: {k: v}),
+// set (settings: {k: v}), fdb-show, fdb-flush.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "src/control_api.h"
+
+namespace vsw {
+
+constexpr std::size_t kMaxRequestBytes = 64 * 1024;
+
+// Parses one request line, calls `api`, and returns the response line (without newline).
+// Never throws: malformed input yields {"ok": false, "error": ...}.
+std::string handle_request(ControlApi& api, const std::string& line);
+
+}  // namespace vsw

@@ -1,0 +1,36 @@
+// The control socket: a unix stream socket on which each connection carries one request line
+// and gets one response line. Requests are served one at a time on the control thread, with a
+// read timeout so a silent client cannot stall the switch's control work.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+
+namespace vsw {
+
+class ControlServer {
+public:
+    using Handler = std::function<std::string(const std::string& request)>;
+
+    ~ControlServer() { close(); }
+
+    // Creates the socket (and its directory), chmods it to `mode`. Returns "" or an error.
+    std::string open(const std::string& path, mode_t mode);
+    // Waits up to `timeout_ms` for a connection and serves it. Returns false on a fatal error.
+    bool serve_once(int timeout_ms, const Handler& handler);
+    void close();
+
+private:
+    void serve_client(int fd, const Handler& handler);
+
+    int fd_ = -1;       // listening socket
+    std::string path_;  // its path, removed on close
+};
+
+// Client side (vswctl, tests): sends `request`, returns the response line, or throws
+// std::runtime_error with a message for the operator.
+std::string control_call(const std::string& path, const std::string& request, int timeout_ms = 30000);
+
+}  // namespace vsw

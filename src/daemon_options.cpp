@@ -1,0 +1,113 @@
+#include "src/daemon_options.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "src/config.h"
+#include "vsw_version.h"
+
+namespace vsw {
+
+namespace po = boost::program_options;
+
+std::optional<std::vector<unsigned>> parse_cpu_list(const std::string& s) {
+    std::vector<unsigned> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        auto dash = item.find('-');
+        auto lo = parse_uint(item.substr(0, dash), 0, 1023);
+        auto hi = dash == std::string::npos ? lo : parse_uint(item.substr(dash + 1), 0, 1023);
+        if (!lo || !hi || *hi < *lo) return std::nullopt;
+        for (uint64_t c = *lo; c <= *hi; ++c) out.push_back(static_cast<unsigned>(c));
+    }
+    if (out.empty()) return std::nullopt;
+    return out;
+}
+
+std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& exit_code) {
+    DaemonOptions o;
+    std::string pmd_cores, ctl_mode = "0660";
+    po::options_description desc(
+        "vswd " VSW_VERSION " - vhost-user switch daemon\n\nUsage: vswd [options]\n\nOptions");
+    desc.add_options()
+        ("help,h", "show this help")
+        ("version", "print the version")
+        ("ctl-socket", po::value(&o.ctl_socket)->default_value(o.ctl_socket), "control socket path (vswctl talks to it)")
+        ("ctl-mode", po::value(&ctl_mode)->default_value(ctl_mode), "control socket permissions, octal")
+        ("state-file", po::value(&o.state_file)->default_value(o.state_file), "persisted configuration (JSON)")
+        ("main-core", po::value(&o.main_core)->default_value(o.main_core), "CPU for the control thread")
+        ("pmd-cores", po::value(&pmd_cores), "CPUs for PMD workers, one worker each, e.g. 1 or 1,3-4 (default: the last CPU)")
+        ("pmd-max-sleep-us", po::value(&o.pmd_max_sleep_us)->default_value(o.pmd_max_sleep_us), "longest sleep of an idle PMD in microseconds; 0 = always busy-poll")
+        ("no-huge", po::bool_switch(&o.no_huge), "run without hugepages (EAL --no-huge)")
+        ("mem", po::value(&o.mem_mb)->default_value(o.mem_mb), "EAL memory in MiB")
+        ("file-prefix", po::value(&o.file_prefix)->default_value(o.file_prefix), "EAL --file-prefix: unique per DPDK process")
+        ("eal-args", po::value(&o.eal_args), "extra EAL arguments, space separated")
+        ("mbufs", po::value(&o.mbufs)->default_value(o.mbufs), "mbufs in the packet pool")
+        ("fdb-max", po::value(&o.fdb_max)->default_value(o.fdb_max), "FDB size limit (entries)")
+        ("fdb-aging", po::value(&o.fdb_aging)->default_value(o.fdb_aging), "FDB aging time in seconds for a new state file (then: vswctl set fdb-aging-time=N)");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        std::cerr << "vswd: " << e.what() << "\n(see vswd --help)\n";
+        exit_code = 2;
+        return std::nullopt;
+    }
+    if (vm.count("help")) {
+        std::cout << desc << "\n";
+        exit_code = 0;
+        return std::nullopt;
+    }
+    if (vm.count("version")) {
+        std::cout << "vswd " VSW_VERSION "\n";
+        exit_code = 0;
+        return std::nullopt;
+    }
+    auto fail = [&](const std::string& msg) -> std::optional<DaemonOptions> {
+        std::cerr << "vswd: " << msg << "\n";
+        exit_code = 2;
+        return std::nullopt;
+    };
+    try {
+        size_t used = 0;
+        unsigned long m = std::stoul(ctl_mode, &used, 8);
+        if (used != ctl_mode.size() || m > 0777) return fail("--ctl-mode must be octal, e.g. 0660");
+        o.ctl_mode = static_cast<mode_t>(m);
+    } catch (const std::exception&) {
+        return fail("--ctl-mode must be octal, e.g. 0660");
+    }
+    if (!pmd_cores.empty()) {
+        auto cores = parse_cpu_list(pmd_cores);
+        if (!cores) return fail("--pmd-cores must be a CPU list such as 1 or 1,3-4");
+        o.pmd_cores = *cores;
+    } else {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        o.pmd_cores = {static_cast<unsigned>(n > 1 ? n - 1 : 0)};
+    }
+    if (o.pmd_cores.size() > 16) return fail("at most 16 PMD cores");
+    if (o.fdb_aging < 1 || o.fdb_aging > 1'000'000) return fail("--fdb-aging must be 1 to 1000000 seconds");
+    if (o.fdb_max < 1 || o.fdb_max > 16'000'000) return fail("--fdb-max must be 1 to 16000000");
+    if (o.mbufs < 1024) return fail("--mbufs must be at least 1024");
+    return o;
+}
+
+std::vector<std::string> eal_arguments(const DaemonOptions& o) {
+    // lcore 0 is the control thread; lcores 1..N are the PMDs, each pinned to its CPU.
+    std::string lcores = "0@" + std::to_string(o.main_core);
+    for (size_t i = 0; i < o.pmd_cores.size(); ++i)
+        lcores += "," + std::to_string(i + 1) + "@" + std::to_string(o.pmd_cores[i]);
+    std::vector<std::string> args = {"vswd", "--lcores=" + lcores, "--main-lcore=0",
+                                     "--file-prefix=" + o.file_prefix, "-m", std::to_string(o.mem_mb)};
+    if (o.no_huge) args.push_back("--no-huge");
+    std::stringstream extra(o.eal_args);
+    for (std::string a; extra >> a;) args.push_back(a);
+    return args;
+}
+
+}  // namespace vsw

@@ -1,0 +1,25 @@
+// MAC addresses as 48-bit integers: cheap to compare and hash on the hot path.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vsw {
+
+using Mac = uint64_t;  // 48-bit MAC in network byte order, first octet in bits 40..47
+
+// Loads a MAC from 6 bytes of a frame.
+inline Mac mac_from_bytes(const uint8_t* b) {
+    return (Mac{b[0]} << 40) | (Mac{b[1]} << 32) | (Mac{b[2]} << 24) | (Mac{b[3]} << 16) |
+           (Mac{b[4]} << 8) | Mac{b[5]};
+}
+
+// Group bit: broadcast and multicast addresses.
+inline bool mac_is_multicast(Mac m) { return (m >> 40) & 1; }
+
+std::string mac_to_string(Mac m);
+std::optional<Mac> mac_from_string(std::string_view s);
+
+}  // namespace vsw

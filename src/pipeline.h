@@ -1,0 +1,70 @@
+// The per-burst datapath stages of one PMD worker:
+//
+//   rx burst -> decide (classify, learn, look up) -> scatter (per-egress TX buffers) -> flush
+//
+// A TX buffer is flushed when it holds a full burst, and at the end of every polling round: the
+// drain deadline is one round (as OVS with tx-flush-interval=0). Buffers never outlive a round,
+// so they never hold a port across an RCU quiescent state, and a deleted port's slot can be
+// reused at once.
+//
+// Each stage is a plain function over one burst; ports are dispatched with a switch on their
+// type, never a virtual call. Every mbuf that enters leaves exactly once: sent, or freed and
+// counted under a drop reason. Floods share one mbuf among egress ports through its reference
+// count (zero copy); each port's transmit releases one reference.
+#pragma once
+
+#include <cstdint>
+
+#include "src/fdb.h"
+#include "src/mac.h"
+#include "src/snapshot.h"
+
+struct rte_mbuf;
+
+namespace vsw {
+
+// Per-packet forwarding decision.
+enum : int16_t {
+    kOutFlood = -1,  // broadcast, multicast or unknown unicast
+    kOutDrop = -2,   // dropped; the reason was counted in decide()
+};
+
+struct BurstDecisions {
+    int16_t out[kBurst];  // egress slot (>= 0), kOutFlood or kOutDrop
+};
+
+// Frames waiting for one egress port.
+struct TxBuffer {
+    uint16_t n = 0;             // frames buffered
+    bool pending = false;       // slot is listed in Datapath::pending
+    rte_mbuf* pkts[kBurst];     // the frames
+};
+
+// One worker's datapath state. Not shared: no locks.
+struct Datapath {
+    unsigned worker = 0;            // worker index: selects counter blocks and TX queues
+    Fdb* fdb = nullptr;             // shared FDB
+    uint64_t orphan_drops = 0;      // frames buffered for a port that disappeared
+    TxBuffer tx[kMaxPorts];         // one buffer per egress slot
+    uint16_t pending[kMaxPorts];    // slots with buffered frames
+    uint16_t n_pending = 0;         // entries used in pending[]
+};
+
+// Classifies, learns the source and decides the egress of each frame; counts rx and rx drops.
+void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
+            uint32_t now_s, BurstDecisions& out);
+
+// Moves each frame into the TX buffer of its egress port(s); frees dropped ones.
+void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
+             const BurstDecisions& d);
+
+// Transmits one slot's buffer now.
+void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot);
+
+// Transmits every buffered frame: the end of a polling round.
+void flush_all(Datapath& dp, const Snapshot& snap);
+
+// Receives one burst from `in` into `pkts`; returns the count.
+uint16_t receive(Datapath& dp, Port& in, rte_mempool* pool, rte_mbuf** pkts);
+
+}  // namespace vsw

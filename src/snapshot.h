@@ -1,0 +1,23 @@
+// The configuration the workers read: an immutable snapshot built by the control thread and
+// published through an atomic pointer. The control thread never changes a published snapshot; it
+// builds a new one, swaps the pointer and frees the old one after an RCU grace period.
+#pragma once
+
+#include <cstdint>
+
+#include "src/port.h"
+
+namespace vsw {
+
+struct Snapshot {
+    uint64_t generation = 0;           // increases with every publish
+    Port* ports[kMaxPorts] = {};       // by slot; nullptr: no port in that slot
+    uint16_t flood[kMaxPorts] = {};    // slots a flood may go to (attached and admin up)
+    uint16_t n_flood = 0;              // entries used in flood[]
+    struct WorkerPorts {
+        uint16_t rx[kMaxPorts];        // slots this worker polls
+        uint16_t n_rx;                 // entries used in rx[]
+    } workers[kMaxWorkers] = {};       // per-worker polling assignment
+};
+
+}  // namespace vsw

@@ -1,0 +1,323 @@
+#include "src/switch.h"
+
+#include <algorithm>
+#include <functional>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "qos/clock.h"
+#include "src/state_file.h"
+#include "virtio/virtio_net.h"
+
+namespace vsw {
+
+using nlohmann::json;
+
+Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
+    : opts_(opts), settings_(settings), fdb_(opts.fdb_max_entries), tsc_origin_(rte_rdtsc()) {}
+
+Switch::~Switch() { shutdown(); }
+
+std::string Switch::start() {
+    publish();
+    for (unsigned i = 0; i < opts_.pmd_lcores.size(); ++i) {
+        WorkerConfig wc;
+        wc.id = i;
+        wc.lcore = opts_.pmd_lcores[i];
+        wc.max_sleep_us = opts_.max_sleep_us;
+        auto w = std::make_unique<Worker>(wc, &current_, opts_.rcu, opts_.pool, &fdb_, tsc_origin_);
+        if (!w->launch()) return "cannot launch PMD worker on lcore " + std::to_string(wc.lcore);
+        workers_.push_back(std::move(w));
+    }
+    return "";
+}
+
+void Switch::shutdown() {
+    for (uint16_t slot : order_) detach(*slots_[slot]);
+    for (auto& w : workers_) w->stop();
+    workers_.clear();
+    delete current_.exchange(nullptr);
+}
+
+uint32_t Switch::now_seconds() const {
+    return qos::seconds_since(tsc_origin_, rte_rdtsc(), rte_get_tsc_hz());
+}
+
+Port* Switch::find(const std::string& name) const {
+    for (uint16_t slot : order_)
+        if (slots_[slot]->config.name == name) return slots_[slot].get();
+    return nullptr;
+}
+
+int Switch::free_slot() const {
+    for (unsigned s = 0; s < kMaxPorts; ++s)
+        if (!slots_[s]) return static_cast<int>(s);
+    return -1;
+}
+
+unsigned Switch::least_loaded_worker() const {
+    const unsigned n = std::max<unsigned>(1, static_cast<unsigned>(opts_.pmd_lcores.size()));
+    std::vector<unsigned> load(n, 0);
+    for (uint16_t slot : order_) ++load[rx_worker_[slot]];
+    return static_cast<unsigned>(std::min_element(load.begin(), load.end()) - load.begin());
+}
+
+void Switch::publish() {
+    auto* s = new Snapshot();
+    s->generation = ++generation_;
+    for (uint16_t slot : order_) {
+        Port* p = slots_[slot].get();
+        s->ports[slot] = p;
+        if (!p->attached) continue;
+        if (p->admin_up.load(std::memory_order_relaxed)) s->flood[s->n_flood++] = slot;
+        auto& w = s->workers[rx_worker_[slot]];
+        w.rx[w.n_rx++] = slot;
+    }
+    const Snapshot* old = current_.exchange(s, std::memory_order_acq_rel);
+    if (opts_.rcu && !workers_.empty()) rte_rcu_qsbr_synchronize(opts_.rcu, RTE_QSBR_THRID_INVALID);
+    delete old;
+}
+
+std::string Switch::attach(Port& port) {
+    std::string err;
+    if (is_vhost(port.type))
+        err = vhost::register_socket(port.config.socket, port.type == PortType::kVhostUserClient,
+                                     &port.vhost);
+    else
+        err = ethdev_open(port.config.devargs, static_cast<unsigned>(opts_.pmd_lcores.size()),
+                          opts_.pool, port.eth);
+    port.attached = err.empty();
+    port.error = err;
+    return err;
+}
+
+void Switch::detach(Port& port) {
+    if (!port.attached) return;
+    if (is_vhost(port.type)) vhost::unregister_socket(port.config.socket);
+    else ethdev_close(port.eth);
+    port.attached = false;
+}
+
+std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
+    if (auto e = validate_port_config(cfg); !e.empty()) return e;
+    if (find(cfg.name)) return "a port named '" + cfg.name + "' already exists";
+    for (uint16_t slot : order_) {
+        const PortConfig& o = slots_[slot]->config;
+        if (is_vhost(cfg.type) && o.socket == cfg.socket)
+            return "socket " + cfg.socket + " is already used by port '" + o.name + "'";
+        if (!is_vhost(cfg.type) && o.devargs == cfg.devargs)
+            return "devargs '" + cfg.devargs + "' are already used by port '" + o.name + "'";
+    }
+    const int slot = free_slot();
+    if (slot < 0) return "port table full (" + std::to_string(kMaxPorts) + " ports)";
+    auto port = std::make_unique<Port>();
+    port->config = cfg;
+    port->slot = static_cast<uint16_t>(slot);
+    port->type = cfg.type;
+    port->admin_up.store(cfg.admin_up, std::memory_order_relaxed);
+    std::string err = attach(*port);
+    if (!err.empty() && !keep_on_error) return err;
+    rx_worker_[slot] = least_loaded_worker();
+    slots_[slot] = std::move(port);
+    order_.push_back(static_cast<uint16_t>(slot));
+    publish();
+    return keep_on_error ? "" : err;
+}
+
+void Switch::destroy_port(Port* port) {
+    const uint16_t slot = port->slot;
+    order_.erase(std::find(order_.begin(), order_.end(), slot));
+    publish();       // no worker polls or transmits to it any more
+    detach(*port);   // then the device goes (destroy_device waits for workers too)
+    fdb_.flush_port(slot);
+    slots_[slot].reset();
+}
+
+void Switch::restore(const SwitchConfig& config) {
+    for (const PortConfig& p : config.ports) {
+        std::string err = create_port(p, /*keep_on_error=*/true);
+        if (!err.empty()) fprintf(stderr, "vswd: cannot restore port '%s': %s\n", p.name.c_str(), err.c_str());
+        else if (Port* port = find(p.name); port && !port->attached)
+            fprintf(stderr, "vswd: port '%s' restored but not attached: %s\n", p.name.c_str(), port->error.c_str());
+    }
+}
+
+ControlResult Switch::persist_or_undo(ControlResult ok, const std::function<void()>& undo) {
+    if (opts_.state_path.empty()) return ok;
+    std::string err = save_state(opts_.state_path, config());
+    if (err.empty()) return ok;
+    undo();
+    return ControlResult::fail("change not applied: cannot persist configuration: " + err);
+}
+
+ControlResult Switch::add_port(const PortConfig& cfg) {
+    if (std::string err = create_port(cfg, false); !err.empty()) return ControlResult::fail(err);
+    return persist_or_undo(ControlResult::ok({{"added", cfg.name}}), [&] {
+        if (Port* p = find(cfg.name)) destroy_port(p);
+    });
+}
+
+ControlResult Switch::del_port(const std::string& name) {
+    Port* p = find(name);
+    if (!p) return ControlResult::fail("no port named '" + name + "'");
+    PortConfig old = p->config;
+    destroy_port(p);
+    return persist_or_undo(ControlResult::ok({{"deleted", name}}),
+                           [&] { create_port(old, true); });
+}
+
+ControlResult Switch::set_port(const std::string& name, const Settings& settings) {
+    Port* p = find(name);
+    if (!p) return ControlResult::fail("no port named '" + name + "'");
+    PortConfig updated = p->config;
+    for (const auto& [k, v] : settings)
+        if (auto e = apply_port_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
+    const PortConfig old = p->config;
+    auto apply = [this, p](const PortConfig& c) {
+        const bool was_up = p->admin_up.load(std::memory_order_relaxed);
+        p->config = c;
+        p->admin_up.store(c.admin_up, std::memory_order_relaxed);
+        if (was_up != c.admin_up) {
+            publish();
+            if (!c.admin_up) fdb_.flush_port(p->slot);  // its MACs now lead nowhere
+        }
+    };
+    apply(updated);
+    return persist_or_undo(ControlResult::ok({{"updated", name}}), [&] { apply(old); });
+}
+
+ControlResult Switch::set_switch(const Settings& settings) {
+    SwitchSettings updated = settings_;
+    for (const auto& [k, v] : settings)
+        if (auto e = apply_switch_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
+    const SwitchSettings old = settings_;
+    settings_ = updated;
+    return persist_or_undo(ControlResult::ok(), [&] { settings_ = old; });
+}
+
+SwitchConfig Switch::config() const {
+    SwitchConfig c;
+    c.settings = settings_;
+    for (uint16_t slot : order_) c.ports.push_back(slots_[slot]->config);
+    return c;
+}
+
+void Switch::tick() { aged_total_ += fdb_.age(now_seconds(), settings_.fdb_aging_seconds); }
+
+namespace {
+
+std::string port_state(const Port& p) {
+    if (!p.attached) return "error";
+    if (is_vhost(p.type)) {
+        if (p.vhost.ready.load()) return "up";
+        return p.type == PortType::kVhostUserClient ? "connecting" : "listening";
+    }
+    rte_eth_link link;
+    if (rte_eth_link_get_nowait(p.eth.port_id, &link) == 0 && link.link_status) return "up";
+    return "down";
+}
+
+json pool_json(const rte_mempool* pool) {
+    if (!pool) return nullptr;
+    return {{"size", pool->size}, {"in_use", rte_mempool_in_use_count(pool)}};
+}
+
+}  // namespace
+
+ControlResult Switch::show() {
+    json ports = json::array();
+    for (uint16_t slot : order_) {
+        const Port& p = *slots_[slot];
+        json j = to_json(p.config);
+        j["slot"] = slot;
+        j["state"] = port_state(p);
+        j["worker"] = rx_worker_[slot];
+        if (!p.error.empty()) j["error"] = p.error;
+        if (is_vhost(p.type)) {
+            const uint64_t f = p.vhost.features.load();
+            j["features"] = p.vhost.ready.load() ? virtio::feature_summary(f) : "-";
+            j["features_hex"] = p.vhost.ready.load() ? f : 0;
+            j["queues"] = p.vhost.ready.load() ? p.vhost.queue_pairs.load() : 0;
+            j["connects"] = p.vhost.connects.load();
+            j["disconnects"] = p.vhost.disconnects.load();
+        } else if (p.attached) {
+            j["queues"] = p.eth.tx_queues;
+            j["ethdev_port"] = p.eth.port_id;
+        }
+        ports.push_back(j);
+    }
+    return ControlResult::ok({{"ports", ports},
+                              {"settings", to_json(config())["settings"]},
+                              {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}}},
+                              {"pmds", workers_.size()},
+                              {"mbuf_pool", pool_json(opts_.pool)}});
+}
+
+json Switch::port_stats(const Port& p) const {
+    telemetry::PortCountersTotal t;
+    for (unsigned w = 0; w < kMaxWorkers; ++w) t.accumulate(p.counters[w]);
+    if (!is_vhost(p.type) && p.attached) {
+        rte_eth_stats es;
+        if (rte_eth_stats_get(p.eth.port_id, &es) == 0)
+            t.drops[static_cast<unsigned>(telemetry::DropReason::kNoMbufs)] += es.rx_nombuf;
+    }
+    json drops = json::object();
+    for (unsigned i = 0; i < telemetry::kDropReasonCount; ++i)
+        drops[std::string(telemetry::drop_reason_name(static_cast<telemetry::DropReason>(i)))] = t.drops[i];
+    return {{"name", p.config.name},   {"rx_packets", t.rx_packets}, {"rx_bytes", t.rx_bytes},
+            {"tx_packets", t.tx_packets}, {"tx_bytes", t.tx_bytes},  {"flooded", t.flooded},
+            {"learn_full", t.learn_full}, {"drops", drops},          {"drops_total", t.total_drops()}};
+}
+
+ControlResult Switch::stats(const std::string& port) {
+    json ports = json::array();
+    if (!port.empty()) {
+        const Port* p = find(port);
+        if (!p) return ControlResult::fail("no port named '" + port + "'");
+        ports.push_back(port_stats(*p));
+    } else {
+        for (uint16_t slot : order_) ports.push_back(port_stats(*slots_[slot]));
+    }
+    json pmds = json::array();
+    for (const auto& w : workers_) {
+        const auto& s = w->stats();
+        const uint64_t busy = s.busy_cycles.get(), idle = s.idle_cycles.get();
+        pmds.push_back({{"id", w->config().id},
+                        {"lcore", w->config().lcore},
+                        {"rx_packets", s.rx_packets.get()},
+                        {"busy_cycles", busy},
+                        {"idle_cycles", idle},
+                        {"busy_pct", busy + idle ? 100.0 * double(busy) / double(busy + idle) : 0.0},
+                        {"cycles_per_packet", telemetry::cycles_per_packet(busy, s.rx_packets.get())},
+                        {"rounds", s.rounds.get()},
+                        {"sleeps", s.sleeps.get()}});
+    }
+    return ControlResult::ok({{"ports", ports},
+                              {"pmds", pmds},
+                              {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}, {"aged", aged_total_}}},
+                              {"mbuf_pool", pool_json(opts_.pool)}});
+}
+
+ControlResult Switch::fdb_show() {
+    const uint32_t now = now_seconds();
+    json entries = json::array();
+    for (const Fdb::Entry& e : fdb_.entries()) {
+        const Port* p = slots_[e.port].get();
+        entries.push_back({{"vlan", e.vlan},
+                           {"mac", mac_to_string(e.mac)},
+                           {"port", p ? p->config.name : "?"},
+                           {"age", now - e.last_seen}});
+    }
+    std::sort(entries.begin(), entries.end(), [](const json& a, const json& b) {
+        return std::tie(a["vlan"], a["mac"]) < std::tie(b["vlan"], b["mac"]);
+    });
+    return ControlResult::ok({{"entries", entries}, {"max", fdb_.max_entries()},
+                              {"aging_time", settings_.fdb_aging_seconds}});
+}
+
+ControlResult Switch::fdb_flush() { return ControlResult::ok({{"flushed", fdb_.flush()}}); }
+
+}  // namespace vsw

@@ -1,0 +1,87 @@
+// The switch as the control thread sees it: the port table, the FDB, the PMD workers, the
+// published snapshot and the persisted configuration. Every method runs on the control thread
+// (vhost callbacks touch only Port::vhost, through vhost/).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/control_api.h"
+#include "src/fdb.h"
+#include "src/snapshot.h"
+#include "src/worker.h"
+
+struct rte_mempool;
+struct rte_rcu_qsbr;
+
+namespace vsw {
+
+struct SwitchOptions {
+    std::vector<unsigned> pmd_lcores;   // one worker per EAL lcore listed
+    uint32_t fdb_max_entries = Fdb::kDefaultMaxEntries;  // FDB size limit
+    uint32_t max_sleep_us = 500;        // idle PMD back-off ceiling
+    std::string state_path;             // where the configuration is persisted ("" = nowhere)
+    rte_mempool* pool = nullptr;        // mbufs for receiving
+    rte_rcu_qsbr* rcu = nullptr;        // sized for pmd_lcores.size() threads
+};
+
+class Switch final : public ControlApi {
+public:
+    Switch(const SwitchOptions& opts, const SwitchSettings& settings);
+    ~Switch() override;
+
+    // Starts the PMD workers. Returns "" or an error.
+    std::string start();
+    // Re-creates the ports of a restored configuration. A port whose attachment fails stays
+    // configured, shown with its error, so no configuration is lost.
+    void restore(const SwitchConfig& config);
+    // Periodic control work (FDB aging); call about once a second.
+    void tick();
+    // Stops workers and detaches every port (the configuration stays persisted).
+    void shutdown();
+
+    ControlResult add_port(const PortConfig& port) override;
+    ControlResult del_port(const std::string& name) override;
+    ControlResult set_port(const std::string& name, const Settings& settings) override;
+    ControlResult set_switch(const Settings& settings) override;
+    ControlResult show() override;
+    ControlResult stats(const std::string& port) override;
+    ControlResult fdb_show() override;
+    ControlResult fdb_flush() override;
+
+    SwitchConfig config() const;
+
+private:
+    Port* find(const std::string& name) const;
+    int free_slot() const;
+    unsigned least_loaded_worker() const;
+    // Creates the port in a free slot and attaches it; on attach failure the port is kept only
+    // if `keep_on_error` (restore), otherwise removed and the error returned.
+    std::string create_port(const PortConfig& cfg, bool keep_on_error);
+    void destroy_port(Port* port);
+    std::string attach(Port& port);
+    void detach(Port& port);
+    // Builds and publishes a new snapshot, then waits until no worker uses the old one.
+    void publish();
+    // Persists the configuration; on failure runs `undo` and returns the error.
+    ControlResult persist_or_undo(ControlResult ok, const std::function<void()>& undo);
+    nlohmann::json port_stats(const Port& p) const;
+    uint32_t now_seconds() const;
+
+    SwitchOptions opts_;                                   // construction options
+    SwitchSettings settings_;                              // current switch-wide settings
+    Fdb fdb_;                                              // shared forwarding database
+    std::array<std::unique_ptr<Port>, kMaxPorts> slots_;   // port table
+    std::array<unsigned, kMaxPorts> rx_worker_{};          // worker polling each slot
+    std::vector<uint16_t> order_;                          // slots in creation order
+    std::atomic<const Snapshot*> current_{nullptr};        // what workers read
+    uint64_t generation_ = 0;                              // snapshots published
+    uint64_t tsc_origin_ = 0;                              // switch clock origin
+    std::vector<std::unique_ptr<Worker>> workers_;         // PMD threads
+    uint64_t aged_total_ = 0;                              // FDB entries removed by aging
+};
+
+}  // namespace vsw

@@ -1,0 +1,221 @@
+// vswctl: the command-line client of vswd's control socket.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include "src/control_api.h"
+#include "src/control_server.h"
+#include "src/vswctl/table.h"
+#include "vsw_version.h"
+
+namespace po = boost::program_options;
+using nlohmann::json;
+using vsw::ctl::Table;
+
+namespace {
+
+const char* kUsage = R"(vswctl - control a running vswd
+
+Usage: vswctl [--ctl PATH] [--json] COMMAND [ARGS]
+
+Commands:
+  show                               ports, their state, negotiated virtio features, queues
+  stats [PORT]                       rx/tx counters, drops by reason, PMD cycles per packet
+  add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT]
+                                     TYPE: vhost-user-client (QEMU listens; default),
+                                           vhost-user-server (vswd listens), dpdk
+  del-port NAME                      remove a port
+  set-port NAME KEY=VALUE...         admin=up|down, description=TEXT
+  set KEY=VALUE...                   fdb-aging-time=SECONDS
+  fdb show                           learned MAC addresses
+  fdb flush                          forget all learned MAC addresses
+  version                            versions of vswctl and vswd
+
+Options)";
+
+[[noreturn]] void fail(const std::string& msg, int code = 1) {
+    std::fprintf(stderr, "vswctl: %s\n", msg.c_str());
+    std::exit(code);
+}
+
+std::string str(const json& j) {
+    if (j.is_string()) return j.get<std::string>();
+    if (j.is_null()) return "-";
+    if (j.is_number_float()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", j.get<double>());
+        return buf;
+    }
+    return j.dump();
+}
+
+vsw::Settings parse_settings(const std::vector<std::string>& words, size_t from) {
+    vsw::Settings out;
+    for (size_t i = from; i < words.size(); ++i) {
+        auto eq = words[i].find('=');
+        if (eq == std::string::npos || eq == 0) fail("expected KEY=VALUE, got '" + words[i] + "'", 2);
+        out.emplace_back(words[i].substr(0, eq), words[i].substr(eq + 1));
+    }
+    if (out.empty()) fail("give at least one KEY=VALUE", 2);
+    return out;
+}
+
+json settings_json(const vsw::Settings& s) {
+    json j = json::object();
+    for (const auto& [k, v] : s) j[k] = v;
+    return j;
+}
+
+void print_show(const json& r) {
+    Table t({"PORT", "TYPE", "STATE", "ADMIN", "PMD", "QUEUES", "ENDPOINT", "FEATURES"});
+    for (const auto& p : r["ports"]) {
+        std::string endpoint = p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
+        std::string state = str(p["state"]);
+        if (p.contains("error")) state += " (" + str(p["error"]) + ")";
+        t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["worker"]),
+               str(p.value("queues", json(0))), endpoint, str(p.value("features", json("-")))});
+    }
+    std::cout << t.render();
+    const auto& pool = r["mbuf_pool"];
+    std::cout << "\nFDB: " << str(r["fdb"]["entries"]) << "/" << str(r["fdb"]["max"])
+              << " entries, aging " << str(r["settings"]["fdb-aging-time"]) << " s;  PMDs: " << str(r["pmds"])
+              << ";  mbufs in use: " << (pool.is_null() ? "-" : str(pool["in_use"]) + "/" + str(pool["size"])) << "\n";
+}
+
+void print_stats(const json& r) {
+    Table t({"PORT", "RX_PKTS", "RX_BYTES", "TX_PKTS", "TX_BYTES", "FLOODED", "DROPS"});
+    std::vector<std::string> drop_lines;
+    for (const auto& p : r["ports"]) {
+        t.add({str(p["name"]), str(p["rx_packets"]), str(p["rx_bytes"]), str(p["tx_packets"]),
+               str(p["tx_bytes"]), str(p["flooded"]), str(p["drops_total"])});
+        std::string reasons;
+        for (const auto& [reason, n] : p["drops"].items())
+            if (n.get<uint64_t>()) reasons += " " + reason + "=" + str(n);
+        if (p["learn_full"].get<uint64_t>()) reasons += " (learn_full=" + str(p["learn_full"]) + ")";
+        if (!reasons.empty()) drop_lines.push_back("  " + str(p["name"]) + ":" + reasons);
+    }
+    std::cout << t.render();
+    if (!drop_lines.empty()) {
+        std::cout << "\nDrops by reason:\n";
+        for (const auto& l : drop_lines) std::cout << l << "\n";
+    }
+    Table pmd({"PMD", "LCORE", "RX_PKTS", "BUSY%", "CYCLES/PKT", "SLEEPS"});
+    for (const auto& p : r["pmds"])
+        pmd.add({str(p["id"]), str(p["lcore"]), str(p["rx_packets"]), str(p["busy_pct"]),
+                 str(p["cycles_per_packet"]), str(p["sleeps"])});
+    std::cout << "\n" << pmd.render();
+    const auto& pool = r["mbuf_pool"];
+    std::cout << "\nmbufs in use: " << str(pool["in_use"]) << "/" << str(pool["size"])
+              << ";  FDB entries: " << str(r["fdb"]["entries"]) << " (aged out: " << str(r["fdb"]["aged"]) << ")\n";
+}
+
+void print_fdb(const json& r) {
+    Table t({"VLAN", "MAC", "PORT", "AGE"});
+    for (const auto& e : r["entries"]) t.add({str(e["vlan"]), str(e["mac"]), str(e["port"]), str(e["age"])});
+    std::cout << t.render() << r["entries"].size() << " entries (max " << str(r["max"]) << ", aging "
+              << str(r["aging_time"]) << " s)\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string ctl = std::getenv("VSW_CTL") ? std::getenv("VSW_CTL") : "/run/vsw/vswd.ctl";
+    std::string type = "vhost-user-client", socket, devargs, description;
+    bool as_json = false;
+    std::vector<std::string> words;
+    po::options_description desc(kUsage);
+    desc.add_options()
+        ("help,h", "show this help")
+        ("ctl", po::value(&ctl), "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")
+        ("json", po::bool_switch(&as_json), "print the daemon's JSON answer")
+        ("type", po::value(&type), "add-port: port type")
+        ("socket", po::value(&socket), "add-port: vhost-user socket path")
+        ("devargs", po::value(&devargs), "add-port: DPDK devargs for --type dpdk")
+        ("description", po::value(&description), "add-port: free text");
+    po::options_description hidden;
+    hidden.add_options()("words", po::value(&words));
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description pos;
+    pos.add("words", -1);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        fail(std::string(e.what()) + " (see vswctl --help)", 2);
+    }
+    if (vm.count("help") || words.empty()) {
+        std::cout << desc << "\n";
+        return words.empty() && !vm.count("help") ? 2 : 0;
+    }
+    const std::string cmd = words[0];
+    auto expect_args = [&](size_t lo, size_t hi) {
+        if (words.size() - 1 < lo || words.size() - 1 > hi)
+            fail("wrong number of arguments for '" + cmd + "' (see vswctl --help)", 2);
+    };
+    const bool add_opts = vm.count("type") || vm.count("socket") || vm.count("devargs") || vm.count("description");
+    if (add_opts && cmd != "add-port") fail("--type, --socket, --devargs and --description go with add-port", 2);
+
+    json req;
+    if (cmd == "version") {
+        expect_args(0, 0);
+        req = {{"cmd", "version"}};
+    } else if (cmd == "show") {
+        expect_args(0, 0);
+        req = {{"cmd", "show"}};
+    } else if (cmd == "stats") {
+        expect_args(0, 1);
+        req = {{"cmd", "stats"}};
+        if (words.size() == 2) req["port"] = words[1];
+    } else if (cmd == "add-port") {
+        expect_args(1, 1);
+        req = {{"cmd", "add-port"}, {"name", words[1]}, {"type", type}};
+        if (!socket.empty()) req["socket"] = socket;
+        if (!devargs.empty()) req["devargs"] = devargs;
+        if (!description.empty()) req["description"] = description;
+    } else if (cmd == "del-port") {
+        expect_args(1, 1);
+        req = {{"cmd", "del-port"}, {"name", words[1]}};
+    } else if (cmd == "set-port") {
+        if (words.size() < 3) fail("usage: vswctl set-port NAME KEY=VALUE...", 2);
+        req = {{"cmd", "set-port"}, {"name", words[1]}, {"settings", settings_json(parse_settings(words, 2))}};
+    } else if (cmd == "set") {
+        req = {{"cmd", "set"}, {"settings", settings_json(parse_settings(words, 1))}};
+    } else if (cmd == "fdb") {
+        expect_args(1, 1);
+        if (words[1] == "show") req = {{"cmd", "fdb-show"}};
+        else if (words[1] == "flush") req = {{"cmd", "fdb-flush"}};
+        else fail("usage: vswctl fdb show|flush", 2);
+    } else {
+        fail("unknown command '" + cmd + "' (see vswctl --help)", 2);
+    }
+
+    json resp;
+    try {
+        resp = json::parse(vsw::control_call(ctl, req.dump()));
+    } catch (const json::exception&) {
+        fail("vswd sent a malformed answer");
+    } catch (const std::exception& e) {
+        fail(e.what());
+    }
+    if (!resp.value("ok", false)) fail(resp.value("error", std::string("request failed")));
+    const json& r = resp["result"];
+    if (as_json) {
+        std::cout << r.dump(2) << "\n";
+        return 0;
+    }
+    if (cmd == "version") std::cout << "vswctl " VSW_VERSION "\nvswd   " << str(r["version"]) << "\n";
+    else if (cmd == "show") print_show(r);
+    else if (cmd == "stats") print_stats(r);
+    else if (cmd == "fdb" && words[1] == "show") print_fdb(r);
+    else if (cmd == "fdb") std::cout << "flushed " << str(r["flushed"]) << " entries\n";
+    else std::cout << "ok\n";
+    return 0;
+}

@@ -1,0 +1,159 @@
+#include "vhost/vhost_port.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include <rte_log.h>
+#include <rte_rcu_qsbr.h>
+
+#include "virtio/virtio_net.h"
+
+namespace vsw::vhost {
+namespace {
+
+// rte_vhost callbacks carry only a vid: they find the port through the socket path. This map is
+// the one piece of module state; its mutex is never held while calling into rte_vhost, so a
+// callback running during unregister cannot deadlock with the control thread.
+std::mutex g_mutex;
+std::map<std::string, VhostState*> g_ports;  // socket path -> port state
+rte_rcu_qsbr* g_rcu = nullptr;               // workers' quiescent-state variable
+
+VhostState* find_port(int vid) {
+    char path[PATH_MAX];
+    if (rte_vhost_get_ifname(vid, path, sizeof path) != 0) return nullptr;
+    std::lock_guard lock(g_mutex);
+    auto it = g_ports.find(path);
+    return it == g_ports.end() ? nullptr : it->second;
+}
+
+// Waits until every worker has passed a quiescent state: none still uses what was unpublished.
+void wait_for_workers() {
+    if (g_rcu) rte_rcu_qsbr_synchronize(g_rcu, RTE_QSBR_THRID_INVALID);
+}
+
+int on_new_device(int vid) {
+    VhostState* s = find_port(vid);
+    if (!s) return -1;
+    uint64_t features = 0;
+    rte_vhost_get_negotiated_features(vid, &features);
+    uint16_t vrings = rte_vhost_get_vring_num(vid);
+    uint16_t qps = static_cast<uint16_t>(vrings / 2);
+    if (qps > kMaxQueuePairs) qps = kMaxQueuePairs;
+    // A polling backend needs no kicks from the guest: spare it the exits.
+    for (uint16_t q = 0; q < vrings; ++q) rte_vhost_enable_guest_notification(vid, q, 0);
+    s->vid.store(vid, std::memory_order_relaxed);
+    s->features.store(features, std::memory_order_relaxed);
+    s->queue_pairs.store(qps, std::memory_order_relaxed);
+    s->connects.fetch_add(1, std::memory_order_relaxed);
+    s->ready.store(true, std::memory_order_release);
+    return 0;
+}
+
+void on_destroy_device(int vid) {
+    VhostState* s = find_port(vid);
+    if (!s) return;
+    s->ready.store(false, std::memory_order_release);
+    wait_for_workers();  // from here on no worker touches vid
+    s->vid.store(-1, std::memory_order_relaxed);
+    s->disconnects.fetch_add(1, std::memory_order_relaxed);
+}
+
+int on_vring_state_changed(int vid, uint16_t queue_id, int enable) {
+    VhostState* s = find_port(vid);
+    if (!s || queue_id >= 64) return 0;
+    uint64_t bit = uint64_t{1} << queue_id;
+    if (enable) s->enabled_vrings.fetch_or(bit, std::memory_order_release);
+    else s->enabled_vrings.fetch_and(~bit, std::memory_order_release);
+    if (!enable && s->ready.load(std::memory_order_acquire)) wait_for_workers();
+    return 0;
+}
+
+const rte_vhost_device_ops kOps = {
+    .new_device = on_new_device,
+    .destroy_device = on_destroy_device,
+    .vring_state_changed = on_vring_state_changed,
+    .features_changed = nullptr,
+    .new_connection = nullptr,
+    .destroy_connection = nullptr,
+    .guest_notified = nullptr,
+    .reserved = {nullptr},
+};
+
+// A socket file left by a previous vswd that nobody listens on: safe to remove.
+bool is_stale_socket(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return false;
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    bool stale = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
+                 errno == ECONNREFUSED;
+    ::close(fd);
+    return stale;
+}
+
+}  // namespace
+
+void init(rte_rcu_qsbr* rcu) { g_rcu = rcu; }
+
+std::string register_socket(const std::string& path, bool client_mode, VhostState* state) {
+    {
+        std::lock_guard lock(g_mutex);
+        if (g_ports.count(path)) return "socket " + path + " is already used by another port";
+    }
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (!client_mode) {
+        std::filesystem::create_directories(dir, ec);
+        if (ec) return "cannot create socket directory " + dir.string() + ": " + ec.message();
+        if (is_stale_socket(path)) ::unlink(path.c_str());
+        if (::access(path.c_str(), F_OK) == 0)
+            return "socket path " + path + " is taken (a file exists and something may listen on it)";
+    }
+    uint64_t flags = client_mode ? RTE_VHOST_USER_CLIENT : 0;
+    if (rte_vhost_driver_register(path.c_str(), flags) != 0)
+        return "cannot register vhost-user socket " + path + " (see vswd log)";
+    auto fail = [&](const std::string& what) {
+        rte_vhost_driver_unregister(path.c_str());
+        return what + " for " + path;
+    };
+    if (rte_vhost_driver_disable_features(path.c_str(), virtio::kUnsupportedOffloads) != 0)
+        return fail("cannot disable offload features");
+    if (rte_vhost_driver_callback_register(path.c_str(), &kOps) != 0)
+        return fail("cannot register vhost callbacks");
+    {
+        std::lock_guard lock(g_mutex);
+        g_ports[path] = state;
+    }
+    if (rte_vhost_driver_start(path.c_str()) != 0) {
+        std::lock_guard lock(g_mutex);
+        g_ports.erase(path);
+        return fail("cannot start vhost-user driver (socket not creatable?)");
+    }
+    return "";
+}
+
+void unregister_socket(const std::string& path) {
+    // Unregistering destroys a connected device first (destroy_device runs and waits for the
+    // workers), so the map entry must stay until it returns.
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        int rc = rte_vhost_driver_unregister(path.c_str());
+        if (rc == 0 || rc != -EBUSY) break;
+        ::usleep(1000);  // a callback of this socket is running: retry
+    }
+    // In server mode rte_vhost removes the socket file itself; a client never owns it.
+    std::lock_guard lock(g_mutex);
+    g_ports.erase(path);
+}
+
+}  // namespace vsw::vhost
