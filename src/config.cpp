@@ -1,6 +1,7 @@
 #include "src/config.h"
 
 #include <charconv>
+#include <cstdint>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -140,13 +141,14 @@ json to_json(const SwitchConfig& c) {
 SwitchConfig switch_config_from_json(const json& j) {
     if (!j.is_object()) throw std::invalid_argument("top level must be a JSON object");
     if (j.value("format", "") != "vsw-state") throw std::invalid_argument("not a vsw state file (format != \"vsw-state\")");
-    if (!j.contains("version") || !j["version"].is_number_unsigned() || j["version"].get<unsigned>() != 1)
+    if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != 1)
         throw std::invalid_argument("unsupported state file version (this vswd reads version 1)");
     SwitchConfig c;
     if (auto it = j.find("settings"); it != j.end()) {
         if (!it->is_object()) throw std::invalid_argument("'settings' must be an object");
         if (auto a = it->find("fdb-aging-time"); a != it->end()) {
-            if (!a->is_number_unsigned()) throw std::invalid_argument("'fdb-aging-time' must be a number");
+            if (!a->is_number_integer() || a->get<int64_t>() < 0 || a->get<int64_t>() > UINT32_MAX)
+                throw std::invalid_argument("'fdb-aging-time' must be a number of seconds");
             c.settings.fdb_aging_seconds = a->get<uint32_t>();
         }
         if (auto e = validate_settings(c.settings); !e.empty()) throw std::invalid_argument(e);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks, reserves hugepages and builds vsw.
+# Idempotent: run it as often as you like. Needs root (apt-get, /proc/sys/vm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ meson ninja-build pkg-config
+  libdpdk-dev dpdk-dev                 # DPDK 22.11: libraries, dpdk-testpmd (fake guests)
+  libboost-program-options-dev nlohmann-json3-dev catch2
+  python3 python3-scapy                # component tests: frame generation and pcap checks
+  iproute2 procps
+)
+BUILD_DIR=${VSW_BUILD_DIR:-build}
+HUGEPAGES=${VSW_HUGEPAGES:-512}        # 2 MiB pages: 1 GiB for vswd and fake guests
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Hugepages: DPDK processes run faster with them; vswd also runs with --no-huge.
+if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt "$HUGEPAGES" ]; then
+  echo "$HUGEPAGES" > /proc/sys/vm/nr_hugepages || echo "setup: warning: cannot reserve hugepages"
+fi
+if ! grep -qs "hugetlbfs /dev/hugepages" /proc/mounts; then
+  mkdir -p /dev/hugepages
+  mount -t hugetlbfs nodev /dev/hugepages || echo "setup: warning: cannot mount hugetlbfs"
+fi
+echo "setup: hugepages: $(cat /proc/sys/vm/nr_hugepages) reserved"
+
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  meson setup "$BUILD_DIR" ${VSW_MESON_ARGS:-}
+fi
+ninja -C "$BUILD_DIR"
+echo "setup: built $BUILD_DIR/src/vswd and $BUILD_DIR/src/vswctl"

@@ -1,0 +1,98 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "src/config.h"
+
+using namespace vsw;
+
+TEST_CASE("port names are short and plain") {
+    CHECK(validate_port_name("vm1-eth0.2_x").empty());
+    CHECK_FALSE(validate_port_name("").empty());
+    CHECK_FALSE(validate_port_name(std::string(33, 'a')).empty());
+    CHECK_FALSE(validate_port_name("a b").empty());
+    CHECK_FALSE(validate_port_name("../etc").empty());
+}
+
+TEST_CASE("port configs are validated by type") {
+    PortConfig p{"vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, ""};
+    CHECK(validate_port_config(p).empty());
+    p.socket = "relative.sock";
+    CHECK_THAT(validate_port_config(p), Catch::Contains("absolute"));
+    p.socket = "";
+    CHECK_THAT(validate_port_config(p), Catch::Contains("--socket"));
+    p.socket = "/" + std::string(120, 'x');
+    CHECK_THAT(validate_port_config(p), Catch::Contains("longer"));
+    PortConfig d{"up0", PortType::kDpdk, "", "net_tap0,iface=t0", true, ""};
+    CHECK(validate_port_config(d).empty());
+    d.socket = "/x";
+    CHECK_FALSE(validate_port_config(d).empty());
+    d.socket = "";
+    d.devargs = "";
+    CHECK_THAT(validate_port_config(d), Catch::Contains("--devargs"));
+}
+
+TEST_CASE("set-port and set apply known keys and reject the rest") {
+    PortConfig p{"vm1", PortType::kVhostUserServer, "/s", "", true, ""};
+    CHECK(apply_port_setting(p, "admin", "down").empty());
+    CHECK_FALSE(p.admin_up);
+    CHECK_THAT(apply_port_setting(p, "admin", "sideways"), Catch::Contains("up"));
+    CHECK_THAT(apply_port_setting(p, "colour", "blue"), Catch::Contains("unknown port setting"));
+    CHECK(apply_port_setting(p, "description", "web frontend").empty());
+    CHECK(p.description == "web frontend");
+
+    SwitchSettings s;
+    CHECK(apply_switch_setting(s, "fdb-aging-time", "60").empty());
+    CHECK(s.fdb_aging_seconds == 60);
+    CHECK_FALSE(apply_switch_setting(s, "fdb-aging-time", "0").empty());
+    CHECK_FALSE(apply_switch_setting(s, "fdb-aging-time", "12x").empty());
+    CHECK_FALSE(apply_switch_setting(s, "fdb-aging-time", "-5").empty());
+    CHECK(s.fdb_aging_seconds == 60);
+    CHECK_THAT(apply_switch_setting(s, "turbo", "1"), Catch::Contains("unknown setting"));
+}
+
+TEST_CASE("configuration survives a JSON round trip") {
+    SwitchConfig c;
+    c.settings.fdb_aging_seconds = 77;
+    c.ports.push_back({"a", PortType::kVhostUserClient, "/run/vsw/a.sock", "", true, "first"});
+    c.ports.push_back({"b", PortType::kVhostUserServer, "/run/vsw/b.sock", "", false, ""});
+    c.ports.push_back({"up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, ""});
+    CHECK(switch_config_from_json(nlohmann::json::parse(to_json(c).dump())) == c);
+}
+
+TEST_CASE("bad configuration JSON is rejected with the field named") {
+    using nlohmann::json;
+    auto err = [](const json& j) {
+        try {
+            switch_config_from_json(j);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    CHECK_THAT(err(json::array()), Catch::Contains("object"));
+    CHECK_THAT(err({{"format", "other"}}), Catch::Contains("not a vsw state file"));
+    CHECK_THAT(err({{"format", "vsw-state"}, {"version", 9}}), Catch::Contains("version"));
+    json base = {{"format", "vsw-state"}, {"version", 1}};
+    json j = base;
+    j["ports"] = {{{"name", "a"}, {"type", "warp-drive"}, {"socket", "/a"}}};
+    CHECK_THAT(err(j), Catch::Contains("unknown port type"));
+    j["ports"] = {{{"type", "vhost-user-client"}, {"socket", "/a"}}};
+    CHECK_THAT(err(j), Catch::Contains("'name'"));
+    j["ports"] = {{{"name", "a"}, {"type", "vhost-user-client"}, {"socket", "/a"}},
+                  {{"name", "a"}, {"type", "vhost-user-client"}, {"socket", "/b"}}};
+    CHECK_THAT(err(j), Catch::Contains("duplicate"));
+    j = base;
+    j["settings"] = {{"fdb-aging-time", 0}};
+    CHECK_THAT(err(j), Catch::Contains("fdb-aging-time"));
+    j["settings"] = {{"fdb-aging-time", "soon"}};
+    CHECK_THAT(err(j), Catch::Contains("number"));
+}
+
+TEST_CASE("parse_uint takes plain decimals within bounds") {
+    CHECK(parse_uint("42", 0, 100) == 42u);
+    CHECK_FALSE(parse_uint("", 0, 100));
+    CHECK_FALSE(parse_uint("4 2", 0, 100));
+    CHECK_FALSE(parse_uint("101", 0, 100));
+    CHECK_FALSE(parse_uint("0x10", 0, 100));
+}

@@ -1,0 +1,94 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "src/control_protocol.h"
+
+using namespace vsw;
+using nlohmann::json;
+
+namespace {
+
+// Stands in front of the switch: records what the protocol layer asked for.
+struct FakeSwitch : ControlApi {
+    std::vector<std::string> calls;
+    PortConfig last_port;
+    Settings last_settings;
+    ControlResult add_port(const PortConfig& p) override {
+        calls.push_back("add-port");
+        last_port = p;
+        return ControlResult::ok({{"added", p.name}});
+    }
+    ControlResult del_port(const std::string& n) override {
+        calls.push_back("del-port " + n);
+        return n == "ghost" ? ControlResult::fail("no port named 'ghost'") : ControlResult::ok();
+    }
+    ControlResult set_port(const std::string& n, const Settings& s) override {
+        calls.push_back("set-port " + n);
+        last_settings = s;
+        return ControlResult::ok();
+    }
+    ControlResult set_switch(const Settings& s) override {
+        calls.push_back("set");
+        last_settings = s;
+        return ControlResult::ok();
+    }
+    ControlResult show() override { return calls.push_back("show"), ControlResult::ok({{"ports", json::array()}}); }
+    ControlResult stats(const std::string& p) override { return calls.push_back("stats " + p), ControlResult::ok(); }
+    ControlResult fdb_show() override { return calls.push_back("fdb-show"), ControlResult::ok(); }
+    ControlResult fdb_flush() override { return calls.push_back("fdb-flush"), ControlResult::ok(); }
+};
+
+json call(FakeSwitch& sw, const std::string& line) { return json::parse(handle_request(sw, line)); }
+
+std::string error_of(FakeSwitch& sw, const std::string& line) {
+    json r = call(sw, line);
+    REQUIRE(r["ok"] == false);
+    return r["error"];
+}
+
+}  // namespace
+
+TEST_CASE("well-formed requests reach the switch") {
+    FakeSwitch sw;
+    json r = call(sw, R"({"cmd":"add-port","name":"vm1","type":"vhost-user-server","socket":"/run/vsw/vm1.sock"})");
+    CHECK(r["ok"] == true);
+    CHECK(r["result"]["added"] == "vm1");
+    CHECK(sw.last_port.type == PortType::kVhostUserServer);
+    CHECK(sw.last_port.socket == "/run/vsw/vm1.sock");
+    CHECK(call(sw, R"({"cmd":"set-port","name":"vm1","settings":{"admin":"down"}})")["ok"] == true);
+    CHECK(sw.last_settings == Settings{{"admin", "down"}});
+    CHECK(call(sw, R"({"cmd":"stats","port":"vm1"})")["ok"] == true);
+    CHECK(call(sw, R"({"cmd":"version"})")["result"]["version"].is_string());
+    CHECK(sw.calls == std::vector<std::string>{"add-port", "set-port vm1", "stats vm1"});
+}
+
+TEST_CASE("malformed requests get a clear error and change nothing") {
+    FakeSwitch sw;
+    CHECK_THAT(error_of(sw, "this is not json"), Catch::Contains("malformed request"));
+    CHECK_THAT(error_of(sw, "[1,2,3]"), Catch::Contains("JSON object"));
+    CHECK_THAT(error_of(sw, "{}"), Catch::Contains("'cmd'"));
+    CHECK_THAT(error_of(sw, R"({"cmd":42})"), Catch::Contains("must be a string"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"reboot-host"})"), Catch::Contains("unknown command"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","type":"vhost-user-client","socket":"/s"})"), Catch::Contains("'name'"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","name":"a b","type":"vhost-user-client","socket":"/s"})"),
+               Catch::Contains("may contain only"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","name":"a","type":"dpdk"})"), Catch::Contains("--devargs"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"set-port","name":"a"})"), Catch::Contains("settings"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"set-port","name":"a","settings":{"admin":1}})"), Catch::Contains("string"));
+    CHECK_THAT(error_of(sw, std::string(kMaxRequestBytes + 1, ' ')), Catch::Contains("too large"));
+    CHECK_THAT(error_of(sw, "{\"cmd\":\"show\"\xff}"), Catch::Contains("malformed"));
+    CHECK(sw.calls.empty());
+}
+
+TEST_CASE("errors from the switch are passed on") {
+    FakeSwitch sw;
+    CHECK(error_of(sw, R"({"cmd":"del-port","name":"ghost"})") == "no port named 'ghost'");
+}
+
+TEST_CASE("responses are single lines of valid JSON even for odd bytes") {
+    FakeSwitch sw;
+    std::string resp = handle_request(sw, "{\"cmd\":\"x\xc3\x28\"}");
+    CHECK(resp.find('\n') == std::string::npos);
+    CHECK_NOTHROW(json::parse(resp));
+}

@@ -1,0 +1,41 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "src/daemon_options.h"
+
+using namespace vsw;
+
+TEST_CASE("CPU lists") {
+    CHECK(parse_cpu_list("1") == std::vector<unsigned>{1});
+    CHECK(parse_cpu_list("1,3-5") == std::vector<unsigned>{1, 3, 4, 5});
+    CHECK_FALSE(parse_cpu_list(""));
+    CHECK_FALSE(parse_cpu_list("3-1"));
+    CHECK_FALSE(parse_cpu_list("a"));
+}
+
+TEST_CASE("EAL arguments pin the control lcore and one lcore per PMD") {
+    DaemonOptions o;
+    o.pmd_cores = {1, 3};
+    o.no_huge = true;
+    o.eal_args = "--log-level=debug  --vdev=x";
+    auto a = eal_arguments(o);
+    CHECK(std::find(a.begin(), a.end(), "--lcores=0@0,1@1,2@3") != a.end());
+    CHECK(std::find(a.begin(), a.end(), "--no-huge") != a.end());
+    CHECK(std::find(a.begin(), a.end(), "--file-prefix=vsw") != a.end());
+    CHECK(a.back() == "--vdev=x");
+}
+
+TEST_CASE("vswd rejects bad options") {
+    int code = -1;
+    std::vector<std::string> args = {"vswd", "--pmd-cores", "x-y"};
+    std::vector<char*> argv;
+    for (auto& s : args) argv.push_back(s.data());
+    CHECK_FALSE(parse_daemon_options(static_cast<int>(argv.size()), argv.data(), code));
+    CHECK(code == 2);
+    args = {"vswd", "--ctl-mode", "999"};
+    argv.clear();
+    for (auto& s : args) argv.push_back(s.data());
+    CHECK_FALSE(parse_daemon_options(static_cast<int>(argv.size()), argv.data(), code));
+    CHECK(code == 2);
+}

@@ -1,0 +1,54 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "telemetry/drop_reasons.h"
+#include "telemetry/pmd_stats.h"
+#include "telemetry/port_counters.h"
+
+using namespace vsw::telemetry;
+
+TEST_CASE("every drop reason has a unique name that maps back to it") {
+    std::set<std::string_view> names;
+    for (unsigned i = 0; i < kDropReasonCount; ++i) {
+        auto r = static_cast<DropReason>(i);
+        auto name = drop_reason_name(r);
+        CHECK_FALSE(name.empty());
+        CHECK_FALSE(drop_reason_description(r).empty());
+        CHECK(names.insert(name).second);
+        CHECK(drop_reason_from_name(name) == r);
+    }
+    CHECK_FALSE(drop_reason_from_name("no_such_reason").has_value());
+    CHECK(drop_reason_name(DropReason::kTxFull) == "tx_full");
+}
+
+TEST_CASE("per-worker counter blocks sum into totals") {
+    PortCounters w0, w1;
+    w0.rx_packets.add(3);
+    w0.rx_bytes.add(300);
+    w1.rx_packets.add(2);
+    w1.tx_packets.add(7);
+    w0.drop(DropReason::kMalformed);
+    w1.drop(DropReason::kMalformed, 2);
+    w1.drop(DropReason::kPortDown, 5);
+    PortCountersTotal t;
+    t.accumulate(w0);
+    t.accumulate(w1);
+    CHECK(t.rx_packets == 5);
+    CHECK(t.rx_bytes == 300);
+    CHECK(t.tx_packets == 7);
+    CHECK(t.drops[static_cast<unsigned>(DropReason::kMalformed)] == 3);
+    CHECK(t.drops[static_cast<unsigned>(DropReason::kPortDown)] == 5);
+    CHECK(t.total_drops() == 8);
+}
+
+TEST_CASE("counter blocks do not share cache lines between workers") {
+    CHECK(alignof(PortCounters) == 64);
+    CHECK(sizeof(PortCounters) % 64 == 0);
+    CHECK(alignof(PmdStats) == 64);
+}
+
+TEST_CASE("cycles per packet") {
+    CHECK(cycles_per_packet(1000, 10) == Approx(100.0));
+    CHECK(cycles_per_packet(1000, 0) == 0.0);
+}
