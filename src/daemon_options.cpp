@@ -106,7 +106,14 @@ std::vector<std::string> eal_arguments(const DaemonOptions& o) {
                                      "--file-prefix=" + o.file_prefix, "-m", std::to_string(o.mem_mb)};
     if (o.no_huge) args.push_back("--no-huge");
     std::stringstream extra(o.eal_args);
-    for (std::string a; extra >> a;) args.push_back(a);
+    bool device_policy = false;
+    for (std::string a; extra >> a;) {
+        device_policy |= a == "-a" || a == "-b" || a.rfind("--allow", 0) == 0 || a.rfind("--block", 0) == 0;
+        args.push_back(a);
+    }
+    // Probe no PCI device at start (EAL would try every NIC it finds, including ones the host
+    // kernel uses): PCI NICs join the switch only through add-port --type dpdk.
+    if (!device_policy) args.push_back("--allow=0000:00:00.0");
     return args;
 }
 

@@ -121,6 +121,7 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     std::string err = attach(*port);
     if (!err.empty() && !keep_on_error) return err;
     rx_worker_[slot] = least_loaded_worker();
+    seen_disconnects_[slot] = 0;
     slots_[slot] = std::move(port);
     order_.push_back(static_cast<uint16_t>(slot));
     publish();
@@ -206,6 +207,18 @@ SwitchConfig Switch::config() const {
 }
 
 void Switch::tick() { aged_total_ += fdb_.age(now_seconds(), settings_.fdb_aging_seconds); }
+
+void Switch::poll_links() {
+    for (uint16_t slot : order_) {
+        Port& p = *slots_[slot];
+        if (!is_vhost(p.type)) continue;
+        const uint64_t d = p.vhost.disconnects.load(std::memory_order_relaxed);
+        if (d != seen_disconnects_[slot]) {
+            seen_disconnects_[slot] = d;
+            fdb_.flush_port(slot);
+        }
+    }
+}
 
 namespace {
 

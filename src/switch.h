@@ -40,6 +40,10 @@ public:
     void restore(const SwitchConfig& config);
     // Periodic control work (FDB aging); call about once a second.
     void tick();
+    // Forgets the MACs of ports whose link went down since the last call, as a hardware switch
+    // does: frames to them are flooded (and reach the host if it moved) instead of dropped.
+    // Cheap; call several times a second.
+    void poll_links();
     // Stops workers and detaches every port (the configuration stays persisted).
     void shutdown();
 
@@ -76,6 +80,7 @@ private:
     Fdb fdb_;                                              // shared forwarding database
     std::array<std::unique_ptr<Port>, kMaxPorts> slots_;   // port table
     std::array<unsigned, kMaxPorts> rx_worker_{};          // worker polling each slot
+    std::array<uint64_t, kMaxPorts> seen_disconnects_{};   // vhost disconnects already handled
     std::vector<uint16_t> order_;                          // slots in creation order
     std::atomic<const Snapshot*> current_{nullptr};        // what workers read
     uint64_t generation_ = 0;                              // snapshots published

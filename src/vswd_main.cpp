@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
                 rc = die("control socket failed");
                 break;
             }
+            sw.poll_links();
             auto now = std::chrono::steady_clock::now();
             if (now - last_tick >= std::chrono::seconds(1)) {
                 sw.tick();

@@ -23,7 +23,11 @@ TEST_CASE("EAL arguments pin the control lcore and one lcore per PMD") {
     CHECK(std::find(a.begin(), a.end(), "--lcores=0@0,1@1,2@3") != a.end());
     CHECK(std::find(a.begin(), a.end(), "--no-huge") != a.end());
     CHECK(std::find(a.begin(), a.end(), "--file-prefix=vsw") != a.end());
-    CHECK(a.back() == "--vdev=x");
+    CHECK(a.back() == "--allow=0000:00:00.0");  // no PCI device probed at start
+    CHECK(std::find(a.begin(), a.end(), "--vdev=x") != a.end());
+    o.eal_args = "-a 0000:03:00.0";
+    a = eal_arguments(o);
+    CHECK(std::count_if(a.begin(), a.end(), [](const std::string& s) { return s.find("allow") != std::string::npos; }) == 0);
 }
 
 TEST_CASE("vswd rejects bad options") {
