@@ -1,0 +1,178 @@
+"""Runs a real vswd for tests, the demo and benchmarks, and talks to it through vswctl.
+
+Processes started here are recorded in `live_processes` so that a caller can kill whatever is
+left when it ends early (kill_all)."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.abspath(os.environ.get("VSW_BUILD_DIR") or os.path.join(ROOT, "build"))
+VSWD = os.path.join(BUILD, "src", "vswd")
+VSWCTL = os.path.join(BUILD, "src", "vswctl")
+
+live_processes = []  # processes to kill if the caller ends early
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+    log(f"ok: {msg}")
+
+
+class Workdir:
+    """A private directory for one test; removed at the end unless the test failed."""
+
+    def __init__(self, name):
+        self.path = tempfile.mkdtemp(prefix=f"vsw-{name}-")
+        self.failed = False
+
+    def file(self, name):
+        return os.path.join(self.path, name)
+
+    def cleanup(self):
+        if not self.failed:
+            shutil.rmtree(self.path, ignore_errors=True)
+        else:
+            log(f"kept {self.path} for inspection")
+
+
+class Vswd:
+    def __init__(self, work, name="vswd", no_huge=False, extra=()):
+        self.work = work
+        self.ctl_path = work.file(f"{name}.ctl")
+        self.state_path = work.file(f"{name}-state.json")
+        self.log_path = work.file(f"{name}.log")
+        self.prefix = f"vswtest-{name}-{os.getpid()}"
+        self.no_huge = no_huge
+        self.extra = list(extra)
+        self.proc = None
+
+    def command(self):
+        cmd = [VSWD, "--ctl-socket", self.ctl_path, "--state-file", self.state_path,
+               "--file-prefix", self.prefix, "--mem", "256"]
+        if self.no_huge:
+            cmd.append("--no-huge")
+        return cmd + self.extra
+
+    def start(self, expect_ready=True):
+        self.logf = open(self.log_path, "a")
+        self.proc = subprocess.Popen(self.command(), stdout=self.logf, stderr=subprocess.STDOUT)
+        live_processes.append(self.proc)
+        if expect_ready:
+            wait_until(lambda: self._answers() or self._died(), 30, "vswd to answer on its control socket")
+            if self.proc.poll() is not None:
+                raise AssertionError(f"vswd exited with {self.proc.returncode}:\n{self.log()}")
+        return self
+
+    def _answers(self):
+        return subprocess.run([VSWCTL, "--ctl", self.ctl_path, "version"], capture_output=True).returncode == 0
+
+    def _died(self):
+        return self.proc.poll() is not None
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def ctl(self, *args):
+        """Runs vswctl --json ARGS; returns the parsed answer, raises on failure."""
+        r = subprocess.run([VSWCTL, "--ctl", self.ctl_path, "--json", *args], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"vswctl {' '.join(args)} failed ({r.returncode}): {r.stderr.strip()}")
+        return json.loads(r.stdout)
+
+    def ctl_text(self, *args):
+        r = subprocess.run([VSWCTL, "--ctl", self.ctl_path, *args], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"vswctl {' '.join(args)} failed: {r.stderr.strip()}")
+        return r.stdout
+
+    def ctl_fail(self, *args):
+        """Runs vswctl ARGS expecting failure; returns (exit code, stderr)."""
+        r = subprocess.run([VSWCTL, "--ctl", self.ctl_path, *args], capture_output=True, text=True, timeout=60)
+        if r.returncode == 0:
+            raise AssertionError(f"vswctl {' '.join(args)} unexpectedly succeeded: {r.stdout}")
+        return r.returncode, r.stderr.strip()
+
+    def port(self, name):
+        for p in self.ctl("show")["ports"]:
+            if p["name"] == name:
+                return p
+        return None
+
+    def port_stats(self, name):
+        return self.ctl("stats", name)["ports"][0]
+
+    def wait_port_state(self, name, state, timeout=30):
+        return wait_until(lambda: (self.port(name) or {}).get("state") == state, timeout,
+                          f"port {name} to be {state}")
+
+    def mbufs_in_use(self):
+        return self.ctl("stats")["mbuf_pool"]["in_use"]
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("vswd did not stop on SIGTERM")
+        return self.proc.returncode if self.proc else None
+
+
+def kill_all():
+    """Kills every process started through this module (and FakeGuest/Guest) still running."""
+    for p in live_processes:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def run(test, name):
+    """Runs test(work) and exits 0/1 like a test program; kills stray processes."""
+    work = Workdir(name)
+    started = time.monotonic()
+    try:
+        test(work)
+        log(f"PASS {name} ({time.monotonic() - started:.1f}s)")
+        rc = 0
+    except Exception as e:  # noqa: BLE001 - report any failure and fail the test
+        work.failed = True
+        log(f"FAIL {name}: {e}")
+        traceback.print_exc()
+        for fn in sorted(os.listdir(work.path)):
+            if fn.endswith(".log"):
+                print(f"----- {fn} (last 30 lines) -----")
+                with open(os.path.join(work.path, fn), errors="replace") as f:
+                    print("".join(f.readlines()[-30:]))
+        rc = 1
+    finally:
+        kill_all()
+        work.cleanup()
+    sys.exit(rc)
