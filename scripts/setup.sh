@@ -9,7 +9,9 @@ PACKAGES=(
   libdpdk-dev dpdk-dev                 # DPDK 22.11: libraries, dpdk-testpmd (fake guests)
   libboost-program-options-dev nlohmann-json3-dev catch2
   python3 python3-scapy                # component tests: frame generation and pcap checks
-  iproute2 procps
+  iproute2 procps kmod
+  qemu-system-x86 linux-image-amd64    # real guests: QEMU (TCG) and the guest kernel + modules
+  busybox-static iperf3                # guest userland
 )
 BUILD_DIR=${VSW_BUILD_DIR:-build}
 HUGEPAGES=${VSW_HUGEPAGES:-512}        # 2 MiB pages: 1 GiB for vswd and fake guests
@@ -29,7 +31,7 @@ fi
 if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt "$HUGEPAGES" ]; then
   echo "$HUGEPAGES" > /proc/sys/vm/nr_hugepages || echo "setup: warning: cannot reserve hugepages"
 fi
-if ! grep -qs "hugetlbfs /dev/hugepages" /proc/mounts; then
+if ! grep -qs " /dev/hugepages hugetlbfs " /proc/mounts; then
   mkdir -p /dev/hugepages
   mount -t hugetlbfs nodev /dev/hugepages || echo "setup: warning: cannot mount hugetlbfs"
 fi

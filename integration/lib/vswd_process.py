@@ -18,6 +18,7 @@ VSWD = os.path.join(BUILD, "src", "vswd")
 VSWCTL = os.path.join(BUILD, "src", "vswctl")
 
 live_processes = []  # processes to kill if the caller ends early
+after_exit = []      # clean-ups to run once those processes are gone
 
 
 def log(msg):
@@ -79,6 +80,7 @@ class Vswd:
         self.logf = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.command(), stdout=self.logf, stderr=subprocess.STDOUT)
         live_processes.append(self.proc)
+        after_exit.append(self.remove_eal_files)
         if expect_ready:
             wait_until(lambda: self._answers() or self._died(), 30, "vswd to answer on its control socket")
             if self.proc.poll() is not None:
@@ -134,6 +136,17 @@ class Vswd:
     def mbufs_in_use(self):
         return self.ctl("stats")["mbuf_pool"]["in_use"]
 
+    def remove_eal_files(self):
+        """A vswd that was SIGKILLed leaves its hugepage files behind: each holds a page until
+        removed. Only this vswd's own prefix is touched, and only once it has exited."""
+        if self.proc and self.proc.poll() is None:
+            return
+        for d in ("/dev/hugepages",):
+            for f in os.listdir(d) if os.path.isdir(d) else []:
+                if f.startswith(self.prefix + "map_"):
+                    os.unlink(os.path.join(d, f))
+        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -143,6 +156,8 @@ class Vswd:
                 self.proc.kill()
                 self.proc.wait()
                 raise AssertionError("vswd did not stop on SIGTERM")
+            finally:
+                self.remove_eal_files()
         return self.proc.returncode if self.proc else None
 
 
@@ -152,6 +167,8 @@ def kill_all():
         if p.poll() is None:
             p.kill()
             p.wait()
+    for cleanup in after_exit:
+        cleanup()
 
 
 def run(test, name):
