@@ -57,6 +57,8 @@ int on_new_device(int vid) {
     return 0;
 }
 
+// rte_vhost calls this without the vrings' access locks (on GET_VRING_BASE or a closed socket),
+// so it may wait for the workers: after it returns none of them touches the vid.
 void on_destroy_device(int vid) {
     VhostState* s = find_port(vid);
     if (!s) return;
@@ -72,7 +74,9 @@ int on_vring_state_changed(int vid, uint16_t queue_id, int enable) {
     uint64_t bit = uint64_t{1} << queue_id;
     if (enable) s->enabled_vrings.fetch_or(bit, std::memory_order_release);
     else s->enabled_vrings.fetch_and(~bit, std::memory_order_release);
-    if (!enable && s->ready.load(std::memory_order_acquire)) wait_for_workers();
+    // No wait for the workers here: rte_vhost calls this with the vrings' access locks held,
+    // and a worker inside rte_vhost_enqueue_burst spins on that lock. A worker that saw the
+    // vring still enabled is harmless: rte_vhost checks `enabled` under the lock and sends 0.
     return 0;
 }
 
