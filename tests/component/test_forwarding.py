@@ -4,7 +4,8 @@
 Guests C and B send one broadcast each, so the switch learns them; then guest A sends a
 broadcast, unicasts to B and to C, frames to an unknown MAC, and two runts. Every guest must
 receive exactly what an L2 learning switch delivers, vswd's counters must agree, and every mbuf
-must be back in the pool afterwards. Argument --no-huge runs vswd without hugepages.
+must be back in the pool afterwards. Argument --no-huge runs vswd without hugepages; --two-pmds
+runs two PMD workers (both on CPU 1), so frames cross from one worker's port to another's.
 """
 import sys
 
@@ -14,6 +15,7 @@ MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:
 BCAST = "ff:ff:ff:ff:ff:ff"
 UNKNOWN = "02:00:00:00:00:99"
 NO_HUGE = "--no-huge" in sys.argv
+TWO_PMDS = "--two-pmds" in sys.argv
 
 
 def tags(frames):
@@ -21,7 +23,7 @@ def tags(frames):
 
 
 def test(work):
-    vswd = Vswd(work, no_huge=NO_HUGE).start()
+    vswd = Vswd(work, no_huge=NO_HUGE, extra=["--pmd-cores", "1,1"] if TWO_PMDS else []).start()
     # a and b: vswd connects to the guest (QEMU-style server); c: vswd listens.
     vswd.ctl("add-port", "a", "--type", "vhost-user-client", "--socket", work.file("a.sock"))
     vswd.ctl("add-port", "b", "--type", "vhost-user-client", "--socket", work.file("b.sock"))
@@ -40,6 +42,9 @@ def test(work):
     for name in "abc":
         vswd.wait_port_state(name, "up")
     check(all("version_1" in vswd.port(n)["features"] for n in "abc"), "virtio 1.0 negotiated on every port")
+    if TWO_PMDS:
+        workers = {n: vswd.port(n)["worker"] for n in "abc"}
+        check(sorted(set(workers.values())) == [0, 1], f"ports spread over both PMDs: {workers}")
     baseline = vswd.mbufs_in_use()
 
     vswd.ctl("set", "fdb-aging-time=300")  # control requests while ports are up must not disturb
@@ -72,8 +77,9 @@ def test(work):
     sent_bytes = sum(len(bytes(f)) for f in a_frames)
     check(stats["a"]["rx_bytes"] == sent_bytes, f"a's rx bytes equal what it sent ({sent_bytes})")
     check(all(p["drops_total"] == (2 if n == "a" else 0) for n, p in stats.items()), "no other drop")
-    pmd = vswd.ctl("stats")["pmds"][0]
-    check(pmd["rx_packets"] == 15 and pmd["cycles_per_packet"] > 0, f"PMD counted 15 packets, {pmd['cycles_per_packet']:.0f} cycles/packet")
+    pmds = vswd.ctl("stats")["pmds"]
+    check(sum(p["rx_packets"] for p in pmds) == 15 and all(p["cycles_per_packet"] > 0 for p in pmds if p["rx_packets"]),
+          "PMDs counted 15 packets: " + ", ".join(f"PMD {p['id']}: {p['rx_packets']} at {p['cycles_per_packet']:.0f} cycles/packet" for p in pmds))
     wait_until(lambda: vswd.mbufs_in_use() == baseline, 10, "mbufs back to baseline")
     check(vswd.mbufs_in_use() == baseline, f"no mbuf leaked ({baseline} in use, as before traffic)")
     for n in "abc":
@@ -82,4 +88,4 @@ def test(work):
 
 
 if __name__ == "__main__":
-    run(test, "forwarding-nohuge" if NO_HUGE else "forwarding")
+    run(test, "forwarding" + ("-nohuge" if NO_HUGE else "") + ("-two-pmds" if TWO_PMDS else ""))
