@@ -55,7 +55,39 @@ std::string validate_port_config(const PortConfig& p) {
         if (!p.socket.empty()) return "--socket applies only to vhost-user ports";
     }
     if (p.description.size() > 256) return "description is longer than 256 characters";
+    std::string err;
+    if (!parse_vlan_list(p.trunks, err)) return "trunks: " + err;
+    const std::string mode = vlan_mode_name(p.vlan_mode);
+    switch (p.vlan_mode) {
+        case VlanMode::kAccess:
+            if (p.tag < 1 || p.tag > 4094) return "vlan-mode=access needs tag=N (1-4094)";
+            if (!p.trunks.empty()) return "trunks apply to trunk and native modes, not access (clear them with trunks=)";
+            break;
+        case VlanMode::kTrunk:
+            if (p.tag != 0) return "vlan-mode=trunk takes no tag (clear it with tag=none, or use a native mode)";
+            break;
+        case VlanMode::kNativeTagged:
+        case VlanMode::kNativeUntagged:
+            if (p.tag < 1 || p.tag > 4094) return "vlan-mode=" + mode + " needs tag=N, the native VLAN (1-4094)";
+            break;
+    }
     return "";
+}
+
+PortVlan port_vlan(const PortConfig& p) {
+    std::string err;
+    auto trunks = parse_vlan_list(p.trunks, err);
+    return PortVlan::make(p.vlan_mode, p.tag, trunks ? *trunks : VlanSet());
+}
+
+std::string vlan_summary(const PortConfig& p) {
+    std::string s = vlan_mode_name(p.vlan_mode);
+    if (p.vlan_mode != VlanMode::kTrunk) s += " " + std::to_string(p.tag);
+    if (p.vlan_mode != VlanMode::kAccess) {
+        if (p.vlan_mode != VlanMode::kTrunk) s += " trunks";
+        s += " " + (p.trunks.empty() ? std::string("all") : p.trunks);
+    }
+    return s;
 }
 
 std::string validate_settings(const SwitchSettings& s) {
@@ -73,9 +105,32 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
     }
     if (key == "description") {
         p.description = value;
-        return validate_port_config(p);
+        return p.description.size() > 256 ? "description is longer than 256 characters" : "";
     }
-    return "unknown port setting '" + key + "' (known: admin, description)";
+    if (key == "vlan-mode") {
+        auto m = vlan_mode_from_name(value);
+        if (!m) return "vlan-mode must be access, trunk, native-tagged or native-untagged, not '" + value + "'";
+        p.vlan_mode = *m;
+        return "";
+    }
+    if (key == "tag") {
+        if (value.empty() || value == "none") {
+            p.tag = 0;
+            return "";
+        }
+        auto v = parse_uint(value, 1, 4094);
+        if (!v) return "tag must be a VLAN from 1 to 4094 (or none), not '" + value + "'";
+        p.tag = static_cast<uint16_t>(*v);
+        return "";
+    }
+    if (key == "trunks") {
+        std::string err;
+        auto set = parse_vlan_list(value == "all" ? "" : value, err);
+        if (!set) return "trunks: " + err;
+        p.trunks = format_vlan_list(*set);
+        return "";
+    }
+    return "unknown port setting '" + key + "' (known: admin, description, vlan-mode, tag, trunks)";
 }
 
 std::string apply_switch_setting(SwitchSettings& s, const std::string& key, const std::string& value) {
@@ -93,6 +148,9 @@ json to_json(const PortConfig& p) {
     if (!p.socket.empty()) j["socket"] = p.socket;
     if (!p.devargs.empty()) j["devargs"] = p.devargs;
     if (!p.description.empty()) j["description"] = p.description;
+    j["vlan-mode"] = vlan_mode_name(p.vlan_mode);
+    if (p.tag) j["tag"] = p.tag;
+    if (!p.trunks.empty()) j["trunks"] = p.trunks;
     return j;
 }
 
@@ -121,9 +179,15 @@ PortConfig port_config_from_json(const json& j) {
     p.socket = get_string(j, "socket", false);
     p.devargs = get_string(j, "devargs", false);
     p.description = get_string(j, "description", false);
-    std::string admin = get_string(j, "admin", false);
-    if (!admin.empty()) {
-        if (auto e = apply_port_setting(p, "admin", admin); !e.empty()) throw std::invalid_argument(e);
+    for (const char* key : {"admin", "vlan-mode", "trunks"}) {
+        std::string v = get_string(j, key, false);
+        if (!v.empty())
+            if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);
+    }
+    if (auto it = j.find("tag"); it != j.end()) {
+        if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 4094)
+            throw std::invalid_argument("field 'tag' must be a VLAN number from 1 to 4094");
+        p.tag = static_cast<uint16_t>(it->get<int64_t>());
     }
     if (auto e = validate_port_config(p); !e.empty()) throw std::invalid_argument(e);
     return p;

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "src/vlan.h"
+
 namespace vsw {
 
 enum class PortType {
@@ -28,6 +30,9 @@ struct PortConfig {
     std::string devargs;      // DPDK devargs (dpdk type)
     bool admin_up = true;     // administratively enabled
     std::string description;  // free text for operators
+    VlanMode vlan_mode = VlanMode::kTrunk;  // see src/vlan.h
+    uint16_t tag = 0;         // access or native VLAN (1-4094); 0 in trunk mode
+    std::string trunks;       // VLANs a trunk carries, normalised "10,20-30"; "" = all
 
     bool operator==(const PortConfig&) const = default;
 };
@@ -51,8 +56,14 @@ std::string validate_port_name(const std::string& name);
 std::string validate_port_config(const PortConfig& p);
 std::string validate_settings(const SwitchSettings& s);
 
-// Applies one KEY=VALUE to a port's config (set-port). Returns an error message or "".
+// Applies one KEY=VALUE to a port's config (set-port). Returns an error message or "". The
+// combination of settings is checked afterwards by validate_port_config.
 std::string apply_port_setting(PortConfig& p, const std::string& key, const std::string& value);
+
+// The datapath's VLAN view of a valid config.
+PortVlan port_vlan(const PortConfig& p);
+// "access 10", "trunk all", "native-untagged 10 trunks 20-30": for tables.
+std::string vlan_summary(const PortConfig& p);
 // Applies one KEY=VALUE to the switch settings (vswctl set). Returns an error message or "".
 std::string apply_switch_setting(SwitchSettings& s, const std::string& key, const std::string& value);
 

@@ -34,7 +34,14 @@ ControlResult dispatch(ControlApi& api, const json& req) {
     if (cmd == "version") return ControlResult::ok({{"version", VSW_VERSION}});
     if (cmd == "show") return api.show();
     if (cmd == "stats") return api.stats(req.contains("port") ? string_field(req, "port") : "");
-    if (cmd == "add-port") return api.add_port(port_config_from_json(req));
+    if (cmd == "add-port") {
+        PortConfig port = port_config_from_json(req);
+        if (req.contains("settings"))  // add-port NAME ... KEY=VALUE: settings from the start
+            for (const auto& [k, v] : settings_field(req))
+                if (auto e = apply_port_setting(port, k, v); !e.empty()) return ControlResult::fail(e);
+        if (auto e = validate_port_config(port); !e.empty()) return ControlResult::fail(e);
+        return api.add_port(port);
+    }
     if (cmd == "del-port") return api.del_port(string_field(req, "name"));
     if (cmd == "set-port") return api.set_port(string_field(req, "name"), settings_field(req));
     if (cmd == "set") return api.set_switch(settings_field(req));

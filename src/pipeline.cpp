@@ -1,5 +1,8 @@
 #include "src/pipeline.h"
 
+#include <cstring>
+
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -23,14 +26,16 @@ uint16_t receive(Datapath& dp, Port& in, rte_mempool* pool, rte_mbuf** pkts) {
 void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
             uint32_t now_s, BurstDecisions& d) {
     telemetry::PortCounters& c = in.counters[dp.worker];
+    const PortVlan& in_vlan = *snap.vlan[in.slot];
     uint64_t bytes = 0;
     Mac last_learned = ~Mac{0};  // a burst usually repeats one source: learn it once
+    uint16_t last_vlan = 0;
     for (uint16_t i = 0; i < n; ++i) {
         const rte_mbuf* m = pkts[i];
         bytes += m->pkt_len;
+        d.out[i] = kOutDrop;
         if (m->data_len < RTE_ETHER_HDR_LEN) {
             c.drop(DropReason::kMalformed);
-            d.out[i] = kOutDrop;
             continue;
         }
         const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
@@ -38,23 +43,32 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         const Mac src = mac_from_bytes(eth + 6);
         if (mac_is_multicast(src)) {
             c.drop(DropReason::kInvalidSrcMac);
-            d.out[i] = kOutDrop;
             continue;
         }
-        if (src != last_learned) {
-            if (dp.fdb->learn(src, 0, in.slot, now_s) == Fdb::LearnResult::kFull) c.learn_full.add(1);
+        DropReason why;
+        const std::optional<FrameVlan> f = classify_ingress(in_vlan, eth, m->data_len, why);
+        if (!f) {
+            c.drop(why);
+            continue;
+        }
+        d.vlan[i] = *f;
+        const uint16_t vlan = f->vlan;
+        if (src != last_learned || vlan != last_vlan) {
+            if (dp.fdb->learn(src, vlan, in.slot, now_s) == Fdb::LearnResult::kFull) c.learn_full.add(1);
             last_learned = src;
+            last_vlan = vlan;
         }
         if (mac_is_multicast(dst)) {
             d.out[i] = kOutFlood;
             continue;
         }
-        const int slot = dp.fdb->lookup(dst, 0);
+        const int slot = dp.fdb->lookup(dst, vlan);
         if (slot < 0 || snap.ports[slot] == nullptr) {
             d.out[i] = kOutFlood;
         } else if (slot == in.slot) {
             c.drop(DropReason::kSamePort);
-            d.out[i] = kOutDrop;
+        } else if (!snap.vlan[slot]->carries(vlan)) {
+            c.drop(DropReason::kVlanNotAllowed);  // learned before the egress port's VLANs changed
         } else {
             d.out[i] = static_cast<int16_t>(slot);
         }
@@ -64,6 +78,61 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
 }
 
 namespace {
+
+constexpr uint16_t kMacsLen = 12;  // destination + source MAC
+constexpr uint16_t kTagLen = 4;    // 802.1Q header
+
+// Gives frame `m` (of which the caller owns one reference) the headers `port` wants. A frame
+// nobody else holds is edited in place; a shared one (a flood) keeps its bytes and gets a new
+// first segment with the MACs and the tag, chained to a clone that skips the old header.
+// Returns what to transmit, or nullptr (reference released) if no mbuf was left.
+rte_mbuf* retag(rte_mbuf* m, EgressAction action, const FrameVlan& f, rte_mempool* pool) {
+    const uint16_t tci = rte_cpu_to_be_16(make_tci(f.pcp, f.vlan));
+    const uint16_t tpid = rte_cpu_to_be_16(kEtherTypeVlan);
+    if (rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m)) {
+        uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+        switch (action) {
+            case EgressAction::kStrip:
+                memmove(p + kTagLen, p, kMacsLen);
+                rte_pktmbuf_adj(m, kTagLen);
+                return m;
+            case EgressAction::kPush:
+                if (uint8_t* q = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kTagLen))) {
+                    memmove(q, q + kTagLen, kMacsLen);
+                    memcpy(q + kMacsLen, &tpid, 2);
+                    memcpy(q + kMacsLen + 2, &tci, 2);
+                    return m;
+                }
+                break;  // no headroom: use a header segment
+            case EgressAction::kSetVid:
+                memcpy(p + kMacsLen + 2, &tci, 2);
+                return m;
+            case EgressAction::kAsIs:
+                return m;
+        }
+    }
+    rte_mbuf* head = rte_pktmbuf_alloc(pool);
+    rte_mbuf* body = head ? rte_pktmbuf_clone(m, pool) : nullptr;
+    if (!body) {
+        rte_pktmbuf_free(head);
+        rte_pktmbuf_free(m);
+        return nullptr;
+    }
+    const uint16_t old_header = f.tagged ? kMacsLen + kTagLen : kMacsLen;
+    const bool tag = action != EgressAction::kStrip;
+    uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, tag ? kMacsLen + kTagLen : kMacsLen));
+    memcpy(h, rte_pktmbuf_mtod(m, const uint8_t*), kMacsLen);
+    if (tag) {
+        memcpy(h + kMacsLen, &tpid, 2);
+        memcpy(h + kMacsLen + 2, &tci, 2);
+    }
+    rte_pktmbuf_free(m);  // the clone holds the payload now
+    rte_pktmbuf_adj(body, old_header);
+    head->next = body;
+    head->nb_segs = static_cast<uint16_t>(1 + body->nb_segs);
+    head->pkt_len = head->data_len + body->pkt_len;
+    return head;
+}
 
 inline void push(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m) {
     TxBuffer& b = dp.tx[slot];
@@ -75,6 +144,19 @@ inline void push(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m)
     if (b.n == kBurst) flush_slot(dp, snap, slot);
 }
 
+// Sends one reference of `m` to `slot`, with the headers that port wants.
+inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m, const FrameVlan& f) {
+    const EgressAction a = egress_action(*snap.vlan[slot], f);
+    if (a != EgressAction::kAsIs) {
+        m = retag(m, a, f, dp.pool);
+        if (!m) {
+            snap.ports[slot]->counters[dp.worker].drop(DropReason::kNoMbufs);
+            return;
+        }
+    }
+    push(dp, snap, slot, m);
+}
+
 }  // namespace
 
 void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
@@ -82,21 +164,28 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
     rte_mbuf* to_free[kBurst];
     uint16_t n_free = 0;
     telemetry::PortCounters& c = in.counters[dp.worker];
-    // Flood targets are the same for the whole burst: every port with its link up but the
-    // ingress one. A port whose guest is not connected is not a flood target, not a drop.
-    uint16_t targets[kMaxPorts];
-    uint16_t n_targets = 0;
+    // Candidate flood ports are the same for the whole burst: every port with its link up but
+    // the ingress one. A port whose guest is not connected is not a flood target, not a drop.
+    uint16_t up[kMaxPorts];
+    uint16_t n_up = 0;
     for (uint16_t k = 0; k < snap.n_flood; ++k) {
         const uint16_t slot = snap.flood[k];
-        if (slot != in.slot && snap.ports[slot]->link_up()) targets[n_targets++] = slot;
+        if (slot != in.slot && snap.ports[slot]->link_up()) up[n_up++] = slot;
     }
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
         const int16_t out = d.out[i];
         if (out >= 0) {
-            push(dp, snap, static_cast<uint16_t>(out), m);
+            egress(dp, snap, static_cast<uint16_t>(out), m, d.vlan[i]);
         } else if (out == kOutFlood) {
+            // The flood stays inside the frame's VLAN.
+            const uint16_t vlan = d.vlan[i].vlan;
+            uint16_t targets[kMaxPorts];
+            uint16_t n_targets = 0;
+            for (uint16_t k = 0; k < n_up; ++k)
+                if (snap.vlan[up[k]]->carries(vlan)) targets[n_targets++] = up[k];
             c.flooded.add(1);
+            dp.vlan_floods[vlan].add(1);
             if (n_targets == 0) {
                 c.drop(DropReason::kNoDestination);
                 to_free[n_free++] = m;
@@ -104,7 +193,7 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
             }
             // One reference per egress port; each transmit or drop releases one.
             if (n_targets > 1) rte_mbuf_refcnt_update(m, static_cast<int16_t>(n_targets - 1));
-            for (uint16_t k = 0; k < n_targets; ++k) push(dp, snap, targets[k], m);
+            for (uint16_t k = 0; k < n_targets; ++k) egress(dp, snap, targets[k], m, d.vlan[i]);
         } else {
             to_free[n_free++] = m;
         }

@@ -18,8 +18,11 @@
 #include "src/fdb.h"
 #include "src/mac.h"
 #include "src/snapshot.h"
+#include "src/vlan.h"
+#include "telemetry/port_counters.h"
 
 struct rte_mbuf;
+struct rte_mempool;
 
 namespace vsw {
 
@@ -30,7 +33,8 @@ enum : int16_t {
 };
 
 struct BurstDecisions {
-    int16_t out[kBurst];  // egress slot (>= 0), kOutFlood or kOutDrop
+    int16_t out[kBurst];     // egress slot (>= 0), kOutFlood or kOutDrop
+    FrameVlan vlan[kBurst];  // each frame's VLAN and tag, valid unless dropped
 };
 
 // Frames waiting for one egress port.
@@ -44,10 +48,12 @@ struct TxBuffer {
 struct Datapath {
     unsigned worker = 0;            // worker index: selects counter blocks and TX queues
     Fdb* fdb = nullptr;             // shared FDB
+    rte_mempool* pool = nullptr;    // for header segments when a shared frame needs a new tag
     uint64_t orphan_drops = 0;      // frames buffered for a port that disappeared
     TxBuffer tx[kMaxPorts];         // one buffer per egress slot
     uint16_t pending[kMaxPorts];    // slots with buffered frames
     uint16_t n_pending = 0;         // entries used in pending[]
+    telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
 };
 
 // Classifies, learns the source and decides the egress of each frame; counts rx and rx drops.

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "src/config.h"
@@ -22,6 +23,7 @@ struct Port {
     PortConfig config;      // what the operator asked for
     bool attached = false;  // socket registered / device opened
     std::string error;      // why attaching failed, when !attached
+    std::unique_ptr<const PortVlan> vlan;  // published in snapshots; replaced, never changed
 
     // Read by workers.
     uint16_t slot = 0;                 // index in the port table and in FDB entries

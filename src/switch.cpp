@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <utility>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -71,6 +72,7 @@ void Switch::publish() {
     for (uint16_t slot : order_) {
         Port* p = slots_[slot].get();
         s->ports[slot] = p;
+        s->vlan[slot] = p->vlan.get();
         if (!p->attached) continue;
         if (p->admin_up.load(std::memory_order_relaxed)) s->flood[s->n_flood++] = slot;
         auto& w = s->workers[rx_worker_[slot]];
@@ -118,6 +120,7 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     port->slot = static_cast<uint16_t>(slot);
     port->type = cfg.type;
     port->admin_up.store(cfg.admin_up, std::memory_order_relaxed);
+    port->vlan = std::make_unique<const PortVlan>(port_vlan(cfg));
     std::string err = attach(*port);
     if (!err.empty() && !keep_on_error) return err;
     rx_worker_[slot] = least_loaded_worker();
@@ -176,15 +179,22 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
     PortConfig updated = p->config;
     for (const auto& [k, v] : settings)
         if (auto e = apply_port_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
+    if (auto e = validate_port_config(updated); !e.empty()) return ControlResult::fail(e);
     const PortConfig old = p->config;
     auto apply = [this, p](const PortConfig& c) {
-        const bool was_up = p->admin_up.load(std::memory_order_relaxed);
+        const bool admin_changed = p->admin_up.load(std::memory_order_relaxed) != c.admin_up;
+        const bool vlan_changed = c.vlan_mode != p->config.vlan_mode || c.tag != p->config.tag ||
+                                  c.trunks != p->config.trunks;
         p->config = c;
         p->admin_up.store(c.admin_up, std::memory_order_relaxed);
-        if (was_up != c.admin_up) {
-            publish();
-            if (!c.admin_up) fdb_.flush_port(p->slot);  // its MACs now lead nowhere
-        }
+        if (!admin_changed && !vlan_changed) return;
+        // A new VLAN view replaces the old one, which lives until no worker can see it.
+        std::unique_ptr<const PortVlan> retired;
+        if (vlan_changed) retired = std::exchange(p->vlan, std::make_unique<const PortVlan>(port_vlan(c)));
+        publish();
+        retired.reset();
+        // Its MACs were learned in VLANs it may no longer carry, or lead nowhere while down.
+        if (vlan_changed || !c.admin_up) fdb_.flush_port(p->slot);
     };
     apply(updated);
     return persist_or_undo(ControlResult::ok({{"updated", name}}), [&] { apply(old); });
@@ -246,6 +256,7 @@ ControlResult Switch::show() {
         const Port& p = *slots_[slot];
         json j = to_json(p.config);
         j["slot"] = slot;
+        j["vlan"] = vlan_summary(p.config);
         j["state"] = port_state(p);
         j["worker"] = rx_worker_[slot];
         if (!p.error.empty()) j["error"] = p.error;
@@ -306,10 +317,18 @@ ControlResult Switch::stats(const std::string& port) {
                         {"busy_pct", busy + idle ? 100.0 * double(busy) / double(busy + idle) : 0.0},
                         {"cycles_per_packet", telemetry::cycles_per_packet(busy, s.rx_packets.get())},
                         {"rounds", s.rounds.get()},
-                        {"sleeps", s.sleeps.get()}});
+                        {"sleeps", s.sleeps.get()},
+                        {"orphan_drops", w->orphan_drops()}});
+    }
+    json vlan_floods = json::object();
+    for (unsigned v = 0; v <= kMaxVlan; ++v) {
+        uint64_t n = 0;
+        for (const auto& w : workers_) n += w->vlan_floods(static_cast<uint16_t>(v));
+        if (n) vlan_floods[std::to_string(v)] = n;
     }
     return ControlResult::ok({{"ports", ports},
                               {"pmds", pmds},
+                              {"vlan_floods", vlan_floods},
                               {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}, {"aged", aged_total_}}},
                               {"mbuf_pool", pool_json(opts_.pool)}});
 }

@@ -19,6 +19,7 @@ Worker::Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snap
       dp_(std::make_unique<Datapath>()) {
     dp_->worker = cfg.id;
     dp_->fdb = fdb;
+    dp_->pool = pool;
 }
 
 bool Worker::launch() {

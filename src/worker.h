@@ -35,6 +35,8 @@ public:
     const telemetry::PmdStats& stats() const { return stats_; }
     const WorkerConfig& config() const { return cfg_; }
     uint64_t orphan_drops() const { return orphan_drops_.load(std::memory_order_relaxed); }
+    // Frames this worker flooded in `vlan`.
+    uint64_t vlan_floods(uint16_t vlan) const { return dp_->vlan_floods[vlan].get(); }
 
 private:
     static int entry(void* self);

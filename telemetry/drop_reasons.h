@@ -13,6 +13,8 @@ namespace vsw::telemetry {
 #define VSW_DROP_REASONS(X)                                                                    \
     X(kMalformed, "malformed", "rx", "frame shorter than an Ethernet header")                  \
     X(kInvalidSrcMac, "invalid_src_mac", "rx", "source MAC is multicast or broadcast")         \
+    X(kBadVlanTag, "bad_vlan_tag", "rx", "truncated 802.1Q tag, VID 4095, or stacked tags")    \
+    X(kVlanNotAllowed, "vlan_not_allowed", "rx", "the frame's VLAN is not carried by the port") \
     X(kSamePort, "same_port", "rx", "destination was learned on the ingress port")             \
     X(kNoDestination, "no_destination", "rx", "flooded, but no other port is up")              \
     X(kNoMbufs, "no_mbufs", "rx", "mbuf pool exhausted while receiving (ethdev rx_nombuf)")    \

@@ -27,11 +27,15 @@ Usage: vswctl [--ctl PATH] [--json] COMMAND [ARGS]
 Commands:
   show                               ports, their state, negotiated virtio features, queues
   stats [PORT]                       rx/tx counters, drops by reason, PMD cycles per packet
-  add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT]
+  add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT] [KEY=VALUE...]
                                      TYPE: vhost-user-client (QEMU listens; default),
-                                           vhost-user-server (vswd listens), dpdk
+                                           vhost-user-server (vswd listens), dpdk;
+                                     KEY=VALUE: as for set-port
   del-port NAME                      remove a port
-  set-port NAME KEY=VALUE...         admin=up|down, description=TEXT
+  set-port NAME KEY=VALUE...         admin=up|down, description=TEXT,
+                                     vlan-mode=access|trunk|native-tagged|native-untagged,
+                                     tag=VLAN|none (access or native VLAN),
+                                     trunks=LIST|all (e.g. 10,20-30)
   set KEY=VALUE...                   fdb-aging-time=SECONDS
   fdb show                           learned MAC addresses
   fdb flush                          forget all learned MAC addresses
@@ -73,12 +77,12 @@ json settings_json(const vsw::Settings& s) {
 }
 
 void print_show(const json& r) {
-    Table t({"PORT", "TYPE", "STATE", "ADMIN", "PMD", "QUEUES", "ENDPOINT", "FEATURES"});
+    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "PMD", "QUEUES", "ENDPOINT", "FEATURES"});
     for (const auto& p : r["ports"]) {
         std::string endpoint = p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
         std::string state = str(p["state"]);
         if (p.contains("error")) state += " (" + str(p["error"]) + ")";
-        t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["worker"]),
+        t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]), str(p["worker"]),
                str(p.value("queues", json(0))), endpoint, str(p.value("features", json("-")))});
     }
     std::cout << t.render();
@@ -111,6 +115,9 @@ void print_stats(const json& r) {
                  str(p["cycles_per_packet"]), str(p["sleeps"])});
     std::cout << "\n" << pmd.render();
     const auto& pool = r["mbuf_pool"];
+    std::string floods;
+    for (const auto& [vlan, n] : r["vlan_floods"].items()) floods += " " + vlan + ":" + str(n);
+    if (!floods.empty()) std::cout << "\nFloods per VLAN (vlan:frames):" << floods << "\n";
     std::cout << "\nmbufs in use: " << str(pool["in_use"]) << "/" << str(pool["size"])
               << ";  FDB entries: " << str(r["fdb"]["entries"]) << " (aged out: " << str(r["fdb"]["aged"]) << ")\n";
 }
@@ -175,8 +182,9 @@ int main(int argc, char** argv) {
         req = {{"cmd", "stats"}};
         if (words.size() == 2) req["port"] = words[1];
     } else if (cmd == "add-port") {
-        expect_args(1, 1);
+        if (words.size() < 2) fail("usage: vswctl add-port NAME --type TYPE ... [KEY=VALUE...]", 2);
         req = {{"cmd", "add-port"}, {"name", words[1]}, {"type", type}};
+        if (words.size() > 2) req["settings"] = settings_json(parse_settings(words, 2));
         if (!socket.empty()) req["socket"] = socket;
         if (!devargs.empty()) req["devargs"] = devargs;
         if (!description.empty()) req["description"] = description;

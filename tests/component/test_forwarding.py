@@ -56,8 +56,12 @@ def test(work):
     check(fdb == {MAC["b"]: "b", MAC["c"]: "c"}, f"b and c learned on their ports: {fdb}")
     guests["a"].start()
     wait_until(lambda: vswd.port_stats("a")["rx_packets"] == len(a_frames), 20, "a's frames")
-    wait_until(lambda: vswd.port_stats("b")["tx_packets"] >= 9 and vswd.port_stats("c")["tx_packets"] >= 7,
-               20, "deliveries to b and c")
+    try:
+        wait_until(lambda: vswd.port_stats("b")["tx_packets"] >= 9 and vswd.port_stats("c")["tx_packets"] >= 7,
+                   20, "deliveries to b and c")
+    except AssertionError:
+        log("stats: " + str(vswd.ctl("stats")))
+        raise
 
     got = {n: tags(g.quit()) for n, g in guests.items()}
     log(f"received: { {n: len(t) for n, t in got.items()} }")

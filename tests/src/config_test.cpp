@@ -15,7 +15,7 @@ TEST_CASE("port names are short and plain") {
 }
 
 TEST_CASE("port configs are validated by type") {
-    PortConfig p{"vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, ""};
+    PortConfig p{"vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, "", VlanMode::kTrunk, 0, ""};
     CHECK(validate_port_config(p).empty());
     p.socket = "relative.sock";
     CHECK_THAT(validate_port_config(p), Catch::Contains("absolute"));
@@ -23,7 +23,7 @@ TEST_CASE("port configs are validated by type") {
     CHECK_THAT(validate_port_config(p), Catch::Contains("--socket"));
     p.socket = "/" + std::string(120, 'x');
     CHECK_THAT(validate_port_config(p), Catch::Contains("longer"));
-    PortConfig d{"up0", PortType::kDpdk, "", "net_tap0,iface=t0", true, ""};
+    PortConfig d{"up0", PortType::kDpdk, "", "net_tap0,iface=t0", true, "", VlanMode::kTrunk, 0, ""};
     CHECK(validate_port_config(d).empty());
     d.socket = "/x";
     CHECK_FALSE(validate_port_config(d).empty());
@@ -33,7 +33,7 @@ TEST_CASE("port configs are validated by type") {
 }
 
 TEST_CASE("set-port and set apply known keys and reject the rest") {
-    PortConfig p{"vm1", PortType::kVhostUserServer, "/s", "", true, ""};
+    PortConfig p{"vm1", PortType::kVhostUserServer, "/s", "", true, "", VlanMode::kTrunk, 0, ""};
     CHECK(apply_port_setting(p, "admin", "down").empty());
     CHECK_FALSE(p.admin_up);
     CHECK_THAT(apply_port_setting(p, "admin", "sideways"), Catch::Contains("up"));
@@ -54,9 +54,9 @@ TEST_CASE("set-port and set apply known keys and reject the rest") {
 TEST_CASE("configuration survives a JSON round trip") {
     SwitchConfig c;
     c.settings.fdb_aging_seconds = 77;
-    c.ports.push_back({"a", PortType::kVhostUserClient, "/run/vsw/a.sock", "", true, "first"});
-    c.ports.push_back({"b", PortType::kVhostUserServer, "/run/vsw/b.sock", "", false, ""});
-    c.ports.push_back({"up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, ""});
+    c.ports.push_back({"a", PortType::kVhostUserClient, "/run/vsw/a.sock", "", true, "first", VlanMode::kTrunk, 0, ""});
+    c.ports.push_back({"b", PortType::kVhostUserServer, "/run/vsw/b.sock", "", false, "", VlanMode::kTrunk, 0, ""});
+    c.ports.push_back({"up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, "", VlanMode::kTrunk, 0, ""});
     CHECK(switch_config_from_json(nlohmann::json::parse(to_json(c).dump())) == c);
 }
 

@@ -55,11 +55,22 @@ struct Fixture {
             p->type = PortType::kDpdk;
             p->config.devargs = "net_null" + std::to_string(i) + ",copy=0";
             REQUIRE(ethdev_open(p->config.devargs, 1, g_pool, p->eth) == "");
+            p->vlan = std::make_unique<const PortVlan>(PortVlan::make(VlanMode::kTrunk, 0, {}));
             snap.ports[i] = p.get();
+            snap.vlan[i] = p->vlan.get();
             snap.flood[snap.n_flood++] = i;
             ports.push_back(std::move(p));
         }
         dp->fdb = &fdb;
+        dp->pool = g_pool;
+    }
+    // Gives port i a VLAN configuration (the snapshot sees it at once: tests are single-threaded).
+    void set_vlan(int i, VlanMode mode, uint16_t tag, const std::string& trunks = "") {
+        std::string err;
+        auto set = parse_vlan_list(trunks, err);
+        REQUIRE(set);
+        ports[static_cast<size_t>(i)]->vlan = std::make_unique<const PortVlan>(PortVlan::make(mode, tag, *set));
+        snap.vlan[i] = ports[static_cast<size_t>(i)]->vlan.get();
     }
     ~Fixture() {
         for (auto& p : ports) ethdev_close(p->eth);
@@ -184,6 +195,138 @@ TEST_CASE("a full TX buffer is sent at once; the rest waits for the end of the r
     CHECK(f.dp->tx[1].n == 40 - kBurst);
     flush_all(*f.dp, f.snap);
     CHECK(f.port(1).counters[0].tx_packets.get() == 40);
+    CHECK(f.dp->n_pending == 0);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+namespace {
+
+// A frame with an 802.1Q tag (pcp, vid) after the MACs.
+rte_mbuf* tagged_frame(Mac dst, Mac src, uint8_t pcp, uint16_t vid, uint16_t len = 68) {
+    rte_mbuf* m = frame(dst, src, len);
+    uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+    p[12] = 0x81;
+    p[13] = 0x00;
+    p[14] = static_cast<uint8_t>(pcp << 5 | vid >> 8);
+    p[15] = static_cast<uint8_t>(vid & 0xff);
+    p[16] = 0x08;  // IPv4 inside
+    p[17] = 0x00;
+    return m;
+}
+
+// The bytes a frame will leave with (all segments).
+std::vector<uint8_t> wire(const rte_mbuf* m) {
+    std::vector<uint8_t> out;
+    for (; m; m = m->next) {
+        const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+        out.insert(out.end(), p, p + m->data_len);
+    }
+    return out;
+}
+
+struct Tag {
+    bool present;
+    uint8_t pcp;
+    uint16_t vid;
+};
+
+Tag tag_of(const std::vector<uint8_t>& w) {
+    if (w.size() < 16 || w[12] != 0x81 || w[13] != 0x00) return {false, 0, 0};
+    return {true, static_cast<uint8_t>(w[14] >> 5), static_cast<uint16_t>((w[14] & 0xf) << 8 | w[15])};
+}
+
+}  // namespace
+
+TEST_CASE("VLANs: a flood stays inside its VLAN and each port gets its own tagging") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kAccess, 10);
+    f.set_vlan(1, VlanMode::kTrunk, 0, "10,20");
+    f.set_vlan(2, VlanMode::kAccess, 20);
+    rte_mbuf* m = frame(kBroadcast, kMacA);
+    BurstDecisions d;
+    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
+    REQUIRE(d.out[0] == kOutFlood);
+    CHECK(d.vlan[0].vlan == 10);
+    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    CHECK(f.dp->tx[2].n == 0);  // VLAN 20: nothing leaks
+    REQUIRE(f.dp->tx[1].n == 1);
+    const std::vector<uint8_t> w = wire(f.dp->tx[1].pkts[0]);
+    Tag t = tag_of(w);
+    CHECK(t.present);
+    CHECK(t.vid == 10);
+    CHECK(w.size() == 68);                                // 64 + the tag
+    CHECK(f.dp->vlan_floods[10].get() == 1);
+    CHECK(f.fdb.lookup(kMacA, 10) == 0);                  // learned in VLAN 10 only
+    CHECK(f.fdb.lookup(kMacA, 0) == -1);
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("VLANs: a shared frame gets a header segment; the original bytes stay untouched") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kTrunk, 0, "30");
+    f.set_vlan(1, VlanMode::kAccess, 30);
+    f.set_vlan(2, VlanMode::kTrunk, 0);
+    rte_mbuf* m = tagged_frame(kBroadcast, kMacA, 5, 30);
+    const std::vector<uint8_t> original = wire(m);
+    BurstDecisions d;
+    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
+    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    REQUIRE(f.dp->tx[1].n == 1);
+    REQUIRE(f.dp->tx[2].n == 1);
+    CHECK(f.dp->tx[2].pkts[0] == m);  // the trunk takes the frame as it came, by reference
+    CHECK(wire(m) == original);
+    const rte_mbuf* access = f.dp->tx[1].pkts[0];
+    CHECK(access->nb_segs == 2);      // MACs in a new segment + the payload by reference
+    std::vector<uint8_t> expect;  // the original without its 4-byte tag
+    for (size_t i = 0; i < original.size(); ++i)
+        if (i < 12 || i >= 16) expect.push_back(original[i]);
+    CHECK(wire(access) == expect);    // untagged
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("VLANs: unicast is retagged in place, priority bits kept") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kAccess, 10);
+    f.set_vlan(1, VlanMode::kNativeTagged, 5, "10");
+    f.fdb.learn(kMacB, 10, 1, 0);
+    rte_mbuf* m = tagged_frame(kMacB, kMacA, 6, 0);  // priority-tagged: VID 0, PCP 6
+    BurstDecisions d;
+    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
+    REQUIRE(d.out[0] == 1);
+    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    REQUIRE(f.dp->tx[1].n == 1);
+    CHECK(f.dp->tx[1].pkts[0] == m);  // edited in place: nobody else holds it
+    Tag t = tag_of(wire(m));
+    CHECK(t.present);
+    CHECK(t.vid == 10);
+    CHECK(t.pcp == 6);
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("VLANs: bad and disallowed tags are counted drops") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kTrunk, 0, "10");
+    f.set_vlan(1, VlanMode::kAccess, 10);
+    std::vector<rte_mbuf*> on_trunk = {tagged_frame(kBroadcast, kMacA, 0, 20),   // VLAN 20 not trunked
+                                       frame(kBroadcast, kMacA),                 // untagged: VLAN 0, not trunked
+                                       tagged_frame(kBroadcast, kMacA, 0, 10, 16)};  // tag cut short
+    BurstDecisions d;
+    decide(*f.dp, f.snap, f.port(0), on_trunk.data(), 3, 0, d);
+    scatter(*f.dp, f.snap, f.port(0), on_trunk.data(), 3, d);
+    CHECK(drops(f.port(0), DropReason::kVlanNotAllowed) == 2);
+    CHECK(drops(f.port(0), DropReason::kBadVlanTag) == 1);
+    std::vector<rte_mbuf*> on_access = {tagged_frame(kBroadcast, kMacB, 0, 10)};  // tagged on access
+    rte_mbuf* doubled = tagged_frame(kBroadcast, kMacB, 0, 0);                   // priority tag over a tag
+    rte_pktmbuf_mtod(doubled, uint8_t*)[16] = 0x81;
+    rte_pktmbuf_mtod(doubled, uint8_t*)[17] = 0x00;
+    on_access.push_back(doubled);
+    decide(*f.dp, f.snap, f.port(1), on_access.data(), 2, 0, d);
+    scatter(*f.dp, f.snap, f.port(1), on_access.data(), 2, d);
+    CHECK(drops(f.port(1), DropReason::kVlanNotAllowed) == 1);
+    CHECK(drops(f.port(1), DropReason::kBadVlanTag) == 1);
     CHECK(f.dp->n_pending == 0);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }

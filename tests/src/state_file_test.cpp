@@ -35,8 +35,8 @@ void write(const fs::path& p, const std::string& content) { std::ofstream(p) << 
 SwitchConfig sample() {
     SwitchConfig c;
     c.settings.fdb_aging_seconds = 120;
-    c.ports.push_back({"vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, ""});
-    c.ports.push_back({"up0", PortType::kDpdk, "", "net_tap0,iface=t0", false, "uplink"});
+    c.ports.push_back({"vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, "", VlanMode::kTrunk, 0, ""});
+    c.ports.push_back({"up0", PortType::kDpdk, "", "net_tap0,iface=t0", false, "uplink", VlanMode::kTrunk, 0, ""});
     return c;
 }
 

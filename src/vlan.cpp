@@ -1,0 +1,143 @@
+#include "src/vlan.h"
+
+#include "src/config.h"
+
+namespace vsw {
+
+using telemetry::DropReason;
+
+const char* vlan_mode_name(VlanMode m) {
+    switch (m) {
+        case VlanMode::kTrunk: return "trunk";
+        case VlanMode::kAccess: return "access";
+        case VlanMode::kNativeTagged: return "native-tagged";
+        case VlanMode::kNativeUntagged: return "native-untagged";
+    }
+    return "?";
+}
+
+std::optional<VlanMode> vlan_mode_from_name(const std::string& s) {
+    for (VlanMode m : {VlanMode::kTrunk, VlanMode::kAccess, VlanMode::kNativeTagged, VlanMode::kNativeUntagged})
+        if (s == vlan_mode_name(m)) return m;
+    return std::nullopt;
+}
+
+std::optional<VlanSet> parse_vlan_list(const std::string& s, std::string& error) {
+    VlanSet set;
+    size_t pos = 0;
+    while (pos < s.size()) {
+        size_t comma = s.find(',', pos);
+        std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        pos = comma == std::string::npos ? s.size() : comma + 1;
+        size_t dash = item.find('-');
+        auto lo = parse_uint(item.substr(0, dash), 0, kMaxVlan - 1);
+        auto hi = dash == std::string::npos ? lo : parse_uint(item.substr(dash + 1), 0, kMaxVlan - 1);
+        if (!lo || !hi || *hi < *lo) {
+            error = "'" + item + "' is not a VLAN (0-4094) or a range such as 20-30";
+            return std::nullopt;
+        }
+        for (uint64_t v = *lo; v <= *hi; ++v) set.set(v);
+        if (comma == s.size() - 1) {
+            error = "VLAN list ends with ','";
+            return std::nullopt;
+        }
+    }
+    return set;
+}
+
+std::string format_vlan_list(const VlanSet& set) {
+    std::string out;
+    for (unsigned v = 0; v <= kMaxVlan; ++v) {
+        if (!set.test(v)) continue;
+        unsigned end = v;
+        while (end + 1 <= kMaxVlan && set.test(end + 1)) ++end;
+        if (!out.empty()) out += ',';
+        out += std::to_string(v);
+        if (end > v) out += "-" + std::to_string(end);
+        v = end;
+    }
+    return out;
+}
+
+PortVlan PortVlan::make(VlanMode mode, uint16_t tag, const VlanSet& trunks) {
+    PortVlan p;
+    p.mode = mode;
+    p.tag = tag;
+    if (mode == VlanMode::kAccess) {
+        p.members.set(tag);
+    } else {
+        p.members = trunks.any() ? trunks : VlanSet().set();
+        p.members.reset(kMaxVlan);  // 4095 is reserved
+        if (mode != VlanMode::kTrunk) p.members.set(tag);  // the native VLAN is always carried
+    }
+    return p;
+}
+
+std::optional<FrameVlan> classify_ingress(const PortVlan& port, const uint8_t* frame, uint32_t len,
+                                          DropReason& drop) {
+    FrameVlan f;
+    const uint16_t type = static_cast<uint16_t>(frame[12] << 8 | frame[13]);
+    if (type == kEtherTypeVlan) {
+        if (len < 18) {  // a tag cut short
+            drop = DropReason::kBadVlanTag;
+            return std::nullopt;
+        }
+        const uint16_t tci = static_cast<uint16_t>(frame[14] << 8 | frame[15]);
+        f.tagged = true;
+        f.header_vid = tci & kMaxVlan;
+        f.pcp = static_cast<uint8_t>(tci >> 13);
+        if (f.header_vid == kMaxVlan) {
+            drop = DropReason::kBadVlanTag;
+            return std::nullopt;
+        }
+    } else if (type == kEtherTypeQinQ) {
+        // A service tag from a guest or an uplink: vsw does not do 802.1ad.
+        drop = port.mode == VlanMode::kAccess ? DropReason::kBadVlanTag : DropReason::kVlanNotAllowed;
+        return std::nullopt;
+    }
+    const bool untagged = !f.tagged || f.header_vid == 0;  // priority tags count as untagged
+    if (f.tagged && f.header_vid == 0 && len >= 18) {
+        const uint16_t inner = static_cast<uint16_t>(frame[16] << 8 | frame[17]);
+        if (inner == kEtherTypeVlan || inner == kEtherTypeQinQ) {  // priority tag over a real one
+            drop = DropReason::kBadVlanTag;
+            return std::nullopt;
+        }
+    }
+    switch (port.mode) {
+        case VlanMode::kAccess:
+            if (!untagged) {
+                drop = DropReason::kVlanNotAllowed;
+                return std::nullopt;
+            }
+            f.vlan = port.tag;
+            break;
+        case VlanMode::kTrunk:
+            f.vlan = untagged ? 0 : f.header_vid;
+            break;
+        case VlanMode::kNativeTagged:
+        case VlanMode::kNativeUntagged:
+            f.vlan = untagged ? port.tag : f.header_vid;
+            break;
+    }
+    if (!port.carries(f.vlan)) {
+        drop = DropReason::kVlanNotAllowed;
+        return std::nullopt;
+    }
+    return f;
+}
+
+EgressAction egress_action(const PortVlan& port, const FrameVlan& f) {
+    bool want_tag;
+    switch (port.mode) {
+        case VlanMode::kAccess: want_tag = false; break;
+        case VlanMode::kTrunk: want_tag = f.vlan != 0; break;
+        case VlanMode::kNativeTagged: want_tag = true; break;
+        case VlanMode::kNativeUntagged: want_tag = f.vlan != port.tag; break;
+        default: want_tag = false; break;
+    }
+    if (!want_tag) return f.tagged ? EgressAction::kStrip : EgressAction::kAsIs;
+    if (!f.tagged) return EgressAction::kPush;
+    return f.header_vid == f.vlan ? EgressAction::kAsIs : EgressAction::kSetVid;
+}
+
+}  // namespace vsw
