@@ -9,7 +9,7 @@ PACKAGES=(
   libdpdk-dev dpdk-dev                 # DPDK 22.11: libraries, dpdk-testpmd (fake guests)
   libboost-program-options-dev nlohmann-json3-dev catch2
   python3 python3-scapy                # component tests: frame generation and pcap checks
-  iproute2 procps kmod
+  iproute2 procps kmod tshark          # tshark: independent decoding of captures
   qemu-system-x86 linux-image-amd64    # real guests: QEMU (TCG) and the guest kernel + modules
   busybox-static iperf3                # guest userland
 )

@@ -5,16 +5,12 @@ learned peer MAC goes out of the uplink only."""
 import os
 import subprocess
 
-from vswtest import Ether, FakeGuest, Raw, Vswd, check, frame, log, run, wait_until
+from vswtest import Ether, FakeGuest, Raw, Vswd, check, frame, log, peer_namespace, run, wait_until
 
 GUEST = "02:00:00:00:02:0a"
 OTHER = "02:00:00:00:02:0b"
 PEER = "02:00:00:00:02:ff"
 BCAST = "ff:ff:ff:ff:ff:ff"
-
-
-def sh(*cmd):
-    subprocess.run(cmd, check=True)
 
 
 def tags(frames):
@@ -29,23 +25,8 @@ def tags(frames):
 
 
 def test(work):
-    ns = f"vswtest{os.getpid()}"
-    host_if, peer_if = f"vswu{os.getpid() % 100000}", f"vswp{os.getpid() % 100000}"
-    sh("ip", "netns", "add", ns)
-    try:
-        sh("ip", "link", "add", host_if, "type", "veth", "peer", "name", peer_if)
-        sh("ip", "link", "set", peer_if, "netns", ns)
-        for cmd in (["sysctl", "-qw", f"net.ipv6.conf.{host_if}.disable_ipv6=1"],
-                    ["ip", "link", "set", host_if, "up"]):
-            sh(*cmd)
-        for cmd in (["sysctl", "-qw", f"net.ipv6.conf.{peer_if}.disable_ipv6=1"],
-                    ["ip", "link", "set", peer_if, "address", PEER],
-                    ["ip", "link", "set", peer_if, "up"]):
-            sh("ip", "netns", "exec", ns, *cmd)
+    with peer_namespace(PEER) as (ns, host_if, peer_if):
         run_with_uplink(work, ns, host_if, peer_if)
-    finally:
-        subprocess.run(["ip", "link", "del", host_if], capture_output=True)
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
 def run_with_uplink(work, ns, host_if, peer_if):

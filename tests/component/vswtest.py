@@ -5,6 +5,7 @@ vswd's vhost-user socket, and a net_pcap port that replays in.pcap into the swit
 what the switch delivered in out.pcap. testpmd runs interactively so a test decides when each
 guest starts sending (after `start`). Needs Debian's /usr/bin/python3 (python3-scapy).
 """
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "integration", "lib"))
 
-from scapy.all import Ether, IP, UDP, Raw, rdpcap, wrpcap  # noqa: E402,F401 (re-exported)
+from scapy.all import Dot1Q, Ether, IP, UDP, Raw, rdpcap, wrpcap  # noqa: E402,F401 (re-exported)
 from vswd_process import (VSWCTL, VSWD, Vswd, Workdir, check, kill_all, live_processes, log,  # noqa: E402,F401
                           run, wait_until)
 
@@ -79,3 +80,39 @@ class FakeGuest:
 def frame(src, dst, payload):
     """An Ethernet/IPv4/UDP frame; payload tags it so tests can tell frames apart."""
     return Ether(src=src, dst=dst) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=2000) / Raw(payload.encode())
+
+
+@contextlib.contextmanager
+def peer_namespace(peer_mac):
+    """A host on the far side of an uplink: a veth pair whose peer end sits in a new network
+    namespace with MAC `peer_mac`, IPv6 off (no background chatter). Yields (namespace, host-side
+    interface for net_af_packet, peer interface); removes both at the end."""
+    tag = os.getpid() % 100000
+    ns, host_if, peer_if = f"vswtest{os.getpid()}", f"vswu{tag}", f"vswp{tag}"
+
+    def sh(*cmd):
+        subprocess.run(cmd, check=True)
+
+    sh("ip", "netns", "add", ns)
+    try:
+        sh("ip", "link", "add", host_if, "type", "veth", "peer", "name", peer_if)
+        sh("ip", "link", "set", peer_if, "netns", ns)
+        sh("sysctl", "-qw", f"net.ipv6.conf.{host_if}.disable_ipv6=1")
+        sh("ip", "link", "set", host_if, "up")
+        for cmd in (["sysctl", "-qw", f"net.ipv6.conf.{peer_if}.disable_ipv6=1"],
+                    ["ip", "link", "set", peer_if, "address", peer_mac],
+                    ["ip", "link", "set", peer_if, "up"]):
+            sh("ip", "netns", "exec", ns, *cmd)
+        yield ns, host_if, peer_if
+    finally:
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+PEER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
+
+
+def peer_send(ns, iface, frames):
+    """Sends raw frames (scapy packets) from the peer host's interface."""
+    subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3", PEER_SCRIPT, iface, "0",
+                    *(bytes(f).hex() for f in frames)], check=True, capture_output=True, timeout=30)
