@@ -28,8 +28,12 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
     telemetry::PortCounters& c = in.counters[dp.worker];
     const PortVlan& in_vlan = *snap.vlan[in.slot];
     uint64_t bytes = 0;
-    Mac last_learned = ~Mac{0};  // a burst usually repeats one source: learn it once
+    // A burst usually repeats one source and one destination: learn and look up once each.
+    Mac last_learned = ~Mac{0};
     uint16_t last_vlan = 0;
+    Mac last_dst = ~Mac{0};
+    uint16_t last_dst_vlan = 0;
+    int last_slot = -1;
     for (uint16_t i = 0; i < n; ++i) {
         const rte_mbuf* m = pkts[i];
         bytes += m->pkt_len;
@@ -62,7 +66,12 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             d.out[i] = kOutFlood;
             continue;
         }
-        const int slot = dp.fdb->lookup(dst, vlan);
+        if (dst != last_dst || vlan != last_dst_vlan) {
+            last_slot = dp.fdb->lookup(dst, vlan);
+            last_dst = dst;
+            last_dst_vlan = vlan;
+        }
+        const int slot = last_slot;
         if (slot < 0 || snap.ports[slot] == nullptr) {
             d.out[i] = kOutFlood;
         } else if (slot == in.slot) {

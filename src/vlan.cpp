@@ -73,8 +73,8 @@ PortVlan PortVlan::make(VlanMode mode, uint16_t tag, const VlanSet& trunks) {
     return p;
 }
 
-std::optional<FrameVlan> classify_ingress(const PortVlan& port, const uint8_t* frame, uint32_t len,
-                                          DropReason& drop) {
+std::optional<FrameVlan> classify_tagged(const PortVlan& port, const uint8_t* frame, uint32_t len,
+                                         DropReason& drop) {
     FrameVlan f;
     const uint16_t type = static_cast<uint16_t>(frame[12] << 8 | frame[13]);
     if (type == kEtherTypeVlan) {

@@ -57,8 +57,21 @@ struct FrameVlan {
 
 // Reads the frame's tag (`frame` has `len` bytes in its first segment, at least 14) and decides
 // its VLAN on ingress through `port`. nullopt with `drop` set when the frame must be dropped.
-std::optional<FrameVlan> classify_ingress(const PortVlan& port, const uint8_t* frame, uint32_t len,
-                                          telemetry::DropReason& drop);
+std::optional<FrameVlan> classify_tagged(const PortVlan& port, const uint8_t* frame, uint32_t len,
+                                         telemetry::DropReason& drop);
+
+inline std::optional<FrameVlan> classify_ingress(const PortVlan& port, const uint8_t* frame, uint32_t len,
+                                                 telemetry::DropReason& drop) {
+    // Fast path, inlined into the datapath: an untagged frame (first byte of the EtherType is
+    // neither 0x81 nor 0x88 is enough to rule out both tag types) on a port whose untagged VLAN
+    // is carried.
+    if (frame[12] != 0x81 && frame[12] != 0x88) {
+        FrameVlan f;
+        f.vlan = port.mode == VlanMode::kTrunk ? 0 : port.tag;
+        if (port.carries(f.vlan)) return f;
+    }
+    return classify_tagged(port, frame, len, drop);
+}
 
 // How a frame must look leaving through `port`.
 enum class EgressAction : uint8_t {

@@ -59,7 +59,7 @@ class Workdir:
 
 
 class Vswd:
-    def __init__(self, work, name="vswd", no_huge=False, extra=()):
+    def __init__(self, work, name="vswd", no_huge=False, extra=(), mem_mb=256):
         self.work = work
         self.ctl_path = work.file(f"{name}.ctl")
         self.state_path = work.file(f"{name}-state.json")
@@ -67,11 +67,12 @@ class Vswd:
         self.prefix = f"vswtest-{name}-{os.getpid()}"
         self.no_huge = no_huge
         self.extra = list(extra)
+        self.mem_mb = mem_mb
         self.proc = None
 
     def command(self):
         cmd = [VSWD, "--ctl-socket", self.ctl_path, "--state-file", self.state_path,
-               "--file-prefix", self.prefix, "--mem", "256"]
+               "--file-prefix", self.prefix, "--mem", str(self.mem_mb)]
         if self.no_huge:
             cmd.append("--no-huge")
         return cmd + self.extra

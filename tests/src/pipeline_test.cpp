@@ -331,6 +331,40 @@ TEST_CASE("VLANs: bad and disallowed tags are counted drops") {
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
 
+TEST_CASE("zero copy: frames leave in the mbufs and data buffers they arrived in") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kAccess, 10);
+    f.set_vlan(1, VlanMode::kAccess, 10);
+    f.set_vlan(2, VlanMode::kTrunk, 0);
+    f.fdb.learn(kMacB, 10, 1, 0);
+    rte_mbuf* uni = frame(kMacB, kMacA);
+    rte_mbuf* flood = frame(kBroadcast, kMacA);
+    const void* uni_data = rte_pktmbuf_mtod(uni, void*);
+    const void* flood_buf = flood->buf_addr;
+    const uint16_t flood_off = flood->data_off;
+    rte_mbuf* pkts[2] = {uni, flood};
+    BurstDecisions d;
+    decide(*f.dp, f.snap, f.port(0), pkts, 2, 0, d);
+    scatter(*f.dp, f.snap, f.port(0), pkts, 2, d);
+    // Unicast between two access ports: the same mbuf, the same bytes, untouched.
+    REQUIRE(f.dp->tx[1].n == 2);
+    CHECK(f.dp->tx[1].pkts[0] == uni);
+    CHECK(rte_pktmbuf_mtod(f.dp->tx[1].pkts[0], void*) == uni_data);
+    // The flood: the access port gets the original mbuf by reference; the trunk, which needs a
+    // tag, gets a 16-byte header segment chained to a clone whose data is the original buffer.
+    CHECK(f.dp->tx[1].pkts[1] == flood);
+    REQUIRE(f.dp->tx[2].n == 1);
+    const rte_mbuf* head = f.dp->tx[2].pkts[0];
+    REQUIRE(head->next != nullptr);
+    CHECK(head->data_len == 16);
+    CHECK(RTE_MBUF_CLONED(head->next));
+    CHECK(head->next->buf_addr == flood_buf);                 // the payload was not copied
+    CHECK(head->next->data_off == flood_off + 12);            // it starts after the old MACs
+    CHECK(rte_mbuf_refcnt_read(flood) == 2);                  // the access port + the clone
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
 int main(int argc, char** argv) {
     std::vector<std::string> eal = {"pipeline_test", "--no-huge", "-m", "64", "--no-pci",
                                     "--no-telemetry", "--log-level=*:error", "-l", "0",

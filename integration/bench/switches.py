@@ -1,0 +1,182 @@
+"""The switches a benchmark compares, each started privately on CPU 1 with two vhost-user ports
+that connect to the traffic generator's sockets (the generator is the vhost-user server, as QEMU
+would be):
+
+  Vsw             vswd, one PMD, two vhost-user-client ports
+  TestpmdXconnect dpdk-testpmd with two net_vhost ports in io mode: the ceiling, no lookup at all
+  OvsDpdk         Open vSwitch 3.1 with DPDK, bridge datapath_type=netdev, two
+                  dpdkvhostuserclient ports, the default NORMAL action (MAC learning)
+
+Each has start(), stop(), and cycles(): how the switch itself counts its cost, as a callable
+pair begin()/end() -> cycles per packet over the interval (None if the switch cannot tell)."""
+import re
+import os
+import shutil
+import subprocess
+import time
+
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from vswd_process import Vswd, live_processes, wait_until  # noqa: E402
+
+SWITCH_CPU = 1
+
+
+class Vsw:
+    name = "vsw"
+
+    def __init__(self, work, sockets):
+        self.work, self.sockets = work, sockets
+
+    def start(self):
+        self.vswd = Vswd(self.work, name="bench-vswd", mem_mb=512,
+                         extra=["--pmd-cores", str(SWITCH_CPU), "--main-core", "0"]).start()
+        for i, s in enumerate(self.sockets):
+            self.vswd.ctl("add-port", f"p{i}", "--socket", s)
+
+    def wait_up(self, timeout=30):
+        for i in range(len(self.sockets)):
+            self.vswd.wait_port_state(f"p{i}", "up", timeout)
+
+    def stats(self):
+        return self.vswd.ctl("stats")
+
+    def begin(self):
+        self._before = self.stats()["pmds"][0]
+
+    def end(self):
+        """(cycles per packet, PMD busy %) over the interval, from vswd's PMD counters."""
+        a, b = self.stats()["pmds"][0], self._before
+        pkts = a["rx_packets"] - b["rx_packets"]
+        busy = a["busy_cycles"] - b["busy_cycles"]
+        idle = a["idle_cycles"] - b["idle_cycles"]
+        return (busy / pkts if pkts else None), (100.0 * busy / (busy + idle) if busy + idle else None)
+
+    def stop(self):
+        if hasattr(self, "vswd"):
+            self.vswd.stop()
+            if os.path.exists(self.vswd.state_path):
+                os.unlink(self.vswd.state_path)
+
+
+class TestpmdXconnect:
+    name = "testpmd-xconnect"
+
+    def __init__(self, work, sockets):
+        self.work, self.sockets = work, sockets
+
+    def start(self):
+        cmd = ["dpdk-testpmd", f"--lcores=0@0,1@{SWITCH_CPU}", "--no-pci", "--in-memory", "-m", "512",
+               f"--file-prefix=bench-xc-{os.getpid()}", "--log-level=*:warning"]
+        for i, s in enumerate(self.sockets):
+            cmd.append(f"--vdev=net_vhost{i},iface={s},client=1,queues=1")
+        cmd += ["--", "--forward-mode=io", "--auto-start", "--stats-period=3600", "--total-num-mbufs=32768",
+                "--rxd=1024", "--txd=1024", "--record-core-cycles"]
+        self.log = open(self.work.file("xconnect.log"), "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        live_processes.append(self.proc)
+
+    def wait_up(self, timeout=30):
+        time.sleep(1)
+        if self.proc.poll() is not None:
+            raise AssertionError(f"testpmd cross-connect exited: see {self.work.file('xconnect.log')}")
+
+    def begin(self):
+        pass
+
+    def end(self):
+        return None, None  # read from testpmd's own report when it stops: see cycles_from_log
+
+    def cycles_from_log(self):
+        """testpmd prints "CPU cycles/packet=N" for the whole run when it stops."""
+        with open(self.work.file("xconnect.log"), errors="replace") as f:
+            m = re.findall(r"CPU cycles/packet=([\d.]+)", f.read())
+        return float(m[-1]) if m else None
+
+    def stop(self):
+        if not hasattr(self, "proc"):
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class OvsDpdk:
+    name = "ovs-dpdk"
+    VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+
+    def __init__(self, work, sockets):
+        self.work, self.sockets = work, sockets
+        self.dir = work.file("ovs")
+
+    def vsctl(self, *args):
+        return subprocess.run(["ovs-vsctl", f"--db=unix:{self.dir}/db.sock", "--timeout=30", *args],
+                              check=True, capture_output=True, text=True).stdout
+
+    def start(self):
+        if not os.path.exists(self.VSWITCHD):
+            raise AssertionError("OVS with DPDK missing: apt-get install openvswitch-switch-dpdk")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        env = dict(os.environ, OVS_RUNDIR=self.dir, OVS_LOGDIR=self.dir, OVS_DBDIR=self.dir, OVS_SYSCONFDIR=self.dir)
+        self.env = env
+        subprocess.run(["ovsdb-tool", "create", f"{self.dir}/conf.db", "/usr/share/openvswitch/vswitch.ovsschema"], check=True)
+        self.db = subprocess.Popen(["ovsdb-server", f"{self.dir}/conf.db", f"--remote=punix:{self.dir}/db.sock",
+                                    f"--unixctl={self.dir}/ovsdb.ctl", f"--log-file={self.dir}/ovsdb.log"],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        live_processes.append(self.db)
+        wait_until(lambda: os.path.exists(f"{self.dir}/db.sock"), 20, "ovsdb-server")
+        self.vsctl("--no-wait", "init")
+        self.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                   "other_config:dpdk-socket-mem=512", f"other_config:pmd-cpu-mask={1 << SWITCH_CPU:#x}",
+                   "other_config:dpdk-lcore-mask=0x1",
+                   f'other_config:dpdk-extra=--file-prefix=bench-ovs-{os.getpid()} --no-pci')
+        self.vswitchd = subprocess.Popen([self.VSWITCHD, f"unix:{self.dir}/db.sock", f"--unixctl={self.dir}/vswitchd.ctl",
+                                          f"--log-file={self.dir}/vswitchd.log", "--mlockall"],
+                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        live_processes.append(self.vswitchd)
+        self.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+        for i, s in enumerate(self.sockets):
+            self.vsctl("add-port", "br0", f"vhu{i}", "--", "set", "Interface", f"vhu{i}",
+                       "type=dpdkvhostuserclient", f"options:vhost-server-path={s}")
+
+    def wait_up(self, timeout=30):
+        def up():
+            out = self.vsctl("--columns=link_state", "list", "Interface")
+            return out.count(": up") >= len(self.sockets)
+        wait_until(up, timeout, "OVS vhost ports up")
+
+    def appctl(self, *args):
+        return subprocess.run(["ovs-appctl", f"--target={self.dir}/vswitchd.ctl", *args],
+                              capture_output=True, text=True).stdout
+
+    def begin(self):
+        self.appctl("dpif-netdev/pmd-stats-clear")
+
+    def end(self):
+        """(cycles per packet, busy %) from OVS's own PMD statistics."""
+        out = self.appctl("dpif-netdev/pmd-stats-show")
+        cpp = re.search(r"avg cycles per packet:\s*([\d.]+)", out)
+        busy = re.search(r"processing cycles:\s*\d+\s*\(([\d.]+)%\)", out)
+        return (float(cpp.group(1)) if cpp else None), (float(busy.group(1)) if busy else None)
+
+    def stop(self):
+        for p in (getattr(self, "vswitchd", None), getattr(self, "db", None)):
+            if p is None:
+                continue
+            p.terminate()
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for f in os.listdir("/dev/hugepages"):
+            if f.startswith(f"bench-ovs-{os.getpid()}"):
+                os.unlink(os.path.join("/dev/hugepages", f))
+
+
+SWITCHES = [Vsw, TestpmdXconnect, OvsDpdk]

@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""VM-to-VM forwarding benchmark: vsw beside a testpmd cross-connect and OVS-DPDK in the same
+run, interleaved round by round (A B C A B C ...), 64-byte and 1518-byte frames. Each run
+appends its table to RESULTS.md and raw numbers to results.jsonl beside this file, and redraws
+vm2vm.png. Not a test: it asserts nothing and prints numbers.
+
+Usage: vm2vm.py [--rounds N] [--seconds S] [--sizes 64,1518] [--switches vsw,testpmd-xconnect,ovs-dpdk]
+                [--profile]   (perf record of vswd, software clock, during one extra 64B run)
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+
+from generator import Generator  # noqa: E402
+from switches import SWITCHES  # noqa: E402
+from vswd_process import Workdir, kill_all, log  # noqa: E402
+
+
+def one_run(work, switch_cls, size, seconds, bursts):
+    sockets = [work.file(f"gen{i}.sock") for i in range(2)]
+    sw = switch_cls(work, sockets)
+    gen = None
+    try:
+        # The switch first: it connects (and reconnects) as a vhost-user client; the generator's
+        # virtio-user servers wait for it before testpmd gets to its prompt.
+        sw.start()
+        gen = Generator(work, sockets, size)
+        gen.wait_prompt()
+        sw.wait_up()
+        time.sleep(0.5)
+        gen.start(bursts)
+        time.sleep(2)  # warm-up: learning, caches
+        sw.begin()
+        pps = gen.measure(seconds)
+        cpp, busy = sw.end()
+        extra = {"cycles_per_packet": cpp, "busy_pct": busy}
+        return pps, extra
+    finally:
+        if gen:
+            gen.stop()
+        sw.stop()
+        if hasattr(sw, "cycles_from_log") and "extra" in locals():
+            extra["cycles_per_packet"] = sw.cycles_from_log()
+
+
+def versions():
+    def pkg(name):
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", name], capture_output=True, text=True)
+        return r.stdout or "?"
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release(), "dpdk": pkg("libdpdk-dev"),
+            "ovs": pkg("openvswitch-switch-dpdk"), "vsw": subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"],
+                                                                        capture_output=True, text=True).stdout.strip()}
+
+
+def profile(work, seconds):
+    """perf record (cpu-clock: these machines have no hardware counters) of vswd under 64B load."""
+    from switches import Vsw
+    sockets = [work.file(f"gen{i}.sock") for i in range(2)]
+    sw = Vsw(work, sockets)
+    sw.start()
+    gen = Generator(work, sockets, 64)
+    try:
+        gen.wait_prompt()
+        sw.wait_up()
+        gen.start(8)
+        time.sleep(2)
+        data = work.file("perf.data")
+        subprocess.run(["perf", "record", "-e", "cpu-clock", "-F", "2000", "-g", "-p", str(sw.vswd.proc.pid),
+                        "-o", data, "--", "sleep", str(seconds)], capture_output=True)
+        report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio", "--sort", "dso,symbol",
+                                 "--percent-limit", "1.5", "-g", "none"], capture_output=True, text=True).stdout
+        return "\n".join(l for l in report.splitlines() if l.strip() and not l.startswith("#"))
+    finally:
+        gen.stop()
+        sw.stop()
+
+
+def plot(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    sizes = sorted({r["size"] for r in results})
+    names = [s.name for s in SWITCHES if any(r["switch"] == s.name for r in results)]
+    fig, axes = plt.subplots(1, len(sizes), figsize=(5 * len(sizes), 4))
+    axes = axes if len(sizes) > 1 else [axes]
+    for ax, size in zip(axes, sizes):
+        med = [statistics.median([r["mpps"] for r in results if r["switch"] == n and r["size"] == size] or [0]) for n in names]
+        lo = [m - min([r["mpps"] for r in results if r["switch"] == n and r["size"] == size] or [0]) for n, m in zip(names, med)]
+        hi = [max([r["mpps"] for r in results if r["switch"] == n and r["size"] == size] or [0]) - m for n, m in zip(names, med)]
+        ax.bar(names, med, yerr=[lo, hi], capsize=4, color=["#2a7", "#888", "#48c"][:len(names)])
+        ax.set_title(f"VM-to-VM, {size}-byte frames, 1 core")
+        ax.set_ylabel("Mpps (median, min-max)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--sizes", default="64,1518")
+    ap.add_argument("--switches", default=",".join(s.name for s in SWITCHES))
+    ap.add_argument("--bursts", type=int, default=8, help="bursts of 32 injected per port (frames in flight)")
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args()
+    chosen = [s for s in SWITCHES if s.name in args.switches.split(",")]
+    sizes = [int(x) for x in args.sizes.split(",")]
+    work = Workdir("bench")
+    results = []
+    try:
+        for rnd in range(args.rounds):
+            for size in sizes:
+                for sw in chosen:  # interleaved: A B C A B C
+                    pps, extra = one_run(work, sw, size, args.seconds, args.bursts)
+                    r = {"round": rnd, "size": size, "switch": sw.name, "mpps": pps / 1e6,
+                         "gbps": pps * (size + 20) * 8 / 1e9} | extra
+                    results.append(r)
+                    cpp, busy = extra.get("cycles_per_packet"), extra.get("busy_pct")
+                    log(f"round {rnd} {size}B {sw.name:17} {pps / 1e6:7.3f} Mpps" +
+                        (f"  {cpp:.0f} cycles/packet" if cpp else "") + (f"  busy {busy:.0f}%" if busy else ""))
+        prof = profile(work, 5) if args.profile else ""
+    finally:
+        kill_all()
+        work.cleanup()
+    report(results, sizes, chosen, args, prof)
+
+
+def report(results, sizes, chosen, args, prof):
+    v = versions()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"\n## {now} — vsw {v['vsw']}\n",
+             f"Machine: {v['cpu']}, {v['cpus']} CPUs, kernel {v['kernel']}; DPDK {v['dpdk']}, OVS {v['ovs']}.  ",
+             f"Configuration: switch on CPU 1 (one PMD), generator (testpmd, 2 virtio-user ports, io) on CPU 0, "
+             f"{args.bursts}x32 frames injected per port, {args.rounds} rounds x {args.seconds:.0f} s, interleaved.\n",
+             "| size | switch | median Mpps | min-max | Gbit/s (L1) | vsw/this, Mpps (median of per-round ratios) "
+             "| cycles/pkt (switch's own count) | this/vsw, cycles | busy % |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for size in sizes:
+        vsw_by_round = {r["round"]: r for r in results if r["switch"] == "vsw" and r["size"] == size}
+        for sw in chosen:
+            rs = [r for r in results if r["switch"] == sw.name and r["size"] == size]
+            m = [r["mpps"] for r in rs]
+            ratios = [vsw_by_round[r["round"]]["mpps"] / r["mpps"] for r in rs if r["round"] in vsw_by_round and r["mpps"] > 0]
+            cpp = [r["cycles_per_packet"] for r in rs if r.get("cycles_per_packet")]
+            cratios = [r["cycles_per_packet"] / vsw_by_round[r["round"]]["cycles_per_packet"] for r in rs
+                       if r.get("cycles_per_packet") and r["round"] in vsw_by_round and vsw_by_round[r["round"]].get("cycles_per_packet")]
+            busy = [r["busy_pct"] for r in rs if r.get("busy_pct")]
+            med = lambda xs, fmt: fmt.format(statistics.median(xs)) if xs else "-"  # noqa: E731
+            lines.append(f"| {size} | {sw.name} | {statistics.median(m):.3f} | {min(m):.3f}-{max(m):.3f} | "
+                         f"{statistics.median([r['gbps'] for r in rs]):.2f} | {med(ratios, '{:.2f}x')} | "
+                         f"{med(cpp, '{:.0f}')} | {med(cratios, '{:.2f}x')} | {med(busy, '{:.0f}')} |")
+    if prof:
+        lines += ["\nProfile of vswd under 64B load (perf record -e cpu-clock, symbols >= 1.5%):\n", "```", prof, "```"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    results_md = os.path.join(HERE, "RESULTS.md")
+    if not os.path.exists(results_md):
+        with open(results_md, "w") as f:
+            f.write("# vm2vm benchmark results\n\nAppended by `integration/bench/vm2vm.py` (`scripts/bench.sh`); "
+                    "newest last. Numbers from shared 2-vCPU machines: compare ratios within a run.\n")
+    with open(results_md, "a") as f:
+        f.write(text)
+    with open(os.path.join(HERE, "results.jsonl"), "a") as f:
+        for r in results:
+            f.write(json.dumps(r | {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "vsw": v["vsw"]}) + "\n")
+    plot(results, os.path.join(HERE, "vm2vm.png"))
+
+
+if __name__ == "__main__":
+    main()
