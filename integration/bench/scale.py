@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""Scale benchmark: vsw's forwarding rate and cycles per packet with 1, 1k, 100k and 1M learned
+MACs (destinations in a shuffled order, so lookups miss the cache like real traffic), and with
+2, 8 and 32 vhost-user ports (the extra ports connected but idle: the PMD polls them all).
+Generator: vsw-macgen on CPU 0; vswd's PMD on CPU 1. Rounds are interleaved; ratios are taken
+against the baseline (1 MAC, 2 ports) of the same round. Appends to RESULTS.md.
+
+Usage: scale.py [--rounds N] [--seconds S] [--macs 1,1000,100000,1000000] [--ports 2,8,32]
+"""
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+
+from vswd_process import BUILD, Vswd, Workdir, kill_all, live_processes, log  # noqa: E402
+
+MACGEN = os.path.join(BUILD, "integration", "bench", "vsw-macgen")
+
+
+def one_run(work, macs, ports, seconds):
+    vswd = Vswd(work, name="scale-vswd",
+                extra=["--pmd-cores", "1", "--main-core", "0", "--fdb-max", str(max(8192, 2 * macs))]).start()
+    try:
+        for i in range(ports):
+            vswd.ctl("add-port", f"p{i}", "--socket", work.file(f"gen{i}.sock"))
+        for i in range(ports):
+            s = work.file(f"gen{i}.sock")
+            if os.path.exists(s):
+                os.unlink(s)
+        gen = subprocess.Popen([MACGEN, "--socket-dir", work.path, "--macs", str(macs), "--ports", str(ports),
+                                "--seconds", str(seconds), "--file-prefix", f"macgen-{os.getpid()}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        live_processes.append(gen)
+        # vswd's own counters over the generator's measuring window.
+        line = gen.stdout.readline()
+        if line.strip() != "measuring":
+            raise AssertionError(f"vsw-macgen failed: {line}{gen.stderr.read()[-2000:]}")
+        before = vswd.ctl("stats")
+        result = json.loads(gen.stdout.readline())
+        after = vswd.ctl("stats")
+        gen.wait(timeout=60)
+        b, a = before["pmds"][0], after["pmds"][0]
+        pkts = a["rx_packets"] - b["rx_packets"]
+        result["cycles_per_packet"] = (a["busy_cycles"] - b["busy_cycles"]) / pkts if pkts else 0
+        busy, idle = a["busy_cycles"] - b["busy_cycles"], a["idle_cycles"] - b["idle_cycles"]
+        result["busy_pct"] = 100.0 * busy / (busy + idle) if busy + idle else 0
+        result["fdb_entries"] = before["fdb"]["entries"]
+        result["learn_full"] = sum(p["learn_full"] for p in after["ports"])
+        result["flooded"] = sum(p["flooded"] for p in after["ports"]) - sum(p["flooded"] for p in before["ports"])
+        return result
+    finally:
+        vswd.stop()
+        if os.path.exists(vswd.state_path):
+            os.unlink(vswd.state_path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=4)
+    ap.add_argument("--macs", default="1,1000,100000,1000000")
+    ap.add_argument("--ports", default="2,8,32")
+    args = ap.parse_args()
+    mac_counts = [int(x) for x in args.macs.split(",")]
+    port_counts = [int(x) for x in args.ports.split(",")]
+    configs = [(m, 2) for m in mac_counts] + [(1, p) for p in port_counts if p != 2]
+    work = Workdir("scale")
+    results = []
+    try:
+        for rnd in range(args.rounds):
+            for macs, ports in configs:
+                r = one_run(work, macs, ports, args.seconds) | {"round": rnd}
+                results.append(r)
+                log(f"round {rnd}: {macs:>8} MACs {ports:>3} ports: {r['pps'] / 1e6:6.3f} Mpps, "
+                    f"FDB {r['fdb_entries']}, {r['cycles_per_packet']:.0f} cycles/packet, busy {r['busy_pct']:.0f}%, "
+                    f"floods in window {r['flooded']}")
+    finally:
+        kill_all()
+        work.cleanup()
+
+    base = {r["round"]: r["pps"] for r in results if r["macs"] == 1 and r["ports"] == 2}
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rev = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    lines = [f"\n## {now} — scale, vsw {rev}\n",
+             f"vsw-macgen (CPU 0) -> vswd (one PMD, CPU 1), 64-byte frames, one direction, {args.rounds} rounds x "
+             f"{args.seconds:.0f} s, interleaved; ratio against 1 MAC / 2 ports in the same round.\n",
+             "| learned MACs | ports | median Mpps | min-max | vs baseline (median ratio) | FDB entries | vsw cycles/pkt | PMD busy % |",
+             "|---|---|---|---|---|---|---|---|"]
+    for macs, ports in configs:
+        rs = [r for r in results if r["macs"] == macs and r["ports"] == ports]
+        m = [r["pps"] / 1e6 for r in rs]
+        ratio = statistics.median([r["pps"] / base[r["round"]] for r in rs if base.get(r["round"])])
+        lines.append(f"| {macs} | {ports} | {statistics.median(m):.3f} | {min(m):.3f}-{max(m):.3f} | {ratio:.2f}x | "
+                     f"{min(r['fdb_entries'] for r in rs)} | {statistics.median([r['cycles_per_packet'] for r in rs]):.0f} | "
+                     f"{statistics.median([r['busy_pct'] for r in rs]):.0f} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    with open(os.path.join(HERE, "RESULTS.md"), "a") as f:
+        f.write(text)
+    with open(os.path.join(HERE, "results.jsonl"), "a") as f:
+        for r in results:
+            f.write(json.dumps(r | {"bench": "scale", "vsw": rev, "date": now}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
