@@ -43,6 +43,14 @@ public:
     // Port slot `mac` was learned on, or -1.
     int lookup(Mac mac, uint16_t vlan) const;
 
+    // Starts loading the bucket of (mac, vlan) into the cache. A burst prefetches all its
+    // lookups first, so a large table's cache misses overlap instead of queueing.
+    void prefetch(Mac mac, uint16_t vlan) const {
+        const Bucket& b = bucket_for(make_key(mac, vlan));
+        __builtin_prefetch(&b.key[0]);
+        __builtin_prefetch(&b.value[0]);
+    }
+
     // Removes entries not seen for `aging_seconds` or more; returns how many.
     uint32_t age(uint32_t now, uint32_t aging_seconds);
 

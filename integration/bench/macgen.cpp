@@ -72,9 +72,10 @@ unsigned drain(uint16_t port) {
 
 bool setup_port(uint16_t port, rte_mempool* pool) {
     rte_eth_conf conf{};
+    const uint16_t ring = port < 2 ? 1024 : 256;
     if (rte_eth_dev_configure(port, 1, 1, &conf) != 0) return false;
-    if (rte_eth_rx_queue_setup(port, 0, 1024, 0, nullptr, pool) != 0) return false;
-    if (rte_eth_tx_queue_setup(port, 0, 1024, 0, nullptr) != 0) return false;
+    if (rte_eth_rx_queue_setup(port, 0, ring, 0, nullptr, pool) != 0) return false;
+    if (rte_eth_tx_queue_setup(port, 0, ring, 0, nullptr) != 0) return false;
     return rte_eth_dev_start(port) == 0;
 }
 
@@ -101,15 +102,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "vsw-macgen: need --socket-dir, --macs >= 1, --ports >= 2, --size >= 64\n");
         return 2;
     }
-    std::vector<std::string> eal = {"vsw-macgen", "--lcores=0@0", "--no-pci", "--in-memory", "-m", "384",
+    std::vector<std::string> eal = {"vsw-macgen", "--lcores=0@0", "--no-pci", "--in-memory", "-m", "512",
                                     "--single-file-segments", "--file-prefix=" + o.prefix, "--log-level=*:warning"};
-    for (unsigned i = 0; i < o.ports; ++i)
+    for (unsigned i = 0; i < o.ports; ++i)  // idle ports get small rings: each holds mbufs
         eal.push_back("--vdev=net_virtio_user" + std::to_string(i) + ",path=" + o.socket_dir + "/gen" +
-                      std::to_string(i) + ".sock,server=1,queue_size=1024");
+                      std::to_string(i) + ".sock,server=1,queue_size=" + (i < 2 ? "1024" : "256"));
     std::vector<char*> eal_argv;
     for (auto& s : eal) eal_argv.push_back(s.data());
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) return 1;
-    rte_mempool* pool = rte_pktmbuf_pool_create("macgen", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    rte_mempool* pool = rte_pktmbuf_pool_create("macgen", 16384 + 2048 + o.ports * 256, 256, 0,
+                                                RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     if (!pool) return 1;
     for (uint16_t p = 0; p < o.ports; ++p)
         if (!setup_port(p, pool)) {
