@@ -39,12 +39,16 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
     // trunks). The loads overlap, so a table far larger than the cache costs one miss per burst
     // rather than one per frame.
     const uint16_t untagged_vlan = in_vlan.mode == VlanMode::kTrunk ? 0 : in_vlan.tag;
+    Mac prev_dst = ~Mac{0}, prev_src = ~Mac{0};  // a flow repeats itself: prefetch each MAC once
     for (uint16_t i = 0; i < n; ++i) {
         if (pkts[i]->data_len < 18) continue;
         const uint8_t* eth = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
         const uint16_t vlan = eth[12] == 0x81 ? static_cast<uint16_t>((eth[14] & 0xf) << 8 | eth[15]) : untagged_vlan;
-        dp.fdb->prefetch(mac_from_bytes(eth), vlan);
-        dp.fdb->prefetch(mac_from_bytes(eth + 6), vlan);
+        const Mac dst = mac_from_bytes(eth), src = mac_from_bytes(eth + 6);
+        if (dst != prev_dst) dp.fdb->prefetch(dst, vlan);
+        if (src != prev_src) dp.fdb->prefetch(src, vlan);
+        prev_dst = dst;
+        prev_src = src;
     }
     for (uint16_t i = 0; i < n; ++i) {
         const rte_mbuf* m = pkts[i];
