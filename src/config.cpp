@@ -1,7 +1,10 @@
 #include "src/config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -43,6 +46,35 @@ std::string validate_port_name(const std::string& name) {
     return "";
 }
 
+namespace {
+
+constexpr uint64_t kMaxFrame = 1518;     // a burst must hold at least one full frame
+constexpr uint64_t kMinRate = 8'000;     // 8 kbit/s
+constexpr uint64_t kMaxRate = 400'000'000'000;  // 400 Gbit/s
+
+// Parses a decimal number with an optional fraction and a suffix from `units`.
+std::optional<double> parse_scaled(const std::string& s, const std::vector<std::pair<std::string, double>>& units) {
+    size_t end = 0;
+    while (end < s.size() && (std::isdigit(static_cast<unsigned char>(s[end])) || s[end] == '.')) ++end;
+    if (end == 0 || s.find('.') != s.rfind('.')) return std::nullopt;
+    double v;
+    try {
+        v = std::stod(s.substr(0, end));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    const std::string unit = s.substr(end);
+    for (const auto& [u, factor] : units)
+        if (unit == u) return v * factor;
+    return std::nullopt;
+}
+
+uint64_t default_burst(uint64_t bytes_per_second) {
+    return std::max<uint64_t>(bytes_per_second / 100, 2 * kMaxFrame);  // 10 ms, two frames at least
+}
+
+}  // namespace
+
 std::string validate_port_config(const PortConfig& p) {
     if (auto e = validate_port_name(p.name); !e.empty()) return e;
     if (is_vhost(p.type)) {
@@ -71,7 +103,69 @@ std::string validate_port_config(const PortConfig& p) {
             if (p.tag < 1 || p.tag > 4094) return "vlan-mode=" + mode + " needs tag=N, the native VLAN (1-4094)";
             break;
     }
+    // Bandwidth.
+    if (p.tx_burst && !p.tx_rate) return "tx-burst needs tx-rate";
+    if (p.tx_peak && !p.tx_rate) return "tx-peak needs tx-rate";
+    if (p.tx_peak && p.tx_peak < p.tx_rate) return "tx-peak must be at least tx-rate";
+    if ((p.rx_burst || !p.rx_limit.empty() || p.rx_police) && !p.rx_rate)
+        return "rx-burst, rx-limit and rx-mode need rx-rate";
+    if (!p.rx_limit.empty() && !parse_scaled(p.rx_limit, {{"ms", 1e-3}, {"s", 1.0}, {"us", 1e-6}}) &&
+        !parse_bytes(p.rx_limit))
+        return "rx-limit must be bytes (150000, 150k) or a latency (20ms), not '" + p.rx_limit + "'";
     return "";
+}
+
+
+std::optional<uint64_t> parse_rate(const std::string& s) {
+    auto v = parse_scaled(s, {{"", 1}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}});
+    if (!v || *v < 1) return std::nullopt;
+    return static_cast<uint64_t>(*v + 0.5);
+}
+
+std::optional<uint64_t> parse_bytes(const std::string& s) {
+    auto v = parse_scaled(s, {{"", 1}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}});
+    if (!v || *v < 1) return std::nullopt;
+    return static_cast<uint64_t>(*v + 0.5);
+}
+
+std::string format_rate(uint64_t bps) {
+    char buf[32];
+    if (bps >= 1'000'000'000 && bps % 1'000'000 == 0) std::snprintf(buf, sizeof buf, "%gG", double(bps) / 1e9);
+    else if (bps >= 1'000'000 && bps % 1'000 == 0) std::snprintf(buf, sizeof buf, "%gM", double(bps) / 1e6);
+    else if (bps >= 1'000) std::snprintf(buf, sizeof buf, "%gk", double(bps) / 1e3);
+    else std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(bps));
+    return buf;
+}
+
+PortQos port_qos(const PortConfig& p) {
+    PortQos q;
+    if (p.tx_rate) {
+        q.tx_shaped = true;
+        q.tx_rate = p.tx_rate / 8;
+        q.tx_burst = p.tx_burst ? p.tx_burst : default_burst(q.tx_rate);
+        q.tx_peak = p.tx_peak / 8;
+    }
+    if (p.rx_rate) {
+        q.rx_shaped = true;
+        q.rx_police = p.rx_police;
+        q.rx_rate = p.rx_rate / 8;
+        q.rx_burst = p.rx_burst ? p.rx_burst : default_burst(q.rx_rate);
+        q.rx_limit = std::max<uint64_t>(q.rx_rate / 20, 64 * 1024);  // 50 ms, 64 KiB at least
+        if (!p.rx_limit.empty()) {
+            if (auto ms = parse_scaled(p.rx_limit, {{"ms", 1e-3}, {"s", 1.0}, {"us", 1e-6}}))
+                q.rx_limit = std::max<uint64_t>(static_cast<uint64_t>(*ms * double(q.rx_rate)), kMaxFrame);
+            else if (auto b = parse_bytes(p.rx_limit))
+                q.rx_limit = *b;
+        }
+    }
+    return q;
+}
+
+std::string qos_summary(const PortConfig& p) {
+    std::string s;
+    if (p.tx_rate) s += "tx " + format_rate(p.tx_rate);
+    if (p.rx_rate) s += std::string(s.empty() ? "" : ", ") + "rx " + format_rate(p.rx_rate) + (p.rx_police ? " police" : " shape");
+    return s.empty() ? "-" : s;
 }
 
 PortVlan port_vlan(const PortConfig& p) {
@@ -130,7 +224,42 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
         p.trunks = format_vlan_list(*set);
         return "";
     }
-    return "unknown port setting '" + key + "' (known: admin, description, vlan-mode, tag, trunks)";
+    if (key == "tx-rate" || key == "rx-rate" || key == "tx-peak") {
+        uint64_t& field = key == "tx-rate" ? p.tx_rate : key == "rx-rate" ? p.rx_rate : p.tx_peak;
+        if (value == "none" || value.empty()) {
+            field = 0;
+            return "";
+        }
+        auto v = parse_rate(value);
+        if (!v || *v == 0) return key + " must be a positive rate in bit/s such as 50M, 1.5G or 800k (or none), not '" + value + "'";
+        if (*v < kMinRate || *v > kMaxRate) return key + " must be between 8k and 400G bit/s";
+        field = *v;
+        return "";
+    }
+    if (key == "tx-burst" || key == "rx-burst") {
+        uint64_t& field = key == "tx-burst" ? p.tx_burst : p.rx_burst;
+        if (value == "none" || value.empty()) {
+            field = 0;
+            return "";
+        }
+        auto v = parse_bytes(value);
+        if (!v) return key + " must be bytes such as 64k or 100000, not '" + value + "'";
+        if (*v < kMaxFrame) return key + " must hold at least one full frame (1518 bytes)";
+        field = *v;
+        return "";
+    }
+    if (key == "rx-limit") {
+        p.rx_limit = value == "none" ? "" : value;
+        return "";
+    }
+    if (key == "rx-mode") {
+        if (value == "shape") p.rx_police = false;
+        else if (value == "police") p.rx_police = true;
+        else return "rx-mode must be shape or police, not '" + value + "'";
+        return "";
+    }
+    return "unknown port setting '" + key + "' (known: admin, description, vlan-mode, tag, trunks, "
+           "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode)";
 }
 
 std::string apply_switch_setting(SwitchSettings& s, const std::string& key, const std::string& value) {
@@ -148,6 +277,13 @@ json to_json(const PortConfig& p) {
     if (!p.socket.empty()) j["socket"] = p.socket;
     if (!p.devargs.empty()) j["devargs"] = p.devargs;
     if (!p.description.empty()) j["description"] = p.description;
+    if (p.tx_rate) j["tx-rate"] = p.tx_rate;
+    if (p.tx_burst) j["tx-burst"] = p.tx_burst;
+    if (p.tx_peak) j["tx-peak"] = p.tx_peak;
+    if (p.rx_rate) j["rx-rate"] = p.rx_rate;
+    if (p.rx_burst) j["rx-burst"] = p.rx_burst;
+    if (!p.rx_limit.empty()) j["rx-limit"] = p.rx_limit;
+    if (p.rx_police) j["rx-mode"] = "police";
     j["vlan-mode"] = vlan_mode_name(p.vlan_mode);
     if (p.tag) j["tag"] = p.tag;
     if (!p.trunks.empty()) j["trunks"] = p.trunks;
@@ -179,7 +315,14 @@ PortConfig port_config_from_json(const json& j) {
     p.socket = get_string(j, "socket", false);
     p.devargs = get_string(j, "devargs", false);
     p.description = get_string(j, "description", false);
-    for (const char* key : {"admin", "vlan-mode", "trunks"}) {
+    for (const char* key : {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst"}) {
+        if (auto it = j.find(key); it != j.end()) {
+            if (!it->is_number_unsigned()) throw std::invalid_argument(std::string("field '") + key + "' must be a number");
+            if (auto e = apply_port_setting(p, key, std::to_string(it->get<uint64_t>())); !e.empty())
+                throw std::invalid_argument(e);
+        }
+    }
+    for (const char* key : {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode"}) {
         std::string v = get_string(j, key, false);
         if (!v.empty())
             if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);

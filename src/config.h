@@ -33,6 +33,14 @@ struct PortConfig {
     VlanMode vlan_mode = VlanMode::kTrunk;  // see src/vlan.h
     uint16_t tag = 0;         // access or native VLAN (1-4094); 0 in trunk mode
     std::string trunks;       // VLANs a trunk carries, normalised "10,20-30"; "" = all
+    // Bandwidth (0 = not set). "tx" is what the guest sends into the switch, "rx" what it gets.
+    uint64_t tx_rate = 0;     // bits/s: guest TX shaped by not dequeuing (backpressure)
+    uint64_t tx_burst = 0;    // bytes; 0 = 10 ms of tx_rate (at least two full frames)
+    uint64_t tx_peak = 0;     // bits/s, optional peak rate (>= tx_rate)
+    uint64_t rx_rate = 0;     // bits/s: frames to the guest shaped (queued) or policed (dropped)
+    uint64_t rx_burst = 0;    // bytes; 0 = default as for tx
+    std::string rx_limit;     // queue bound: bytes ("150000", "150k") or latency ("20ms"); "" = 50 ms
+    bool rx_police = false;   // rx-mode=police: drop what exceeds the rate instead of queueing
 
     bool operator==(const PortConfig&) const = default;
 };
@@ -62,6 +70,28 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
 
 // The datapath's VLAN view of a valid config.
 PortVlan port_vlan(const PortConfig& p);
+
+// The datapath's bandwidth view of a valid config, in bytes.
+struct PortQos {
+    bool tx_shaped = false;      // guest TX limited
+    uint64_t tx_rate = 0;        // bytes/s
+    uint64_t tx_burst = 0;       // bytes
+    uint64_t tx_peak = 0;        // bytes/s, 0 = none
+    bool rx_shaped = false;      // guest RX limited (queued or policed)
+    bool rx_police = false;      // drop instead of queueing
+    uint64_t rx_rate = 0;        // bytes/s
+    uint64_t rx_burst = 0;       // bytes
+    uint64_t rx_limit = 0;       // queue bound in bytes
+};
+PortQos port_qos(const PortConfig& p);
+// "tx 50M, rx 100M shape" for tables; "-" when unlimited.
+std::string qos_summary(const PortConfig& p);
+
+// "100M", "1.5G", "64k", "2000000" (bits/s) -> bits/s; nullopt for anything else.
+std::optional<uint64_t> parse_rate(const std::string& s);
+// "1500", "64k", "2M" -> bytes.
+std::optional<uint64_t> parse_bytes(const std::string& s);
+std::string format_rate(uint64_t bits_per_second);
 // "access 10", "trunk all", "native-untagged 10 trunks 20-30": for tables.
 std::string vlan_summary(const PortConfig& p);
 // Applies one KEY=VALUE to the switch settings (vswctl set). Returns an error message or "".

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/config.h"
+#include "tests/src/port_config_helper.h"
 
 using namespace vsw;
 
@@ -15,7 +16,7 @@ TEST_CASE("port names are short and plain") {
 }
 
 TEST_CASE("port configs are validated by type") {
-    PortConfig p{"vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, "", VlanMode::kTrunk, 0, ""};
+    PortConfig p = test::port("vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, "");
     CHECK(validate_port_config(p).empty());
     p.socket = "relative.sock";
     CHECK_THAT(validate_port_config(p), Catch::Contains("absolute"));
@@ -23,7 +24,7 @@ TEST_CASE("port configs are validated by type") {
     CHECK_THAT(validate_port_config(p), Catch::Contains("--socket"));
     p.socket = "/" + std::string(120, 'x');
     CHECK_THAT(validate_port_config(p), Catch::Contains("longer"));
-    PortConfig d{"up0", PortType::kDpdk, "", "net_tap0,iface=t0", true, "", VlanMode::kTrunk, 0, ""};
+    PortConfig d = test::port("up0", PortType::kDpdk, "", "net_tap0,iface=t0", true, "");
     CHECK(validate_port_config(d).empty());
     d.socket = "/x";
     CHECK_FALSE(validate_port_config(d).empty());
@@ -33,7 +34,7 @@ TEST_CASE("port configs are validated by type") {
 }
 
 TEST_CASE("set-port and set apply known keys and reject the rest") {
-    PortConfig p{"vm1", PortType::kVhostUserServer, "/s", "", true, "", VlanMode::kTrunk, 0, ""};
+    PortConfig p = test::port("vm1", PortType::kVhostUserServer, "/s", "", true, "");
     CHECK(apply_port_setting(p, "admin", "down").empty());
     CHECK_FALSE(p.admin_up);
     CHECK_THAT(apply_port_setting(p, "admin", "sideways"), Catch::Contains("up"));
@@ -54,9 +55,9 @@ TEST_CASE("set-port and set apply known keys and reject the rest") {
 TEST_CASE("configuration survives a JSON round trip") {
     SwitchConfig c;
     c.settings.fdb_aging_seconds = 77;
-    c.ports.push_back({"a", PortType::kVhostUserClient, "/run/vsw/a.sock", "", true, "first", VlanMode::kTrunk, 0, ""});
-    c.ports.push_back({"b", PortType::kVhostUserServer, "/run/vsw/b.sock", "", false, "", VlanMode::kTrunk, 0, ""});
-    c.ports.push_back({"up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, "", VlanMode::kTrunk, 0, ""});
+    c.ports.push_back(test::port("a", PortType::kVhostUserClient, "/run/vsw/a.sock", "", true, "first"));
+    c.ports.push_back(test::port("b", PortType::kVhostUserServer, "/run/vsw/b.sock", "", false, ""));
+    c.ports.push_back(test::port("up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, ""));
     CHECK(switch_config_from_json(nlohmann::json::parse(to_json(c).dump())) == c);
 }
 
@@ -95,4 +96,46 @@ TEST_CASE("parse_uint takes plain decimals within bounds") {
     CHECK_FALSE(parse_uint("4 2", 0, 100));
     CHECK_FALSE(parse_uint("101", 0, 100));
     CHECK_FALSE(parse_uint("0x10", 0, 100));
+}
+
+TEST_CASE("bandwidth settings: rates, bursts, limits and their errors") {
+    CHECK(parse_rate("50M") == 50'000'000u);
+    CHECK(parse_rate("1.5G") == 1'500'000'000u);
+    CHECK(parse_rate("800k") == 800'000u);
+    CHECK(parse_rate("2000000") == 2'000'000u);
+    CHECK_FALSE(parse_rate("-5M"));
+    CHECK_FALSE(parse_rate("5Mbps"));
+    CHECK_FALSE(parse_rate("fast"));
+    CHECK_FALSE(parse_rate("1.2.3M"));
+    CHECK(parse_bytes("64k") == 64'000u);
+    CHECK(format_rate(50'000'000) == "50M");
+    CHECK(format_rate(1'500'000'000) == "1.5G");
+
+    PortConfig p = test::port("vm1", PortType::kVhostUserClient, "/s", "", true, "");
+    CHECK(apply_port_setting(p, "tx-rate", "50M").empty());
+    CHECK(apply_port_setting(p, "rx-rate", "100M").empty());
+    CHECK(apply_port_setting(p, "rx-limit", "20ms").empty());
+    CHECK(validate_port_config(p).empty());
+    PortQos q = port_qos(p);
+    CHECK(q.tx_shaped);
+    CHECK(q.tx_rate == 50'000'000 / 8);
+    CHECK(q.tx_burst == 62'500);           // 10 ms of 50 Mbit/s
+    CHECK(q.rx_limit == 12'500'000 / 50);  // 20 ms of 100 Mbit/s
+    CHECK(qos_summary(p) == "tx 50M, rx 100M shape");
+
+    CHECK_THAT(apply_port_setting(p, "tx-rate", "0"), Catch::Contains("positive"));
+    CHECK_THAT(apply_port_setting(p, "tx-rate", "-1M"), Catch::Contains("positive"));
+    CHECK_THAT(apply_port_setting(p, "tx-rate", "10Q"), Catch::Contains("positive"));
+    CHECK_THAT(apply_port_setting(p, "tx-rate", "1k"), Catch::Contains("between"));
+    CHECK_THAT(apply_port_setting(p, "tx-burst", "1000"), Catch::Contains("one full frame"));
+    CHECK_THAT(apply_port_setting(p, "rx-mode", "drop"), Catch::Contains("shape or police"));
+    p.tx_peak = 10'000'000;
+    CHECK_THAT(validate_port_config(p), Catch::Contains("tx-peak"));
+    p.tx_peak = 0;
+    p.rx_rate = 0;
+    CHECK_THAT(validate_port_config(p), Catch::Contains("need rx-rate"));
+    p.rx_limit = "";
+    CHECK(validate_port_config(p).empty());
+    CHECK(apply_port_setting(p, "tx-rate", "none").empty());
+    CHECK(p.tx_rate == 0);
 }

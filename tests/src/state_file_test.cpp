@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "src/state_file.h"
+#include "tests/src/port_config_helper.h"
 
 namespace fs = std::filesystem;
 using namespace vsw;
@@ -35,8 +36,8 @@ void write(const fs::path& p, const std::string& content) { std::ofstream(p) << 
 SwitchConfig sample() {
     SwitchConfig c;
     c.settings.fdb_aging_seconds = 120;
-    c.ports.push_back({"vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, "", VlanMode::kTrunk, 0, ""});
-    c.ports.push_back({"up0", PortType::kDpdk, "", "net_tap0,iface=t0", false, "uplink", VlanMode::kTrunk, 0, ""});
+    c.ports.push_back(test::port("vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, ""));
+    c.ports.push_back(test::port("up0", PortType::kDpdk, "", "net_tap0,iface=t0", false, "uplink"));
     return c;
 }
 
