@@ -73,6 +73,7 @@ PortVlan port_vlan(const PortConfig& p);
 
 // The datapath's bandwidth view of a valid config, in bytes.
 struct PortQos {
+    uint64_t version = 0;        // set when published: workers reset their buckets when it changes
     bool tx_shaped = false;      // guest TX limited
     uint64_t tx_rate = 0;        // bytes/s
     uint64_t tx_burst = 0;       // bytes

@@ -1,5 +1,7 @@
 #include "src/pipeline.h"
 
+#include "src/shaping.h"
+
 #include <cstring>
 
 #include <rte_byteorder.h>
@@ -232,35 +234,43 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot) {
     if (n == 0) return;
     b.n = 0;
     Port* port = snap.ports[slot];
-    if (port == nullptr) {  // the port was deleted while frames waited for it
+    if (port == nullptr) {  // cannot happen: buffers never outlive a round; counted if it does
         dp.orphan_drops += n;
         rte_pktmbuf_free_bulk(b.pkts, n);
         return;
     }
+    if (const PortQos& q = *snap.qos[slot]; q.rx_shaped) {
+        guest_rx_enqueue(dp, *port, q, b.pkts, n);
+        return;
+    }
+    transmit(dp, *port, b.pkts, n);
+}
+
+void transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n) {
     uint32_t len[kBurst];
-    for (uint16_t i = 0; i < n; ++i) len[i] = b.pkts[i]->pkt_len;
+    for (uint16_t i = 0; i < n; ++i) len[i] = pkts[i]->pkt_len;
     uint16_t sent = 0;
-    bool up = port->admin_up.load(std::memory_order_relaxed);
+    bool up = port.admin_up.load(std::memory_order_relaxed);
     if (up) {
-        switch (port->type) {
+        switch (port.type) {
             case PortType::kVhostUserClient:
             case PortType::kVhostUserServer: {
-                vhost::TxResult r = vhost::tx_burst(port->vhost, dp.worker, b.pkts, n);
+                vhost::TxResult r = vhost::tx_burst(port.vhost, dp.worker, pkts, n);
                 sent = r.sent;
                 up = r.up;
-                rte_pktmbuf_free_bulk(b.pkts, n);  // rte_vhost copied what it sent
+                rte_pktmbuf_free_bulk(pkts, n);  // rte_vhost copied what it sent
                 break;
             }
             case PortType::kDpdk:
-                up = port->eth.started.load(std::memory_order_acquire);
-                if (up) sent = ethdev::tx_burst(port->eth, dp.worker, b.pkts, n);
-                if (sent < n) rte_pktmbuf_free_bulk(b.pkts + sent, static_cast<unsigned>(n - sent));
+                up = port.eth.started.load(std::memory_order_acquire);
+                if (up) sent = ethdev::tx_burst(port.eth, dp.worker, pkts, n);
+                if (sent < n) rte_pktmbuf_free_bulk(pkts + sent, static_cast<unsigned>(n - sent));
                 break;
         }
     } else {
-        rte_pktmbuf_free_bulk(b.pkts, n);
+        rte_pktmbuf_free_bulk(pkts, n);
     }
-    telemetry::PortCounters& c = port->counters[dp.worker];
+    telemetry::PortCounters& c = port.counters[dp.worker];
     uint64_t bytes = 0;
     for (uint16_t i = 0; i < sent; ++i) bytes += len[i];
     c.tx_packets.add(sent);

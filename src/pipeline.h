@@ -64,8 +64,11 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
 void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
              const BurstDecisions& d);
 
-// Transmits one slot's buffer now.
+// Transmits one slot's buffer now (or queues it, for a guest-RX-shaped port).
 void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot);
+
+// Hands frames to the port's device now; frees what it does not take and counts it.
+void transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n);
 
 // Transmits every buffered frame: the end of a polling round.
 void flush_all(Datapath& dp, const Snapshot& snap);

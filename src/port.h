@@ -3,10 +3,13 @@
 #pragma once
 
 #include <atomic>
+
+#include <rte_ring.h>
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "qos/token_bucket.h"
 #include "src/config.h"
 #include "src/ethdev_port.h"
 #include "telemetry/port_counters.h"
@@ -24,6 +27,7 @@ struct Port {
     bool attached = false;  // socket registered / device opened
     std::string error;      // why attaching failed, when !attached
     std::unique_ptr<const PortVlan> vlan;  // published in snapshots; replaced, never changed
+    std::unique_ptr<const PortQos> qos;    // likewise
 
     // Read by workers.
     uint16_t slot = 0;                 // index in the port table and in FDB entries
@@ -33,6 +37,17 @@ struct Port {
     EthdevState eth;                   // dpdk type
 
     telemetry::PortCounters counters[kMaxWorkers];  // one block per worker
+
+    // Bandwidth state. The buckets belong to the worker that polls this port (its owner).
+    uint64_t tx_qos_version = 0;       // owner: PortQos version tx_shaper was built for
+    qos::Shaper tx_shaper;             // owner: guest-TX credit
+    uint64_t rx_qos_version = 0;       // owner: PortQos version rx_shaper was built for
+    qos::Shaper rx_shaper;             // owner: guest-RX credit
+    rte_ring* rx_queue = nullptr;      // guest-RX shaping queue: any worker enqueues, the owner drains
+    std::atomic<uint64_t> rx_queue_bytes{0};  // bytes in rx_queue
+    std::atomic<int64_t> tx_tokens{0};        // owner's last view of the credits, for vswctl
+    std::atomic<int64_t> rx_tokens{0};        // likewise
+    telemetry::Counter queue_flushed;  // control: frames dropped from rx_queue when shaping was removed
 
     // Link as seen by the datapath: connected/started and administratively up.
     bool link_up() const {

@@ -13,6 +13,7 @@ struct Snapshot {
     uint64_t generation = 0;           // increases with every publish
     Port* ports[kMaxPorts] = {};       // by slot; nullptr: no port in that slot
     const PortVlan* vlan[kMaxPorts] = {};  // by slot: the port's VLAN configuration
+    const PortQos* qos[kMaxPorts] = {};    // by slot: the port's bandwidth configuration
     uint16_t flood[kMaxPorts] = {};    // slots a flood may go to (attached and admin up)
     uint16_t n_flood = 0;              // entries used in flood[]
     struct WorkerPorts {

@@ -10,6 +10,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "qos/clock.h"
+#include "src/shaping.h"
 #include "src/state_file.h"
 #include "virtio/virtio_net.h"
 
@@ -73,6 +74,7 @@ void Switch::publish() {
         Port* p = slots_[slot].get();
         s->ports[slot] = p;
         s->vlan[slot] = p->vlan.get();
+        s->qos[slot] = p->qos.get();
         if (!p->attached) continue;
         if (p->admin_up.load(std::memory_order_relaxed)) s->flood[s->n_flood++] = slot;
         auto& w = s->workers[rx_worker_[slot]];
@@ -121,7 +123,12 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     port->type = cfg.type;
     port->admin_up.store(cfg.admin_up, std::memory_order_relaxed);
     port->vlan = std::make_unique<const PortVlan>(port_vlan(cfg));
+    port->qos = make_qos(cfg);
+    const std::string ring = "vsw_rxq" + std::to_string(++rings_created_);
+    port->rx_queue = rte_ring_create(ring.c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    if (!port->rx_queue) return "cannot create the port's shaping queue (out of memory?)";
     std::string err = attach(*port);
+    if (!err.empty() && !keep_on_error) rte_ring_free(port->rx_queue);
     if (!err.empty() && !keep_on_error) return err;
     rx_worker_[slot] = least_loaded_worker();
     seen_disconnects_[slot] = 0;
@@ -131,12 +138,20 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     return keep_on_error ? "" : err;
 }
 
+std::unique_ptr<const PortQos> Switch::make_qos(const PortConfig& c) {
+    PortQos q = port_qos(c);
+    q.version = ++qos_versions_;
+    return std::make_unique<const PortQos>(q);
+}
+
 void Switch::destroy_port(Port* port) {
     const uint16_t slot = port->slot;
     order_.erase(std::find(order_.begin(), order_.end(), slot));
     publish();       // no worker polls or transmits to it any more
     detach(*port);   // then the device goes (destroy_device waits for workers too)
     fdb_.flush_port(slot);
+    guest_rx_flush(*port);
+    rte_ring_free(port->rx_queue);
     slots_[slot].reset();
 }
 
@@ -185,14 +200,20 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
         const bool admin_changed = p->admin_up.load(std::memory_order_relaxed) != c.admin_up;
         const bool vlan_changed = c.vlan_mode != p->config.vlan_mode || c.tag != p->config.tag ||
                                   c.trunks != p->config.trunks;
+        const bool qos_changed = c.tx_rate != p->config.tx_rate || c.tx_burst != p->config.tx_burst ||
+                                 c.tx_peak != p->config.tx_peak || c.rx_rate != p->config.rx_rate ||
+                                 c.rx_burst != p->config.rx_burst || c.rx_limit != p->config.rx_limit ||
+                                 c.rx_police != p->config.rx_police;
         p->config = c;
         p->admin_up.store(c.admin_up, std::memory_order_relaxed);
-        if (!admin_changed && !vlan_changed) return;
-        // A new VLAN view replaces the old one, which lives until no worker can see it.
-        std::unique_ptr<const PortVlan> retired;
-        if (vlan_changed) retired = std::exchange(p->vlan, std::make_unique<const PortVlan>(port_vlan(c)));
+        if (!admin_changed && !vlan_changed && !qos_changed) return;
+        // New VLAN and bandwidth views replace the old ones, which live until no worker sees them.
+        std::unique_ptr<const PortVlan> retired_vlan;
+        std::unique_ptr<const PortQos> retired_qos;
+        if (vlan_changed) retired_vlan = std::exchange(p->vlan, std::make_unique<const PortVlan>(port_vlan(c)));
+        if (qos_changed) retired_qos = std::exchange(p->qos, make_qos(c));
         publish();
-        retired.reset();
+        if (qos_changed && !p->qos->rx_shaped) guest_rx_flush(*p);  // nobody drains it any more
         // Its MACs were learned in VLANs it may no longer carry, or lead nowhere while down.
         if (vlan_changed || !c.admin_up) fdb_.flush_port(p->slot);
     };
@@ -257,6 +278,7 @@ ControlResult Switch::show() {
         json j = to_json(p.config);
         j["slot"] = slot;
         j["vlan"] = vlan_summary(p.config);
+        j["qos"] = qos_summary(p.config);
         j["state"] = port_state(p);
         j["worker"] = rx_worker_[slot];
         if (!p.error.empty()) j["error"] = p.error;
@@ -288,12 +310,21 @@ json Switch::port_stats(const Port& p) const {
         if (rte_eth_stats_get(p.eth.port_id, &es) == 0)
             t.drops[static_cast<unsigned>(telemetry::DropReason::kNoMbufs)] += es.rx_nombuf;
     }
+    t.drops[static_cast<unsigned>(telemetry::DropReason::kQueueFull)] += p.queue_flushed.get();
     json drops = json::object();
     for (unsigned i = 0; i < telemetry::kDropReasonCount; ++i)
         drops[std::string(telemetry::drop_reason_name(static_cast<telemetry::DropReason>(i)))] = t.drops[i];
-    return {{"name", p.config.name},   {"rx_packets", t.rx_packets}, {"rx_bytes", t.rx_bytes},
-            {"tx_packets", t.tx_packets}, {"tx_bytes", t.tx_bytes},  {"flooded", t.flooded},
-            {"learn_full", t.learn_full}, {"drops", drops},          {"drops_total", t.total_drops()}};
+    json j = {{"name", p.config.name},   {"rx_packets", t.rx_packets}, {"rx_bytes", t.rx_bytes},
+              {"tx_packets", t.tx_packets}, {"tx_bytes", t.tx_bytes},  {"flooded", t.flooded},
+              {"learn_full", t.learn_full}, {"drops", drops},          {"drops_total", t.total_drops()}};
+    if (p.qos->tx_shaped)
+        j["tx_shaping"] = {{"rate", p.config.tx_rate}, {"tokens", p.tx_tokens.load()}, {"throttled_rounds", t.tx_throttled}};
+    if (p.qos->rx_shaped)
+        j["rx_shaping"] = {{"rate", p.config.rx_rate}, {"mode", p.qos->rx_police ? "police" : "shape"},
+                           {"tokens", p.rx_tokens.load()}, {"limit_bytes", p.qos->rx_limit},
+                           {"queue_packets", rte_ring_count(p.rx_queue)}, {"queue_bytes", p.rx_queue_bytes.load()},
+                           {"queued_packets", t.rx_queued}, {"queued_bytes", t.rx_queued_bytes}};
+    return j;
 }
 
 ControlResult Switch::stats(const std::string& port) {

@@ -87,6 +87,10 @@ private:
     uint64_t tsc_origin_ = 0;                              // switch clock origin
     std::vector<std::unique_ptr<Worker>> workers_;         // PMD threads
     uint64_t aged_total_ = 0;                              // FDB entries removed by aging
+    uint64_t qos_versions_ = 0;                            // PortQos versions handed out
+    uint64_t rings_created_ = 0;                           // for unique rte_ring names
+
+    std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
 };
 
 }  // namespace vsw

@@ -10,6 +10,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "qos/clock.h"
+#include "src/shaping.h"
 
 namespace vsw {
 
@@ -59,8 +60,12 @@ void Worker::run() {
             for (uint16_t i = 0; i < mine.n_rx; ++i) {
                 Port& in = *snap->ports[mine.rx[i]];
                 if (!in.admin_up.load(std::memory_order_relaxed)) continue;
+                const PortQos& q = *snap->qos[in.slot];
+                if (q.rx_shaped) guest_rx_drain(dp, *snap, in, q, start, hz);
+                if (q.tx_shaped && !guest_tx_allowed(dp, in, q, start, hz)) continue;
                 const uint16_t n = receive(dp, in, pool_, pkts);
                 if (n == 0) continue;
+                if (q.tx_shaped) guest_tx_charge(in, pkts, n);
                 received += n;
                 decide(dp, *snap, in, pkts, n, now_s, decisions);
                 scatter(dp, *snap, in, pkts, n, decisions);

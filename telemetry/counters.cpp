@@ -38,6 +38,9 @@ void PortCountersTotal::accumulate(const PortCounters& c) {
     tx_bytes += c.tx_bytes.get();
     flooded += c.flooded.get();
     learn_full += c.learn_full.get();
+    tx_throttled += c.tx_throttled.get();
+    rx_queued += c.rx_queued.get();
+    rx_queued_bytes += c.rx_queued_bytes.get();
     for (unsigned i = 0; i < kDropReasonCount; ++i) drops[i] += c.drops[i].get();
 }
 

@@ -19,7 +19,9 @@ namespace vsw::telemetry {
     X(kNoDestination, "no_destination", "rx", "flooded, but no other port is up")              \
     X(kNoMbufs, "no_mbufs", "rx", "mbuf pool exhausted while receiving (ethdev rx_nombuf)")    \
     X(kPortDown, "port_down", "tx", "egress port down, disconnected or administratively down") \
-    X(kTxFull, "tx_full", "tx", "egress ring or queue full")
+    X(kTxFull, "tx_full", "tx", "egress ring or queue full")                                    \
+    X(kQueueFull, "queue_full", "tx", "guest-RX shaping queue over its rx-limit")               \
+    X(kPoliced, "policed", "tx", "over rx-rate with rx-mode=police")
 
 enum class DropReason : unsigned {
 #define VSW_X(e, name, side, desc) e,

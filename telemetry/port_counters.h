@@ -29,6 +29,9 @@ struct alignas(64) PortCounters {
     Counter tx_bytes;    // bytes of those frames
     Counter flooded;     // frames received here that were flooded (broadcast, multicast, unknown)
     Counter learn_full;  // source MACs not learned because the FDB was full (frame still forwarded)
+    Counter tx_throttled;      // rounds the guest's TX ring was left alone: out of tx-rate credit
+    Counter rx_queued;         // frames that entered the guest-RX shaping queue
+    Counter rx_queued_bytes;   // their bytes
     std::array<Counter, kDropReasonCount> drops;  // dropped frames by reason
 
     void drop(DropReason r, uint64_t n = 1) { drops[static_cast<unsigned>(r)].add(n); }
@@ -42,6 +45,9 @@ struct PortCountersTotal {
     uint64_t tx_bytes = 0;                             // see PortCounters
     uint64_t flooded = 0;                              // see PortCounters
     uint64_t learn_full = 0;                           // see PortCounters
+    uint64_t tx_throttled = 0;                         // see PortCounters
+    uint64_t rx_queued = 0;                            // see PortCounters
+    uint64_t rx_queued_bytes = 0;                      // see PortCounters
     std::array<uint64_t, kDropReasonCount> drops{};    // see PortCounters
 
     void accumulate(const PortCounters& c);

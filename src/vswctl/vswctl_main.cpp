@@ -35,7 +35,10 @@ Commands:
   set-port NAME KEY=VALUE...         admin=up|down, description=TEXT,
                                      vlan-mode=access|trunk|native-tagged|native-untagged,
                                      tag=VLAN|none (access or native VLAN),
-                                     trunks=LIST|all (e.g. 10,20-30)
+                                     trunks=LIST|all (e.g. 10,20-30),
+                                     tx-rate=RATE tx-burst=BYTES tx-peak=RATE (guest TX),
+                                     rx-rate=RATE rx-burst=BYTES rx-limit=BYTES|MS rx-mode=shape|police
+                                     (guest RX); RATE in bit/s: 50M, 1.5G, 800k; none clears
   set KEY=VALUE...                   fdb-aging-time=SECONDS
   fdb show                           learned MAC addresses
   fdb flush                          forget all learned MAC addresses
@@ -77,12 +80,12 @@ json settings_json(const vsw::Settings& s) {
 }
 
 void print_show(const json& r) {
-    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "PMD", "QUEUES", "ENDPOINT", "FEATURES"});
+    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "BANDWIDTH", "PMD", "QUEUES", "ENDPOINT", "FEATURES"});
     for (const auto& p : r["ports"]) {
         std::string endpoint = p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
         std::string state = str(p["state"]);
         if (p.contains("error")) state += " (" + str(p["error"]) + ")";
-        t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]), str(p["worker"]),
+        t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]), str(p["qos"]), str(p["worker"]),
                str(p.value("queues", json(0))), endpoint, str(p.value("features", json("-")))});
     }
     std::cout << t.render();
@@ -105,6 +108,21 @@ void print_stats(const json& r) {
         if (!reasons.empty()) drop_lines.push_back("  " + str(p["name"]) + ":" + reasons);
     }
     std::cout << t.render();
+    std::vector<std::string> shaping;
+    for (const auto& p : r["ports"]) {
+        if (p.contains("tx_shaping"))
+            shaping.push_back("  " + str(p["name"]) + " guest-TX: tokens " + str(p["tx_shaping"]["tokens"]) +
+                              " B, throttled rounds " + str(p["tx_shaping"]["throttled_rounds"]));
+        if (p.contains("rx_shaping"))
+            shaping.push_back("  " + str(p["name"]) + " guest-RX (" + str(p["rx_shaping"]["mode"]) + "): tokens " +
+                              str(p["rx_shaping"]["tokens"]) + " B, queue " + str(p["rx_shaping"]["queue_packets"]) +
+                              " frames / " + str(p["rx_shaping"]["queue_bytes"]) + " B of " +
+                              str(p["rx_shaping"]["limit_bytes"]) + ", queued " + str(p["rx_shaping"]["queued_packets"]));
+    }
+    if (!shaping.empty()) {
+        std::cout << "\nShaping:\n";
+        for (const auto& l : shaping) std::cout << l << "\n";
+    }
     if (!drop_lines.empty()) {
         std::cout << "\nDrops by reason:\n";
         for (const auto& l : drop_lines) std::cout << l << "\n";

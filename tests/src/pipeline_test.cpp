@@ -56,8 +56,10 @@ struct Fixture {
             p->config.devargs = "net_null" + std::to_string(i) + ",copy=0";
             REQUIRE(ethdev_open(p->config.devargs, 1, g_pool, p->eth) == "");
             p->vlan = std::make_unique<const PortVlan>(PortVlan::make(VlanMode::kTrunk, 0, {}));
+            p->qos = std::make_unique<const PortQos>();  // no bandwidth limits
             snap.ports[i] = p.get();
             snap.vlan[i] = p->vlan.get();
+            snap.qos[i] = p->qos.get();
             snap.flood[snap.n_flood++] = i;
             ports.push_back(std::move(p));
         }
