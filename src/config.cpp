@@ -228,6 +228,13 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
         uint64_t& field = key == "tx-rate" ? p.tx_rate : key == "rx-rate" ? p.rx_rate : p.tx_peak;
         if (value == "none" || value.empty()) {
             field = 0;
+            // Removing a limit removes what only made sense with it.
+            if (key == "tx-rate") p.tx_burst = p.tx_peak = 0;
+            if (key == "rx-rate") {
+                p.rx_burst = 0;
+                p.rx_limit.clear();
+                p.rx_police = false;
+            }
             return "";
         }
         auto v = parse_rate(value);
