@@ -3,6 +3,7 @@ servers on CPU 0, in io forwarding mode. `start tx_first N` injects N bursts per
 destination MACs (--eth-peer: each port addresses the other), so a fixed number of frames
 circulate guest0 -> switch -> guest1 -> testpmd -> guest0 (and the reverse) and the switch
 forwards learned unicast. The rate is what testpmd's ports receive."""
+import contextlib
 import os
 import re
 import subprocess
@@ -81,3 +82,24 @@ class Generator:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@contextlib.contextmanager
+def running(work, switch_cls, frame_size):
+    """Starts `switch_cls` and a generator connected to it; yields (switch, generator) with both
+    ports up, and stops both however the block ends. The switch starts first: it connects (and
+    reconnects) as a vhost-user client, and the generator's virtio-user servers wait for it
+    before testpmd reaches its prompt."""
+    sockets = [work.file(f"gen{i}.sock") for i in range(2)]
+    sw = switch_cls(work, sockets)
+    gen = None
+    try:
+        sw.start()
+        gen = Generator(work, sockets, frame_size)
+        gen.wait_prompt()
+        sw.wait_up()
+        yield sw, gen
+    finally:
+        if gen:
+            gen.stop()
+        sw.stop()

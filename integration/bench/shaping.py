@@ -18,7 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
-from generator import Generator  # noqa: E402
+from generator import running  # noqa: E402
 from switches import Vsw  # noqa: E402
 from vswd_process import Workdir, kill_all, log  # noqa: E402
 
@@ -32,14 +32,7 @@ def bits(rate):
 def session(work, size, settings, seconds):
     """Starts vsw + generator, applies `settings` (list of (port, KEY=VALUE)), measures; returns
     (delivered bit/s to guest1, cycles per packet)."""
-    sockets = [work.file(f"gen{i}.sock") for i in range(2)]
-    sw = Vsw(work, sockets)
-    gen = None
-    try:
-        sw.start()
-        gen = Generator(work, sockets, size)
-        gen.wait_prompt()
-        sw.wait_up()
+    with running(work, Vsw, size) as (sw, gen):
         for port, kv in settings:
             sw.vswd.ctl("set-port", port, kv)
         gen.start(8)
@@ -49,16 +42,10 @@ def session(work, size, settings, seconds):
         time.sleep(seconds)
         a = sw.vswd.ctl("stats")
         dt = time.monotonic() - t0
-        tx1 = lambda st: [p for p in st["ports"] if p["name"] == "p1"][0]["tx_bytes"]  # noqa: E731
-        rate = (tx1(a) - tx1(b)) * 8 / dt
-        pa, pb = a["pmds"][0], b["pmds"][0]
-        pkts = pa["rx_packets"] - pb["rx_packets"]
-        cpp = (pa["busy_cycles"] - pb["busy_cycles"]) / pkts if pkts else 0
-        return rate, cpp
-    finally:
-        if gen:
-            gen.stop()
-        sw.stop()
+    tx1 = lambda st: [p for p in st["ports"] if p["name"] == "p1"][0]["tx_bytes"]  # noqa: E731
+    pa, pb = a["pmds"][0], b["pmds"][0]
+    pkts = pa["rx_packets"] - pb["rx_packets"]
+    return (tx1(a) - tx1(b)) * 8 / dt, ((pa["busy_cycles"] - pb["busy_cycles"]) / pkts if pkts else 0)
 
 
 def main():

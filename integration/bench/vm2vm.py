@@ -20,36 +20,22 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
-from generator import Generator  # noqa: E402
+from generator import running  # noqa: E402
 from switches import SWITCHES  # noqa: E402
 from vswd_process import Workdir, kill_all, log  # noqa: E402
 
 
 def one_run(work, switch_cls, size, seconds, bursts):
-    sockets = [work.file(f"gen{i}.sock") for i in range(2)]
-    sw = switch_cls(work, sockets)
-    gen = None
-    try:
-        # The switch first: it connects (and reconnects) as a vhost-user client; the generator's
-        # virtio-user servers wait for it before testpmd gets to its prompt.
-        sw.start()
-        gen = Generator(work, sockets, size)
-        gen.wait_prompt()
-        sw.wait_up()
+    with running(work, switch_cls, size) as (sw, gen):
         time.sleep(0.5)
         gen.start(bursts)
         time.sleep(2)  # warm-up: learning, caches
         sw.begin()
         pps = gen.measure(seconds)
         cpp, busy = sw.end()
-        extra = {"cycles_per_packet": cpp, "busy_pct": busy}
-        return pps, extra
-    finally:
-        if gen:
-            gen.stop()
-        sw.stop()
-        if hasattr(sw, "cycles_from_log") and "extra" in locals():
-            extra["cycles_per_packet"] = sw.cycles_from_log()
+    if hasattr(sw, "cycles_from_log"):  # testpmd reports its cycles when it stops
+        cpp = sw.cycles_from_log()
+    return pps, {"cycles_per_packet": cpp, "busy_pct": busy}
 
 
 def versions():
@@ -70,24 +56,15 @@ def versions():
 def profile(work, seconds):
     """perf record (cpu-clock: these machines have no hardware counters) of vswd under 64B load."""
     from switches import Vsw
-    sockets = [work.file(f"gen{i}.sock") for i in range(2)]
-    sw = Vsw(work, sockets)
-    sw.start()
-    gen = Generator(work, sockets, 64)
-    try:
-        gen.wait_prompt()
-        sw.wait_up()
+    with running(work, Vsw, 64) as (sw, gen):
         gen.start(8)
         time.sleep(2)
         data = work.file("perf.data")
         subprocess.run(["perf", "record", "-e", "cpu-clock", "-F", "2000", "-g", "-p", str(sw.vswd.proc.pid),
                         "-o", data, "--", "sleep", str(seconds)], capture_output=True)
-        report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio", "--sort", "dso,symbol",
-                                 "--percent-limit", "1.5", "-g", "none"], capture_output=True, text=True).stdout
-        return "\n".join(l for l in report.splitlines() if l.strip() and not l.startswith("#"))
-    finally:
-        gen.stop()
-        sw.stop()
+    report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio", "--sort", "dso,symbol",
+                             "--percent-limit", "1.5", "-g", "none"], capture_output=True, text=True).stdout
+    return "\n".join(l for l in report.splitlines() if l.strip() and not l.startswith("#"))
 
 
 def plot(results, path):

@@ -190,6 +190,19 @@ class Guest:
     stop = kill  # the guest has nothing to save
 
 
+def boot_all(guests, setup, timeout=240, log=print):
+    """Waits for every guest in {name: Guest} (already started, booting in parallel) and runs its
+    network set-up command from {name: command}. Returns {name: seconds until its agent answered}."""
+    started = time.monotonic()
+    ready = {}
+    for name, g in guests.items():
+        g.wait_ready(timeout=timeout)
+        ready[name] = time.monotonic() - started
+        g.check(setup[name])
+        log(f"{name} ready after {ready[name]:.1f}s")
+    return ready
+
+
 if __name__ == "__main__":
     # Manual use: qemu_guest.py WORKDIR NAME SOCKET[,client] ... -- COMMAND
     workdir, name = sys.argv[1], sys.argv[2]

@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from qemu_guest import Guest, Nic, build_image  # noqa: E402
+from qemu_guest import Guest, Nic, boot_all, build_image  # noqa: E402
 from vswd_process import BUILD, Vswd, check, log, run, wait_until  # noqa: E402
 
 NAMES = ["s1", "s2"]
@@ -26,9 +26,7 @@ def test(work):
     check(all(vswd.port(n)["state"] == "listening" for n in NAMES), "server ports listen before any guest")
     guests = {n: Guest(n, [Nic(work.file(f"{n}.sock"), MAC[n], mode="client")], work.path, image).start()
               for n in NAMES}
-    for n, g in guests.items():
-        log(f"{n} ready after {g.wait_ready(timeout=180):.1f}s")
-        g.check(f"ip link set eth0 up && ip addr add {IP[n]}/24 dev eth0")
+    boot_all(guests, {n: f"ip link set eth0 up && ip addr add {IP[n]}/24 dev eth0" for n in NAMES}, log=log)
     for n in NAMES:
         vswd.wait_port_state(n, "up")
     rc, out = guests["s1"].run(f"ping -c 3 -W 2 {IP['s2']}", timeout=30)

@@ -9,7 +9,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from qemu_guest import Guest, Nic, build_image  # noqa: E402
+from qemu_guest import Guest, Nic, boot_all, build_image  # noqa: E402
 from vswd_process import BUILD, Vswd, check, log, run  # noqa: E402
 
 IP = {"q1": "10.0.5.1", "q2": "10.0.5.2"}
@@ -28,9 +28,7 @@ def test(work):
     for n in IP:
         vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"))
     guests = {n: Guest(n, [Nic(work.file(f"{n}.sock"), MAC[n])], work.path, image).start() for n in IP}
-    for n, g in guests.items():
-        log(f"{n} ready after {g.wait_ready(timeout=240):.1f}s")
-        g.check(f"ip link set eth0 up && ip addr add {IP[n]}/24 dev eth0")
+    boot_all(guests, {n: f"ip link set eth0 up && ip addr add {IP[n]}/24 dev eth0" for n in IP}, log=log)
     for n in IP:
         vswd.wait_port_state(n, "up")
     guests["q2"].check("iperf3 -s -D")

@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from qemu_guest import Guest, Nic, build_image  # noqa: E402
+from qemu_guest import Guest, Nic, boot_all, build_image  # noqa: E402
 from vswd_process import BUILD, Vswd, check, log, run  # noqa: E402
 
 GUESTS = {  # name: (MAC, vswctl VLAN settings, guest network set-up)
@@ -40,9 +40,7 @@ def test(work):
         vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"), *vlan)
     guests = {n: Guest(n, [Nic(work.file(f"{n}.sock"), mac)], work.path, image).start()
               for n, (mac, _, _) in GUESTS.items()}
-    for n, g in guests.items():
-        log(f"{n} ready after {g.wait_ready(timeout=240):.1f}s")
-        g.check("ip link set eth0 up && " + GUESTS[n][2])
+    boot_all(guests, {n: "ip link set eth0 up && " + GUESTS[n][2] for n in GUESTS}, log=log)
     for n in GUESTS:
         vswd.wait_port_state(n, "up")
     log("vswctl show:\n" + vswd.ctl_text("show"))
