@@ -6,7 +6,7 @@ import time
 
 from vswtest import Ether, FakeGuest, IP, Raw, UDP, Vswd, check, log, run, wait_until
 
-A, B = "02:00:00:00:40:0a", "02:00:00:00:40:0b"
+A, B, C, D = "02:00:00:00:40:0a", "02:00:00:00:40:0b", "02:00:00:00:40:0c", "02:00:00:00:40:0d"
 WINDOW = 3.0
 
 
@@ -64,6 +64,23 @@ def test(work):
     check(st["drops"]["queue_full"] > 0 and st["rx_shaping"]["queue_bytes"] <= st["rx_shaping"]["limit_bytes"],
           f"excess is tail-dropped at the queue bound ({st['drops']['queue_full']} drops, "
           f"queue {st['rx_shaping']['queue_bytes']} of {st['rx_shaping']['limit_bytes']} B)")
+
+    # While a floods b into a full shaping queue, a quiet pair of guests loses nothing.
+    vswd.ctl("add-port", "c", "--socket", work.file("c.sock"))
+    vswd.ctl("add-port", "d", "--socket", work.file("d.sock"))
+    d = FakeGuest(work, "d", work.file("d.sock"), True, [frame(D, "ff:ff:ff:ff:ff:ff", 64)])
+    c = FakeGuest(work, "c", work.file("c.sock"), True, [frame(C, D, 200) for _ in range(50)])
+    vswd.wait_port_state("c", "up")
+    vswd.wait_port_state("d", "up")
+    d.start()
+    wait_until(lambda: vswd.port_stats("d")["rx_packets"] >= 1, 20, "d's hello")
+    c.start()
+    wait_until(lambda: vswd.port_stats("c")["rx_packets"] >= 50, 20, "c's 50 frames")
+    got = [f for f in d.quit() if len(bytes(f)) == 200 and bytes(f)[6:12] == bytes.fromhex(C.replace(":", ""))]
+    check(len(got) == 50, f"c -> d: {len(got)}/50 frames delivered while a floods b (no starvation)")
+    c.quit()
+    vswd.ctl("del-port", "c")
+    vswd.ctl("del-port", "d")
 
     vswd.ctl("set-port", "b", "rx-mode=police")
     time.sleep(0.5)
