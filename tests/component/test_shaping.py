@@ -76,6 +76,7 @@ def test(work):
     wait_until(lambda: vswd.port_stats("d")["rx_packets"] >= 1, 20, "d's hello")
     c.start()
     wait_until(lambda: vswd.port_stats("c")["rx_packets"] >= 50, 20, "c's 50 frames")
+    wait_until(lambda: vswd.port_stats("d")["tx_packets"] >= 50, 20, "c's frames handed to d")
     got = [f for f in d.quit() if len(bytes(f)) == 200 and bytes(f)[6:12] == bytes.fromhex(C.replace(":", ""))]
     check(len(got) == 50, f"c -> d: {len(got)}/50 frames delivered while a floods b (no starvation)")
     c.quit()

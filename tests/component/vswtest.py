@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "integration", "lib"))
 
@@ -56,9 +57,11 @@ class FakeGuest:
         """Starts forwarding: in.pcap goes into the switch, the switch's frames into out.pcap."""
         self.send("start")
 
-    def quit(self, timeout=30):
-        """Stops testpmd cleanly and returns the frames it received from the switch."""
+    def quit(self, timeout=30, settle=0.5):
+        """Stops testpmd cleanly and returns the frames it received from the switch. `settle`
+        gives testpmd time to move what vswd just put in its ring into out.pcap."""
         if self.proc.poll() is None:
+            time.sleep(settle)
             self.send("stop")
             self.send("quit")
             try:
