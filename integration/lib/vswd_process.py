@@ -19,6 +19,7 @@ VSWCTL = os.path.join(BUILD, "src", "vswctl")
 
 live_processes = []  # processes to kill if the caller ends early
 after_exit = []      # clean-ups to run once those processes are gone
+live_vswds = []      # Vswd objects, so a failing test can show what each switch saw
 
 
 def log(msg):
@@ -81,6 +82,7 @@ class Vswd:
         self.logf = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.command(), stdout=self.logf, stderr=subprocess.STDOUT)
         live_processes.append(self.proc)
+        live_vswds.append(self)
         after_exit.append(self.remove_eal_files)
         if expect_ready:
             wait_until(lambda: self._answers() or self._died(), 30, "vswd to answer on its control socket")
@@ -184,6 +186,11 @@ def run(test, name):
         work.failed = True
         log(f"FAIL {name}: {e}")
         traceback.print_exc()
+        for v in live_vswds:  # the switch's view at the moment of failure
+            if v.alive():
+                for what in (["show"], ["stats"]):
+                    r = subprocess.run([VSWCTL, "--ctl", v.ctl_path, *what], capture_output=True, text=True, timeout=30)
+                    print(f"----- vswctl {' '.join(what)} ({v.ctl_path}) -----\n{r.stdout}{r.stderr}")
         for fn in sorted(os.listdir(work.path)):
             if fn.endswith(".log"):
                 print(f"----- {fn} (last 30 lines) -----")
