@@ -194,10 +194,12 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
     // Candidate flood ports are the same for the whole burst: every port with its link up but
     // the ingress one. A port whose guest is not connected is not a flood target, not a drop.
     uint16_t up[kMaxPorts];
-    uint16_t n_up = 0;
+    uint16_t n_up = 0, n_down = 0;
     for (uint16_t k = 0; k < snap.n_flood; ++k) {
         const uint16_t slot = snap.flood[k];
-        if (slot != in.slot && snap.ports[slot]->link_up()) up[n_up++] = slot;
+        if (slot == in.slot) continue;
+        if (snap.ports[slot]->link_up()) up[n_up++] = slot;
+        else ++n_down;
     }
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
@@ -213,6 +215,7 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
                 if (snap.vlan[up[k]]->carries(vlan)) targets[n_targets++] = up[k];
             c.flooded.add(1);
             dp.vlan_floods[vlan].add(1);
+            if (n_down) dp.flood_skipped_down.add(n_down);
             if (n_targets == 0) {
                 c.drop(DropReason::kNoDestination);
                 to_free[n_free++] = m;

@@ -50,6 +50,7 @@ struct Datapath {
     Fdb* fdb = nullptr;             // shared FDB
     rte_mempool* pool = nullptr;    // for header segments when a shared frame needs a new tag
     uint64_t orphan_drops = 0;      // frames buffered for a port that disappeared
+    telemetry::Counter flood_skipped_down;  // flood copies not made: target's link down (no drop)
     TxBuffer tx[kMaxPorts];         // one buffer per egress slot
     uint16_t pending[kMaxPorts];    // slots with buffered frames
     uint16_t n_pending = 0;         // entries used in pending[]

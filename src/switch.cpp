@@ -349,7 +349,8 @@ ControlResult Switch::stats(const std::string& port) {
                         {"cycles_per_packet", telemetry::cycles_per_packet(busy, s.rx_packets.get())},
                         {"rounds", s.rounds.get()},
                         {"sleeps", s.sleeps.get()},
-                        {"orphan_drops", w->orphan_drops()}});
+                        {"orphan_drops", w->orphan_drops()},
+                        {"flood_skipped_down", w->flood_skipped_down()}});
     }
     json vlan_floods = json::object();
     for (unsigned v = 0; v <= kMaxVlan; ++v) {

@@ -35,6 +35,7 @@ public:
     const telemetry::PmdStats& stats() const { return stats_; }
     const WorkerConfig& config() const { return cfg_; }
     uint64_t orphan_drops() const { return orphan_drops_.load(std::memory_order_relaxed); }
+    uint64_t flood_skipped_down() const { return dp_->flood_skipped_down.get(); }
     // Frames this worker flooded in `vlan`.
     uint64_t vlan_floods(uint16_t vlan) const { return dp_->vlan_floods[vlan].get(); }
 
