@@ -19,6 +19,9 @@ from vswd_process import (VSWCTL, VSWD, Vswd, Workdir, check, kill_all, live_pro
                           run, wait_until)
 
 
+_guests = []  # every FakeGuest of this test
+
+
 class FakeGuest:
     """dpdk-testpmd with a virtio-user port on vswd's socket and a pcap port."""
 
@@ -40,7 +43,8 @@ class FakeGuest:
         if infinite:
             pcap += ",infinite_rx=1"
         # Both testpmd lcores share CPU 0: CPU 1 belongs to vswd's PMD.
-        cmd = ["dpdk-testpmd", "--lcores=0@0,1@0", "--no-pci", "--in-memory", "-m", "128",
+        # stdbuf: the prompt must reach the log file (it tells that testpmd finished starting).
+        cmd = ["stdbuf", "-o0", "dpdk-testpmd", "--lcores=0@0,1@0", "--no-pci", "--in-memory", "-m", "128",
                "--single-file-segments", f"--file-prefix=vswguest-{name}-{os.getpid()}",
                "--log-level=*:warning", f"--vdev={virtio}", f"--vdev={pcap}", "--",
                "-i", "--forward-mode=io", "--total-num-mbufs=4096", "--no-flush-rx",
@@ -48,13 +52,24 @@ class FakeGuest:
         self.logf = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.logf, stderr=subprocess.STDOUT, text=True)
         live_processes.append(self.proc)
+        _guests.append(self)
 
     def send(self, command):
         self.proc.stdin.write(command + "\n")
         self.proc.stdin.flush()
 
+    def ready(self):
+        """testpmd has started its ports (RX rings filled) and shows its prompt."""
+        with open(self.log_path, errors="replace") as f:
+            return "testpmd>" in f.read()
+
     def start(self):
-        """Starts forwarding: in.pcap goes into the switch, the switch's frames into out.pcap."""
+        """Starts forwarding: in.pcap goes into the switch, the switch's frames into out.pcap.
+        Waits first until every fake guest has finished starting: a guest whose link is up but
+        whose RX ring is not yet filled cannot take a frame (vswd counts tx_full)."""
+        for g in _guests:
+            if g.proc.poll() is None:
+                wait_until(g.ready, 60, f"fake guest {g.name} to finish starting")
         self.send("start")
 
     def quit(self, timeout=30, settle=0.5):
