@@ -20,7 +20,4 @@ inline uint32_t seconds_since(uint64_t origin, uint64_t now, uint64_t hz) {
     return static_cast<uint32_t>((now - origin) / hz);
 }
 
-// Converts microseconds to ticks, rounding down.
-inline uint64_t us_to_ticks(uint64_t us, uint64_t hz) { return us * hz / 1'000'000; }
-
 }  // namespace vsw::qos

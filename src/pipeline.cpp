@@ -12,8 +12,7 @@ namespace vsw {
 
 using telemetry::DropReason;
 
-uint16_t receive(Datapath& dp, Port& in, rte_mempool* pool, rte_mbuf** pkts) {
-    (void)dp;
+uint16_t receive(Port& in, rte_mempool* pool, rte_mbuf** pkts) {
     switch (in.type) {
         case PortType::kVhostUserClient:
         case PortType::kVhostUserServer:

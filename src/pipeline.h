@@ -75,6 +75,6 @@ void transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n);
 void flush_all(Datapath& dp, const Snapshot& snap);
 
 // Receives one burst from `in` into `pkts`; returns the count.
-uint16_t receive(Datapath& dp, Port& in, rte_mempool* pool, rte_mbuf** pkts);
+uint16_t receive(Port& in, rte_mempool* pool, rte_mbuf** pkts);
 
 }  // namespace vsw

@@ -59,8 +59,7 @@ void guest_rx_enqueue(Datapath& dp, Port& port, const PortQos& q, rte_mbuf** pkt
     }
 }
 
-void guest_rx_drain(Datapath& dp, const Snapshot& snap, Port& port, const PortQos& q, uint64_t now, uint64_t hz) {
-    (void)snap;
+void guest_rx_drain(Datapath& dp, Port& port, const PortQos& q, uint64_t now, uint64_t hz) {
     if (port.rx_qos_version != q.version) {
         port.rx_shaper = make_shaper(q.rx_rate, q.rx_burst, 0, hz, now);
         port.rx_qos_version = q.version;

@@ -24,7 +24,7 @@ void guest_tx_charge(Port& in, rte_mbuf* const* pkts, uint16_t n);
 // Any worker: puts frames for a guest-RX-shaped port into its queue (tail drops counted).
 void guest_rx_enqueue(Datapath& dp, Port& port, const PortQos& q, rte_mbuf** pkts, uint16_t n);
 // Owner worker: sends what the bucket allows from the port's queue.
-void guest_rx_drain(Datapath& dp, const Snapshot& snap, Port& port, const PortQos& q, uint64_t now, uint64_t hz);
+void guest_rx_drain(Datapath& dp, Port& port, const PortQos& q, uint64_t now, uint64_t hz);
 
 // Control thread, once no worker can touch the queue: drops what is left in it.
 uint32_t guest_rx_flush(Port& port);

@@ -61,9 +61,9 @@ void Worker::run() {
                 Port& in = *snap->ports[mine.rx[i]];
                 if (!in.admin_up.load(std::memory_order_relaxed)) continue;
                 const PortQos& q = *snap->qos[in.slot];
-                if (q.rx_shaped) guest_rx_drain(dp, *snap, in, q, start, hz);
+                if (q.rx_shaped) guest_rx_drain(dp, in, q, start, hz);
                 if (q.tx_shaped && !guest_tx_allowed(dp, in, q, start, hz)) continue;
-                const uint16_t n = receive(dp, in, pool_, pkts);
+                const uint16_t n = receive(in, pool_, pkts);
                 if (n == 0) continue;
                 if (q.tx_shaped) guest_tx_charge(in, pkts, n);
                 received += n;
