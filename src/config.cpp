@@ -87,6 +87,7 @@ std::string validate_port_config(const PortConfig& p) {
         if (!p.socket.empty()) return "--socket applies only to vhost-user ports";
     }
     if (p.description.size() > 256) return "description is longer than 256 characters";
+    if (p.owner.size() > 128) return "owner is longer than 128 characters";
     std::string err;
     if (!parse_vlan_list(p.trunks, err)) return "trunks: " + err;
     const std::string mode = vlan_mode_name(p.vlan_mode);
@@ -269,6 +270,30 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
            "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode)";
 }
 
+std::vector<std::pair<std::string, std::string>> port_settings(const PortConfig& p) {
+    std::vector<std::pair<std::string, std::string>> s = {
+        {"admin", p.admin_up ? "up" : "down"},
+        {"description", p.description},
+        {"vlan-mode", vlan_mode_name(p.vlan_mode)},
+        {"tag", p.tag ? std::to_string(p.tag) : "none"},
+        {"trunks", p.trunks.empty() ? "all" : p.trunks},
+    };
+    auto or_none = [](uint64_t v) { return v ? std::to_string(v) : std::string("none"); };
+    // A rate of "none" also clears its companions, so companions come only after a set rate.
+    s.emplace_back("tx-rate", or_none(p.tx_rate));
+    if (p.tx_rate) {
+        s.emplace_back("tx-burst", or_none(p.tx_burst));
+        s.emplace_back("tx-peak", or_none(p.tx_peak));
+    }
+    s.emplace_back("rx-rate", or_none(p.rx_rate));
+    if (p.rx_rate) {
+        s.emplace_back("rx-burst", or_none(p.rx_burst));
+        s.emplace_back("rx-limit", p.rx_limit.empty() ? "none" : p.rx_limit);
+        s.emplace_back("rx-mode", p.rx_police ? "police" : "shape");
+    }
+    return s;
+}
+
 std::string apply_switch_setting(SwitchSettings& s, const std::string& key, const std::string& value) {
     if (key == "fdb-aging-time") {
         auto v = parse_uint(value, 1, 1'000'000);
@@ -284,6 +309,7 @@ json to_json(const PortConfig& p) {
     if (!p.socket.empty()) j["socket"] = p.socket;
     if (!p.devargs.empty()) j["devargs"] = p.devargs;
     if (!p.description.empty()) j["description"] = p.description;
+    if (!p.owner.empty()) j["owner"] = p.owner;
     if (p.tx_rate) j["tx-rate"] = p.tx_rate;
     if (p.tx_burst) j["tx-burst"] = p.tx_burst;
     if (p.tx_peak) j["tx-peak"] = p.tx_peak;
@@ -322,6 +348,7 @@ PortConfig port_config_from_json(const json& j) {
     p.socket = get_string(j, "socket", false);
     p.devargs = get_string(j, "devargs", false);
     p.description = get_string(j, "description", false);
+    p.owner = get_string(j, "owner", false);
     for (const char* key : {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst"}) {
         if (auto it = j.find(key); it != j.end()) {
             if (!it->is_number_unsigned()) throw std::invalid_argument(std::string("field '") + key + "' must be a number");

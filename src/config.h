@@ -30,6 +30,7 @@ struct PortConfig {
     std::string devargs;      // DPDK devargs (dpdk type)
     bool admin_up = true;     // administratively enabled
     std::string description;  // free text for operators
+    std::string owner;        // who manages the port: "" = the operator, "libvirt:UUID" = vsw-libvirt
     VlanMode vlan_mode = VlanMode::kTrunk;  // see src/vlan.h
     uint16_t tag = 0;         // access or native VLAN (1-4094); 0 in trunk mode
     std::string trunks;       // VLANs a trunk carries, normalised "10,20-30"; "" = all
@@ -67,6 +68,11 @@ std::string validate_settings(const SwitchSettings& s);
 // Applies one KEY=VALUE to a port's config (set-port). Returns an error message or "". The
 // combination of settings is checked afterwards by validate_port_config.
 std::string apply_port_setting(PortConfig& p, const std::string& key, const std::string& value);
+
+// The settings that reproduce p's admin state, description, VLAN and bandwidth on any port when
+// applied with apply_port_setting, in any order (a companion such as tx-burst comes only with a
+// set rate, so no "none" clears it afterwards). vsw-libvirt replaces a port's settings with these.
+std::vector<std::pair<std::string, std::string>> port_settings(const PortConfig& p);
 
 // The datapath's VLAN view of a valid config.
 PortVlan port_vlan(const PortConfig& p);

@@ -1,5 +1,6 @@
 #include "src/daemon_options.h"
 
+#include <grp.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -13,6 +14,24 @@
 namespace vsw {
 
 namespace po = boost::program_options;
+
+namespace {
+
+std::optional<mode_t> parse_mode(const std::string& s, mode_t max) {
+    try {
+        size_t used = 0;
+        unsigned long m = std::stoul(s, &used, 8);
+        if (used != s.size() || m > max) return std::nullopt;
+        return static_cast<mode_t>(m);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// QEMU under libvirt runs in group kvm: the default group when the host has one.
+std::string default_socket_group() { return ::getgrnam("kvm") ? "kvm" : ""; }
+
+}  // namespace
 
 std::optional<std::vector<unsigned>> parse_cpu_list(const std::string& s) {
     std::vector<unsigned> out;
@@ -32,6 +51,8 @@ std::optional<std::vector<unsigned>> parse_cpu_list(const std::string& s) {
 std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& exit_code) {
     DaemonOptions o;
     std::string pmd_cores, ctl_mode = "0660";
+    std::string socket_owner, socket_group = default_socket_group(), socket_dir_mode = "2770", socket_mode = "0660";
+    o.sockets.dir = "/run/vsw/vhost";
     po::options_description desc(
         "vswd " VSW_VERSION " - vhost-user switch daemon\n\nUsage: vswd [options]\n\nOptions");
     desc.add_options()
@@ -39,6 +60,11 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& ex
         ("version", "print the version")
         ("ctl-socket", po::value(&o.ctl_socket)->default_value(o.ctl_socket), "control socket path (vswctl talks to it)")
         ("ctl-mode", po::value(&ctl_mode)->default_value(ctl_mode), "control socket permissions, octal")
+        ("socket-dir", po::value(&o.sockets.dir)->default_value(o.sockets.dir), "vhost-user socket directory (vsw-libvirt manages the libvirt interfaces whose sockets are here)")
+        ("socket-owner", po::value(&socket_owner), "owner (user name or uid) of the socket directory and of vswd's server sockets (default root)")
+        ("socket-group", po::value(&socket_group)->default_value(socket_group), "their group: QEMU under libvirt runs in group kvm")
+        ("socket-dir-mode", po::value(&socket_dir_mode)->default_value(socket_dir_mode), "socket directory permissions, octal")
+        ("socket-mode", po::value(&socket_mode)->default_value(socket_mode), "permissions of vswd's server sockets, octal")
         ("state-file", po::value(&o.state_file)->default_value(o.state_file), "persisted configuration (JSON)")
         ("main-core", po::value(&o.main_core)->default_value(o.main_core), "CPU for the control thread")
         ("pmd-cores", po::value(&pmd_cores), "CPUs for PMD workers, one worker each, e.g. 1 or 1,3-4 (default: the last CPU)")
@@ -74,14 +100,18 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& ex
         exit_code = 2;
         return std::nullopt;
     };
-    try {
-        size_t used = 0;
-        unsigned long m = std::stoul(ctl_mode, &used, 8);
-        if (used != ctl_mode.size() || m > 0777) return fail("--ctl-mode must be octal, e.g. 0660");
-        o.ctl_mode = static_cast<mode_t>(m);
-    } catch (const std::exception&) {
-        return fail("--ctl-mode must be octal, e.g. 0660");
-    }
+    auto ctl = parse_mode(ctl_mode, 0777);
+    if (!ctl) return fail("--ctl-mode must be octal, e.g. 0660");
+    o.ctl_mode = *ctl;
+    auto dir_mode = parse_mode(socket_dir_mode, 07777);
+    if (!dir_mode) return fail("--socket-dir-mode must be octal, e.g. 2770");
+    o.sockets.dir_mode = *dir_mode;
+    auto sock_mode = parse_mode(socket_mode, 0777);
+    if (!sock_mode) return fail("--socket-mode must be octal, e.g. 0660");
+    o.sockets.socket_mode = *sock_mode;
+    if (o.sockets.dir.empty() || o.sockets.dir[0] != '/') return fail("--socket-dir must be an absolute path");
+    if (auto e = resolve_owner(socket_owner, socket_group, o.sockets); !e.empty())
+        return fail("--socket-owner/--socket-group: " + e);
     if (!pmd_cores.empty()) {
         auto cores = parse_cpu_list(pmd_cores);
         if (!cores) return fail("--pmd-cores must be a CPU list such as 1 or 1,3-4");

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "src/socket_access.h"
+
 namespace vsw {
 
 struct DaemonOptions {
@@ -23,6 +25,7 @@ struct DaemonOptions {
     unsigned fdb_max = 8192;                           // FDB size limit
     unsigned fdb_aging = 300;                          // initial aging time for a new state
     unsigned pmd_max_sleep_us = 500;                   // idle back-off ceiling, 0 = busy poll
+    SocketAccess sockets;                              // vhost-user socket directory and permissions
 };
 
 // Parses argv. On --help / --version prints and returns nullopt with exit_code 0; on error

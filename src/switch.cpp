@@ -87,10 +87,15 @@ void Switch::publish() {
 
 std::string Switch::attach(Port& port) {
     std::string err;
-    if (is_vhost(port.type))
-        err = vhost::register_socket(port.config.socket, port.type == PortType::kVhostUserClient,
-                                     &port.vhost);
-    else
+    if (is_vhost(port.type)) {
+        const bool client = port.type == PortType::kVhostUserClient;
+        err = vhost::register_socket(port.config.socket, client, &port.vhost);
+        // rte_vhost bound a server socket with the process umask: QEMU (libvirt-qemu:kvm) needs more.
+        if (err.empty() && !client) {
+            err = secure_socket(port.config.socket, opts_.sockets);
+            if (!err.empty()) vhost::unregister_socket(port.config.socket);
+        }
+    } else
         err = ethdev_open(port.config.devargs, static_cast<unsigned>(opts_.pmd_lcores.size()),
                           opts_.pool, port.eth);
     port.attached = err.empty();
@@ -299,6 +304,7 @@ ControlResult Switch::show() {
                               {"settings", to_json(config())["settings"]},
                               {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}}},
                               {"pmds", workers_.size()},
+                              {"socket_dir", opts_.sockets.dir},
                               {"mbuf_pool", pool_json(opts_.pool)}});
 }
 

@@ -12,6 +12,7 @@
 #include "src/control_api.h"
 #include "src/fdb.h"
 #include "src/snapshot.h"
+#include "src/socket_access.h"
 #include "src/worker.h"
 
 struct rte_mempool;
@@ -26,6 +27,7 @@ struct SwitchOptions {
     std::string state_path;             // where the configuration is persisted ("" = nowhere)
     rte_mempool* pool = nullptr;        // mbufs for receiving
     rte_rcu_qsbr* rcu = nullptr;        // sized for pmd_lcores.size() threads
+    SocketAccess sockets;               // vhost-user socket directory and permissions
 };
 
 class Switch final : public ControlApi {

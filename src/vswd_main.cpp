@@ -17,6 +17,7 @@
 #include "src/control_protocol.h"
 #include "src/control_server.h"
 #include "src/daemon_options.h"
+#include "src/socket_access.h"
 #include "src/state_file.h"
 #include "src/switch.h"
 #include "vhost/vhost_port.h"
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
     so.state_path = opts->state_file;
     so.pool = pool;
     so.rcu = rcu;
+    so.sockets = opts->sockets;
+    if (auto e = vsw::prepare_socket_dir(opts->sockets); !e.empty()) return die(e);
     int rc = 0;
     {
         vsw::Switch sw(so, state.config.settings);

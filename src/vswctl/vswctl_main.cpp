@@ -11,6 +11,7 @@
 
 #include "src/control_api.h"
 #include "src/control_server.h"
+#include "src/vswctl/libvirt_xml.h"
 #include "src/vswctl/table.h"
 #include "vsw_version.h"
 
@@ -43,6 +44,10 @@ Commands:
   fdb show                           learned MAC addresses
   fdb flush                          forget all learned MAC addresses
   version                            versions of vswctl and vswd
+  libvirt-xml --domain NAME [--mac M] [--vlan N] [--trunks LIST] [--rate R | --rx-rate R --tx-rate R]
+              [--mode server|client] [--socket-dir DIR]
+                                     the interface, memoryBacking and vsw metadata XML for a
+                                     libvirt domain (vsw-libvirt applies it; needs no vswd)
 
 Options)";
 
@@ -80,19 +85,22 @@ json settings_json(const vsw::Settings& s) {
 }
 
 void print_show(const json& r) {
-    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "BANDWIDTH", "PMD", "QUEUES", "ENDPOINT", "FEATURES"});
+    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "BANDWIDTH", "PMD", "QUEUES", "OWNER", "ENDPOINT", "FEATURES"});
     for (const auto& p : r["ports"]) {
         std::string endpoint = p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
         std::string state = str(p["state"]);
         if (p.contains("error")) state += " (" + str(p["error"]) + ")";
+        const std::string owner = p.value("owner", std::string("-"));  // "libvirt:UUID" -> "libvirt"
         t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]), str(p["qos"]), str(p["worker"]),
-               str(p.value("queues", json(0))), endpoint, str(p.value("features", json("-")))});
+               str(p.value("queues", json(0))), owner.substr(0, owner.find(':')), endpoint,
+               str(p.value("features", json("-")))});
     }
     std::cout << t.render();
     const auto& pool = r["mbuf_pool"];
     std::cout << "\nFDB: " << str(r["fdb"]["entries"]) << "/" << str(r["fdb"]["max"])
               << " entries, aging " << str(r["settings"]["fdb-aging-time"]) << " s;  PMDs: " << str(r["pmds"])
-              << ";  mbufs in use: " << (pool.is_null() ? "-" : str(pool["in_use"]) + "/" + str(pool["size"])) << "\n";
+              << ";  mbufs in use: " << (pool.is_null() ? "-" : str(pool["in_use"]) + "/" + str(pool["size"]))
+              << ";  sockets: " << str(r.value("socket_dir", json())) << "\n";
 }
 
 void print_stats(const json& r) {
@@ -151,7 +159,9 @@ void print_fdb(const json& r) {
 
 int main(int argc, char** argv) {
     std::string ctl = std::getenv("VSW_CTL") ? std::getenv("VSW_CTL") : "/run/vsw/vswd.ctl";
-    std::string type = "vhost-user-client", socket, devargs, description;
+    std::string type = "vhost-user-client", socket, devargs, description, owner;
+    vsw::ctl::LibvirtXmlRequest lx;
+    std::string lx_vlan, lx_rate, lx_rx_rate, lx_tx_rate, lx_mode = "server";
     bool as_json = false;
     std::vector<std::string> words;
     po::options_description desc(kUsage);
@@ -162,7 +172,17 @@ int main(int argc, char** argv) {
         ("type", po::value(&type), "add-port: port type")
         ("socket", po::value(&socket), "add-port: vhost-user socket path")
         ("devargs", po::value(&devargs), "add-port: DPDK devargs for --type dpdk")
-        ("description", po::value(&description), "add-port: free text");
+        ("description", po::value(&description), "add-port: free text")
+        ("owner", po::value(&owner), "add-port: who manages the port (vsw-libvirt sets libvirt:UUID)")
+        ("domain", po::value(&lx.domain), "libvirt-xml: domain name")
+        ("mac", po::value(&lx.mac), "libvirt-xml: the interface's MAC (default: random 52:54:00:xx:xx:xx)")
+        ("vlan", po::value(&lx_vlan), "libvirt-xml: access VLAN (native VLAN with --trunks)")
+        ("trunks", po::value(&lx.trunks), "libvirt-xml: VLANs of a trunk, e.g. 10,20-30")
+        ("rate", po::value(&lx_rate), "libvirt-xml: bandwidth both ways, bit/s (100M)")
+        ("rx-rate", po::value(&lx_rx_rate), "libvirt-xml: bandwidth towards the guest")
+        ("tx-rate", po::value(&lx_tx_rate), "libvirt-xml: bandwidth from the guest")
+        ("mode", po::value(&lx_mode), "libvirt-xml: server (QEMU listens; default) or client")
+        ("socket-dir", po::value(&lx.socket_dir)->default_value(lx.socket_dir), "libvirt-xml: vswd's --socket-dir");
     po::options_description hidden;
     hidden.add_options()("words", po::value(&words));
     po::options_description all;
@@ -185,8 +205,38 @@ int main(int argc, char** argv) {
         if (words.size() - 1 < lo || words.size() - 1 > hi)
             fail("wrong number of arguments for '" + cmd + "' (see vswctl --help)", 2);
     };
-    const bool add_opts = vm.count("type") || vm.count("socket") || vm.count("devargs") || vm.count("description");
-    if (add_opts && cmd != "add-port") fail("--type, --socket, --devargs and --description go with add-port", 2);
+    const bool add_opts = vm.count("type") || vm.count("socket") || vm.count("devargs") || vm.count("description") ||
+                          vm.count("owner");
+    if (add_opts && cmd != "add-port") fail("--type, --socket, --devargs, --description and --owner go with add-port", 2);
+    const bool lx_opts = vm.count("domain") || vm.count("mac") || vm.count("vlan") || vm.count("trunks") ||
+                         vm.count("rate") || vm.count("rx-rate") || vm.count("tx-rate") || vm.count("mode") ||
+                         !vm["socket-dir"].defaulted();
+    if (lx_opts && cmd != "libvirt-xml") fail("--domain, --mac, --vlan, ... go with libvirt-xml", 2);
+    if (cmd == "libvirt-xml") {
+        expect_args(0, 0);
+        auto rate = [](const std::string& opt, const std::string& v) -> uint64_t {
+            if (v.empty()) return 0;
+            auto r = vsw::parse_rate(v);
+            if (!r) fail("--" + opt + " must be a rate in bit/s such as 100M, not '" + v + "'", 2);
+            return *r;
+        };
+        if (!lx_vlan.empty()) {
+            auto v = vsw::parse_uint(lx_vlan, 1, 4094);
+            if (!v) fail("--vlan must be 1 to 4094", 2);
+            lx.vlan = static_cast<uint16_t>(*v);
+        }
+        if (!lx_rate.empty() && (!lx_rx_rate.empty() || !lx_tx_rate.empty()))
+            fail("give --rate, or --rx-rate and --tx-rate", 2);
+        lx.rx_rate = rate("rx-rate", lx_rx_rate.empty() ? lx_rate : lx_rx_rate);
+        lx.tx_rate = rate("tx-rate", lx_tx_rate.empty() ? lx_rate : lx_tx_rate);
+        if (lx_mode != "server" && lx_mode != "client") fail("--mode must be server or client", 2);
+        lx.qemu_is_server = lx_mode == "server";
+        std::string error;
+        std::string xml = vsw::ctl::libvirt_xml(lx, error);
+        if (xml.empty()) fail(error, 2);
+        std::cout << xml;
+        return 0;
+    }
 
     json req;
     if (cmd == "version") {
@@ -206,6 +256,7 @@ int main(int argc, char** argv) {
         if (!socket.empty()) req["socket"] = socket;
         if (!devargs.empty()) req["devargs"] = devargs;
         if (!description.empty()) req["description"] = description;
+        if (!owner.empty()) req["owner"] = owner;
     } else if (cmd == "del-port") {
         expect_args(1, 1);
         req = {{"cmd", "del-port"}, {"name", words[1]}};

@@ -1,0 +1,85 @@
+// vsw-libvirt: keeps vswd's ports in step with the libvirt domains that use vsw's sockets.
+//
+// It connects to libvirt (qemu:///system by default), registers for lifecycle, device and
+// metadata events, and reconciles: the ports a domain should have (port_mapping.h) against
+// what vswd has (owner "libvirt:UUID"). Events are not replayed, so it resyncs every domain on
+// each (re)connect, to libvirt or to vswd, and every `resync_interval_s`. It also lists the
+// active domains every `poll_interval_ms`: libvirt sends no event while a domain starts, and
+// QEMU does not finish starting until vsw connects to its vhost-user server sockets.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "src/libvirt/domain_xml.h"
+#include "src/libvirt/reconcile.h"
+#include "src/libvirt/vswd_link.h"
+
+namespace vsw::libvirt {
+
+struct AgentOptions {
+    std::string uri = "qemu:///system";  // libvirt connection
+    std::string ctl = "/run/vsw/vswd.ctl";  // vswd's control socket
+    std::string socket_dir;               // "" = vswd's own --socket-dir
+    unsigned poll_interval_ms = 1000;     // how often active domains are listed
+    unsigned resync_interval_s = 30;      // how often everything is reconciled anyway
+    unsigned reconnect_interval_ms = 2000;  // between attempts to reach libvirtd
+};
+
+class Agent {
+public:
+    explicit Agent(AgentOptions opts);
+    ~Agent();
+    Agent(const Agent&) = delete;
+    Agent& operator=(const Agent&) = delete;
+
+    // Runs until `stop` is set (checked several times a second). Returns the exit code.
+    int run(const std::atomic<bool>& stop);
+
+    // Called from libvirt's event loop (agent.cpp): a domain needs a look, the connection is
+    // gone, the timer fired.
+    void mark_dirty(const std::string& uuid) { dirty_.insert(uuid); }
+    void connection_closed(int reason);
+    void tick();
+
+private:
+    struct Connection;  // libvirt connection + event registrations
+
+    void connect();
+    void disconnect();
+    bool poll_active();  // false if libvirt could not be asked
+    void resync_all();
+    void resync(const std::set<std::string>& uuids);
+    // vswd's ports; false (and a full resync due) if vswd could not be reached.
+    bool fetch_vswd(VswdPorts& out);
+    // Carries out a plan; false if vswd stopped answering. `names`: domain names by UUID;
+    // `scope`: the log_once key of the plan's conflicts.
+    bool execute(const Plan& plan, const std::map<std::string, std::string>& names, const std::string& scope);
+    // The ports a domain (a virDomainPtr) should have; nullopt if its XML could not be read.
+    std::optional<std::vector<PortConfig>> wanted_ports(void* dom, const std::string& uuid, const std::string& dir,
+                                                        std::string& name);
+    // Logs those of `lines` not logged for `key` last time (problems repeat at every resync).
+    void log_once(const std::string& key, const std::vector<std::string>& lines);
+    std::string socket_dir(const VswdPorts& ports) const;
+
+    AgentOptions opts_;
+    VswdLink vswd_;
+    std::unique_ptr<Connection> conn_;                    // null while libvirtd is unreachable
+    std::set<std::string> dirty_;                         // domains (UUIDs) to reconcile
+    std::map<std::string, int> active_;                   // active domains seen: UUID -> id
+    std::map<std::string, std::set<std::string>> logged_;  // problems already logged, per domain
+    bool need_full_ = true;                               // a full resync is due
+    bool vswd_down_logged_ = false;                       // "cannot reach vswd" said once
+    bool libvirt_down_logged_ = false;                    // "cannot connect" said once
+    std::string vswd_socket_dir_;                         // from vswd's last answer
+    std::chrono::steady_clock::time_point next_poll_, next_full_, next_connect_;
+};
+
+}  // namespace vsw::libvirt

@@ -1,0 +1,199 @@
+#include "src/libvirt/domain_xml.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include <memory>
+
+#include "src/config.h"
+#include "src/mac.h"
+
+namespace vsw::libvirt {
+namespace {
+
+constexpr size_t kMaxXmlBytes = 16u << 20;  // libvirt's own limit for a domain XML is 10 MiB
+
+bool named(const xmlNode* n, const char* name) {
+    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
+}
+
+// Only libvirt's own (un-namespaced) elements count as <interface>, <source>, ...
+bool libvirt_element(const xmlNode* n, const char* name) { return named(n, name) && n->ns == nullptr; }
+
+const xmlNode* child(const xmlNode* n, const char* name) {
+    for (const xmlNode* c = n->children; c; c = c->next)
+        if (libvirt_element(c, name)) return c;
+    return nullptr;
+}
+
+std::optional<std::string> attr(const xmlNode* n, const char* name) {
+    xmlChar* v = xmlGetNoNsProp(n, reinterpret_cast<const xmlChar*>(name));
+    if (!v) return std::nullopt;
+    std::string s(reinterpret_cast<const char*>(v));
+    xmlFree(v);
+    return s;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+std::string text(const xmlNode* n) {
+    if (!n) return "";
+    xmlChar* v = xmlNodeGetContent(n);
+    if (!v) return "";
+    std::string s(reinterpret_cast<const char*>(v));
+    xmlFree(v);
+    return trim(s);
+}
+
+std::optional<std::string> normalised_mac(const std::string& s) {
+    auto m = mac_from_string(s);
+    if (!m) return std::nullopt;
+    return mac_to_string(*m);
+}
+
+// <inbound average=... peak=... burst=.../>; nullopt (and a problem) if a value is malformed.
+std::optional<Bandwidth> read_bandwidth(const xmlNode* n, const std::string& where, std::vector<std::string>& problems) {
+    Bandwidth b;
+    for (auto [name, field] : {std::pair{"average", &b.average}, {"peak", &b.peak}, {"burst", &b.burst}}) {
+        auto v = attr(n, name);
+        if (!v) continue;
+        auto parsed = parse_uint(*v, 0, UINT64_MAX / 8192);  // KiB/s -> bit/s must not overflow
+        if (!parsed) {
+            problems.push_back(where + ": <" + reinterpret_cast<const char*>(n->name) + "> " + name + "='" + *v +
+                               "' is not a number of KiB; bandwidth in that direction ignored");
+            return std::nullopt;
+        }
+        *field = *parsed;
+    }
+    if (!b.average) {
+        problems.push_back(where + ": <" + reinterpret_cast<const char*>(n->name) +
+                           "> without a positive average; bandwidth in that direction ignored");
+        return std::nullopt;
+    }
+    return b;
+}
+
+void read_interface(const xmlNode* n, Domain& d) {
+    if (attr(n, "type") != "vhostuser") return;
+    const std::string where = "interface #" + std::to_string(d.interfaces.size() + 1);
+    VhostUserInterface itf;
+    const xmlNode* mac = child(n, "mac");
+    auto m = mac ? attr(mac, "address") : std::nullopt;
+    auto norm = m ? normalised_mac(*m) : std::nullopt;
+    if (!norm) {
+        d.problems.push_back(where + ": vhostuser interface without a valid <mac address>; skipped");
+        return;
+    }
+    itf.mac = *norm;
+    const std::string who = "interface " + itf.mac;
+    const xmlNode* src = child(n, "source");
+    if (!src || attr(src, "type").value_or("unix") != "unix" || !attr(src, "path")) {
+        d.problems.push_back(who + ": no <source type='unix' path=...>; skipped");
+        return;
+    }
+    itf.socket = *attr(src, "path");
+    const std::string mode = attr(src, "mode").value_or("server");
+    if (mode != "server" && mode != "client") {
+        d.problems.push_back(who + ": <source mode='" + mode + "'> is neither server nor client; skipped");
+        return;
+    }
+    itf.qemu_is_server = mode == "server";
+    if (const xmlNode* bw = child(n, "bandwidth")) {
+        if (const xmlNode* in = child(bw, "inbound")) itf.inbound = read_bandwidth(in, who, d.problems);
+        if (const xmlNode* out = child(bw, "outbound")) itf.outbound = read_bandwidth(out, who, d.problems);
+    }
+    d.interfaces.push_back(std::move(itf));
+}
+
+void read_metadata_port(const xmlNode* n, Domain& d) {
+    MetadataPort port;
+    for (const xmlAttr* a = n->properties; a; a = a->next) {
+        const std::string key = reinterpret_cast<const char*>(a->name);
+        std::string value;
+        if (xmlChar* v = xmlNodeListGetString(n->doc, a->children, 1)) {
+            value = reinterpret_cast<const char*>(v);
+            xmlFree(v);
+        }
+        if (key == "mac") {
+            auto norm = normalised_mac(value);
+            if (!norm) {
+                d.problems.push_back("vsw metadata: <port mac='" + value + "'> is not a MAC address; entry skipped");
+                return;
+            }
+            port.mac = *norm;
+        } else {
+            port.settings.emplace_back(key, value);
+        }
+    }
+    if (port.mac.empty()) {
+        d.problems.push_back("vsw metadata: <port> without a mac attribute; entry skipped");
+        return;
+    }
+    for (const auto& other : d.metadata)
+        if (other.mac == port.mac) {
+            d.problems.push_back("vsw metadata: a second <port mac='" + port.mac + "'>; the first one counts");
+            return;
+        }
+    d.metadata.push_back(std::move(port));
+}
+
+void read_metadata(const xmlNode* metadata, Domain& d) {
+    for (const xmlNode* top = metadata->children; top; top = top->next) {
+        if (top->type != XML_ELEMENT_NODE || !top->ns || !top->ns->href ||
+            xmlStrcmp(top->ns->href, reinterpret_cast<const xmlChar*>(kMetadataNamespace)) != 0)
+            continue;
+        for (const xmlNode* c = top->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE) continue;
+            if (named(c, "port")) read_metadata_port(c, d);
+            else
+                d.problems.push_back(std::string("vsw metadata: unknown element <") +
+                                     reinterpret_cast<const char*>(c->name) + "> ignored (expected <port>)");
+        }
+    }
+}
+
+struct DocFree {
+    void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+};
+
+}  // namespace
+
+std::optional<Domain> parse_domain(std::string_view xml, std::string& error) {
+    if (xml.size() > kMaxXmlBytes) {
+        error = "domain XML larger than 16 MiB";
+        return std::nullopt;
+    }
+    xmlInitParser();
+    // No network, no DTD loading, no entity expansion; errors are ours to report, not stderr's.
+    std::unique_ptr<xmlDoc, DocFree> doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml",
+                                                       nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                                    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA));
+    if (!doc) {
+        const xmlError* e = xmlGetLastError();
+        error = std::string("malformed domain XML") + (e && e->message ? ": " + trim(e->message) : "");
+        return std::nullopt;
+    }
+    const xmlNode* root = xmlDocGetRootElement(doc.get());
+    if (!root || !libvirt_element(root, "domain")) {
+        error = "not a libvirt domain (root element is not <domain>)";
+        return std::nullopt;
+    }
+    Domain d;
+    d.name = text(child(root, "name"));
+    d.uuid = text(child(root, "uuid"));
+    if (d.name.empty() || d.uuid.empty()) {
+        error = "domain XML without <name> or <uuid>";
+        return std::nullopt;
+    }
+    if (const xmlNode* devices = child(root, "devices"))
+        for (const xmlNode* c = devices->children; c; c = c->next)
+            if (libvirt_element(c, "interface")) read_interface(c, d);
+    if (const xmlNode* metadata = child(root, "metadata")) read_metadata(metadata, d);
+    return d;
+}
+
+}  // namespace vsw::libvirt

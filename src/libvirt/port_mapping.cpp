@@ -1,0 +1,140 @@
+#include "src/libvirt/port_mapping.h"
+
+#include <algorithm>
+#include <array>
+
+#include "src/socket_access.h"
+
+namespace vsw::libvirt {
+namespace {
+
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+constexpr size_t kDomainPartMax = 19;  // + '-' + 12 hex digits = 32, the longest port name
+
+constexpr std::array kAdminKeys = {"admin"};
+constexpr std::array kVlanKeys = {"vlan-mode", "tag", "trunks"};
+constexpr std::array kTxKeys = {"tx-rate", "tx-burst", "tx-peak"};
+constexpr std::array kRxKeys = {"rx-rate", "rx-burst", "rx-limit", "rx-mode"};
+
+template <size_t N>
+bool in(const std::array<const char*, N>& keys, const std::string& k) {
+    return std::find_if(keys.begin(), keys.end(), [&](const char* x) { return k == x; }) != keys.end();
+}
+
+// KiB/s -> bit/s and KiB -> bytes, as vsw settings.
+std::string kib_rate(uint64_t kib_per_s) { return std::to_string(kib_per_s * 8192); }
+std::string kib_bytes(uint64_t kib) { return std::to_string(kib * 1024); }
+
+// A bucket must hold a full frame: libvirt allows bursts of 1 KiB, vsw needs 1518 bytes.
+std::string burst_bytes(uint64_t kib, const std::string& who, std::vector<std::string>& log) {
+    if (kib >= 2) return kib_bytes(kib);
+    log.push_back(who + ": burst of " + std::to_string(kib) + " KiB raised to 2 KiB (one full frame)");
+    return kib_bytes(2);
+}
+
+Settings tx_from_bandwidth(const Bandwidth& b, const std::string& who, std::vector<std::string>& log) {
+    Settings s = {{"tx-rate", kib_rate(b.average)}};
+    if (b.peak) s.emplace_back("tx-peak", kib_rate(b.peak));
+    if (b.burst) s.emplace_back("tx-burst", burst_bytes(b.burst, who, log));
+    return s;
+}
+
+Settings rx_from_bandwidth(const Bandwidth& b, const std::string& who, std::vector<std::string>& log) {
+    Settings s = {{"rx-rate", kib_rate(b.average)}};
+    if (b.burst) s.emplace_back("rx-burst", burst_bytes(b.burst, who, log));
+    if (b.peak) log.push_back(who + ": <inbound peak> ignored: vsw shapes traffic towards a guest at one rate");
+    return s;
+}
+
+// Applies a group of settings to `p`; if one is malformed or the result is invalid, `p` is
+// left as it was and the error returned.
+std::string apply_group(PortConfig& p, const Settings& settings) {
+    PortConfig trial = p;
+    for (const auto& [k, v] : settings)
+        if (auto e = apply_port_setting(trial, k, v); !e.empty()) return e;
+    if (auto e = validate_port_config(trial); !e.empty()) return e;
+    p = trial;
+    return "";
+}
+
+}  // namespace
+
+std::string port_name(const std::string& domain, const std::string& mac) {
+    std::string name;
+    for (char c : domain.substr(0, kDomainPartMax)) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '.' || c == '-';
+        name += ok ? c : '_';
+    }
+    name += '-';
+    for (char c : mac)
+        if (c != ':') name += c;
+    return name;
+}
+
+std::string port_owner(const std::string& uuid) { return kOwnerPrefix + uuid; }
+
+DomainPorts domain_ports(const Domain& d, const std::string& socket_dir) {
+    DomainPorts out;
+    for (const auto& problem : d.problems) out.log.push_back(problem);
+    std::vector<std::string> used_macs;
+    for (const VhostUserInterface& itf : d.interfaces) {
+        const std::string who = "interface " + itf.mac;
+        if (!is_inside_dir(itf.socket, socket_dir)) {
+            out.log.push_back(who + ": socket " + itf.socket + " is outside vsw's socket directory " + socket_dir +
+                              "; not managed by vsw");
+            continue;
+        }
+        if (std::find(used_macs.begin(), used_macs.end(), itf.mac) != used_macs.end()) {
+            out.log.push_back(who + ": a second interface with this MAC; skipped");
+            continue;
+        }
+        used_macs.push_back(itf.mac);
+
+        PortConfig p;
+        p.name = port_name(d.name, itf.mac);
+        // QEMU as server means vswd connects: a vhost-user-client port, and the other way round.
+        p.type = itf.qemu_is_server ? PortType::kVhostUserClient : PortType::kVhostUserServer;
+        p.socket = itf.socket;
+        p.owner = port_owner(d.uuid);
+        p.description = "libvirt domain " + d.name.substr(0, 128) + ", interface " + itf.mac;
+        if (auto e = validate_port_config(p); !e.empty()) {
+            out.log.push_back(who + ": " + e + "; skipped");
+            continue;
+        }
+
+        // Settings from <bandwidth>, then from vsw's metadata, sorted into their groups.
+        Settings admin, vlan, tx, rx;
+        if (itf.outbound) tx = tx_from_bandwidth(*itf.outbound, who, out.log);
+        if (itf.inbound) rx = rx_from_bandwidth(*itf.inbound, who, out.log);
+        for (const MetadataPort& m : d.metadata) {
+            if (m.mac != itf.mac) continue;
+            for (const auto& [k, v] : m.settings) {
+                if (in(kAdminKeys, k)) admin.emplace_back(k, v);
+                else if (in(kVlanKeys, k)) vlan.emplace_back(k, v);
+                else if (in(kTxKeys, k)) tx.emplace_back(k, v);
+                else if (in(kRxKeys, k)) rx.emplace_back(k, v);
+                else out.log.push_back(who + ": unknown vsw metadata attribute '" + k + "' ignored");
+            }
+        }
+        if (auto e = apply_group(p, admin); !e.empty()) out.log.push_back(who + ": " + e + "; admin state ignored");
+        if (auto e = apply_group(p, vlan); !e.empty()) {
+            p.admin_up = false;
+            out.log.push_back(who + ": VLAN settings rejected (" + e + "); port " + p.name + " kept admin down");
+        }
+        if (auto e = apply_group(p, tx); !e.empty())
+            out.log.push_back(who + ": bandwidth from the guest not limited: " + e);
+        if (auto e = apply_group(p, rx); !e.empty())
+            out.log.push_back(who + ": bandwidth towards the guest not limited: " + e);
+        out.ports.push_back(std::move(p));
+    }
+    for (const MetadataPort& m : d.metadata)
+        if (std::find(used_macs.begin(), used_macs.end(), m.mac) == used_macs.end() &&
+            std::none_of(d.interfaces.begin(), d.interfaces.end(),
+                         [&](const VhostUserInterface& i) { return i.mac == m.mac; }))
+            out.log.push_back("vsw metadata for " + m.mac + " matches no vhostuser interface of the domain");
+    return out;
+}
+
+}  // namespace vsw::libvirt

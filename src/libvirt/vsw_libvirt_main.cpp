@@ -1,0 +1,81 @@
+// vsw-libvirt: the libvirt agent. Runs beside vswd and keeps its ports in step with the libvirt
+// domains whose vhost-user interfaces use vsw's socket directory (see agent.h).
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "src/libvirt/agent.h"
+#include "vsw_version.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop.store(true); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    namespace po = boost::program_options;
+    vsw::libvirt::AgentOptions o;
+    if (const char* ctl = std::getenv("VSW_CTL")) o.ctl = ctl;
+    po::options_description desc(
+        "vsw-libvirt " VSW_VERSION " - keeps vswd's ports in step with libvirt domains\n\n"
+        "For every running domain, each <interface type='vhostuser'> whose socket is in vswd's socket\n"
+        "directory becomes a vswd port named DOMAIN-MAC (e.g. web1-525400000001), created when the domain\n"
+        "starts and removed when it stops. <bandwidth> sets its rates (inbound = towards the guest);\n"
+        "VLANs come from the domain's metadata in namespace urn:vsw:libvirt:1:\n"
+        "  <vsw:ports xmlns:vsw='urn:vsw:libvirt:1'>\n"
+        "    <vsw:port mac='52:54:00:00:00:01' vlan-mode='access' tag='10'/>\n"
+        "  </vsw:ports>\n"
+        "Keys: admin, vlan-mode, tag, trunks, tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit,\n"
+        "rx-mode (as vswctl set-port). Change them live with virsh metadata --live.\n\n"
+        "Usage: vsw-libvirt [options]\n\nOptions");
+    desc.add_options()
+        ("help,h", "show this help")
+        ("version", "print the version")
+        ("connect,c", po::value(&o.uri)->default_value(o.uri), "libvirt URI")
+        ("ctl", po::value(&o.ctl)->default_value(o.ctl), "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")
+        ("socket-dir", po::value(&o.socket_dir), "manage interfaces whose sockets are here (default: vswd's --socket-dir)")
+        ("poll-interval-ms", po::value(&o.poll_interval_ms)->default_value(o.poll_interval_ms), "how often to list active domains (libvirt has no event for a starting domain)")
+        ("resync-interval", po::value(&o.resync_interval_s)->default_value(o.resync_interval_s), "seconds between full resyncs");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        std::cerr << "vsw-libvirt: " << e.what() << " (see vsw-libvirt --help)\n";
+        return 2;
+    }
+    if (vm.count("help")) {
+        std::cout << desc << "\n";
+        return 0;
+    }
+    if (vm.count("version")) {
+        std::cout << "vsw-libvirt " VSW_VERSION "\n";
+        return 0;
+    }
+    if (o.poll_interval_ms < 100 || o.poll_interval_ms > 60000) {
+        std::cerr << "vsw-libvirt: --poll-interval-ms must be 100 to 60000\n";
+        return 2;
+    }
+    if (o.resync_interval_s < 1 || o.resync_interval_s > 86400) {
+        std::cerr << "vsw-libvirt: --resync-interval must be 1 to 86400 seconds\n";
+        return 2;
+    }
+    if (!o.socket_dir.empty() && o.socket_dir[0] != '/') {
+        std::cerr << "vsw-libvirt: --socket-dir must be an absolute path\n";
+        return 2;
+    }
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    vsw::libvirt::Agent agent(o);
+    return agent.run(g_stop);
+}
