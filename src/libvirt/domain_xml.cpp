@@ -77,15 +77,15 @@ std::optional<Bandwidth> read_bandwidth(const xmlNode* n, const std::string& whe
     return b;
 }
 
-void read_interface(const xmlNode* n, Domain& d) {
-    if (attr(n, "type") != "vhostuser") return;
-    const std::string where = "interface #" + std::to_string(d.interfaces.size() + 1);
+// `index`: 1-based among the domain's vhostuser interfaces, to name one that has no MAC.
+void read_interface(const xmlNode* n, unsigned index, Domain& d) {
+    const std::string where = "vhostuser interface #" + std::to_string(index);
     VhostUserInterface itf;
     const xmlNode* mac = child(n, "mac");
     auto m = mac ? attr(mac, "address") : std::nullopt;
     auto norm = m ? normalised_mac(*m) : std::nullopt;
     if (!norm) {
-        d.problems.push_back(where + ": vhostuser interface without a valid <mac address>; skipped");
+        d.problems.push_back(where + ": no valid <mac address>; skipped");
         return;
     }
     itf.mac = *norm;
@@ -189,9 +189,10 @@ std::optional<Domain> parse_domain(std::string_view xml, std::string& error) {
         error = "domain XML without <name> or <uuid>";
         return std::nullopt;
     }
+    unsigned vhostuser = 0;
     if (const xmlNode* devices = child(root, "devices"))
         for (const xmlNode* c = devices->children; c; c = c->next)
-            if (libvirt_element(c, "interface")) read_interface(c, d);
+            if (libvirt_element(c, "interface") && attr(c, "type") == "vhostuser") read_interface(c, ++vhostuser, d);
     if (const xmlNode* metadata = child(root, "metadata")) read_metadata(metadata, d);
     return d;
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "src/config.h"
@@ -138,4 +140,35 @@ TEST_CASE("bandwidth settings: rates, bursts, limits and their errors") {
     CHECK(validate_port_config(p).empty());
     CHECK(apply_port_setting(p, "tx-rate", "none").empty());
     CHECK(p.tx_rate == 0);
+}
+
+TEST_CASE("port_settings reproduce a port's settings on another port, whatever it had") {
+    PortConfig target = test::port("vm1", PortType::kVhostUserClient, "/s", "", true, "");
+    REQUIRE(apply_port_setting(target, "vlan-mode", "access").empty());
+    REQUIRE(apply_port_setting(target, "tag", "30").empty());
+    REQUIRE(apply_port_setting(target, "tx-rate", "10M").empty());
+    REQUIRE(apply_port_setting(target, "tx-burst", "64k").empty());
+    REQUIRE(apply_port_setting(target, "rx-rate", "20M").empty());
+    REQUIRE(apply_port_setting(target, "rx-mode", "police").empty());
+    REQUIRE(validate_port_config(target).empty());
+
+    PortConfig a = test::port("vm1", PortType::kVhostUserClient, "/s", "", true, "");
+    REQUIRE(apply_port_setting(a, "vlan-mode", "native-untagged").empty());
+    REQUIRE(apply_port_setting(a, "tag", "10").empty());
+    REQUIRE(apply_port_setting(a, "trunks", "20-30").empty());
+    REQUIRE(apply_port_setting(a, "tx-rate", "50M").empty());
+    REQUIRE(apply_port_setting(a, "tx-peak", "80M").empty());
+    REQUIRE(apply_port_setting(a, "admin", "down").empty());
+    REQUIRE(apply_port_setting(a, "description", "x").empty());
+    PortConfig plain = test::port("vm1", PortType::kVhostUserClient, "/s", "", true, "");
+    for (const PortConfig& want : {a, plain, target}) {
+        for (const PortConfig& from : {target, a, plain}) {
+            PortConfig p = from;
+            auto settings = port_settings(want);
+            std::sort(settings.begin(), settings.end());  // the control protocol's JSON object sorts keys
+            for (const auto& [k, v] : settings) REQUIRE(apply_port_setting(p, k, v).empty());
+            CHECK(validate_port_config(p).empty());
+            CHECK(p == want);
+        }
+    }
 }

@@ -43,3 +43,39 @@ TEST_CASE("vswd rejects bad options") {
     CHECK_FALSE(parse_daemon_options(static_cast<int>(argv.size()), argv.data(), code));
     CHECK(code == 2);
 }
+
+namespace {
+
+std::optional<DaemonOptions> parse(std::vector<std::string> args, int& code) {
+    args.insert(args.begin(), "vswd");
+    std::vector<char*> argv;
+    for (auto& s : args) argv.push_back(s.data());
+    return parse_daemon_options(static_cast<int>(argv.size()), argv.data(), code);
+}
+
+}  // namespace
+
+TEST_CASE("the vhost-user socket directory and its permissions") {
+    int code = -1;
+    auto o = parse({"--socket-dir", "/srv/vsw", "--socket-owner", "0", "--socket-group", "0", "--socket-dir-mode",
+                    "2750", "--socket-mode", "0600"},
+                   code);
+    REQUIRE(o);
+    CHECK(o->sockets.dir == "/srv/vsw");
+    CHECK(o->sockets.dir_mode == 02750);
+    CHECK(o->sockets.socket_mode == 0600);
+    auto d = parse({}, code);
+    REQUIRE(d);
+    CHECK(d->sockets.dir == "/run/vsw/vhost");
+    CHECK(d->sockets.dir_mode == 02770);
+    CHECK(d->sockets.socket_mode == 0660);
+    for (auto bad : std::vector<std::vector<std::string>>{{"--socket-dir", "relative"},
+                                                         {"--socket-mode", "0999"},
+                                                         {"--socket-dir-mode", "17777"},
+                                                         {"--socket-group", "no-such-group-vsw"},
+                                                         {"--socket-owner", "no-such-user-vsw"}}) {
+        code = -1;
+        CHECK_FALSE(parse(bad, code));
+        CHECK(code == 2);
+    }
+}

@@ -1,0 +1,131 @@
+#include <catch2/catch.hpp>
+
+#include "src/libvirt/port_mapping.h"
+
+using namespace vsw;
+using namespace vsw::libvirt;
+
+namespace {
+
+Domain domain(std::vector<VhostUserInterface> interfaces, std::vector<MetadataPort> metadata = {}) {
+    Domain d;
+    d.name = "web1";
+    d.uuid = "d5d41a46-8457-4e09-87d5-ade279e6d41d";
+    d.interfaces = std::move(interfaces);
+    d.metadata = std::move(metadata);
+    return d;
+}
+
+VhostUserInterface nic(const std::string& mac, const std::string& socket, bool qemu_server = true) {
+    VhostUserInterface i;
+    i.mac = mac;
+    i.socket = socket;
+    i.qemu_is_server = qemu_server;
+    return i;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string s;
+    for (const auto& l : lines) s += l + "\n";
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("port names come from the domain and the MAC, and are valid port names") {
+    CHECK(port_name("web1", "52:54:00:aa:00:01") == "web1-525400aa0001");
+    const std::string odd = port_name("a very/long domain name with spaces", "52:54:00:aa:00:01");
+    CHECK(odd == "a_very_long_domain_-525400aa0001");
+    CHECK(validate_port_name(odd).empty());
+    CHECK(port_owner("u-1") == "libvirt:u-1");
+}
+
+TEST_CASE("each vhost-user interface in the socket directory becomes a port") {
+    auto out = domain_ports(domain({nic("52:54:00:aa:00:01", "/run/vsw/vhost/a"),
+                                    nic("52:54:00:aa:00:02", "/run/vsw/vhost/b", false),
+                                    nic("52:54:00:aa:00:03", "/tmp/elsewhere/c"),
+                                    nic("52:54:00:aa:00:04", "/run/vsw/vhost/sub/d")}),
+                            "/run/vsw/vhost/");
+    REQUIRE(out.ports.size() == 2);
+    const PortConfig& a = out.ports[0];
+    CHECK(a.name == "web1-525400aa0001");
+    CHECK(a.type == PortType::kVhostUserClient);  // QEMU is the server
+    CHECK(a.socket == "/run/vsw/vhost/a");
+    CHECK(a.owner == "libvirt:d5d41a46-8457-4e09-87d5-ade279e6d41d");
+    CHECK(a.admin_up);
+    CHECK(a.vlan_mode == VlanMode::kTrunk);  // no metadata: what vswctl add-port gives
+    CHECK(out.ports[1].type == PortType::kVhostUserServer);
+    CHECK(validate_port_config(a).empty());
+    CHECK(out.log.size() == 2);
+    CHECK_THAT(joined(out.log), Catch::Contains("/tmp/elsewhere/c is outside"));
+    CHECK_THAT(joined(out.log), Catch::Contains("/run/vsw/vhost/sub/d is outside"));
+}
+
+TEST_CASE("bandwidth maps KiB/s to bit/s, outbound to tx and inbound to rx") {
+    auto i = nic("52:54:00:aa:00:01", "/d/a");
+    i.outbound = Bandwidth{1000, 2000, 64};
+    i.inbound = Bandwidth{500, 900, 1};
+    auto out = domain_ports(domain({i}), "/d");
+    REQUIRE(out.ports.size() == 1);
+    const PortConfig& p = out.ports[0];
+    CHECK(p.tx_rate == 8'192'000);
+    CHECK(p.tx_peak == 16'384'000);
+    CHECK(p.tx_burst == 65'536);
+    CHECK(p.rx_rate == 4'096'000);
+    CHECK(p.rx_burst == 2048);  // 1 KiB cannot hold a frame: raised, and said so
+    CHECK_FALSE(p.rx_police);   // libvirt's inbound shapes (queues) as tc would
+    CHECK_THAT(joined(out.log), Catch::Contains("raised to 2 KiB"));
+    CHECK_THAT(joined(out.log), Catch::Contains("<inbound peak> ignored"));
+}
+
+TEST_CASE("metadata sets the VLAN and overrides bandwidth") {
+    auto i = nic("52:54:00:aa:00:01", "/d/a");
+    i.outbound = Bandwidth{1000, 0, 0};
+    auto out = domain_ports(domain({i}, {{"52:54:00:aa:00:01",
+                                          {{"vlan-mode", "native-untagged"}, {"tag", "10"}, {"trunks", "20-22"},
+                                           {"tx-rate", "50M"}, {"rx-rate", "20M"}, {"rx-mode", "police"}}}}),
+                            "/d");
+    REQUIRE(out.ports.size() == 1);
+    const PortConfig& p = out.ports[0];
+    CHECK(p.vlan_mode == VlanMode::kNativeUntagged);
+    CHECK(p.tag == 10);
+    CHECK(p.trunks == "20-22");
+    CHECK(p.tx_rate == 50'000'000);
+    CHECK(p.rx_rate == 20'000'000);
+    CHECK(p.rx_police);
+    CHECK(out.log.empty());
+}
+
+TEST_CASE("bad metadata: unknown keys are ignored, a bad VLAN keeps the port down") {
+    auto out = domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:02", "/d/b")},
+                                   {{"52:54:00:aa:00:01", {{"vlan-mode", "access"}, {"tag", "5000"}, {"colour", "blue"}}},
+                                    {"52:54:00:aa:00:02", {{"tag", "10"}, {"tx-rate", "fast"}, {"admin", "maybe"}}},
+                                    {"52:54:00:aa:00:09", {{"tag", "10"}}}}),
+                            "/d");
+    REQUIRE(out.ports.size() == 2);
+    // a: tag out of range -> VLAN rejected as a whole, port isolated.
+    CHECK_FALSE(out.ports[0].admin_up);
+    CHECK(out.ports[0].tag == 0);
+    // b: trunk with a tag is invalid (no vlan-mode) -> down too; the bad rate is left out.
+    CHECK_FALSE(out.ports[1].admin_up);
+    CHECK(out.ports[1].tx_rate == 0);
+    const std::string log = joined(out.log);
+    INFO(log);
+    CHECK_THAT(log, Catch::Contains("unknown vsw metadata attribute 'colour'"));
+    CHECK_THAT(log, Catch::Contains("not '5000'"));
+    CHECK_THAT(log, Catch::Contains("bandwidth from the guest not limited"));
+    CHECK_THAT(log, Catch::Contains("admin state ignored"));
+    CHECK_THAT(log, Catch::Contains("52:54:00:aa:00:09 matches no vhostuser interface"));
+}
+
+TEST_CASE("metadata can take a port down and bring it up") {
+    auto i = nic("52:54:00:aa:00:01", "/d/a");
+    CHECK_FALSE(domain_ports(domain({i}, {{"52:54:00:aa:00:01", {{"admin", "down"}}}}), "/d").ports[0].admin_up);
+    CHECK(domain_ports(domain({i}, {{"52:54:00:aa:00:01", {{"admin", "up"}}}}), "/d").ports[0].admin_up);
+}
+
+TEST_CASE("two interfaces with one MAC make one port") {
+    auto out = domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:01", "/d/b")}), "/d");
+    CHECK(out.ports.size() == 1);
+    CHECK_THAT(joined(out.log), Catch::Contains("a second interface with this MAC"));
+}
