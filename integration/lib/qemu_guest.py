@@ -111,7 +111,7 @@ class Guest:
     def _connect_agent(self, deadline):
         while time.monotonic() < deadline:
             if not self.alive():
-                raise GuestError(f"QEMU for {self.name} exited ({self.proc.returncode}):\n{self.qemu_tail()}")
+                raise GuestError(f"QEMU for {self.name} exited ({getattr(self.proc, 'returncode', None)}):\n{self.qemu_tail()}")
             try:
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.connect(self.agent_path)

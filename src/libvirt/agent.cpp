@@ -157,6 +157,7 @@ void Agent::connect() {
     log("connected to " + opts_.uri + " (libvirt " + std::to_string(version / 1000000) + "." +
         std::to_string(version / 1000 % 1000) + "); resyncing every domain");
     need_full_ = true;  // events are not replayed: whatever happened meanwhile is found by a resync
+    announce_resync_ = true;
 }
 
 void Agent::disconnect() {
@@ -282,7 +283,12 @@ void Agent::resync_all() {
         const std::string uuid = uuid_of_owner(p.owner);
         return !uuid.empty() && !unreadable.count(uuid);
     };
-    if (!execute(plan_changes(wanted, vs.ports, managed), names, "all")) return;
+    const Plan plan = plan_changes(wanted, vs.ports, managed);
+    if (!execute(plan, names, "all")) return;
+    if (announce_resync_)
+        log("resynced: " + std::to_string(list.n) + " active domain(s), " + std::to_string(wanted.size()) +
+            " port(s) wanted, " + std::to_string(plan.changes.size()) + " change(s)");
+    announce_resync_ = false;
     for (auto it = logged_.begin(); it != logged_.end();)  // forget domains that are gone
         it = names.count(it->first) || it->first.rfind("conflicts ", 0) == 0 ? std::next(it) : logged_.erase(it);
     need_full_ = false;

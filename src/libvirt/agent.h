@@ -76,6 +76,7 @@ private:
     std::map<std::string, int> active_;                   // active domains seen: UUID -> id
     std::map<std::string, std::set<std::string>> logged_;  // problems already logged, per domain
     bool need_full_ = true;                               // a full resync is due
+    bool announce_resync_ = false;                        // log the next full resync's outcome
     bool vswd_down_logged_ = false;                       // "cannot reach vswd" said once
     bool libvirt_down_logged_ = false;                    // "cannot connect" said once
     std::string vswd_socket_dir_;                         // from vswd's last answer

@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""libvirt drives vsw: the real libvirtd from Debian runs two TCG guests whose domain XML puts
+their NICs on vsw (vhostuser interfaces in vswd's socket directory, VLANs in vsw's metadata,
+<bandwidth>), and vsw-libvirt creates, changes and removes the ports.
+
+Checked: the agent waits for a libvirtd that is not running yet; ports appear with the VLAN and
+rates of the XML; QEMU as libvirt-qemu:kvm reaches vswd's server socket (permissions); guests in
+different VLANs cannot ping, and can once `virsh metadata --live` moves one; a libvirtd restart
+loses nothing and events work after it; a stopped domain's port goes and comes back with the
+same name; bad metadata is logged and the port still works."""
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from libvirt_env import DomainGuest, Libvirt, domain_xml, qemu_dir  # noqa: E402
+from qemu_guest import boot_all, build_image  # noqa: E402
+from vswd_process import BUILD, Vswd, after_exit, check, live_processes, log, run, wait_until  # noqa: E402
+
+AGENT = os.path.join(BUILD, "src", "vsw-libvirt")
+NS = "urn:vsw:libvirt:1"
+MAC_A, MAC_A2, MAC_B = "52:54:00:1b:00:01", "52:54:00:1b:00:02", "52:54:00:1b:00:03"
+
+
+def vhostuser(socket, mac, mode="server", bandwidth=""):
+    source = (f"<source type='unix' path='{socket}' mode='server'/>" if mode == "server" else
+              f"<source type='unix' path='{socket}' mode='client'><reconnect enabled='yes' timeout='1'/></source>")
+    return f"<interface type='vhostuser'><mac address='{mac}'/>{source}<model type='virtio'/>{bandwidth}</interface>"
+
+
+def metadata(*ports):
+    return f"<vsw:ports xmlns:vsw='{NS}'>{''.join(ports)}</vsw:ports>"
+
+
+class Agent:
+    def __init__(self, work, libvirt, vswd):
+        self.log_path = work.file("vsw-libvirt.log")
+        self.cmd = [AGENT, "--connect", libvirt.uri, "--ctl", vswd.ctl_path]
+
+    def start(self):
+        self.logf = open(self.log_path, "a")
+        self.proc = subprocess.Popen(self.cmd, stdout=self.logf, stderr=subprocess.STDOUT)
+        live_processes.append(self.proc)
+        return self
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, text, timeout=30, after=0):
+        return wait_until(lambda: text in self.log()[after:], timeout, f"vsw-libvirt to log {text!r}")
+
+
+def port_of(vswd, mac_prefix_name):
+    return vswd.port(mac_prefix_name)
+
+
+def test(work):
+    image = build_image(os.path.join(BUILD, "guest-image"))
+    qdir = qemu_dir(work)
+    boot = {}
+    for key in ("kernel", "initramfs"):  # libvirt relabels boot files: give it copies
+        boot[key] = os.path.join(qdir, os.path.basename(image[key]))
+        shutil.copy(image[key], boot[key])
+        os.chmod(boot[key], 0o644)
+
+    sockets = work.file("vhost")
+    vswd = Vswd(work, extra=["--socket-dir", sockets, "--socket-group", "kvm"]).start()
+    st = os.stat(sockets)
+    check(stat.S_IMODE(st.st_mode) == 0o2770 and st.st_gid == __import__("grp").getgrnam("kvm").gr_gid,
+          "vswd made its socket directory 2770 root:kvm")
+
+    libvirt = Libvirt(work)
+    agent = Agent(work, libvirt, vswd).start()
+    agent.wait_log("cannot connect to libvirt")
+    check(agent.proc.poll() is None and vswd.alive(), "with libvirtd not running, vsw-libvirt says so and waits")
+    libvirt.start()
+    agent.wait_log("resynced: 0 active domain(s)")
+    log("vsw-libvirt connected and resynced once libvirtd came up")
+
+    tag = __import__("uuid").uuid4().hex[:6]
+    name_a, name_b = f"vswlv-{tag}-a", f"vswlv-{tag}-b"
+    bw = "<bandwidth><inbound average='12207' burst='128'/><outbound average='6103'/></bandwidth>"
+    xml_a = domain_xml(name_a, qdir, boot, [
+        vhostuser(f"{sockets}/{name_a}-0", MAC_A, bandwidth=bw),
+        vhostuser(f"{sockets}/{name_a}-1", MAC_A2, mode="client"),
+    ], metadata(f"<vsw:port mac='{MAC_A}' vlan-mode='access' tag='10'/>",
+                f"<vsw:port mac='{MAC_A2}' vlan-mode='access' tag='30'/>"))
+    xml_b = domain_xml(name_b, qdir, boot, [vhostuser(f"{sockets}/{name_b}-0", MAC_B)],
+                       metadata(f"<vsw:port mac='{MAC_B}' vlan-mode='access' tag='20' colour='blue'/>"))
+    for name, xml in ((name_a, xml_a), (name_b, xml_b)):
+        path = work.file(f"{name}.xml")
+        with open(path, "w") as f:
+            f.write(xml)
+        libvirt.define(name, path)
+
+    guests = {name_a: DomainGuest(name_a, libvirt, qdir), name_b: DomainGuest(name_b, libvirt, qdir)}
+    started = time.monotonic()
+    for g in guests.values():
+        g.start()
+    for g in guests.values():
+        g.wait_started()
+    log(f"virsh start returned for both domains after {time.monotonic() - started:.1f}s "
+        "(QEMU waits for vsw to connect its server sockets)")
+
+    port_a, port_a2, port_b = (f"{name_a}-{MAC_A.replace(':', '')}", f"{name_a}-{MAC_A2.replace(':', '')}",
+                               f"{name_b}-{MAC_B.replace(':', '')}")
+    pa, pa2, pb = vswd.port(port_a), vswd.port(port_a2), vswd.port(port_b)
+    check(pa and pa2 and pb, f"vsw-libvirt created ports {port_a}, {port_a2}, {port_b}")
+    uuid_a = libvirt.virsh("domuuid", name_a).stdout.strip()
+    check(pa["owner"] == f"libvirt:{uuid_a}" and pa["type"] == "vhost-user-client", "owned by the domain's UUID")
+    check(pa["vlan"] == "access 10" and pb["vlan"] == "access 20" and pa2["vlan"] == "access 30",
+          "VLANs from the domains' vsw metadata")
+    check(pa["rx-rate"] == 12207 * 8192 and pa["rx-burst"] == 128 * 1024 and pa["tx-rate"] == 6103 * 8192,
+          f"<bandwidth> applied: inbound -> rx {pa['rx-rate']} bit/s, outbound -> tx {pa['tx-rate']} bit/s")
+    check("tx-rate" not in pb and "rx-rate" not in pb, "no <bandwidth>, no limit")
+    check(pa2["type"] == "vhost-user-server", "QEMU's client-mode interface is a vswd server port")
+    sock_st = os.stat(pa2["socket"])
+    check(stat.S_IMODE(sock_st.st_mode) == 0o660, "vswd's server socket is 0660 root:kvm")
+    check("unknown vsw metadata attribute 'colour' ignored" in agent.log(), "an unknown metadata attribute is logged")
+
+    boot_all(guests, {name_a: "ip link set eth0 up && ip link set eth1 up && ip addr add 10.0.0.1/24 dev eth0",
+                      name_b: "ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0"}, log=log)
+    for p in (port_a, port_a2, port_b):
+        vswd.wait_port_state(p, "up")
+    check(True, "QEMU (libvirt-qemu:kvm) connected to vswd's server socket: the client-mode port is up")
+    log("vswctl show:\n" + vswd.ctl_text("show"))
+    ga, gb = guests[name_a], guests[name_b]
+
+    def pings(count=3):
+        return ga.run(f"ping -c {count} -W 2 10.0.0.2", timeout=60)[0] == 0
+
+    check(not pings(2), "guests in VLANs 10 and 20 cannot ping each other")
+
+    def set_vlan(domain, mac, vlan):
+        libvirt.virsh("metadata", domain, "--uri", NS, "--key", "vsw", "--live", "--set",
+                      f"<ports><port mac='{mac}' vlan-mode='access' tag='{vlan}'/></ports>")
+
+    t0 = time.monotonic()
+    set_vlan(name_b, MAC_B, 10)
+    wait_until(lambda: vswd.port(port_b)["vlan"] == "access 10", 10, "the live metadata change to reach vswd")
+    log(f"virsh metadata --live -> port in VLAN 10 after {time.monotonic() - t0:.2f}s")
+    check(pings(), "after virsh metadata --live moved b to VLAN 10, the guests ping (no guest restart)")
+    check(vswd.port(port_b)["connects"] == 1, "the port was changed in place, not re-created")
+
+    # libvirtd restart: guests keep running, the agent reconnects and resyncs, nothing changes.
+    before = {p: vswd.port(p) for p in (port_a, port_a2, port_b)}
+    mark = len(agent.log())
+    libvirt.stop_libvirtd()
+    agent.wait_log("connection to libvirt closed", after=mark)
+    check(pings(2), "with libvirtd stopped the guests still ping (vswd keeps its ports)")
+    libvirt.start_libvirtd()
+    agent.wait_log("resynced: 2 active domain(s), 3 port(s) wanted, 0 change(s)", after=mark, timeout=60)
+    after = {p: vswd.port(p) for p in (port_a, port_a2, port_b)}
+    check(after == before, "after the libvirtd restart every port is exactly as before (config, slot, connects)")
+    check("deleted port" not in agent.log()[mark:], "the agent deleted nothing across the restart")
+    check(pings(2), "and the guests still ping")
+    set_vlan(name_b, MAC_B, 20)
+    wait_until(lambda: vswd.port(port_b)["vlan"] == "access 20", 10, "a metadata event after the reconnect")
+    check(not pings(2), "events work after the reconnect: b back in VLAN 20, no ping")
+
+    # A bad VLAN in the metadata: logged, the port is isolated (admin down), the other works.
+    libvirt.virsh("metadata", name_a, "--uri", NS, "--key", "vsw", "--live", "--set",
+                  f"<ports><port mac='{MAC_A}' vlan-mode='access' tag='10'/>"
+                  f"<port mac='{MAC_A2}' vlan-mode='access' tag='5000'/></ports>")
+    wait_until(lambda: vswd.port(port_a2)["admin"] == "down", 10, "the port with a bad VLAN to go admin down")
+    check("not '5000'" in agent.log() and vswd.port(port_a)["admin"] == "up",
+          "tag=5000 is logged, that port held admin down, the domain's other port unaffected")
+
+    # libvirt refuses live bandwidth changes on vhostuser interfaces; vsw's metadata takes them.
+    r = libvirt.virsh("domiftune", name_a, MAC_A, "--live", "--inbound", "2000", check=False)
+    check(r.returncode != 0 and "not implemented" in r.stderr,
+          f"virsh domiftune on a vhostuser interface is refused by libvirt ({r.stderr.strip().splitlines()[-1]})")
+    libvirt.virsh("metadata", name_a, "--uri", NS, "--key", "vsw", "--live", "--set",
+                  f"<ports><port mac='{MAC_A}' vlan-mode='access' tag='10' rx-rate='20M'/></ports>")
+    wait_until(lambda: vswd.port(port_a).get("rx-rate") == 20_000_000, 10, "the rx-rate from metadata")
+    check(vswd.port(port_a)["tx-rate"] == 6103 * 8192 and vswd.port(port_a2)["admin"] == "up",
+          "metadata rx-rate=20M overrides <inbound> live; <outbound> stays; a2 (no entry now) is back up")
+
+    # Stopping a domain removes its port; starting it again brings the same name back.
+    t0 = time.monotonic()
+    gb.kill()
+    wait_until(lambda: vswd.port(port_b) is None, 15, "b's port to be removed after virsh destroy")
+    log(f"port removed {time.monotonic() - t0:.2f}s after virsh destroy was called")
+    check(vswd.port(port_a) is not None, "a's ports stay")
+    gb.start()
+    gb.wait_started()
+    check(vswd.port(port_b) is not None and vswd.port(port_b)["vlan"] == "access 20",
+          "started again, b has its port back under the same name with its VLAN")
+    gb.kill()
+
+    check(agent.proc.poll() is None and vswd.alive(), "vsw-libvirt and vswd kept running throughout")
+    agent.proc.terminate()
+    agent.proc.wait(timeout=10)
+    check(vswd.stop() == 0, "vswd stops cleanly")
+
+
+if __name__ == "__main__":
+    run(test, "e2e-libvirt")
