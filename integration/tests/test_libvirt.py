@@ -181,6 +181,20 @@ def test(work):
     check(vswd.port(port_a)["tx-rate"] == 6103 * 8192 and vswd.port(port_a2)["admin"] == "up",
           "metadata rx-rate=20M overrides <inbound> live; <outbound> stays; a2 (no entry now) is back up")
 
+    # Live attach: QEMU blocks in netdev_add until vsw connects, and libvirt's DEVICE_ADDED comes
+    # only after; the agent sees QEMU's new socket appear and resyncs at once.
+    mac_hot = "52:54:00:1b:00:04"
+    hot_xml = work.file("hotplug.xml")
+    with open(hot_xml, "w") as f:
+        f.write(vhostuser(f"{sockets}/{name_a}-hot", mac_hot))
+    t0 = time.monotonic()
+    libvirt.virsh("attach-device", name_a, hot_xml, "--live", timeout=60)
+    attach_s = time.monotonic() - t0
+    port_hot = f"{name_a}-{mac_hot.replace(':', '')}"
+    check(vswd.port(port_hot) is not None, f"virsh attach-device --live returned after {attach_s:.2f}s with "
+          f"port {port_hot} in place")
+    check(attach_s < 10, "attaching did not wait for a periodic resync")
+
     # Stopping a domain removes its port; starting it again brings the same name back.
     t0 = time.monotonic()
     gb.kill()

@@ -2,9 +2,12 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 
 #include "src/libvirt/port_mapping.h"
@@ -48,6 +51,13 @@ void on_close(virConnectPtr, int reason, void* opaque) { agent(opaque)->connecti
 
 void on_timer(int, void* opaque) { agent(opaque)->tick(); }
 
+void on_inotify(int, int fd, int, void* opaque) {
+    alignas(inotify_event) char buf[4096];
+    while (::read(fd, buf, sizeof buf) > 0) {
+    }
+    agent(opaque)->socket_dir_changed();
+}
+
 struct DomainList {
     virDomainPtr* doms = nullptr;
     int n = 0;
@@ -88,7 +98,36 @@ struct Agent::Connection {
 
 Agent::Agent(AgentOptions opts) : opts_(std::move(opts)), vswd_(opts_.ctl) {}
 
-Agent::~Agent() { disconnect(); }
+Agent::~Agent() {
+    disconnect();
+    unwatch_socket_dir();
+}
+
+void Agent::socket_dir_changed() {
+    need_full_ = true;
+    new_socket_ = true;
+}
+
+void Agent::watch_socket_dir(const std::string& dir) {
+    if (dir == watched_dir_) return;
+    unwatch_socket_dir();
+    inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (inotify_fd_ < 0 || ::inotify_add_watch(inotify_fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0) {
+        log("cannot watch " + dir + " for new sockets (" + std::strerror(errno) + "); relying on polling");
+        unwatch_socket_dir();
+        watched_dir_ = dir;  // do not retry every tick
+        return;
+    }
+    inotify_handle_ = virEventAddHandle(inotify_fd_, VIR_EVENT_HANDLE_READABLE, on_inotify, this, nullptr);
+    watched_dir_ = dir;
+}
+
+void Agent::unwatch_socket_dir() {
+    if (inotify_handle_ >= 0) virEventRemoveHandle(inotify_handle_);
+    if (inotify_fd_ >= 0) ::close(inotify_fd_);
+    inotify_handle_ = inotify_fd_ = -1;
+    watched_dir_.clear();
+}
 
 void Agent::connection_closed(int reason) {
     if (conn_) conn_->closed = true;
@@ -184,7 +223,10 @@ void Agent::tick() {
         if (!poll_active()) return;
         polled = true;
     }
-    if ((need_full_ && polled) || now >= next_full_) {
+    // A due full resync waits for the next poll (a failed one is retried at that pace), unless a
+    // new socket appeared: QEMU is waiting for us.
+    if ((need_full_ && (polled || new_socket_)) || now >= next_full_) {
+        new_socket_ = false;
         resync_all();
     } else if (!dirty_.empty()) {
         resync(std::exchange(dirty_, {}));
@@ -256,6 +298,7 @@ bool Agent::fetch_vswd(VswdPorts& out) {
     if (vswd_down_logged_) log("vswd reachable again; resyncing");
     vswd_down_logged_ = false;
     out = std::move(*ports);
+    watch_socket_dir(socket_dir(out));
     return true;
 }
 

@@ -5,7 +5,10 @@
 // what vswd has (owner "libvirt:UUID"). Events are not replayed, so it resyncs every domain on
 // each (re)connect, to libvirt or to vswd, and every `resync_interval_s`. It also lists the
 // active domains every `poll_interval_ms`: libvirt sends no event while a domain starts, and
-// QEMU does not finish starting until vsw connects to its vhost-user server sockets.
+// QEMU does not finish starting until vsw connects to its vhost-user server sockets. And it
+// watches the socket directory (inotify): a socket QEMU creates there, at start or at a live
+// attach-device, triggers a resync at once (libvirt's DEVICE_ADDED only comes once vsw has
+// connected, but the live XML already lists the interface).
 #pragma once
 
 #include <atomic>
@@ -48,6 +51,7 @@ public:
     void mark_dirty(const std::string& uuid) { dirty_.insert(uuid); }
     void connection_closed(int reason);
     void tick();
+    void socket_dir_changed();
 
 private:
     struct Connection;  // libvirt connection + event registrations
@@ -68,6 +72,9 @@ private:
     // Logs those of `lines` not logged for `key` last time (problems repeat at every resync).
     void log_once(const std::string& key, const std::vector<std::string>& lines);
     std::string socket_dir(const VswdPorts& ports) const;
+    // Watches `dir` for new sockets (replacing an earlier watch of another directory).
+    void watch_socket_dir(const std::string& dir);
+    void unwatch_socket_dir();
 
     AgentOptions opts_;
     VswdLink vswd_;
@@ -77,9 +84,12 @@ private:
     std::map<std::string, std::set<std::string>> logged_;  // problems already logged, per domain
     bool need_full_ = true;                               // a full resync is due
     bool announce_resync_ = false;                        // log the next full resync's outcome
+    bool new_socket_ = false;                             // a socket appeared in the directory
     bool vswd_down_logged_ = false;                       // "cannot reach vswd" said once
     bool libvirt_down_logged_ = false;                    // "cannot connect" said once
-    std::string vswd_socket_dir_;                         // from vswd's last answer
+    int inotify_fd_ = -1;                                 // socket directory watch
+    int inotify_handle_ = -1;                             // its libvirt event loop handle
+    std::string watched_dir_;                             // the directory watched
     std::chrono::steady_clock::time_point next_poll_, next_full_, next_connect_;
 };
 
