@@ -113,9 +113,8 @@ std::string libvirt_xml(LibvirtXmlRequest req, std::string& error) {
         x << "  </bandwidth>\n";
     }
     x << "</interface>\n";
-    x << "<!-- 3. In <metadata> (libvirt refuses <vlan> on vhostuser interfaces; change it live with\n"
-      << "     virsh metadata DOMAIN --uri " << libvirt::kMetadataNamespace
-      << " --key vsw --live --set \"<ports><port mac='...' .../></ports>\"). -->\n"
+    x << "<!-- 3. In <metadata> (libvirt refuses <vlan> on vhostuser interfaces). Change it live with\n"
+      << "     virsh metadata, namespace " << libvirt::kMetadataNamespace << ", key vsw, option live. -->\n"
       << "<vsw:ports xmlns:vsw='" << libvirt::kMetadataNamespace << "'>\n"
       << "  <vsw:port mac='" << mac_s << "'" << vlan_attrs << "/>\n"
       << "</vsw:ports>\n";

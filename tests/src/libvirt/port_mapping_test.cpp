@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "src/libvirt/port_mapping.h"
 
 using namespace vsw;
@@ -128,4 +131,39 @@ TEST_CASE("two interfaces with one MAC make one port") {
     auto out = domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:01", "/d/b")}), "/d");
     CHECK(out.ports.size() == 1);
     CHECK_THAT(joined(out.log), Catch::Contains("a second interface with this MAC"));
+}
+
+namespace {
+
+Domain example(const std::string& file) {
+    std::ifstream in(std::string(VSW_SOURCE_ROOT) + "/integration/libvirt/" + file);
+    REQUIRE(in);
+    std::stringstream xml;
+    xml << in.rdbuf();
+    std::string error;
+    auto d = parse_domain(xml.str(), error);
+    INFO(error);
+    REQUIRE(d);
+    return *d;
+}
+
+}  // namespace
+
+TEST_CASE("the documented examples give the ports their comments promise") {
+    auto web = domain_ports(example("web1.xml"), "/run/vsw/vhost");
+    CHECK(web.log.empty());
+    REQUIRE(web.ports.size() == 1);
+    CHECK(web.ports[0].name == "web1-5254000a0001");
+    CHECK(vlan_summary(web.ports[0]) == "access 10");
+    CHECK(web.ports[0].rx_rate == 12207 * 8192);
+    CHECK(web.ports[0].tx_rate == 12207 * 8192);
+
+    auto router = domain_ports(example("router1.xml"), "/run/vsw/vhost");
+    CHECK(router.log.empty());
+    REQUIRE(router.ports.size() == 2);
+    CHECK(router.ports[0].type == PortType::kVhostUserServer);
+    CHECK(vlan_summary(router.ports[0]) == "native-untagged 1 trunks 10,20");
+    CHECK(vlan_summary(router.ports[1]) == "access 30");
+    CHECK(router.ports[1].rx_police);
+    CHECK(router.ports[1].rx_rate == 2441 * 8192);
 }

@@ -46,6 +46,10 @@ TEST_CASE("libvirt-xml round-trips through the agent's reading of a domain") {
     r.tx_rate = 50'000'000;
     const std::string xml = snippet(r);
     CHECK_THAT(xml, Catch::Contains("<source type='memfd'/>"));
+    // Pasted as a whole (comments included) it is well-formed XML: no "--" inside a comment.
+    std::string error;
+    CHECK_FALSE(libvirt::parse_domain("<domain>" + xml + "</domain>", error));
+    CHECK_THAT(error, Catch::Contains("without <name>"));
     CHECK_THAT(xml, Catch::Contains("<access mode='shared'/>"));
     libvirt::Domain d = read_back(xml);
     REQUIRE(d.problems.empty());
