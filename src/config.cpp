@@ -373,10 +373,16 @@ PortConfig port_config_from_json(const json& j) {
 json to_json(const SwitchConfig& c) {
     json ports = json::array();
     for (const auto& p : c.ports) ports.push_back(to_json(p));
-    return {{"format", "vsw-state"},
-            {"version", 1},
-            {"settings", {{"fdb-aging-time", c.settings.fdb_aging_seconds}}},
-            {"ports", ports}};
+    json j = {{"format", "vsw-state"},
+              {"version", 1},
+              {"settings", {{"fdb-aging-time", c.settings.fdb_aging_seconds}}},
+              {"ports", ports}};
+    if (!c.mirrors.empty()) {
+        json mirrors = json::array();
+        for (const auto& m : c.mirrors) mirrors.push_back(to_json(m));
+        j["mirrors"] = mirrors;
+    }
+    return j;
 }
 
 SwitchConfig switch_config_from_json(const json& j) {
@@ -401,6 +407,17 @@ SwitchConfig switch_config_from_json(const json& j) {
             for (const auto& q : c.ports)
                 if (q.name == p.name) throw std::invalid_argument("duplicate port name '" + p.name + "'");
             c.ports.push_back(std::move(p));
+        }
+    }
+    if (auto it = j.find("mirrors"); it != j.end()) {
+        if (!it->is_array()) throw std::invalid_argument("'mirrors' must be an array");
+        std::vector<std::string> names;
+        for (const auto& p : c.ports) names.push_back(p.name);
+        for (const auto& mj : *it) {
+            MirrorConfig m = mirror_config_from_json(mj);
+            if (auto e = validate_mirror_against(m, c.mirrors, names); !e.empty())
+                throw std::invalid_argument("mirror " + m.name + ": " + e);
+            c.mirrors.push_back(std::move(m));
         }
     }
     return c;

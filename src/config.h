@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "src/mirror_config.h"
 #include "src/vlan.h"
 
 namespace vsw {
@@ -56,6 +57,7 @@ struct SwitchSettings {
 struct SwitchConfig {
     SwitchSettings settings;        // switch-wide settings
     std::vector<PortConfig> ports;  // in creation order
+    std::vector<MirrorConfig> mirrors;  // mirror sessions, in creation order
 
     bool operator==(const SwitchConfig&) const = default;
 };

@@ -35,6 +35,9 @@ public:
     virtual ControlResult stats(const std::string& port) = 0;  // "" = every port
     virtual ControlResult fdb_show() = 0;
     virtual ControlResult fdb_flush() = 0;
+    virtual ControlResult mirror_add(const MirrorConfig& m) = 0;
+    virtual ControlResult mirror_del(const std::string& name) = 0;
+    virtual ControlResult mirror_show() = 0;
 };
 
 }  // namespace vsw

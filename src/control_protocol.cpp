@@ -47,6 +47,16 @@ ControlResult dispatch(ControlApi& api, const json& req) {
     if (cmd == "set") return api.set_switch(settings_field(req));
     if (cmd == "fdb-show") return api.fdb_show();
     if (cmd == "fdb-flush") return api.fdb_flush();
+    if (cmd == "mirror-add") {
+        MirrorConfig m;
+        m.name = string_field(req, "name");
+        for (const auto& [k, v] : settings_field(req))
+            if (auto e = apply_mirror_setting(m, k, v); !e.empty()) return ControlResult::fail(e);
+        if (auto e = validate_mirror(m); !e.empty()) return ControlResult::fail(e);
+        return api.mirror_add(m);
+    }
+    if (cmd == "mirror-del") return api.mirror_del(string_field(req, "name"));
+    if (cmd == "mirror-show") return api.mirror_show();
     return ControlResult::fail("unknown command '" + cmd + "'");
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -29,6 +30,17 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
     telemetry::PortCounters& c = in.counters[dp.worker];
     const PortVlan& in_vlan = *snap.vlan[in.slot];
     uint64_t bytes = 0;
+    if (snap.mirrors && snap.mirrors->span_output[in.slot]) {  // carries mirrored frames only
+        for (uint16_t i = 0; i < n; ++i) {
+            bytes += pkts[i]->pkt_len;
+            d.out[i] = kOutDrop;
+            d.classified[i] = false;
+        }
+        c.drop(DropReason::kMirrorOutput, n);
+        c.rx_packets.add(n);
+        c.rx_bytes.add(bytes);
+        return;
+    }
     // A burst usually repeats one source and one destination: learn and look up once each.
     Mac last_learned = ~Mac{0};
     uint16_t last_vlan = 0;
@@ -55,6 +67,7 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         const rte_mbuf* m = pkts[i];
         bytes += m->pkt_len;
         d.out[i] = kOutDrop;
+        d.classified[i] = false;
         if (m->data_len < RTE_ETHER_HDR_LEN) {
             c.drop(DropReason::kMalformed);
             continue;
@@ -73,6 +86,7 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             continue;
         }
         d.vlan[i] = *f;
+        d.classified[i] = true;
         const uint16_t vlan = f->vlan;
         if (src != last_learned || vlan != last_vlan) {
             if (dp.fdb->learn(src, vlan, in.slot, now_s) == Fdb::LearnResult::kFull) c.learn_full.add(1);
@@ -170,6 +184,48 @@ inline void push(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m)
     if (b.n == kBurst) flush_slot(dp, snap, slot);
 }
 
+void flush_mirror(Datapath& dp, const Snapshot& snap, unsigned session) {
+    TxBuffer& b = dp.mirror_tx[session];
+    const uint16_t n = b.n;
+    b.n = 0;
+    dp.mirror_pending = static_cast<uint16_t>(dp.mirror_pending & ~(1u << session));
+    if (n == 0) return;
+    const MirrorSession& s = snap.mirrors->s[session];
+    uint32_t len[kBurst];
+    for (uint16_t i = 0; i < n; ++i) len[i] = b.pkts[i]->pkt_len;
+    const uint16_t sent = transmit(dp, *snap.ports[s.out_slot], b.pkts, n);
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < sent; ++i) bytes += len[i];
+    MirrorRuntime::PerWorker& w = s.rt->w[dp.worker];
+    w.packets.add(sent);
+    w.bytes.add(bytes);
+    if (sent < n) w.tx_dropped.add(n - sent);
+}
+
+// Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`.
+void mirror_frame(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan, bool egress_side) {
+    const MirrorTable& t = *snap.mirrors;
+    const uint64_t now = rte_rdtsc();
+    while (mask) {
+        const unsigned i = static_cast<unsigned>(__builtin_ctz(mask));
+        mask = static_cast<uint16_t>(mask & (mask - 1));
+        const MirrorSession& s = t.s[i];
+        if (!s.all_vlans && !s.vlans.test(vlan & kMaxVlan)) continue;
+        bool truncated = false;
+        rte_mbuf* copy = mirror_copy(s, m, vlan, egress_side, dp.pool, now, truncated);
+        MirrorRuntime::PerWorker& w = s.rt->w[dp.worker];
+        if (!copy) {
+            w.no_mbufs.add(1);
+            continue;
+        }
+        if (truncated) w.truncated.add(1);
+        TxBuffer& b = dp.mirror_tx[i];
+        b.pkts[b.n++] = copy;
+        dp.mirror_pending = static_cast<uint16_t>(dp.mirror_pending | 1u << i);
+        if (b.n == kBurst) flush_mirror(dp, snap, i);
+    }
+}
+
 // Sends one reference of `m` to `slot`, with the headers that port wants.
 inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m, const FrameVlan& f) {
     const EgressAction a = egress_action(*snap.vlan[slot], f);
@@ -179,6 +235,9 @@ inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* 
             snap.ports[slot]->counters[dp.worker].drop(DropReason::kNoMbufs);
             return;
         }
+    }
+    if (snap.mirrors) {  // as sent to the port: after its tag was set
+        if (const uint16_t mask = snap.mirrors->tx[slot]) mirror_frame(dp, snap, mask, m, f.vlan, true);
     }
     push(dp, snap, slot, m);
 }
@@ -194,6 +253,7 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
     // the ingress one. A port whose guest is not connected is not a flood target, not a drop.
     uint16_t up[kMaxPorts];
     uint16_t n_up = 0, n_down = 0;
+    const uint16_t rx_mirrors = snap.mirrors ? snap.mirrors->rx[in.slot] : 0;
     for (uint16_t k = 0; k < snap.n_flood; ++k) {
         const uint16_t slot = snap.flood[k];
         if (slot == in.slot) continue;
@@ -203,6 +263,8 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
         const int16_t out = d.out[i];
+        // As received: before any egress edits it (the copy's reference keeps it from in-place edits).
+        if (rx_mirrors && d.classified[i]) mirror_frame(dp, snap, rx_mirrors, m, d.vlan[i].vlan, false);
         if (out >= 0) {
             egress(dp, snap, static_cast<uint16_t>(out), m, d.vlan[i]);
         } else if (out == kOutFlood) {
@@ -221,7 +283,7 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
                 continue;
             }
             // One reference per egress port; each transmit or drop releases one.
-            if (n_targets > 1) rte_mbuf_refcnt_update(m, static_cast<int16_t>(n_targets - 1));
+            if (n_targets > 1) mbuf_share(m, static_cast<int16_t>(n_targets - 1));
             for (uint16_t k = 0; k < n_targets; ++k) egress(dp, snap, targets[k], m, d.vlan[i]);
         } else {
             to_free[n_free++] = m;
@@ -248,7 +310,7 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot) {
     transmit(dp, *port, b.pkts, n);
 }
 
-void transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n) {
+uint16_t transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n) {
     uint32_t len[kBurst];
     for (uint16_t i = 0; i < n; ++i) len[i] = pkts[i]->pkt_len;
     uint16_t sent = 0;
@@ -278,6 +340,7 @@ void transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n) {
     c.tx_packets.add(sent);
     c.tx_bytes.add(bytes);
     if (sent < n) c.drop(up ? DropReason::kTxFull : DropReason::kPortDown, n - sent);
+    return sent;
 }
 
 void flush_all(Datapath& dp, const Snapshot& snap) {
@@ -287,6 +350,7 @@ void flush_all(Datapath& dp, const Snapshot& snap) {
         dp.tx[slot].pending = false;
     }
     dp.n_pending = 0;
+    while (dp.mirror_pending) flush_mirror(dp, snap, static_cast<unsigned>(__builtin_ctz(dp.mirror_pending)));
 }
 
 }  // namespace vsw

@@ -33,8 +33,9 @@ enum : int16_t {
 };
 
 struct BurstDecisions {
-    int16_t out[kBurst];     // egress slot (>= 0), kOutFlood or kOutDrop
-    FrameVlan vlan[kBurst];  // each frame's VLAN and tag, valid unless dropped
+    int16_t out[kBurst];      // egress slot (>= 0), kOutFlood or kOutDrop
+    FrameVlan vlan[kBurst];   // each frame's VLAN and tag, valid if classified
+    bool classified[kBurst];  // the frame got a VLAN (it may still be dropped): rx-mirrorable
 };
 
 // Frames waiting for one egress port.
@@ -55,6 +56,8 @@ struct Datapath {
     uint16_t pending[kMaxPorts];    // slots with buffered frames
     uint16_t n_pending = 0;         // entries used in pending[]
     telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
+    TxBuffer mirror_tx[kMaxMirrors];  // mirrored copies, per session
+    uint16_t mirror_pending = 0;      // bit i: mirror_tx[i] holds frames
 };
 
 // Classifies, learns the source and decides the egress of each frame; counts rx and rx drops.
@@ -68,8 +71,9 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
 // Transmits one slot's buffer now (or queues it, for a guest-RX-shaped port).
 void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot);
 
-// Hands frames to the port's device now; frees what it does not take and counts it.
-void transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n);
+// Hands frames to the port's device now; frees what it does not take and counts it. Returns
+// how many it took.
+uint16_t transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n);
 
 // Transmits every buffered frame: the end of a polling round.
 void flush_all(Datapath& dp, const Snapshot& snap);

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
+#include "src/mirror.h"
 #include "src/port.h"
 
 namespace vsw {
@@ -20,6 +22,7 @@ struct Snapshot {
         uint16_t rx[kMaxPorts];        // slots this worker polls
         uint16_t n_rx;                 // entries used in rx[]
     } workers[kMaxWorkers] = {};       // per-worker polling assignment
+    std::unique_ptr<const MirrorTable> mirrors;  // null: no mirror session
 };
 
 }  // namespace vsw

@@ -70,13 +70,15 @@ unsigned Switch::least_loaded_worker() const {
 void Switch::publish() {
     auto* s = new Snapshot();
     s->generation = ++generation_;
+    s->mirrors = build_mirror_table();
     for (uint16_t slot : order_) {
         Port* p = slots_[slot].get();
         s->ports[slot] = p;
         s->vlan[slot] = p->vlan.get();
         s->qos[slot] = p->qos.get();
         if (!p->attached) continue;
-        if (p->admin_up.load(std::memory_order_relaxed)) s->flood[s->n_flood++] = slot;
+        const bool span_output = s->mirrors && s->mirrors->span_output[slot];  // mirrored frames only
+        if (p->admin_up.load(std::memory_order_relaxed) && !span_output) s->flood[s->n_flood++] = slot;
         auto& w = s->workers[rx_worker_[slot]];
         w.rx[w.n_rx++] = slot;
     }
@@ -167,6 +169,17 @@ void Switch::restore(const SwitchConfig& config) {
         else if (Port* port = find(p.name); port && !port->attached)
             fprintf(stderr, "vswd: port '%s' restored but not attached: %s\n", p.name.c_str(), port->error.c_str());
     }
+    std::vector<std::string> names;
+    for (uint16_t slot : order_) names.push_back(slots_[slot]->config.name);
+    for (const MirrorConfig& m : config.mirrors) {
+        if (auto e = validate_mirror_against(m, mirrors_, names); !e.empty()) {
+            fprintf(stderr, "vswd: cannot restore mirror '%s': %s\n", m.name.c_str(), e.c_str());
+            continue;
+        }
+        mirror_rt_[m.name] = std::make_unique<MirrorRuntime>();
+        mirrors_.push_back(m);
+    }
+    if (!mirrors_.empty()) publish();
 }
 
 ControlResult Switch::persist_or_undo(ControlResult ok, const std::function<void()>& undo) {
@@ -187,6 +200,8 @@ ControlResult Switch::add_port(const PortConfig& cfg) {
 ControlResult Switch::del_port(const std::string& name) {
     Port* p = find(name);
     if (!p) return ControlResult::fail("no port named '" + name + "'");
+    if (const MirrorConfig* m = mirror_using(name))
+        return ControlResult::fail("port " + name + " is used by mirror " + m->name + ": delete the mirror first");
     PortConfig old = p->config;
     destroy_port(p);
     return persist_or_undo(ControlResult::ok({{"deleted", name}}),
@@ -239,6 +254,7 @@ SwitchConfig Switch::config() const {
     SwitchConfig c;
     c.settings = settings_;
     for (uint16_t slot : order_) c.ports.push_back(slots_[slot]->config);
+    c.mirrors = mirrors_;
     return c;
 }
 

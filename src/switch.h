@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -57,6 +58,9 @@ public:
     ControlResult stats(const std::string& port) override;
     ControlResult fdb_show() override;
     ControlResult fdb_flush() override;
+    ControlResult mirror_add(const MirrorConfig& m) override;
+    ControlResult mirror_del(const std::string& name) override;
+    ControlResult mirror_show() override;
 
     SwitchConfig config() const;
 
@@ -75,6 +79,10 @@ private:
     // Persists the configuration; on failure runs `undo` and returns the error.
     ControlResult persist_or_undo(ControlResult ok, const std::function<void()>& undo);
     nlohmann::json port_stats(const Port& p) const;
+    // Mirrors (switch_mirrors.cpp): the sessions compiled for the workers (null if none), and
+    // the session that uses a port as source or output.
+    std::unique_ptr<const MirrorTable> build_mirror_table() const;
+    const MirrorConfig* mirror_using(const std::string& port) const;
     uint32_t now_seconds() const;
 
     SwitchOptions opts_;                                   // construction options
@@ -91,6 +99,8 @@ private:
     uint64_t aged_total_ = 0;                              // FDB entries removed by aging
     uint64_t qos_versions_ = 0;                            // PortQos versions handed out
     uint64_t rings_created_ = 0;                           // for unique rte_ring names
+    std::vector<MirrorConfig> mirrors_;                    // mirror sessions, in creation order
+    std::map<std::string, std::unique_ptr<MirrorRuntime>> mirror_rt_;  // their counters, by name
 
     std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
 };

@@ -21,7 +21,8 @@ namespace vsw::telemetry {
     X(kPortDown, "port_down", "tx", "egress port down, disconnected or administratively down") \
     X(kTxFull, "tx_full", "tx", "egress ring or queue full")                                    \
     X(kQueueFull, "queue_full", "tx", "guest-RX shaping queue over its rx-limit")               \
-    X(kPoliced, "policed", "tx", "over rx-rate with rx-mode=police")
+    X(kPoliced, "policed", "tx", "over rx-rate with rx-mode=police")                          \
+    X(kMirrorOutput, "mirror_output", "rx", "received on a SPAN output port, which carries mirrored frames only")
 
 enum class DropReason : unsigned {
 #define VSW_X(e, name, side, desc) e,

@@ -41,6 +41,14 @@ Commands:
                                      rx-rate=RATE rx-burst=BYTES rx-limit=BYTES|MS rx-mode=shape|police
                                      (guest RX); RATE in bit/s: 50M, 1.5G, 800k; none clears
   set KEY=VALUE...                   fdb-aging-time=SECONDS
+  mirror add NAME KEY=VALUE...       a mirror session: sources=PORT[,PORT] direction=rx|tx|both
+                                     vlans=LIST snaplen=BYTES output=PORT, and for
+                                     RSPAN: rspan-vlan=N (output = the uplink);
+                                     ERSPAN: erspan=2|3 local-ip=A remote-ip=A session-id=N
+                                     next-hop-mac=M [index=N (II)] [hw-id=N granularity=0-3 (III)]
+                                     [ttl=N dscp=N]; without them: SPAN to output
+  mirror del NAME                    remove a mirror session
+  mirror show                        sessions and their counters
   fdb show                           learned MAC addresses
   fdb flush                          forget all learned MAC addresses
   version                            versions of vswctl and vswd
@@ -146,6 +154,21 @@ void print_stats(const json& r) {
     if (!floods.empty()) std::cout << "\nFloods per VLAN (vlan:frames):" << floods << "\n";
     std::cout << "\nmbufs in use: " << str(pool["in_use"]) << "/" << str(pool["size"])
               << ";  FDB entries: " << str(r["fdb"]["entries"]) << " (aged out: " << str(r["fdb"]["aged"]) << ")\n";
+}
+
+void print_mirrors(const json& r) {
+    Table t({"MIRROR", "TYPE", "SOURCES", "DIRECTION", "VLANS", "OUTPUT", "DETAILS", "PACKETS", "BYTES", "TRUNCATED", "DROPPED"});
+    for (const auto& m : r["mirrors"]) {
+        std::string details;
+        for (const char* k : {"rspan-vlan", "local-ip", "remote-ip", "session-id", "index", "hw-id", "granularity",
+                              "next-hop-mac", "snaplen"})
+            if (m.contains(k)) details += std::string(details.empty() ? "" : " ") + k + "=" + str(m[k]);
+        const auto& c = m["counters"];
+        t.add({str(m["name"]), str(m["type"]), str(m["sources"]), str(m["direction"]), str(m.value("vlans", json("all"))),
+               str(m["output"]), details.empty() ? "-" : details, str(c["packets"]), str(c["bytes"]), str(c["truncated"]),
+               str(c["dropped"])});
+    }
+    std::cout << t.render();
 }
 
 void print_fdb(const json& r) {
@@ -265,6 +288,20 @@ int main(int argc, char** argv) {
         req = {{"cmd", "set-port"}, {"name", words[1]}, {"settings", settings_json(parse_settings(words, 2))}};
     } else if (cmd == "set") {
         req = {{"cmd", "set"}, {"settings", settings_json(parse_settings(words, 1))}};
+    } else if (cmd == "mirror") {
+        if (words.size() < 2) fail("usage: vswctl mirror add|del|show ...", 2);
+        if (words[1] == "add") {
+            if (words.size() < 4) fail("usage: vswctl mirror add NAME KEY=VALUE...", 2);
+            req = {{"cmd", "mirror-add"}, {"name", words[2]}, {"settings", settings_json(parse_settings(words, 3))}};
+        } else if (words[1] == "del") {
+            if (words.size() != 3) fail("usage: vswctl mirror del NAME", 2);
+            req = {{"cmd", "mirror-del"}, {"name", words[2]}};
+        } else if (words[1] == "show") {
+            if (words.size() != 2) fail("usage: vswctl mirror show", 2);
+            req = {{"cmd", "mirror-show"}};
+        } else {
+            fail("usage: vswctl mirror add|del|show ...", 2);
+        }
     } else if (cmd == "fdb") {
         expect_args(1, 1);
         if (words[1] == "show") req = {{"cmd", "fdb-show"}};
@@ -292,6 +329,7 @@ int main(int argc, char** argv) {
     else if (cmd == "show") print_show(r);
     else if (cmd == "stats") print_stats(r);
     else if (cmd == "fdb" && words[1] == "show") print_fdb(r);
+    else if (cmd == "mirror" && words[1] == "show") print_mirrors(r);
     else if (cmd == "fdb") std::cout << "flushed " << str(r["flushed"]) << " entries\n";
     else std::cout << "ok\n";
     return 0;

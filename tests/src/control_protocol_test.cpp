@@ -37,6 +37,9 @@ struct FakeSwitch : ControlApi {
     ControlResult stats(const std::string& p) override { return calls.push_back("stats " + p), ControlResult::ok(); }
     ControlResult fdb_show() override { return calls.push_back("fdb-show"), ControlResult::ok(); }
     ControlResult fdb_flush() override { return calls.push_back("fdb-flush"), ControlResult::ok(); }
+    ControlResult mirror_add(const MirrorConfig& m) override { return calls.push_back("mirror-add " + m.name), ControlResult::ok(); }
+    ControlResult mirror_del(const std::string& n) override { return calls.push_back("mirror-del " + n), ControlResult::ok(); }
+    ControlResult mirror_show() override { return calls.push_back("mirror-show"), ControlResult::ok(); }
 };
 
 json call(FakeSwitch& sw, const std::string& line) { return json::parse(handle_request(sw, line)); }

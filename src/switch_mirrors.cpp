@@ -1,0 +1,127 @@
+// Switch: mirror sessions (control side). The datapath half is src/mirror.cpp.
+#include <algorithm>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "src/switch.h"
+
+namespace vsw {
+
+using nlohmann::json;
+
+namespace {
+
+// The outer source MAC of ERSPAN frames: the output NIC's own, or (a vhost-user port has none)
+// a locally administered one derived from the local IP.
+uint64_t output_mac(const Port& out, uint32_t local_ip) {
+    if (out.type == PortType::kDpdk && out.attached) {
+        rte_ether_addr a;
+        if (rte_eth_macaddr_get(out.eth.port_id, &a) == 0) {
+            uint64_t mac = 0;
+            for (uint8_t b : a.addr_bytes) mac = mac << 8 | b;
+            return mac;
+        }
+    }
+    return 0x027673000000ull | (local_ip & 0xffffff);  // 02:76:73 = "vs", locally administered
+}
+
+}  // namespace
+
+const MirrorConfig* Switch::mirror_using(const std::string& port) const {
+    for (const auto& m : mirrors_)
+        if (m.output == port || std::find(m.sources.begin(), m.sources.end(), port) != m.sources.end()) return &m;
+    return nullptr;
+}
+
+std::unique_ptr<const MirrorTable> Switch::build_mirror_table() const {
+    if (mirrors_.empty()) return nullptr;
+    auto t = std::make_unique<MirrorTable>();
+    for (const MirrorConfig& c : mirrors_) {
+        const Port* out = find(c.output);
+        if (!out || t->n == kMaxMirrors) continue;  // validated on the way in: cannot happen
+        const unsigned i = t->n++;
+        MirrorSession& s = t->s[i];
+        s.kind = c.kind;
+        s.out_slot = out->slot;
+        s.snaplen = c.snaplen;
+        std::string err;
+        auto vlans = parse_vlan_list(c.vlans, err);
+        s.all_vlans = c.vlans.empty() || !vlans;
+        if (vlans) s.vlans = *vlans;
+        s.rspan_vlan = c.rspan_vlan;
+        s.tsc_hz = rte_get_tsc_hz();
+        if (c.kind == MirrorKind::kErspan2 || c.kind == MirrorKind::kErspan3)
+            build_erspan_template(c, output_mac(*out, c.local_ip), s);
+        s.rt = mirror_rt_.at(c.name).get();
+        for (const std::string& src : c.sources) {
+            const Port* p = find(src);
+            if (!p) continue;
+            if (c.rx) t->rx[p->slot] = static_cast<uint16_t>(t->rx[p->slot] | 1u << i);
+            if (c.tx) t->tx[p->slot] = static_cast<uint16_t>(t->tx[p->slot] | 1u << i);
+        }
+        if (c.kind == MirrorKind::kSpan) t->span_output[out->slot] = true;
+    }
+    return t;
+}
+
+ControlResult Switch::mirror_add(const MirrorConfig& m) {
+    if (mirrors_.size() >= kMaxMirrors)
+        return ControlResult::fail("at most " + std::to_string(kMaxMirrors) + " mirror sessions");
+    std::vector<std::string> names;
+    for (uint16_t slot : order_) names.push_back(slots_[slot]->config.name);
+    if (auto e = validate_mirror_against(m, mirrors_, names); !e.empty()) return ControlResult::fail(e);
+    auto apply = [this](const MirrorConfig& c) {
+        mirror_rt_[c.name] = std::make_unique<MirrorRuntime>();
+        mirrors_.push_back(c);
+        publish();
+        // A SPAN output leaves normal forwarding: the MACs learned on it lead nowhere now.
+        if (c.kind == MirrorKind::kSpan) fdb_.flush_port(find(c.output)->slot);
+    };
+    auto undo = [this, name = m.name] {
+        mirrors_.erase(std::remove_if(mirrors_.begin(), mirrors_.end(), [&](const MirrorConfig& x) { return x.name == name; }),
+                       mirrors_.end());
+        publish();  // no worker holds the runtime after this
+        mirror_rt_.erase(name);
+    };
+    apply(m);
+    return persist_or_undo(ControlResult::ok({{"added", m.name}}), undo);
+}
+
+ControlResult Switch::mirror_del(const std::string& name) {
+    auto it = std::find_if(mirrors_.begin(), mirrors_.end(), [&](const MirrorConfig& m) { return m.name == name; });
+    if (it == mirrors_.end()) return ControlResult::fail("no mirror named '" + name + "'");
+    const MirrorConfig old = *it;
+    const size_t pos = static_cast<size_t>(it - mirrors_.begin());
+    mirrors_.erase(it);
+    publish();  // after the grace period no worker uses the session's runtime
+    auto rt = std::move(mirror_rt_[name]);
+    mirror_rt_.erase(name);
+    return persist_or_undo(ControlResult::ok({{"deleted", name}}), [&] {
+        mirror_rt_[name] = std::move(rt);
+        mirrors_.insert(mirrors_.begin() + static_cast<std::ptrdiff_t>(pos), old);
+        publish();
+    });
+}
+
+ControlResult Switch::mirror_show() {
+    json out = json::array();
+    for (const MirrorConfig& m : mirrors_) {
+        json j = to_json(m);
+        uint64_t packets = 0, bytes = 0, truncated = 0, no_mbufs = 0, tx_dropped = 0;
+        for (const auto& w : mirror_rt_.at(m.name)->w) {
+            packets += w.packets.get();
+            bytes += w.bytes.get();
+            truncated += w.truncated.get();
+            no_mbufs += w.no_mbufs.get();
+            tx_dropped += w.tx_dropped.get();
+        }
+        j["counters"] = {{"packets", packets},     {"bytes", bytes},        {"truncated", truncated},
+                         {"no_mbufs", no_mbufs},   {"tx_dropped", tx_dropped},
+                         {"dropped", no_mbufs + tx_dropped}};
+        out.push_back(j);
+    }
+    return ControlResult::ok({{"mirrors", out}});
+}
+
+}  // namespace vsw
