@@ -20,7 +20,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULES = ["virtio_net", "virtio_pci", "8021q", "ip_gre"]  # erspan lives in ip_gre
-BINARIES = ["/usr/bin/iperf3"]
+BINARIES = ["/usr/bin/iperf3",
+            "/sbin/ip"]  # iproute2's ip at /sbin/ip (busybox's /bin/ip knows no erspan options)
 
 
 def fail(msg):
@@ -115,7 +116,7 @@ def inputs(version, vmlinuz):
         fail("no /bin/busybox: apt-get install busybox-static")
     for b in BINARIES:
         if not os.path.exists(b):
-            fail(f"no {b}: apt-get install {os.path.basename(b)}")
+            fail(f"no {b}: apt-get install {'iproute2' if b == '/sbin/ip' else os.path.basename(b)}")
     files = [busybox, vmlinuz, __file__, os.path.join(HERE, "init.sh"), os.path.join(HERE, "agent.sh")]
     files += [os.path.realpath(p) for p in module_files(version)]
     for b in BINARIES:
