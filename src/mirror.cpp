@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
@@ -96,7 +97,7 @@ void build_erspan_template(const MirrorConfig& c, uint64_t src_mac, MirrorSessio
 }
 
 rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool egress, rte_mempool* pool,
-                      uint64_t tsc_now, bool& truncated) {
+                      bool& truncated) {
     truncated = s.snaplen && m->pkt_len > s.snaplen;
     if (s.kind == MirrorKind::kSpan && !truncated) {
         mbuf_share(m, 1);  // the same frame, one more holder
@@ -146,7 +147,7 @@ rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool e
         e[1] = static_cast<uint8_t>(vid);
         e[2] = static_cast<uint8_t>(e[2] | pcp << 5 | en << 3 | (truncated ? 1 : 0) << 2);
         if (s.kind == MirrorKind::kErspan3) {
-            put32(e + 4, erspan_timestamp(s, tsc_now));
+            put32(e + 4, erspan_timestamp(s, rte_rdtsc()));  // only type III pays for reading the TSC
             e[11] = static_cast<uint8_t>(e[11] | (egress ? 1 : 0) << 3);
         }
     }

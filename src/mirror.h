@@ -69,7 +69,7 @@ void build_erspan_template(const MirrorConfig& c, uint64_t src_mac, MirrorSessio
 // on a source port, true for a frame as sent to one; `vlan`: the frame's VLAN in the switch.
 // nullptr if no mbuf was left (counted by the caller). `m` is not consumed.
 rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool egress, rte_mempool* pool,
-                      uint64_t tsc_now, bool& truncated);
+                      bool& truncated);
 
 // Adds `k` references to every segment of `m`: each holder may then free the chain once.
 void mbuf_share(rte_mbuf* m, int16_t k);

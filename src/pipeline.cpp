@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include <rte_byteorder.h>
-#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -205,14 +204,13 @@ void flush_mirror(Datapath& dp, const Snapshot& snap, unsigned session) {
 // Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`.
 void mirror_frame(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan, bool egress_side) {
     const MirrorTable& t = *snap.mirrors;
-    const uint64_t now = rte_rdtsc();
     while (mask) {
         const unsigned i = static_cast<unsigned>(__builtin_ctz(mask));
         mask = static_cast<uint16_t>(mask & (mask - 1));
         const MirrorSession& s = t.s[i];
         if (!s.all_vlans && !s.vlans.test(vlan & kMaxVlan)) continue;
         bool truncated = false;
-        rte_mbuf* copy = mirror_copy(s, m, vlan, egress_side, dp.pool, now, truncated);
+        rte_mbuf* copy = mirror_copy(s, m, vlan, egress_side, dp.pool, truncated);
         MirrorRuntime::PerWorker& w = s.rt->w[dp.worker];
         if (!copy) {
             w.no_mbufs.add(1);

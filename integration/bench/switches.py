@@ -7,6 +7,11 @@ would be):
   OvsDpdk         Open vSwitch 3.1 with DPDK, bridge datapath_type=netdev, two
                   dpdkvhostuserclient ports, the default NORMAL action (MAC learning)
 
+and, for the feature table (cost of a feature: compare with Vsw in the same run),
+  VswSpan         vsw with a mirror session copying every frame both ports receive to a
+                  net_null port (a NIC that takes everything): SPAN, whole frames by reference
+  VswErspan       the same session as ERSPAN type II: a header segment + a clone per copy
+
 Each has start(), stop(), and cycles(): how the switch itself counts its cost, as a callable
 pair begin()/end() -> cycles per packet over the interval (None if the switch cannot tell)."""
 import re
@@ -58,6 +63,26 @@ class Vsw:
             self.vswd.stop()
             if os.path.exists(self.vswd.state_path):
                 os.unlink(self.vswd.state_path)
+
+
+class VswMirror(Vsw):
+    """vsw plus one mirror session over both ports' received frames, out of a net_null sink."""
+    mirror = []
+
+    def start(self):
+        super().start()
+        self.vswd.ctl("add-port", "sink", "--type", "dpdk", "--devargs", "net_null0,no-rx=1")
+        self.vswd.ctl("mirror", "add", "m", "sources=p0,p1", "direction=rx", "output=sink", *self.mirror)
+
+
+class VswSpan(VswMirror):
+    name = "vsw+span"
+
+
+class VswErspan(VswMirror):
+    name = "vsw+erspan"
+    mirror = ["erspan=2", "local-ip=192.0.2.1", "remote-ip=192.0.2.2", "session-id=1",
+              "next-hop-mac=02:00:00:00:00:01"]
 
 
 class TestpmdXconnect:
@@ -179,4 +204,5 @@ class OvsDpdk:
                 os.unlink(os.path.join("/dev/hugepages", f))
 
 
-SWITCHES = [Vsw, TestpmdXconnect, OvsDpdk]
+SWITCHES = [Vsw, TestpmdXconnect, OvsDpdk]  # the default comparison
+FEATURES = [VswSpan, VswErspan]            # chosen by name: --switches vsw,vsw+span,vsw+erspan

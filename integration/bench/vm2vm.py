@@ -6,6 +6,7 @@ vm2vm.png. Not a test: it asserts nothing and prints numbers.
 
 Usage: vm2vm.py [--rounds N] [--seconds S] [--sizes 64,1518] [--switches vsw,testpmd-xconnect,ovs-dpdk]
                 [--profile]   (perf record of vswd, software clock, during one extra 64B run)
+       vm2vm.py --switches vsw,vsw+span,vsw+erspan    the feature table: cost of a mirror session
 """
 import argparse
 import datetime
@@ -21,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 from generator import running  # noqa: E402
-from switches import SWITCHES  # noqa: E402
+from switches import FEATURES, SWITCHES  # noqa: E402
 from vswd_process import Workdir, kill_all, log  # noqa: E402
 
 
@@ -95,7 +96,7 @@ def main():
     ap.add_argument("--bursts", type=int, default=8, help="bursts of 32 injected per port (frames in flight)")
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
-    chosen = [s for s in SWITCHES if s.name in args.switches.split(",")]
+    chosen = [s for s in SWITCHES + FEATURES if s.name in args.switches.split(",")]
     sizes = [int(x) for x in args.sizes.split(",")]
     work = Workdir("bench")
     results = []
