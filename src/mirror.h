@@ -30,12 +30,18 @@ constexpr unsigned kErspanMaxHeader = 14 + 20 + 8 + 12;  // Ethernet + IPv4 + GR
 struct MirrorRuntime {
     std::atomic<uint32_t> gre_seq{0};  // GRE sequence number: one per mirrored frame, per session
     std::atomic<uint16_t> ip_id{0};    // outer IPv4 identification
+    // Control thread only: the next hop's MAC as ARP found it (ERSPAN without next-hop-mac).
+    uint64_t arp_mac = 0;              // 0 = not resolved yet
+    uint64_t arp_requested_tsc = 0;    // when the last request went out
+    uint64_t arp_requests = 0;         // requests sent
+    uint64_t arp_replies = 0;          // replies from the next hop taken
     struct alignas(64) PerWorker {
         telemetry::Counter packets;    // copies handed to the output port
         telemetry::Counter bytes;      // their bytes (as sent, encapsulation included)
         telemetry::Counter truncated;  // copies cut to snaplen
         telemetry::Counter no_mbufs;   // copies not made: mbuf pool empty
         telemetry::Counter tx_dropped; // copies the output port did not take (full, down)
+        telemetry::Counter unresolved; // copies not made: the next hop's MAC is not known yet
     } w[kMaxWorkers];
 };
 
@@ -51,6 +57,7 @@ struct MirrorSession {
     uint8_t header_len = 0;             // bytes used in header[]
     uint64_t tsc_hz = 0;                // ERSPAN III timestamps
     uint8_t granularity = 1;            // ERSPAN III timestamp unit
+    bool next_hop_known = true;         // ERSPAN: header[] has the next hop's MAC
     MirrorRuntime* rt = nullptr;        // owned by the Switch
 };
 
@@ -60,6 +67,7 @@ struct MirrorTable {
     uint16_t rx[kMaxPorts] = {};             // per slot: sessions copying what it receives (bit i: s[i])
     uint16_t tx[kMaxPorts] = {};             // per slot: sessions copying what is sent to it
     bool span_output[kMaxPorts] = {};        // per slot: a SPAN output, out of normal forwarding
+    bool arp_watch[kMaxPorts] = {};          // per slot: pass ARP replies to the control thread
 };
 
 // Builds a session's ERSPAN header template from its config and the output port's MAC.

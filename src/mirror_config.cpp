@@ -104,8 +104,8 @@ std::string apply_mirror_setting(MirrorConfig& m, const std::string& key, const 
         else return "erspan must be 2 (type II) or 3 (type III), not '" + value + "'";
         return "";
     }
-    if (key == "local-ip" || key == "remote-ip") {
-        uint32_t& ip = key == "local-ip" ? m.local_ip : m.remote_ip;
+    if (key == "local-ip" || key == "remote-ip" || key == "gateway") {
+        uint32_t& ip = key == "local-ip" ? m.local_ip : key == "remote-ip" ? m.remote_ip : m.gateway;
         if (!parse_ipv4(value, ip) || ip == 0) return key + " must be an IPv4 address, not '" + value + "'";
         return "";
     }
@@ -122,7 +122,7 @@ std::string apply_mirror_setting(MirrorConfig& m, const std::string& key, const 
         return "";
     }
     return "unknown mirror setting '" + key + "' (known: sources, direction, vlans, snaplen, output, rspan-vlan, "
-           "erspan, local-ip, remote-ip, session-id, index, hw-id, granularity, next-hop-mac, ttl, dscp)";
+           "erspan, local-ip, remote-ip, session-id, index, hw-id, granularity, next-hop-mac, gateway, ttl, dscp)";
 }
 
 std::string validate_mirror(const MirrorConfig& m) {
@@ -136,13 +136,13 @@ std::string validate_mirror(const MirrorConfig& m) {
     if (m.kind != MirrorKind::kRspan && m.rspan_vlan) return "rspan-vlan and erspan exclude each other";
     if (is_erspan(m.kind)) {
         if (!m.local_ip || !m.remote_ip) return "ERSPAN needs local-ip and remote-ip";
-        if (!m.next_hop_mac) return "ERSPAN needs next-hop-mac (the MAC of remote-ip or of the gateway to it)";
+        if (m.next_hop_mac && m.gateway) return "give next-hop-mac or gateway (resolved by ARP), not both";
         if (m.session_id > 1023) return "session-id must be 0-1023";
         if (m.kind == MirrorKind::kErspan2 && (m.hw_id || m.granularity != 1))
             return "hw-id and granularity are ERSPAN type III fields (erspan=3)";
         if (m.kind == MirrorKind::kErspan3 && m.index) return "index is an ERSPAN type II field (erspan=2)";
-    } else if (m.local_ip || m.remote_ip || m.next_hop_mac || m.session_id || m.index || m.hw_id) {
-        return "local-ip, remote-ip, session-id, index, hw-id and next-hop-mac need erspan=2|3";
+    } else if (m.local_ip || m.remote_ip || m.next_hop_mac || m.gateway || m.session_id || m.index || m.hw_id) {
+        return "local-ip, remote-ip, session-id, index, hw-id, next-hop-mac and gateway need erspan=2|3";
     }
     return "";
 }
@@ -187,7 +187,8 @@ json to_json(const MirrorConfig& m) {
         j["local-ip"] = format_ipv4(m.local_ip);
         j["remote-ip"] = format_ipv4(m.remote_ip);
         j["session-id"] = std::to_string(m.session_id);
-        j["next-hop-mac"] = mac_to_string(m.next_hop_mac);
+        if (m.next_hop_mac) j["next-hop-mac"] = mac_to_string(m.next_hop_mac);
+        if (m.gateway) j["gateway"] = format_ipv4(m.gateway);
         j["ttl"] = std::to_string(m.ttl);
         j["dscp"] = std::to_string(m.dscp);
         if (m.kind == MirrorKind::kErspan2) {

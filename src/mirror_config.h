@@ -31,7 +31,8 @@ struct MirrorConfig {
     uint32_t index = 0;                // type II: 20-bit port index
     uint8_t hw_id = 0;                 // type III: 6-bit hardware id
     uint8_t granularity = 1;           // type III timestamp: 0 = 100 us, 1 = 100 ns, 2 = IEEE 1588 (ns), 3 = us
-    uint64_t next_hop_mac = 0;         // outer destination MAC
+    uint64_t next_hop_mac = 0;         // outer destination MAC; 0 = resolved by ARP
+    uint32_t gateway = 0;              // the next hop ARP asks for; 0 = remote_ip (on-link)
     uint8_t ttl = 64;                  // outer IPv4 TTL
     uint8_t dscp = 0;                  // outer IPv4 DSCP
 
@@ -41,7 +42,7 @@ struct MirrorConfig {
 // Applies one KEY=VALUE (vswctl mirror add NAME KEY=VALUE...). Returns "" or the error.
 //   sources=a,b  direction=rx|tx|both  vlans=LIST|all  snaplen=BYTES|0
 //   output=PORT  rspan-vlan=N  erspan=2|3  local-ip=A  remote-ip=A  session-id=N  index=N
-//   hw-id=N  granularity=N  next-hop-mac=M  ttl=N  dscp=N
+//   hw-id=N  granularity=N  next-hop-mac=M  gateway=A  ttl=N  dscp=N
 std::string apply_mirror_setting(MirrorConfig& m, const std::string& key, const std::string& value);
 
 // Checks a session on its own (ports and other sessions are the switch's business).

@@ -1,5 +1,6 @@
 #include "src/pipeline.h"
 
+#include "src/arp.h"
 #include "src/shaping.h"
 
 #include <cstring>
@@ -7,6 +8,7 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 namespace vsw {
 
@@ -39,6 +41,14 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         c.rx_packets.add(n);
         c.rx_bytes.add(bytes);
         return;
+    }
+    if (snap.mirrors && snap.mirrors->arp_watch[in.slot] && dp.ctl_rx) {
+        // An ERSPAN next hop may be answering our ARP: the control thread gets a reference.
+        for (uint16_t i = 0; i < n; ++i) {
+            if (!maybe_arp_reply(rte_pktmbuf_mtod(pkts[i], const uint8_t*), pkts[i]->data_len)) continue;
+            mbuf_share(pkts[i], 1);
+            if (rte_ring_mp_enqueue(dp.ctl_rx, pkts[i]) != 0) mbuf_share(pkts[i], -1);
+        }
     }
     // A burst usually repeats one source and one destination: learn and look up once each.
     Mac last_learned = ~Mac{0};
@@ -209,6 +219,10 @@ void mirror_frame(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m
         mask = static_cast<uint16_t>(mask & (mask - 1));
         const MirrorSession& s = t.s[i];
         if (!s.all_vlans && !s.vlans.test(vlan & kMaxVlan)) continue;
+        if (!s.next_hop_known) {
+            s.rt->w[dp.worker].unresolved.add(1);
+            continue;
+        }
         bool truncated = false;
         rte_mbuf* copy = mirror_copy(s, m, vlan, egress_side, dp.pool, truncated);
         MirrorRuntime::PerWorker& w = s.rt->w[dp.worker];
@@ -339,6 +353,20 @@ uint16_t transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n) {
     c.tx_bytes.add(bytes);
     if (sent < n) c.drop(up ? DropReason::kTxFull : DropReason::kPortDown, n - sent);
     return sent;
+}
+
+void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring) {
+    rte_mbuf* pkts[kBurst];
+    const unsigned n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(pkts), kBurst, nullptr);
+    for (unsigned i = 0; i < n; ++i) {
+        const uint16_t slot = pkts[i]->port;
+        if (slot < kMaxPorts && snap.ports[slot]) {
+            push(dp, snap, slot, pkts[i]);
+        } else {
+            ++dp.orphan_drops;
+            rte_pktmbuf_free(pkts[i]);
+        }
+    }
 }
 
 void flush_all(Datapath& dp, const Snapshot& snap) {

@@ -23,6 +23,7 @@
 
 struct rte_mbuf;
 struct rte_mempool;
+struct rte_ring;
 
 namespace vsw {
 
@@ -56,6 +57,7 @@ struct Datapath {
     uint16_t pending[kMaxPorts];    // slots with buffered frames
     uint16_t n_pending = 0;         // entries used in pending[]
     telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
+    rte_ring* ctl_rx = nullptr;       // ARP replies for the control thread (ERSPAN next hops)
     TxBuffer mirror_tx[kMaxMirrors];  // mirrored copies, per session
     uint16_t mirror_pending = 0;      // bit i: mirror_tx[i] holds frames
 };
@@ -74,6 +76,9 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot);
 // Hands frames to the port's device now; frees what it does not take and counts it. Returns
 // how many it took.
 uint16_t transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n);
+
+// Sends the frames the control thread queued on `ring` (each to the slot in its `port` field).
+void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring);
 
 // Transmits every buffered frame: the end of a polling round.
 void flush_all(Datapath& dp, const Snapshot& snap);

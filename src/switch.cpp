@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "qos/clock.h"
 #include "src/shaping.h"
@@ -24,10 +25,16 @@ Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
 Switch::~Switch() { shutdown(); }
 
 std::string Switch::start() {
+    // Control-plane frames: ARP requests out (worker 0 sends them), ARP replies in (any worker).
+    ctl_tx_ = rte_ring_create("vsw_ctl_tx", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    ctl_rx_ = rte_ring_create("vsw_ctl_rx", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    if (!ctl_tx_ || !ctl_rx_) return "cannot create the control rings";
     publish();
     for (unsigned i = 0; i < opts_.pmd_lcores.size(); ++i) {
         WorkerConfig wc;
         wc.id = i;
+        wc.ctl_tx = i == 0 ? ctl_tx_ : nullptr;
+        wc.ctl_rx = ctl_rx_;
         wc.lcore = opts_.pmd_lcores[i];
         wc.max_sleep_us = opts_.max_sleep_us;
         auto w = std::make_unique<Worker>(wc, &current_, opts_.rcu, opts_.pool, &fdb_, tsc_origin_);
@@ -42,6 +49,13 @@ void Switch::shutdown() {
     for (auto& w : workers_) w->stop();
     workers_.clear();
     delete current_.exchange(nullptr);
+    for (rte_ring** r : {&ctl_tx_, &ctl_rx_}) {
+        if (!*r) continue;
+        rte_mbuf* m;
+        while (rte_ring_dequeue(*r, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+        rte_ring_free(*r);
+        *r = nullptr;
+    }
 }
 
 uint32_t Switch::now_seconds() const {
@@ -258,9 +272,13 @@ SwitchConfig Switch::config() const {
     return c;
 }
 
-void Switch::tick() { aged_total_ += fdb_.age(now_seconds(), settings_.fdb_aging_seconds); }
+void Switch::tick() {
+    aged_total_ += fdb_.age(now_seconds(), settings_.fdb_aging_seconds);
+    resolve_next_hops();
+}
 
 void Switch::poll_links() {
+    take_arp_replies();
     for (uint16_t slot : order_) {
         Port& p = *slots_[slot];
         if (!is_vhost(p.type)) continue;

@@ -18,6 +18,7 @@
 
 struct rte_mempool;
 struct rte_rcu_qsbr;
+struct rte_ring;
 
 namespace vsw {
 
@@ -83,6 +84,10 @@ private:
     // the session that uses a port as source or output.
     std::unique_ptr<const MirrorTable> build_mirror_table() const;
     const MirrorConfig* mirror_using(const std::string& port) const;
+    // ERSPAN next hops without a static MAC: ARP requests (about once a second until answered,
+    // every 30 s after) and the replies the workers pass up.
+    void resolve_next_hops();
+    void take_arp_replies();
     uint32_t now_seconds() const;
 
     SwitchOptions opts_;                                   // construction options
@@ -101,6 +106,8 @@ private:
     uint64_t rings_created_ = 0;                           // for unique rte_ring names
     std::vector<MirrorConfig> mirrors_;                    // mirror sessions, in creation order
     std::map<std::string, std::unique_ptr<MirrorRuntime>> mirror_rt_;  // their counters, by name
+    rte_ring* ctl_tx_ = nullptr;                           // frames worker 0 sends for us (ARP)
+    rte_ring* ctl_rx_ = nullptr;                           // ARP replies the workers pass up
 
     std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
 };

@@ -3,6 +3,10 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "src/arp.h"
 
 #include "src/switch.h"
 
@@ -51,9 +55,16 @@ std::unique_ptr<const MirrorTable> Switch::build_mirror_table() const {
         if (vlans) s.vlans = *vlans;
         s.rspan_vlan = c.rspan_vlan;
         s.tsc_hz = rte_get_tsc_hz();
-        if (c.kind == MirrorKind::kErspan2 || c.kind == MirrorKind::kErspan3)
-            build_erspan_template(c, output_mac(*out, c.local_ip), s);
         s.rt = mirror_rt_.at(c.name).get();
+        if (c.kind == MirrorKind::kErspan2 || c.kind == MirrorKind::kErspan3) {
+            MirrorConfig resolved = c;
+            if (!c.next_hop_mac) {
+                resolved.next_hop_mac = s.rt->arp_mac;
+                t->arp_watch[out->slot] = true;  // keep listening: the next hop may move
+            }
+            s.next_hop_known = resolved.next_hop_mac != 0;
+            build_erspan_template(resolved, output_mac(*out, c.local_ip), s);
+        }
         for (const std::string& src : c.sources) {
             const Port* p = find(src);
             if (!p) continue;
@@ -63,6 +74,54 @@ std::unique_ptr<const MirrorTable> Switch::build_mirror_table() const {
         if (c.kind == MirrorKind::kSpan) t->span_output[out->slot] = true;
     }
     return t;
+}
+
+void Switch::resolve_next_hops() {
+    if (!ctl_tx_) return;
+    const uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+    for (const MirrorConfig& m : mirrors_) {
+        if ((m.kind != MirrorKind::kErspan2 && m.kind != MirrorKind::kErspan3) || m.next_hop_mac) continue;
+        MirrorRuntime& rt = *mirror_rt_.at(m.name);
+        const uint64_t every = rt.arp_mac ? 30 * hz : hz;  // until answered: each second
+        if (rt.arp_requests && now - rt.arp_requested_tsc < every) continue;
+        const Port* out = find(m.output);
+        if (!out || !out->link_up()) continue;
+        rte_mbuf* req = rte_pktmbuf_alloc(opts_.pool);
+        if (!req) continue;
+        auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(req, kArpFrameLen));
+        build_arp_request(p, output_mac(*out, m.local_ip), m.local_ip, m.gateway ? m.gateway : m.remote_ip);
+        req->port = out->slot;  // inject() sends it there
+        if (rte_ring_mp_enqueue(ctl_tx_, req) != 0) {
+            rte_pktmbuf_free(req);
+            continue;
+        }
+        rt.arp_requested_tsc = now;
+        ++rt.arp_requests;
+    }
+}
+
+void Switch::take_arp_replies() {
+    if (!ctl_rx_) return;
+    rte_mbuf* m;
+    bool changed = false;
+    while (rte_ring_sc_dequeue(ctl_rx_, reinterpret_cast<void**>(&m)) == 0) {
+        const auto reply = parse_arp_reply(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+        rte_pktmbuf_free(m);
+        if (!reply) continue;
+        for (const MirrorConfig& c : mirrors_) {
+            if ((c.kind != MirrorKind::kErspan2 && c.kind != MirrorKind::kErspan3) || c.next_hop_mac) continue;
+            if (reply->sender_ip != (c.gateway ? c.gateway : c.remote_ip)) continue;
+            MirrorRuntime& rt = *mirror_rt_.at(c.name);
+            ++rt.arp_replies;
+            if (rt.arp_mac != reply->sender_mac) {
+                fprintf(stderr, "vswd: mirror %s: next hop %s is at %s\n", c.name.c_str(),
+                        format_ipv4(reply->sender_ip).c_str(), mac_to_string(reply->sender_mac).c_str());
+                rt.arp_mac = reply->sender_mac;
+                changed = true;
+            }
+        }
+    }
+    if (changed) publish();  // new ERSPAN headers carry the MAC
 }
 
 ControlResult Switch::mirror_add(const MirrorConfig& m) {
@@ -108,17 +167,24 @@ ControlResult Switch::mirror_show() {
     json out = json::array();
     for (const MirrorConfig& m : mirrors_) {
         json j = to_json(m);
-        uint64_t packets = 0, bytes = 0, truncated = 0, no_mbufs = 0, tx_dropped = 0;
-        for (const auto& w : mirror_rt_.at(m.name)->w) {
+        const MirrorRuntime& rt = *mirror_rt_.at(m.name);
+        uint64_t packets = 0, bytes = 0, truncated = 0, no_mbufs = 0, tx_dropped = 0, unresolved = 0;
+        for (const auto& w : rt.w) {
             packets += w.packets.get();
             bytes += w.bytes.get();
             truncated += w.truncated.get();
             no_mbufs += w.no_mbufs.get();
             tx_dropped += w.tx_dropped.get();
+            unresolved += w.unresolved.get();
         }
-        j["counters"] = {{"packets", packets},     {"bytes", bytes},        {"truncated", truncated},
-                         {"no_mbufs", no_mbufs},   {"tx_dropped", tx_dropped},
-                         {"dropped", no_mbufs + tx_dropped}};
+        j["counters"] = {{"packets", packets},     {"bytes", bytes},           {"truncated", truncated},
+                         {"no_mbufs", no_mbufs},   {"tx_dropped", tx_dropped}, {"unresolved", unresolved},
+                         {"dropped", no_mbufs + tx_dropped + unresolved}};
+        if ((m.kind == MirrorKind::kErspan2 || m.kind == MirrorKind::kErspan3) && !m.next_hop_mac) {
+            j["next-hop"] = rt.arp_mac ? mac_to_string(rt.arp_mac) + " (arp)" : std::string("resolving");
+            j["arp"] = {{"target", format_ipv4(m.gateway ? m.gateway : m.remote_ip)},
+                        {"requests", rt.arp_requests}, {"replies", rt.arp_replies}};
+        }
         out.push_back(j);
     }
     return ControlResult::ok({{"mirrors", out}});

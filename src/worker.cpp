@@ -21,6 +21,7 @@ Worker::Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snap
     dp_->worker = cfg.id;
     dp_->fdb = fdb;
     dp_->pool = pool;
+    dp_->ctl_rx = cfg.ctl_rx;
 }
 
 bool Worker::launch() {
@@ -70,7 +71,8 @@ void Worker::run() {
                 decide(dp, *snap, in, pkts, n, now_s, decisions);
                 scatter(dp, *snap, in, pkts, n, decisions);
             }
-            if (dp.n_pending) flush_all(dp, *snap);
+            if (cfg_.ctl_tx) inject(dp, *snap, cfg_.ctl_tx);
+            if (dp.n_pending || dp.mirror_pending) flush_all(dp, *snap);
         }
         const uint64_t end = rte_rdtsc();
         stats_.rounds.add(1);

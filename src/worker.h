@@ -12,6 +12,7 @@
 
 struct rte_rcu_qsbr;
 struct rte_mempool;
+struct rte_ring;
 
 namespace vsw {
 
@@ -20,6 +21,8 @@ struct WorkerConfig {
     unsigned lcore = 0;              // EAL lcore it runs on
     uint32_t max_sleep_us = 500;     // longest idle back-off sleep (0: never sleep)
     uint32_t idle_rounds_before_sleep = 64;  // empty rounds before the first sleep
+    rte_ring* ctl_tx = nullptr;      // frames the control thread sends (worker 0 only)
+    rte_ring* ctl_rx = nullptr;      // ARP replies for the control thread
 };
 
 class Worker {

@@ -2,7 +2,8 @@
 """ERSPAN checked by an independent decapsulator: a real Linux guest's own erspan devices (type II
 and type III, with `seq`) receive the mirrored traffic of another guest. Every copy vswd counts
 arrives on the device, and rx_fifo_errors (out-of-order or missing GRE sequence numbers) stays
-at 0 -- the guest kernel, not vsw, judges the sequence numbers."""
+at 0 -- the guest kernel, not vsw, judges the sequence numbers. The type III session has no
+static next-hop MAC: vswd resolves it by ARP, answered by the guest's kernel."""
 import os
 import sys
 
@@ -24,10 +25,9 @@ def test(work):
     vswd = Vswd(work).start()
     for n in MAC:
         vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"))
-    common = ["sources=src", "output=analyser", "local-ip=192.0.2.1", "remote-ip=192.0.2.2",
-              f"next-hop-mac={MAC['analyser']}"]
-    vswd.ctl("mirror", "add", "ers2", "erspan=2", "session-id=100", "index=7", *common)
-    vswd.ctl("mirror", "add", "ers3", "erspan=3", "session-id=200", "hw-id=5", *common)
+    common = ["sources=src", "output=analyser", "local-ip=192.0.2.1", "remote-ip=192.0.2.2"]
+    vswd.ctl("mirror", "add", "ers2", "erspan=2", "session-id=100", "index=7", f"next-hop-mac={MAC['analyser']}", *common)
+    vswd.ctl("mirror", "add", "ers3", "erspan=3", "session-id=200", "hw-id=5", *common)  # next hop by ARP
     guests = {n: Guest(n, [Nic(work.file(f"{n}.sock"), mac)], work.path, image).start() for n, mac in MAC.items()}
     decap = (f"ip addr add 192.0.2.2/24 dev eth0 && "
              f"{IPROUTE2} link add erspan1 type erspan seq key 100 local 192.0.2.2 remote 192.0.2.1 erspan_ver 1 erspan 7 && "
@@ -39,6 +39,12 @@ def test(work):
         vswd.wait_port_state(n, "up")
     a = guests["analyser"]
     log(a.check(f"{IPROUTE2} -d link show erspan1; {IPROUTE2} -d link show erspan2"))
+    ers3 = wait_until(lambda: next(m for m in vswd.ctl("mirror", "show")["mirrors"] if m["name"] == "ers3")
+                      if "(arp)" in next(m for m in vswd.ctl("mirror", "show")["mirrors"] if m["name"] == "ers3")["next-hop"]
+                      else None, 15, "ers3's next hop to be resolved by ARP")
+    check(ers3["next-hop"] == f"{MAC['analyser']} (arp)",
+          f"ERSPAN III next hop resolved by ARP: {ers3['next-hop']} after {ers3['arp']['requests']} request(s)")
+    before_unresolved = ers3["counters"]["unresolved"]
 
     rc, out = guests["src"].run("ping -c 50 -i 0.05 -W 2 10.0.0.2", timeout=60)
     check(rc == 0, "src pings the analyser while both sessions copy src's traffic")
@@ -50,7 +56,8 @@ def test(work):
         got, fifo, errors = (counter(a, dev, c) for c in ("rx_packets", "rx_fifo_errors", "rx_errors"))
         check(sent >= 100 and got == sent, f"{dev} (ERSPAN {session[-1]}) received all {sent} copies vswd sent")
         check(fifo == 0 and errors == 0, f"{dev}: rx_fifo_errors 0, rx_errors 0: GRE sequence numbers in order")
-    check(all(m["dropped"] == 0 for m in mirrors.values()), "no copy dropped")
+    check(mirrors["ers2"]["dropped"] == 0 and mirrors["ers3"]["dropped"] == before_unresolved,
+          f"no copy dropped once the next hop was known ({before_unresolved} before, counted as unresolved)")
     check(vswd.stop() == 0, "vswd stops cleanly")
 
 

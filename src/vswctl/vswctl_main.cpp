@@ -45,7 +45,8 @@ Commands:
                                      vlans=LIST snaplen=BYTES output=PORT, and for
                                      RSPAN: rspan-vlan=N (output = the uplink);
                                      ERSPAN: erspan=2|3 local-ip=A remote-ip=A session-id=N
-                                     next-hop-mac=M [index=N (II)] [hw-id=N granularity=0-3 (III)]
+                                     [next-hop-mac=M | gateway=A (ARP; default: remote-ip)]
+                                     [index=N (II)] [hw-id=N granularity=0-3 (III)]
                                      [ttl=N dscp=N]; without them: SPAN to output
   mirror del NAME                    remove a mirror session
   mirror show                        sessions and their counters
@@ -161,7 +162,7 @@ void print_mirrors(const json& r) {
     for (const auto& m : r["mirrors"]) {
         std::string details;
         for (const char* k : {"rspan-vlan", "local-ip", "remote-ip", "session-id", "index", "hw-id", "granularity",
-                              "next-hop-mac", "snaplen"})
+                              "next-hop-mac", "gateway", "next-hop", "snaplen"})
             if (m.contains(k)) details += std::string(details.empty() ? "" : " ") + k + "=" + str(m[k]);
         const auto& c = m["counters"];
         t.add({str(m["name"]), str(m["type"]), str(m["sources"]), str(m["direction"]), str(m.value("vlans", json("all"))),

@@ -52,9 +52,15 @@ TEST_CASE("a session is checked on its own") {
     CHECK_THAT(validate_mirror(mirror("m", {{"sources", "a"}})), Catch::Contains("output"));
     CHECK_THAT(validate_mirror(mirror("m", {{"sources", "a"}, {"output", "b"}, {"erspan", "2"}})),
                Catch::Contains("local-ip and remote-ip"));
+    // No next-hop-mac: resolved by ARP (for remote-ip, or for gateway); not both.
+    CHECK(validate_mirror(mirror("m", {{"sources", "a"}, {"output", "b"}, {"erspan", "2"}, {"local-ip", "1.1.1.1"},
+                                       {"remote-ip", "2.2.2.2"}})) == "");
     CHECK_THAT(validate_mirror(mirror("m", {{"sources", "a"}, {"output", "b"}, {"erspan", "2"}, {"local-ip", "1.1.1.1"},
-                                            {"remote-ip", "2.2.2.2"}})),
-               Catch::Contains("next-hop-mac"));
+                                            {"remote-ip", "2.2.2.2"}, {"gateway", "1.1.1.254"},
+                                            {"next-hop-mac", "02:00:00:00:00:01"}})),
+               Catch::Contains("not both"));
+    CHECK_THAT(validate_mirror(mirror("m", {{"sources", "a"}, {"output", "b"}, {"gateway", "1.1.1.254"}})),
+               Catch::Contains("need erspan"));
     CHECK_THAT(validate_mirror(mirror("m", {{"sources", "a"}, {"output", "b"}, {"session-id", "3"}})),
                Catch::Contains("need erspan"));
     CHECK_THAT(validate_mirror(mirror("m", {{"sources", "a"}, {"output", "b"}, {"erspan", "3"}, {"local-ip", "1.1.1.1"},
@@ -95,6 +101,8 @@ TEST_CASE("mirror sessions round-trip through the state file's JSON") {
     c.mirrors.push_back(mirror("m3", {{"sources", "c"}, {"output", "up0"}, {"erspan", "2"}, {"local-ip", "10.0.0.1"},
                                       {"remote-ip", "10.0.0.2"}, {"session-id", "7"}, {"index", "99"},
                                       {"next-hop-mac", "02:00:00:00:00:01"}, {"ttl", "9"}, {"dscp", "46"}}));
+    c.mirrors.push_back(mirror("m4", {{"sources", "c"}, {"output", "up0"}, {"erspan", "3"}, {"local-ip", "10.0.0.1"},
+                                      {"remote-ip", "10.9.0.2"}, {"gateway", "10.0.0.254"}, {"session-id", "8"}}));
     CHECK(switch_config_from_json(to_json(c)) == c);
     // A session naming a port the file does not have is refused like any corruption.
     nlohmann::json j = to_json(c);
