@@ -51,6 +51,9 @@ def test(work):
              "output=tap", *erspan)
     vswd.ctl("mirror", "add", "m-ers3", "sources=a,c", "vlans=10", "erspan=3", "session-id=200", "hw-id=5",
              "granularity=1", "output=tap", *erspan)
+    # A destination that never comes up: its copies are dropped and counted, nothing waits for it.
+    vswd.ctl("add-port", "dead", "--socket", work.file("nobody-listens.sock"))
+    vswd.ctl("mirror", "add", "m-dead", "sources=b", "direction=rx", "output=dead")
     log("vswctl mirror show:\n" + vswd.ctl_text("mirror", "show"))
 
     # Bad sessions: clear errors, nothing half-configured.
@@ -80,7 +83,7 @@ def test(work):
         "c": [udp_frame(MAC["c"], BCAST, "c-hello")],
         "span": [udp_frame("02:00:00:00:00:99", BCAST, "from-the-analyser")],  # not forwarded
     }
-    guests = {n: FakeGuest(work, n, sock[n], True, frames.get(n, [])) for n in sock}
+    guests = {n: FakeGuest(work, n, sock[n], True, frames.get(n, [])) for n in sock}  # not "dead"
     for n in sock:
         vswd.wait_port_state(n, "up")
     guests["tap"].start()  # forwards what it receives into its capture
@@ -150,6 +153,9 @@ def test(work):
 
     m = {x["name"]: x["counters"] for x in vswd.ctl("mirror", "show")["mirrors"]}
     log(f"counters: {m}")
+    dead = m.pop("m-dead")
+    check(dead["packets"] == 0 and dead["tx_dropped"] == 1 + n_b and dead["dropped"] == 1 + n_b,
+          f"a session whose output is down drops and counts every copy ({dead['dropped']}); forwarding went on")
     check(m["m-span"]["packets"] == len(span) and m["m-rspan"]["packets"] == n_a and
           m["m-ers2"]["packets"] == n_a + 1 + n_b and m["m-ers2"]["truncated"] == sum(n == 64 for n in inner_len) and
           m["m-ers3"]["packets"] == n_a + 1 + n_b and all(c["dropped"] == 0 for c in m.values()),
@@ -162,7 +168,7 @@ def test(work):
     vswd.stop()
     restarted = Vswd(work).start()
     names = [x["name"] for x in restarted.ctl("mirror", "show")["mirrors"]]
-    check(names == ["m-span", "m-ers2", "m-ers3"], f"sessions persisted across a restart (m-rspan deleted): {names}")
+    check(names == ["m-span", "m-ers2", "m-ers3", "m-dead"], f"sessions persisted across a restart (m-rspan deleted): {names}")
     restarted.stop()
 
 
