@@ -6,6 +6,7 @@
 #include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 namespace vsw {
 namespace {
@@ -57,6 +58,19 @@ uint32_t erspan_timestamp(const MirrorSession& s, uint64_t tsc) {
 }
 
 }  // namespace
+
+MirrorRuntime::~MirrorRuntime() {
+    if (!handoff) return;
+    rte_mbuf* m;
+    while (rte_ring_dequeue(handoff, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+    rte_ring_free(handoff);
+}
+
+void number_erspan_copy(const MirrorSession& s, rte_mbuf* m) {
+    const uint32_t seq = s.rt->gre_seq.load(std::memory_order_relaxed);
+    s.rt->gre_seq.store(seq + 1, std::memory_order_relaxed);
+    put32(rte_pktmbuf_mtod(m, uint8_t*) + kEthLen + kIpv4Len + 4, seq);
+}
 
 void mbuf_share(rte_mbuf* m, int16_t k) {
     for (rte_mbuf* seg = m; seg; seg = seg->next) rte_mbuf_refcnt_update(seg, k);
@@ -138,7 +152,7 @@ rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool e
         put16(ip + 10, 0);
         const uint16_t csum = rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip));
         std::memcpy(ip + 10, &csum, 2);  // rte_ipv4_cksum's result is in network order already
-        put32(ip + kIpv4Len + 4, s.rt->gre_seq.fetch_add(1, std::memory_order_relaxed));
+        // The GRE sequence number is written by the session's owner when it sends the copy.
         uint8_t* e = ip + kIpv4Len + kGreLen;
         const uint16_t vid = vlan & kMaxVlan;  // the frame's VLAN in the switch
         // En (type II, 3 = tag kept in the frame) or BSO (type III, 0 = good frame).

@@ -20,15 +20,20 @@
 
 struct rte_mbuf;
 struct rte_mempool;
+struct rte_ring;
 
 namespace vsw {
 
 constexpr unsigned kMaxMirrors = 16;
 constexpr unsigned kErspanMaxHeader = 14 + 20 + 8 + 12;  // Ethernet + IPv4 + GRE with sequence + ERSPAN III
 
-// A session's state that outlives snapshots: sequence numbers and counters.
+// A session's state that outlives snapshots: sequence numbers, the hand-off ring and counters.
 struct MirrorRuntime {
-    std::atomic<uint32_t> gre_seq{0};  // GRE sequence number: one per mirrored frame, per session
+    ~MirrorRuntime();  // frees the hand-off ring and what is left in it
+    // ERSPAN copies are numbered and sent by one worker (the session's owner), so that GRE
+    // sequence numbers leave in order whichever worker made the copy: others hand theirs over.
+    rte_ring* handoff = nullptr;       // MP/SC: copies made by other workers, for the owner
+    std::atomic<uint32_t> gre_seq{0};  // next GRE sequence number (written by the owner only)
     std::atomic<uint16_t> ip_id{0};    // outer IPv4 identification
     // Control thread only: the next hop's MAC as ARP found it (ERSPAN without next-hop-mac).
     uint64_t arp_mac = 0;              // 0 = not resolved yet
@@ -58,6 +63,7 @@ struct MirrorSession {
     uint64_t tsc_hz = 0;                // ERSPAN III timestamps
     uint8_t granularity = 1;            // ERSPAN III timestamp unit
     bool next_hop_known = true;         // ERSPAN: header[] has the next hop's MAC
+    uint16_t owner = 0;                 // ERSPAN: the worker that numbers and sends the copies
     MirrorRuntime* rt = nullptr;        // owned by the Switch
 };
 
@@ -78,6 +84,9 @@ void build_erspan_template(const MirrorConfig& c, uint64_t src_mac, MirrorSessio
 // nullptr if no mbuf was left (counted by the caller). `m` is not consumed.
 rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool egress, rte_mempool* pool,
                       bool& truncated);
+
+// ERSPAN: writes the session's next GRE sequence number into copy `m` (owner worker only).
+void number_erspan_copy(const MirrorSession& s, rte_mbuf* m);
 
 // Adds `k` references to every segment of `m`: each holder may then free the chain once.
 void mbuf_share(rte_mbuf* m, int16_t k);

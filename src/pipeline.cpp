@@ -211,6 +211,17 @@ void flush_mirror(Datapath& dp, const Snapshot& snap, unsigned session) {
     if (sent < n) w.tx_dropped.add(n - sent);
 }
 
+// Puts a copy in session i's TX buffer; an ERSPAN copy gets its sequence number now, in the
+// order it will leave.
+void buffer_mirror_copy(Datapath& dp, const Snapshot& snap, unsigned i, rte_mbuf* copy) {
+    const MirrorSession& s = snap.mirrors->s[i];
+    if (s.header_len) number_erspan_copy(s, copy);
+    TxBuffer& b = dp.mirror_tx[i];
+    b.pkts[b.n++] = copy;
+    dp.mirror_pending = static_cast<uint16_t>(dp.mirror_pending | 1u << i);
+    if (b.n == kBurst) flush_mirror(dp, snap, i);
+}
+
 // Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`.
 void mirror_frame(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan, bool egress_side) {
     const MirrorTable& t = *snap.mirrors;
@@ -231,12 +242,17 @@ void mirror_frame(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m
             continue;
         }
         if (truncated) w.truncated.add(1);
-        TxBuffer& b = dp.mirror_tx[i];
-        b.pkts[b.n++] = copy;
-        dp.mirror_pending = static_cast<uint16_t>(dp.mirror_pending | 1u << i);
-        if (b.n == kBurst) flush_mirror(dp, snap, i);
+        if (s.header_len && s.owner != dp.worker) {  // ERSPAN made here: the owner numbers and sends it
+            if (rte_ring_mp_enqueue(s.rt->handoff, copy) != 0) {
+                rte_pktmbuf_free(copy);
+                w.tx_dropped.add(1);
+            }
+            continue;
+        }
+        buffer_mirror_copy(dp, snap, i, copy);
     }
 }
+
 
 // Sends one reference of `m` to `slot`, with the headers that port wants.
 inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m, const FrameVlan& f) {
@@ -255,6 +271,17 @@ inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* 
 }
 
 }  // namespace
+
+void take_mirror_handoffs(Datapath& dp, const Snapshot& snap) {
+    const MirrorTable& t = *snap.mirrors;
+    for (unsigned i = 0; i < t.n; ++i) {
+        const MirrorSession& s = t.s[i];
+        if (!s.header_len || s.owner != dp.worker || !s.rt->handoff) continue;
+        rte_mbuf* copies[kBurst];
+        const unsigned n = rte_ring_sc_dequeue_burst(s.rt->handoff, reinterpret_cast<void**>(copies), kBurst, nullptr);
+        for (unsigned k = 0; k < n; ++k) buffer_mirror_copy(dp, snap, i, copies[k]);
+    }
+}
 
 void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
              const BurstDecisions& d) {

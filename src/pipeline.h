@@ -77,6 +77,9 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot);
 // how many it took.
 uint16_t transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n);
 
+// Takes the ERSPAN copies other workers made for sessions this worker owns (numbers and buffers them).
+void take_mirror_handoffs(Datapath& dp, const Snapshot& snap);
+
 // Sends the frames the control thread queued on `ring` (each to the slot in its `port` field).
 void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring);
 

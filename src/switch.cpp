@@ -190,7 +190,12 @@ void Switch::restore(const SwitchConfig& config) {
             fprintf(stderr, "vswd: cannot restore mirror '%s': %s\n", m.name.c_str(), e.c_str());
             continue;
         }
-        mirror_rt_[m.name] = std::make_unique<MirrorRuntime>();
+        auto rt = make_mirror_runtime(m);
+        if (!rt) {
+            fprintf(stderr, "vswd: cannot restore mirror '%s': no memory for its ring\n", m.name.c_str());
+            continue;
+        }
+        mirror_rt_[m.name] = std::move(rt);
         mirrors_.push_back(m);
     }
     if (!mirrors_.empty()) publish();

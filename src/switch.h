@@ -84,6 +84,8 @@ private:
     // the session that uses a port as source or output.
     std::unique_ptr<const MirrorTable> build_mirror_table() const;
     const MirrorConfig* mirror_using(const std::string& port) const;
+    // A session's runtime; ERSPAN ones get their hand-off ring. Null if it cannot be created.
+    std::unique_ptr<MirrorRuntime> make_mirror_runtime(const MirrorConfig& m);
     // ERSPAN next hops without a static MAC: ARP requests (about once a second until answered,
     // every 30 s after) and the replies the workers pass up.
     void resolve_next_hops();

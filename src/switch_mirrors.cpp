@@ -32,6 +32,16 @@ uint64_t output_mac(const Port& out, uint32_t local_ip) {
 
 }  // namespace
 
+std::unique_ptr<MirrorRuntime> Switch::make_mirror_runtime(const MirrorConfig& m) {
+    auto rt = std::make_unique<MirrorRuntime>();
+    if (m.kind == MirrorKind::kErspan2 || m.kind == MirrorKind::kErspan3) {
+        const std::string name = "vsw_mirror_" + std::to_string(++rings_created_);
+        rt->handoff = rte_ring_create(name.c_str(), 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+        if (!rt->handoff) return nullptr;
+    }
+    return rt;
+}
+
 const MirrorConfig* Switch::mirror_using(const std::string& port) const {
     for (const auto& m : mirrors_)
         if (m.output == port || std::find(m.sources.begin(), m.sources.end(), port) != m.sources.end()) return &m;
@@ -63,6 +73,7 @@ std::unique_ptr<const MirrorTable> Switch::build_mirror_table() const {
                 t->arp_watch[out->slot] = true;  // keep listening: the next hop may move
             }
             s.next_hop_known = resolved.next_hop_mac != 0;
+            s.owner = static_cast<uint16_t>(rx_worker_[out->slot]);  // the output's poller sends its copies
             build_erspan_template(resolved, output_mac(*out, c.local_ip), s);
         }
         for (const std::string& src : c.sources) {
@@ -130,8 +141,10 @@ ControlResult Switch::mirror_add(const MirrorConfig& m) {
     std::vector<std::string> names;
     for (uint16_t slot : order_) names.push_back(slots_[slot]->config.name);
     if (auto e = validate_mirror_against(m, mirrors_, names); !e.empty()) return ControlResult::fail(e);
-    auto apply = [this](const MirrorConfig& c) {
-        mirror_rt_[c.name] = std::make_unique<MirrorRuntime>();
+    auto rt = make_mirror_runtime(m);
+    if (!rt) return ControlResult::fail("cannot create the mirror's hand-off ring (out of memory)");
+    auto apply = [this, &rt](const MirrorConfig& c) {
+        mirror_rt_[c.name] = std::move(rt);
         mirrors_.push_back(c);
         publish();
         // A SPAN output leaves normal forwarding: the MACs learned on it lead nowhere now.

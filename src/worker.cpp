@@ -72,6 +72,7 @@ void Worker::run() {
                 scatter(dp, *snap, in, pkts, n, decisions);
             }
             if (cfg_.ctl_tx) inject(dp, *snap, cfg_.ctl_tx);
+            if (snap->mirrors) take_mirror_handoffs(dp, *snap);
             if (dp.n_pending || dp.mirror_pending) flush_all(dp, *snap);
         }
         const uint64_t end = rte_rdtsc();

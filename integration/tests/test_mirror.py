@@ -14,6 +14,9 @@ from vswd_process import BUILD, Vswd, check, log, run, wait_until  # noqa: E402
 
 MAC = {"src": "52:54:00:00:e5:01", "analyser": "52:54:00:00:e5:02"}
 IPROUTE2 = "/sbin/ip"  # iproute2 in the guest image: busybox's ip knows no erspan options
+# --two-pmds: the source and the analyser are polled by different workers, so a session's copies
+# are made on both; the sequence numbers must still arrive in order.
+TWO_PMDS = "--two-pmds" in sys.argv
 
 
 def counter(g, dev, name):
@@ -22,7 +25,7 @@ def counter(g, dev, name):
 
 def test(work):
     image = build_image(os.path.join(BUILD, "guest-image"))
-    vswd = Vswd(work).start()
+    vswd = Vswd(work, extra=["--pmd-cores", "1,1"] if TWO_PMDS else []).start()
     for n in MAC:
         vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"))
     common = ["sources=src", "output=analyser", "local-ip=192.0.2.1", "remote-ip=192.0.2.2"]
@@ -37,6 +40,9 @@ def test(work):
                       "analyser": f"ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0 && {decap}"}, log=log)
     for n in MAC:
         vswd.wait_port_state(n, "up")
+    if TWO_PMDS:
+        workers = {p["name"]: p["worker"] for p in vswd.ctl("show")["ports"]}
+        check(workers["src"] != workers["analyser"], f"src and analyser are polled by different PMDs: {workers}")
     a = guests["analyser"]
     log(a.check(f"{IPROUTE2} -d link show erspan1; {IPROUTE2} -d link show erspan2"))
     ers3 = wait_until(lambda: next(m for m in vswd.ctl("mirror", "show")["mirrors"] if m["name"] == "ers3")
@@ -62,4 +68,4 @@ def test(work):
 
 
 if __name__ == "__main__":
-    run(test, "e2e-mirror")
+    run(test, "e2e-mirror" + ("-two-pmds" if TWO_PMDS else ""))
