@@ -6,6 +6,7 @@ at 0 -- the guest kernel, not vsw, judges the sequence numbers. The type III ses
 static next-hop MAC: vswd resolves it by ARP, answered by the guest's kernel."""
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
@@ -52,18 +53,44 @@ def test(work):
           f"ERSPAN III next hop resolved by ARP: {ers3['next-hop']} after {ers3['arp']['requests']} request(s)")
     before_unresolved = ers3["counters"]["unresolved"]
 
+    # Copies sent before the analyser had its erspan devices (boot, ARP) are not theirs to count:
+    # compare what happens from here on.
+    def sent_now():
+        return {m["name"]: m["counters"]["packets"] for m in vswd.ctl("mirror", "show")["mirrors"]}
+
+    devices = {"ers2": "erspan1", "ers3": "erspan2"}
+    sent_before = sent_now()
+    got_before = {s: counter(a, d, "rx_packets") for s, d in devices.items()}
     rc, out = guests["src"].run("ping -c 50 -i 0.05 -W 2 10.0.0.2", timeout=60)
     check(rc == 0, "src pings the analyser while both sessions copy src's traffic")
+    # TCP both ways at once: data copied on src's worker, ACKs on the analyser's, concurrently.
+    a.check("iperf3 -s -D -1")
+    rc, out = guests["src"].run("iperf3 -c 10.0.0.2 -t 3 -f m", timeout=60)
+    check(rc == 0, "iperf3 from src to the analyser while both sessions copy it: " +
+          (out.strip().splitlines()[-3] if out.strip() else ""))
+    # Wait until the devices' counters settle (the guest works through its backlog, the last
+    # TCP segments are copied), then compare.
+    def settled():
+        first = [counter(a, d, "rx_packets") for d in devices.values()]
+        time.sleep(1)
+        return [counter(a, d, "rx_packets") for d in devices.values()] == first
+    wait_until(settled, 30, "the erspan devices' counters to settle")
     mirrors = {m["name"]: m["counters"] for m in vswd.ctl("mirror", "show")["mirrors"]}
     log(f"vswd mirror counters: {mirrors}")
-    for dev, session in (("erspan1", "ers2"), ("erspan2", "ers3")):
-        sent = mirrors[session]["packets"]
-        wait_until(lambda: counter(a, dev, "rx_packets") >= sent, 10, f"{dev} to receive {sent} frames")
-        got, fifo, errors = (counter(a, dev, c) for c in ("rx_packets", "rx_fifo_errors", "rx_errors"))
-        check(sent >= 100 and got == sent, f"{dev} (ERSPAN {session[-1]}) received all {sent} copies vswd sent")
-        check(fifo == 0 and errors == 0, f"{dev}: rx_fifo_errors 0, rx_errors 0: GRE sequence numbers in order")
-    check(mirrors["ers2"]["dropped"] == 0 and mirrors["ers3"]["dropped"] == before_unresolved,
-          f"no copy dropped once the next hop was known ({before_unresolved} before, counted as unresolved)")
+    for session, dev in devices.items():
+        sent = mirrors[session]["packets"] - sent_before[session]
+        got = counter(a, dev, "rx_packets") - got_before[session]
+        fifo, errors = counter(a, dev, "rx_fifo_errors"), counter(a, dev, "rx_errors")
+        log(f"{dev} ({session}): vswd sent {sent}, the device received {got}, rx_fifo_errors {fifo}, "
+            f"guest eth0 rx_dropped {counter(a, 'eth0', 'rx_dropped')}")
+        check(fifo == 0 and errors == 0,
+              f"{dev}: rx_fifo_errors 0, rx_errors 0 over {got} frames: GRE sequence numbers in order")
+        # Under TCG a loaded guest may drop frames itself before its tunnel sees them (eth0 backlog).
+        check(sent >= 1000 and 0.9 * sent <= got <= sent,
+              f"{dev} ({session}) received {got} of the {sent} copies vswd sent (pings, iperf3)")
+    check(mirrors["ers3"]["unresolved"] == before_unresolved,
+          f"no copy unresolved once the next hop was known ({before_unresolved} before); "
+          f"copies dropped for a full guest ring, counted: {mirrors['ers2']['tx_dropped']}, {mirrors['ers3']['tx_dropped']}")
     check(vswd.stop() == 0, "vswd stops cleanly")
 
 
