@@ -326,6 +326,8 @@ ControlResult Switch::show() {
         j["state"] = port_state(p);
         j["worker"] = rx_worker_[slot];
         if (!p.error.empty()) j["error"] = p.error;
+        for (const MirrorConfig& m : mirrors_)  // out of normal forwarding while it is one
+            if (m.kind == MirrorKind::kSpan && m.output == p.config.name) j["span_output_of"] = m.name;
         if (is_vhost(p.type)) {
             const uint64_t f = p.vhost.features.load();
             j["features"] = p.vhost.ready.load() ? virtio::feature_summary(f) : "-";

@@ -99,6 +99,7 @@ void print_show(const json& r) {
         std::string endpoint = p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
         std::string state = str(p["state"]);
         if (p.contains("error")) state += " (" + str(p["error"]) + ")";
+        if (p.contains("span_output_of")) state += " (SPAN output of " + str(p["span_output_of"]) + ")";
         const std::string owner = p.value("owner", std::string("-"));  // "libvirt:UUID" -> "libvirt"
         t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]), str(p["qos"]), str(p["worker"]),
                str(p.value("queues", json(0))), owner.substr(0, owner.find(':')), endpoint,

@@ -55,6 +55,8 @@ def test(work):
     vswd.ctl("add-port", "dead", "--socket", work.file("nobody-listens.sock"))
     vswd.ctl("mirror", "add", "m-dead", "sources=b", "direction=rx", "output=dead")
     log("vswctl mirror show:\n" + vswd.ctl_text("mirror", "show"))
+    check(vswd.port("span").get("span_output_of") == "m-span" and "SPAN output of m-span" in vswd.ctl_text("show"),
+          "vswctl show marks the SPAN output port")
 
     # Bad sessions: clear errors, nothing half-configured.
     before = vswd.ctl("mirror", "show")
