@@ -32,8 +32,6 @@ std::string join(const std::vector<std::string>& v) {
     return s;
 }
 
-bool is_erspan(MirrorKind k) { return k == MirrorKind::kErspan2 || k == MirrorKind::kErspan3; }
-
 }  // namespace
 
 const char* mirror_kind_name(MirrorKind k) {

@@ -13,6 +13,7 @@ namespace vsw {
 
 enum class MirrorKind { kSpan, kRspan, kErspan2, kErspan3 };
 const char* mirror_kind_name(MirrorKind k);  // "span", "rspan", "erspan2", "erspan3"
+inline bool is_erspan(MirrorKind k) { return k == MirrorKind::kErspan2 || k == MirrorKind::kErspan3; }
 
 struct MirrorConfig {
     std::string name;                  // unique, as port names

@@ -215,7 +215,7 @@ void flush_mirror(Datapath& dp, const Snapshot& snap, unsigned session) {
 // order it will leave.
 void buffer_mirror_copy(Datapath& dp, const Snapshot& snap, unsigned i, rte_mbuf* copy) {
     const MirrorSession& s = snap.mirrors->s[i];
-    if (s.header_len) number_erspan_copy(s, copy);
+    if (is_erspan(s.kind)) number_erspan_copy(s, copy);
     TxBuffer& b = dp.mirror_tx[i];
     b.pkts[b.n++] = copy;
     dp.mirror_pending = static_cast<uint16_t>(dp.mirror_pending | 1u << i);
@@ -242,7 +242,7 @@ void mirror_frame(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m
             continue;
         }
         if (truncated) w.truncated.add(1);
-        if (s.header_len && s.owner != dp.worker) {  // ERSPAN made here: the owner numbers and sends it
+        if (is_erspan(s.kind) && s.owner != dp.worker) {  // ERSPAN made here: the owner numbers and sends it
             if (rte_ring_mp_enqueue(s.rt->handoff, copy) != 0) {
                 rte_pktmbuf_free(copy);
                 w.tx_dropped.add(1);
@@ -276,7 +276,7 @@ void take_mirror_handoffs(Datapath& dp, const Snapshot& snap) {
     const MirrorTable& t = *snap.mirrors;
     for (unsigned i = 0; i < t.n; ++i) {
         const MirrorSession& s = t.s[i];
-        if (!s.header_len || s.owner != dp.worker || !s.rt->handoff) continue;
+        if (!is_erspan(s.kind) || s.owner != dp.worker || !s.rt->handoff) continue;
         rte_mbuf* copies[kBurst];
         const unsigned n = rte_ring_sc_dequeue_burst(s.rt->handoff, reinterpret_cast<void**>(copies), kBurst, nullptr);
         for (unsigned k = 0; k < n; ++k) buffer_mirror_copy(dp, snap, i, copies[k]);

@@ -34,7 +34,7 @@ uint64_t output_mac(const Port& out, uint32_t local_ip) {
 
 std::unique_ptr<MirrorRuntime> Switch::make_mirror_runtime(const MirrorConfig& m) {
     auto rt = std::make_unique<MirrorRuntime>();
-    if (m.kind == MirrorKind::kErspan2 || m.kind == MirrorKind::kErspan3) {
+    if (is_erspan(m.kind)) {
         const std::string name = "vsw_mirror_" + std::to_string(++rings_created_);
         rt->handoff = rte_ring_create(name.c_str(), 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
         if (!rt->handoff) return nullptr;
@@ -66,7 +66,7 @@ std::unique_ptr<const MirrorTable> Switch::build_mirror_table() const {
         s.rspan_vlan = c.rspan_vlan;
         s.tsc_hz = rte_get_tsc_hz();
         s.rt = mirror_rt_.at(c.name).get();
-        if (c.kind == MirrorKind::kErspan2 || c.kind == MirrorKind::kErspan3) {
+        if (is_erspan(c.kind)) {
             MirrorConfig resolved = c;
             if (!c.next_hop_mac) {
                 resolved.next_hop_mac = s.rt->arp_mac;
@@ -91,7 +91,7 @@ void Switch::resolve_next_hops() {
     if (!ctl_tx_) return;
     const uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
     for (const MirrorConfig& m : mirrors_) {
-        if ((m.kind != MirrorKind::kErspan2 && m.kind != MirrorKind::kErspan3) || m.next_hop_mac) continue;
+        if (!is_erspan(m.kind) || m.next_hop_mac) continue;
         MirrorRuntime& rt = *mirror_rt_.at(m.name);
         const uint64_t every = rt.arp_mac ? 30 * hz : hz;  // until answered: each second
         if (rt.arp_requests && now - rt.arp_requested_tsc < every) continue;
@@ -120,7 +120,7 @@ void Switch::take_arp_replies() {
         rte_pktmbuf_free(m);
         if (!reply) continue;
         for (const MirrorConfig& c : mirrors_) {
-            if ((c.kind != MirrorKind::kErspan2 && c.kind != MirrorKind::kErspan3) || c.next_hop_mac) continue;
+            if (!is_erspan(c.kind) || c.next_hop_mac) continue;
             if (reply->sender_ip != (c.gateway ? c.gateway : c.remote_ip)) continue;
             MirrorRuntime& rt = *mirror_rt_.at(c.name);
             ++rt.arp_replies;
@@ -193,7 +193,7 @@ ControlResult Switch::mirror_show() {
         j["counters"] = {{"packets", packets},     {"bytes", bytes},           {"truncated", truncated},
                          {"no_mbufs", no_mbufs},   {"tx_dropped", tx_dropped}, {"unresolved", unresolved},
                          {"dropped", no_mbufs + tx_dropped + unresolved}};
-        if ((m.kind == MirrorKind::kErspan2 || m.kind == MirrorKind::kErspan3) && !m.next_hop_mac) {
+        if (is_erspan(m.kind) && !m.next_hop_mac) {
             j["next-hop"] = rt.arp_mac ? mac_to_string(rt.arp_mac) + " (arp)" : std::string("resolving");
             j["arp"] = {{"target", format_ipv4(m.gateway ? m.gateway : m.remote_ip)},
                         {"requests", rt.arp_requests}, {"replies", rt.arp_replies}};

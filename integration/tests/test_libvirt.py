@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from libvirt_env import DomainGuest, Libvirt, domain_xml, qemu_dir  # noqa: E402
 from qemu_guest import boot_all, build_image  # noqa: E402
-from vswd_process import BUILD, Vswd, after_exit, check, live_processes, log, run, wait_until  # noqa: E402
+from vswd_process import BUILD, Vswd, check, live_processes, log, run, wait_until  # noqa: E402
 
 AGENT = os.path.join(BUILD, "src", "vsw-libvirt")
 NS = "urn:vsw:libvirt:1"
@@ -53,10 +53,6 @@ class Agent:
 
     def wait_log(self, text, timeout=30, after=0):
         return wait_until(lambda: text in self.log()[after:], timeout, f"vsw-libvirt to log {text!r}")
-
-
-def port_of(vswd, mac_prefix_name):
-    return vswd.port(mac_prefix_name)
 
 
 def test(work):
@@ -127,7 +123,8 @@ def test(work):
                       name_b: "ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0"}, log=log)
     for p in (port_a, port_a2, port_b):
         vswd.wait_port_state(p, "up")
-    check(True, "QEMU (libvirt-qemu:kvm) connected to vswd's server socket: the client-mode port is up")
+    check(vswd.port(port_a2)["state"] == "up" and vswd.port(port_a2)["connects"] >= 1,
+          "QEMU (libvirt-qemu:kvm) connected to vswd's server socket: the client-mode port is up")
     log("vswctl show:\n" + vswd.ctl_text("show"))
     ga, gb = guests[name_a], guests[name_b]
 

@@ -74,18 +74,14 @@ struct DomainRef {
     }
 };
 
-const char* change_verb(PortChange::Kind k) {
+// "add" / "added" and so on, for the log.
+std::string change_verb(PortChange::Kind k, bool done) {
     switch (k) {
-        case PortChange::Kind::kAdd: return "added";
-        case PortChange::Kind::kDelete: return "deleted";
-        case PortChange::Kind::kUpdate: return "updated";
+        case PortChange::Kind::kAdd: return done ? "added" : "add";
+        case PortChange::Kind::kDelete: return done ? "deleted" : "delete";
+        case PortChange::Kind::kUpdate: return done ? "updated" : "update";
     }
     return "?";
-}
-
-std::string uuid_of_owner(const std::string& owner) {
-    const std::string prefix = kOwnerPrefix;
-    return owner.rfind(prefix, 0) == 0 ? owner.substr(prefix.size()) : "";
 }
 
 }  // namespace
@@ -323,7 +319,7 @@ void Agent::resync_all() {
         else wanted.insert(wanted.end(), ports->begin(), ports->end());
     }
     auto managed = [&](const PortConfig& p) {
-        const std::string uuid = uuid_of_owner(p.owner);
+        const std::string uuid = owner_uuid(p.owner);
         return !uuid.empty() && !unreadable.count(uuid);
     };
     const Plan plan = plan_changes(wanted, vs.ports, managed);
@@ -375,7 +371,7 @@ void Agent::resync(const std::set<std::string>& uuids) {
 bool Agent::execute(const Plan& plan, const std::map<std::string, std::string>& names, const std::string& scope) {
     log_once("conflicts " + scope, plan.log);
     for (const PortChange& c : plan.changes) {
-        const std::string uuid = uuid_of_owner(c.config.owner);
+        const std::string uuid = owner_uuid(c.config.owner);
         auto it = names.find(uuid);
         const std::string domain = it != names.end() && !it->second.empty() ? it->second : uuid;
         bool unreachable = false;
@@ -387,12 +383,10 @@ bool Agent::execute(const Plan& plan, const std::map<std::string, std::string>& 
             return false;
         }
         if (!err.empty()) {
-            log("domain " + domain + ": cannot " + std::string(c.kind == PortChange::Kind::kAdd ? "add" :
-                                                               c.kind == PortChange::Kind::kDelete ? "delete" : "update") +
-                " port " + c.config.name + ": " + err);
+            log("domain " + domain + ": cannot " + change_verb(c.kind, false) + " port " + c.config.name + ": " + err);
             continue;
         }
-        std::string what = "domain " + domain + ": " + change_verb(c.kind) + " port " + c.config.name;
+        std::string what = "domain " + domain + ": " + change_verb(c.kind, true) + " port " + c.config.name;
         if (c.kind != PortChange::Kind::kDelete)
             what += " (" + std::string(c.config.admin_up ? "" : "admin down, ") + "socket " + c.config.socket +
                     ", vlan " + vlan_summary(c.config) + ", bandwidth " + qos_summary(c.config) + ")";

@@ -75,6 +75,11 @@ std::string port_name(const std::string& domain, const std::string& mac) {
 
 std::string port_owner(const std::string& uuid) { return kOwnerPrefix + uuid; }
 
+std::string owner_uuid(const std::string& owner) {
+    const std::string prefix = kOwnerPrefix;
+    return owner.rfind(prefix, 0) == 0 ? owner.substr(prefix.size()) : "";
+}
+
 DomainPorts domain_ports(const Domain& d, const std::string& socket_dir) {
     DomainPorts out;
     for (const auto& problem : d.problems) out.log.push_back(problem);

@@ -17,6 +17,8 @@ std::string port_name(const std::string& domain, const std::string& mac);
 // The owner recorded on the ports of a domain: "libvirt:UUID".
 std::string port_owner(const std::string& uuid);
 inline constexpr const char* kOwnerPrefix = "libvirt:";
+// The UUID in an owner written by port_owner(); "" for any other owner.
+std::string owner_uuid(const std::string& owner);
 
 struct DomainPorts {
     std::vector<PortConfig> ports;  // what vswd should have for this domain

@@ -77,6 +77,11 @@ struct Fixture {
         for (auto& p : ports) ethdev_close(p->eth);
     }
     Port& port(int i) { return *ports[static_cast<size_t>(i)]; }
+    // One burst received on port `in`: decide, then scatter into the TX buffers.
+    void run_burst(int in, rte_mbuf** pkts, uint16_t n, BurstDecisions& d, uint32_t now_s = 0) {
+        decide(*dp, snap, port(in), pkts, n, now_s, d);
+        scatter(*dp, snap, port(in), pkts, n, d);
+    }
 };
 
 

@@ -49,8 +49,7 @@ struct MirrorFixture : Fixture {
         rte_mbuf* pkts[2] = {m, more};
         const uint16_t n = more ? 2 : 1;
         BurstDecisions d;
-        decide(*dp, snap, port(from), pkts, n, 0, d);
-        scatter(*dp, snap, port(from), pkts, n, d);
+        run_burst(from, pkts, n, d);
         return dp->mirror_tx[0];
     }
 };

@@ -72,8 +72,7 @@ TEST_CASE("scatter: floods share one mbuf by reference, never back to the ingres
     Fixture f;
     std::vector<rte_mbuf*> pkts = {frame(kBroadcast, kMacA), frame(kBroadcast, kMacA)};
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), pkts.data(), 2, 0, d);
-    scatter(*f.dp, f.snap, f.port(0), pkts.data(), 2, d);
+    f.run_burst(0, pkts.data(), 2, d);
     CHECK(f.dp->tx[0].n == 0);
     REQUIRE(f.dp->tx[1].n == 2);
     REQUIRE(f.dp->tx[2].n == 2);
@@ -92,8 +91,7 @@ TEST_CASE("flood skips ports whose link is down; nobody left counts no_destinati
     f.port(1).admin_up = false;
     rte_mbuf* m = frame(kBroadcast, kMacA);
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
-    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    f.run_burst(0, &m, 1, d);
     CHECK(f.dp->tx[1].n == 0);
     CHECK(f.dp->tx[2].n == 1);
     CHECK(rte_mbuf_refcnt_read(m) == 1);
@@ -101,8 +99,7 @@ TEST_CASE("flood skips ports whose link is down; nobody left counts no_destinati
 
     f.port(2).admin_up = false;
     m = frame(kBroadcast, kMacA);
-    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
-    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    f.run_burst(0, &m, 1, d);
     CHECK(drops(f.port(0), DropReason::kNoDestination) == 1);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
@@ -113,8 +110,7 @@ TEST_CASE("unicast to a port that is down is dropped and counted on that port") 
     f.port(1).admin_up = false;
     std::vector<rte_mbuf*> pkts = {frame(kMacB, kMacA), frame(kMacB, kMacA), frame(kMacB, kMacA)};
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), pkts.data(), 3, 0, d);
-    scatter(*f.dp, f.snap, f.port(0), pkts.data(), 3, d);
+    f.run_burst(0, pkts.data(), 3, d);
     flush_all(*f.dp, f.snap);
     CHECK(drops(f.port(1), DropReason::kPortDown) == 3);
     CHECK(f.port(1).counters[0].tx_packets.get() == 0);
@@ -128,8 +124,7 @@ TEST_CASE("a full TX buffer is sent at once; the rest waits for the end of the r
         std::vector<rte_mbuf*> pkts;
         for (int i = 0; i < 20; ++i) pkts.push_back(frame(kMacB, kMacA));
         BurstDecisions d;
-        decide(*f.dp, f.snap, f.port(0), pkts.data(), 20, 0, d);
-        scatter(*f.dp, f.snap, f.port(0), pkts.data(), 20, d);
+        f.run_burst(0, pkts.data(), 20, d);
     }
     CHECK(f.port(1).counters[0].tx_packets.get() == kBurst);  // 40 frames: one full burst sent
     CHECK(f.dp->tx[1].n == 40 - kBurst);
@@ -210,8 +205,7 @@ TEST_CASE("VLANs: a shared frame gets a header segment; the original bytes stay 
     rte_mbuf* m = tagged_frame(kBroadcast, kMacA, 5, 30);
     const std::vector<uint8_t> original = wire(m);
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
-    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    f.run_burst(0, &m, 1, d);
     REQUIRE(f.dp->tx[1].n == 1);
     REQUIRE(f.dp->tx[2].n == 1);
     CHECK(f.dp->tx[2].pkts[0] == m);  // the trunk takes the frame as it came, by reference
@@ -254,8 +248,7 @@ TEST_CASE("VLANs: bad and disallowed tags are counted drops") {
                                        frame(kBroadcast, kMacA),                 // untagged: VLAN 0, not trunked
                                        tagged_frame(kBroadcast, kMacA, 0, 10, 16)};  // tag cut short
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), on_trunk.data(), 3, 0, d);
-    scatter(*f.dp, f.snap, f.port(0), on_trunk.data(), 3, d);
+    f.run_burst(0, on_trunk.data(), 3, d);
     CHECK(drops(f.port(0), DropReason::kVlanNotAllowed) == 2);
     CHECK(drops(f.port(0), DropReason::kBadVlanTag) == 1);
     std::vector<rte_mbuf*> on_access = {tagged_frame(kBroadcast, kMacB, 0, 10)};  // tagged on access
@@ -263,8 +256,7 @@ TEST_CASE("VLANs: bad and disallowed tags are counted drops") {
     rte_pktmbuf_mtod(doubled, uint8_t*)[16] = 0x81;
     rte_pktmbuf_mtod(doubled, uint8_t*)[17] = 0x00;
     on_access.push_back(doubled);
-    decide(*f.dp, f.snap, f.port(1), on_access.data(), 2, 0, d);
-    scatter(*f.dp, f.snap, f.port(1), on_access.data(), 2, d);
+    f.run_burst(1, on_access.data(), 2, d);
     CHECK(drops(f.port(1), DropReason::kVlanNotAllowed) == 1);
     CHECK(drops(f.port(1), DropReason::kBadVlanTag) == 1);
     CHECK(f.dp->n_pending == 0);
@@ -284,8 +276,7 @@ TEST_CASE("zero copy: frames leave in the mbufs and data buffers they arrived in
     const uint16_t flood_off = flood->data_off;
     rte_mbuf* pkts[2] = {uni, flood};
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), pkts, 2, 0, d);
-    scatter(*f.dp, f.snap, f.port(0), pkts, 2, d);
+    f.run_burst(0, pkts, 2, d);
     // Unicast between two access ports: the same mbuf, the same bytes, untouched.
     REQUIRE(f.dp->tx[1].n == 2);
     CHECK(f.dp->tx[1].pkts[0] == uni);
