@@ -382,6 +382,7 @@ json to_json(const SwitchConfig& c) {
         for (const auto& m : c.mirrors) mirrors.push_back(to_json(m));
         j["mirrors"] = mirrors;
     }
+    if (c.ipfix.enabled()) j["ipfix"] = to_json(c.ipfix);
     return j;
 }
 
@@ -420,6 +421,7 @@ SwitchConfig switch_config_from_json(const json& j) {
             c.mirrors.push_back(std::move(m));
         }
     }
+    if (auto it = j.find("ipfix"); it != j.end()) c.ipfix = ipfix_config_from_json(*it);
     return c;
 }
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "src/ipfix_config.h"
 #include "src/mirror_config.h"
 #include "src/vlan.h"
 
@@ -58,6 +59,7 @@ struct SwitchConfig {
     SwitchSettings settings;        // switch-wide settings
     std::vector<PortConfig> ports;  // in creation order
     std::vector<MirrorConfig> mirrors;  // mirror sessions, in creation order
+    IpfixConfig ipfix;                  // flow export (no collectors: off)
 
     bool operator==(const SwitchConfig&) const = default;
 };

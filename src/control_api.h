@@ -38,6 +38,9 @@ public:
     virtual ControlResult mirror_add(const MirrorConfig& m) = 0;
     virtual ControlResult mirror_del(const std::string& name) = 0;
     virtual ControlResult mirror_show() = 0;
+    virtual ControlResult ipfix_set(const Settings& settings) = 0;  // changes only what is given
+    virtual ControlResult ipfix_del() = 0;
+    virtual ControlResult ipfix_show() = 0;
 };
 
 }  // namespace vsw

@@ -57,6 +57,9 @@ ControlResult dispatch(ControlApi& api, const json& req) {
     }
     if (cmd == "mirror-del") return api.mirror_del(string_field(req, "name"));
     if (cmd == "mirror-show") return api.mirror_show();
+    if (cmd == "ipfix-set") return api.ipfix_set(settings_field(req));
+    if (cmd == "ipfix-del") return api.ipfix_del();
+    if (cmd == "ipfix-show") return api.ipfix_show();
     return ControlResult::fail("unknown command '" + cmd + "'");
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "src/flow_meter.h"
 #include "src/mirror.h"
 #include "src/port.h"
 
@@ -23,6 +24,7 @@ struct Snapshot {
         uint16_t n_rx;                 // entries used in rx[]
     } workers[kMaxWorkers] = {};       // per-worker polling assignment
     std::unique_ptr<const MirrorTable> mirrors;  // null: no mirror session
+    std::unique_ptr<const FlowExport> flows;     // null: IPFIX export off
 };
 
 }  // namespace vsw

@@ -1,6 +1,7 @@
 #include "src/switch.h"
 
 #include <algorithm>
+#include <ctime>
 #include <functional>
 #include <utility>
 
@@ -17,7 +18,12 @@ namespace vsw {
 using nlohmann::json;
 
 Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
-    : opts_(opts), settings_(settings), fdb_(opts.fdb_max_entries), tsc_origin_(rte_rdtsc()) {}
+    : opts_(opts), settings_(settings), fdb_(opts.fdb_max_entries), tsc_origin_(rte_rdtsc()) {
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    const uint64_t wall_ms = static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1'000'000;
+    epoch_ms_at_origin_ = wall_ms - (rte_rdtsc() - tsc_origin_) * 1000 / rte_get_tsc_hz();
+}
 
 Switch::~Switch() { shutdown(); }
 
@@ -45,6 +51,7 @@ void Switch::shutdown() {
     for (uint16_t slot : order_) detach(*slots_[slot]);
     for (auto& w : workers_) w->stop();
     workers_.clear();
+    stop_ipfix();  // exports every flow still in the caches (forced end) before exit
     delete current_.exchange(nullptr);
     for (rte_ring** r : {&ctl_tx_, &ctl_rx_}) {
         if (!*r) continue;
@@ -82,6 +89,7 @@ void Switch::publish() {
     auto* s = new Snapshot();
     s->generation = ++generation_;
     s->mirrors = build_mirror_table();
+    s->flows = build_flow_export();
     for (uint16_t slot : order_) {
         Port* p = slots_[slot].get();
         s->ports[slot] = p;
@@ -196,6 +204,9 @@ void Switch::restore(const SwitchConfig& config) {
         mirrors_.push_back(m);
     }
     if (!mirrors_.empty()) publish();
+    if (config.ipfix.enabled()) {
+        if (auto e = apply_ipfix(config.ipfix); !e.empty()) fprintf(stderr, "vswd: cannot restore ipfix: %s\n", e.c_str());
+    }
 }
 
 ControlResult Switch::persist_or_undo(ControlResult ok, const std::function<void()>& undo) {
@@ -271,6 +282,7 @@ SwitchConfig Switch::config() const {
     c.settings = settings_;
     for (uint16_t slot : order_) c.ports.push_back(slots_[slot]->config);
     c.mirrors = mirrors_;
+    c.ipfix = ipfix_;
     return c;
 }
 

@@ -12,6 +12,7 @@
 
 #include "src/control_api.h"
 #include "src/fdb.h"
+#include "src/ipfix_exporter.h"
 #include "src/snapshot.h"
 #include "src/socket_access.h"
 #include "src/worker.h"
@@ -62,6 +63,9 @@ public:
     ControlResult mirror_add(const MirrorConfig& m) override;
     ControlResult mirror_del(const std::string& name) override;
     ControlResult mirror_show() override;
+    ControlResult ipfix_set(const Settings& settings) override;
+    ControlResult ipfix_del() override;
+    ControlResult ipfix_show() override;
 
     SwitchConfig config() const;
 
@@ -90,6 +94,12 @@ private:
     // every 30 s after) and the replies the workers pass up.
     void resolve_next_hops();
     void take_arp_replies();
+    // IPFIX (switch_ipfix.cpp): applies a configuration (new meters when the cache size or the
+    // on/off state changes; the old ones' flows are exported as forced ends). "" or the error.
+    std::string apply_ipfix(const IpfixConfig& c);
+    std::unique_ptr<const FlowExport> build_flow_export() const;
+    // Hands every meter to the exporter to flush, and stops it (shutdown).
+    void stop_ipfix();
     uint32_t now_seconds() const;
 
     SwitchOptions opts_;                                   // construction options
@@ -110,6 +120,10 @@ private:
     std::map<std::string, std::unique_ptr<MirrorRuntime>> mirror_rt_;  // their counters, by name
     rte_ring* ctl_tx_ = nullptr;                           // frames worker 0 sends for us (ARP)
     rte_ring* ctl_rx_ = nullptr;                           // ARP replies the workers pass up
+    IpfixConfig ipfix_;                                    // flow export settings (no collectors: off)
+    std::array<std::unique_ptr<FlowMeter>, kMaxWorkers> meters_;  // one per worker while export is on
+    std::unique_ptr<IpfixExporter> exporter_;              // created when export is first enabled
+    uint64_t epoch_ms_at_origin_ = 0;                      // wall clock at tsc_origin_
 
     std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
 };

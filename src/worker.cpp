@@ -55,6 +55,8 @@ void Worker::run() {
         const Snapshot* snap = snapshot_->load(std::memory_order_acquire);
         const uint64_t start = rte_rdtsc();
         const uint32_t now_s = qos::seconds_since(tsc_origin_, start, hz);
+        const FlowExport* flows = snap ? snap->flows.get() : nullptr;
+        const uint64_t now_ms = flows ? (start - tsc_origin_) / flows->tsc_per_ms : 0;
         uint64_t received = 0;
         if (snap) {
             const Snapshot::WorkerPorts& mine = snap->workers[cfg_.id];
@@ -69,9 +71,12 @@ void Worker::run() {
                 if (q.tx_shaped) guest_tx_charge(in, pkts, n);
                 received += n;
                 decide(dp, *snap, in, pkts, n, now_s, decisions);
+                if (flows) meter_burst(*flows->meter[cfg_.id], *flows, in, pkts, n, decisions, now_ms);
                 scatter(dp, *snap, in, pkts, n, decisions);
             }
             if (cfg_.ctl_tx) inject(dp, *snap, cfg_.ctl_tx);
+            // Timeouts: a slice of the cache per round, a larger one when there was nothing to do.
+            if (flows) meter_expire(*flows->meter[cfg_.id], *flows, now_ms, received ? 256 : 4096);
             if (snap->mirrors) take_mirror_handoffs(dp, *snap);
             if (dp.n_pending || dp.mirror_pending) flush_all(dp, *snap);
         }

@@ -50,6 +50,13 @@ Commands:
                                      [ttl=N dscp=N]; without them: SPAN to output
   mirror del NAME                    remove a mirror session
   mirror show                        sessions and their counters
+  ipfix set [--collector HOST:PORT]... [--obs-domain N] [--sampling N] [--sampling-mode MODE]
+            [--active-timeout S] [--idle-timeout S] [--cache-max N] [--template-interval S] [--mtu N]
+                                     IPFIX flow export over UDP to every collector (--collector
+                                     replaces the list; other options change only what they
+                                     name). MODE: deterministic (every N-th frame) or random
+  ipfix del                          stop exporting (flows in the cache are exported first)
+  ipfix show                         settings, flows, records, and per-collector counters
   fdb show                           learned MAC addresses
   fdb flush                          forget all learned MAC addresses
   version                            versions of vswctl and vswd
@@ -173,6 +180,27 @@ void print_mirrors(const json& r) {
     std::cout << t.render();
 }
 
+void print_ipfix(const json& r) {
+    if (!r.value("enabled", false)) {
+        std::cout << "IPFIX export: off\n";
+        return;
+    }
+    std::cout << "IPFIX export:";
+    for (const auto& [k, v] : r["config"].items()) std::cout << " " << k << "=" << str(v);
+    std::cout << "\n\nflows in cache: " << str(r["active_flows"]) << "/" << str(r["cache_max"])
+              << ";  frames metered: " << str(r["metered_packets"]) << " (not sampled: " << str(r["not_sampled_packets"])
+              << ", ignored: " << str(r["ignored_packets"]) << ")\nrecords: " << str(r["records"])
+              << " (cache full evictions: " << str(r["evicted_flows"]) << ", lost before export: " << str(r["lost_records"])
+              << ")\n\n";
+    Table t({"COLLECTOR", "ADDRESS", "MESSAGES", "RECORDS", "BYTES", "SEQUENCE", "FAILED MSGS", "FAILED RECORDS", "ERROR"});
+    if (r.contains("exporter"))
+        for (const auto& c : r["exporter"]["collectors"])
+            t.add({str(c["collector"]), str(c["address"]), str(c["messages"]), str(c["records"]), str(c["octets"]),
+                   str(c["sequence"]), str(c["failed_messages"]), str(c["failed_records"]),
+                   c["error"].get<std::string>().empty() ? "-" : str(c["error"])});
+    std::cout << t.render();
+}
+
 void print_fdb(const json& r) {
     Table t({"VLAN", "MAC", "PORT", "AGE"});
     for (const auto& e : r["entries"]) t.add({str(e["vlan"]), str(e["mac"]), str(e["port"]), str(e["age"])});
@@ -189,6 +217,18 @@ int main(int argc, char** argv) {
     std::string lx_vlan, lx_rate, lx_rx_rate, lx_tx_rate, lx_mode = "server";
     bool as_json = false;
     std::vector<std::string> words;
+    std::vector<std::string> collectors;
+    // ipfix set: option name -> the setting it sends (values are checked by vswd).
+    const std::vector<std::pair<const char*, const char*>> ipfix_opts = {
+        {"obs-domain", "observation domain id (0-4294967295)"},
+        {"sampling", "meter 1 frame in N (1 = all)"},
+        {"sampling-mode", "deterministic or random"},
+        {"active-timeout", "seconds: long flows are reported this often"},
+        {"idle-timeout", "seconds without frames before a flow ends"},
+        {"cache-max", "flows held at once (all PMDs together)"},
+        {"template-interval", "seconds between template re-sends"},
+        {"mtu", "path MTU to the collectors (bytes)"}};
+    std::map<std::string, std::string> ipfix_values;
     po::options_description desc(kUsage);
     desc.add_options()
         ("help,h", "show this help")
@@ -207,7 +247,10 @@ int main(int argc, char** argv) {
         ("rx-rate", po::value(&lx_rx_rate), "libvirt-xml: bandwidth towards the guest")
         ("tx-rate", po::value(&lx_tx_rate), "libvirt-xml: bandwidth from the guest")
         ("mode", po::value(&lx_mode), "libvirt-xml: server (QEMU listens; default) or client")
-        ("socket-dir", po::value(&lx.socket_dir)->default_value(lx.socket_dir), "libvirt-xml: vswd's --socket-dir");
+        ("socket-dir", po::value(&lx.socket_dir)->default_value(lx.socket_dir), "libvirt-xml: vswd's --socket-dir")
+        ("collector", po::value(&collectors)->composing(), "ipfix set: HOST:PORT (repeat for several)");
+    for (const auto& [name, help] : ipfix_opts)
+        desc.add_options()(name, po::value(&ipfix_values[name]), (std::string("ipfix set: ") + help).c_str());
     po::options_description hidden;
     hidden.add_options()("words", po::value(&words));
     po::options_description all;
@@ -237,6 +280,16 @@ int main(int argc, char** argv) {
                          vm.count("rate") || vm.count("rx-rate") || vm.count("tx-rate") || vm.count("mode") ||
                          !vm["socket-dir"].defaulted();
     if (lx_opts && cmd != "libvirt-xml") fail("--domain, --mac, --vlan, ... go with libvirt-xml", 2);
+    json ipfix_settings = json::object();
+    if (!collectors.empty()) {
+        std::string list;
+        for (const auto& c : collectors) list += (list.empty() ? "" : ",") + c;
+        ipfix_settings["collectors"] = list;
+    }
+    for (const auto& [name, help] : ipfix_opts)
+        if (vm.count(name)) ipfix_settings[name] = ipfix_values[name];
+    const bool ipfix_set = cmd == "ipfix" && words.size() >= 2 && words[1] == "set";
+    if (!ipfix_settings.empty() && !ipfix_set) fail("--collector, --obs-domain, --sampling, ... go with ipfix set", 2);
     if (cmd == "libvirt-xml") {
         expect_args(0, 0);
         auto rate = [](const std::string& opt, const std::string& v) -> uint64_t {
@@ -304,6 +357,20 @@ int main(int argc, char** argv) {
         } else {
             fail("usage: vswctl mirror add|del|show ...", 2);
         }
+    } else if (cmd == "ipfix") {
+        const char* usage = "usage: vswctl ipfix set [--collector HOST:PORT]... [--obs-domain N] ... | del | show";
+        if (words.size() < 2) fail(usage, 2);
+        if (ipfix_set) {
+            for (const auto& [k, v] : parse_settings(words, 2)) ipfix_settings[k] = v;  // KEY=VALUE works too
+            if (ipfix_settings.empty()) fail("ipfix set: give at least one option (see vswctl --help)", 2);
+            req = {{"cmd", "ipfix-set"}, {"settings", ipfix_settings}};
+        } else if (words[1] == "del" && words.size() == 2) {
+            req = {{"cmd", "ipfix-del"}};
+        } else if (words[1] == "show" && words.size() == 2) {
+            req = {{"cmd", "ipfix-show"}};
+        } else {
+            fail(usage, 2);
+        }
     } else if (cmd == "fdb") {
         expect_args(1, 1);
         if (words[1] == "show") req = {{"cmd", "fdb-show"}};
@@ -332,6 +399,7 @@ int main(int argc, char** argv) {
     else if (cmd == "stats") print_stats(r);
     else if (cmd == "fdb" && words[1] == "show") print_fdb(r);
     else if (cmd == "mirror" && words[1] == "show") print_mirrors(r);
+    else if (cmd == "ipfix" && words[1] == "show") print_ipfix(r);
     else if (cmd == "fdb") std::cout << "flushed " << str(r["flushed"]) << " entries\n";
     else std::cout << "ok\n";
     return 0;

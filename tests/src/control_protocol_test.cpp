@@ -40,6 +40,13 @@ struct FakeSwitch : ControlApi {
     ControlResult mirror_add(const MirrorConfig& m) override { return calls.push_back("mirror-add " + m.name), ControlResult::ok(); }
     ControlResult mirror_del(const std::string& n) override { return calls.push_back("mirror-del " + n), ControlResult::ok(); }
     ControlResult mirror_show() override { return calls.push_back("mirror-show"), ControlResult::ok(); }
+    ControlResult ipfix_set(const Settings& s) override {
+        calls.push_back("ipfix-set");
+        last_settings = s;
+        return ControlResult::ok();
+    }
+    ControlResult ipfix_del() override { return calls.push_back("ipfix-del"), ControlResult::ok(); }
+    ControlResult ipfix_show() override { return calls.push_back("ipfix-show"), ControlResult::ok(); }
 };
 
 json call(FakeSwitch& sw, const std::string& line) { return json::parse(handle_request(sw, line)); }

@@ -1,0 +1,56 @@
+// IPFIX export as the operator configures it (vswctl ipfix set/del). Persisted in the state
+// file as the same KEY=VALUE settings vswctl sends, so one parser reads both.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace vsw {
+
+constexpr unsigned kMaxCollectors = 8;
+
+struct IpfixCollector {
+    std::string host;   // name or address (IPv6 without brackets)
+    uint16_t port = 4739;
+
+    std::string str() const;  // "host:port", "[v6]:port"
+    bool operator==(const IpfixCollector&) const = default;
+};
+
+struct IpfixConfig {
+    std::vector<IpfixCollector> collectors;  // empty: export off
+    uint32_t obs_domain = 0;          // observation domain id in every message header
+    uint32_t sampling = 1;            // meter 1 frame in N (1 = every frame)
+    bool sampling_random = false;     // random 1-in-N instead of every N-th
+    uint32_t active_timeout = 60;     // s: a longer flow is reported (and continues) this often
+    uint32_t idle_timeout = 15;       // s: a flow without frames this long ends
+    uint32_t cache_max = 65536;       // flows the caches hold together (split among PMDs)
+    uint32_t template_interval = 60;  // s: templates (and options records) are re-sent this often
+    uint32_t mtu = 1500;              // path MTU to the collectors: messages fit in one datagram
+
+    bool enabled() const { return !collectors.empty(); }
+    bool operator==(const IpfixConfig&) const = default;
+};
+
+// "host:port" / "[v6]:port" / "host" (port 4739). Returns "" or the error.
+std::string parse_collector(const std::string& s, IpfixCollector& out);
+
+// Applies one KEY=VALUE. Returns "" or the error.
+//   collectors=H:P[,H:P]  obs-domain=N  sampling=N  sampling-mode=deterministic|random
+//   active-timeout=S  idle-timeout=S  cache-max=N  template-interval=S  mtu=N
+std::string apply_ipfix_setting(IpfixConfig& c, const std::string& key, const std::string& value);
+
+// Checks the combination (idle <= active, ...). "" or the error.
+std::string validate_ipfix(const IpfixConfig& c);
+
+// Every setting of c, as apply_ipfix_setting reads them.
+std::vector<std::pair<std::string, std::string>> ipfix_settings(const IpfixConfig& c);
+
+nlohmann::json to_json(const IpfixConfig& c);
+IpfixConfig ipfix_config_from_json(const nlohmann::json& j);  // throws std::invalid_argument
+
+}  // namespace vsw

@@ -1,0 +1,88 @@
+// The IPFIX exporting process: a thread of its own (never a PMD) that drains the workers' record
+// rings, encodes IPFIX messages and sends them over UDP to every collector.
+//
+// Per collector (one transport session each): templates and options records (exporter
+// statistics, sampling) before the first data and again every template-interval; sequence
+// number = data records sent to it before this message (RFC 7011 section 3.1); messages never
+// larger than the path MTU allows. A collector that cannot be resolved is retried every 10 s;
+// one that refuses (ICMP unreachable) costs its messages, counted. Nothing here ever blocks a
+// worker: a slow exporter fills the rings and the workers count the records they lose.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "src/flow_meter.h"
+#include "src/ipfix_config.h"
+#include "telemetry/ipfix_message.h"
+
+namespace vsw {
+
+// Resolves a collector to a UDP address; "" or the error (getaddrinfo's message).
+std::string resolve_collector(const IpfixCollector& c, struct sockaddr_storage& addr, unsigned& addr_len);
+
+class IpfixExporter {
+public:
+    // `epoch_ms_at_origin`: the wall-clock time (ms since 1970) of the switch clock's origin.
+    explicit IpfixExporter(uint64_t epoch_ms_at_origin);
+    ~IpfixExporter();
+
+    void start();
+    // Sends whatever is left (rings, retired meters) and stops the thread.
+    void stop();
+    // New settings; collectors whose address and domain are unchanged keep their sequence.
+    void configure(const IpfixConfig& c);
+    // `active`: the meters the workers fill now. `retired`: meters no worker uses any more:
+    // their rings are drained, their flows ended (forced end, reason 4), exported and freed.
+    void set_meters(std::vector<FlowMeter*> active, std::vector<std::unique_ptr<FlowMeter>> retired);
+
+    // Returns once a whole cycle ran after the call: what was handed over has been sent.
+    void sync();
+
+    // Counters and per-collector state for `vswctl ipfix show`.
+    nlohmann::json stats() const;
+    // Records taken from the workers (and from retired caches) so far.
+    uint64_t records_taken() const { return records_taken_.load(std::memory_order_relaxed); }
+
+private:
+    struct Stream;
+    void run();
+    // One pass: takes records, sends templates when due, encodes and sends. Exporter thread.
+    void cycle();
+    void apply_pending_config();
+    void send_templates(Stream& s, uint64_t now_ms);
+    void send_records(Stream& s, const std::vector<telemetry::FlowRecord>& records);
+    void send_message(Stream& s, telemetry::ipfix::MessageBuilder& b);
+    telemetry::ipfix::ExporterStats exporter_stats(const Stream& s) const;
+
+    const uint64_t epoch_ms_at_origin_;
+    mutable std::mutex mu_;                 // guards the fields up to the thread's own state
+    std::condition_variable wake_;
+    bool stop_ = false;
+    bool config_changed_ = false;
+    uint64_t cycles_done_ = 0;              // cycles completed
+    std::condition_variable synced_;
+    IpfixConfig pending_;                   // from configure()
+    std::vector<FlowMeter*> active_;        // from set_meters()
+    std::vector<std::unique_ptr<FlowMeter>> retired_;
+    std::vector<std::unique_ptr<Stream>> streams_;  // replaced under mu_; sent to without it
+    // Totals of meters already retired (their counters are gone with them).
+    uint64_t retired_ignored_packets_ = 0, retired_ignored_octets_ = 0;
+    uint64_t retired_lost_records_ = 0, retired_lost_packets_ = 0, retired_lost_octets_ = 0;
+
+    // Exporter thread only.
+    IpfixConfig config_;
+    std::vector<telemetry::FlowRecord> batch_;
+    std::atomic<uint64_t> records_taken_{0};
+    std::thread thread_;
+};
+
+}  // namespace vsw
