@@ -12,6 +12,7 @@ PACKAGES=(
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients  # libvirtd + virsh (e2e tests)
   python3 python3-scapy                # component tests: frame generation and pcap checks
   iproute2 procps kmod tshark          # tshark: independent decoding of captures
+  nfdump                               # nfcapd/nfdump: an independent IPFIX collector
   qemu-system-x86 linux-image-amd64    # real guests: QEMU (TCG) and the guest kernel + modules
   busybox-static iperf3                # guest userland
 )

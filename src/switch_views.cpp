@@ -36,6 +36,7 @@ ControlResult Switch::show() {
         const Port& p = *slots_[slot];
         json j = to_json(p.config);
         j["slot"] = slot;
+        j["ifindex"] = slot + 1;  // IPFIX ingressInterface
         j["vlan"] = vlan_summary(p.config);
         j["qos"] = qos_summary(p.config);
         j["state"] = port_state(p);

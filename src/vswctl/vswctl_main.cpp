@@ -361,7 +361,8 @@ int main(int argc, char** argv) {
         const char* usage = "usage: vswctl ipfix set [--collector HOST:PORT]... [--obs-domain N] ... | del | show";
         if (words.size() < 2) fail(usage, 2);
         if (ipfix_set) {
-            for (const auto& [k, v] : parse_settings(words, 2)) ipfix_settings[k] = v;  // KEY=VALUE works too
+            if (words.size() > 2)  // KEY=VALUE works too
+                for (const auto& [k, v] : parse_settings(words, 2)) ipfix_settings[k] = v;
             if (ipfix_settings.empty()) fail("ipfix set: give at least one option (see vswctl --help)", 2);
             req = {{"cmd", "ipfix-set"}, {"settings", ipfix_settings}};
         } else if (words[1] == "del" && words.size() == 2) {

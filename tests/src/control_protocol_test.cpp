@@ -102,3 +102,14 @@ TEST_CASE("responses are single lines of valid JSON even for odd bytes") {
     CHECK(resp.find('\n') == std::string::npos);
     CHECK_NOTHROW(json::parse(resp));
 }
+
+TEST_CASE("ipfix requests reach the switch; settings must be strings") {
+    FakeSwitch sw;
+    CHECK(call(sw, R"({"cmd":"ipfix-set","settings":{"collectors":"127.0.0.1:4739","sampling":"10"}})")["ok"] == true);
+    CHECK(sw.last_settings == Settings{{"collectors", "127.0.0.1:4739"}, {"sampling", "10"}});
+    CHECK(call(sw, R"({"cmd":"ipfix-show"})")["ok"] == true);
+    CHECK(call(sw, R"({"cmd":"ipfix-del"})")["ok"] == true);
+    CHECK_THAT(error_of(sw, R"({"cmd":"ipfix-set","settings":{"sampling":10}})"), Catch::Contains("must be a string"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"ipfix-set"})"), Catch::Contains("settings"));
+    CHECK(sw.calls == std::vector<std::string>{"ipfix-set", "ipfix-show", "ipfix-del"});
+}

@@ -1,0 +1,146 @@
+"""Independent IPFIX collectors for tests and benchmarks: a loopback capture decoded by tshark,
+and nfdump's nfcapd. Neither shares code with vsw's exporter.
+
+Capture: a UDP socket that accepts the datagrams (so the kernel does not answer with ICMP
+unreachable) while `tshark -i lo` writes them to a pcap; decode() reads the IPFIX messages back
+with tshark's cflow dissector as plain dicts. Nfcapd: `nfcapd` writing into a directory, stopped
+with SIGTERM (it then logs its sequence-error count), read back with `nfdump -o csv`.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from vswd_process import live_processes, log, wait_until
+
+
+class Capture:
+    def __init__(self, work, port, name="ipfix"):
+        self.port = port
+        self.pcap = work.file(f"{name}-{port}.pcapng")
+        self.log_path = work.file(f"{name}-{port}-tshark.log")
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.settimeout(0.2)
+        self.datagrams = 0
+        self.stopping = False
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+        self.logf = open(self.log_path, "w")
+        self.proc = subprocess.Popen(["tshark", "-i", "lo", "-f", f"udp dst port {port}", "-w", self.pcap],
+                                     stdout=self.logf, stderr=subprocess.STDOUT)
+        live_processes.append(self.proc)
+        wait_until(lambda: "Capturing on" in open(self.log_path).read(), 30, "tshark to start capturing")
+
+    def _drain(self):
+        while not self.stopping:
+            try:
+                self.sock.recv(65535)
+                self.datagrams += 1
+            except socket.timeout:
+                pass
+
+    def stop(self):
+        time.sleep(1)  # what is in flight reaches the capture
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=30)
+        self.stopping = True
+        self.reader.join()
+        self.sock.close()
+
+    def decode(self):
+        """Every IPFIX message as {"sequence", "domain", "length", "records": [...], "templates":
+        [...]}; each record a dict of the cflow fields tshark gave it."""
+        r = subprocess.run(["tshark", "-r", self.pcap, "-d", f"udp.port=={self.port},cflow",
+                            "-o", "cflow.max_template_fields:200", "-T", "json", "--no-duplicate-keys"],
+                           capture_output=True, text=True, check=True)
+        messages = []
+        for pkt in json.loads(r.stdout or "[]"):
+            cflow = pkt["_source"]["layers"].get("cflow")
+            if cflow is None:
+                continue
+            udp = pkt["_source"]["layers"].get("udp", {})
+            msg = {"sequence": int(cflow["cflow.sequence"]), "domain": int(cflow["cflow.od_id"]),
+                   "source_port": int(udp.get("udp.srcport", 0)),
+                   "length": int(cflow["cflow.len"]), "records": [], "templates": []}
+            for key, sets in cflow.items():
+                if not key.startswith("Set "):
+                    continue
+                for flowset in sets if isinstance(sets, list) else [sets]:
+                    fs_id = int(flowset["cflow.flowset_id"])
+                    for k, items in flowset.items():
+                        for v in items if isinstance(items, list) else [items]:
+                            if not isinstance(v, dict):
+                                continue
+                            if "Template" in k and "cflow.template_id" in v:
+                                msg["templates"].append(int(v["cflow.template_id"]))
+                            elif k.startswith("Flow "):
+                                msg["records"].append({"template": fs_id, **v})
+            messages.append(msg)
+        return messages
+
+    def expert_warnings(self):
+        r = subprocess.run(["tshark", "-r", self.pcap, "-d", f"udp.port=={self.port},cflow",
+                            "-o", "cflow.max_template_fields:200", "-q", "-z", "expert,warn"],
+                           capture_output=True, text=True, check=True)
+        skip = ("Expert Information", "Group", "Errors (", "Warnings (")
+        return [line.strip() for line in r.stdout.splitlines()
+                if line.strip() and not line.startswith("=") and not any(s in line for s in skip)]
+
+
+def check_sequence_numbers(messages):
+    """RFC 7011: each message's sequence number = data records sent before it in the same
+    transport session (here: UDP source port) and observation domain; the first one 0.
+    Returns the list of problems (empty when right)."""
+    problems = []
+    expected = {}
+    for i, m in enumerate(messages):
+        session = (m["source_port"], m["domain"])
+        want = expected.get(session, 0)
+        if m["sequence"] != want:
+            problems.append(f"message {i} (session {session}): sequence {m['sequence']}, expected {want}")
+        expected[session] = (m["sequence"] + len(m["records"])) % (1 << 32)
+    return problems
+
+
+class Nfcapd:
+    def __init__(self, work, port, name="nfcapd"):
+        self.dir = work.file(f"{name}-{port}")
+        os.makedirs(self.dir, exist_ok=True)
+        self.log_path = work.file(f"{name}-{port}.log")
+        self.logf = open(self.log_path, "w")
+        self.proc = subprocess.Popen(["nfcapd", "-w", self.dir, "-p", str(port), "-b", "127.0.0.1", "-t", "60"],
+                                     stdout=self.logf, stderr=subprocess.STDOUT)
+        live_processes.append(self.proc)
+        wait_until(lambda: self._bound(port), 30, "nfcapd to listen")
+
+    @staticmethod
+    def _bound(port):
+        out = subprocess.run(["ss", "-uln"], capture_output=True, text=True).stdout
+        return f"127.0.0.1:{port} " in out
+
+    def stop(self):
+        """Stops nfcapd (SIGTERM); returns the sequence errors it logged."""
+        time.sleep(1)
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        text = open(self.log_path).read()
+        log(f"nfcapd log tail: {text.strip().splitlines()[-6:]}")
+        errors = [int(line.split("Sequence Errors:")[1].split()[0].rstrip(",")) for line in text.splitlines()
+                  if "Sequence Errors:" in line]
+        return errors
+
+    def flows(self):
+        """nfdump's flows: the CSV lines of `nfdump -R DIR -o csv` (header first), without its summary."""
+        r = subprocess.run(["nfdump", "-R", self.dir, "-o", "csv"], capture_output=True, text=True, check=True)
+        lines = []
+        for line in r.stdout.splitlines():
+            if line.startswith("Summary"):
+                break
+            if line.strip():
+                lines.append(line)
+        return lines
