@@ -65,6 +65,9 @@ void meter_burst(FlowMeter& m, const FlowExport& x, const Port& in, rte_mbuf* co
         m.cache.prefetch(hashes[k]);
         ++k;
     }
+    // The signature lines are (being) loaded: find each frame's entry and start loading it too,
+    // so that a cache far larger than the CPU's costs overlapping misses, not one after another.
+    for (uint16_t i = 0; i < k; ++i) m.cache.prefetch_entry(hashes[i]);
     for (uint16_t i = 0; i < k; ++i) m.cache.update(keys[i], hashes[i], samples[i], now_ms, x.timeouts, ToRing{m});
     m.counters.metered.add(k);
     if (not_sampled) m.counters.not_sampled.add(not_sampled);

@@ -103,12 +103,14 @@ ControlResult Switch::ipfix_show() {
     json j = {{"enabled", ipfix_.enabled()}};
     if (!ipfix_.enabled()) return ControlResult::ok(j);
     j["config"] = to_json(ipfix_);
-    uint64_t flows = 0, capacity = 0, metered = 0, not_sampled = 0, ignored = 0, records = 0, lost = 0, evicted = 0;
+    uint64_t flows = 0, capacity = 0, metered = 0, not_sampled = 0, ignored = 0, records = 0, lost = 0, evicted = 0,
+             started = 0;
     for (const auto& m : meters_) {
         if (!m) continue;
         flows += m->cache.size();
         capacity += m->cache.max_flows();
         evicted += m->cache.evicted();
+        started += m->cache.started();
         metered += m->counters.metered.get();
         not_sampled += m->counters.not_sampled.get();
         ignored += m->counters.ignored_packets.get();
@@ -122,6 +124,7 @@ ControlResult Switch::ipfix_show() {
     j["ignored_packets"] = ignored;
     j["records"] = records;              // records that left the caches (all reasons)
     j["evicted_flows"] = evicted;        // of those, ended for lack of resources (cache full)
+    j["flows_started"] = started;        // cache entries created (each ends in one record + active reports)
     j["lost_records"] = lost;            // records the exporter never got (its ring was full)
     if (exporter_) j["exporter"] = exporter_->stats();
     return ControlResult::ok(j);

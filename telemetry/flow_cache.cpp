@@ -1,31 +1,40 @@
 #include "telemetry/flow_cache.h"
 
 #include <algorithm>
+#include <sys/mman.h>
+
 #include <bit>
+#include <memory>
+#include <new>
+#include <type_traits>
 
 namespace vsw::telemetry {
+
+namespace {
+
+// Zeroed anonymous memory, with transparent huge pages asked for.
+void* map_zeroed(size_t bytes) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without THP the cache still works
+    return p;
+}
+
+}  // namespace
+
+void FlowCache::Unmap::operator()(void* p) const {
+    if (p) munmap(p, bytes);
+}
 
 FlowCache::FlowCache(uint32_t max_flows) : max_flows_(max_flows ? max_flows : 1) {
     // At most half the ways used when full: buckets rarely overflow before the cache does.
     const uint64_t buckets = std::bit_ceil(std::max<uint64_t>(1, (uint64_t{max_flows_} * 2 + kWays - 1) / kWays));
     mask_ = buckets - 1;
-    sigs_ = std::make_unique<uint32_t[]>(buckets * kWays);        // zeroed: all empty
-    entries_ = std::make_unique<Entry[]>(buckets * kWays);
-}
-
-uint64_t FlowCache::hash(const FlowKey& k) {
-    // Multiply-xorshift over the key's 64-bit words (the key has no padding bytes).
-    static_assert(sizeof(FlowKey) % 4 == 0);
-    uint64_t words[8] = {};
-    memcpy(words, &k, sizeof k);
-    uint64_t h = 0x9e3779b97f4a7c15ull;
-    for (uint64_t w : words) {
-        h ^= w;
-        h *= 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-    }
-    h *= 0x94d049bb133111ebull;
-    return h ^ (h >> 29);
+    const size_t ways = buckets * kWays;
+    static_assert(std::is_trivially_destructible_v<Entry>);
+    sigs_ = {static_cast<uint32_t*>(map_zeroed(ways * sizeof(uint32_t))), {ways * sizeof(uint32_t)}};  // all empty
+    void* raw = map_zeroed(ways * sizeof(Entry));
+    entries_ = {std::uninitialized_value_construct_n(static_cast<Entry*>(raw), ways) - ways, {ways * sizeof(Entry)}};
 }
 
 uint64_t FlowCache::lru_way(uint64_t b) const {

@@ -8,7 +8,7 @@
 //   forced end        flush() (reconfiguration, exit)-> record, entry removed   (reason 4)
 //   lack of resources a new flow needs an entry      -> the evicted flow's record (reason 5)
 //
-// Memory is allocated once by the constructor (control thread). Buckets of 8 ways, at most
+// Memory is allocated once by the constructor (control thread). Buckets of 16 ways, at most
 // half full when the cache holds max_flows: a full bucket or a full cache evicts, never refuses,
 // so every metered frame is counted in some record.
 #pragma once
@@ -51,7 +51,7 @@ struct FlowTimeouts {
 
 class FlowCache {
 public:
-    static constexpr unsigned kWays = 8;
+    static constexpr unsigned kWays = 16;  // one bucket's signatures fill one cache line
 
     explicit FlowCache(uint32_t max_flows);
 
@@ -59,11 +59,33 @@ public:
     // Flows in the cache, and flows ended to make room (reason 5); readable from other threads.
     uint32_t size() const { return count_.load(std::memory_order_relaxed); }
     uint64_t evicted() const { return evicted_.load(std::memory_order_relaxed); }
+    // Entries created: each ends in exactly one record (plus one per active-timeout report).
+    uint64_t started() const { return started_.load(std::memory_order_relaxed); }
     uint64_t capacity() const { return uint64_t{mask_ + 1} * kWays; }
 
-    static uint64_t hash(const FlowKey& k);
-    // Starts loading the bucket `h` maps to.
+    // A fast hash of the key: four independent 64x64->128 multiplies (they overlap in the
+    // pipeline) folded by a fifth; good enough to spread keys over buckets.
+    static uint64_t hash(const FlowKey& k) {
+        uint64_t w[8] = {};
+        memcpy(w, &k, sizeof k);  // the key has no padding bytes; w[7]'s high half stays 0
+        return mum(mum(w[0] ^ 0x243f6a8885a308d3ull, w[1] ^ 0x13198a2e03707344ull) ^
+                       mum(w[2] ^ 0xa4093822299f31d0ull, w[3] ^ 0x082efa98ec4e6c89ull) ^
+                       mum(w[4] ^ 0x452821e638d01377ull, w[5] ^ 0xbe5466cf34e90c6cull) ^
+                       mum(w[6] ^ 0xc0ac29b7c97c50ddull, w[7] ^ 0x3f84d5b5b5470917ull),
+                   0x9216d5d98979fb1bull);
+    }
+    // Starts loading the bucket `h` maps to (its signatures: one cache line).
     void prefetch(uint64_t h) const { __builtin_prefetch(&sigs_[(h & mask_) * kWays]); }
+    // Once that line is in: starts loading the entry whose signature matches, if one does.
+    void prefetch_entry(uint64_t h) const {
+        const uint64_t b = h & mask_;
+        const uint32_t sig = sig_of(h);
+        for (unsigned w = 0; w < kWays; ++w)
+            if (sigs_[b * kWays + w] == sig) {
+                __builtin_prefetch(&entries_[b * kWays + w]);
+                return;
+            }
+    }
 
     // Adds one frame to its flow (h = hash(key)).
     template <class Emit>
@@ -83,7 +105,11 @@ private:
         FlowKey key;
         FlowCounters c;
     };
-    uint32_t sig_of(uint64_t h) const { return static_cast<uint32_t>(h >> 32) | 1u; }  // 0 = empty way
+    static uint32_t sig_of(uint64_t h) { return static_cast<uint32_t>(h >> 32) | 1u; }  // 0 = empty way
+    static uint64_t mum(uint64_t a, uint64_t b) {
+        const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+        return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+    }
     template <class Emit>
     void end(uint64_t i, FlowEndReason reason, Emit& emit);
     template <class Emit>
@@ -95,12 +121,19 @@ private:
 
     uint32_t max_flows_;
     uint64_t mask_;                    // buckets - 1
-    std::unique_ptr<uint32_t[]> sigs_; // per way: hash signature, 0 = empty
-    std::unique_ptr<Entry[]> entries_; // per way
+    // Both arrays live in memory the kernel may back with 2 MiB pages (a million flows span
+    // hundreds of MiB: with 4 KiB pages every lookup would also miss the TLB).
+    struct Unmap {
+        size_t bytes;
+        void operator()(void* p) const;
+    };
+    std::unique_ptr<uint32_t[], Unmap> sigs_{nullptr, {0}};  // per way: hash signature, 0 = empty
+    std::unique_ptr<Entry[], Unmap> entries_{nullptr, {0}};  // per way
     // Single writer (the owning worker); relaxed load + store keeps them plain moves.
     void add_count(int d) { count_.store(count_.load(std::memory_order_relaxed) + d, std::memory_order_relaxed); }
     std::atomic<uint32_t> count_{0};   // occupied ways
     std::atomic<uint64_t> evicted_{0}; // flows ended for lack of resources
+    std::atomic<uint64_t> started_{0}; // entries created
     uint64_t scan_ = 0;                // expire(): next way to examine
     uint64_t hand_ = 0;                // next_occupied(): where the search resumes
 };
@@ -128,7 +161,7 @@ void FlowCache::update(const FlowKey& key, uint64_t h, const FlowSample& s, uint
     uint64_t i = ~uint64_t{0};
     int free_way = -1;
     for (unsigned w = 0; w < kWays; ++w) {
-        if (sig_row[w] == sig && entries_[b * kWays + w].key == key) {
+        if (sig_row[w] == sig && memcmp(&entries_[b * kWays + w].key, &key, sizeof key) == 0) {
             i = b * kWays + w;
             break;
         }
@@ -146,6 +179,7 @@ void FlowCache::update(const FlowKey& key, uint64_t h, const FlowSample& s, uint
         i = b * kWays + static_cast<unsigned>(free_way);
         sig_row[free_way] = sig;
         add_count(1);
+        started_.store(started() + 1, std::memory_order_relaxed);
         entries_[i].key = key;
         entries_[i].c = FlowCounters{};
     }

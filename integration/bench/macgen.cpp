@@ -6,6 +6,8 @@
 //   port 1 ("receiver"): first announces D(0..N-1) as source MACs (so the switch learns them on
 //                        its port), then counts what arrives
 //   ports 2..: idle guests (connected, never sending), for port-scale runs
+//   --flows N:  port 0's frames are IPv4/UDP from 10.x.y.z (z, y, x = flow index) to 10.255.255.254,
+//               cycling through N flows in a shuffled order (IPFIX flow-cache benchmarks)
 //
 // Prints one JSON line: {"macs": N, "ports": P, "pps": ..., "sent": ..., "received": ...}.
 #include <getopt.h>
@@ -34,6 +36,7 @@ struct Options {
     unsigned ports = 2;      // virtio-user ports in all
     double seconds = 5;      // measuring time
     unsigned size = 64;      // frame size including FCS
+    unsigned flows = 0;      // > 0: IPv4/UDP frames of this many flows (one destination MAC)
     std::string prefix = "vsw-macgen";
 };
 
@@ -58,6 +61,25 @@ rte_mbuf* make_frame(rte_mempool* pool, const uint8_t* dst, const uint8_t* src, 
     p[12] = 0x88;  // local experimental EtherType: nobody parses it
     p[13] = 0xb5;
     return m;
+}
+
+// Turns a frame from make_frame into IPv4/UDP of flow `flow` (source address 10.0.0.0 + flow).
+void make_udp(rte_mbuf* m, uint32_t flow) {
+    uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+    const uint16_t ip_len = static_cast<uint16_t>(m->data_len - 14);
+    p[12] = 0x08;
+    p[13] = 0x00;
+    uint8_t* ip = p + 14;
+    const uint32_t src = 0x0a000000u | (flow & 0xffffff), dst = 0x0afffffeu;
+    const uint8_t hdr[20] = {0x45, 0, static_cast<uint8_t>(ip_len >> 8), static_cast<uint8_t>(ip_len), 0, 0, 0, 0, 64, 17, 0, 0,
+                             static_cast<uint8_t>(src >> 24), static_cast<uint8_t>(src >> 16), static_cast<uint8_t>(src >> 8),
+                             static_cast<uint8_t>(src), static_cast<uint8_t>(dst >> 24), static_cast<uint8_t>(dst >> 16),
+                             static_cast<uint8_t>(dst >> 8), static_cast<uint8_t>(dst)};
+    std::memcpy(ip, hdr, 20);
+    uint8_t* udp = ip + 20;
+    const uint16_t udp_len = static_cast<uint16_t>(ip_len - 20);
+    const uint8_t uh[8] = {0x03, 0xe8, 0x07, 0xd0, static_cast<uint8_t>(udp_len >> 8), static_cast<uint8_t>(udp_len), 0, 0};
+    std::memcpy(udp, uh, 8);
 }
 
 unsigned drain(uint16_t port) {
@@ -86,6 +108,7 @@ int main(int argc, char** argv) {
     static option longopts[] = {{"socket-dir", required_argument, nullptr, 'd'}, {"macs", required_argument, nullptr, 'm'},
                                 {"ports", required_argument, nullptr, 'p'},      {"seconds", required_argument, nullptr, 't'},
                                 {"size", required_argument, nullptr, 's'},       {"file-prefix", required_argument, nullptr, 'f'},
+                                {"flows", required_argument, nullptr, 'F'},
                                 {nullptr, 0, nullptr, 0}};
     for (int c; (c = getopt_long(argc, argv, "", longopts, nullptr)) != -1;) {
         switch (c) {
@@ -95,6 +118,7 @@ int main(int argc, char** argv) {
             case 't': o.seconds = std::strtod(optarg, nullptr); break;
             case 's': o.size = static_cast<unsigned>(std::strtoul(optarg, nullptr, 10)); break;
             case 'f': o.prefix = optarg; break;
+            case 'F': o.flows = static_cast<unsigned>(std::strtoul(optarg, nullptr, 10)); break;
             default: std::fprintf(stderr, "usage: vsw-macgen --socket-dir D [--macs N] [--ports P] [--seconds T] [--size B]\n"); return 2;
         }
     }
@@ -144,8 +168,9 @@ int main(int argc, char** argv) {
     }
 
     // Destinations in a shuffled order: consecutive frames hit unrelated FDB buckets.
-    std::vector<uint32_t> order(o.macs);
-    for (unsigned i = 0; i < o.macs; ++i) order[i] = i;
+    // With --flows: one destination, flows in a shuffled order instead.
+    std::vector<uint32_t> order(o.flows ? o.flows : o.macs);
+    for (unsigned i = 0; i < order.size(); ++i) order[i] = i;
     std::shuffle(order.begin(), order.end(), std::mt19937(42));
 
     uint64_t sent = 0, received = 0, warm_received = 0;  // warm-up frames are not counted
@@ -160,9 +185,10 @@ int main(int argc, char** argv) {
             uint16_t n = 0;
             // The sender's ring to the switch paces us: when the switch lags, tx takes fewer.
             for (; n < kBurst; ++n) {
-                mac_of(order[next], mac);
-                if (++next == order.size()) next = 0;
+                mac_of(o.flows ? 0 : order[next], mac);
                 if (!(pkts[n] = make_frame(pool, mac, kSender, frame_len))) break;
+                if (o.flows) make_udp(pkts[n], order[next]);
+                if (++next == order.size()) next = 0;
             }
             uint16_t ok = rte_eth_tx_burst(0, 0, pkts, n);
             if (ok < n) rte_pktmbuf_free_bulk(pkts + ok, static_cast<unsigned>(n - ok));
@@ -182,8 +208,8 @@ int main(int argc, char** argv) {
         }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - warm_end).count();
-    std::printf("{\"macs\": %u, \"ports\": %u, \"size\": %u, \"pps\": %.0f, \"sent\": %llu, \"received\": %llu}\n",
-                o.macs, o.ports, o.size, static_cast<double>(received) / secs, static_cast<unsigned long long>(sent),
+    std::printf("{\"macs\": %u, \"flows\": %u, \"ports\": %u, \"size\": %u, \"pps\": %.0f, \"sent\": %llu, \"received\": %llu}\n",
+                o.macs, o.flows, o.ports, o.size, static_cast<double>(received) / secs, static_cast<unsigned long long>(sent),
                 static_cast<unsigned long long>(received));
     std::fflush(stdout);
     // Stay connected a moment so the caller can read the switch's counters at the window's end.

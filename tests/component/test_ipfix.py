@@ -8,7 +8,8 @@ Checked: tshark decodes every message with no expert warning; sequence numbers f
 in every transport session; templates come first and again every template-interval; each flow's
 packets, IP and L2 octets, VLAN (both IEs), MACs, ports, TCP flags and end reason (idle, end
 detected, forced at shutdown and at `ipfix del`) are what was sent; the options records carry the
-exporter statistics and the sampling; nfcapd logs no sequence error and nfdump lists the same
+exporter statistics and the sampling; nfcapd agrees on sequence numbers (but for the options data
+records it does not count, see below) and nfdump lists the same
 flows; a refusing collector costs only its own messages (counted); bad settings are refused and
 change nothing; the configuration persists; 1-in-3 sampling meters a third of the frames."""
 import subprocess
