@@ -124,7 +124,7 @@ class Nfcapd:
         return f"127.0.0.1:{port} " in out
 
     def stop(self):
-        """Stops nfcapd (SIGTERM); returns the sequence errors it logged."""
+        """Stops nfcapd (SIGTERM); returns the sequence errors it logged (one count per file)."""
         time.sleep(1)
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=30)

@@ -12,7 +12,9 @@ exporter statistics and the sampling; nfcapd agrees on sequence numbers (but for
 records it does not count, see below) and nfdump lists the same
 flows; a refusing collector costs only its own messages (counted); bad settings are refused and
 change nothing; the configuration persists; 1-in-3 sampling meters a third of the frames."""
+import json
 import subprocess
+import sys
 import time
 
 from ipfix_collectors import Capture, Nfcapd, check_sequence_numbers
@@ -21,6 +23,8 @@ from scapy.all import ICMP, IPv6, TCP  # noqa: E402
 
 MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b"}
 PORTS = {"capture": 14739, "nfcapd": 14740, "refusing": 14741}
+TWO_PMDS = "--two-pmds" in sys.argv  # a and b metered by different PMDs (two caches, two rings)
+VSWD_ARGS = ["--pmd-cores", "1,1"] if TWO_PMDS else []
 
 
 def l2(frame):
@@ -76,11 +80,13 @@ def send(work, vswd, sock, name, frames, phase):
 
 
 def test(work):
-    vswd = Vswd(work).start()
+    vswd = Vswd(work, extra=VSWD_ARGS).start()
     sock = {n: work.file(f"{n}.sock") for n in MAC}
     for n in MAC:
         vswd.ctl("add-port", n, "--socket", sock[n], "vlan-mode=access", "tag=10")
     ifindex = {n: vswd.port(n)["ifindex"] for n in MAC}
+    if TWO_PMDS:
+        check(sorted(vswd.port(n)["worker"] for n in MAC) == [0, 1], "a and b are polled by different PMDs")
     capture = Capture(work, PORTS["capture"])
     nfcapd = Nfcapd(work, PORTS["nfcapd"])
     collectors = [f"--collector=127.0.0.1:{p}" for p in PORTS.values()]
@@ -195,7 +201,7 @@ def test(work):
     # record, where nfcapd silently resynchronises -- and no other.
     first_flow = next(i for i, m in enumerate(messages) if any(r["template"] < 259 for r in m["records"]))
     options_then_more = sum(1 for m in messages[first_flow:-1] if any(r["template"] in (259, 260) for r in m["records"]))
-    check(seq_errors == [options_then_more],
+    check(sum(seq_errors) == options_then_more,  # one count per file nfcapd wrote (it may rotate)
           f"nfcapd: sequence errors only where it skips options data records ({seq_errors} vs {options_then_more})")
     for fid, w in want.items():
         key = ("0.0.0.0", "0.0.0.0", 0, 0, 0) if fid[0] == "l2" else fid  # nfdump shows L2 flows without addresses
@@ -203,10 +209,20 @@ def test(work):
 
     # Restart: the configuration persisted; 1-in-3 sampling; ipfix del ends (and exports) what is cached.
     capture = Capture(work, PORTS["capture"], name="ipfix-phase3")
-    vswd = Vswd(work).start()
+    # A collector name that no longer resolves (DNS changed while vswd was down): vswd starts,
+    # shows the error and keeps retrying; the other collectors are served.
+    with open(vswd.state_path) as f:
+        state = json.load(f)
+    state["ipfix"]["collectors"] += ",no-such-host.invalid:4739"
+    with open(vswd.state_path, "w") as f:
+        json.dump(state, f)
+    vswd = Vswd(work, extra=VSWD_ARGS).start()
     show = vswd.ctl("ipfix", "show")
     check(show["enabled"] and show["config"]["obs-domain"] == "42" and show["config"]["idle-timeout"] == "60",
           "the IPFIX configuration survived the restart")
+    wait_until(lambda: any("cannot resolve" in c["error"] for c in vswd.ctl("ipfix", "show")["exporter"]["collectors"]),
+               20, "the unresolvable collector's error in ipfix show")
+    log("restored with a collector that does not resolve:\n" + vswd.ctl_text("ipfix", "show"))
     vswd.ctl("ipfix", "set", "--sampling=3", "--collector=127.0.0.1:%d" % PORTS["capture"])
     many = [Ether(src=MAC["a"], dst=MAC["b"]) / IP(src="10.0.0.1", dst="10.0.0.3") / UDP(sport=5, dport=6) /
             Raw(b"s" * 20) for _ in range(30)]
@@ -249,4 +265,4 @@ def nfcapd_flows(nfcapd):
 
 
 if __name__ == "__main__":
-    run(test, "ipfix")
+    run(test, "ipfix" + ("-two-pmds" if TWO_PMDS else ""))
