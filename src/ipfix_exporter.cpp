@@ -38,7 +38,7 @@ uint32_t wall_seconds() { return static_cast<uint32_t>(time(nullptr)); }
 struct IpfixExporter::Stream {
     IpfixCollector collector;
     uint32_t domain = 0;
-    uint16_t max_message = 1472;
+    int family = AF_INET;              // of the collector's address: sets the IP header size
     int fd = -1;
     std::string address;               // what the collector resolved to (guarded by mu_)
     std::string error;                 // the last problem, "" when fine (guarded by mu_)
@@ -201,8 +201,7 @@ void IpfixExporter::cycle() {
             s.error = err;
             s.address = host;
             s.fd = fd;
-            const unsigned headers = kUdpIpHeaders + (addr.ss_family == AF_INET6 ? 20 : 0);
-            s.max_message = static_cast<uint16_t>(std::min<unsigned>(config_.mtu - headers, 65535));
+            s.family = addr.ss_family;
             s.resolve_at_ms = now + kResolveRetryMs;
             s.templates_at_ms = 0;
         }
@@ -237,8 +236,13 @@ ipfix::ExporterStats IpfixExporter::exporter_stats(const Stream& s) const {
     return x;
 }
 
+uint16_t IpfixExporter::message_limit(const Stream& s) const {
+    const unsigned headers = kUdpIpHeaders + (s.family == AF_INET6 ? 20 : 0);
+    return static_cast<uint16_t>(std::min<unsigned>(config_.mtu - headers, 65535));
+}
+
 void IpfixExporter::send_templates(Stream& s, uint64_t now_ms) {
-    ipfix::MessageBuilder b(s.domain, s.max_message);
+    ipfix::MessageBuilder b(s.domain, message_limit(s));
     b.begin(wall_seconds(), s.sequence.load(std::memory_order_relaxed));
     b.add_templates();
     send_message(s, b);
@@ -255,7 +259,7 @@ void IpfixExporter::send_templates(Stream& s, uint64_t now_ms) {
 }
 
 void IpfixExporter::send_records(Stream& s, const std::vector<FlowRecord>& records) {
-    ipfix::MessageBuilder b(s.domain, s.max_message);
+    ipfix::MessageBuilder b(s.domain, message_limit(s));
     b.begin(wall_seconds(), s.sequence.load(std::memory_order_relaxed));
     for (const FlowRecord& r : records) {
         if (b.add_flow(r, epoch_ms_at_origin_)) continue;

@@ -61,6 +61,8 @@ private:
     void send_templates(Stream& s, uint64_t now_ms);
     void send_records(Stream& s, const std::vector<telemetry::FlowRecord>& records);
     void send_message(Stream& s, telemetry::ipfix::MessageBuilder& b);
+    // The largest message for this collector: the path MTU less the IP and UDP headers.
+    uint16_t message_limit(const Stream& s) const;
     telemetry::ipfix::ExporterStats exporter_stats(const Stream& s) const;
 
     const uint64_t epoch_ms_at_origin_;

@@ -146,7 +146,7 @@ def test(work):
     gb.start()
     wait_until(lambda: vswd.ctl("ipfix", "show")["active_flows"] == 1, 20, "the late flow in the cache")
     gb.quit()
-    vswd.stop()
+    check(vswd.stop() == 0, "vswd exported and stopped cleanly")
     want[("10.0.0.2", "10.0.0.9", 7, 9, 17)] = expected(late, 4)
     capture.stop()
     seq_errors = nfcapd.stop()
@@ -223,7 +223,7 @@ def test(work):
     wait_until(lambda: any("cannot resolve" in c["error"] for c in vswd.ctl("ipfix", "show")["exporter"]["collectors"]),
                20, "the unresolvable collector's error in ipfix show")
     log("restored with a collector that does not resolve:\n" + vswd.ctl_text("ipfix", "show"))
-    vswd.ctl("ipfix", "set", "--sampling=3", "--collector=127.0.0.1:%d" % PORTS["capture"])
+    vswd.ctl("ipfix", "set", "--sampling=3", "--mtu=576", "--collector=127.0.0.1:%d" % PORTS["capture"])
     many = [Ether(src=MAC["a"], dst=MAC["b"]) / IP(src="10.0.0.1", dst="10.0.0.3") / UDP(sport=5, dport=6) /
             Raw(b"s" * 20) for _ in range(30)]
     ga = send(work, vswd, sock, "a", many, 3)
@@ -234,7 +234,7 @@ def test(work):
     check(show["metered_packets"] == 10 and show["not_sampled_packets"] == 20, "1 in 3: 10 of 30 frames metered")
     vswd.ctl("ipfix", "del")
     check(vswd.ctl("ipfix", "show") == {"enabled": False}, "ipfix del: export off")
-    vswd.stop()
+    check(vswd.stop() == 0, "vswd stops cleanly")
     capture.stop()
     messages = capture.decode()
     records = flow_records(messages)
@@ -244,6 +244,7 @@ def test(work):
     check(sampling and int(sampling[-1]["cflow.sampling_packet_space"]) == 3 and int(sampling[-1]["cflow.selector_algorithm"]) == 1,
           "sampling options record: systematic count-based, 1 in 3")
     check(check_sequence_numbers(messages) == [] and capture.expert_warnings() == [], "sequence numbers and tshark clean")
+    check(all(m["length"] <= 576 - 28 for m in messages), "after --mtu 576 every message fits 548 bytes")
 
 
 def nfcapd_flows(nfcapd):
