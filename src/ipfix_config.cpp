@@ -14,10 +14,18 @@ using nlohmann::json;
 
 std::string IpfixCollector::str() const {
     const bool v6 = host.find(':') != std::string::npos;
-    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    return (tcp ? "tcp://" : "") + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-std::string parse_collector(const std::string& s, IpfixCollector& out) {
+std::string parse_collector(const std::string& text, IpfixCollector& out) {
+    std::string s = text;
+    bool tcp = false;
+    if (s.rfind("tcp://", 0) == 0 || s.rfind("udp://", 0) == 0) {
+        tcp = s[0] == 't';
+        s = s.substr(6);
+    } else if (s.find("://") != std::string::npos) {
+        return "collector '" + text + "': the transport must be udp:// or tcp://";
+    }
     std::string host, port;
     if (!s.empty() && s[0] == '[') {
         const auto close = s.find(']');
@@ -39,6 +47,7 @@ std::string parse_collector(const std::string& s, IpfixCollector& out) {
         if (!isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' && ch != '_')
             return "collector '" + s + "': bad character in host";
     out.host = host;
+    out.tcp = tcp;
     out.port = 4739;
     if (!port.empty()) {
         auto p = parse_uint(port, 1, 65535);

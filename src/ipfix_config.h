@@ -16,8 +16,9 @@ constexpr unsigned kMaxCollectors = 8;
 struct IpfixCollector {
     std::string host;   // name or address (IPv6 without brackets)
     uint16_t port = 4739;
+    bool tcp = false;   // TCP instead of UDP
 
-    std::string str() const;  // "host:port", "[v6]:port"
+    std::string str() const;  // "host:port", "[v6]:port", "tcp://host:port"
     bool operator==(const IpfixCollector&) const = default;
 };
 
@@ -36,7 +37,8 @@ struct IpfixConfig {
     bool operator==(const IpfixConfig&) const = default;
 };
 
-// "host:port" / "[v6]:port" / "host" (port 4739). Returns "" or the error.
+// "host:port" / "[v6]:port" / "host" (port 4739), optionally after "udp://" or "tcp://".
+// Returns "" or the error.
 std::string parse_collector(const std::string& s, IpfixCollector& out);
 
 // Applies one KEY=VALUE. Returns "" or the error.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <deque>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,9 @@ namespace ipfix = telemetry::ipfix;
 namespace {
 
 constexpr uint64_t kResolveRetryMs = 10'000;
+constexpr uint64_t kMinRetryMs = 1'000;      // TCP: first reconnect attempt after a failure
+constexpr uint64_t kMaxRetryMs = 30'000;     // and the longest wait between attempts
+constexpr size_t kMaxBacklogBytes = 4 << 20; // TCP: unsent messages kept while the collector is slow
 constexpr unsigned kCycleMs = 20;         // how often the rings are drained when idle
 constexpr unsigned kUdpIpHeaders = 28;    // IPv4 + UDP (IPv6 needs 20 more; see message_limit)
 
@@ -39,6 +43,16 @@ struct IpfixExporter::Stream {
     IpfixCollector collector;
     uint32_t domain = 0;
     int family = AF_INET;              // of the collector's address: sets the IP header size
+    bool connecting = false;           // TCP: connect() in progress
+    bool templates_sent = false;       // on this transport session
+    uint64_t retry_ms = kMinRetryMs;   // TCP: wait before the next attempt (doubles to kMaxRetryMs)
+    struct Pending {                   // TCP: messages not yet fully written
+        std::vector<uint8_t> bytes;
+        uint32_t records;
+    };
+    std::deque<Pending> backlog;
+    size_t backlog_bytes = 0;
+    size_t written = 0;                // bytes of backlog.front() already written
     int fd = -1;
     std::string address;               // what the collector resolved to (guarded by mu_)
     std::string error;                 // the last problem, "" when fine (guarded by mu_)
@@ -182,35 +196,104 @@ void IpfixExporter::cycle() {
     const uint64_t now = monotonic_ms();
     for (auto& sp : streams_) {  // only this thread replaces streams_
         Stream& s = *sp;
-        if (s.fd < 0 && now >= s.resolve_at_ms) {
-            sockaddr_storage addr{};
-            unsigned len = 0;
-            std::string err = resolve_collector(s.collector, addr, len);
-            int fd = -1;
-            if (err.empty()) {
-                fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-                if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
-                    err = "collector " + s.collector.str() + ": " + strerror(errno);
-                    if (fd >= 0) close(fd);
-                    fd = -1;
-                }
-            }
-            char host[NI_MAXHOST] = "";
-            if (fd >= 0) getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
-            std::lock_guard lock(mu_);
-            s.error = err;
-            s.address = host;
-            s.fd = fd;
-            s.family = addr.ss_family;
-            s.resolve_at_ms = now + kResolveRetryMs;
-            s.templates_at_ms = 0;
-        }
-        if (s.fd < 0) {  // no transport session: these records cannot go anywhere
+        if (s.fd < 0 && now >= s.resolve_at_ms) open_transport(s, now);
+        if (s.connecting) check_connected(s, now);
+        if (s.collector.tcp && s.fd >= 0 && !s.connecting) flush_backlog(s, now);
+        if (s.fd < 0 || s.connecting) {  // no transport session: these records cannot go anywhere
             s.failed_records.fetch_add(batch_.size(), std::memory_order_relaxed);
             continue;
         }
         if (now >= s.templates_at_ms) send_templates(s, now);
         send_records(s, batch_);
+    }
+}
+
+void IpfixExporter::open_transport(Stream& s, uint64_t now) {
+    sockaddr_storage addr{};
+    unsigned len = 0;
+    std::string err = resolve_collector(s.collector, addr, len);
+    int fd = -1;
+    bool connecting = false;
+    if (err.empty()) {
+        const int type = s.collector.tcp ? SOCK_STREAM : SOCK_DGRAM;
+        fd = socket(addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int rc = fd < 0 ? -1 : connect(fd, reinterpret_cast<sockaddr*>(&addr), len);
+        if (rc != 0 && fd >= 0 && errno == EINPROGRESS) {  // TCP: finishes in a later cycle
+            rc = 0;
+            connecting = true;
+        }
+        if (rc != 0) {
+            err = "collector " + s.collector.str() + ": " + strerror(errno);
+            if (fd >= 0) close(fd);
+            fd = -1;
+        }
+    }
+    char host[NI_MAXHOST] = "";
+    if (fd >= 0) getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
+    std::lock_guard lock(mu_);
+    s.error = err;
+    s.address = host;
+    s.fd = fd;
+    s.connecting = connecting;
+    s.family = addr.ss_family;
+    s.resolve_at_ms = now + (s.collector.tcp ? s.retry_ms : kResolveRetryMs);
+    if (s.collector.tcp && fd < 0) s.retry_ms = std::min(kMaxRetryMs, s.retry_ms * 2);
+    s.templates_at_ms = 0;
+    s.templates_sent = false;
+    if (!s.collector.tcp) return;
+    s.sequence.store(0, std::memory_order_relaxed);  // a new TCP connection is a new transport session
+}
+
+void IpfixExporter::check_connected(Stream& s, uint64_t now) {
+    pollfd p{s.fd, POLLOUT, 0};
+    if (poll(&p, 1, 0) <= 0) return;  // still connecting
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+        close_transport(s, now, "collector " + s.collector.str() + ": " + strerror(err));
+        return;
+    }
+    std::lock_guard lock(mu_);
+    s.connecting = false;
+    s.retry_ms = kMinRetryMs;
+    s.error.clear();
+}
+
+void IpfixExporter::close_transport(Stream& s, uint64_t now, const std::string& why) {
+    uint32_t lost = 0;
+    for (const auto& m : s.backlog) lost += m.records;
+    s.failed_records.fetch_add(lost, std::memory_order_relaxed);
+    s.failed_messages.fetch_add(s.backlog.size(), std::memory_order_relaxed);
+    s.backlog.clear();
+    s.backlog_bytes = 0;
+    s.written = 0;
+    std::lock_guard lock(mu_);
+    close(s.fd);
+    s.fd = -1;
+    s.connecting = false;
+    s.error = why;
+    s.resolve_at_ms = now + s.retry_ms;
+    s.retry_ms = std::min(kMaxRetryMs, s.retry_ms * 2);
+}
+
+void IpfixExporter::flush_backlog(Stream& s, uint64_t now) {
+    while (!s.backlog.empty()) {
+        Stream::Pending& m = s.backlog.front();
+        const ssize_t rc = send(s.fd, m.bytes.data() + s.written, m.bytes.size() - s.written, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (rc < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the rest next cycle
+            close_transport(s, now, std::string("collector closed the connection: ") + strerror(errno));
+            return;
+        }
+        s.written += static_cast<size_t>(rc);
+        if (s.written < m.bytes.size()) return;
+        s.messages.fetch_add(1, std::memory_order_relaxed);
+        s.records.fetch_add(m.records, std::memory_order_relaxed);
+        s.octets.fetch_add(m.bytes.size(), std::memory_order_relaxed);
+        s.backlog_bytes -= m.bytes.size();
+        s.written = 0;
+        s.backlog.pop_front();
     }
 }
 
@@ -237,16 +320,22 @@ ipfix::ExporterStats IpfixExporter::exporter_stats(const Stream& s) const {
 }
 
 uint16_t IpfixExporter::message_limit(const Stream& s) const {
-    const unsigned headers = kUdpIpHeaders + (s.family == AF_INET6 ? 20 : 0);
+    // Over TCP too: a message in one segment keeps collectors that read per segment happy.
+    const unsigned headers = kUdpIpHeaders + (s.collector.tcp ? 12 : 0) + (s.family == AF_INET6 ? 20 : 0);
     return static_cast<uint16_t>(std::min<unsigned>(config_.mtu - headers, 65535));
 }
 
 void IpfixExporter::send_templates(Stream& s, uint64_t now_ms) {
     ipfix::MessageBuilder b(s.domain, message_limit(s));
-    b.begin(wall_seconds(), s.sequence.load(std::memory_order_relaxed));
-    b.add_templates();
-    send_message(s, b);
-    s.template_messages.fetch_add(1, std::memory_order_relaxed);
+    // UDP: templates again every interval (a collector may have missed them or restarted).
+    // TCP: once per connection, which delivers them reliably; options data every interval.
+    if (!s.collector.tcp || !s.templates_sent) {
+        b.begin(wall_seconds(), s.sequence.load(std::memory_order_relaxed));
+        b.add_templates();
+        send_message(s, b);
+        s.template_messages.fetch_add(1, std::memory_order_relaxed);
+        s.templates_sent = true;
+    }
     // Options data after their templates: who we are and how frames were selected.
     b.begin(wall_seconds(), s.sequence.load(std::memory_order_relaxed));
     b.add_exporter_stats(exporter_stats(s));
@@ -275,6 +364,19 @@ void IpfixExporter::send_message(Stream& s, ipfix::MessageBuilder& b) {
     const std::span<const uint8_t> msg = b.finish();
     // The sequence counts what was handed to the network: a collector sees our losses as gaps.
     s.sequence.fetch_add(records, std::memory_order_relaxed);
+    if (s.collector.tcp) {  // queued whole, written as the connection takes it
+        if (s.backlog_bytes + msg.size() > kMaxBacklogBytes) {
+            s.failed_messages.fetch_add(1, std::memory_order_relaxed);
+            s.failed_records.fetch_add(records, std::memory_order_relaxed);
+            std::lock_guard lock(mu_);
+            s.error = "collector too slow: messages dropped (TCP backlog full)";
+            return;
+        }
+        s.backlog.push_back({{msg.begin(), msg.end()}, records});
+        s.backlog_bytes += msg.size();
+        flush_backlog(s, monotonic_ms());
+        return;
+    }
     ssize_t rc = send(s.fd, msg.data(), msg.size(), MSG_DONTWAIT);
     if (rc < 0 && (errno == EAGAIN || errno == ENOBUFS)) {  // socket buffer full: wait a little
         pollfd p{s.fd, POLLOUT, 0};
@@ -302,7 +404,9 @@ json IpfixExporter::stats() const {
         const Stream& s = *sp;
         collectors.push_back({{"collector", s.collector.str()},
                               {"address", s.address},
-                              {"connected", s.fd >= 0},
+                              {"transport", s.collector.tcp ? "tcp" : "udp"},
+                              {"connected", s.fd >= 0 && !s.connecting},
+                              {"backlog_bytes", s.backlog_bytes},
                               {"error", s.error},
                               {"sequence", s.sequence.load()},
                               {"messages", s.messages.load()},

@@ -1,8 +1,9 @@
 // The IPFIX exporting process: a thread of its own (never a PMD) that drains the workers' record
 // rings, encodes IPFIX messages and sends them over UDP to every collector.
 //
-// Per collector (one transport session each): templates and options records (exporter
-// statistics, sampling) before the first data and again every template-interval; sequence
+// Per collector (one transport session each, UDP or TCP): templates and options records (exporter
+// statistics, sampling) before the first data and again every template-interval (over TCP the
+// templates once per connection); sequence
 // number = data records sent to it before this message (RFC 7011 section 3.1); messages never
 // larger than the path MTU allows. A collector that cannot be resolved is retried every 10 s;
 // one that refuses (ICMP unreachable) costs its messages, counted. Nothing here ever blocks a
@@ -61,6 +62,12 @@ private:
     void send_templates(Stream& s, uint64_t now_ms);
     void send_records(Stream& s, const std::vector<telemetry::FlowRecord>& records);
     void send_message(Stream& s, telemetry::ipfix::MessageBuilder& b);
+    // Transport: opens the socket (UDP connected, TCP connecting), notices a finished TCP
+    // connect, writes queued TCP messages, closes after an error (retry with back-off).
+    void open_transport(Stream& s, uint64_t now);
+    void check_connected(Stream& s, uint64_t now);
+    void flush_backlog(Stream& s, uint64_t now);
+    void close_transport(Stream& s, uint64_t now, const std::string& why);
     // The largest message for this collector: the path MTU less the IP and UDP headers.
     uint16_t message_limit(const Stream& s) const;
     telemetry::ipfix::ExporterStats exporter_stats(const Stream& s) const;

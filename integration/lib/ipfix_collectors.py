@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -17,21 +18,88 @@ import time
 from vswd_process import live_processes, log, wait_until
 
 
-class Capture:
-    def __init__(self, work, port, name="ipfix"):
+class TcpCollector:
+    """A TCP collector that accepts one connection at a time and keeps the bytes of each."""
+
+    def __init__(self, port):
         self.port = port
+        self.sessions = []  # bytes received, per connection
+        self.listener = None
+        self.conn = None
+        self.stopping = False
+        self.thread = None
+        self.listen()
+
+    def listen(self):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(1)
+        self.listener.settimeout(0.2)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            self.conn = conn
+            conn.settimeout(0.2)
+            data = bytearray()
+            self.sessions.append(data)
+            while not self.stopping:
+                try:
+                    chunk = conn.recv(65536)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                data += chunk
+            conn.close()
+
+    def stop(self):
+        """Closes the connection and stops listening (a collector going away)."""
+        self.stopping = True
+        self.thread.join()
+        self.listener.close()
+
+
+def split_messages(stream):
+    """Cuts a TCP byte stream into IPFIX messages by their length fields; raises if it does not
+    add up exactly."""
+    out, at = [], 0
+    while at < len(stream):
+        version, length = struct.unpack_from("!HH", stream, at)
+        if version != 10 or length < 16 or at + length > len(stream):
+            raise AssertionError(f"bad IPFIX framing at byte {at}: version {version}, length {length}")
+        out.append(bytes(stream[at:at + length]))
+        at += length
+    return out
+
+
+class Capture:
+    def __init__(self, work, port, name="ipfix", tcp=False):
+        self.port = port
+        self.proto = "tcp" if tcp else "udp"
         self.pcap = work.file(f"{name}-{port}.pcapng")
         self.log_path = work.file(f"{name}-{port}-tshark.log")
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.settimeout(0.2)
         self.datagrams = 0
         self.stopping = False
-        self.reader = threading.Thread(target=self._drain, daemon=True)
-        self.reader.start()
+        self.sock = None
+        if not tcp:  # a TCP capture sits beside a TcpCollector, which accepts the connection
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+            self.sock.bind(("127.0.0.1", port))
+            self.sock.settimeout(0.2)
+            self.reader = threading.Thread(target=self._drain, daemon=True)
+            self.reader.start()
         self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen(["tshark", "-i", "lo", "-f", f"udp dst port {port}", "-w", self.pcap],
+        self.proc = subprocess.Popen(["tshark", "-i", "lo", "-f", f"{self.proto} port {port}", "-w", self.pcap],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         live_processes.append(self.proc)
         wait_until(lambda: "Capturing on" in open(self.log_path).read(), 30, "tshark to start capturing")
@@ -49,45 +117,51 @@ class Capture:
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(timeout=30)
         self.stopping = True
-        self.reader.join()
-        self.sock.close()
+        if self.sock:
+            self.reader.join()
+            self.sock.close()
 
     def decode(self):
         """Every IPFIX message as {"sequence", "domain", "length", "records": [...], "templates":
         [...]}; each record a dict of the cflow fields tshark gave it."""
-        r = subprocess.run(["tshark", "-r", self.pcap, "-d", f"udp.port=={self.port},cflow",
+        r = subprocess.run(["tshark", "-r", self.pcap, "-d", f"{self.proto}.port=={self.port},cflow",
                             "-o", "cflow.max_template_fields:200", "-T", "json", "--no-duplicate-keys"],
                            capture_output=True, text=True, check=True)
         messages = []
         for pkt in json.loads(r.stdout or "[]"):
-            cflow = pkt["_source"]["layers"].get("cflow")
-            if cflow is None:
+            layers = pkt["_source"]["layers"]
+            if layers.get("cflow") is None:
                 continue
-            udp = pkt["_source"]["layers"].get("udp", {})
-            msg = {"sequence": int(cflow["cflow.sequence"]), "domain": int(cflow["cflow.od_id"]),
-                   "source_port": int(udp.get("udp.srcport", 0)),
-                   "length": int(cflow["cflow.len"]), "records": [], "templates": []}
-            for key, sets in cflow.items():
-                if not key.startswith("Set "):
-                    continue
-                for flowset in sets if isinstance(sets, list) else [sets]:
-                    fs_id = int(flowset["cflow.flowset_id"])
-                    for k, items in flowset.items():
-                        for v in items if isinstance(items, list) else [items]:
-                            if not isinstance(v, dict):
-                                continue
-                            if "Template" in k and "cflow.template_id" in v:
-                                msg["templates"].append(int(v["cflow.template_id"]))
-                            elif k.startswith("Flow "):
-                                msg["records"].append({"template": fs_id, **v})
-            messages.append(msg)
+            transport = layers.get("udp") or layers.get("tcp") or {}
+            for cflow in layers["cflow"] if isinstance(layers["cflow"], list) else [layers["cflow"]]:
+                messages.append(self._message(cflow, transport))
         return messages
 
+    @staticmethod
+    def _message(cflow, transport):
+        msg = {"sequence": int(cflow["cflow.sequence"]), "domain": int(cflow["cflow.od_id"]),
+               "source_port": int(transport.get("udp.srcport") or transport.get("tcp.srcport") or 0),
+               "length": int(cflow["cflow.len"]), "records": [], "templates": []}
+        for key, sets in cflow.items():
+            if not key.startswith("Set "):
+                continue
+            for flowset in sets if isinstance(sets, list) else [sets]:
+                fs_id = int(flowset["cflow.flowset_id"])
+                for k, items in flowset.items():
+                    for v in items if isinstance(items, list) else [items]:
+                        if not isinstance(v, dict):
+                            continue
+                        if "Template" in k and "cflow.template_id" in v:
+                            msg["templates"].append(int(v["cflow.template_id"]))
+                        elif k.startswith("Flow "):
+                            msg["records"].append({"template": fs_id, **v})
+        return msg
+
     def expert_warnings(self):
-        r = subprocess.run(["tshark", "-r", self.pcap, "-d", f"udp.port=={self.port},cflow",
+        r = subprocess.run(["tshark", "-r", self.pcap, "-d", f"{self.proto}.port=={self.port},cflow",
                             "-o", "cflow.max_template_fields:200", "-q", "-z", "expert,warn"],
                            capture_output=True, text=True, check=True)
-        skip = ("Expert Information", "Group", "Errors (", "Warnings (")
+        skip = ("Expert Information", "Group", "Errors (", "Warnings (", "Warns (")
         return [line.strip() for line in r.stdout.splitlines()
                 if line.strip() and not line.startswith("=") and not any(s in line for s in skip)]
 

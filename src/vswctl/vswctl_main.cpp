@@ -52,7 +52,8 @@ Commands:
   mirror show                        sessions and their counters
   ipfix set [--collector HOST:PORT]... [--obs-domain N] [--sampling N] [--sampling-mode MODE]
             [--active-timeout S] [--idle-timeout S] [--cache-max N] [--template-interval S] [--mtu N]
-                                     IPFIX flow export over UDP to every collector (--collector
+                                     IPFIX flow export to every collector (HOST:PORT for UDP,
+                                     tcp://HOST:PORT for TCP; --collector
                                      replaces the list; other options change only what they
                                      name). MODE: deterministic (every N-th frame) or random
   ipfix del                          stop exporting (flows in the cache are exported first)

@@ -22,6 +22,12 @@ TEST_CASE("collectors parse with names, IPv4, IPv6 and default port") {
     CHECK_THAT(parse_collector(":4739", c), Catch::Contains("HOST:PORT"));
     CHECK_THAT(parse_collector("a b:1", c), Catch::Contains("bad character"));
     CHECK_THAT(parse_collector("[::1", c), Catch::Contains("]"));
+    CHECK(parse_collector("tcp://[::1]:4740", c) == "");
+    CHECK((c.tcp && c.host == "::1" && c.port == 4740));
+    CHECK(c.str() == "tcp://[::1]:4740");
+    CHECK(parse_collector("udp://collector:4739", c) == "");
+    CHECK((!c.tcp && c.str() == "collector:4739"));
+    CHECK_THAT(parse_collector("sctp://collector:4739", c), Catch::Contains("udp:// or tcp://"));
 }
 
 TEST_CASE("ipfix settings apply, refuse absurd values, and round-trip through the state file") {
