@@ -18,6 +18,8 @@
 #include <cstring>
 #include <memory>
 
+#include <emmintrin.h>
+
 #include "telemetry/flow_key.h"
 
 namespace vsw::telemetry {
@@ -79,12 +81,8 @@ public:
     // Once that line is in: starts loading the entry whose signature matches, if one does.
     void prefetch_entry(uint64_t h) const {
         const uint64_t b = h & mask_;
-        const uint32_t sig = sig_of(h);
-        for (unsigned w = 0; w < kWays; ++w)
-            if (sigs_[b * kWays + w] == sig) {
-                __builtin_prefetch(&entries_[b * kWays + w]);
-                return;
-            }
+        if (const uint32_t hits = ways_equal(&sigs_[b * kWays], sig_of(h)))
+            __builtin_prefetch(&entries_[b * kWays + static_cast<unsigned>(__builtin_ctz(hits))]);
     }
 
     // Adds one frame to its flow (h = hash(key)).
@@ -106,6 +104,16 @@ private:
         FlowCounters c;
     };
     static uint32_t sig_of(uint64_t h) { return static_cast<uint32_t>(h >> 32) | 1u; }  // 0 = empty way
+    // Bit w set where row[w] == v: four SSE2 compares over the bucket's cache line.
+    static uint32_t ways_equal(const uint32_t* row, uint32_t v) {
+        const __m128i needle = _mm_set1_epi32(static_cast<int>(v));
+        uint32_t bits = 0;
+        for (unsigned q = 0; q < kWays / 4; ++q) {
+            const __m128i four = _mm_load_si128(reinterpret_cast<const __m128i*>(row) + q);
+            bits |= static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(four, needle)))) << (4 * q);
+        }
+        return bits;
+    }
     static uint64_t mum(uint64_t a, uint64_t b) {
         const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
         return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
@@ -159,14 +167,16 @@ void FlowCache::update(const FlowKey& key, uint64_t h, const FlowSample& s, uint
     const uint32_t sig = sig_of(h);
     uint32_t* sig_row = &sigs_[b * kWays];
     uint64_t i = ~uint64_t{0};
-    int free_way = -1;
-    for (unsigned w = 0; w < kWays; ++w) {
-        if (sig_row[w] == sig && memcmp(&entries_[b * kWays + w].key, &key, sizeof key) == 0) {
-            i = b * kWays + w;
+    for (uint32_t hits = ways_equal(sig_row, sig); hits; hits &= hits - 1) {
+        const uint64_t w = b * kWays + static_cast<unsigned>(__builtin_ctz(hits));
+        if (memcmp(&entries_[w].key, &key, sizeof key) == 0) {
+            i = w;
             break;
         }
-        if (sig_row[w] == 0 && free_way < 0) free_way = static_cast<int>(w);
     }
+    int free_way = -1;
+    if (i == ~uint64_t{0})
+        if (const uint32_t empty = ways_equal(sig_row, 0)) free_way = __builtin_ctz(empty);
     if (i == ~uint64_t{0}) {
         const bool bucket_full = free_way < 0;
         if (bucket_full || size() >= max_flows_) {
