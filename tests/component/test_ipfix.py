@@ -11,7 +11,8 @@ detected, forced at shutdown and at `ipfix del`) are what was sent; the options 
 exporter statistics and the sampling; nfcapd agrees on sequence numbers (but for the options data
 records it does not count, see below) and nfdump lists the same
 flows; a refusing collector costs only its own messages (counted); bad settings are refused and
-change nothing; the configuration persists; 1-in-3 sampling meters a third of the frames."""
+change nothing; the configuration persists; 1-in-3 sampling meters a third of the frames; a full
+cache ends flows for lack of resources (reason 5) and still accounts for every frame."""
 import json
 import subprocess
 import sys
@@ -232,17 +233,45 @@ def test(work):
     ga.quit()
     show = vswd.ctl("ipfix", "show")
     check(show["metered_packets"] == 10 and show["not_sampled_packets"] == 20, "1 in 3: 10 of 30 frames metered")
+
+    # A full cache: 1024 flows at most (a new size ends the cached flows first: forced end), then
+    # 1500 flows of one frame each. Flows leave for lack of resources (reason 5) and every frame
+    # is still in exactly one record.
+    vswd.ctl("ipfix", "set", "--sampling=1", "--cache-max=1024")
+    crowd = [Ether(src=MAC["a"], dst=MAC["b"]) / IP(src="10.1.0.1", dst="10.1.0.2") / UDP(sport=10000 + i, dport=7) /
+             Raw(b"c" * 10) for i in range(1500)]
+    ga = send(work, vswd, sock, "a", crowd, 4)
+    ga.send("set fwd io retry")  # wait for room in the virtio ring rather than drop the burst
+    ga.send("set burst tx delay 100 retry 10000")
+    ga.start()
+    wait_until(lambda: vswd.port_stats("a")["rx_packets"] == 30 + len(crowd), 30, "the crowd of flows")
+    ga.quit()
+    arrived = vswd.port_stats("a")["rx_packets"] - 30
+    full = vswd.ctl("ipfix", "show")
+    log(f"full cache: {full['active_flows']} flows cached of {full['cache_max']}, {full['evicted_flows']} evicted")
+    check(full["active_flows"] <= 1024 and full["evicted_flows"] >= arrived - 1024 and full["lost_records"] == 0,
+          f"the cache holds at most 1024 flows; {full['evicted_flows']} ended for lack of resources, none lost")
     vswd.ctl("ipfix", "del")
     check(vswd.ctl("ipfix", "show") == {"enabled": False}, "ipfix del: export off")
     check(vswd.stop() == 0, "vswd stops cleanly")
     capture.stop()
     messages = capture.decode()
     records = flow_records(messages)
-    check(len(records) == 1 and int(records[0]["cflow.packets"]) == 10 and int(records[0]["cflow.flow_end_reason"]) == 4,
-          "ipfix del exported the cached flow (10 sampled frames, forced end)")
+    sampled = [r for r in records if r.get("cflow.dstaddr") == "10.0.0.3"]
+    check(len(sampled) == 1 and int(sampled[0]["cflow.packets"]) == 10 and int(sampled[0]["cflow.flow_end_reason"]) == 4,
+          "the new cache size ended the cached flow (10 sampled frames, forced end)")
+    crowd_records = [r for r in records if r.get("cflow.dstaddr") == "10.1.0.2"]
+    ports = sorted(int(r["cflow.srcport"]) for r in crowd_records)
+    reasons = [int(r["cflow.flow_end_reason"]) for r in crowd_records]
+    check(len(ports) == arrived and len(set(ports)) == arrived and all(10000 <= p < 10000 + len(crowd) for p in ports)
+          and all(int(r["cflow.packets"]) == 1 for r in crowd_records),
+          f"every one of the {arrived} flows that arrived in exactly one record with its one frame")
+    check(reasons.count(5) == full["evicted_flows"] and reasons.count(4) == arrived - full["evicted_flows"],
+          f"end reasons: {reasons.count(5)} lack of resources (5), the rest forced at ipfix del (4)")
     sampling = [r for m in messages for r in m["records"] if r["template"] == 260]
-    check(sampling and int(sampling[-1]["cflow.sampling_packet_space"]) == 3 and int(sampling[-1]["cflow.selector_algorithm"]) == 1,
-          "sampling options record: systematic count-based, 1 in 3")
+    check(any(int(r["cflow.sampling_packet_space"]) == 3 and int(r["cflow.selector_algorithm"]) == 1 for r in sampling)
+          and int(sampling[-1]["cflow.sampling_packet_space"]) == 1,
+          "sampling options records: systematic count-based 1 in 3, then 1 in 1 after the change")
     check(check_sequence_numbers(messages) == [] and capture.expert_warnings() == [], "sequence numbers and tshark clean")
     check(all(m["length"] <= 576 - 28 for m in messages), "after --mtu 576 every message fits 548 bytes")
 
