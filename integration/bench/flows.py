@@ -30,9 +30,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
-from vswd_process import BUILD, Vswd, Workdir, kill_all, live_processes, log, wait_until  # noqa: E402
-
-MACGEN = os.path.join(BUILD, "integration", "bench", "vsw-macgen")
+from macgen_run import measure  # noqa: E402
+from vswd_process import Vswd, Workdir, kill_all, log  # noqa: E402
 COLLECTOR_PORT = 24739
 
 
@@ -102,31 +101,18 @@ def one_run(work, flows, ipfix, seconds):
             vswd.ctl("ipfix", "set", f"--collector=127.0.0.1:{COLLECTOR_PORT}", "--cache-max=2000000",
                      "--active-timeout=600", "--idle-timeout=600")
         drops_before = udp_rcvbuf_errors()
-        gen = subprocess.Popen([MACGEN, "--socket-dir", work.path, "--macs", "1", "--flows", str(flows),
-                                "--seconds", str(seconds), "--file-prefix", f"flowgen-{os.getpid()}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        live_processes.append(gen)
-        line = gen.stdout.readline()
-        if line.strip() != "measuring":
-            raise AssertionError(f"vsw-macgen failed: {line}{gen.stderr.read()[-2000:]}")
-        before = vswd.ctl("stats")
-        result = json.loads(gen.stdout.readline())
-        after = vswd.ctl("stats")
-        gen.wait(timeout=60)
-        b, a = before["pmds"][0], after["pmds"][0]
-        pkts = a["rx_packets"] - b["rx_packets"]
-        result["cycles_per_packet"] = (a["busy_cycles"] - b["busy_cycles"]) / pkts if pkts else 0
+        result, _, _ = measure(vswd, work.path, seconds, "flowgen", "--macs", 1, "--flows", flows)
         result["ipfix"] = ipfix
         if ipfix:
             show = vswd.ctl("ipfix", "show")
             result["concurrent_flows"] = show["active_flows"]
             vswd.ctl("ipfix", "del")  # forced end of every cached flow, exported before it returns
             exp = show["exporter"]["collectors"][0] if show.get("exporter") else {}
-            wait_until(lambda: collector.flow_records + show["lost_records"] >= show["flows_started"] or
-                       time.sleep(1), 60, "the collector to get every record")
-            time.sleep(1)
-            final = vswd.ctl("show")  # after del: export off; the numbers below come from `show` before
-            del final
+            # Until every record arrived, or 60 s (then the table shows the books do not close).
+            deadline = time.monotonic() + 60
+            while collector.flow_records + show["lost_records"] < show["flows_started"] and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1)  # datagrams still in flight reach the socket (or its drop counter)
             result.update({"flows_started": show["flows_started"], "evicted": show["evicted_flows"],
                            "lost_before_export": show["lost_records"],
                            "collector_flow_records": collector.flow_records, "collector_messages": collector.messages,

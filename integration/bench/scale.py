@@ -18,9 +18,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
-from vswd_process import BUILD, Vswd, Workdir, kill_all, live_processes, log  # noqa: E402
-
-MACGEN = os.path.join(BUILD, "integration", "bench", "vsw-macgen")
+from macgen_run import measure  # noqa: E402
+from vswd_process import Vswd, Workdir, kill_all, log  # noqa: E402
 
 
 def one_run(work, macs, ports, seconds):
@@ -33,23 +32,7 @@ def one_run(work, macs, ports, seconds):
             s = work.file(f"gen{i}.sock")
             if os.path.exists(s):
                 os.unlink(s)
-        gen = subprocess.Popen([MACGEN, "--socket-dir", work.path, "--macs", str(macs), "--ports", str(ports),
-                                "--seconds", str(seconds), "--file-prefix", f"macgen-{os.getpid()}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        live_processes.append(gen)
-        # vswd's own counters over the generator's measuring window.
-        line = gen.stdout.readline()
-        if line.strip() != "measuring":
-            raise AssertionError(f"vsw-macgen failed: {line}{gen.stderr.read()[-2000:]}")
-        before = vswd.ctl("stats")
-        result = json.loads(gen.stdout.readline())
-        after = vswd.ctl("stats")
-        gen.wait(timeout=60)
-        b, a = before["pmds"][0], after["pmds"][0]
-        pkts = a["rx_packets"] - b["rx_packets"]
-        result["cycles_per_packet"] = (a["busy_cycles"] - b["busy_cycles"]) / pkts if pkts else 0
-        busy, idle = a["busy_cycles"] - b["busy_cycles"], a["idle_cycles"] - b["idle_cycles"]
-        result["busy_pct"] = 100.0 * busy / (busy + idle) if busy + idle else 0
+        result, before, after = measure(vswd, work.path, seconds, "macgen", "--macs", macs, "--ports", ports)
         result["fdb_entries"] = before["fdb"]["entries"]
         result["learn_full"] = sum(p["learn_full"] for p in after["ports"])
         result["flooded"] = sum(p["flooded"] for p in after["ports"]) - sum(p["flooded"] for p in before["ports"])
