@@ -1,13 +1,11 @@
 // The IPFIX exporting process: a thread of its own (never a PMD) that drains the workers' record
-// rings, encodes IPFIX messages and sends them over UDP to every collector.
+// rings, encodes IPFIX messages and sends them to every collector (src/ipfix_transport.h).
 //
 // Per collector (one transport session each, UDP or TCP): templates and options records (exporter
 // statistics, sampling) before the first data and again every template-interval (over TCP the
-// templates once per connection); sequence
-// number = data records sent to it before this message (RFC 7011 section 3.1); messages never
-// larger than the path MTU allows. A collector that cannot be resolved is retried every 10 s;
-// one that refuses (ICMP unreachable) costs its messages, counted. Nothing here ever blocks a
-// worker: a slow exporter fills the rings and the workers count the records they lose.
+// templates once per connection); sequence number = data records sent to it before this message
+// (RFC 7011 section 3.1); messages never larger than the path MTU allows. Nothing here ever
+// blocks a worker: a slow exporter fills the rings and the workers count the records they lose.
 #pragma once
 
 #include <atomic>
@@ -23,12 +21,10 @@
 
 #include "src/flow_meter.h"
 #include "src/ipfix_config.h"
+#include "src/ipfix_transport.h"
 #include "telemetry/ipfix_message.h"
 
 namespace vsw {
-
-// Resolves a collector to a UDP address; "" or the error (getaddrinfo's message).
-std::string resolve_collector(const IpfixCollector& c, struct sockaddr_storage& addr, unsigned& addr_len);
 
 class IpfixExporter {
 public:
@@ -54,23 +50,14 @@ public:
     uint64_t records_taken() const { return records_taken_.load(std::memory_order_relaxed); }
 
 private:
-    struct Stream;
     void run();
     // One pass: takes records, sends templates when due, encodes and sends. Exporter thread.
     void cycle();
     void apply_pending_config();
-    void send_templates(Stream& s, uint64_t now_ms);
-    void send_records(Stream& s, const std::vector<telemetry::FlowRecord>& records);
-    void send_message(Stream& s, telemetry::ipfix::MessageBuilder& b);
-    // Transport: opens the socket (UDP connected, TCP connecting), notices a finished TCP
-    // connect, writes queued TCP messages, closes after an error (retry with back-off).
-    void open_transport(Stream& s, uint64_t now);
-    void check_connected(Stream& s, uint64_t now);
-    void flush_backlog(Stream& s, uint64_t now);
-    void close_transport(Stream& s, uint64_t now, const std::string& why);
-    // The largest message for this collector: the path MTU less the IP and UDP headers.
-    uint16_t message_limit(const Stream& s) const;
-    telemetry::ipfix::ExporterStats exporter_stats(const Stream& s) const;
+    void send_templates(CollectorSession& s, uint64_t now_ms);
+    void send_records(CollectorSession& s, const std::vector<telemetry::FlowRecord>& records, uint64_t now_ms);
+    void send_message(CollectorSession& s, telemetry::ipfix::MessageBuilder& b, uint64_t now_ms);
+    telemetry::ipfix::ExporterStats exporter_stats(const CollectorSession& s) const;
 
     const uint64_t epoch_ms_at_origin_;
     mutable std::mutex mu_;                 // guards the fields up to the thread's own state
@@ -82,7 +69,7 @@ private:
     IpfixConfig pending_;                   // from configure()
     std::vector<FlowMeter*> active_;        // from set_meters()
     std::vector<std::unique_ptr<FlowMeter>> retired_;
-    std::vector<std::unique_ptr<Stream>> streams_;  // replaced under mu_; sent to without it
+    std::vector<std::unique_ptr<CollectorSession>> sessions_;  // replaced under mu_; used without it
     // Totals of meters already retired (their counters are gone with them).
     uint64_t retired_ignored_packets_ = 0, retired_ignored_octets_ = 0;
     uint64_t retired_lost_records_ = 0, retired_lost_packets_ = 0, retired_lost_octets_ = 0;
