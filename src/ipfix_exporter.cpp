@@ -15,7 +15,8 @@ namespace ipfix = telemetry::ipfix;
 
 namespace {
 
-constexpr unsigned kCycleMs = 20;  // how often the rings are drained when idle
+constexpr unsigned kCycleMs = 20;        // how often the rings are drained when idle
+constexpr size_t kMaxBatch = 65536;      // records encoded and sent at a time
 
 uint64_t monotonic_ms() {
     timespec ts;
@@ -113,17 +114,24 @@ void IpfixExporter::cycle() {
         active = active_;
         retired.swap(retired_);
     }
+    // Records go out in batches of at most kMaxBatch: a retired cache of a million flows does
+    // not become one vector of a million records.
     batch_.clear();
     FlowRecord buf[256];
     auto drain = [&](FlowMeter& m) {
         unsigned n;
-        while ((n = rte_ring_sc_dequeue_burst_elem(m.records, buf, sizeof(FlowRecord), 256, nullptr)) > 0)
+        while ((n = rte_ring_sc_dequeue_burst_elem(m.records, buf, sizeof(FlowRecord), 256, nullptr)) > 0) {
             batch_.insert(batch_.end(), buf, buf + n);
+            if (batch_.size() >= kMaxBatch) export_batch();
+        }
     };
     for (FlowMeter* m : active) drain(*m);
     for (auto& m : retired) {
         drain(*m);
-        meter_flush(*m, [&](const FlowRecord& r) { batch_.push_back(r); });
+        meter_flush(*m, [&](const FlowRecord& r) {
+            batch_.push_back(r);
+            if (batch_.size() >= kMaxBatch) export_batch();
+        });
         std::lock_guard lock(mu_);
         retired_ignored_packets_ += m->counters.ignored_packets.get();
         retired_ignored_octets_ += m->counters.ignored_octets.get();
@@ -132,8 +140,11 @@ void IpfixExporter::cycle() {
         retired_lost_octets_ += m->counters.lost_octets.get();
     }
     retired.clear();  // frees caches and rings
-    records_taken_.fetch_add(batch_.size(), std::memory_order_relaxed);
+    export_batch();   // also sends templates and options records when due
+}
 
+void IpfixExporter::export_batch() {
+    records_taken_.fetch_add(batch_.size(), std::memory_order_relaxed);
     const uint64_t now = monotonic_ms();
     for (auto& sp : sessions_) {  // only this thread replaces sessions_
         CollectorSession& s = *sp;
@@ -144,6 +155,7 @@ void IpfixExporter::cycle() {
         if (now >= s.templates_at_ms) send_templates(s, now);
         send_records(s, batch_, now);
     }
+    batch_.clear();
 }
 
 ipfix::ExporterStats IpfixExporter::exporter_stats(const CollectorSession& s) const {

@@ -54,6 +54,8 @@ private:
     // One pass: takes records, sends templates when due, encodes and sends. Exporter thread.
     void cycle();
     void apply_pending_config();
+    // Sends batch_ to every collector (templates first when due) and empties it.
+    void export_batch();
     void send_templates(CollectorSession& s, uint64_t now_ms);
     void send_records(CollectorSession& s, const std::vector<telemetry::FlowRecord>& records, uint64_t now_ms);
     void send_message(CollectorSession& s, telemetry::ipfix::MessageBuilder& b, uint64_t now_ms);
