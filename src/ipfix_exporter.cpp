@@ -63,6 +63,13 @@ void IpfixExporter::set_meters(std::vector<FlowMeter*> active, std::vector<std::
     wake_.notify_all();
 }
 
+void IpfixExporter::set_interfaces(std::vector<std::pair<uint32_t, std::string>> interfaces) {
+    std::lock_guard lock(mu_);
+    if (interfaces == interfaces_) return;
+    interfaces_ = std::move(interfaces);
+    interfaces_changed_ = true;
+}
+
 void IpfixExporter::sync() {
     std::unique_lock lock(mu_);
     if (!thread_.joinable() || stop_) return;
@@ -88,6 +95,10 @@ void IpfixExporter::run() {
 
 void IpfixExporter::apply_pending_config() {
     std::lock_guard lock(mu_);
+    if (interfaces_changed_) {  // collectors learn the new names at once
+        interfaces_changed_ = false;
+        for (auto& s : sessions_) s->templates_at_ms = 0;
+    }
     if (!config_changed_) return;
     config_changed_ = false;
     const bool resend = pending_.mtu != config_.mtu || pending_.sampling != config_.sampling ||
@@ -197,6 +208,17 @@ void IpfixExporter::send_templates(CollectorSession& s, uint64_t now_ms) {
     si.algorithm = config_.sampling_random ? 3 : 1;
     si.population = config_.sampling;
     b.add_sampling(si);
+    std::vector<std::pair<uint32_t, std::string>> interfaces;
+    {
+        std::lock_guard lock(mu_);
+        interfaces = interfaces_;
+    }
+    for (const auto& [ifindex, name] : interfaces) {  // which port each ingressInterface value is
+        if (b.add_interface(ifindex, name)) continue;
+        send_message(s, b, now_ms);
+        b.begin(wall_seconds(), s.sequence());
+        b.add_interface(ifindex, name);
+    }
     send_message(s, b, now_ms);
     s.templates_at_ms = now_ms + uint64_t{config_.template_interval} * 1000;
 }

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -40,6 +41,10 @@ public:
     // `active`: the meters the workers fill now. `retired`: meters no worker uses any more:
     // their rings are drained, their flows ended (forced end, reason 4), exported and freed.
     void set_meters(std::vector<FlowMeter*> active, std::vector<std::unique_ptr<FlowMeter>> retired);
+
+    // The ports by ingressInterface value, for the interface-names options records (sent with
+    // the other options records, and at once when the table changes).
+    void set_interfaces(std::vector<std::pair<uint32_t, std::string>> interfaces);
 
     // Returns once a whole cycle ran after the call: what was handed over has been sent.
     void sync();
@@ -71,6 +76,8 @@ private:
     IpfixConfig pending_;                   // from configure()
     std::vector<FlowMeter*> active_;        // from set_meters()
     std::vector<std::unique_ptr<FlowMeter>> retired_;
+    std::vector<std::pair<uint32_t, std::string>> interfaces_;  // from set_interfaces()
+    bool interfaces_changed_ = false;
     std::vector<std::unique_ptr<CollectorSession>> sessions_;  // replaced under mu_; used without it
     // Totals of meters already retired (their counters are gone with them).
     uint64_t retired_ignored_packets_ = 0, retired_ignored_octets_ = 0;

@@ -18,7 +18,7 @@ enum : uint16_t {
     kFlowEndMilliseconds = 153, kIgnoredPacketTotalCount = 164, kIgnoredOctetTotalCount = 165,
     kNotSentFlowTotalCount = 166, kNotSentPacketTotalCount = 167, kNotSentOctetTotalCount = 168,
     kDot1qVlanId = 243, kEthernetType = 256, kSelectorId = 302, kSelectorAlgorithm = 304,
-    kSamplingSize = 305, kSamplingPopulation = 306, kLayer2OctetDeltaCount = 352,
+    kSamplingSize = 305, kSamplingPopulation = 306, kLayer2OctetDeltaCount = 352, kInterfaceName = 82,
 };
 
 constexpr Field kIpv4Fields[] = {
@@ -50,8 +50,9 @@ constexpr Field kExporterStatsFields[] = {
 constexpr Field kSamplingFields[] = {
     {kSelectorId, 8}, {kSelectorAlgorithm, 2}, {kSamplingSize, 4}, {kSamplingPopulation, 4},
 };
+constexpr Field kInterfaceFields[] = {{kIngressInterface, 4}, {kInterfaceName, kVariableLength}};
 constexpr uint16_t kAllTemplates[] = {kTemplateIpv4, kTemplateIpv6, kTemplateL2, kTemplateExporterStats,
-                                      kTemplateSampling};
+                                      kTemplateSampling, kTemplateInterfaces};
 
 // Big-endian writers that advance the cursor.
 struct Writer {
@@ -77,12 +78,13 @@ std::span<const Field> template_fields(uint16_t id) {
         case kTemplateL2: return kL2Fields;
         case kTemplateExporterStats: return kExporterStatsFields;
         case kTemplateSampling: return kSamplingFields;
+        case kTemplateInterfaces: return kInterfaceFields;
     }
     return {};
 }
 
 uint16_t scope_field_count(uint16_t id) {
-    return id == kTemplateExporterStats || id == kTemplateSampling ? 1 : 0;
+    return id == kTemplateExporterStats || id == kTemplateSampling || id == kTemplateInterfaces ? 1 : 0;
 }
 
 uint16_t record_length(uint16_t id) {
@@ -155,8 +157,7 @@ bool MessageBuilder::add_templates() {
     return true;
 }
 
-uint8_t* MessageBuilder::open_record(uint16_t id) {
-    const uint16_t len = record_length(id);
+uint8_t* MessageBuilder::open_record(uint16_t id, uint16_t len) {
     const size_t header = set_id_ == id ? 0 : 4;
     if (bytes_.size() + header + len > max_len_) return nullptr;
     if (header) {
@@ -175,7 +176,7 @@ uint8_t* MessageBuilder::open_record(uint16_t id) {
 
 bool MessageBuilder::add_flow(const FlowRecord& r, uint64_t epoch_ms) {
     const uint16_t id = template_for(r.key.kind);
-    uint8_t* p = open_record(id);
+    uint8_t* p = open_record(id, record_length(id));
     if (!p) return false;
     Writer w{p};
     const FlowKey& k = r.key;
@@ -207,7 +208,7 @@ bool MessageBuilder::add_flow(const FlowRecord& r, uint64_t epoch_ms) {
 }
 
 bool MessageBuilder::add_exporter_stats(const ExporterStats& s) {
-    uint8_t* p = open_record(kTemplateExporterStats);
+    uint8_t* p = open_record(kTemplateExporterStats, record_length(kTemplateExporterStats));
     if (!p) return false;
     Writer w{p};
     w.u32(s.process_id);
@@ -218,13 +219,24 @@ bool MessageBuilder::add_exporter_stats(const ExporterStats& s) {
 }
 
 bool MessageBuilder::add_sampling(const SamplingInfo& s) {
-    uint8_t* p = open_record(kTemplateSampling);
+    uint8_t* p = open_record(kTemplateSampling, record_length(kTemplateSampling));
     if (!p) return false;
     Writer w{p};
     w.u64(s.selector_id);
     w.u16(s.algorithm);
     w.u32(s.size);
     w.u32(s.population);
+    return true;
+}
+
+bool MessageBuilder::add_interface(uint32_t ifindex, std::string_view name) {
+    if (name.size() > 254) name = name.substr(0, 254);  // one length byte (RFC 7011 section 7)
+    uint8_t* p = open_record(kTemplateInterfaces, static_cast<uint16_t>(4 + 1 + name.size()));
+    if (!p) return false;
+    Writer w{p};
+    w.u32(ifindex);
+    w.u8(name.size());
+    w.bytes(reinterpret_cast<const uint8_t*>(name.data()), name.size());
     return true;
 }
 

@@ -3,11 +3,13 @@
 // builds, tests and fuzzers decode it.
 //
 // Templates: 256 IPv4 flows, 257 IPv6 flows, 258 L2-only flows; options templates 259 exporter
-// statistics (RFC 7011 section 4.3) and 260 sampling (RFC 5477 selector). Field lists below.
+// statistics (RFC 7011 section 4.3), 260 sampling (RFC 5477 selector) and 261 interface names
+// (ingressInterface -> interfaceName, variable length). Field lists in the .cpp.
 #pragma once
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "telemetry/flow_cache.h"
@@ -23,6 +25,8 @@ constexpr uint16_t kTemplateIpv6 = 257;
 constexpr uint16_t kTemplateL2 = 258;
 constexpr uint16_t kTemplateExporterStats = 259;
 constexpr uint16_t kTemplateSampling = 260;
+constexpr uint16_t kTemplateInterfaces = 261;
+constexpr uint16_t kVariableLength = 65535;  // a field whose length each record gives
 
 struct Field {
     uint16_t id;      // information element
@@ -32,7 +36,7 @@ struct Field {
 // The fields of each template, in record order (options templates: scope fields first).
 std::span<const Field> template_fields(uint16_t template_id);
 uint16_t scope_field_count(uint16_t template_id);  // 0 for data templates
-uint16_t record_length(uint16_t template_id);
+uint16_t record_length(uint16_t template_id);  // fixed-length templates only
 uint16_t template_for(FlowKind kind);
 
 // Exporting-process reliability statistics (RFC 7011 section 4.3), totals since start.
@@ -69,6 +73,8 @@ public:
     bool add_flow(const FlowRecord& r, uint64_t epoch_ms_at_origin);
     bool add_exporter_stats(const ExporterStats& s);
     bool add_sampling(const SamplingInfo& s);
+    // Which port an ingressInterface value is (names up to 254 bytes).
+    bool add_interface(uint32_t ifindex, std::string_view name);
     // Data records (flows and options) in the message so far: what the sequence number counts.
     uint32_t data_records() const { return data_records_; }
     bool empty() const { return bytes_.size() == kHeaderLen; }
@@ -76,7 +82,7 @@ public:
     std::span<const uint8_t> finish();
 
 private:
-    uint8_t* open_record(uint16_t template_id);  // room for one record, or nullptr
+    uint8_t* open_record(uint16_t template_id, uint16_t len);  // room for one record, or nullptr
     void close_set();
 
     uint32_t domain_;

@@ -161,8 +161,8 @@ def test(work):
     check(all(m["domain"] == 42 and m["length"] <= 1500 - 28 for m in messages), "observation domain 42; messages within the MTU")
     first_template = next(i for i, m in enumerate(messages) if m["templates"])
     first_data = next(i for i, m in enumerate(messages) if m["records"])
-    check(first_template < first_data and sorted({t for m in messages for t in m["templates"]}) == [256, 257, 258, 259, 260],
-          "templates (IPv4, IPv6, L2, two options templates) before the first data")
+    check(first_template < first_data and sorted({t for m in messages for t in m["templates"]}) == [256, 257, 258, 259, 260, 261],
+          "templates (IPv4, IPv6, L2, three options templates) before the first data")
     template_sends = sum(1 for m in messages if 256 in m["templates"])
     check(template_sends >= 3, f"templates re-sent every template-interval ({template_sends} times)")
 
@@ -192,6 +192,8 @@ def test(work):
     check(stats and int(stats[-1]["cflow.ignore_packets"]) == 1 and int(stats[-1]["cflow.notsent_flows"]) == 0,
           "exporter statistics options record: the ignored (badly tagged) frame, nothing unsent")
     check(sampling and all(int(r["cflow.sampling_packet_space"]) == 1 for r in sampling), "sampling options record: 1 in 1")
+    names = {int(r["cflow.inputint"]): r["cflow.if_name"] for m in messages for r in m["records"] if r["template"] == 261}
+    check(names == {ifindex["a"]: "a", ifindex["b"]: "b"}, f"interface-names options records map ingressInterface to ports ({names})")
 
     nf = nfcapd_flows(nfcapd)
     log(f"nfdump: {nf}")
@@ -201,7 +203,7 @@ def test(work):
     # message with options data that another message followed -- except before the first flow
     # record, where nfcapd silently resynchronises -- and no other.
     first_flow = next(i for i, m in enumerate(messages) if any(r["template"] < 259 for r in m["records"]))
-    options_then_more = sum(1 for m in messages[first_flow:-1] if any(r["template"] in (259, 260) for r in m["records"]))
+    options_then_more = sum(1 for m in messages[first_flow:-1] if any(r["template"] >= 259 for r in m["records"]))
     check(sum(seq_errors) == options_then_more,  # one count per file nfcapd wrote (it may rotate)
           f"nfcapd: sequence errors only where it skips options data records ({seq_errors} vs {options_then_more})")
     for fid, w in want.items():

@@ -65,14 +65,24 @@ public:
             } else if (set_id >= 256) {
                 auto t = templates_.find(set_id);
                 if (t == templates_.end()) throw std::runtime_error("data set before its template");
-                size_t rec_len = 0;
-                for (auto [id, len] : t->second) rec_len += len;
-                while (p + rec_len <= end) {
+                size_t min_len = 0;  // a variable-length field takes at least its length byte
+                for (auto [id, len] : t->second) min_len += len == 65535 ? 1 : len;
+                while (p + min_len <= end) {
                     DecodedRecord r;
                     r.template_id = set_id;
                     for (auto [id, len] : t->second) {
-                        r.fields[id] = std::vector<uint8_t>(m.begin() + static_cast<long>(p), m.begin() + static_cast<long>(p + len));
-                        p += len;
+                        size_t n = len;
+                        if (len == 65535) {  // RFC 7011 section 7: one length byte, or 255 and two more
+                            if (p >= end) throw std::runtime_error("variable-length field past its set");
+                            n = m[p++];
+                            if (n == 255) {
+                                n = u16(p);
+                                p += 2;
+                            }
+                        }
+                        if (p + n > end) throw std::runtime_error("field past its set");
+                        r.fields[id] = std::vector<uint8_t>(m.begin() + static_cast<long>(p), m.begin() + static_cast<long>(p + n));
+                        p += n;
                     }
                     d.records.push_back(std::move(r));
                 }

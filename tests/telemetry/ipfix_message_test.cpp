@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <string>
 
 #include "telemetry/ipfix_message.h"
 #include "tests/telemetry/ipfix_decoder.h"
@@ -46,7 +47,7 @@ TEST_CASE("templates, then data records that decode to what was encoded") {
     CHECK(b.data_records() == 0);
     auto t = dec.decode(bytes(b.finish()));
     CHECK(t.domain == 77);
-    CHECK(t.templates == std::vector<uint16_t>{256, 257, 258, 259, 260});
+    CHECK(t.templates == std::vector<uint16_t>{256, 257, 258, 259, 260, 261});
 
     b.begin(1'700'000'001, 0);
     REQUIRE(b.add_flow(record(FlowKind::kIpv4, 3), 1'600'000'000'000));
@@ -138,4 +139,23 @@ TEST_CASE("template field lists add up to the record lengths") {
     }
     CHECK(record_length(kTemplateIpv6) == record_length(kTemplateIpv4) + 24);
     CHECK(template_fields(999).empty());
+}
+
+TEST_CASE("interface names: variable-length strings, several records in one set") {
+    MessageBuilder b(1, 1472);
+    IpfixDecoder dec;
+    b.begin(0, 0);
+    b.add_templates();
+    dec.decode(bytes(b.finish()));
+    b.begin(0, 0);
+    REQUIRE(b.add_interface(1, "web1-5254000a0001"));
+    REQUIRE(b.add_interface(2, ""));
+    REQUIRE(b.add_interface(3, std::string(300, 'x')));  // cut to 254 bytes
+    auto m = dec.decode(bytes(b.finish()));
+    REQUIRE(m.records.size() == 3);
+    CHECK(m.records[0].u(10) == 1);
+    CHECK(std::string(m.records[0].fields.at(82).begin(), m.records[0].fields.at(82).end()) == "web1-5254000a0001");
+    CHECK(m.records[1].fields.at(82).empty());
+    CHECK(m.records[2].fields.at(82).size() == 254);
+    CHECK(b.data_records() == 3);
 }
