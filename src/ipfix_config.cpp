@@ -96,7 +96,7 @@ std::string apply_ipfix_setting(IpfixConfig& c, const std::string& key, const st
     }
     if (key == "active-timeout") return set_uint(c.active_timeout, key, value, 1, 86400, "seconds");
     if (key == "idle-timeout") return set_uint(c.idle_timeout, key, value, 1, 86400, "seconds");
-    if (key == "cache-max") return set_uint(c.cache_max, key, value, 1024, 16u << 20, "flows");
+    if (key == "cache-max") return set_uint(c.cache_max, key, value, 1024, kMaxCacheFlows, "flows");
     if (key == "template-interval") return set_uint(c.template_interval, key, value, 1, 86400, "seconds");
     if (key == "mtu") return set_uint(c.mtu, key, value, 576, 9216, "bytes");
     return "unknown ipfix setting '" + key +

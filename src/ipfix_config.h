@@ -12,6 +12,9 @@
 namespace vsw {
 
 constexpr unsigned kMaxCollectors = 8;
+// The flow cache takes about 230 bytes per flow (two 112-byte ways and their signatures, as it
+// is at most half full): 4M flows are about 1 GiB.
+constexpr uint32_t kMaxCacheFlows = 4u << 20;
 
 struct IpfixCollector {
     std::string host;   // name or address (IPv6 without brackets)

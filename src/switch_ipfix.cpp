@@ -2,6 +2,8 @@
 // process src/ipfix_exporter.cpp.
 #include <sys/socket.h>
 
+#include <new>
+
 #include <rte_cycles.h>
 
 #include "src/switch.h"
@@ -36,7 +38,11 @@ std::string Switch::apply_ipfix(const IpfixConfig& c) {
         const uint32_t per_worker = (c.cache_max + n_workers - 1) / n_workers;
         for (unsigned i = 0; i < n_workers; ++i) {
             const std::string ring = "vsw_flows" + std::to_string(++rings_created_);
-            fresh[i] = std::make_unique<FlowMeter>(per_worker, kRecordRing, ring.c_str());
+            try {
+                fresh[i] = std::make_unique<FlowMeter>(per_worker, kRecordRing, ring.c_str());
+            } catch (const std::bad_alloc&) {
+                return "not enough memory for a flow cache of " + std::to_string(c.cache_max) + " flows";
+            }
             if (!fresh[i]->ok()) return "cannot create the flow record ring (out of memory?)";
         }
     }

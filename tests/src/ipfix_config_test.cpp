@@ -50,6 +50,7 @@ TEST_CASE("ipfix settings apply, refuse absurd values, and round-trip through th
     CHECK_THAT(apply_ipfix_setting(bad, "active-timeout", "99999999999999999999"), Catch::Contains("1-86400"));
     CHECK_THAT(apply_ipfix_setting(bad, "idle-timeout", "-5"), Catch::Contains("1-86400"));
     CHECK_THAT(apply_ipfix_setting(bad, "cache-max", "10"), Catch::Contains("1024"));
+    CHECK_THAT(apply_ipfix_setting(bad, "cache-max", "4194305"), Catch::Contains("4194304"));
     CHECK_THAT(apply_ipfix_setting(bad, "sampling", "0"), Catch::Contains("sampling"));
     CHECK_THAT(apply_ipfix_setting(bad, "sampling-mode", "sometimes"), Catch::Contains("deterministic or random"));
     CHECK_THAT(apply_ipfix_setting(bad, "mtu", "100"), Catch::Contains("576"));
