@@ -16,8 +16,6 @@ round. Appends to RESULTS.md and results.jsonl.
 Usage: flows.py [--rounds N] [--seconds S] [--flows 1,1000,100000,1000000]
 """
 import argparse
-import datetime
-import json
 import os
 import socket
 import statistics
@@ -31,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 from macgen_run import measure  # noqa: E402
+from results import record, stamp  # noqa: E402
 from vswd_process import Vswd, Workdir, kill_all, log  # noqa: E402
 COLLECTOR_PORT = 24739
 
@@ -153,8 +152,7 @@ def main():
         kill_all()
         work.cleanup()
 
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    rev = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    now, rev = stamp()
     lines = [f"\n## {now} — IPFIX, vsw {rev}\n",
              f"vsw-macgen --flows N (CPU 0) -> vswd (one PMD, CPU 1), 64-byte IPv4/UDP frames, {args.rounds} rounds x "
              f"{args.seconds:.0f} s, interleaved; IPFIX on = 1:1 sampling, cache-max 2M, timeouts 600 s; ratio = on/off "
@@ -176,13 +174,7 @@ def main():
                      f"{statistics.median([r['cycles_per_packet'] for r in on]):.0f} | {last['concurrent_flows']} | "
                      f"{last['flows_started']} | {last['collector_flow_records']} | {last['lost_before_export']} | "
                      f"{last['socket_drops']} | {'yes' if closes else 'NO'} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(os.path.join(HERE, "RESULTS.md"), "a") as f:
-        f.write(text)
-    with open(os.path.join(HERE, "results.jsonl"), "a") as f:
-        for r in results:
-            f.write(json.dumps(r | {"bench": "ipfix", "vsw": rev, "date": now}) + "\n")
+    record("\n".join(lines) + "\n", results, "ipfix", now, rev)
 
 
 if __name__ == "__main__":

@@ -8,17 +8,15 @@ against the baseline (1 MAC, 2 ports) of the same round. Appends to RESULTS.md.
 Usage: scale.py [--rounds N] [--seconds S] [--macs 1,1000,100000,1000000] [--ports 2,8,32]
 """
 import argparse
-import datetime
-import json
 import os
 import statistics
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 from macgen_run import measure  # noqa: E402
+from results import record, stamp  # noqa: E402
 from vswd_process import Vswd, Workdir, kill_all, log  # noqa: E402
 
 
@@ -68,8 +66,7 @@ def main():
         work.cleanup()
 
     base = {r["round"]: r["pps"] for r in results if r["macs"] == 1 and r["ports"] == 2}
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    rev = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    now, rev = stamp()
     lines = [f"\n## {now} — scale, vsw {rev}\n",
              f"vsw-macgen (CPU 0) -> vswd (one PMD, CPU 1), 64-byte frames, one direction, {args.rounds} rounds x "
              f"{args.seconds:.0f} s, interleaved; ratio against 1 MAC / 2 ports in the same round.\n",
@@ -82,13 +79,7 @@ def main():
         lines.append(f"| {macs} | {ports} | {statistics.median(m):.3f} | {min(m):.3f}-{max(m):.3f} | {ratio:.2f}x | "
                      f"{min(r['fdb_entries'] for r in rs)} | {statistics.median([r['cycles_per_packet'] for r in rs]):.0f} | "
                      f"{statistics.median([r['busy_pct'] for r in rs]):.0f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(os.path.join(HERE, "RESULTS.md"), "a") as f:
-        f.write(text)
-    with open(os.path.join(HERE, "results.jsonl"), "a") as f:
-        for r in results:
-            f.write(json.dumps(r | {"bench": "scale", "vsw": rev, "date": now}) + "\n")
+    record("\n".join(lines) + "\n", results, "scale", now, rev)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,8 @@ is what the shaper counts). Then the cost of a shaper that is configured but not
 Usage: shaping.py [--seconds 5] [--rates 10M,100M,1G,5G] [--sizes 64,1518] [--rounds 3]
 """
 import argparse
-import datetime
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -20,6 +18,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 from generator import running  # noqa: E402
 from switches import Vsw  # noqa: E402
+from results import record, stamp  # noqa: E402
 from vswd_process import Workdir, kill_all, log  # noqa: E402
 
 UNITS = {"k": 1e3, "M": 1e6, "G": 1e9}
@@ -73,8 +72,7 @@ def main():
     finally:
         kill_all()
         work.cleanup()
-    rev = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now, rev = stamp()
     lines = [f"\n## {now} — shaping, vsw {rev}\n",
              f"Guest-TX shaping of one port (tx-rate) with the vm2vm generator offering far more; delivered rate = "
              f"L2 bytes vswd handed to the other guest over {args.seconds:.0f} s.\n",
@@ -86,10 +84,7 @@ def main():
               "| feature | cycles/pkt | vs none |", "|---|---|---|",
               f"| none | {statistics.median(off):.0f} | 1.00x |",
               f"| shaper on both ports, not limiting | {statistics.median(on):.0f} | {statistics.median(on) / statistics.median(off):.2f}x |"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(os.path.join(HERE, "RESULTS.md"), "a") as f:
-        f.write(text)
+    record("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
