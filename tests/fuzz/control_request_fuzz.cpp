@@ -1,0 +1,45 @@
+// libFuzzer target: control requests (what anyone who can reach the control socket sends). Every
+// request gets a well-formed JSON answer and never crashes; the switch behind is a stand-in that
+// accepts whatever reaches it (the parsing and validation in front of it are what is fuzzed).
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "src/control_protocol.h"
+
+namespace {
+
+class AcceptAll final : public vsw::ControlApi {
+public:
+    using R = vsw::ControlResult;
+    R add_port(const vsw::PortConfig&) override { return R::ok(); }
+    R del_port(const std::string&) override { return R::ok(); }
+    R set_port(const std::string&, const vsw::Settings&) override { return R::ok(); }
+    R set_switch(const vsw::Settings&) override { return R::ok(); }
+    R show() override { return R::ok(); }
+    R stats(const std::string&) override { return R::ok(); }
+    R fdb_show() override { return R::ok(); }
+    R fdb_flush() override { return R::ok(); }
+    R mirror_add(const vsw::MirrorConfig&) override { return R::ok(); }
+    R mirror_del(const std::string&) override { return R::ok(); }
+    R mirror_show() override { return R::ok(); }
+    R ipfix_set(const vsw::Settings& s) override {
+        vsw::IpfixConfig c;  // as the switch does: apply, then validate (must not throw)
+        for (const auto& [k, v] : s)
+            if (!vsw::apply_ipfix_setting(c, k, v).empty()) return R::fail("bad");
+        return vsw::validate_ipfix(c).empty() ? R::ok() : R::fail("bad");
+    }
+    R ipfix_del() override { return R::ok(); }
+    R ipfix_show() override { return R::ok(); }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    AcceptAll api;
+    const std::string answer = vsw::handle_request(api, std::string(reinterpret_cast<const char*>(data), size));
+    const auto j = nlohmann::json::parse(answer, nullptr, false);
+    if (j.is_discarded() || !j.contains("ok")) __builtin_trap();
+    return 0;
+}
