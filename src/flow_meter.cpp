@@ -20,6 +20,18 @@ FlowMeter::FlowMeter(uint32_t max_flows, uint32_t ring_records, const char* ring
 
 FlowMeter::~FlowMeter() { rte_ring_free(records); }
 
+void FlowMeterTotals::add(const FlowMeter& m) {
+    const FlowMeter::Counters& c = m.counters;
+    metered += c.metered.get();
+    not_sampled += c.not_sampled.get();
+    ignored_packets += c.ignored_packets.get();
+    ignored_octets += c.ignored_octets.get();
+    records += c.records.get();
+    lost_records += c.lost_records.get();
+    lost_packets += c.lost_packets.get();
+    lost_octets += c.lost_octets.get();
+}
+
 namespace {
 
 // Sends a record to the exporter, or counts it lost.

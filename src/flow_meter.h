@@ -41,6 +41,13 @@ struct FlowMeter {
     } counters;
 };
 
+// A plain sum of meters' counters, for reporting.
+struct FlowMeterTotals {
+    uint64_t metered = 0, not_sampled = 0, ignored_packets = 0, ignored_octets = 0;
+    uint64_t records = 0, lost_records = 0, lost_packets = 0, lost_octets = 0;
+    void add(const FlowMeter& m);
+};
+
 // What the workers read from the snapshot (immutable; null when export is off).
 struct FlowExport {
     uint32_t sampling = 1;              // 1 in N

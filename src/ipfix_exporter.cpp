@@ -144,11 +144,7 @@ void IpfixExporter::cycle() {
             if (batch_.size() >= kMaxBatch) export_batch();
         });
         std::lock_guard lock(mu_);
-        retired_ignored_packets_ += m->counters.ignored_packets.get();
-        retired_ignored_octets_ += m->counters.ignored_octets.get();
-        retired_lost_records_ += m->counters.lost_records.get();
-        retired_lost_packets_ += m->counters.lost_packets.get();
-        retired_lost_octets_ += m->counters.lost_octets.get();
+        retired_totals_.add(*m);
     }
     retired.clear();  // frees caches and rings
     export_batch();   // also sends templates and options records when due
@@ -176,18 +172,13 @@ ipfix::ExporterStats IpfixExporter::exporter_stats(const CollectorSession& s) co
     x.records = s.records();
     x.octets = s.octets();
     std::lock_guard lock(mu_);
-    x.lost_records = retired_lost_records_ + s.failed_records();
-    x.lost_packets = retired_lost_packets_;
-    x.lost_octets = retired_lost_octets_;
-    x.ignored_packets = retired_ignored_packets_;
-    x.ignored_octets = retired_ignored_octets_;
-    for (const FlowMeter* m : active_) {
-        x.lost_records += m->counters.lost_records.get();
-        x.lost_packets += m->counters.lost_packets.get();
-        x.lost_octets += m->counters.lost_octets.get();
-        x.ignored_packets += m->counters.ignored_packets.get();
-        x.ignored_octets += m->counters.ignored_octets.get();
-    }
+    FlowMeterTotals t = retired_totals_;
+    for (const FlowMeter* m : active_) t.add(*m);
+    x.lost_records = t.lost_records + s.failed_records();
+    x.lost_packets = t.lost_packets;
+    x.lost_octets = t.lost_octets;
+    x.ignored_packets = t.ignored_packets;
+    x.ignored_octets = t.ignored_octets;
     return x;
 }
 

@@ -51,8 +51,6 @@ public:
 
     // Counters and per-collector state for `vswctl ipfix show`.
     nlohmann::json stats() const;
-    // Records taken from the workers (and from retired caches) so far.
-    uint64_t records_taken() const { return records_taken_.load(std::memory_order_relaxed); }
 
 private:
     void run();
@@ -79,9 +77,7 @@ private:
     std::vector<std::pair<uint32_t, std::string>> interfaces_;  // from set_interfaces()
     bool interfaces_changed_ = false;
     std::vector<std::unique_ptr<CollectorSession>> sessions_;  // replaced under mu_; used without it
-    // Totals of meters already retired (their counters are gone with them).
-    uint64_t retired_ignored_packets_ = 0, retired_ignored_octets_ = 0;
-    uint64_t retired_lost_records_ = 0, retired_lost_packets_ = 0, retired_lost_octets_ = 0;
+    FlowMeterTotals retired_totals_;  // meters already retired (their counters are gone with them)
 
     // Exporter thread only.
     IpfixConfig config_;

@@ -109,29 +109,25 @@ ControlResult Switch::ipfix_show() {
     json j = {{"enabled", ipfix_.enabled()}};
     if (!ipfix_.enabled()) return ControlResult::ok(j);
     j["config"] = to_json(ipfix_);
-    uint64_t flows = 0, capacity = 0, metered = 0, not_sampled = 0, ignored = 0, records = 0, lost = 0, evicted = 0,
-             started = 0;
+    uint64_t flows = 0, capacity = 0, evicted = 0, started = 0;
+    FlowMeterTotals t;
     for (const auto& m : meters_) {
         if (!m) continue;
         flows += m->cache.size();
         capacity += m->cache.max_flows();
         evicted += m->cache.evicted();
         started += m->cache.started();
-        metered += m->counters.metered.get();
-        not_sampled += m->counters.not_sampled.get();
-        ignored += m->counters.ignored_packets.get();
-        records += m->counters.records.get();
-        lost += m->counters.lost_records.get();
+        t.add(*m);
     }
     j["active_flows"] = flows;
     j["cache_max"] = capacity;
-    j["metered_packets"] = metered;
-    j["not_sampled_packets"] = not_sampled;
-    j["ignored_packets"] = ignored;
-    j["records"] = records;              // records that left the caches (all reasons)
+    j["metered_packets"] = t.metered;
+    j["not_sampled_packets"] = t.not_sampled;
+    j["ignored_packets"] = t.ignored_packets;
+    j["records"] = t.records;            // records that left the caches (all reasons)
     j["evicted_flows"] = evicted;        // of those, ended for lack of resources (cache full)
     j["flows_started"] = started;        // cache entries created (each ends in one record + active reports)
-    j["lost_records"] = lost;            // records the exporter never got (its ring was full)
+    j["lost_records"] = t.lost_records;  // records the exporter never got (its ring was full)
     if (exporter_) j["exporter"] = exporter_->stats();
     return ControlResult::ok(j);
 }
