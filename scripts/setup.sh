@@ -13,6 +13,7 @@ PACKAGES=(
   python3 python3-scapy                # component tests: frame generation and pcap checks
   iproute2 procps kmod tshark          # tshark: independent decoding of captures
   nfdump                               # nfcapd/nfdump: an independent IPFIX collector
+  clang libclang-rt-14-dev             # libFuzzer targets (tests/fuzz) and their sanitizer runtimes
   qemu-system-x86 linux-image-amd64    # real guests: QEMU (TCG) and the guest kernel + modules
   busybox-static iperf3                # guest userland
 )

@@ -1,5 +1,6 @@
 #include "src/control_server.h"
 
+#include <grp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -60,9 +61,21 @@ bool read_line(int fd, std::string& line, size_t limit) {
     }
 }
 
+// The operator's next step: who may use the socket.
+std::string permission_denied(const std::string& path) {
+    std::string msg = "permission denied on control socket " + path;
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return msg + " (or on a directory above it)";
+    const group* gr = ::getgrgid(st.st_gid);
+    const std::string group = gr ? gr->gr_name : std::to_string(st.st_gid);
+    if (st.st_mode & S_IWGRP) return msg + ": run vswctl as root or as a member of group '" + group + "'";
+    return msg + ": run vswctl as root (see vswd --ctl-group and --ctl-mode)";
+}
+
 }  // namespace
 
-std::string ControlServer::open(const std::string& path, mode_t mode) {
+std::string ControlServer::open(const ControlAccess& access) {
+    const std::string& path = access.path;
     sockaddr_un addr;
     if (!make_address(path, addr)) return "control socket path too long: " + path;
     std::error_code ec;
@@ -71,6 +84,7 @@ std::string ControlServer::open(const std::string& path, mode_t mode) {
         std::filesystem::create_directories(dir, ec);
         if (ec) return "cannot create " + dir.string() + ": " + ec.message();
     }
+    if (auto e = check_control_dir(dir.empty() ? "." : dir.string()); !e.empty()) return e;
     // Refuse to steal the socket of a running vswd; remove a stale one.
     int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (probe >= 0) {
@@ -81,17 +95,23 @@ std::string ControlServer::open(const std::string& path, mode_t mode) {
     ::unlink(path.c_str());
     fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return sys_error("socket");
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    // Bound owner-only, so nobody else can connect before the chown/chmod below. (umask is
+    // process-wide: fine, vswd's files and sockets are all created by this thread.)
+    const mode_t old_umask = ::umask(0177);
+    const int bound = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::umask(old_umask);
+    if (bound != 0) {
         std::string e = sys_error("cannot bind control socket " + path);
         close();
         return e;
     }
-    if (::chmod(path.c_str(), mode) != 0 || ::listen(fd_, 16) != 0) {
+    path_ = path;  // from here on close() removes it
+    if (::chown(path.c_str(), access.uid, access.gid) != 0 || ::chmod(path.c_str(), access.mode) != 0 ||
+        ::listen(fd_, 16) != 0) {
         std::string e = sys_error("cannot set up control socket " + path);
         close();
         return e;
     }
-    path_ = path;
     return "";
 }
 
@@ -132,8 +152,7 @@ std::string control_call(const std::string& path, const std::string& request, in
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         int e = errno;
         ::close(fd);
-        if (e == EACCES || e == EPERM)
-            throw std::runtime_error("permission denied on control socket " + path);
+        if (e == EACCES || e == EPERM) throw std::runtime_error(permission_denied(path));
         if (e == ENOENT || e == ECONNREFUSED)
             throw std::runtime_error("cannot reach vswd at " + path + " (is vswd running?)");
         throw std::runtime_error("cannot connect to " + path + ": " + std::strerror(e));

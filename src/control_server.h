@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include "src/socket_access.h"
+
 namespace vsw {
 
 class ControlServer {
@@ -16,8 +18,9 @@ public:
 
     ~ControlServer() { close(); }
 
-    // Creates the socket (and its directory), chmods it to `mode`. Returns "" or an error.
-    std::string open(const std::string& path, mode_t mode);
+    // Creates the socket (and its directory, 0755) with the owner, group and mode of `access`.
+    // Refuses a directory others could write to (check_control_dir). Returns "" or an error.
+    std::string open(const ControlAccess& access);
     // Waits up to `timeout_ms` for a connection and serves it. Returns false on a fatal error.
     bool serve_once(int timeout_ms, const Handler& handler);
     void close();

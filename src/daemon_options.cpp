@@ -1,6 +1,7 @@
 #include "src/daemon_options.h"
 
 #include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -50,7 +51,7 @@ std::optional<std::vector<unsigned>> parse_cpu_list(const std::string& s) {
 
 std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& exit_code) {
     DaemonOptions o;
-    std::string pmd_cores, ctl_mode = "0660";
+    std::string pmd_cores, ctl_mode = "0660", ctl_owner, ctl_group;
     std::string socket_owner, socket_group = default_socket_group(), socket_dir_mode = "2770", socket_mode = "0660";
     o.sockets.dir = "/run/vsw/vhost";
     po::options_description desc(
@@ -58,8 +59,10 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& ex
     desc.add_options()
         ("help,h", "show this help")
         ("version", "print the version")
-        ("ctl-socket", po::value(&o.ctl_socket)->default_value(o.ctl_socket), "control socket path (vswctl talks to it)")
-        ("ctl-mode", po::value(&ctl_mode)->default_value(ctl_mode), "control socket permissions, octal")
+        ("ctl-socket", po::value(&o.ctl.path)->default_value(o.ctl.path), "control socket path (vswctl talks to it); its directory must not be world-writable")
+        ("ctl-owner", po::value(&ctl_owner), "owner (user name or uid) of the control socket (default: vswd's user)")
+        ("ctl-group", po::value(&ctl_group), "its group: members may run vswctl (default: vswd's group)")
+        ("ctl-mode", po::value(&ctl_mode)->default_value(ctl_mode), "control socket permissions, octal; others may never write")
         ("socket-dir", po::value(&o.sockets.dir)->default_value(o.sockets.dir), "vhost-user socket directory (vsw-libvirt manages the libvirt interfaces whose sockets are here)")
         ("socket-owner", po::value(&socket_owner), "owner (user name or uid) of the socket directory and of vswd's server sockets (default root)")
         ("socket-group", po::value(&socket_group)->default_value(socket_group), "their group: QEMU under libvirt runs in group kvm")
@@ -102,9 +105,14 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& ex
     };
     auto ctl = parse_mode(ctl_mode, 0777);
     if (!ctl) return fail("--ctl-mode must be octal, e.g. 0660");
-    o.ctl_mode = *ctl;
+    if (*ctl & S_IWOTH) return fail("--ctl-mode must not let others write: they could reconfigure the switch");
+    o.ctl.mode = *ctl;
+    if (o.ctl.path.empty() || o.ctl.path[0] != '/') return fail("--ctl-socket must be an absolute path");
+    if (auto e = resolve_owner(ctl_owner, ctl_group, o.ctl.uid, o.ctl.gid); !e.empty())
+        return fail("--ctl-owner/--ctl-group: " + e);
     auto dir_mode = parse_mode(socket_dir_mode, 07777);
     if (!dir_mode) return fail("--socket-dir-mode must be octal, e.g. 2770");
+    if (*dir_mode & S_IWOTH) return fail("--socket-dir-mode must not let others write: they could plant sockets");
     o.sockets.dir_mode = *dir_mode;
     auto sock_mode = parse_mode(socket_mode, 0777);
     if (!sock_mode) return fail("--socket-mode must be octal, e.g. 0660");

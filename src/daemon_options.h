@@ -12,8 +12,7 @@
 namespace vsw {
 
 struct DaemonOptions {
-    std::string ctl_socket = "/run/vsw/vswd.ctl";      // control socket path
-    mode_t ctl_mode = 0660;                            // its permissions
+    ControlAccess ctl;                                 // control socket path, owner, group, mode
     std::string state_file = "/var/lib/vsw/state.json";  // persisted configuration
     unsigned main_core = 0;                            // CPU of the control thread
     std::vector<unsigned> pmd_cores;                   // CPUs of the PMD workers

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -18,21 +19,21 @@ std::string sys_error(const std::string& what) { return what + ": " + std::strer
 
 }  // namespace
 
-std::string resolve_owner(const std::string& user, const std::string& group, SocketAccess& access) {
+std::string resolve_owner(const std::string& user, const std::string& group, uid_t& uid, gid_t& gid) {
     if (!user.empty()) {
         if (auto n = parse_uint(user, 0, 0xfffffffe)) {
-            access.uid = static_cast<uid_t>(*n);
+            uid = static_cast<uid_t>(*n);
         } else if (const passwd* pw = ::getpwnam(user.c_str())) {
-            access.uid = pw->pw_uid;
+            uid = pw->pw_uid;
         } else {
             return "no user named '" + user + "'";
         }
     }
     if (!group.empty()) {
         if (auto n = parse_uint(group, 0, 0xfffffffe)) {
-            access.gid = static_cast<gid_t>(*n);
+            gid = static_cast<gid_t>(*n);
         } else if (const struct group* gr = ::getgrnam(group.c_str())) {
-            access.gid = gr->gr_gid;
+            gid = gr->gr_gid;
         } else {
             return "no group named '" + group + "'";
         }
@@ -58,6 +59,22 @@ std::string prepare_socket_dir(const SocketAccess& access) {
     return "";
 }
 
+std::string check_control_dir(const std::string& dir) {
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0) return sys_error("cannot stat control socket directory " + dir);
+    if (!S_ISDIR(st.st_mode)) return "control socket directory " + dir + " is not a directory";
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    if (st.st_mode & S_IWOTH)
+        return "control socket directory " + dir + " is world-writable (mode " + mode +
+               "): anyone could put a socket there in vswd's place; use a directory only root "
+               "can write, such as /run/vsw";
+    if (st.st_uid != 0 && st.st_uid != ::geteuid())
+        return "control socket directory " + dir + " belongs to uid " + std::to_string(st.st_uid) +
+               ", not to root or vswd's user: refusing it";
+    return "";
+}
+
 std::string secure_socket(const std::string& path, const SocketAccess& access) {
     // lchown/chmod on the path rte_vhost just bound; a symlink planted there is not followed.
     if (::lchown(path.c_str(), access.uid, access.gid) != 0) return sys_error("cannot chown " + path);
@@ -66,15 +83,6 @@ std::string secure_socket(const std::string& path, const SocketAccess& access) {
     if (!S_ISSOCK(st.st_mode)) return path + " is not a socket";
     if (::chmod(path.c_str(), access.socket_mode) != 0) return sys_error("cannot chmod " + path);
     return "";
-}
-
-bool is_inside_dir(const std::string& path, const std::string& dir) {
-    namespace fs = std::filesystem;
-    if (path.empty() || dir.empty() || path[0] != '/' || dir[0] != '/') return false;
-    const fs::path p = fs::path(path).lexically_normal();
-    fs::path d = fs::path(dir).lexically_normal();
-    if (!d.has_filename()) d = d.parent_path();  // "/run/vsw/" -> "/run/vsw"
-    return p.has_filename() && p.parent_path() == d;
 }
 
 }  // namespace vsw

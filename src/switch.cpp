@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <functional>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include <rte_ring.h>
 
 #include "qos/clock.h"
+#include "src/path_policy.h"
 #include "src/shaping.h"
 #include "src/state_file.h"
 
@@ -111,9 +113,25 @@ void Switch::publish() {
     delete old;
 }
 
+std::string Switch::filesystem_error(const PortConfig& cfg) const {
+    // A control request must not make vswd create files elsewhere (see path_policy.h).
+    if (cfg.type == PortType::kVhostUserServer && !is_inside_dir(cfg.socket, opts_.sockets.dir))
+        return "a vhost-user-server socket must be directly in vswd's socket directory " + opts_.sockets.dir +
+               " (vswd creates it): refusing " + cfg.socket;
+    if (cfg.type == PortType::kDpdk) {
+        std::vector<std::string> dirs = {opts_.sockets.dir};
+        const std::string state_dir = std::filesystem::path(opts_.state_path).parent_path().string();
+        if (!state_dir.empty() && state_dir != opts_.sockets.dir) dirs.push_back(state_dir);
+        return devargs_path_error(cfg.devargs, dirs);
+    }
+    return "";
+}
+
 std::string Switch::attach(Port& port) {
-    std::string err;
-    if (is_vhost(port.type)) {
+    std::string err = filesystem_error(port.config);
+    if (!err.empty()) {
+        // refused before anything is created
+    } else if (is_vhost(port.type)) {
         const bool client = port.type == PortType::kVhostUserClient;
         err = vhost::register_socket(port.config.socket, client, &port.vhost);
         // rte_vhost bound a server socket with the process umask: QEMU (libvirt-qemu:kvm) needs more.
@@ -121,9 +139,9 @@ std::string Switch::attach(Port& port) {
             err = secure_socket(port.config.socket, opts_.sockets);
             if (!err.empty()) vhost::unregister_socket(port.config.socket);
         }
-    } else
-        err = ethdev_open(port.config.devargs, static_cast<unsigned>(opts_.pmd_lcores.size()),
-                          opts_.pool, port.eth);
+    } else {
+        err = ethdev_open(port.config.devargs, static_cast<unsigned>(opts_.pmd_lcores.size()), opts_.pool, port.eth);
+    }
     port.attached = err.empty();
     port.error = err;
     return err;

@@ -78,6 +78,8 @@ private:
     std::string create_port(const PortConfig& cfg, bool keep_on_error);
     void destroy_port(Port* port);
     std::string attach(Port& port);
+    // Why the port would make vswd create or write files outside its directories, or "".
+    std::string filesystem_error(const PortConfig& cfg) const;
     void detach(Port& port);
     // Builds and publishes a new snapshot, then waits until no worker uses the old one.
     void publish();

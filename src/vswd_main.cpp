@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
             if (auto e = vsw::save_state(opts->state_file, sw.config()); !e.empty()) return die(e);
 
         vsw::ControlServer server;
-        if (auto e = server.open(opts->ctl_socket, opts->ctl_mode); !e.empty()) {
+        if (auto e = server.open(opts->ctl); !e.empty()) {
             sw.shutdown();
             return die(e);
         }
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
         sigaction(SIGTERM, &sa, nullptr);
         signal(SIGPIPE, SIG_IGN);
         std::fprintf(stderr, "vswd %s: ready, %u PMD(s), control socket %s, state %s\n", VSW_VERSION,
-                     n_workers, opts->ctl_socket.c_str(), opts->state_file.c_str());
+                     n_workers, opts->ctl.path.c_str(), opts->state_file.c_str());
 
         auto handler = [&](const std::string& req) { return vsw::handle_request(sw, req); };
         auto last_tick = std::chrono::steady_clock::now();

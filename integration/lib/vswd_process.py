@@ -76,6 +76,8 @@ class Vswd:
                "--file-prefix", self.prefix, "--mem", str(self.mem_mb)]
         if self.no_huge:
             cmd.append("--no-huge")
+        if "--socket-dir" not in self.extra:  # tests keep their sockets in their private directory
+            cmd += ["--socket-dir", self.work.path]
         return cmd + self.extra
 
     def start(self, expect_ready=True):
@@ -199,5 +201,24 @@ def run(test, name):
         rc = 1
     finally:
         kill_all()
+        reports = sanitizer_reports()
+        if reports and rc == 0:
+            log(f"FAIL {name}: a sanitizer reported an error:\n{reports}")
+            work.failed = True
+            rc = 1
         work.cleanup()
     sys.exit(rc)
+
+
+def sanitizer_reports():
+    """What AddressSanitizer / UBSan printed into the logs of this test's vswds (a build with
+    -Db_sanitize): any report fails the test, even one that did not stop vswd."""
+    found = []
+    for v in live_vswds:
+        if not os.path.exists(v.log_path):
+            continue
+        with open(v.log_path, errors="replace") as f:
+            for line in f:
+                if "Sanitizer" in line and "ERROR" in line or "runtime error:" in line:
+                    found.append(f"{v.log_path}: {line.rstrip()}")
+    return "\n".join(found[:20])

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "src/socket_access.h"
+#include "src/path_policy.h"
 
 namespace vsw::libvirt {
 namespace {

@@ -55,6 +55,21 @@ std::optional<DaemonOptions> parse(std::vector<std::string> args, int& code) {
 
 }  // namespace
 
+TEST_CASE("the control socket's owner, group and mode") {
+    int code = -1;
+    auto o = parse({"--ctl-socket", "/run/x/vswd.ctl", "--ctl-owner", "0", "--ctl-group", "123", "--ctl-mode", "0640"}, code);
+    REQUIRE(o);
+    CHECK(o->ctl.path == "/run/x/vswd.ctl");
+    CHECK(o->ctl.uid == 0);
+    CHECK(o->ctl.gid == 123);
+    CHECK(o->ctl.mode == 0640);
+    auto d = parse({}, code);
+    REQUIRE(d);
+    CHECK(d->ctl.uid == static_cast<uid_t>(-1));  // vswd's own
+    CHECK(d->ctl.gid == static_cast<gid_t>(-1));
+    CHECK(d->ctl.mode == 0660);
+}
+
 TEST_CASE("the vhost-user socket directory and its permissions") {
     int code = -1;
     auto o = parse({"--socket-dir", "/srv/vsw", "--socket-owner", "0", "--socket-group", "0", "--socket-dir-mode",
@@ -72,6 +87,11 @@ TEST_CASE("the vhost-user socket directory and its permissions") {
     for (auto bad : std::vector<std::vector<std::string>>{{"--socket-dir", "relative"},
                                                          {"--socket-mode", "0999"},
                                                          {"--socket-dir-mode", "17777"},
+                                                         {"--socket-dir-mode", "2772"},
+                                                         {"--ctl-mode", "0662"},
+                                                         {"--ctl-socket", "relative.ctl"},
+                                                         {"--ctl-group", "no-such-group-vsw"},
+                                                         {"--ctl-owner", "no-such-user-vsw"},
                                                          {"--socket-group", "no-such-group-vsw"},
                                                          {"--socket-owner", "no-such-user-vsw"}}) {
         code = -1;

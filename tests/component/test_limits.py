@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""Resource limits: a full FDB, a guest that never drains its RX ring and a mirror destination
+that never drains either. Each is counted where an operator looks (learn_full, tx_full, the
+mirror's tx_dropped) and none of them slows or blocks the traffic between the other ports: b
+gets every frame a sends. (A full flow cache is covered by component-ipfix: every frame ends in
+exactly one reason-5 or reason-4 record.)"""
+from vswtest import FakeGuest, Vswd, check, frame, log, wait_until
+
+FDB_MAX = 16
+SOURCES = 64          # source MACs a sends from: far more than the FDB holds
+FRAMES = 1000
+B = "02:00:00:00:0b:01"
+RING = 256            # the fake guests' virtio ring size (vswtest.FakeGuest)
+
+
+def test(work):
+    vswd = Vswd(work, extra=["--fdb-max", str(FDB_MAX)]).start()
+    for n in ("a", "b", "stuck", "slow"):
+        vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"))
+    vswd.ctl("mirror", "add", "m-slow", "sources=a", "direction=rx", "output=slow")
+
+    # a floods broadcasts from SOURCES addresses: to b, to the stuck guest, and copies to slow.
+    b = FakeGuest(work, "b", work.file("b.sock"), True, [frame(B, "ff:ff:ff:ff:ff:ff", "hello from b")])
+    srcs = [f"02:00:00:01:{i // 256:02x}:{i % 256:02x}" for i in range(SOURCES)]
+    sent = [frame(srcs[i % SOURCES], "ff:ff:ff:ff:ff:ff", f"a-{i}") for i in range(FRAMES)]
+    a = FakeGuest(work, "a", work.file("a.sock"), True, sent)
+    # Connected, rings set up, but never started: they never take a frame off their RX ring.
+    stuck = FakeGuest(work, "stuck", work.file("stuck.sock"), True, [])
+    slow = FakeGuest(work, "slow", work.file("slow.sock"), True, [])
+    for n in ("a", "b", "stuck", "slow"):
+        vswd.wait_port_state(n, "up")
+    b.start()
+    wait_until(lambda: vswd.port_stats("b")["rx_packets"] == 1, 30, "b's hello")
+    a.send("set fwd io retry")  # a's pcap must not outrun its own virtio ring
+    a.start()
+    wait_until(lambda: vswd.port_stats("a")["rx_packets"] == FRAMES, 60, f"vswd to receive a's {FRAMES} frames")
+    got = [bytes(p) for p in b.quit(settle=2) if p.src != B]
+    payloads = sorted(bytes(p)[-8:] for p in got)
+    log(f"b received {len(got)} of a's {FRAMES} frames")
+
+    st = {n: vswd.port_stats(n) for n in ("a", "b", "stuck", "slow")}
+    fdb = vswd.ctl("show")["fdb"]
+    log(f"fdb {fdb}; a {st['a']['learn_full']} learn_full; stuck drops {st['stuck']['drops']}")
+    check(len(got) == FRAMES and len(set(payloads)) == len(payloads), "b got every frame a sent, once")
+    check(fdb["entries"] <= FDB_MAX, f"the FDB holds at most --fdb-max={FDB_MAX} ({fdb['entries']})")
+    not_learned = st["a"]["learn_full"]
+    check(not_learned >= FRAMES - FDB_MAX * FRAMES // SOURCES,
+          f"frames whose source found the FDB full are counted as learn_full ({not_learned}) and still flooded")
+    stuck_full = st["stuck"]["drops"].get("tx_full", 0)
+    check(st["stuck"]["tx_packets"] <= RING and st["stuck"]["tx_packets"] + stuck_full == FRAMES + 1,
+          f"the guest that never drains took {st['stuck']['tx_packets']} (its ring), the other {stuck_full} "
+          "are counted as tx_full")
+    m = {x["name"]: x["counters"] for x in vswd.ctl("mirror", "show")["mirrors"]}["m-slow"]
+    check(m["packets"] + m["tx_dropped"] == FRAMES and m["packets"] <= RING and m["tx_dropped"] >= FRAMES - RING,
+          f"the mirror whose destination never drains delivered {m['packets']} and counted {m['tx_dropped']} "
+          "copies as dropped")
+    check(st["b"]["drops_total"] == 0, "nothing destined to b was dropped")
+
+    # The stuck guest starts draining: its port was only full, never broken.
+    stuck.send("start")
+    check(len(stuck.quit(settle=2)) == st["stuck"]["tx_packets"], "the stuck guest, once started, reads what its ring held")
+    vswd.stop()
+
+
+if __name__ == "__main__":
+    from vswtest import run
+    run(test, "limits")
