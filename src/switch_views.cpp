@@ -51,6 +51,8 @@ ControlResult Switch::show() {
             j["queues"] = p.vhost.ready.load() ? p.vhost.queue_pairs.load() : 0;
             j["connects"] = p.vhost.connects.load();
             j["disconnects"] = p.vhost.disconnects.load();
+            j["sessions"] = p.vhost.sessions.load();
+            j["refused_messages"] = p.vhost.refused_messages.load();
         } else if (p.attached) {
             j["queues"] = p.eth.tx_queues;
             j["ethdev_port"] = p.eth.port_id;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -13,7 +14,9 @@
 
 #include <rte_log.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_version.h>
 
+#include "vhost/message_guard.h"
 #include "virtio/virtio_net.h"
 
 namespace vsw::vhost {
@@ -80,12 +83,42 @@ int on_vring_state_changed(int vid, uint16_t queue_id, int enable) {
     return 0;
 }
 
+// Before rte_vhost acts on a message that maps guest memory: refuse regions beyond their file
+// (message_guard.h). ERR makes rte_vhost close the connection (or, if the frontend asked for a
+// reply, answer with a failure and keep the previous table).
+rte_vhost_msg_result guard_message(int vid, void* ctx) {
+    int* fds = nullptr;
+    int* fd_num = nullptr;
+    const GuardedMessage m = view_message(ctx, fds, fd_num);
+    if (*fd_num < 0 || *fd_num > kMaxMessageFds) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;  // not the layout we know
+    const std::string err = mapping_error(m);
+    if (err.empty()) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;  // rte_vhost handles it
+    char path[PATH_MAX] = "?";
+    rte_vhost_get_ifname(vid, path, sizeof path);
+    std::fprintf(stderr, "vswd: %s: refusing vhost-user request %u: %s\n", path, m.request, err.c_str());
+    if (VhostState* s = find_port(vid)) s->refused_messages.fetch_add(1, std::memory_order_relaxed);
+    for (int i = 0; i < *fd_num; ++i) {  // rte_vhost will not map them: do not leak them either
+        ::close(fds[i]);
+        fds[i] = -1;
+    }
+    *fd_num = 0;
+    return RTE_VHOST_MSG_RESULT_ERR;
+}
+
+const rte_vhost_user_extern_ops kGuardOps = {.pre_msg_handle = guard_message, .post_msg_handle = nullptr};
+
+int on_new_connection(int vid) {
+    if (VhostState* s = find_port(vid)) s->sessions.fetch_add(1, std::memory_order_relaxed);
+    if (layout_known() && rte_vhost_extern_callback_register(vid, &kGuardOps, nullptr) != 0) return -1;
+    return 0;
+}
+
 const rte_vhost_device_ops kOps = {
     .new_device = on_new_device,
     .destroy_device = on_destroy_device,
     .vring_state_changed = on_vring_state_changed,
     .features_changed = nullptr,
-    .new_connection = nullptr,
+    .new_connection = on_new_connection,
     .destroy_connection = nullptr,
     .guest_notified = nullptr,
     .reserved = {nullptr},
@@ -108,7 +141,12 @@ bool is_stale_socket(const std::string& path) {
 
 }  // namespace
 
-void init(rte_rcu_qsbr* rcu) { g_rcu = rcu; }
+void init(rte_rcu_qsbr* rcu) {
+    g_rcu = rcu;
+    if (!layout_known())
+        std::fprintf(stderr, "vswd: warning: %s is not the DPDK release whose vhost-user message layout vswd "
+                             "knows: memory tables are not checked before rte_vhost maps them\n", rte_version());
+}
 
 std::string register_socket(const std::string& path, bool client_mode, VhostState* state) {
     {

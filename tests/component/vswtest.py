@@ -25,7 +25,7 @@ _guests = []  # every FakeGuest of this test
 class FakeGuest:
     """dpdk-testpmd with a virtio-user port on vswd's socket and a pcap port."""
 
-    def __init__(self, work, name, socket, server, frames, infinite=False, mac=None):
+    def __init__(self, work, name, socket, server, frames, infinite=False, mac=None, queue_size=256):
         self.work = work
         self.name = name
         self.in_pcap = work.file(f"{name}-in.pcap")
@@ -36,7 +36,7 @@ class FakeGuest:
         wrpcap(self.in_pcap, frames)
         if server and os.path.exists(socket):
             os.unlink(socket)  # left by a killed predecessor; QEMU does the same before listening
-        virtio = f"net_virtio_user0,path={socket},server={1 if server else 0},queue_size=256"
+        virtio = f"net_virtio_user0,path={socket},server={1 if server else 0},queue_size={queue_size}"
         if mac:
             virtio += f",mac={mac}"
         pcap = f"net_pcap0,rx_pcap={self.in_pcap},tx_pcap={self.out_pcap}"
