@@ -32,9 +32,10 @@ std::string mapping_error(const GuardedMessage& m);
 
 // rte_vhost's message context (lib/vhost/vhost_user.h, not installed) as DPDK 22.11 lays it
 // out: a packed 12-byte header, a 632-byte payload union, then 8 fds and their count. The
-// payload size was measured (a larger one is refused as "invalid msg size"); `layout_known()`
-// holds only for the DPDK release this was measured on, and vswd installs no guard otherwise.
-bool layout_known();
+// payload size was measured (a larger one is refused as "invalid msg size"); `layout_known`
+// holds only for the DPDK release this was measured on (rte_version()), and vswd installs no
+// guard otherwise.
+bool layout_known(const char* dpdk_version);
 GuardedMessage view_message(void* rte_vhost_context, int*& fds_out, int*& fd_num_out);
 
 }  // namespace vsw::vhost

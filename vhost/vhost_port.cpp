@@ -109,7 +109,7 @@ const rte_vhost_user_extern_ops kGuardOps = {.pre_msg_handle = guard_message, .p
 
 int on_new_connection(int vid) {
     if (VhostState* s = find_port(vid)) s->sessions.fetch_add(1, std::memory_order_relaxed);
-    if (layout_known() && rte_vhost_extern_callback_register(vid, &kGuardOps, nullptr) != 0) return -1;
+    if (layout_known(rte_version()) && rte_vhost_extern_callback_register(vid, &kGuardOps, nullptr) != 0) return -1;
     return 0;
 }
 
@@ -143,7 +143,7 @@ bool is_stale_socket(const std::string& path) {
 
 void init(rte_rcu_qsbr* rcu) {
     g_rcu = rcu;
-    if (!layout_known())
+    if (!layout_known(rte_version()))
         std::fprintf(stderr, "vswd: warning: %s is not the DPDK release whose vhost-user message layout vswd "
                              "knows: memory tables are not checked before rte_vhost maps them\n", rte_version());
 }
