@@ -149,6 +149,7 @@ def test(work):
     f.start()
     wait_until(lambda: vswd.port_stats("f")["rx_packets"] > 100000, 60, "the flood to reach 100k frames")
 
+    fds_before = len(os.listdir(f"/proc/{vswd.proc.pid}/fd"))
     attacker = threading.Thread(target=attack_server_port, args=(vswd, work.file("h.sock"), "h"))
     attacker.start()
     attack_client_port(vswd, work.file("hc.sock"), "hc")
@@ -157,6 +158,8 @@ def test(work):
         g.start()
     attacker.join()
     check(vswd.alive(), "vswd survived every attack")
+    fds_after = len(os.listdir(f"/proc/{vswd.proc.pid}/fd"))
+    check(fds_after <= fds_before + 2, f"no file descriptors leaked by the attacks ({fds_before} before, {fds_after} after)")
 
     # The attacked server port still serves a real guest.
     h = FakeGuest(work, "h", work.file("h.sock"), False, [frame(H, D, f"h-{i:04}") for i in range(50)])
