@@ -6,12 +6,13 @@
 #   scripts/fuzz.sh                 30 s per target
 #   scripts/fuzz.sh 600             10 min per target
 #   scripts/fuzz.sh 0 -runs=10000000    a number of executions instead of a time
+#   FUZZ_TARGETS="flow_key vlan_classify" scripts/fuzz.sh    some targets only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-30}
 shift || true
 BUILD=build-fuzz
-TARGETS=(flow_key vlan_classify ipfix_message control_request state_file domain_xml message_guard)
+TARGETS=(${FUZZ_TARGETS:-flow_key vlan_classify ipfix_message control_request state_file domain_xml message_guard})
 
 if [ ! -f "$BUILD/build.ninja" ]; then
   CXX=clang++ meson setup "$BUILD" -Dfuzz=true -Dtests=false -Db_lto=false \

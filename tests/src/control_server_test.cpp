@@ -6,22 +6,13 @@
 #include <thread>
 
 #include "src/control_server.h"
+#include "tests/temp_dir.h"
 
 using namespace vsw;
 namespace fs = std::filesystem;
 
-namespace {
-
-fs::path temp_dir() {
-    char tmpl[] = "/tmp/vsw-control-server-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl));
-    return tmpl;
-}
-
-}  // namespace
-
 TEST_CASE("the control socket gets its owner, group and mode, and answers") {
-    const fs::path dir = temp_dir();
+    const fs::path dir = vsw::testing::temp_dir("control-server");
     ControlAccess access;
     access.path = (dir / "sub" / "vswd.ctl").string();
     access.gid = 4242;
@@ -46,7 +37,7 @@ TEST_CASE("the control socket gets its owner, group and mode, and answers") {
 }
 
 TEST_CASE("a world-writable control socket directory is refused, sticky or not") {
-    const fs::path dir = temp_dir();
+    const fs::path dir = vsw::testing::temp_dir("control-server");
     for (mode_t mode : {0777, 01777, 0773}) {
         REQUIRE(::chmod(dir.c_str(), mode) == 0);
         ControlAccess access;
@@ -64,7 +55,7 @@ TEST_CASE("a world-writable control socket directory is refused, sticky or not")
 }
 
 TEST_CASE("a control socket directory owned by another user is refused") {
-    const fs::path dir = temp_dir();
+    const fs::path dir = vsw::testing::temp_dir("control-server");
     REQUIRE(::chown(dir.c_str(), 4242, 0) == 0);  // the suite runs as root
     ControlAccess access;
     access.path = (dir / "vswd.ctl").string();

@@ -8,17 +8,12 @@
 #include <filesystem>
 
 #include "src/socket_access.h"
+#include "tests/temp_dir.h"
 
 using namespace vsw;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path temp_dir() {
-    char tmpl[] = "/tmp/vsw-socket-access-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl));
-    return tmpl;
-}
 
 mode_t mode_of(const fs::path& p) {
     struct stat st;
@@ -41,7 +36,7 @@ TEST_CASE("owners resolve from names or numbers") {
 }
 
 TEST_CASE("the socket directory is created with its mode, symlinks are refused") {
-    const fs::path root = temp_dir();
+    const fs::path root = vsw::testing::temp_dir("socket-access");
     SocketAccess a;
     a.dir = (root / "run" / "vhost").string();
     a.uid = ::getuid();
@@ -65,7 +60,7 @@ TEST_CASE("the socket directory is created with its mode, symlinks are refused")
 }
 
 TEST_CASE("vswd's server sockets get the configured mode; other files are refused") {
-    const fs::path root = temp_dir();
+    const fs::path root = vsw::testing::temp_dir("socket-access");
     const fs::path sock = root / "s";
     int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un addr{};
