@@ -128,10 +128,8 @@ std::string Switch::filesystem_error(const PortConfig& cfg) const {
 }
 
 std::string Switch::attach(Port& port) {
-    std::string err = filesystem_error(port.config);
-    if (!err.empty()) {
-        // refused before anything is created
-    } else if (is_vhost(port.type)) {
+    std::string err = filesystem_error(port.config);  // refused before anything is created
+    if (err.empty() && is_vhost(port.type)) {
         const bool client = port.type == PortType::kVhostUserClient;
         err = vhost::register_socket(port.config.socket, client, &port.vhost);
         // rte_vhost bound a server socket with the process umask: QEMU (libvirt-qemu:kvm) needs more.
@@ -139,7 +137,7 @@ std::string Switch::attach(Port& port) {
             err = secure_socket(port.config.socket, opts_.sockets);
             if (!err.empty()) vhost::unregister_socket(port.config.socket);
         }
-    } else {
+    } else if (err.empty()) {
         err = ethdev_open(port.config.devargs, static_cast<unsigned>(opts_.pmd_lcores.size()), opts_.pool, port.eth);
     }
     port.attached = err.empty();
