@@ -59,7 +59,7 @@ configure() {
 RUN_ONLY="$*"
 run_stage "$BUILD_DIR" main "$@"
 if [ -z "$RUN_ONLY" ]; then
-  if configure build-asan -Db_sanitize=address,undefined -Db_lto=false -Dbuildtype=debugoptimized; then
+  if configure build-asan -Db_sanitize=address,undefined -Db_lto=false -Ddebug=true -Doptimization=1; then
     run_stage build-asan asan --suite unit --suite component
   else
     echo "== asan: cannot configure build-asan"; logs+=("asan=missing")

@@ -1,5 +1,4 @@
 // Datapath stages over real mbufs from a real mempool, with net_null ethdevs as egress ports.
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -294,18 +293,4 @@ TEST_CASE("zero copy: frames leave in the mbufs and data buffers they arrived in
     CHECK(rte_mbuf_refcnt_read(flood) == 2);                  // the access port + the clone
     flush_all(*f.dp, f.snap);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
-}
-
-int main(int argc, char** argv) {
-    std::vector<std::string> eal = {"pipeline_test", "--no-huge", "-m", "64", "--no-pci",
-                                    "--no-telemetry", "--log-level=*:error", "-l", "0",
-                                    "--file-prefix=vsw-pipeline-test-" + std::to_string(::getpid())};
-    std::vector<char*> eal_argv;
-    for (auto& s : eal) eal_argv.push_back(s.data());
-    if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) return 1;
-    g_pool = rte_pktmbuf_pool_create("test_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    if (!g_pool) return 1;
-    int rc = Catch::Session().run(argc, argv);
-    rte_eal_cleanup();
-    return rc;
 }

@@ -18,8 +18,8 @@ struct Memfd {
 };
 
 void put_u64(std::vector<uint8_t>& p, uint64_t v) {
-    const auto* b = reinterpret_cast<const uint8_t*>(&v);
-    p.insert(p.end(), b, b + 8);
+    p.resize(p.size() + sizeof v);
+    std::memcpy(p.data() + p.size() - sizeof v, &v, sizeof v);
 }
 
 // SET_MEM_TABLE payload: count, padding, then (gpa, size, uaddr, offset) per region.
