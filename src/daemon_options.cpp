@@ -68,6 +68,7 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& ex
         ("socket-group", po::value(&socket_group)->default_value(socket_group), "their group: QEMU under libvirt runs in group kvm")
         ("socket-dir-mode", po::value(&socket_dir_mode)->default_value(socket_dir_mode), "socket directory permissions, octal")
         ("socket-mode", po::value(&socket_mode)->default_value(socket_mode), "permissions of vswd's server sockets, octal")
+        ("metrics-listen", po::value(&o.metrics_listen), "serve Prometheus metrics at http://[ADDRESS:]PORT/metrics (address default 127.0.0.1; off unless given)")
         ("state-file", po::value(&o.state_file)->default_value(o.state_file), "persisted configuration (JSON)")
         ("main-core", po::value(&o.main_core)->default_value(o.main_core), "CPU for the control thread")
         ("pmd-cores", po::value(&pmd_cores), "CPUs for PMD workers, one worker each, e.g. 1 or 1,3-4 (default: the last CPU)")

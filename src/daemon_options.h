@@ -25,6 +25,7 @@ struct DaemonOptions {
     unsigned fdb_aging = 300;                          // initial aging time for a new state
     unsigned pmd_max_sleep_us = 500;                   // idle back-off ceiling, 0 = busy poll
     SocketAccess sockets;                              // vhost-user socket directory and permissions
+    std::string metrics_listen;                        // Prometheus endpoint [ADDRESS:]PORT, "" = off
 };
 
 // Parses argv. On --help / --version prints and returns nullopt with exit_code 0; on error

@@ -17,6 +17,9 @@
 #include "src/control_protocol.h"
 #include "src/control_server.h"
 #include "src/daemon_options.h"
+#include "src/dpdk_telemetry.h"
+#include "src/metrics_http.h"
+#include "src/metrics_snapshot.h"
 #include "src/socket_access.h"
 #include "src/state_file.h"
 #include "src/switch.h"
@@ -92,6 +95,24 @@ int main(int argc, char** argv) {
                      n_workers, opts->ctl.path.c_str(), opts->state_file.c_str());
 
         auto handler = [&](const std::string& req) { return vsw::handle_request(sw, req); };
+        // Telemetry and the Prometheus endpoint read a copy of the switch's views, taken here
+        // once a second, never the switch itself.
+        vsw::MetricsSnapshot metrics;
+        auto refresh_metrics = [&] {
+            const auto now = std::chrono::system_clock::now().time_since_epoch();
+            metrics.refresh(sw, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
+        };
+        refresh_metrics();
+        if (auto e = vsw::register_telemetry_commands(&metrics); !e.empty())
+            std::fprintf(stderr, "vswd: warning: DPDK telemetry: %s\n", e.c_str());
+        vsw::MetricsHttpServer metrics_http;
+        if (!opts->metrics_listen.empty()) {
+            if (auto e = metrics_http.start(opts->metrics_listen, &metrics); !e.empty()) {
+                sw.shutdown();
+                return die(e);
+            }
+            std::fprintf(stderr, "vswd: Prometheus metrics on http://%s/metrics\n", opts->metrics_listen.c_str());
+        }
         auto last_tick = std::chrono::steady_clock::now();
         while (!g_stop.load()) {
             if (!server.serve_once(250, handler)) {
@@ -102,10 +123,12 @@ int main(int argc, char** argv) {
             auto now = std::chrono::steady_clock::now();
             if (now - last_tick >= std::chrono::seconds(1)) {
                 sw.tick();
+                refresh_metrics();
                 last_tick = now;
             }
         }
         std::fprintf(stderr, "vswd: shutting down\n");
+        metrics_http.stop();
         server.close();
         sw.shutdown();
     }

@@ -1,0 +1,32 @@
+// The switch's views (show, stats, mirrors, IPFIX) as the control thread last took them, for
+// readers on other threads: DPDK telemetry's callbacks and the Prometheus endpoint. They never
+// touch the switch itself, so they need no lock on it and cannot slow the control thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "src/control_api.h"
+
+namespace vsw {
+
+class MetricsSnapshot {
+public:
+    // Takes the views from `api` (control thread only). About once a second.
+    void refresh(ControlApi& api, uint64_t unix_ms);
+    // The latest views: {"show", "stats", "mirrors", "ipfix", "time_ms"}; an empty object before
+    // the first refresh. Any thread.
+    std::shared_ptr<const nlohmann::json> latest() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const nlohmann::json> latest_ = std::make_shared<const nlohmann::json>(nlohmann::json::object());
+};
+
+// j[key] if j is an object that has it, else null (never throws, never copies).
+const nlohmann::json& json_field(const nlohmann::json& j, const char* key);
+
+}  // namespace vsw

@@ -1,0 +1,191 @@
+#include "src/prometheus_text.h"
+
+#include "src/metrics_snapshot.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <vector>
+
+namespace vsw {
+namespace {
+
+using nlohmann::json;
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// Metric families in the order first seen, each with its HELP, TYPE and samples.
+class Exposition {
+public:
+    void add(const std::string& name, const char* type, const char* help, const Labels& labels, const json& value) {
+        if (!value.is_number() && !value.is_boolean()) return;
+        auto [it, fresh] = index_.try_emplace(name, families_.size());
+        if (fresh) families_.push_back({name, type, help, {}});
+        std::string line = name;
+        if (!labels.empty()) {
+            line += '{';
+            for (size_t i = 0; i < labels.size(); ++i)
+                line += (i ? "," : "") + labels[i].first + "=\"" + prometheus_escape(labels[i].second) + '"';
+            line += '}';
+        }
+        families_[it->second].samples.push_back(line + ' ' + number(value));
+    }
+
+    std::string text() const {
+        std::string out;
+        for (const Family& f : families_) {
+            out += "# HELP " + f.name + ' ' + f.help + "\n# TYPE " + f.name + ' ' + f.type + '\n';
+            for (const std::string& s : f.samples) out += s + '\n';
+        }
+        return out;
+    }
+
+private:
+    struct Family {
+        std::string name, type, help;
+        std::vector<std::string> samples;
+    };
+
+    static std::string number(const json& v) {
+        if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
+        if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
+        if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+        const double d = v.get<double>();
+        if (std::isnan(d)) return "NaN";
+        if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+        return buf;
+    }
+
+    std::vector<Family> families_;
+    std::map<std::string, size_t> index_;
+};
+
+const json& field(const json& j, const char* key) { return json_field(j, key); }
+
+const json& list(const json& j, const char* key) {
+    static const json kEmpty = json::array();
+    const json& v = field(j, key);
+    return v.is_array() ? v : kEmpty;
+}
+
+void ports(Exposition& e, const json& views) {
+    static const struct { const char* key; const char* help; } kCounters[] = {
+        {"rx_packets", "Frames received from the port."},
+        {"rx_bytes", "Bytes received from the port."},
+        {"tx_packets", "Frames sent to the port."},
+        {"tx_bytes", "Bytes sent to the port."},
+        {"flooded", "Frames from the port that were flooded."},
+        {"learn_full", "Source MACs from the port not learned because the FDB was full."},
+    };
+    for (const json& p : list(field(views, "stats"), "ports")) {
+        const Labels port = {{"port", p.value("name", "")}};
+        for (const auto& c : kCounters)
+            e.add(std::string("vsw_port_") + c.key + "_total", "counter", c.help, port, field(p, c.key));
+        if (const json& drops = field(p, "drops"); drops.is_object())
+            for (const auto& [reason, n] : drops.items())
+                e.add("vsw_port_drops_total", "counter", "Frames dropped, by reason (vswctl stats explains each).",
+                      {{"port", p.value("name", "")}, {"reason", reason}}, n);
+        const json& tx = field(p, "tx_shaping");
+        e.add("vsw_port_tx_rate_bits", "gauge", "Configured guest-TX rate in bit/s.", port, field(tx, "rate"));
+        e.add("vsw_port_tx_throttled_rounds_total", "counter", "PMD rounds in which guest TX waited for tokens.", port,
+              field(tx, "throttled_rounds"));
+        const json& rx = field(p, "rx_shaping");
+        e.add("vsw_port_rx_rate_bits", "gauge", "Configured guest-RX rate in bit/s.", port, field(rx, "rate"));
+        e.add("vsw_port_rx_queue_packets", "gauge", "Frames waiting in the guest-RX shaping queue.", port,
+              field(rx, "queue_packets"));
+        e.add("vsw_port_rx_queue_bytes", "gauge", "Bytes waiting in the guest-RX shaping queue.", port,
+              field(rx, "queue_bytes"));
+        e.add("vsw_port_rx_queued_packets_total", "counter", "Frames that went through the guest-RX shaping queue.",
+              port, field(rx, "queued_packets"));
+    }
+    for (const json& p : list(field(views, "show"), "ports")) {
+        const Labels port = {{"port", p.value("name", "")}, {"type", p.value("type", "")}};
+        e.add("vsw_port_up", "gauge", "1 if the port is up (connected, running, admin up).", port,
+              json(p.value("state", "") == "up"));
+        e.add("vsw_port_vhost_sessions_total", "counter", "vhost-user connections to the port.", port,
+              field(p, "sessions"));
+        e.add("vsw_port_vhost_connects_total", "counter", "Guest devices that became ready on the port.", port,
+              field(p, "connects"));
+        e.add("vsw_port_vhost_disconnects_total", "counter", "Guest devices that went away.", port,
+              field(p, "disconnects"));
+        e.add("vsw_port_vhost_refused_messages_total", "counter",
+              "vhost-user memory tables refused (regions beyond their file).", port, field(p, "refused_messages"));
+    }
+}
+
+void pmds(Exposition& e, const json& stats) {
+    for (const json& p : list(stats, "pmds")) {
+        const Labels pmd = {{"pmd", std::to_string(p.value("id", 0))}, {"lcore", std::to_string(p.value("lcore", 0))}};
+        e.add("vsw_pmd_rx_packets_total", "counter", "Frames the PMD received.", pmd, field(p, "rx_packets"));
+        e.add("vsw_pmd_busy_cycles_total", "counter", "TSC cycles of rounds that found work.", pmd, field(p, "busy_cycles"));
+        e.add("vsw_pmd_idle_cycles_total", "counter", "TSC cycles of rounds that found none.", pmd, field(p, "idle_cycles"));
+        e.add("vsw_pmd_cycles_per_packet", "gauge", "Busy cycles per received frame since start.", pmd,
+              field(p, "cycles_per_packet"));
+        e.add("vsw_pmd_rounds_total", "counter", "Polling rounds.", pmd, field(p, "rounds"));
+        e.add("vsw_pmd_sleeps_total", "counter", "Idle back-off sleeps.", pmd, field(p, "sleeps"));
+    }
+    const json& fdb = field(stats, "fdb");
+    e.add("vsw_fdb_entries", "gauge", "Learned MAC addresses.", {}, field(fdb, "entries"));
+    e.add("vsw_fdb_max_entries", "gauge", "FDB size limit.", {}, field(fdb, "max"));
+    e.add("vsw_fdb_aged_total", "counter", "FDB entries aged out.", {}, field(fdb, "aged"));
+    const json& pool = field(stats, "mbuf_pool");
+    e.add("vsw_mbuf_pool_size", "gauge", "mbufs in the packet pool.", {}, field(pool, "size"));
+    e.add("vsw_mbuf_pool_in_use", "gauge", "mbufs in use.", {}, field(pool, "in_use"));
+}
+
+void mirrors(Exposition& e, const json& views) {
+    for (const json& m : list(field(views, "mirrors"), "mirrors")) {
+        const json& c = field(m, "counters");
+        if (!c.is_object()) continue;
+        const Labels mirror = {{"mirror", m.value("name", "")}};
+        for (const auto& [key, value] : c.items())
+            e.add("vsw_mirror_" + key + "_total", "counter", "Mirror session counter (vswctl mirror show).", mirror,
+                  value);
+    }
+}
+
+void ipfix(Exposition& e, const json& views) {
+    const json& x = field(views, "ipfix");
+    e.add("vsw_ipfix_enabled", "gauge", "1 if IPFIX export is configured.", {}, json(x.contains("config")));
+    e.add("vsw_ipfix_active_flows", "gauge", "Flows in the caches.", {}, field(x, "active_flows"));
+    e.add("vsw_ipfix_cache_max_flows", "gauge", "Flow cache size.", {}, field(x, "cache_max"));
+    for (const char* key : {"metered_packets", "not_sampled_packets", "ignored_packets", "records", "evicted_flows",
+                            "flows_started", "lost_records"})
+        e.add(std::string("vsw_ipfix_") + key + "_total", "counter", "IPFIX metering counter (vswctl ipfix show).", {},
+              field(x, key));
+    for (const json& c : list(field(x, "exporter"), "collectors")) {
+        const Labels collector = {{"collector", c.value("collector", "")}};
+        e.add("vsw_ipfix_collector_connected", "gauge", "1 if the collector's session is up.", collector,
+              field(c, "connected"));
+        for (const char* key : {"messages", "records", "octets", "failed_messages", "failed_records"})
+            e.add(std::string("vsw_ipfix_collector_") + key + "_total", "counter", "IPFIX export to one collector.",
+                  collector, field(c, key));
+    }
+}
+
+}  // namespace
+
+std::string prometheus_escape(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string prometheus_text(const json& views) {
+    Exposition e;
+    ports(e, views);
+    pmds(e, field(views, "stats"));
+    mirrors(e, views);
+    ipfix(e, views);
+    e.add("vsw_snapshot_timestamp_seconds", "gauge", "When vswd took these figures (Unix time).", {},
+          json(field(views, "time_ms").is_number() ? field(views, "time_ms").get<double>() / 1000.0 : 0.0));
+    return e.text();
+}
+
+}  // namespace vsw
