@@ -14,6 +14,7 @@ PACKAGES=(
   iproute2 procps kmod tshark          # tshark: independent decoding of captures
   nfdump                               # nfcapd/nfdump: an independent IPFIX collector
   clang libclang-rt-14-dev             # libFuzzer targets (tests/fuzz) and their sanitizer runtimes
+  prometheus                           # a real scraper (and promtool) for vswd's /metrics
   qemu-system-x86 linux-image-amd64    # real guests: QEMU (TCG) and the guest kernel + modules
   busybox-static iperf3                # guest userland
 )
