@@ -13,6 +13,7 @@
 #include "src/control_server.h"
 #include "src/vswctl/libvirt_xml.h"
 #include "src/vswctl/table.h"
+#include "src/vswctl/top.h"
 #include "vsw_version.h"
 
 namespace po = boost::program_options;
@@ -28,6 +29,7 @@ Usage: vswctl [--ctl PATH] [--json] COMMAND [ARGS]
 Commands:
   show                               ports, their state, negotiated virtio features, queues
   stats [PORT]                       rx/tx counters, drops by reason, PMD cycles per packet
+  top [--interval S] [--iterations N] per-port rates (pps, bit/s, drops/s), refreshed like top
   add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT] [KEY=VALUE...]
                                      TYPE: vhost-user-client (QEMU listens; default),
                                            vhost-user-server (vswd listens), dpdk;
@@ -217,6 +219,8 @@ int main(int argc, char** argv) {
     vsw::ctl::LibvirtXmlRequest lx;
     std::string lx_vlan, lx_rate, lx_rx_rate, lx_tx_rate, lx_mode = "server";
     bool as_json = false;
+    double top_interval = 1;
+    unsigned top_iterations = 0;
     std::vector<std::string> words;
     std::vector<std::string> collectors;
     // ipfix set: option name -> the setting it sends (values are checked by vswd).
@@ -235,6 +239,8 @@ int main(int argc, char** argv) {
         ("help,h", "show this help")
         ("ctl", po::value(&ctl), "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")
         ("json", po::bool_switch(&as_json), "print the daemon's JSON answer")
+        ("interval", po::value(&top_interval), "top: seconds between screens (default 1)")
+        ("iterations", po::value(&top_iterations), "top: screens to show, then exit (default: until Ctrl-C)")
         ("type", po::value(&type), "add-port: port type")
         ("socket", po::value(&socket), "add-port: vhost-user socket path")
         ("devargs", po::value(&devargs), "add-port: DPDK devargs for --type dpdk")
@@ -315,6 +321,17 @@ int main(int argc, char** argv) {
         if (xml.empty()) fail(error, 2);
         std::cout << xml;
         return 0;
+    }
+
+    if ((vm.count("interval") || vm.count("iterations")) && cmd != "top") fail("--interval and --iterations go with top", 2);
+    if (cmd == "top") {
+        expect_args(0, 0);
+        if (!(top_interval >= 0.1 && top_interval <= 3600)) fail("--interval must be 0.1 to 3600 seconds", 2);
+        try {
+            return vsw::ctl::run_top(ctl, top_interval, top_iterations);
+        } catch (const std::exception& e) {
+            fail(e.what());
+        }
     }
 
     json req;
