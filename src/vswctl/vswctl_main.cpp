@@ -237,6 +237,7 @@ int main(int argc, char** argv) {
     po::options_description desc(kUsage);
     desc.add_options()
         ("help,h", "show this help")
+        ("version", "print vswctl's version (the version command also asks vswd)")
         ("ctl", po::value(&ctl), "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")
         ("json", po::bool_switch(&as_json), "print the daemon's JSON answer")
         ("interval", po::value(&top_interval), "top: seconds between screens (default 1)")
@@ -270,6 +271,10 @@ int main(int argc, char** argv) {
         po::notify(vm);
     } catch (const std::exception& e) {
         fail(std::string(e.what()) + " (see vswctl --help)", 2);
+    }
+    if (vm.count("version")) {
+        std::cout << "vswctl " VSW_VERSION "\n";
+        return 0;
     }
     if (vm.count("help") || words.empty()) {
         std::cout << desc << "\n";
