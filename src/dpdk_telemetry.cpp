@@ -5,6 +5,8 @@
 
 #include <rte_telemetry.h>
 
+#include "src/json_access.h"
+
 namespace vsw {
 namespace {
 
@@ -49,7 +51,7 @@ const json& views() {
     return *held;
 }
 
-// views()[a][b], by reference (json::value() would copy).
+// views()[a][b], by reference.
 const json& view(const char* a, const char* b) { return json_field(json_field(views(), a), b); }
 
 const json* find_named(const json& list, const char* params) {
@@ -59,22 +61,24 @@ const json* find_named(const json& list, const char* params) {
     return nullptr;
 }
 
-int ports(const char*, const char*, rte_tel_data* d) {
+// The "name" of every element of `list`, as a telemetry array of strings.
+int names(const json& list, rte_tel_data* d) {
     rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-    for (const json& p : view("show", "ports"))
-        rte_tel_data_add_array_string(d, p.value("name", "").c_str());
+    for (const json& item : list) rte_tel_data_add_array_string(d, item.value("name", "").c_str());
     return 0;
 }
 
-int port_info(const char*, const char* params, rte_tel_data* d) {
-    const json* p = find_named(view("show", "ports"), params);
-    return p ? fill_dict(*p, d) : -EINVAL;
+// The element of `list` named `params`, as a dict; -EINVAL if there is none.
+int named(const json& list, const char* params, rte_tel_data* d) {
+    const json* item = find_named(list, params);
+    return item ? fill_dict(*item, d) : -EINVAL;
 }
 
-int port_stats(const char*, const char* params, rte_tel_data* d) {
-    const json* p = find_named(view("stats", "ports"), params);
-    return p ? fill_dict(*p, d) : -EINVAL;
-}
+int ports(const char*, const char*, rte_tel_data* d) { return names(view("show", "ports"), d); }
+
+int port_info(const char*, const char* params, rte_tel_data* d) { return named(view("show", "ports"), params, d); }
+
+int port_stats(const char*, const char* params, rte_tel_data* d) { return named(view("stats", "ports"), params, d); }
 
 int pmd(const char*, const char*, rte_tel_data* d) {
     return fill_dict(view("stats", "pmds"), d);
@@ -86,17 +90,9 @@ int switch_info(const char*, const char*, rte_tel_data* d) {
     return fill_dict(j, d);
 }
 
-int mirrors(const char*, const char*, rte_tel_data* d) {
-    rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-    for (const json& m : view("mirrors", "mirrors"))
-        rte_tel_data_add_array_string(d, m.value("name", "").c_str());
-    return 0;
-}
+int mirrors(const char*, const char*, rte_tel_data* d) { return names(view("mirrors", "mirrors"), d); }
 
-int mirror(const char*, const char* params, rte_tel_data* d) {
-    const json* m = find_named(view("mirrors", "mirrors"), params);
-    return m ? fill_dict(*m, d) : -EINVAL;
-}
+int mirror(const char*, const char* params, rte_tel_data* d) { return named(view("mirrors", "mirrors"), params, d); }
 
 int ipfix(const char*, const char*, rte_tel_data* d) { return fill_dict(json_field(views(), "ipfix"), d); }
 

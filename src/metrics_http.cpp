@@ -54,9 +54,9 @@ std::string MetricsHttpServer::start(const std::string& listen, const MetricsSna
         return "--metrics-listen must be [IPv4-ADDRESS:]PORT, e.g. 9550 or 127.0.0.1:9550, not '" + listen + "'";
     sa.sin_port = htons(static_cast<uint16_t>(*number));
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd_, 16) != 0) {
+    const int one = 1;
+    if (fd_ < 0 || ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd_, 16) != 0) {
         std::string e = "cannot listen for metrics on " + address + ":" + port + ": " + std::strerror(errno);
         stop();
         return e;

@@ -18,11 +18,4 @@ std::shared_ptr<const nlohmann::json> MetricsSnapshot::latest() const {
     return latest_;
 }
 
-const nlohmann::json& json_field(const nlohmann::json& j, const char* key) {
-    static const nlohmann::json kNull;
-    if (!j.is_object()) return kNull;
-    auto it = j.find(key);
-    return it == j.end() ? kNull : *it;
-}
-
 }  // namespace vsw

@@ -26,7 +26,4 @@ private:
     std::shared_ptr<const nlohmann::json> latest_ = std::make_shared<const nlohmann::json>(nlohmann::json::object());
 };
 
-// j[key] if j is an object that has it, else null (never throws, never copies).
-const nlohmann::json& json_field(const nlohmann::json& j, const char* key);
-
 }  // namespace vsw

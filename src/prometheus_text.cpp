@@ -1,6 +1,6 @@
 #include "src/prometheus_text.h"
 
-#include "src/metrics_snapshot.h"
+#include "src/json_access.h"
 
 #include <cmath>
 #include <cstdio>
@@ -61,14 +61,6 @@ private:
     std::map<std::string, size_t> index_;
 };
 
-const json& field(const json& j, const char* key) { return json_field(j, key); }
-
-const json& list(const json& j, const char* key) {
-    static const json kEmpty = json::array();
-    const json& v = field(j, key);
-    return v.is_array() ? v : kEmpty;
-}
-
 void ports(Exposition& e, const json& views) {
     static const struct { const char* key; const char* help; } kCounters[] = {
         {"rx_packets", "Frames received from the port."},
@@ -78,65 +70,67 @@ void ports(Exposition& e, const json& views) {
         {"flooded", "Frames from the port that were flooded."},
         {"learn_full", "Source MACs from the port not learned because the FDB was full."},
     };
-    for (const json& p : list(field(views, "stats"), "ports")) {
+    for (const json& p : json_list(json_field(views, "stats"), "ports")) {
         const Labels port = {{"port", p.value("name", "")}};
         for (const auto& c : kCounters)
-            e.add(std::string("vsw_port_") + c.key + "_total", "counter", c.help, port, field(p, c.key));
-        if (const json& drops = field(p, "drops"); drops.is_object())
+            e.add(std::string("vsw_port_") + c.key + "_total", "counter", c.help, port, json_field(p, c.key));
+        if (const json& drops = json_field(p, "drops"); drops.is_object())
             for (const auto& [reason, n] : drops.items())
                 e.add("vsw_port_drops_total", "counter", "Frames dropped, by reason (vswctl stats explains each).",
                       {{"port", p.value("name", "")}, {"reason", reason}}, n);
-        const json& tx = field(p, "tx_shaping");
-        e.add("vsw_port_tx_rate_bits", "gauge", "Configured guest-TX rate in bit/s.", port, field(tx, "rate"));
+        const json& tx = json_field(p, "tx_shaping");
+        e.add("vsw_port_tx_rate_bits", "gauge", "Configured guest-TX rate in bit/s.", port, json_field(tx, "rate"));
         e.add("vsw_port_tx_throttled_rounds_total", "counter", "PMD rounds in which guest TX waited for tokens.", port,
-              field(tx, "throttled_rounds"));
-        const json& rx = field(p, "rx_shaping");
-        e.add("vsw_port_rx_rate_bits", "gauge", "Configured guest-RX rate in bit/s.", port, field(rx, "rate"));
+              json_field(tx, "throttled_rounds"));
+        const json& rx = json_field(p, "rx_shaping");
+        e.add("vsw_port_rx_rate_bits", "gauge", "Configured guest-RX rate in bit/s.", port, json_field(rx, "rate"));
         e.add("vsw_port_rx_queue_packets", "gauge", "Frames waiting in the guest-RX shaping queue.", port,
-              field(rx, "queue_packets"));
+              json_field(rx, "queue_packets"));
         e.add("vsw_port_rx_queue_bytes", "gauge", "Bytes waiting in the guest-RX shaping queue.", port,
-              field(rx, "queue_bytes"));
+              json_field(rx, "queue_bytes"));
         e.add("vsw_port_rx_queued_packets_total", "counter", "Frames that went through the guest-RX shaping queue.",
-              port, field(rx, "queued_packets"));
+              port, json_field(rx, "queued_packets"));
     }
-    for (const json& p : list(field(views, "show"), "ports")) {
+    for (const json& p : json_list(json_field(views, "show"), "ports")) {
         const Labels port = {{"port", p.value("name", "")}, {"type", p.value("type", "")}};
         e.add("vsw_port_up", "gauge", "1 if the port is up (connected, running, admin up).", port,
               json(p.value("state", "") == "up"));
         e.add("vsw_port_vhost_sessions_total", "counter", "vhost-user connections to the port.", port,
-              field(p, "sessions"));
+              json_field(p, "sessions"));
         e.add("vsw_port_vhost_connects_total", "counter", "Guest devices that became ready on the port.", port,
-              field(p, "connects"));
+              json_field(p, "connects"));
         e.add("vsw_port_vhost_disconnects_total", "counter", "Guest devices that went away.", port,
-              field(p, "disconnects"));
+              json_field(p, "disconnects"));
         e.add("vsw_port_vhost_refused_messages_total", "counter",
-              "vhost-user memory tables refused (regions beyond their file).", port, field(p, "refused_messages"));
+              "vhost-user memory tables refused (regions beyond their file).", port, json_field(p, "refused_messages"));
     }
 }
 
 void pmds(Exposition& e, const json& stats) {
-    for (const json& p : list(stats, "pmds")) {
+    for (const json& p : json_list(stats, "pmds")) {
         const Labels pmd = {{"pmd", std::to_string(p.value("id", 0))}, {"lcore", std::to_string(p.value("lcore", 0))}};
-        e.add("vsw_pmd_rx_packets_total", "counter", "Frames the PMD received.", pmd, field(p, "rx_packets"));
-        e.add("vsw_pmd_busy_cycles_total", "counter", "TSC cycles of rounds that found work.", pmd, field(p, "busy_cycles"));
-        e.add("vsw_pmd_idle_cycles_total", "counter", "TSC cycles of rounds that found none.", pmd, field(p, "idle_cycles"));
+        e.add("vsw_pmd_rx_packets_total", "counter", "Frames the PMD received.", pmd, json_field(p, "rx_packets"));
+        e.add("vsw_pmd_busy_cycles_total", "counter", "TSC cycles of rounds that found work.", pmd,
+              json_field(p, "busy_cycles"));
+        e.add("vsw_pmd_idle_cycles_total", "counter", "TSC cycles of rounds that found none.", pmd,
+              json_field(p, "idle_cycles"));
         e.add("vsw_pmd_cycles_per_packet", "gauge", "Busy cycles per received frame since start.", pmd,
-              field(p, "cycles_per_packet"));
-        e.add("vsw_pmd_rounds_total", "counter", "Polling rounds.", pmd, field(p, "rounds"));
-        e.add("vsw_pmd_sleeps_total", "counter", "Idle back-off sleeps.", pmd, field(p, "sleeps"));
+              json_field(p, "cycles_per_packet"));
+        e.add("vsw_pmd_rounds_total", "counter", "Polling rounds.", pmd, json_field(p, "rounds"));
+        e.add("vsw_pmd_sleeps_total", "counter", "Idle back-off sleeps.", pmd, json_field(p, "sleeps"));
     }
-    const json& fdb = field(stats, "fdb");
-    e.add("vsw_fdb_entries", "gauge", "Learned MAC addresses.", {}, field(fdb, "entries"));
-    e.add("vsw_fdb_max_entries", "gauge", "FDB size limit.", {}, field(fdb, "max"));
-    e.add("vsw_fdb_aged_total", "counter", "FDB entries aged out.", {}, field(fdb, "aged"));
-    const json& pool = field(stats, "mbuf_pool");
-    e.add("vsw_mbuf_pool_size", "gauge", "mbufs in the packet pool.", {}, field(pool, "size"));
-    e.add("vsw_mbuf_pool_in_use", "gauge", "mbufs in use.", {}, field(pool, "in_use"));
+    const json& fdb = json_field(stats, "fdb");
+    e.add("vsw_fdb_entries", "gauge", "Learned MAC addresses.", {}, json_field(fdb, "entries"));
+    e.add("vsw_fdb_max_entries", "gauge", "FDB size limit.", {}, json_field(fdb, "max"));
+    e.add("vsw_fdb_aged_total", "counter", "FDB entries aged out.", {}, json_field(fdb, "aged"));
+    const json& pool = json_field(stats, "mbuf_pool");
+    e.add("vsw_mbuf_pool_size", "gauge", "mbufs in the packet pool.", {}, json_field(pool, "size"));
+    e.add("vsw_mbuf_pool_in_use", "gauge", "mbufs in use.", {}, json_field(pool, "in_use"));
 }
 
 void mirrors(Exposition& e, const json& views) {
-    for (const json& m : list(field(views, "mirrors"), "mirrors")) {
-        const json& c = field(m, "counters");
+    for (const json& m : json_list(json_field(views, "mirrors"), "mirrors")) {
+        const json& c = json_field(m, "counters");
         if (!c.is_object()) continue;
         const Labels mirror = {{"mirror", m.value("name", "")}};
         for (const auto& [key, value] : c.items())
@@ -146,21 +140,21 @@ void mirrors(Exposition& e, const json& views) {
 }
 
 void ipfix(Exposition& e, const json& views) {
-    const json& x = field(views, "ipfix");
+    const json& x = json_field(views, "ipfix");
     e.add("vsw_ipfix_enabled", "gauge", "1 if IPFIX export is configured.", {}, json(x.contains("config")));
-    e.add("vsw_ipfix_active_flows", "gauge", "Flows in the caches.", {}, field(x, "active_flows"));
-    e.add("vsw_ipfix_cache_max_flows", "gauge", "Flow cache size.", {}, field(x, "cache_max"));
+    e.add("vsw_ipfix_active_flows", "gauge", "Flows in the caches.", {}, json_field(x, "active_flows"));
+    e.add("vsw_ipfix_cache_max_flows", "gauge", "Flow cache size.", {}, json_field(x, "cache_max"));
     for (const char* key : {"metered_packets", "not_sampled_packets", "ignored_packets", "records", "evicted_flows",
                             "flows_started", "lost_records"})
         e.add(std::string("vsw_ipfix_") + key + "_total", "counter", "IPFIX metering counter (vswctl ipfix show).", {},
-              field(x, key));
-    for (const json& c : list(field(x, "exporter"), "collectors")) {
+              json_field(x, key));
+    for (const json& c : json_list(json_field(x, "exporter"), "collectors")) {
         const Labels collector = {{"collector", c.value("collector", "")}};
         e.add("vsw_ipfix_collector_connected", "gauge", "1 if the collector's session is up.", collector,
-              field(c, "connected"));
+              json_field(c, "connected"));
         for (const char* key : {"messages", "records", "octets", "failed_messages", "failed_records"})
             e.add(std::string("vsw_ipfix_collector_") + key + "_total", "counter", "IPFIX export to one collector.",
-                  collector, field(c, key));
+                  collector, json_field(c, key));
     }
 }
 
@@ -180,11 +174,11 @@ std::string prometheus_escape(const std::string& value) {
 std::string prometheus_text(const json& views) {
     Exposition e;
     ports(e, views);
-    pmds(e, field(views, "stats"));
+    pmds(e, json_field(views, "stats"));
     mirrors(e, views);
     ipfix(e, views);
     e.add("vsw_snapshot_timestamp_seconds", "gauge", "When vswd took these figures (Unix time).", {},
-          json(field(views, "time_ms").is_number() ? field(views, "time_ms").get<double>() / 1000.0 : 0.0));
+          json(json_field(views, "time_ms").is_number() ? json_field(views, "time_ms").get<double>() / 1000.0 : 0.0));
     return e.text();
 }
 

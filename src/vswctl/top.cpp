@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "src/control_server.h"
+#include "src/json_access.h"
 #include "src/vswctl/table.h"
 
 namespace vsw::ctl {
@@ -24,13 +25,6 @@ uint64_t u64(const json& j, const char* key) {
     auto it = j.find(key);
     if (it == j.end() || !it->is_number_integer()) return 0;
     return it->is_number_unsigned() || it->get<int64_t>() >= 0 ? it->get<uint64_t>() : 0;
-}
-
-// j[key] as an array, by reference (json::value() would return a copy).
-const json& list(const json& j, const char* key) {
-    static const json kEmpty = json::array();
-    auto it = j.find(key);
-    return it != j.end() && it->is_array() ? *it : kEmpty;
 }
 
 json stats(const std::string& ctl) {
@@ -62,9 +56,9 @@ std::string si_rate(double v) {
 std::string render_top(const json& before, const json& after, double seconds) {
     if (seconds <= 0) seconds = 1;
     std::map<std::string, const json*> old;
-    for (const json& p : list(before, "ports")) old[p.value("name", "")] = &p;
+    for (const json& p : json_list(before, "ports")) old[p.value("name", "")] = &p;
     std::vector<Row> rows;
-    for (const json& p : list(after, "ports")) {
+    for (const json& p : json_list(after, "ports")) {
         const std::string name = p.value("name", "");
         auto it = old.find(name);
         // A port that is new (or was re-created: counters went back) counts from zero.
@@ -78,9 +72,9 @@ std::string render_top(const json& before, const json& after, double seconds) {
         return x.rx_pps + x.tx_pps > y.rx_pps + y.tx_pps;
     });
     std::string out;
-    for (const json& w : list(after, "pmds")) {
+    for (const json& w : json_list(after, "pmds")) {
         const json* prev = nullptr;
-        for (const json& v : list(before, "pmds"))
+        for (const json& v : json_list(before, "pmds"))
             if (v.value("id", -1) == w.value("id", -2)) prev = &v;
         const double busy = static_cast<double>(u64(w, "busy_cycles") - (prev ? u64(*prev, "busy_cycles") : 0));
         const double idle = static_cast<double>(u64(w, "idle_cycles") - (prev ? u64(*prev, "idle_cycles") : 0));
