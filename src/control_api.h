@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "src/capture_request.h"
 #include "src/config.h"
 
 namespace vsw {
@@ -41,6 +42,9 @@ public:
     virtual ControlResult ipfix_set(const Settings& settings) = 0;  // changes only what is given
     virtual ControlResult ipfix_del() = 0;
     virtual ControlResult ipfix_show() = 0;
+    // Starts capturing a port; on success the frames follow the answer on `client_fd` (the
+    // control connection: the implementation keeps its own duplicate of it).
+    virtual ControlResult capture(const CaptureRequest& r, int client_fd) = 0;
 };
 
 }  // namespace vsw

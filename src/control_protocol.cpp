@@ -29,7 +29,7 @@ Settings settings_field(const json& req) {
     return out;
 }
 
-ControlResult dispatch(ControlApi& api, const json& req) {
+ControlResult dispatch(ControlApi& api, const json& req, int client_fd) {
     const std::string cmd = string_field(req, "cmd");
     if (cmd == "version") return ControlResult::ok({{"version", VSW_VERSION}});
     if (cmd == "show") return api.show();
@@ -60,12 +60,18 @@ ControlResult dispatch(ControlApi& api, const json& req) {
     if (cmd == "ipfix-set") return api.ipfix_set(settings_field(req));
     if (cmd == "ipfix-del") return api.ipfix_del();
     if (cmd == "ipfix-show") return api.ipfix_show();
+    if (cmd == "capture") {
+        CaptureRequest c;
+        if (auto e = capture_request_from_json(req, c); !e.empty()) return ControlResult::fail(e);
+        if (client_fd < 0) return ControlResult::fail("capture needs a control connection to stream on");
+        return api.capture(c, client_fd);
+    }
     return ControlResult::fail("unknown command '" + cmd + "'");
 }
 
 }  // namespace
 
-std::string handle_request(ControlApi& api, const std::string& line) {
+std::string handle_request(ControlApi& api, const std::string& line, int client_fd) {
     ControlResult r;
     if (line.size() > kMaxRequestBytes) {
         r = ControlResult::fail("request too large");
@@ -73,7 +79,7 @@ std::string handle_request(ControlApi& api, const std::string& line) {
         try {
             json req = json::parse(line);
             if (!req.is_object()) throw std::invalid_argument("request must be a JSON object");
-            r = dispatch(api, req);
+            r = dispatch(api, req, client_fd);
         } catch (const json::exception& e) {
             r = ControlResult::fail(std::string("malformed request: ") + e.what());
         } catch (const std::exception& e) {

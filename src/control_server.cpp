@@ -134,7 +134,7 @@ void ControlServer::serve_client(int fd, const Handler& handler) {
         write_all(fd, "{\"ok\":false,\"error\":\"request not read: too large, incomplete or timed out\"}\n");
         return;
     }
-    write_all(fd, handler(line) + "\n");
+    write_all(fd, handler(line, fd) + "\n");
 }
 
 void ControlServer::close() {
@@ -144,7 +144,7 @@ void ControlServer::close() {
     path_.clear();
 }
 
-std::string control_call(const std::string& path, const std::string& request, int timeout_ms) {
+int control_connect(const std::string& path) {
     sockaddr_un addr;
     if (!make_address(path, addr)) throw std::runtime_error("control socket path too long: " + path);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -157,6 +157,11 @@ std::string control_call(const std::string& path, const std::string& request, in
             throw std::runtime_error("cannot reach vswd at " + path + " (is vswd running?)");
         throw std::runtime_error("cannot connect to " + path + ": " + std::strerror(e));
     }
+    return fd;
+}
+
+std::string control_call(const std::string& path, const std::string& request, int timeout_ms) {
+    const int fd = control_connect(path);
     set_timeout(fd, timeout_ms);
     std::string line;
     bool ok = write_all(fd, request + "\n") && read_line(fd, line, 64 * 1024 * 1024);

@@ -14,7 +14,9 @@ namespace vsw {
 
 class ControlServer {
 public:
-    using Handler = std::function<std::string(const std::string& request)>;
+    // Answers a request; `client_fd` is its connection, which the handler may dup() to stream
+    // more after the answer (capture). The server writes the answer line, then closes its fd.
+    using Handler = std::function<std::string(const std::string& request, int client_fd)>;
 
     ~ControlServer() { close(); }
 
@@ -32,8 +34,10 @@ private:
     std::string path_;  // its path, removed on close
 };
 
-// Client side (vswctl, tests): sends `request`, returns the response line, or throws
-// std::runtime_error with a message for the operator.
+// Client side (vswctl, tests): connects, or throws std::runtime_error with a message for the
+// operator (who may use the socket, whether vswd runs).
+int control_connect(const std::string& path);
+// Sends `request`, returns the response line, or throws std::runtime_error.
 std::string control_call(const std::string& path, const std::string& request, int timeout_ms = 30000);
 
 }  // namespace vsw

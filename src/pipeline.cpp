@@ -1,6 +1,7 @@
 #include "src/pipeline.h"
 
 #include "src/arp.h"
+#include "src/capture_tap.h"
 #include "src/shaping.h"
 
 #include <cstring>
@@ -350,6 +351,7 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot) {
 }
 
 uint16_t transmit(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n) {
+    capture_sent(port, dp.worker, pkts, n);
     uint32_t len[kBurst];
     for (uint16_t i = 0; i < n; ++i) len[i] = pkts[i]->pkt_len;
     uint16_t sent = 0;

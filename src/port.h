@@ -17,6 +17,8 @@
 
 namespace vsw {
 
+struct CaptureTap;
+
 constexpr unsigned kMaxPorts = 256;   // port slots; FDB entries refer to slots
 constexpr unsigned kMaxWorkers = 16;  // PMD threads
 constexpr uint16_t kBurst = 32;       // frames per rx/tx burst
@@ -47,6 +49,9 @@ struct Port {
     std::atomic<uint64_t> rx_queue_bytes{0};  // bytes in rx_queue
     std::atomic<int64_t> tx_tokens{0};        // owner's last view of the credits, for vswctl
     std::atomic<int64_t> rx_tokens{0};        // likewise
+    // Packet capture (capture_tap.h): set and cleared by the control thread, read by workers
+    // once per burst; a tap is freed only after an RCU grace period.
+    std::atomic<CaptureTap*> capture{nullptr};
     telemetry::Counter queue_flushed;  // control: frames dropped from rx_queue when shaping was removed
 
     // Link as seen by the datapath: connected/started and administratively up.

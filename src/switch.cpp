@@ -53,6 +53,8 @@ void Switch::shutdown() {
     for (uint16_t slot : order_) detach(*slots_[slot]);
     for (auto& w : workers_) w->stop();
     workers_.clear();
+    for (auto& s : captures_) detach_capture(*s, "vswd is shutting down");
+    captures_.clear();  // each sends its end record first
     stop_ipfix();  // exports every flow still in the caches (forced end) before exit
     delete current_.exchange(nullptr);
     for (rte_ring** r : {&ctl_tx_, &ctl_rx_}) {
@@ -195,6 +197,7 @@ void Switch::destroy_port(Port* port) {
     const uint16_t slot = port->slot;
     order_.erase(std::find(order_.begin(), order_.end(), slot));
     publish();       // no worker polls or transmits to it any more
+    end_captures(slot, "the port was deleted");
     detach(*port);   // then the device goes (destroy_device waits for workers too)
     fdb_.flush_port(slot);
     guest_rx_flush(*port);

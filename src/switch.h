@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "src/capture_session.h"
 #include "src/control_api.h"
 #include "src/fdb.h"
 #include "src/ipfix_exporter.h"
@@ -49,6 +50,9 @@ public:
     // does: frames to them are flooded (and reach the host if it moved) instead of dropped.
     // Cheap; call several times a second.
     void poll_links();
+    // Packet capture (switch_captures.cpp): attaches the taps of captures whose answer went out,
+    // detaches those that are done, frees finished ones. Call after every control request.
+    void service_captures();
     // Stops workers and detaches every port (the configuration stays persisted).
     void shutdown();
 
@@ -66,6 +70,7 @@ public:
     ControlResult ipfix_set(const Settings& settings) override;
     ControlResult ipfix_del() override;
     ControlResult ipfix_show() override;
+    ControlResult capture(const CaptureRequest& r, int client_fd) override;
 
     SwitchConfig config() const;
 
@@ -103,6 +108,11 @@ private:
     // Hands every meter to the exporter to flush, and stops it (shutdown).
     void stop_ipfix();
     uint32_t now_seconds() const;
+    // Captures: makes the tap of `s` unreachable by workers, then lets its thread finish.
+    void detach_capture(CaptureSession& s, const char* reason);
+    // Ends the captures of a port about to go (after publish(): no worker sees the port).
+    void end_captures(uint16_t slot, const char* reason);
+    nlohmann::json captures_view() const;
 
     SwitchOptions opts_;                                   // construction options
     SwitchSettings settings_;                              // current switch-wide settings
@@ -126,6 +136,8 @@ private:
     std::array<std::unique_ptr<FlowMeter>, kMaxWorkers> meters_;  // one per worker while export is on
     std::unique_ptr<IpfixExporter> exporter_;              // created when export is first enabled
     uint64_t epoch_ms_at_origin_ = 0;                      // wall clock at tsc_origin_
+    std::vector<std::unique_ptr<CaptureSession>> captures_;  // running captures
+    unsigned captures_created_ = 0;                        // for unique ring and pool names
 
     std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
 };

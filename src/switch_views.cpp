@@ -60,6 +60,7 @@ ControlResult Switch::show() {
         ports.push_back(j);
     }
     return ControlResult::ok({{"ports", ports},
+                              {"captures", captures_view()},
                               {"settings", to_json(config())["settings"]},
                               {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}}},
                               {"pmds", workers_.size()},

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "vswd %s: ready, %u PMD(s), control socket %s, state %s\n", VSW_VERSION,
                      n_workers, opts->ctl.path.c_str(), opts->state_file.c_str());
 
-        auto handler = [&](const std::string& req) { return vsw::handle_request(sw, req); };
+        auto handler = [&](const std::string& req, int client_fd) { return vsw::handle_request(sw, req, client_fd); };
         // Telemetry and the Prometheus endpoint read a copy of the switch's views, taken here
         // once a second, never the switch itself.
         vsw::MetricsSnapshot metrics;
@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
                 rc = die("control socket failed");
                 break;
             }
+            sw.service_captures();
             sw.poll_links();
             auto now = std::chrono::steady_clock::now();
             if (now - last_tick >= std::chrono::seconds(1)) {

@@ -10,6 +10,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "qos/clock.h"
+#include "src/capture_tap.h"
 #include "src/shaping.h"
 
 namespace vsw {
@@ -68,6 +69,7 @@ void Worker::run() {
                 if (q.tx_shaped && !guest_tx_allowed(dp, in, q, start, hz)) continue;
                 const uint16_t n = receive(in, pool_, pkts);
                 if (n == 0) continue;
+                capture_received(in, cfg_.id, pkts, n, start);
                 if (q.tx_shaped) guest_tx_charge(in, pkts, n);
                 received += n;
                 decide(dp, *snap, in, pkts, n, now_s, decisions);

@@ -13,6 +13,7 @@
 #include "src/control_server.h"
 #include "src/vswctl/libvirt_xml.h"
 #include "src/vswctl/table.h"
+#include "src/vswctl/capture.h"
 #include "src/vswctl/top.h"
 #include "vsw_version.h"
 
@@ -30,6 +31,9 @@ Commands:
   show                               ports, their state, negotiated virtio features, queues
   stats [PORT]                       rx/tx counters, drops by reason, PMD cycles per packet
   top [--interval S] [--iterations N] per-port rates (pps, bit/s, drops/s), refreshed like top
+  capture PORT -w FILE [--direction rx|tx|both] [--snaplen BYTES] [--count N] [--seconds S]
+                                     write the port's frames to FILE as pcapng (- = standard
+                                     output); until the count or time is reached or Ctrl-C
   add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT] [KEY=VALUE...]
                                      TYPE: vhost-user-client (QEMU listens; default),
                                            vhost-user-server (vswd listens), dpdk;
@@ -221,6 +225,10 @@ int main(int argc, char** argv) {
     bool as_json = false;
     double top_interval = 1;
     unsigned top_iterations = 0;
+    std::string capture_file, capture_direction = "both";
+    uint64_t capture_count = 0;
+    double capture_seconds = 0;
+    uint32_t capture_snaplen = vsw::kCaptureMaxSnaplen;
     std::vector<std::string> words;
     std::vector<std::string> collectors;
     // ipfix set: option name -> the setting it sends (values are checked by vswd).
@@ -242,6 +250,11 @@ int main(int argc, char** argv) {
         ("json", po::bool_switch(&as_json), "print the daemon's JSON answer")
         ("interval", po::value(&top_interval), "top: seconds between screens (default 1)")
         ("iterations", po::value(&top_iterations), "top: screens to show, then exit (default: until Ctrl-C)")
+        ("write,w", po::value(&capture_file), "capture: the pcapng file to write (- = standard output)")
+        ("direction", po::value(&capture_direction), "capture: rx (from the port), tx (to it) or both (default)")
+        ("snaplen", po::value(&capture_snaplen), "capture: bytes kept of each frame (64-65535, default 65535)")
+        ("count", po::value(&capture_count), "capture: stop after N frames (default: no limit)")
+        ("seconds", po::value(&capture_seconds), "capture: stop after S seconds (default: no limit)")
         ("type", po::value(&type), "add-port: port type")
         ("socket", po::value(&socket), "add-port: vhost-user socket path")
         ("devargs", po::value(&devargs), "add-port: DPDK devargs for --type dpdk")
@@ -334,6 +347,24 @@ int main(int argc, char** argv) {
         if (!(top_interval >= 0.1 && top_interval <= 3600)) fail("--interval must be 0.1 to 3600 seconds", 2);
         try {
             return vsw::ctl::run_top(ctl, top_interval, top_iterations);
+        } catch (const std::exception& e) {
+            fail(e.what());
+        }
+    }
+
+    const bool capture_opts = vm.count("write") || vm.count("direction") || vm.count("snaplen") || vm.count("count") ||
+                              vm.count("seconds");
+    if (capture_opts && cmd != "capture") fail("-w, --direction, --snaplen, --count and --seconds go with capture", 2);
+    if (cmd == "capture") {
+        expect_args(1, 1);
+        if (capture_file.empty()) fail("capture needs -w FILE (or -w - for standard output)", 2);
+        // Checked by vswd too; here so that a bad option creates no file.
+        json creq = {{"port", words[1]}, {"direction", capture_direction}, {"snaplen", capture_snaplen},
+                     {"count", capture_count}, {"seconds", capture_seconds}};
+        vsw::CaptureRequest request;
+        if (auto e = vsw::capture_request_from_json(creq, request); !e.empty()) fail(e, 2);
+        try {
+            return vsw::ctl::run_capture(ctl, request, capture_file);
         } catch (const std::exception& e) {
             fail(e.what());
         }

@@ -32,13 +32,19 @@ public:
     }
     R ipfix_del() override { return R::ok(); }
     R ipfix_show() override { return R::ok(); }
+    R capture(const vsw::CaptureRequest& r, int) override {  // what reaches the switch was checked
+        if (r.port.empty() || r.snaplen < vsw::kCaptureMinSnaplen || r.snaplen > vsw::kCaptureMaxSnaplen ||
+            !(r.seconds >= 0 && r.seconds <= vsw::kCaptureMaxSeconds))
+            __builtin_trap();
+        return R::ok();
+    }
 };
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     AcceptAll api;
-    const std::string answer = vsw::handle_request(api, std::string(reinterpret_cast<const char*>(data), size));
+    const std::string answer = vsw::handle_request(api, std::string(reinterpret_cast<const char*>(data), size), 0);
     const auto j = nlohmann::json::parse(answer, nullptr, false);
     if (j.is_discarded() || !j.contains("ok")) __builtin_trap();
     return 0;

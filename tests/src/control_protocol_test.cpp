@@ -47,9 +47,17 @@ struct FakeSwitch : ControlApi {
     }
     ControlResult ipfix_del() override { return calls.push_back("ipfix-del"), ControlResult::ok(); }
     ControlResult ipfix_show() override { return calls.push_back("ipfix-show"), ControlResult::ok(); }
+    CaptureRequest last_capture;
+    int last_capture_fd = -1;
+    ControlResult capture(const CaptureRequest& r, int fd) override {
+        calls.push_back("capture " + r.port);
+        last_capture = r;
+        last_capture_fd = fd;
+        return ControlResult::ok();
+    }
 };
 
-json call(FakeSwitch& sw, const std::string& line) { return json::parse(handle_request(sw, line)); }
+json call(FakeSwitch& sw, const std::string& line, int fd = -1) { return json::parse(handle_request(sw, line, fd)); }
 
 std::string error_of(FakeSwitch& sw, const std::string& line) {
     json r = call(sw, line);
@@ -112,4 +120,28 @@ TEST_CASE("ipfix requests reach the switch; settings must be strings") {
     CHECK_THAT(error_of(sw, R"({"cmd":"ipfix-set","settings":{"sampling":10}})"), Catch::Contains("must be a string"));
     CHECK_THAT(error_of(sw, R"({"cmd":"ipfix-set"})"), Catch::Contains("settings"));
     CHECK(sw.calls == std::vector<std::string>{"ipfix-set", "ipfix-show", "ipfix-del"});
+}
+
+TEST_CASE("capture requests reach the switch with their connection, checked") {
+    FakeSwitch sw;
+    CHECK(call(sw, R"({"cmd":"capture","port":"vm1","direction":"tx","snaplen":128,"count":10,"seconds":2.5})", 7)["ok"] == true);
+    CHECK(sw.last_capture.port == "vm1");
+    CHECK(sw.last_capture.direction == CaptureDirection::kTx);
+    CHECK(sw.last_capture.snaplen == 128);
+    CHECK(sw.last_capture.count == 10);
+    CHECK(sw.last_capture.seconds == 2.5);
+    CHECK(sw.last_capture_fd == 7);
+    CHECK(call(sw, R"({"cmd":"capture","port":"vm1"})", 7)["ok"] == true);
+    CHECK((sw.last_capture.direction == CaptureDirection::kBoth && sw.last_capture.snaplen == 65535 &&
+           sw.last_capture.count == 0 && sw.last_capture.seconds == 0));
+    sw.calls.clear();
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture"})"), Catch::Contains("port"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","direction":"up"})"), Catch::Contains("rx, tx or both"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","snaplen":10})"), Catch::Contains("64 to 65535"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","snaplen":70000})"), Catch::Contains("64 to 65535"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","count":-1})"), Catch::Contains("count"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":-1})"), Catch::Contains("seconds"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":1e300})"), Catch::Contains("seconds"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a"})"), Catch::Contains("control connection"));  // no fd
+    CHECK(sw.calls.empty());
 }

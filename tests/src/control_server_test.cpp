@@ -28,7 +28,7 @@ TEST_CASE("the control socket gets its owner, group and mode, and answers") {
 
     std::string answer;
     std::thread client([&] { answer = control_call(access.path, "ping"); });
-    CHECK(server.serve_once(5000, [](const std::string& r) { return "pong:" + r; }));
+    CHECK(server.serve_once(5000, [](const std::string& r, int) { return "pong:" + r; }));
     client.join();
     CHECK(answer == "pong:ping");
     server.close();
