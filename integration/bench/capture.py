@@ -56,6 +56,8 @@ def one_run(work, mode, seconds):
         return result
     finally:
         vswd.stop()
+        if os.path.exists(vswd.state_path):  # the next run starts without ports
+            os.unlink(vswd.state_path)
 
 
 def main():
