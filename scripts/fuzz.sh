@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-30}
 shift || true
 BUILD=build-fuzz
-TARGETS=(${FUZZ_TARGETS:-flow_key vlan_classify ipfix_message control_request state_file domain_xml message_guard})
+TARGETS=(${FUZZ_TARGETS:-flow_key vlan_classify ipfix_message control_request state_file domain_xml message_guard capture_stream})
 
 if [ ! -f "$BUILD/build.ninja" ]; then
   CXX=clang++ meson setup "$BUILD" -Dfuzz=true -Dtests=false -Db_lto=false \
