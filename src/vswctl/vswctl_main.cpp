@@ -125,6 +125,9 @@ void print_show(const json& r) {
               << " entries, aging " << str(r["settings"]["fdb-aging-time"]) << " s;  PMDs: " << str(r["pmds"])
               << ";  mbufs in use: " << (pool.is_null() ? "-" : str(pool["in_use"]) + "/" + str(pool["size"]))
               << ";  sockets: " << str(r.value("socket_dir", json())) << "\n";
+    for (const auto& c : r.value("captures", json::array()))
+        std::cout << "Capturing " << str(c["port"]) << " (" << str(c["direction"]) << ", snaplen " << str(c["snaplen"])
+                  << "): " << str(c["frames"]) << " frames, " << str(c["dropped"]) << " lost\n";
 }
 
 void print_stats(const json& r) {

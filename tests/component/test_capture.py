@@ -90,7 +90,8 @@ def test(work):
     cap = Capture(work, vswd, "a", "a", "-w", path, "--count", "80")
     rc, err = vswd.ctl_fail("capture", "a", "-w", work.file("y.pcapng"))
     check(rc == 1 and "already being captured" in err, f"a second capture of a port is refused: '{err}'")
-    check(len(vswd.ctl("show")["captures"]) == 1, "show lists the running capture")
+    check(len(vswd.ctl("show")["captures"]) == 1 and "Capturing a (both, snaplen 65535): 0 frames" in vswd.ctl_text("show"),
+          "show lists the running capture")
     b.start()
     wait_until(lambda: vswd.port_stats("a")["tx_packets"] == 30, 30, "b's frames to reach a")
     a.start()
