@@ -18,22 +18,16 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
-from macgen_run import measure  # noqa: E402
+from macgen_run import macgen_vswd, measure  # noqa: E402
 from results import record, stamp  # noqa: E402
-from vswd_process import VSWCTL, Vswd, Workdir, kill_all, live_processes, log, wait_until  # noqa: E402
+from vswd_process import VSWCTL, Workdir, kill_all, live_processes, log, wait_until  # noqa: E402
 
 MODES = {"off": [], "rx": [("p0", "rx")], "rx+tx": [("p0", "rx"), ("p1", "tx")]}
 
 
 def one_run(work, mode, seconds):
-    vswd = Vswd(work, name="capture-vswd", extra=["--pmd-cores", "1", "--main-core", "0"], mem_mb=512).start()
-    captures = []
-    try:
-        for i in range(2):
-            vswd.ctl("add-port", f"p{i}", "--socket", work.file(f"gen{i}.sock"))
-            s = work.file(f"gen{i}.sock")
-            if os.path.exists(s):
-                os.unlink(s)
+    with macgen_vswd(work, "capture-vswd", mem_mb=512) as vswd:
+        captures = []
         for port, direction in MODES[mode]:
             err = open(work.file(f"capture-{port}.err"), "w+")
             p = subprocess.Popen([VSWCTL, "--ctl", vswd.ctl_path, "capture", port, "--direction", direction,
@@ -54,10 +48,6 @@ def one_run(work, mode, seconds):
             result["captured"] += int(m.group(1))
             result["lost"] += int(m.group(2))
         return result
-    finally:
-        vswd.stop()
-        if os.path.exists(vswd.state_path):  # the next run starts without ports
-            os.unlink(vswd.state_path)
 
 
 def main():

@@ -28,9 +28,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
-from macgen_run import measure  # noqa: E402
+from macgen_run import macgen_vswd, measure  # noqa: E402
 from results import record, stamp  # noqa: E402
-from vswd_process import Vswd, Workdir, kill_all, log  # noqa: E402
+from vswd_process import Workdir, kill_all, log  # noqa: E402
 COLLECTOR_PORT = 24739
 
 
@@ -88,42 +88,39 @@ def udp_rcvbuf_errors():
 
 
 def one_run(work, flows, ipfix, seconds):
-    vswd = Vswd(work, name="flows-vswd", extra=["--pmd-cores", "1", "--main-core", "0"], mem_mb=512).start()
     collector = Collector() if ipfix else None
     try:
-        for i in range(2):
-            vswd.ctl("add-port", f"p{i}", "--socket", work.file(f"gen{i}.sock"))
-            s = work.file(f"gen{i}.sock")
-            if os.path.exists(s):
-                os.unlink(s)
-        if ipfix:
-            vswd.ctl("ipfix", "set", f"--collector=127.0.0.1:{COLLECTOR_PORT}", "--cache-max=2000000",
-                     "--active-timeout=600", "--idle-timeout=600")
-        drops_before = udp_rcvbuf_errors()
-        result, _, _ = measure(vswd, work.path, seconds, "flowgen", "--macs", 1, "--flows", flows)
-        result["ipfix"] = ipfix
-        if ipfix:
-            show = vswd.ctl("ipfix", "show")
-            result["concurrent_flows"] = show["active_flows"]
-            vswd.ctl("ipfix", "del")  # forced end of every cached flow, exported before it returns
-            exp = show["exporter"]["collectors"][0] if show.get("exporter") else {}
-            # Until every record arrived, or 60 s (then the table shows the books do not close).
-            deadline = time.monotonic() + 60
-            while collector.flow_records + show["lost_records"] < show["flows_started"] and time.monotonic() < deadline:
-                time.sleep(0.2)
-            time.sleep(1)  # datagrams still in flight reach the socket (or its drop counter)
-            result.update({"flows_started": show["flows_started"], "evicted": show["evicted_flows"],
-                           "lost_before_export": show["lost_records"],
-                           "collector_flow_records": collector.flow_records, "collector_messages": collector.messages,
-                           "socket_drops": udp_rcvbuf_errors() - drops_before,
-                           "exporter_failed_records": exp.get("failed_records", 0)})
-        return result
+        with macgen_vswd(work, "flows-vswd", mem_mb=512) as vswd:
+            return measure_flows(vswd, work, flows, ipfix, seconds, collector)
     finally:
         if collector:
             collector.close()
-        vswd.stop()
-        if os.path.exists(vswd.state_path):
-            os.unlink(vswd.state_path)
+
+
+def measure_flows(vswd, work, flows, ipfix, seconds, collector):
+    if ipfix:
+        vswd.ctl("ipfix", "set", f"--collector=127.0.0.1:{COLLECTOR_PORT}", "--cache-max=2000000",
+                 "--active-timeout=600", "--idle-timeout=600")
+    drops_before = udp_rcvbuf_errors()
+    result, _, _ = measure(vswd, work.path, seconds, "flowgen", "--macs", 1, "--flows", flows)
+    result["ipfix"] = ipfix
+    if not ipfix:
+        return result
+    show = vswd.ctl("ipfix", "show")
+    result["concurrent_flows"] = show["active_flows"]
+    vswd.ctl("ipfix", "del")  # forced end of every cached flow, exported before it returns
+    exp = show["exporter"]["collectors"][0] if show.get("exporter") else {}
+    # Until every record arrived, or 60 s (then the table shows the books do not close).
+    deadline = time.monotonic() + 60
+    while collector.flow_records + show["lost_records"] < show["flows_started"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # datagrams still in flight reach the socket (or its drop counter)
+    result.update({"flows_started": show["flows_started"], "evicted": show["evicted_flows"],
+                   "lost_before_export": show["lost_records"],
+                   "collector_flow_records": collector.flow_records, "collector_messages": collector.messages,
+                   "socket_drops": udp_rcvbuf_errors() - drops_before,
+                   "exporter_failed_records": exp.get("failed_records", 0)})
+    return result
 
 
 def main():

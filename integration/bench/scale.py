@@ -15,30 +15,18 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
-from macgen_run import measure  # noqa: E402
+from macgen_run import macgen_vswd, measure  # noqa: E402
 from results import record, stamp  # noqa: E402
-from vswd_process import Vswd, Workdir, kill_all, log  # noqa: E402
+from vswd_process import Workdir, kill_all, log  # noqa: E402
 
 
 def one_run(work, macs, ports, seconds):
-    vswd = Vswd(work, name="scale-vswd",
-                extra=["--pmd-cores", "1", "--main-core", "0", "--fdb-max", str(max(8192, 2 * macs))]).start()
-    try:
-        for i in range(ports):
-            vswd.ctl("add-port", f"p{i}", "--socket", work.file(f"gen{i}.sock"))
-        for i in range(ports):
-            s = work.file(f"gen{i}.sock")
-            if os.path.exists(s):
-                os.unlink(s)
+    with macgen_vswd(work, "scale-vswd", ports, extra=["--fdb-max", str(max(8192, 2 * macs))]) as vswd:
         result, before, after = measure(vswd, work.path, seconds, "macgen", "--macs", macs, "--ports", ports)
         result["fdb_entries"] = before["fdb"]["entries"]
         result["learn_full"] = sum(p["learn_full"] for p in after["ports"])
         result["flooded"] = sum(p["flooded"] for p in after["ports"]) - sum(p["flooded"] for p in before["ports"])
         return result
-    finally:
-        vswd.stop()
-        if os.path.exists(vswd.state_path):
-            os.unlink(vswd.state_path)
 
 
 def main():
