@@ -9,6 +9,7 @@ PACKAGES=(
   libdpdk-dev dpdk-dev                 # DPDK 22.11: libraries, dpdk-testpmd (fake guests)
   libboost-program-options-dev nlohmann-json3-dev catch2
   libvirt-dev libxml2-dev              # vsw-libvirt: libvirt client, domain XML reading
+  libpcap-dev                          # capture filters (pcap-filter expressions)
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients  # libvirtd + virsh (e2e tests)
   python3 python3-scapy                # component tests: frame generation and pcap checks
   iproute2 procps kmod tshark          # tshark: independent decoding of captures

@@ -43,13 +43,19 @@ std::string capture_request_from_json(const json& req, CaptureRequest& out) {
             return "seconds must be 0 (no limit) to " + std::to_string(static_cast<int>(kCaptureMaxSeconds));
         r.seconds = s->get<double>();
     }
+    if (auto f = req.find("filter"); f != req.end()) {
+        if (!f->is_string()) return "filter must be a pcap-filter expression (a string)";
+        r.filter = f->get<std::string>();
+        if (r.filter.size() > kCaptureMaxFilterBytes)
+            return "filter longer than " + std::to_string(kCaptureMaxFilterBytes) + " bytes";
+    }
     out = r;
     return "";
 }
 
 json to_json(const CaptureRequest& r) {
     return {{"port", r.port}, {"direction", direction_name(r.direction)}, {"snaplen", r.snaplen},
-            {"count", r.count}, {"seconds", r.seconds}};
+            {"count", r.count}, {"seconds", r.seconds}, {"filter", r.filter}};
 }
 
 }  // namespace vsw

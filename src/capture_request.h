@@ -13,6 +13,7 @@ enum class CaptureDirection : uint8_t { kRx = 1, kTx = 2, kBoth = 3 };  // bits:
 constexpr uint32_t kCaptureMinSnaplen = 64;
 constexpr uint32_t kCaptureMaxSnaplen = 65535;
 constexpr double kCaptureMaxSeconds = 7 * 24 * 3600;
+constexpr size_t kCaptureMaxFilterBytes = 4096;
 
 struct CaptureRequest {
     std::string port;                                // the port to capture
@@ -20,6 +21,7 @@ struct CaptureRequest {
     uint32_t snaplen = kCaptureMaxSnaplen;           // bytes kept of each frame
     uint64_t count = 0;                              // stop after this many frames (0: no limit)
     double seconds = 0;                              // stop after this long (0: no limit)
+    std::string filter;                              // pcap-filter(7) expression ("": every frame)
 };
 
 // Reads the request's fields ("port", "direction": rx|tx|both, "snaplen", "count", "seconds").

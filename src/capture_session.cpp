@@ -28,6 +28,11 @@ constexpr unsigned kDequeueBurst = 64;
 std::unique_ptr<CaptureSession> CaptureSession::create(const CaptureRequest& r, uint16_t slot, int fd, unsigned id,
                                                        std::string& error) {
     std::unique_ptr<CaptureSession> s(new CaptureSession(r, slot, fd));
+    if (!r.filter.empty()) {
+        s->filter_ = CaptureFilter::compile(r.filter, error);
+        if (!s->filter_) return nullptr;
+        s->tap_.filter = s->filter_.get();
+    }
     const std::string ring_name = "vsw_capr_" + std::to_string(id);
     const std::string pool_name = "vsw_capp_" + std::to_string(id);
     s->tap_.ring = rte_ring_create(ring_name.c_str(), kCaptureRingSize, SOCKET_ID_ANY, RING_F_SC_DEQ);

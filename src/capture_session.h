@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "src/capture_filter.h"
 #include "src/capture_request.h"
 #include "src/capture_tap.h"
 
@@ -61,6 +62,7 @@ private:
     CaptureRequest request_;
     uint16_t slot_;
     int fd_;
+    std::unique_ptr<CaptureFilter> filter_;            // null: every frame
     CaptureTap tap_;
     std::thread thread_;
     std::atomic<const char*> stop_reason_{nullptr};   // set once: why the capture ends

@@ -1,5 +1,7 @@
 #include "src/capture_tap.h"
 
+#include "src/capture_filter.h"
+
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -10,8 +12,11 @@ void capture_burst(CaptureTap& tap, unsigned worker, rte_mbuf* const* pkts, uint
                    uint64_t tsc) {
     CaptureTap::PerWorker& w = tap.w[worker];
     rte_mbuf* copies[kBurst];
+    uint64_t match[kBurst];
+    if (tap.filter) tap.filter->run(pkts, n, match);
     unsigned k = 0;
     for (uint16_t i = 0; i < n; ++i) {
+        if (tap.filter && !match[i]) continue;
         rte_mbuf* c = rte_pktmbuf_copy(pkts[i], tap.pool, 0, tap.snaplen);
         if (!c) {
             w.no_mbufs.add(1);

@@ -18,6 +18,8 @@ struct rte_ring;
 
 namespace vsw {
 
+class CaptureFilter;
+
 enum : uint8_t { kCaptureRx = 1, kCaptureTx = 2 };  // direction bits, as in pcapng's epb_flags
 
 // What each copy carries in front of its bytes (in the mbuf's headroom).
@@ -32,6 +34,7 @@ struct CaptureTap {
     rte_mempool* pool = nullptr;   // the copies' mbufs
     uint32_t snaplen = 0;          // bytes copied of each frame
     uint8_t directions = 0;        // kCaptureRx | kCaptureTx
+    const CaptureFilter* filter = nullptr;  // only frames it accepts (null: every frame)
     struct alignas(64) PerWorker {
         telemetry::Counter copied;     // copies queued for the capture thread
         telemetry::Counter no_mbufs;   // frames not copied: the tap's pool was empty

@@ -16,6 +16,7 @@ constexpr uint16_t kShbUserAppl = 4;
 constexpr uint16_t kIfName = 2;
 constexpr uint16_t kIfDescription = 3;
 constexpr uint16_t kIfTsresol = 9;
+constexpr uint16_t kIfFilter = 11;
 constexpr uint16_t kEpbFlags = 2;
 constexpr uint16_t kIsbStartTime = 2;
 constexpr uint16_t kIsbEndTime = 3;
@@ -79,7 +80,8 @@ std::string PcapngWriter::section(const std::string& application) const {
     return b.finish();
 }
 
-std::string PcapngWriter::interface(const std::string& name, const std::string& description, uint32_t snaplen) const {
+std::string PcapngWriter::interface(const std::string& name, const std::string& description, uint32_t snaplen,
+                                   const std::string& filter) const {
     Block b(kInterfaceDescription);
     b.put16(kLinktypeEthernet);
     b.put16(0);  // reserved
@@ -88,6 +90,7 @@ std::string PcapngWriter::interface(const std::string& name, const std::string& 
     if (!description.empty()) b.option(kIfDescription, description);
     const uint8_t nanoseconds = 9;
     b.option(kIfTsresol, &nanoseconds, 1);
+    if (!filter.empty()) b.option(kIfFilter, std::string(1, '\0') + filter);  // type 0: libpcap expression
     return b.finish();
 }
 

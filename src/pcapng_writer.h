@@ -13,9 +13,11 @@ class PcapngWriter {
 public:
     // Section header: the application writing the file.
     std::string section(const std::string& application) const;
-    // Interface description: an Ethernet port named `name`, nanosecond timestamps. Interfaces
-    // are numbered from 0 in the order they are described.
-    std::string interface(const std::string& name, const std::string& description, uint32_t snaplen) const;
+    // Interface description: an Ethernet port named `name`, nanosecond timestamps, the capture
+    // filter (a pcap-filter expression, "" for none). Interfaces are numbered from 0 in the
+    // order they are described.
+    std::string interface(const std::string& name, const std::string& description, uint32_t snaplen,
+                          const std::string& filter = "") const;
     // One frame: `direction` 1 inbound (received from the port), 2 outbound (sent to it).
     std::string packet(uint32_t interface_id, uint64_t time_ns, const std::string& data, uint32_t orig_len,
                        uint8_t direction) const;

@@ -136,10 +136,11 @@ int run_capture(const std::string& ctl_path, const CaptureRequest& request, cons
     const PcapngWriter pcapng;
     const uint64_t start_ns = unix_ns();
     out.add(pcapng.section("vswctl " VSW_VERSION));
-    out.add(pcapng.interface(request.port, interface_description(answer), request.snaplen));
+    out.add(pcapng.interface(request.port, interface_description(answer), request.snaplen, request.filter));
     out.flush();
     std::cerr << "vswctl: capturing port " << request.port << " (" << direction_name(request.direction)
-              << ", snaplen " << request.snaplen << ") to " << out.name() << std::endl;
+              << ", snaplen " << request.snaplen << (request.filter.empty() ? "" : ", filter '" + request.filter + "'")
+              << ") to " << out.name() << std::endl;
 
     uint64_t frames = 0;
     bool stop_sent = false;

@@ -32,8 +32,9 @@ Commands:
   stats [PORT]                       rx/tx counters, drops by reason, PMD cycles per packet
   top [--interval S] [--iterations N] per-port rates (pps, bit/s, drops/s), refreshed like top
   capture PORT -w FILE [--direction rx|tx|both] [--snaplen BYTES] [--count N] [--seconds S]
-                                     write the port's frames to FILE as pcapng (- = standard
-                                     output); until the count or time is reached or Ctrl-C
+          [--filter EXPR]            write the port's frames (those matching the pcap-filter
+                                     EXPR) to FILE as pcapng (- = standard output); until the
+                                     count or time is reached or Ctrl-C
   add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT] [KEY=VALUE...]
                                      TYPE: vhost-user-client (QEMU listens; default),
                                            vhost-user-server (vswd listens), dpdk;
@@ -228,7 +229,7 @@ int main(int argc, char** argv) {
     bool as_json = false;
     double top_interval = 1;
     unsigned top_iterations = 0;
-    std::string capture_file, capture_direction = "both";
+    std::string capture_file, capture_direction = "both", capture_filter;
     uint64_t capture_count = 0;
     double capture_seconds = 0;
     uint32_t capture_snaplen = vsw::kCaptureMaxSnaplen;
@@ -257,6 +258,7 @@ int main(int argc, char** argv) {
         ("direction", po::value(&capture_direction), "capture: rx (from the port), tx (to it) or both (default)")
         ("snaplen", po::value(&capture_snaplen), "capture: bytes kept of each frame (64-65535, default 65535)")
         ("count", po::value(&capture_count), "capture: stop after N frames (default: no limit)")
+        ("filter,f", po::value(&capture_filter), "capture: only frames matching a pcap-filter(7) expression")
         ("seconds", po::value(&capture_seconds), "capture: stop after S seconds (default: no limit)")
         ("type", po::value(&type), "add-port: port type")
         ("socket", po::value(&socket), "add-port: vhost-user socket path")
@@ -356,14 +358,14 @@ int main(int argc, char** argv) {
     }
 
     const bool capture_opts = vm.count("write") || vm.count("direction") || vm.count("snaplen") || vm.count("count") ||
-                              vm.count("seconds");
-    if (capture_opts && cmd != "capture") fail("-w, --direction, --snaplen, --count and --seconds go with capture", 2);
+                              vm.count("seconds") || vm.count("filter");
+    if (capture_opts && cmd != "capture") fail("-w, --direction, --snaplen, --count, --seconds and --filter go with capture", 2);
     if (cmd == "capture") {
         expect_args(1, 1);
         if (capture_file.empty()) fail("capture needs -w FILE (or -w - for standard output)", 2);
         // Checked by vswd too; here so that a bad option creates no file.
         json creq = {{"port", words[1]}, {"direction", capture_direction}, {"snaplen", capture_snaplen},
-                     {"count", capture_count}, {"seconds", capture_seconds}};
+                     {"count", capture_count}, {"seconds", capture_seconds}, {"filter", capture_filter}};
         vsw::CaptureRequest request;
         if (auto e = vsw::capture_request_from_json(creq, request); !e.empty()) fail(e, 2);
         try {

@@ -130,6 +130,22 @@ def test(work):
     check(all(r[0] == str(c_len) and r[1] == "64" and direction(r[2]) == 1 for r in rows),
           f"each {c_len}-byte frame of c cut to 64 bytes, all inbound {rows[:1]}")
 
+    # A filter (pcap-filter syntax, compiled to BPF in vswd) during c's flood to b.
+    path = work.file("filtered.pcapng")
+    cap = Capture(work, vswd, "filtered", "b", "-w", path, "--direction", "tx", "--count", "100",
+                  "--filter", f"ether src {C} and udp")
+    check(cap.wait() == 0 and "100 frames captured on port b" in cap.stderr(), "a filtered capture of b reaches its count")
+    srcs = set(f[0] for f in tshark_fields(path, "eth.src"))
+    check(srcs == {C}, f"every frame matches the filter ({srcs})")
+    path = work.file("nothing.pcapng")
+    before = vswd.port_stats("b")["tx_packets"]
+    cap = Capture(work, vswd, "nothing", "b", "-w", path, "--seconds", "1", "--filter", f"ether src {A}")
+    check(cap.wait() == 0 and "0 frames captured on port b, 0 lost" in cap.stderr() and frame_count(path) == 0,
+          f"a filter nothing matches: no frame while b was sent {vswd.port_stats('b')['tx_packets'] - before}")
+    rc, err = vswd.ctl_fail("capture", "b", "-w", work.file("x.pcapng"), "--filter", "udp prot 53")
+    check(rc == 1 and "syntax error" in err and not os.path.exists(work.file("x.pcapng")),
+          f"a filter that does not compile is refused: '{err}'")
+
     # Ctrl-C: vswd ends the capture and the file is complete.
     path = work.file("b.pcapng")
     cap = Capture(work, vswd, "b", "b", "-w", path, "--direction", "tx")

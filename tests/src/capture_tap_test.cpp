@@ -1,5 +1,6 @@
 #include <rte_ring.h>
 
+#include "src/capture_filter.h"
 #include "src/capture_tap.h"
 #include "tests/src/datapath_fixture.h"
 
@@ -110,4 +111,31 @@ TEST_CASE("a frame handed to a captured port is captured as sent, before the dev
     }
     CHECK(n == 3);
     fx.port(1).capture.store(nullptr);
+}
+
+TEST_CASE("a capture filter keeps only the frames its pcap expression accepts") {
+    std::string error;
+    auto filter = CaptureFilter::compile("ether src 02:00:00:00:00:01", error);
+    REQUIRE(filter);
+    CHECK(filter->jit());  // x86-64: DPDK compiles it to native code
+    Tap t;
+    t.tap.filter = filter.get();
+    rte_mbuf* burst[4] = {frame(kMacB, kMacA), frame(kMacA, kMacB), frame(kMacC, kMacA), frame(kMacA, kMacC)};
+    capture_burst(t.tap, 0, burst, 4, kCaptureRx, 1);
+    CHECK(t.tap.w[0].copied.get() == 2);
+    unsigned n = 0;
+    while (rte_mbuf* c = t.take()) {
+        CHECK(rte_pktmbuf_mtod_offset(c, const uint8_t*, sizeof(CaptureMeta))[11] == 0x01);  // source ...:01
+        rte_pktmbuf_free(c);
+        ++n;
+    }
+    CHECK(n == 2);
+    rte_pktmbuf_free_bulk(burst, 4);
+}
+
+TEST_CASE("a filter that does not compile is refused with libpcap's reason") {
+    std::string error;
+    CHECK_FALSE(CaptureFilter::compile("udp prot 53", error));
+    CHECK_THAT(error, Catch::Contains("filter 'udp prot 53': ") && Catch::Contains("syntax error"));
+    CHECK(CaptureFilter::compile("vlan 10 and (arp or udp port 67)", error));
 }

@@ -124,7 +124,8 @@ TEST_CASE("ipfix requests reach the switch; settings must be strings") {
 
 TEST_CASE("capture requests reach the switch with their connection, checked") {
     FakeSwitch sw;
-    CHECK(call(sw, R"({"cmd":"capture","port":"vm1","direction":"tx","snaplen":128,"count":10,"seconds":2.5})", 7)["ok"] == true);
+    CHECK(call(sw, R"({"cmd":"capture","port":"vm1","direction":"tx","snaplen":128,"count":10,"seconds":2.5,"filter":"udp"})", 7)["ok"] == true);
+    CHECK(sw.last_capture.filter == "udp");
     CHECK(sw.last_capture.port == "vm1");
     CHECK(sw.last_capture.direction == CaptureDirection::kTx);
     CHECK(sw.last_capture.snaplen == 128);
@@ -142,6 +143,9 @@ TEST_CASE("capture requests reach the switch with their connection, checked") {
     CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","count":-1})"), Catch::Contains("count"));
     CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":-1})"), Catch::Contains("seconds"));
     CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":1e300})"), Catch::Contains("seconds"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","filter":5})"), Catch::Contains("pcap-filter"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","filter":")" + std::string(5000, 'x') + "\"}"),
+               Catch::Contains("longer than 4096"));
     CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a"})"), Catch::Contains("control connection"));  // no fd
     CHECK(sw.calls.empty());
 }
