@@ -3,7 +3,8 @@
 against no capture in the same round, and how many frames a capture keeps up with. Generator:
 vsw-macgen (64-byte frames, port 0 -> port 1) on CPU 0, vswd's PMD on CPU 1; vswctl writes the
 pcapng to /dev/null. Modes: off; p0's received frames (rx); p0 rx and p1 tx (two captures, every
-frame copied twice). Appends to RESULTS.md and results.jsonl.
+frame copied twice); p0 rx with a filter no frame matches (the JIT-compiled BPF runs on every
+frame, nothing is copied). Appends to RESULTS.md and results.jsonl.
 
 Usage: capture.py [--rounds N] [--seconds S]
 """
@@ -22,16 +23,18 @@ from macgen_run import macgen_vswd, measure  # noqa: E402
 from results import record, stamp  # noqa: E402
 from vswd_process import VSWCTL, Workdir, kill_all, live_processes, log, wait_until  # noqa: E402
 
-MODES = {"off": [], "rx": [("p0", "rx")], "rx+tx": [("p0", "rx"), ("p1", "tx")]}
+# mode: [(port, direction, filter)]; "rx, filtered out": the filter runs on every frame, none matches.
+MODES = {"off": [], "rx": [("p0", "rx", "")], "rx+tx": [("p0", "rx", ""), ("p1", "tx", "")],
+         "rx, filtered out": [("p0", "rx", "ether src 02:00:00:00:00:42")]}
 
 
 def one_run(work, mode, seconds):
     with macgen_vswd(work, "capture-vswd", mem_mb=512) as vswd:
         captures = []
-        for port, direction in MODES[mode]:
+        for port, direction, bpf in MODES[mode]:
             err = open(work.file(f"capture-{port}.err"), "w+")
             p = subprocess.Popen([VSWCTL, "--ctl", vswd.ctl_path, "capture", port, "--direction", direction,
-                                  "-w", "/dev/null"], stderr=err)
+                                  "-w", "/dev/null"] + (["--filter", bpf] if bpf else []), stderr=err)
             live_processes.append(p)
             captures.append((p, err))
         wait_until(lambda: len(vswd.ctl("show")["captures"]) == len(captures), 10, "captures to start")
@@ -62,7 +65,7 @@ def main():
             for mode in MODES:
                 r = one_run(work, mode, args.seconds) | {"round": rnd}
                 results.append(r)
-                log(f"round {rnd}: capture {mode:>5}: {r['pps'] / 1e6:6.3f} Mpps, {r['cycles_per_packet']:.0f} "
+                log(f"round {rnd}: capture {mode:>16}: {r['pps'] / 1e6:6.3f} Mpps, {r['cycles_per_packet']:.0f} "
                     f"cycles/packet, captured {r['captured']}, lost {r['lost']}")
     finally:
         kill_all()
