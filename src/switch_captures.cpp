@@ -48,6 +48,10 @@ void Switch::service_captures() {
     for (auto& s : captures_) {
         if (!s->started() && !s->is_detached()) {
             Port* p = slots_[s->slot()].get();
+            if (!p) {  // cannot happen: nothing runs between the answer and this call
+                s->detached("the port was deleted");
+                continue;
+            }
             p->capture.store(s->tap(), std::memory_order_release);
             s->start();
         } else if (s->wants_detach() && !s->is_detached()) {
