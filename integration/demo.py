@@ -2,10 +2,12 @@
 """The vsw demo: vswd switching between two real QEMU guests.
 
 Starts a private vswd, boots two Linux guests (TCG) attached through vhost-user, shows them
-pinging each other and running iperf3, prints `vswctl show` and `vswctl stats`, and cleans up
+pinging each other, captures vm2's ICMP frames into a pcapng file that tshark reads, runs
+iperf3, prints `vswctl show` and `vswctl stats`, and cleans up
 everything it started, whatever happens."""
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -13,7 +15,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 from qemu_guest import Guest, GuestError, Nic, build_image  # noqa: E402
-from vswd_process import BUILD, Vswd, Workdir, kill_all  # noqa: E402
+from vswd_process import BUILD, VSWCTL, Vswd, Workdir, kill_all, live_processes  # noqa: E402
 
 GUESTS = {"vm1": ("10.10.0.1", "52:54:00:10:00:01"), "vm2": ("10.10.0.2", "52:54:00:10:00:02")}
 
@@ -62,6 +64,24 @@ def main():
         m = re.search(r"(\d+) packets received", out)
         results["ping"] = f"{m.group(1) if m else '?'}/5 replies"
 
+        step("vswctl capture vm2 -w vm2.pcapng --filter icmp --count 6, while vm1 pings vm2 3 times")
+        pcapng = work.file("vm2.pcapng")
+        cap = subprocess.Popen([VSWCTL, "--ctl", vswd.ctl_path, "capture", "vm2", "-w", pcapng, "--filter", "icmp",
+                                "--count", "6"], stderr=subprocess.PIPE, text=True)
+        live_processes.append(cap)
+        detail(cap.stderr.readline().strip())  # "capturing port vm2 ...": the capture is running
+        guests["vm1"].check(f"ping -c 3 {GUESTS['vm2'][0]}", timeout=60)
+        cap.wait(timeout=30)
+        detail(cap.stderr.read().strip())
+        shown = subprocess.run(["tshark", "-r", pcapng, "-T", "fields", "-e", "frame.number", "-e",
+                                "frame.packet_flags_direction", "-e", "ip.src", "-e", "ip.dst", "-e", "icmp.type"],
+                               capture_output=True, text=True, timeout=60).stdout.splitlines()
+        for line in shown:
+            n, flags, src, dst, icmp = (line.split("\t") + [""] * 5)[:5]
+            way = {1: "from vm2 (rx)", 2: "to vm2 (tx)"}.get(int(flags or "0", 0) & 3, "?")
+            detail(f"tshark: frame {n}: {src} -> {dst} ICMP {'echo request' if icmp == '8' else 'echo reply'}, {way}")
+        results["capture"] = f"{len(shown)} ICMP frames of vm2 in pcapng, read by tshark"
+
         step("iperf3: vm1 -> vm2, TCP, 5 seconds")
         guests["vm2"].check("iperf3 -s -D -1")
         time.sleep(0.5)
@@ -79,7 +99,12 @@ def main():
 
         stats = {p["name"]: p for p in vswd.ctl("stats")["ports"]}
         results["frames"] = ", ".join(f"{n} rx {stats[n]['rx_packets']} tx {stats[n]['tx_packets']}" for n in GUESTS)
-        results["drops"] = str(sum(p["drops_total"] for p in stats.values()))
+        reasons = {}
+        for p in stats.values():
+            for reason, n in p["drops"].items():
+                reasons[f"{p['name']} {reason}"] = n
+        results["drops"] = str(sum(p["drops_total"] for p in stats.values())) + "".join(
+            f", {k} {v}" for k, v in reasons.items() if v)
         pmd = vswd.ctl("stats")["pmds"][0]
         results["cycles/packet"] = f"{pmd['cycles_per_packet']:.0f}"
         vswd.stop()
