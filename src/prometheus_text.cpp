@@ -139,6 +139,19 @@ void mirrors(Exposition& e, const json& views) {
     }
 }
 
+void captures(Exposition& e, const json& show) {
+    const json& list = json_field(show, "captures");
+    if (!list.is_array()) return;
+    e.add("vsw_captures_running", "gauge", "vswctl captures running.", {}, json(list.size()));
+    for (const json& c : list) {
+        const Labels port = {{"port", c.value("port", "")}, {"direction", c.value("direction", "")}};
+        e.add("vsw_capture_frames_total", "counter", "Frames a running capture sent to vswctl.", port,
+              json_field(c, "frames"));
+        e.add("vsw_capture_lost_total", "counter", "Frames a running capture lost (its pool or ring was full).", port,
+              json_field(c, "dropped"));
+    }
+}
+
 void ipfix(Exposition& e, const json& views) {
     const json& x = json_field(views, "ipfix");
     e.add("vsw_ipfix_enabled", "gauge", "1 if IPFIX export is configured.", {}, json(x.contains("config")));
@@ -176,6 +189,7 @@ std::string prometheus_text(const json& views) {
     ports(e, views);
     pmds(e, json_field(views, "stats"));
     mirrors(e, views);
+    captures(e, json_field(views, "show"));
     ipfix(e, views);
     e.add("vsw_snapshot_timestamp_seconds", "gauge", "When vswd took these figures (Unix time).", {},
           json(json_field(views, "time_ms").is_number() ? json_field(views, "time_ms").get<double>() / 1000.0 : 0.0));

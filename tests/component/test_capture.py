@@ -7,8 +7,9 @@ import os
 import signal
 import subprocess
 import time
+import urllib.request
 
-from vswtest import VSWCTL, FakeGuest, Vswd, check, frame, live_processes, log, rdpcap, wait_until
+from vswtest import VSWCTL, FakeGuest, Vswd, check, frame, free_port, live_processes, log, rdpcap, wait_until
 
 A, B, C = "02:00:00:00:0a:01", "02:00:00:00:0b:01", "02:00:00:00:0c:01"
 
@@ -65,7 +66,12 @@ def direction(flags):
 
 
 def test(work):
-    vswd = Vswd(work).start()
+    metrics_port = free_port()
+    vswd = Vswd(work, extra=["--metrics-listen", f"127.0.0.1:{metrics_port}"]).start()
+
+    def metrics():
+        return urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+
     for name in ("a", "b", "c"):
         vswd.ctl("add-port", name, "--socket", work.file(f"{name}.sock"))
     to_a = [frame(B, A, f"b-{i}-" + "y" * (i * 7)) for i in range(30)]
@@ -149,7 +155,9 @@ def test(work):
     # Ctrl-C: vswd ends the capture and the file is complete.
     path = work.file("b.pcapng")
     cap = Capture(work, vswd, "b", "b", "-w", path, "--direction", "tx")
-    time.sleep(1)
+    wait_until(lambda: "vsw_captures_running 1\n" in metrics() and
+               'vsw_capture_frames_total{port="b",direction="tx"}' in metrics(), 10,
+               "the Prometheus endpoint to show the running capture")
     cap.proc.send_signal(signal.SIGINT)
     check(cap.wait() == 0 and "(stopped by the client)" in cap.stderr(), f"Ctrl-C stops it: {cap.stderr().strip()}")
     n = frame_count(path)

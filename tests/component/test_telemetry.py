@@ -11,17 +11,9 @@ import time
 import urllib.parse
 import urllib.request
 
-from vswtest import VSWCTL, FakeGuest, Vswd, check, frame, live_processes, log, wait_until
+from vswtest import VSWCTL, FakeGuest, Vswd, check, frame, free_port, live_processes, log, wait_until
 
 A, B = "02:00:00:00:0a:01", "02:00:00:00:0b:01"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def telemetry(prefix, *commands):

@@ -8,6 +8,7 @@ guest starts sending (after `start`). Needs Debian's /usr/bin/python3 (python3-s
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,6 +94,15 @@ class FakeGuest:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def frame(src, dst, payload):

@@ -19,7 +19,8 @@ json views() {
                           "busy_pct": 99.5, "cycles_per_packet": 100.25, "rounds": 4, "sleeps": 2}],
                 "fdb": {"entries": 2, "max": 8192, "aged": 1}, "mbuf_pool": {"size": 1023, "in_use": 0}},
       "show": {"ports": [{"name": "web\"1", "type": "vhost-user-client", "state": "up", "sessions": 1,
-                          "connects": 1, "disconnects": 0, "refused_messages": 0}]},
+                          "connects": 1, "disconnects": 0, "refused_messages": 0}],
+               "captures": [{"port": "web\"1", "direction": "both", "snaplen": 65535, "frames": 12, "dropped": 3}]},
       "mirrors": {"mirrors": [{"name": "m0", "counters": {"packets": 4, "tx_dropped": 1}}]},
       "ipfix": {"config": {}, "active_flows": 3, "records": 5,
                 "exporter": {"collectors": [{"collector": "10.0.0.9:4739", "connected": true, "messages": 2}]}},
@@ -61,6 +62,9 @@ TEST_CASE("counters, labels and values as the views have them") {
     CHECK_THAT(text, Catch::Contains("vsw_fdb_entries 2\n"));
     CHECK_THAT(text, Catch::Contains("vsw_mirror_tx_dropped_total{mirror=\"m0\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("vsw_ipfix_enabled 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_captures_running 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_capture_frames_total{port=\"web\\\"1\",direction=\"both\"} 12\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_capture_lost_total{port=\"web\\\"1\",direction=\"both\"} 3\n"));
     CHECK_THAT(text, Catch::Contains("vsw_ipfix_collector_connected{collector=\"10.0.0.9:4739\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("vsw_snapshot_timestamp_seconds 1700000000.5\n"));
     // A port without rx shaping has no rx shaping samples (absent, not zero).
