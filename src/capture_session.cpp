@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 
 #include "src/capture_stream.h"
+#include "src/socket_io.h"
 
 namespace vsw {
 namespace {
@@ -119,13 +120,7 @@ void CaptureSession::take(rte_mbuf* m) {
 }
 
 bool CaptureSession::send_out() {
-    size_t off = 0;
-    while (client_ok_ && off < out_.size()) {
-        const ssize_t n = ::send(fd_, out_.data() + off, out_.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) client_ok_ = false;
-        else off += static_cast<size_t>(n);
-    }
+    if (client_ok_) client_ok_ = send_all(fd_, out_.data(), out_.size());
     out_.clear();
     if (!client_ok_) request_stop("stopped by the client");
     return client_ok_;

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "src/control_protocol.h"
+#include "src/socket_io.h"
 
 namespace vsw {
 namespace {
@@ -31,17 +32,6 @@ void set_timeout(int fd, int timeout_ms) {
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-bool write_all(int fd, const std::string& data) {
-    size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        off += static_cast<size_t>(n);
-    }
-    return true;
 }
 
 // Reads up to the first newline (not included). Returns false on timeout, error, EOF before
@@ -131,10 +121,10 @@ void ControlServer::serve_client(int fd, const Handler& handler) {
     set_timeout(fd, 2000);
     std::string line;
     if (!read_line(fd, line, kMaxRequestBytes)) {
-        write_all(fd, "{\"ok\":false,\"error\":\"request not read: too large, incomplete or timed out\"}\n");
+        send_all(fd, "{\"ok\":false,\"error\":\"request not read: too large, incomplete or timed out\"}\n");
         return;
     }
-    write_all(fd, handler(line, fd) + "\n");
+    send_all(fd, handler(line, fd) + "\n");
 }
 
 void ControlServer::close() {
@@ -164,7 +154,7 @@ std::string control_call(const std::string& path, const std::string& request, in
     const int fd = control_connect(path);
     set_timeout(fd, timeout_ms);
     std::string line;
-    bool ok = write_all(fd, request + "\n") && read_line(fd, line, 64 * 1024 * 1024);
+    bool ok = send_all(fd, request + "\n") && read_line(fd, line, 64 * 1024 * 1024);
     ::close(fd);
     if (!ok) throw std::runtime_error("no answer from vswd at " + path);
     return line;

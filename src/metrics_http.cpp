@@ -11,6 +11,7 @@
 
 #include "src/config.h"
 #include "src/prometheus_text.h"
+#include "src/socket_io.h"
 
 namespace vsw {
 namespace {
@@ -99,12 +100,7 @@ void MetricsHttpServer::serve(int fd) {
             break;
         }
     }
-    const std::string out = respond(request, *snapshot_);
-    for (size_t off = 0; off < out.size();) {
-        ssize_t n = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-        if (n <= 0) return;
-        off += static_cast<size_t>(n);
-    }
+    send_all(fd, respond(request, *snapshot_));
 }
 
 }  // namespace vsw

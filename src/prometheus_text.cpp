@@ -61,19 +61,39 @@ private:
     std::map<std::string, size_t> index_;
 };
 
+// One sample per field of a view's object: `key` in the JSON becomes metric `name`.
+struct Field {
+    const char* key;
+    const char* name;
+    const char* type;
+    const char* help;
+};
+
+template <size_t N>
+void add_fields(Exposition& e, const json& object, const Labels& labels, const Field (&fields)[N]) {
+    for (const Field& f : fields) e.add(f.name, f.type, f.help, labels, json_field(object, f.key));
+}
+
 void ports(Exposition& e, const json& views) {
-    static const struct { const char* key; const char* help; } kCounters[] = {
-        {"rx_packets", "Frames received from the port."},
-        {"rx_bytes", "Bytes received from the port."},
-        {"tx_packets", "Frames sent to the port."},
-        {"tx_bytes", "Bytes sent to the port."},
-        {"flooded", "Frames from the port that were flooded."},
-        {"learn_full", "Source MACs from the port not learned because the FDB was full."},
+    static const Field kCounters[] = {
+        {"rx_packets", "vsw_port_rx_packets_total", "counter", "Frames received from the port."},
+        {"rx_bytes", "vsw_port_rx_bytes_total", "counter", "Bytes received from the port."},
+        {"tx_packets", "vsw_port_tx_packets_total", "counter", "Frames sent to the port."},
+        {"tx_bytes", "vsw_port_tx_bytes_total", "counter", "Bytes sent to the port."},
+        {"flooded", "vsw_port_flooded_total", "counter", "Frames from the port that were flooded."},
+        {"learn_full", "vsw_port_learn_full_total", "counter",
+         "Source MACs from the port not learned because the FDB was full."},
+    };
+    static const Field kVhost[] = {
+        {"sessions", "vsw_port_vhost_sessions_total", "counter", "vhost-user connections to the port."},
+        {"connects", "vsw_port_vhost_connects_total", "counter", "Guest devices that became ready on the port."},
+        {"disconnects", "vsw_port_vhost_disconnects_total", "counter", "Guest devices that went away."},
+        {"refused_messages", "vsw_port_vhost_refused_messages_total", "counter",
+         "vhost-user memory tables refused (regions beyond their file)."},
     };
     for (const json& p : json_list(json_field(views, "stats"), "ports")) {
         const Labels port = {{"port", p.value("name", "")}};
-        for (const auto& c : kCounters)
-            e.add(std::string("vsw_port_") + c.key + "_total", "counter", c.help, port, json_field(p, c.key));
+        add_fields(e, p, port, kCounters);
         if (const json& drops = json_field(p, "drops"); drops.is_object())
             for (const auto& [reason, n] : drops.items())
                 e.add("vsw_port_drops_total", "counter", "Frames dropped, by reason (vswctl stats explains each).",
@@ -95,37 +115,33 @@ void ports(Exposition& e, const json& views) {
         const Labels port = {{"port", p.value("name", "")}, {"type", p.value("type", "")}};
         e.add("vsw_port_up", "gauge", "1 if the port is up (connected, running, admin up).", port,
               json(p.value("state", "") == "up"));
-        e.add("vsw_port_vhost_sessions_total", "counter", "vhost-user connections to the port.", port,
-              json_field(p, "sessions"));
-        e.add("vsw_port_vhost_connects_total", "counter", "Guest devices that became ready on the port.", port,
-              json_field(p, "connects"));
-        e.add("vsw_port_vhost_disconnects_total", "counter", "Guest devices that went away.", port,
-              json_field(p, "disconnects"));
-        e.add("vsw_port_vhost_refused_messages_total", "counter",
-              "vhost-user memory tables refused (regions beyond their file).", port, json_field(p, "refused_messages"));
+        add_fields(e, p, port, kVhost);
     }
 }
 
 void pmds(Exposition& e, const json& stats) {
-    for (const json& p : json_list(stats, "pmds")) {
-        const Labels pmd = {{"pmd", std::to_string(p.value("id", 0))}, {"lcore", std::to_string(p.value("lcore", 0))}};
-        e.add("vsw_pmd_rx_packets_total", "counter", "Frames the PMD received.", pmd, json_field(p, "rx_packets"));
-        e.add("vsw_pmd_busy_cycles_total", "counter", "TSC cycles of rounds that found work.", pmd,
-              json_field(p, "busy_cycles"));
-        e.add("vsw_pmd_idle_cycles_total", "counter", "TSC cycles of rounds that found none.", pmd,
-              json_field(p, "idle_cycles"));
-        e.add("vsw_pmd_cycles_per_packet", "gauge", "Busy cycles per received frame since start.", pmd,
-              json_field(p, "cycles_per_packet"));
-        e.add("vsw_pmd_rounds_total", "counter", "Polling rounds.", pmd, json_field(p, "rounds"));
-        e.add("vsw_pmd_sleeps_total", "counter", "Idle back-off sleeps.", pmd, json_field(p, "sleeps"));
-    }
-    const json& fdb = json_field(stats, "fdb");
-    e.add("vsw_fdb_entries", "gauge", "Learned MAC addresses.", {}, json_field(fdb, "entries"));
-    e.add("vsw_fdb_max_entries", "gauge", "FDB size limit.", {}, json_field(fdb, "max"));
-    e.add("vsw_fdb_aged_total", "counter", "FDB entries aged out.", {}, json_field(fdb, "aged"));
-    const json& pool = json_field(stats, "mbuf_pool");
-    e.add("vsw_mbuf_pool_size", "gauge", "mbufs in the packet pool.", {}, json_field(pool, "size"));
-    e.add("vsw_mbuf_pool_in_use", "gauge", "mbufs in use.", {}, json_field(pool, "in_use"));
+    static const Field kPmd[] = {
+        {"rx_packets", "vsw_pmd_rx_packets_total", "counter", "Frames the PMD received."},
+        {"busy_cycles", "vsw_pmd_busy_cycles_total", "counter", "TSC cycles of rounds that found work."},
+        {"idle_cycles", "vsw_pmd_idle_cycles_total", "counter", "TSC cycles of rounds that found none."},
+        {"cycles_per_packet", "vsw_pmd_cycles_per_packet", "gauge", "Busy cycles per received frame since start."},
+        {"rounds", "vsw_pmd_rounds_total", "counter", "Polling rounds."},
+        {"sleeps", "vsw_pmd_sleeps_total", "counter", "Idle back-off sleeps."},
+    };
+    static const Field kFdb[] = {
+        {"entries", "vsw_fdb_entries", "gauge", "Learned MAC addresses."},
+        {"max", "vsw_fdb_max_entries", "gauge", "FDB size limit."},
+        {"aged", "vsw_fdb_aged_total", "counter", "FDB entries aged out."},
+    };
+    static const Field kPool[] = {
+        {"size", "vsw_mbuf_pool_size", "gauge", "mbufs in the packet pool."},
+        {"in_use", "vsw_mbuf_pool_in_use", "gauge", "mbufs in use."},
+    };
+    for (const json& p : json_list(stats, "pmds"))
+        add_fields(e, p, {{"pmd", std::to_string(p.value("id", 0))}, {"lcore", std::to_string(p.value("lcore", 0))}},
+                   kPmd);
+    add_fields(e, json_field(stats, "fdb"), {}, kFdb);
+    add_fields(e, json_field(stats, "mbuf_pool"), {}, kPool);
 }
 
 void mirrors(Exposition& e, const json& views) {

@@ -17,6 +17,7 @@
 #include "src/capture_stream.h"
 #include "src/control_server.h"
 #include "src/pcapng_writer.h"
+#include "src/socket_io.h"
 #include "vsw_version.h"
 
 namespace vsw::ctl {
@@ -71,16 +72,6 @@ private:
     std::string pending_;
 };
 
-void send_all(int fd, const std::string& data) {
-    size_t off = 0;
-    while (off < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw std::runtime_error(std::string("cannot send the request to vswd: ") + std::strerror(errno));
-        off += static_cast<size_t>(n);
-    }
-}
-
 // Reads the answer line; bytes after it (the first records) go to `records`.
 json read_answer(int fd, CaptureRecordReader& records) {
     std::string line;
@@ -119,7 +110,8 @@ int run_capture(const std::string& ctl_path, const CaptureRequest& request, cons
     } closer{fd};
     json req = to_json(request);
     req["cmd"] = "capture";
-    send_all(fd, req.dump() + "\n");
+    if (!send_all(fd, req.dump() + "\n"))
+        throw std::runtime_error(std::string("cannot send the request to vswd: ") + std::strerror(errno));
     CaptureRecordReader records;
     const json answer = read_answer(fd, records);
     if (!answer.value("ok", false)) {
