@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "telemetry/drop_reasons.h"
+#include "core/drop_reasons.h"
 
 namespace vsw::telemetry {
 
@@ -21,17 +21,29 @@ private:
     std::atomic<uint64_t> v_{0};
 };
 
+// The port counters, once: the struct fields, their sums, `vswctl stats` and Prometheus all
+// follow these lists, so a new counter cannot be counted without also being reported.
+//   X(field, help)
+// Traffic counters: top-level fields of a port's stats, Prometheus vsw_port_<field>_total.
+#define VSW_PORT_TRAFFIC_COUNTERS(X)                                                    \
+    X(rx_packets, "Frames received from the port (including those later dropped).")     \
+    X(rx_bytes, "Bytes received from the port (L2, no FCS).")                           \
+    X(tx_packets, "Frames sent to the port (handed to it and accepted).")               \
+    X(tx_bytes, "Bytes sent to the port.")                                              \
+    X(flooded, "Frames from the port that were flooded (broadcast, multicast, unknown).") \
+    X(learn_full, "Source MACs from the port not learned because the FDB was full.")
+// Shaping counters: reported inside the port's tx_shaping / rx_shaping views.
+#define VSW_PORT_SHAPING_COUNTERS(X)                                                  \
+    X(tx_throttled, "PMD rounds in which guest TX waited for tokens.")                \
+    X(rx_queued, "Frames that went through the guest-RX shaping queue.")              \
+    X(rx_queued_bytes, "Bytes that went through the guest-RX shaping queue.")
+
 // One worker's view of one port.
 struct alignas(64) PortCounters {
-    Counter rx_packets;  // frames received from the port (including those later dropped)
-    Counter rx_bytes;    // bytes of those frames (L2, no FCS)
-    Counter tx_packets;  // frames handed to the port and accepted by it
-    Counter tx_bytes;    // bytes of those frames
-    Counter flooded;     // frames received here that were flooded (broadcast, multicast, unknown)
-    Counter learn_full;  // source MACs not learned because the FDB was full (frame still forwarded)
-    Counter tx_throttled;      // rounds the guest's TX ring was left alone: out of tx-rate credit
-    Counter rx_queued;         // frames that entered the guest-RX shaping queue
-    Counter rx_queued_bytes;   // their bytes
+#define VSW_X(field, help) Counter field;
+    VSW_PORT_TRAFFIC_COUNTERS(VSW_X)
+    VSW_PORT_SHAPING_COUNTERS(VSW_X)
+#undef VSW_X
     std::array<Counter, kDropReasonCount> drops;  // dropped frames by reason
 
     void drop(DropReason r, uint64_t n = 1) { drops[static_cast<unsigned>(r)].add(n); }
@@ -39,16 +51,11 @@ struct alignas(64) PortCounters {
 
 // A plain snapshot of counters, summed over workers, for reporting.
 struct PortCountersTotal {
-    uint64_t rx_packets = 0;                           // see PortCounters
-    uint64_t rx_bytes = 0;                             // see PortCounters
-    uint64_t tx_packets = 0;                           // see PortCounters
-    uint64_t tx_bytes = 0;                             // see PortCounters
-    uint64_t flooded = 0;                              // see PortCounters
-    uint64_t learn_full = 0;                           // see PortCounters
-    uint64_t tx_throttled = 0;                         // see PortCounters
-    uint64_t rx_queued = 0;                            // see PortCounters
-    uint64_t rx_queued_bytes = 0;                      // see PortCounters
-    std::array<uint64_t, kDropReasonCount> drops{};    // see PortCounters
+#define VSW_X(field, help) uint64_t field = 0;
+    VSW_PORT_TRAFFIC_COUNTERS(VSW_X)
+    VSW_PORT_SHAPING_COUNTERS(VSW_X)
+#undef VSW_X
+    std::array<uint64_t, kDropReasonCount> drops{};  // see PortCounters
 
     void accumulate(const PortCounters& c);
     uint64_t total_drops() const;

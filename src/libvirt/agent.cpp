@@ -389,7 +389,7 @@ bool Agent::execute(const Plan& plan, const std::map<std::string, std::string>& 
         std::string what = "domain " + domain + ": " + change_verb(c.kind, true) + " port " + c.config.name;
         if (c.kind != PortChange::Kind::kDelete)
             what += " (" + std::string(c.config.admin_up ? "" : "admin down, ") + "socket " + c.config.socket +
-                    ", vlan " + vlan_summary(c.config) + ", bandwidth " + qos_summary(c.config) + ")";
+                    ", vlan " + vlan_summary(c.config) + ", bandwidth " + qos_summary(c.config.bandwidth) + ")";
         log(what);
     }
     return true;

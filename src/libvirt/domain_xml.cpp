@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "src/config.h"
-#include "src/mac.h"
+#include "core/parse.h"
+#include "core/mac.h"
 
 namespace vsw::libvirt {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "src/path_policy.h"
+#include "src/config/path_policy.h"
 
 namespace vsw::libvirt {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "src/config.h"
+#include "src/config/config.h"
 #include "src/libvirt/domain_xml.h"
 
 namespace vsw::libvirt {

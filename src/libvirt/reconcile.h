@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "src/config.h"
+#include "src/config/config.h"
 
 namespace vsw::libvirt {
 

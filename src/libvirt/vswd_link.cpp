@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/control_server.h"
+#include "src/config/control_client.h"
 
 namespace vsw::libvirt {
 

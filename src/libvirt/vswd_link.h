@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "src/config.h"
+#include "src/config/config.h"
 #include "src/libvirt/reconcile.h"
 
 namespace vsw::libvirt {

@@ -14,10 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/capture_stream.h"
-#include "src/control_server.h"
-#include "src/pcapng_writer.h"
-#include "src/socket_io.h"
+#include "telemetry/capture/capture_stream.h"
+#include "src/config/control_client.h"
+#include "telemetry/capture/pcapng_writer.h"
+#include "core/socket_io.h"
 #include "vsw_version.h"
 
 namespace vsw::ctl {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "src/capture_request.h"
+#include "telemetry/capture/capture_request.h"
 
 namespace vsw::ctl {
 

@@ -4,11 +4,11 @@
 #include <random>
 #include <sstream>
 
-#include "src/config.h"
+#include "src/config/config.h"
 #include "src/libvirt/domain_xml.h"
 #include "src/libvirt/port_mapping.h"
-#include "src/mac.h"
-#include "src/vlan.h"
+#include "core/mac.h"
+#include "core/vlan.h"
 
 namespace vsw::ctl {
 namespace {

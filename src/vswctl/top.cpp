@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "src/control_server.h"
-#include "src/json_access.h"
+#include "src/config/control_client.h"
+#include "core/json_access.h"
 #include "src/vswctl/table.h"
 
 namespace vsw::ctl {

@@ -9,8 +9,8 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
-#include "src/control_api.h"
-#include "src/control_server.h"
+#include "src/config/config.h"
+#include "src/config/control_client.h"
 #include "src/vswctl/libvirt_xml.h"
 #include "src/vswctl/table.h"
 #include "src/vswctl/capture.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "src/capture_stream.h"
+#include "telemetry/capture/capture_stream.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 1) return 0;

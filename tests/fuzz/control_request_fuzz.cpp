@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/control_protocol.h"
+#include "src/control/control_protocol.h"
 
 namespace {
 

@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "telemetry/flow_cache.h"
-#include "telemetry/flow_key.h"
+#include "telemetry/ipfix/flow_cache.h"
+#include "telemetry/ipfix/flow_key.h"
 
 using namespace vsw::telemetry;
 

@@ -4,8 +4,8 @@
 #include <cstring>
 #include <vector>
 
-#include "telemetry/ipfix_message.h"
-#include "tests/telemetry/ipfix_decoder.h"
+#include "telemetry/ipfix/ipfix_message.h"
+#include "tests/support/ipfix_decoder.h"
 
 using namespace vsw::telemetry;
 using namespace vsw::telemetry::ipfix;

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "src/config.h"
+#include "src/config/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto j = nlohmann::json::parse(data, data + size, nullptr, false);

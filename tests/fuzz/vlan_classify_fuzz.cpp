@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "src/vlan.h"
+#include "src/datapath/vlan_stage.h"
 
 using namespace vsw;
 
@@ -20,10 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint8_t* frame = data + 4;
     const auto len = static_cast<uint32_t>(size - 4);
 
-    telemetry::DropReason drop{};
+    DropReason drop{};
     const auto f = classify_ingress(port, frame, len, drop);
     if (!f) {
-        if (drop != telemetry::DropReason::kBadVlanTag && drop != telemetry::DropReason::kVlanNotAllowed)
+        if (drop != DropReason::kBadVlanTag && drop != DropReason::kVlanNotAllowed)
             __builtin_trap();
         return 0;
     }

@@ -1,9 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "qos/clock.h"
+#include "core/clock.h"
 #include "qos/token_bucket.h"
 
 using namespace vsw::qos;
+using vsw::FakeClock;
 
 TEST_CASE("a bucket starts full and refills at its rate, exactly over time") {
     FakeClock clk;  // 1 MHz

@@ -71,12 +71,12 @@ TEST_CASE("bandwidth maps KiB/s to bit/s, outbound to tx and inbound to rx") {
     auto out = domain_ports(domain({i}), "/d");
     REQUIRE(out.ports.size() == 1);
     const PortConfig& p = out.ports[0];
-    CHECK(p.tx_rate == 8'192'000);
-    CHECK(p.tx_peak == 16'384'000);
-    CHECK(p.tx_burst == 65'536);
-    CHECK(p.rx_rate == 4'096'000);
-    CHECK(p.rx_burst == 2048);  // 1 KiB cannot hold a frame: raised, and said so
-    CHECK_FALSE(p.rx_police);   // libvirt's inbound shapes (queues) as tc would
+    CHECK(p.bandwidth.tx_rate == 8'192'000);
+    CHECK(p.bandwidth.tx_peak == 16'384'000);
+    CHECK(p.bandwidth.tx_burst == 65'536);
+    CHECK(p.bandwidth.rx_rate == 4'096'000);
+    CHECK(p.bandwidth.rx_burst == 2048);  // 1 KiB cannot hold a frame: raised, and said so
+    CHECK_FALSE(p.bandwidth.rx_police);   // libvirt's inbound shapes (queues) as tc would
     CHECK_THAT(joined(out.log), Catch::Contains("raised to 2 KiB"));
     CHECK_THAT(joined(out.log), Catch::Contains("<inbound peak> ignored"));
 }
@@ -93,9 +93,9 @@ TEST_CASE("metadata sets the VLAN and overrides bandwidth") {
     CHECK(p.vlan_mode == VlanMode::kNativeUntagged);
     CHECK(p.tag == 10);
     CHECK(p.trunks == "20-22");
-    CHECK(p.tx_rate == 50'000'000);
-    CHECK(p.rx_rate == 20'000'000);
-    CHECK(p.rx_police);
+    CHECK(p.bandwidth.tx_rate == 50'000'000);
+    CHECK(p.bandwidth.rx_rate == 20'000'000);
+    CHECK(p.bandwidth.rx_police);
     CHECK(out.log.empty());
 }
 
@@ -111,7 +111,7 @@ TEST_CASE("bad metadata: unknown keys are ignored, a bad VLAN keeps the port dow
     CHECK(out.ports[0].tag == 0);
     // b: trunk with a tag is invalid (no vlan-mode) -> down too; the bad rate is left out.
     CHECK_FALSE(out.ports[1].admin_up);
-    CHECK(out.ports[1].tx_rate == 0);
+    CHECK(out.ports[1].bandwidth.tx_rate == 0);
     const std::string log = joined(out.log);
     INFO(log);
     CHECK_THAT(log, Catch::Contains("unknown vsw metadata attribute 'colour'"));
@@ -155,8 +155,8 @@ TEST_CASE("the documented examples give the ports their comments promise") {
     REQUIRE(web.ports.size() == 1);
     CHECK(web.ports[0].name == "web1-5254000a0001");
     CHECK(vlan_summary(web.ports[0]) == "access 10");
-    CHECK(web.ports[0].rx_rate == 12207 * 8192);
-    CHECK(web.ports[0].tx_rate == 12207 * 8192);
+    CHECK(web.ports[0].bandwidth.rx_rate == 12207 * 8192);
+    CHECK(web.ports[0].bandwidth.tx_rate == 12207 * 8192);
 
     auto router = domain_ports(example("router1.xml"), "/run/vsw/vhost");
     CHECK(router.log.empty());
@@ -164,6 +164,6 @@ TEST_CASE("the documented examples give the ports their comments promise") {
     CHECK(router.ports[0].type == PortType::kVhostUserServer);
     CHECK(vlan_summary(router.ports[0]) == "native-untagged 1 trunks 10,20");
     CHECK(vlan_summary(router.ports[1]) == "access 30");
-    CHECK(router.ports[1].rx_police);
-    CHECK(router.ports[1].rx_rate == 2441 * 8192);
+    CHECK(router.ports[1].bandwidth.rx_police);
+    CHECK(router.ports[1].bandwidth.rx_rate == 2441 * 8192);
 }

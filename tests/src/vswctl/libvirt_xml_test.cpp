@@ -63,10 +63,10 @@ TEST_CASE("libvirt-xml round-trips through the agent's reading of a domain") {
     CHECK(p.vlan_mode == VlanMode::kAccess);
     CHECK(p.tag == 10);
     // KiB/s granularity: within 8192 bit/s of what was asked.
-    CHECK(p.rx_rate >= 100'000'000 - 8192);
-    CHECK(p.rx_rate <= 100'000'000 + 8192);
-    CHECK(p.tx_rate >= 50'000'000 - 8192);
-    CHECK(p.tx_rate <= 50'000'000 + 8192);
+    CHECK(p.bandwidth.rx_rate >= 100'000'000 - 8192);
+    CHECK(p.bandwidth.rx_rate <= 100'000'000 + 8192);
+    CHECK(p.bandwidth.tx_rate >= 50'000'000 - 8192);
+    CHECK(p.bandwidth.tx_rate <= 50'000'000 + 8192);
 }
 
 TEST_CASE("libvirt-xml: trunks, client mode, random MAC") {

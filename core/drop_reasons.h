@@ -1,0 +1,46 @@
+// Why a frame was dropped. One X-macro list yields both the enum and the names shown by vswctl,
+// so a new reason cannot be counted without also being reported.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace vsw {
+
+//  X(enumerator, name, side, description)
+//  side: where it is counted: "rx" = on the ingress port, "tx" = on the egress port.
+#define VSW_DROP_REASONS(X)                                                                    \
+    X(kMalformed, "malformed", "rx", "frame shorter than an Ethernet header")                  \
+    X(kInvalidSrcMac, "invalid_src_mac", "rx", "source MAC is multicast or broadcast")         \
+    X(kBadVlanTag, "bad_vlan_tag", "rx", "truncated 802.1Q tag, VID 4095, or stacked tags")    \
+    X(kVlanNotAllowed, "vlan_not_allowed", "rx", "the frame's VLAN is not carried by the port") \
+    X(kSamePort, "same_port", "rx", "destination was learned on the ingress port")             \
+    X(kNoDestination, "no_destination", "rx", "flooded, but no other port is up")              \
+    X(kNoMbufs, "no_mbufs", "rx", "mbuf pool exhausted while receiving (ethdev rx_nombuf)")    \
+    X(kPortDown, "port_down", "tx", "egress port down, disconnected or administratively down") \
+    X(kTxFull, "tx_full", "tx", "egress ring or queue full")                                    \
+    X(kQueueFull, "queue_full", "tx", "guest-RX shaping queue over its rx-limit")               \
+    X(kPoliced, "policed", "tx", "over rx-rate with rx-mode=police")                          \
+    X(kMirrorOutput, "mirror_output", "rx", "received on a SPAN output port, which carries mirrored frames only")
+
+enum class DropReason : unsigned {
+#define VSW_X(e, name, side, desc) e,
+    VSW_DROP_REASONS(VSW_X)
+#undef VSW_X
+};
+
+inline constexpr std::size_t kDropReasonCount = 0
+#define VSW_X(e, name, side, desc) +1
+    VSW_DROP_REASONS(VSW_X)
+#undef VSW_X
+    ;
+
+// Counter name of a reason ("tx_full").
+std::string_view drop_reason_name(DropReason r);
+// Human description of a reason.
+std::string_view drop_reason_description(DropReason r);
+// Reason for a counter name, if it is one.
+std::optional<DropReason> drop_reason_from_name(std::string_view name);
+
+}  // namespace vsw

@@ -1,0 +1,336 @@
+#include "src/control/switch.h"
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <utility>
+
+#include <rte_cycles.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "core/clock.h"
+#include "src/config/path_policy.h"
+#include "qos/shaping.h"
+#include "src/config/state_file.h"
+
+namespace vsw {
+
+PortVlan port_vlan(const PortConfig& p) {
+    std::string err;
+    auto trunks = parse_vlan_list(p.trunks, err);
+    return PortVlan::make(p.vlan_mode, p.tag, trunks ? *trunks : VlanSet());
+}
+
+using nlohmann::json;
+
+Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
+    : opts_(opts), settings_(settings), fdb_(opts.fdb_max_entries), tsc_origin_(rte_rdtsc()) {
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    const uint64_t wall_ms = static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1'000'000;
+    epoch_ms_at_origin_ = wall_ms - (rte_rdtsc() - tsc_origin_) * 1000 / rte_get_tsc_hz();
+}
+
+Switch::~Switch() { shutdown(); }
+
+std::string Switch::start() {
+    // Control-plane frames: ARP requests out (worker 0 sends them), ARP replies in (any worker).
+    ctl_tx_ = rte_ring_create("vsw_ctl_tx", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    ctl_rx_ = rte_ring_create("vsw_ctl_rx", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    if (!ctl_tx_ || !ctl_rx_) return "cannot create the control rings";
+    publish();
+    for (unsigned i = 0; i < opts_.pmd_lcores.size(); ++i) {
+        WorkerConfig wc;
+        wc.id = i;
+        wc.ctl_tx = i == 0 ? ctl_tx_ : nullptr;
+        wc.ctl_rx = ctl_rx_;
+        wc.lcore = opts_.pmd_lcores[i];
+        wc.max_sleep_us = opts_.max_sleep_us;
+        auto w = std::make_unique<Worker>(wc, &current_, opts_.rcu, opts_.pool, &fdb_, tsc_origin_);
+        if (!w->launch()) return "cannot launch PMD worker on lcore " + std::to_string(wc.lcore);
+        workers_.push_back(std::move(w));
+    }
+    return "";
+}
+
+void Switch::shutdown() {
+    for (uint16_t slot : order_) detach(*slots_[slot]);
+    for (auto& w : workers_) w->stop();
+    workers_.clear();
+    for (auto& s : captures_) detach_capture(*s, "vswd is shutting down");
+    captures_.clear();  // each sends its end record first
+    stop_ipfix();  // exports every flow still in the caches (forced end) before exit
+    delete current_.exchange(nullptr);
+    for (rte_ring** r : {&ctl_tx_, &ctl_rx_}) {
+        if (!*r) continue;
+        rte_mbuf* m;
+        while (rte_ring_dequeue(*r, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+        rte_ring_free(*r);
+        *r = nullptr;
+    }
+}
+
+uint32_t Switch::now_seconds() const {
+    return seconds_since(tsc_origin_, rte_rdtsc(), rte_get_tsc_hz());
+}
+
+SwitchPort* Switch::find(const std::string& name) const {
+    for (uint16_t slot : order_)
+        if (slots_[slot]->config.name == name) return slots_[slot].get();
+    return nullptr;
+}
+
+int Switch::free_slot() const {
+    for (unsigned s = 0; s < kMaxPorts; ++s)
+        if (!slots_[s]) return static_cast<int>(s);
+    return -1;
+}
+
+unsigned Switch::least_loaded_worker() const {
+    const unsigned n = std::max<unsigned>(1, static_cast<unsigned>(opts_.pmd_lcores.size()));
+    std::vector<unsigned> load(n, 0);
+    for (uint16_t slot : order_) ++load[rx_worker_[slot]];
+    return static_cast<unsigned>(std::min_element(load.begin(), load.end()) - load.begin());
+}
+
+void Switch::publish() {
+    auto* s = new Snapshot();
+    s->generation = ++generation_;
+    s->mirrors = build_mirror_table();
+    s->flows = build_flow_export();
+    for (uint16_t slot : order_) {
+        SwitchPort* p = slots_[slot].get();
+        s->ports[slot] = p;
+        s->vlan[slot] = p->vlan.get();
+        s->qos[slot] = p->qos.get();
+        if (!p->attached) continue;
+        const bool span_output = s->mirrors && s->mirrors->span_output[slot];  // mirrored frames only
+        if (p->admin_up.load(std::memory_order_relaxed) && !span_output) s->flood[s->n_flood++] = slot;
+        auto& w = s->workers[rx_worker_[slot]];
+        w.rx[w.n_rx++] = slot;
+    }
+    if (exporter_) {  // IPFIX collectors learn which port each ingressInterface value is
+        std::vector<std::pair<uint32_t, std::string>> names;
+        for (uint16_t slot : order_) names.emplace_back(slots_[slot]->ifindex(), slots_[slot]->config.name);
+        exporter_->set_interfaces(std::move(names));
+    }
+    const Snapshot* old = current_.exchange(s, std::memory_order_acq_rel);
+    if (opts_.rcu && !workers_.empty()) rte_rcu_qsbr_synchronize(opts_.rcu, RTE_QSBR_THRID_INVALID);
+    delete old;
+}
+
+std::string Switch::filesystem_error(const PortConfig& cfg) const {
+    // A control request must not make vswd create files elsewhere (see path_policy.h).
+    if (cfg.type == PortType::kVhostUserServer && !is_inside_dir(cfg.socket, opts_.sockets.dir))
+        return "a vhost-user-server socket must be directly in vswd's socket directory " + opts_.sockets.dir +
+               " (vswd creates it): refusing " + cfg.socket;
+    if (cfg.type == PortType::kDpdk) {
+        std::vector<std::string> dirs = {opts_.sockets.dir};
+        const std::string state_dir = std::filesystem::path(opts_.state_path).parent_path().string();
+        if (!state_dir.empty() && state_dir != opts_.sockets.dir) dirs.push_back(state_dir);
+        return devargs_path_error(cfg.devargs, dirs);
+    }
+    return "";
+}
+
+std::string Switch::attach(SwitchPort& port) {
+    std::string err = filesystem_error(port.config);  // refused before anything is created
+    if (err.empty() && port.is_vhost()) {
+        const bool client = port.config.type == PortType::kVhostUserClient;
+        err = vhost::register_socket(port.config.socket, client, &port.vhost);
+        // rte_vhost bound a server socket with the process umask: QEMU (libvirt-qemu:kvm) needs more.
+        if (err.empty() && !client) {
+            err = secure_socket(port.config.socket, opts_.sockets);
+            if (!err.empty()) vhost::unregister_socket(port.config.socket);
+        }
+    } else if (err.empty()) {
+        err = ethdev_open(port.config.devargs, static_cast<unsigned>(opts_.pmd_lcores.size()), opts_.pool, port.eth);
+    }
+    port.attached = err.empty();
+    port.error = err;
+    return err;
+}
+
+void Switch::detach(SwitchPort& port) {
+    if (!port.attached) return;
+    if (port.is_vhost()) vhost::unregister_socket(port.config.socket);
+    else ethdev_close(port.eth);
+    port.attached = false;
+}
+
+std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
+    if (auto e = validate_port_config(cfg); !e.empty()) return e;
+    if (find(cfg.name)) return "a port named '" + cfg.name + "' already exists";
+    for (uint16_t slot : order_) {
+        const PortConfig& o = slots_[slot]->config;
+        if (is_vhost(cfg.type) && o.socket == cfg.socket)
+            return "socket " + cfg.socket + " is already used by port '" + o.name + "'";
+        if (!is_vhost(cfg.type) && o.devargs == cfg.devargs)
+            return "devargs '" + cfg.devargs + "' are already used by port '" + o.name + "'";
+    }
+    const int slot = free_slot();
+    if (slot < 0) return "port table full (" + std::to_string(kMaxPorts) + " ports)";
+    auto port = std::make_unique<SwitchPort>();
+    port->config = cfg;
+    port->slot = static_cast<uint16_t>(slot);
+    port->kind = port_kind(cfg.type);
+    port->admin_up.store(cfg.admin_up, std::memory_order_relaxed);
+    port->vlan = std::make_unique<const PortVlan>(port_vlan(cfg));
+    port->qos = make_qos(cfg);
+    const std::string ring = "vsw_rxq" + std::to_string(++rings_created_);
+    port->shaping.rx_queue = rte_ring_create(ring.c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    if (!port->shaping.rx_queue) return "cannot create the port's shaping queue (out of memory?)";
+    std::string err = attach(*port);
+    if (!err.empty() && !keep_on_error) rte_ring_free(port->shaping.rx_queue);
+    if (!err.empty() && !keep_on_error) return err;
+    rx_worker_[slot] = least_loaded_worker();
+    seen_disconnects_[slot] = 0;
+    slots_[slot] = std::move(port);
+    order_.push_back(static_cast<uint16_t>(slot));
+    publish();
+    return keep_on_error ? "" : err;
+}
+
+std::unique_ptr<const PortQos> Switch::make_qos(const PortConfig& c) {
+    PortQos q = port_qos(c.bandwidth);
+    q.version = ++qos_versions_;
+    return std::make_unique<const PortQos>(q);
+}
+
+void Switch::destroy_port(SwitchPort* port) {
+    const uint16_t slot = port->slot;
+    order_.erase(std::find(order_.begin(), order_.end(), slot));
+    publish();       // no worker polls or transmits to it any more
+    end_captures(slot, "the port was deleted");
+    detach(*port);   // then the device goes (destroy_device waits for workers too)
+    fdb_.flush_port(slot);
+    guest_rx_flush(port->shaping);
+    rte_ring_free(port->shaping.rx_queue);
+    slots_[slot].reset();
+}
+
+void Switch::restore(const SwitchConfig& config) {
+    for (const PortConfig& p : config.ports) {
+        std::string err = create_port(p, /*keep_on_error=*/true);
+        if (!err.empty()) fprintf(stderr, "vswd: cannot restore port '%s': %s\n", p.name.c_str(), err.c_str());
+        else if (SwitchPort* port = find(p.name); port && !port->attached)
+            fprintf(stderr, "vswd: port '%s' restored but not attached: %s\n", p.name.c_str(), port->error.c_str());
+    }
+    std::vector<std::string> names;
+    for (uint16_t slot : order_) names.push_back(slots_[slot]->config.name);
+    for (const MirrorConfig& m : config.mirrors) {
+        if (auto e = validate_mirror_against(m, mirrors_, names); !e.empty()) {
+            fprintf(stderr, "vswd: cannot restore mirror '%s': %s\n", m.name.c_str(), e.c_str());
+            continue;
+        }
+        auto rt = make_mirror_runtime(m);
+        if (!rt) {
+            fprintf(stderr, "vswd: cannot restore mirror '%s': no memory for its ring\n", m.name.c_str());
+            continue;
+        }
+        mirror_rt_[m.name] = std::move(rt);
+        mirrors_.push_back(m);
+    }
+    if (!mirrors_.empty()) publish();
+    if (config.ipfix.enabled()) {
+        if (auto e = apply_ipfix(config.ipfix); !e.empty()) fprintf(stderr, "vswd: cannot restore ipfix: %s\n", e.c_str());
+    }
+}
+
+ControlResult Switch::persist_or_undo(ControlResult ok, const std::function<void()>& undo) {
+    if (opts_.state_path.empty()) return ok;
+    std::string err = save_state(opts_.state_path, config());
+    if (err.empty()) return ok;
+    undo();
+    return ControlResult::fail("change not applied: cannot persist configuration: " + err);
+}
+
+ControlResult Switch::add_port(const PortConfig& cfg) {
+    if (std::string err = create_port(cfg, false); !err.empty()) return ControlResult::fail(err);
+    return persist_or_undo(ControlResult::ok({{"added", cfg.name}}), [&] {
+        if (SwitchPort* p = find(cfg.name)) destroy_port(p);
+    });
+}
+
+ControlResult Switch::del_port(const std::string& name) {
+    SwitchPort* p = find(name);
+    if (!p) return ControlResult::fail("no port named '" + name + "'");
+    if (const MirrorConfig* m = mirror_using(name))
+        return ControlResult::fail("port " + name + " is used by mirror " + m->name + ": delete the mirror first");
+    PortConfig old = p->config;
+    destroy_port(p);
+    return persist_or_undo(ControlResult::ok({{"deleted", name}}),
+                           [&] { create_port(old, true); });
+}
+
+ControlResult Switch::set_port(const std::string& name, const Settings& settings) {
+    SwitchPort* p = find(name);
+    if (!p) return ControlResult::fail("no port named '" + name + "'");
+    PortConfig updated = p->config;
+    for (const auto& [k, v] : settings)
+        if (auto e = apply_port_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
+    if (auto e = validate_port_config(updated); !e.empty()) return ControlResult::fail(e);
+    const PortConfig old = p->config;
+    auto apply = [this, p](const PortConfig& c) {
+        const bool admin_changed = p->admin_up.load(std::memory_order_relaxed) != c.admin_up;
+        const bool vlan_changed = c.vlan_mode != p->config.vlan_mode || c.tag != p->config.tag ||
+                                  c.trunks != p->config.trunks;
+        const bool qos_changed = c.bandwidth != p->config.bandwidth;
+        p->config = c;
+        p->admin_up.store(c.admin_up, std::memory_order_relaxed);
+        if (!admin_changed && !vlan_changed && !qos_changed) return;
+        // New VLAN and bandwidth views replace the old ones, which live until no worker sees them.
+        std::unique_ptr<const PortVlan> retired_vlan;
+        std::unique_ptr<const PortQos> retired_qos;
+        if (vlan_changed) retired_vlan = std::exchange(p->vlan, std::make_unique<const PortVlan>(port_vlan(c)));
+        if (qos_changed) retired_qos = std::exchange(p->qos, make_qos(c));
+        publish();
+        if (qos_changed && !p->qos->rx_shaped) guest_rx_flush(p->shaping);  // nobody drains it any more
+        // Its MACs were learned in VLANs it may no longer carry, or lead nowhere while down.
+        if (vlan_changed || !c.admin_up) fdb_.flush_port(p->slot);
+    };
+    apply(updated);
+    return persist_or_undo(ControlResult::ok({{"updated", name}}), [&] { apply(old); });
+}
+
+ControlResult Switch::set_switch(const Settings& settings) {
+    SwitchSettings updated = settings_;
+    for (const auto& [k, v] : settings)
+        if (auto e = apply_switch_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
+    const SwitchSettings old = settings_;
+    settings_ = updated;
+    return persist_or_undo(ControlResult::ok(), [&] { settings_ = old; });
+}
+
+SwitchConfig Switch::config() const {
+    SwitchConfig c;
+    c.settings = settings_;
+    for (uint16_t slot : order_) c.ports.push_back(slots_[slot]->config);
+    c.mirrors = mirrors_;
+    c.ipfix = ipfix_;
+    return c;
+}
+
+void Switch::tick() {
+    aged_total_ += fdb_.age(now_seconds(), settings_.fdb_aging_seconds);
+    resolve_next_hops();
+}
+
+void Switch::poll_links() {
+    take_arp_replies();
+    for (uint16_t slot : order_) {
+        SwitchPort& p = *slots_[slot];
+        if (!p.is_vhost()) continue;
+        const uint64_t d = p.vhost.disconnects.load(std::memory_order_relaxed);
+        if (d != seen_disconnects_[slot]) {
+            seen_disconnects_[slot] = d;
+            fdb_.flush_port(slot);
+        }
+    }
+}
+
+ControlResult Switch::fdb_flush() { return ControlResult::ok({{"flushed", fdb_.flush()}}); }
+
+}  // namespace vsw

@@ -1,0 +1,146 @@
+// The switch as the control thread sees it: the port table, the FDB, the PMD workers, the
+// published snapshot and the persisted configuration. Every method runs on the control thread
+// (vhost callbacks touch only Port::vhost, through vhost/).
+#pragma once
+
+#include <array>
+#include <map>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "telemetry/capture/capture_session.h"
+#include "src/control/control_api.h"
+#include "src/datapath/fdb.h"
+#include "telemetry/ipfix/ipfix_exporter.h"
+#include "src/datapath/snapshot.h"
+#include "src/config/socket_access.h"
+#include "src/control/switch_port.h"
+#include "src/datapath/worker.h"
+
+struct rte_mempool;
+struct rte_rcu_qsbr;
+struct rte_ring;
+
+namespace vsw {
+
+struct SwitchOptions {
+    std::vector<unsigned> pmd_lcores;   // one worker per EAL lcore listed
+    uint32_t fdb_max_entries = Fdb::kDefaultMaxEntries;  // FDB size limit
+    uint32_t max_sleep_us = 500;        // idle PMD back-off ceiling
+    std::string state_path;             // where the configuration is persisted ("" = nowhere)
+    rte_mempool* pool = nullptr;        // mbufs for receiving
+    rte_rcu_qsbr* rcu = nullptr;        // sized for pmd_lcores.size() threads
+    SocketAccess sockets;               // vhost-user socket directory and permissions
+};
+
+class Switch final : public ControlApi {
+public:
+    Switch(const SwitchOptions& opts, const SwitchSettings& settings);
+    ~Switch() override;
+
+    // Starts the PMD workers. Returns "" or an error.
+    std::string start();
+    // Re-creates the ports of a restored configuration. A port whose attachment fails stays
+    // configured, shown with its error, so no configuration is lost.
+    void restore(const SwitchConfig& config);
+    // Periodic control work (FDB aging); call about once a second.
+    void tick();
+    // Forgets the MACs of ports whose link went down since the last call, as a hardware switch
+    // does: frames to them are flooded (and reach the host if it moved) instead of dropped.
+    // Cheap; call several times a second.
+    void poll_links();
+    // Packet capture (switch_captures.cpp): attaches the taps of captures whose answer went out,
+    // detaches those that are done, frees finished ones. Call after every control request.
+    void service_captures();
+    // Stops workers and detaches every port (the configuration stays persisted).
+    void shutdown();
+
+    ControlResult add_port(const PortConfig& port) override;
+    ControlResult del_port(const std::string& name) override;
+    ControlResult set_port(const std::string& name, const Settings& settings) override;
+    ControlResult set_switch(const Settings& settings) override;
+    ControlResult show() override;
+    ControlResult stats(const std::string& port) override;
+    ControlResult fdb_show() override;
+    ControlResult fdb_flush() override;
+    ControlResult mirror_add(const MirrorConfig& m) override;
+    ControlResult mirror_del(const std::string& name) override;
+    ControlResult mirror_show() override;
+    ControlResult ipfix_set(const Settings& settings) override;
+    ControlResult ipfix_del() override;
+    ControlResult ipfix_show() override;
+    ControlResult capture(const CaptureRequest& r, int client_fd) override;
+
+    SwitchConfig config() const;
+
+private:
+    SwitchPort* find(const std::string& name) const;
+    int free_slot() const;
+    unsigned least_loaded_worker() const;
+    // Creates the port in a free slot and attaches it; on attach failure the port is kept only
+    // if `keep_on_error` (restore), otherwise removed and the error returned.
+    std::string create_port(const PortConfig& cfg, bool keep_on_error);
+    void destroy_port(SwitchPort* port);
+    std::string attach(SwitchPort& port);
+    // Why the port would make vswd create or write files outside its directories, or "".
+    std::string filesystem_error(const PortConfig& cfg) const;
+    void detach(SwitchPort& port);
+    // Builds and publishes a new snapshot, then waits until no worker uses the old one.
+    void publish();
+    // Persists the configuration; on failure runs `undo` and returns the error.
+    ControlResult persist_or_undo(ControlResult ok, const std::function<void()>& undo);
+    nlohmann::json port_stats(const SwitchPort& p) const;
+    // Mirrors (switch_mirrors.cpp): the sessions compiled for the workers (null if none), and
+    // the session that uses a port as source or output.
+    std::unique_ptr<const MirrorTable> build_mirror_table() const;
+    const MirrorConfig* mirror_using(const std::string& port) const;
+    // A session's runtime; ERSPAN ones get their hand-off ring. Null if it cannot be created.
+    std::unique_ptr<MirrorRuntime> make_mirror_runtime(const MirrorConfig& m);
+    // ERSPAN next hops without a static MAC: ARP requests (about once a second until answered,
+    // every 30 s after) and the replies the workers pass up.
+    void resolve_next_hops();
+    void take_arp_replies();
+    // IPFIX (switch_ipfix.cpp): applies a configuration (new meters when the cache size or the
+    // on/off state changes; the old ones' flows are exported as forced ends). "" or the error.
+    std::string apply_ipfix(const IpfixConfig& c);
+    std::unique_ptr<const FlowExport> build_flow_export() const;
+    // Hands every meter to the exporter to flush, and stops it (shutdown).
+    void stop_ipfix();
+    uint32_t now_seconds() const;
+    // Captures: makes the tap of `s` unreachable by workers, then lets its thread finish.
+    void detach_capture(CaptureSession& s, const char* reason);
+    // Ends the captures of a port about to go (after publish(): no worker sees the port).
+    void end_captures(uint16_t slot, const char* reason);
+    nlohmann::json captures_view() const;
+
+    SwitchOptions opts_;                                   // construction options
+    SwitchSettings settings_;                              // current switch-wide settings
+    Fdb fdb_;                                              // shared forwarding database
+    std::array<std::unique_ptr<SwitchPort>, kMaxPorts> slots_;   // port table
+    std::array<unsigned, kMaxPorts> rx_worker_{};          // worker polling each slot
+    std::array<uint64_t, kMaxPorts> seen_disconnects_{};   // vhost disconnects already handled
+    std::vector<uint16_t> order_;                          // slots in creation order
+    std::atomic<const Snapshot*> current_{nullptr};        // what workers read
+    uint64_t generation_ = 0;                              // snapshots published
+    uint64_t tsc_origin_ = 0;                              // switch clock origin
+    std::vector<std::unique_ptr<Worker>> workers_;         // PMD threads
+    uint64_t aged_total_ = 0;                              // FDB entries removed by aging
+    uint64_t qos_versions_ = 0;                            // PortQos versions handed out
+    uint64_t rings_created_ = 0;                           // for unique rte_ring names
+    std::vector<MirrorConfig> mirrors_;                    // mirror sessions, in creation order
+    std::map<std::string, std::unique_ptr<MirrorRuntime>> mirror_rt_;  // their counters, by name
+    rte_ring* ctl_tx_ = nullptr;                           // frames worker 0 sends for us (ARP)
+    rte_ring* ctl_rx_ = nullptr;                           // ARP replies the workers pass up
+    IpfixConfig ipfix_;                                    // flow export settings (no collectors: off)
+    std::array<std::unique_ptr<FlowMeter>, kMaxWorkers> meters_;  // one per worker while export is on
+    std::unique_ptr<IpfixExporter> exporter_;              // created when export is first enabled
+    uint64_t epoch_ms_at_origin_ = 0;                      // wall clock at tsc_origin_
+    std::vector<std::unique_ptr<CaptureSession>> captures_;  // running captures
+    unsigned captures_created_ = 0;                        // for unique ring and pool names
+
+    std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
+};
+
+}  // namespace vsw

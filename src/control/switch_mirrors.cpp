@@ -1,0 +1,208 @@
+// Switch: mirror sessions (control side): validation, the compiled MirrorTable, ERSPAN next hops
+// by ARP. The datapath half is telemetry/mirror/ (mirror.cpp makes the copies, mirror_stage.h
+// buffers and sends them).
+#include <algorithm>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "core/arp.h"
+
+#include "src/control/switch.h"
+
+namespace vsw {
+
+using nlohmann::json;
+
+namespace {
+
+// The outer source MAC of ERSPAN frames: the output NIC's own, or (a vhost-user port has none)
+// a locally administered one derived from the local IP.
+uint64_t output_mac(const SwitchPort& out, uint32_t local_ip) {
+    if (!out.is_vhost() && out.attached) {
+        rte_ether_addr a;
+        if (rte_eth_macaddr_get(out.eth.port_id, &a) == 0) {
+            uint64_t mac = 0;
+            for (uint8_t b : a.addr_bytes) mac = mac << 8 | b;
+            return mac;
+        }
+    }
+    return 0x027673000000ull | (local_ip & 0xffffff);  // 02:76:73 = "vs", locally administered
+}
+
+}  // namespace
+
+std::unique_ptr<MirrorRuntime> Switch::make_mirror_runtime(const MirrorConfig& m) {
+    auto rt = std::make_unique<MirrorRuntime>();
+    if (is_erspan(m.kind)) {
+        const std::string name = "vsw_mirror_" + std::to_string(++rings_created_);
+        rt->handoff = rte_ring_create(name.c_str(), 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+        if (!rt->handoff) return nullptr;
+    }
+    return rt;
+}
+
+const MirrorConfig* Switch::mirror_using(const std::string& port) const {
+    for (const auto& m : mirrors_)
+        if (m.output == port || std::find(m.sources.begin(), m.sources.end(), port) != m.sources.end()) return &m;
+    return nullptr;
+}
+
+std::unique_ptr<const MirrorTable> Switch::build_mirror_table() const {
+    if (mirrors_.empty()) return nullptr;
+    auto t = std::make_unique<MirrorTable>();
+    for (const MirrorConfig& c : mirrors_) {
+        const SwitchPort* out = find(c.output);
+        if (!out || t->n == kMaxMirrors) continue;  // validated on the way in: cannot happen
+        const unsigned i = t->n++;
+        MirrorSession& s = t->s[i];
+        s.kind = c.kind;
+        s.out_slot = out->slot;
+        s.snaplen = c.snaplen;
+        std::string err;
+        auto vlans = parse_vlan_list(c.vlans, err);
+        s.all_vlans = c.vlans.empty() || !vlans;
+        if (vlans) s.vlans = *vlans;
+        s.rspan_vlan = c.rspan_vlan;
+        s.tsc_hz = rte_get_tsc_hz();
+        s.rt = mirror_rt_.at(c.name).get();
+        if (is_erspan(c.kind)) {
+            MirrorConfig resolved = c;
+            if (!c.next_hop_mac) {
+                resolved.next_hop_mac = s.rt->arp_mac;
+                t->arp_watch[out->slot] = true;  // keep listening: the next hop may move
+            }
+            s.next_hop_known = resolved.next_hop_mac != 0;
+            s.owner = static_cast<uint16_t>(rx_worker_[out->slot]);  // the output's poller sends its copies
+            build_erspan_template(resolved, output_mac(*out, c.local_ip), s);
+        }
+        for (const std::string& src : c.sources) {
+            const SwitchPort* p = find(src);
+            if (!p) continue;
+            if (c.rx) t->rx[p->slot] = static_cast<uint16_t>(t->rx[p->slot] | 1u << i);
+            if (c.tx) t->tx[p->slot] = static_cast<uint16_t>(t->tx[p->slot] | 1u << i);
+        }
+        if (c.kind == MirrorKind::kSpan) t->span_output[out->slot] = true;
+    }
+    return t;
+}
+
+void Switch::resolve_next_hops() {
+    if (!ctl_tx_) return;
+    const uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+    for (const MirrorConfig& m : mirrors_) {
+        if (!is_erspan(m.kind) || m.next_hop_mac) continue;
+        MirrorRuntime& rt = *mirror_rt_.at(m.name);
+        const uint64_t every = rt.arp_mac ? 30 * hz : hz;  // until answered: each second
+        if (rt.arp_requests && now - rt.arp_requested_tsc < every) continue;
+        const SwitchPort* out = find(m.output);
+        if (!out || !out->link_up()) continue;
+        rte_mbuf* req = rte_pktmbuf_alloc(opts_.pool);
+        if (!req) continue;
+        auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(req, kArpFrameLen));
+        build_arp_request(p, output_mac(*out, m.local_ip), m.local_ip, m.gateway ? m.gateway : m.remote_ip);
+        req->port = out->slot;  // inject() sends it there
+        if (rte_ring_mp_enqueue(ctl_tx_, req) != 0) {
+            rte_pktmbuf_free(req);
+            continue;
+        }
+        rt.arp_requested_tsc = now;
+        ++rt.arp_requests;
+    }
+}
+
+void Switch::take_arp_replies() {
+    if (!ctl_rx_) return;
+    rte_mbuf* m;
+    bool changed = false;
+    while (rte_ring_sc_dequeue(ctl_rx_, reinterpret_cast<void**>(&m)) == 0) {
+        const auto reply = parse_arp_reply(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+        rte_pktmbuf_free(m);
+        if (!reply) continue;
+        for (const MirrorConfig& c : mirrors_) {
+            if (!is_erspan(c.kind) || c.next_hop_mac) continue;
+            if (reply->sender_ip != (c.gateway ? c.gateway : c.remote_ip)) continue;
+            MirrorRuntime& rt = *mirror_rt_.at(c.name);
+            ++rt.arp_replies;
+            if (rt.arp_mac != reply->sender_mac) {
+                fprintf(stderr, "vswd: mirror %s: next hop %s is at %s\n", c.name.c_str(),
+                        format_ipv4(reply->sender_ip).c_str(), mac_to_string(reply->sender_mac).c_str());
+                rt.arp_mac = reply->sender_mac;
+                changed = true;
+            }
+        }
+    }
+    if (changed) publish();  // new ERSPAN headers carry the MAC
+}
+
+ControlResult Switch::mirror_add(const MirrorConfig& m) {
+    if (mirrors_.size() >= kMaxMirrors)
+        return ControlResult::fail("at most " + std::to_string(kMaxMirrors) + " mirror sessions");
+    std::vector<std::string> names;
+    for (uint16_t slot : order_) names.push_back(slots_[slot]->config.name);
+    if (auto e = validate_mirror_against(m, mirrors_, names); !e.empty()) return ControlResult::fail(e);
+    auto rt = make_mirror_runtime(m);
+    if (!rt) return ControlResult::fail("cannot create the mirror's hand-off ring (out of memory)");
+    auto apply = [this, &rt](const MirrorConfig& c) {
+        mirror_rt_[c.name] = std::move(rt);
+        mirrors_.push_back(c);
+        publish();
+        // A SPAN output leaves normal forwarding: the MACs learned on it lead nowhere now.
+        if (c.kind == MirrorKind::kSpan) fdb_.flush_port(find(c.output)->slot);
+    };
+    auto undo = [this, name = m.name] {
+        mirrors_.erase(std::remove_if(mirrors_.begin(), mirrors_.end(), [&](const MirrorConfig& x) { return x.name == name; }),
+                       mirrors_.end());
+        publish();  // no worker holds the runtime after this
+        mirror_rt_.erase(name);
+    };
+    apply(m);
+    return persist_or_undo(ControlResult::ok({{"added", m.name}}), undo);
+}
+
+ControlResult Switch::mirror_del(const std::string& name) {
+    auto it = std::find_if(mirrors_.begin(), mirrors_.end(), [&](const MirrorConfig& m) { return m.name == name; });
+    if (it == mirrors_.end()) return ControlResult::fail("no mirror named '" + name + "'");
+    const MirrorConfig old = *it;
+    const size_t pos = static_cast<size_t>(it - mirrors_.begin());
+    mirrors_.erase(it);
+    publish();  // after the grace period no worker uses the session's runtime
+    auto rt = std::move(mirror_rt_[name]);
+    mirror_rt_.erase(name);
+    return persist_or_undo(ControlResult::ok({{"deleted", name}}), [&] {
+        mirror_rt_[name] = std::move(rt);
+        mirrors_.insert(mirrors_.begin() + static_cast<std::ptrdiff_t>(pos), old);
+        publish();
+    });
+}
+
+ControlResult Switch::mirror_show() {
+    json out = json::array();
+    for (const MirrorConfig& m : mirrors_) {
+        json j = to_json(m);
+        const MirrorRuntime& rt = *mirror_rt_.at(m.name);
+        uint64_t packets = 0, bytes = 0, truncated = 0, no_mbufs = 0, tx_dropped = 0, unresolved = 0;
+        for (const auto& w : rt.w) {
+            packets += w.packets.get();
+            bytes += w.bytes.get();
+            truncated += w.truncated.get();
+            no_mbufs += w.no_mbufs.get();
+            tx_dropped += w.tx_dropped.get();
+            unresolved += w.unresolved.get();
+        }
+        j["counters"] = {{"packets", packets},     {"bytes", bytes},           {"truncated", truncated},
+                         {"no_mbufs", no_mbufs},   {"tx_dropped", tx_dropped}, {"unresolved", unresolved},
+                         {"dropped", no_mbufs + tx_dropped + unresolved}};
+        if (is_erspan(m.kind) && !m.next_hop_mac) {
+            j["next-hop"] = rt.arp_mac ? mac_to_string(rt.arp_mac) + " (arp)" : std::string("resolving");
+            j["arp"] = {{"target", format_ipv4(m.gateway ? m.gateway : m.remote_ip)},
+                        {"requests", rt.arp_requests}, {"replies", rt.arp_replies}};
+        }
+        out.push_back(j);
+    }
+    return ControlResult::ok({{"mirrors", out}});
+}
+
+}  // namespace vsw

@@ -1,0 +1,152 @@
+// Switch: the read-only views the control protocol serves (show, stats, fdb show), as JSON.
+// State changes live in switch.cpp.
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "src/control/switch.h"
+#include "virtio/virtio_net.h"
+
+namespace vsw {
+
+using nlohmann::json;
+
+namespace {
+
+std::string port_state(const SwitchPort& p) {
+    if (!p.attached) return "error";
+    if (p.is_vhost()) {
+        if (p.vhost.ready.load()) return "up";
+        return p.config.type == PortType::kVhostUserClient ? "connecting" : "listening";
+    }
+    rte_eth_link link;
+    if (rte_eth_link_get_nowait(p.eth.port_id, &link) == 0 && link.link_status) return "up";
+    return "down";
+}
+
+json pool_json(const rte_mempool* pool) {
+    if (!pool) return nullptr;
+    return {{"size", pool->size}, {"in_use", rte_mempool_in_use_count(pool)}};
+}
+
+}  // namespace
+
+ControlResult Switch::show() {
+    json ports = json::array();
+    for (uint16_t slot : order_) {
+        const SwitchPort& p = *slots_[slot];
+        json j = to_json(p.config);
+        j["slot"] = slot;
+        j["ifindex"] = p.ifindex();  // IPFIX ingressInterface
+        j["vlan"] = vlan_summary(p.config);
+        j["qos"] = qos_summary(p.config.bandwidth);
+        j["state"] = port_state(p);
+        j["worker"] = rx_worker_[slot];
+        if (!p.error.empty()) j["error"] = p.error;
+        for (const MirrorConfig& m : mirrors_)  // out of normal forwarding while it is one
+            if (m.kind == MirrorKind::kSpan && m.output == p.config.name) j["span_output_of"] = m.name;
+        if (p.is_vhost()) {
+            const uint64_t f = p.vhost.features.load();
+            j["features"] = p.vhost.ready.load() ? virtio::feature_summary(f) : "-";
+            j["features_hex"] = p.vhost.ready.load() ? f : 0;
+            j["queues"] = p.vhost.ready.load() ? p.vhost.queue_pairs.load() : 0;
+            j["connects"] = p.vhost.connects.load();
+            j["disconnects"] = p.vhost.disconnects.load();
+            j["sessions"] = p.vhost.sessions.load();
+            j["refused_messages"] = p.vhost.refused_messages.load();
+        } else if (p.attached) {
+            j["queues"] = p.eth.tx_queues;
+            j["ethdev_port"] = p.eth.port_id;
+        }
+        ports.push_back(j);
+    }
+    return ControlResult::ok({{"ports", ports},
+                              {"captures", captures_view()},
+                              {"settings", to_json(config())["settings"]},
+                              {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}}},
+                              {"pmds", workers_.size()},
+                              {"socket_dir", opts_.sockets.dir},
+                              {"mbuf_pool", pool_json(opts_.pool)}});
+}
+
+json Switch::port_stats(const SwitchPort& p) const {
+    telemetry::PortCountersTotal t;
+    for (unsigned w = 0; w < kMaxWorkers; ++w) t.accumulate(p.counters[w]);
+    if (!p.is_vhost() && p.attached) {
+        rte_eth_stats es;
+        if (rte_eth_stats_get(p.eth.port_id, &es) == 0)
+            t.drops[static_cast<unsigned>(DropReason::kNoMbufs)] += es.rx_nombuf;
+    }
+    t.drops[static_cast<unsigned>(DropReason::kQueueFull)] += p.shaping.queue_flushed.get();
+    json drops = json::object();
+    for (unsigned i = 0; i < kDropReasonCount; ++i)
+        drops[std::string(drop_reason_name(static_cast<DropReason>(i)))] = t.drops[i];
+    json j = {{"name", p.config.name}, {"drops", drops}, {"drops_total", t.total_drops()}};
+#define VSW_X(field, help) j[#field] = t.field;
+    VSW_PORT_TRAFFIC_COUNTERS(VSW_X)
+#undef VSW_X
+    if (p.qos->tx_shaped)
+        j["tx_shaping"] = {{"rate", p.config.bandwidth.tx_rate}, {"tokens", p.shaping.tx_tokens.load()}, {"throttled_rounds", t.tx_throttled}};
+    if (p.qos->rx_shaped)
+        j["rx_shaping"] = {{"rate", p.config.bandwidth.rx_rate}, {"mode", p.qos->rx_police ? "police" : "shape"},
+                           {"tokens", p.shaping.rx_tokens.load()}, {"limit_bytes", p.qos->rx_limit},
+                           {"queue_packets", rte_ring_count(p.shaping.rx_queue)}, {"queue_bytes", p.shaping.rx_queue_bytes.load()},
+                           {"queued_packets", t.rx_queued}, {"queued_bytes", t.rx_queued_bytes}};
+    return j;
+}
+
+ControlResult Switch::stats(const std::string& port) {
+    json ports = json::array();
+    if (!port.empty()) {
+        const SwitchPort* p = find(port);
+        if (!p) return ControlResult::fail("no port named '" + port + "'");
+        ports.push_back(port_stats(*p));
+    } else {
+        for (uint16_t slot : order_) ports.push_back(port_stats(*slots_[slot]));
+    }
+    json pmds = json::array();
+    for (const auto& w : workers_) {
+        const auto& s = w->stats();
+        const uint64_t busy = s.busy_cycles.get(), idle = s.idle_cycles.get();
+        pmds.push_back({{"id", w->config().id},
+                        {"lcore", w->config().lcore},
+                        {"rx_packets", s.rx_packets.get()},
+                        {"busy_cycles", busy},
+                        {"idle_cycles", idle},
+                        {"busy_pct", busy + idle ? 100.0 * double(busy) / double(busy + idle) : 0.0},
+                        {"cycles_per_packet", telemetry::cycles_per_packet(busy, s.rx_packets.get())},
+                        {"rounds", s.rounds.get()},
+                        {"sleeps", s.sleeps.get()},
+                        {"orphan_drops", w->orphan_drops()},
+                        {"flood_skipped_down", w->flood_skipped_down()}});
+    }
+    json vlan_floods = json::object();
+    for (unsigned v = 0; v <= kMaxVlan; ++v) {
+        uint64_t n = 0;
+        for (const auto& w : workers_) n += w->vlan_floods(static_cast<uint16_t>(v));
+        if (n) vlan_floods[std::to_string(v)] = n;
+    }
+    return ControlResult::ok({{"ports", ports},
+                              {"pmds", pmds},
+                              {"vlan_floods", vlan_floods},
+                              {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}, {"aged", aged_total_}}},
+                              {"mbuf_pool", pool_json(opts_.pool)}});
+}
+
+ControlResult Switch::fdb_show() {
+    const uint32_t now = now_seconds();
+    json entries = json::array();
+    for (const Fdb::Entry& e : fdb_.entries()) {
+        const SwitchPort* p = slots_[e.port].get();
+        entries.push_back({{"vlan", e.vlan},
+                           {"mac", mac_to_string(e.mac)},
+                           {"port", p ? p->config.name : "?"},
+                           {"age", now - e.last_seen}});
+    }
+    std::sort(entries.begin(), entries.end(), [](const json& a, const json& b) {
+        return std::tie(a["vlan"], a["mac"]) < std::tie(b["vlan"], b["mac"]);
+    });
+    return ControlResult::ok({{"entries", entries}, {"max", fdb_.max_entries()},
+                              {"aging_time", settings_.fdb_aging_seconds}});
+}
+
+}  // namespace vsw

@@ -1,0 +1,141 @@
+#include "src/datapath/fdb.h"
+
+#include <bit>
+
+namespace vsw {
+namespace {
+
+constexpr uint64_t kValidBit = uint64_t{1} << 63;
+constexpr uint64_t kMacMask = (uint64_t{1} << 48) - 1;
+
+}  // namespace
+
+uint64_t Fdb::make_key(Mac mac, uint16_t vlan) {
+    return kValidBit | (uint64_t{vlan & 0xfffu} << 48) | (mac & kMacMask);
+}
+
+uint64_t Fdb::hash(uint64_t key) {
+    // Fibonacci-style mixing: cheap, and spreads MACs that differ only in the low octets.
+    key ^= key >> 29;
+    key *= 0x9e3779b97f4a7c15ull;
+    return key ^ (key >> 32);
+}
+
+uint16_t Fdb::tag(uint64_t key) { return static_cast<uint16_t>(hash(key) >> 48) | 1; }
+
+uint64_t Fdb::make_value(uint16_t port, uint32_t now, uint16_t t) {
+    return uint64_t{static_cast<uint16_t>(port + 1)} | (uint64_t{now} << 16) | (uint64_t{t} << 48);
+}
+
+Fdb::Fdb(uint32_t max_entries) : max_entries_(max_entries ? max_entries : 1) {
+    uint64_t buckets = std::bit_ceil((uint64_t{max_entries_} * 2 + kSlotsPerBucket - 1) /
+                                     kSlotsPerBucket);
+    bucket_mask_ = buckets - 1;
+    buckets_ = std::make_unique<Bucket[]>(buckets);
+    for (uint64_t b = 0; b < buckets; ++b)
+        for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+            buckets_[b].key[i].store(0, std::memory_order_relaxed);
+            buckets_[b].value[i].store(0, std::memory_order_relaxed);
+        }
+}
+
+Fdb::Bucket& Fdb::bucket_for(uint64_t key) const { return buckets_[hash(key) & bucket_mask_]; }
+
+Fdb::LearnResult Fdb::learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now) {
+    const uint64_t key = make_key(mac, vlan);
+    const uint16_t t = tag(key);
+    const uint64_t want = make_value(port, now, t);
+    Bucket& b = bucket_for(key);
+    int empty = -1;
+    for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+        uint64_t k = b.key[i].load(std::memory_order_acquire);
+        if (k == key) {
+            uint64_t v = b.value[i].load(std::memory_order_relaxed);
+            if (v == want) return LearnResult::kUnchanged;  // common case: no cache-line write
+            b.value[i].store(want, std::memory_order_release);
+            bool moved = (v & 0xffff) != 0 && (v & 0xffff) != (want & 0xffff);
+            return moved ? LearnResult::kMoved : LearnResult::kRefreshed;
+        }
+        if (k == 0 && empty < 0) empty = static_cast<int>(i);
+    }
+    if (empty < 0 || count_.load(std::memory_order_relaxed) >= max_entries_)
+        return LearnResult::kFull;
+    for (unsigned i = static_cast<unsigned>(empty); i < kSlotsPerBucket; ++i) {
+        uint64_t expected = 0;
+        if (b.key[i].compare_exchange_strong(expected, key, std::memory_order_acq_rel)) {
+            b.value[i].store(want, std::memory_order_release);
+            count_.fetch_add(1, std::memory_order_relaxed);
+            return LearnResult::kLearned;
+        }
+    }
+    return LearnResult::kFull;
+}
+
+int Fdb::lookup(Mac mac, uint16_t vlan) const {
+    const uint64_t key = make_key(mac, vlan);
+    const Bucket& b = bucket_for(key);
+    for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+        if (b.key[i].load(std::memory_order_acquire) != key) continue;
+        uint64_t v = b.value[i].load(std::memory_order_acquire);
+        if ((v >> 48) != tag(key) || (v & 0xffff) == 0) return -1;  // being written or stale
+        return static_cast<int>((v & 0xffff) - 1);
+    }
+    return -1;
+}
+
+bool Fdb::remove_slot(Bucket& b, unsigned i, uint64_t key) {
+    uint64_t expected = key;
+    if (!b.key[i].compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return false;
+    b.value[i].store(0, std::memory_order_release);
+    count_.fetch_sub(1, std::memory_order_relaxed);
+    return true;
+}
+
+template <class Pred>
+uint32_t Fdb::remove_if(Pred pred) {
+    uint32_t removed = 0;
+    for (uint64_t bi = 0; bi <= bucket_mask_; ++bi) {
+        Bucket& b = buckets_[bi];
+        for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+            uint64_t k = b.key[i].load(std::memory_order_acquire);
+            if (k == 0) continue;
+            uint64_t v = b.value[i].load(std::memory_order_acquire);
+            if (pred(v) && remove_slot(b, i, k)) ++removed;
+        }
+    }
+    return removed;
+}
+
+uint32_t Fdb::age(uint32_t now, uint32_t aging_seconds) {
+    return remove_if([&](uint64_t v) {
+        if ((v & 0xffff) == 0) return false;  // a learner is still writing it
+        uint32_t last = static_cast<uint32_t>(v >> 16);
+        return now - last >= aging_seconds;
+    });
+}
+
+uint32_t Fdb::flush() {
+    return remove_if([](uint64_t) { return true; });
+}
+
+uint32_t Fdb::flush_port(uint16_t port) {
+    return remove_if([&](uint64_t v) { return (v & 0xffff) == uint64_t{port} + 1u; });
+}
+
+std::vector<Fdb::Entry> Fdb::entries() const {
+    std::vector<Entry> out;
+    for (uint64_t bi = 0; bi <= bucket_mask_; ++bi) {
+        const Bucket& b = buckets_[bi];
+        for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+            uint64_t k = b.key[i].load(std::memory_order_acquire);
+            uint64_t v = b.value[i].load(std::memory_order_acquire);
+            if (k == 0 || (v & 0xffff) == 0) continue;
+            out.push_back(Entry{static_cast<uint16_t>((k >> 48) & 0xfff), k & kMacMask,
+                                static_cast<uint16_t>((v & 0xffff) - 1),
+                                static_cast<uint32_t>(v >> 16)});
+        }
+    }
+    return out;
+}
+
+}  // namespace vsw

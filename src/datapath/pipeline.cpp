@@ -1,0 +1,308 @@
+#include "src/datapath/pipeline.h"
+
+#include <cstring>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "core/arp.h"
+#include "core/mbuf.h"
+#include "qos/shaping.h"
+#include "src/datapath/port_io.h"
+#include "src/datapath/vlan_stage.h"
+
+namespace vsw {
+
+void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
+            uint32_t now_s, BurstDecisions& d) {
+    telemetry::PortCounters& c = in.counters[dp.worker];
+    const PortVlan& in_vlan = *snap.vlan[in.slot];
+    uint64_t bytes = 0;
+    if (snap.mirrors && snap.mirrors->span_output[in.slot]) {  // carries mirrored frames only
+        for (uint16_t i = 0; i < n; ++i) {
+            bytes += pkts[i]->pkt_len;
+            d.out[i] = kOutDrop;
+            d.classified[i] = false;
+        }
+        c.drop(DropReason::kMirrorOutput, n);
+        c.rx_packets.add(n);
+        c.rx_bytes.add(bytes);
+        return;
+    }
+    if (snap.mirrors && snap.mirrors->arp_watch[in.slot] && dp.ctl_rx) {
+        // An ERSPAN next hop may be answering our ARP: the control thread gets a reference.
+        for (uint16_t i = 0; i < n; ++i) {
+            if (!maybe_arp_reply(rte_pktmbuf_mtod(pkts[i], const uint8_t*), pkts[i]->data_len)) continue;
+            mbuf_share(pkts[i], 1);
+            if (rte_ring_mp_enqueue(dp.ctl_rx, pkts[i]) != 0) mbuf_share(pkts[i], -1);
+        }
+    }
+    // A burst usually repeats one source and one destination: learn and look up once each.
+    Mac last_learned = ~Mac{0};
+    uint16_t last_vlan = 0;
+    Mac last_dst = ~Mac{0};
+    uint16_t last_dst_vlan = 0;
+    int last_slot = -1;
+    // First pass: start loading every FDB bucket this burst will touch. Untagged frames use the
+    // port's untagged VLAN; tagged ones are prefetched by their VID (a guess that is right for
+    // trunks). The loads overlap, so a table far larger than the cache costs one miss per burst
+    // rather than one per frame.
+    const uint16_t untagged_vlan = in_vlan.mode == VlanMode::kTrunk ? 0 : in_vlan.tag;
+    Mac prev_dst = ~Mac{0}, prev_src = ~Mac{0};  // a flow repeats itself: prefetch each MAC once
+    for (uint16_t i = 0; i < n; ++i) {
+        if (pkts[i]->data_len < 18) continue;
+        const uint8_t* eth = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
+        const uint16_t vlan = eth[12] == 0x81 ? static_cast<uint16_t>((eth[14] & 0xf) << 8 | eth[15]) : untagged_vlan;
+        const Mac dst = mac_from_bytes(eth), src = mac_from_bytes(eth + 6);
+        if (dst != prev_dst) dp.fdb->prefetch(dst, vlan);
+        if (src != prev_src) dp.fdb->prefetch(src, vlan);
+        prev_dst = dst;
+        prev_src = src;
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+        const rte_mbuf* m = pkts[i];
+        bytes += m->pkt_len;
+        d.out[i] = kOutDrop;
+        d.classified[i] = false;
+        if (m->data_len < RTE_ETHER_HDR_LEN) {
+            c.drop(DropReason::kMalformed);
+            continue;
+        }
+        const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
+        const Mac dst = mac_from_bytes(eth);
+        const Mac src = mac_from_bytes(eth + 6);
+        if (mac_is_multicast(src)) {
+            c.drop(DropReason::kInvalidSrcMac);
+            continue;
+        }
+        DropReason why;
+        const std::optional<FrameVlan> f = classify_ingress(in_vlan, eth, m->data_len, why);
+        if (!f) {
+            c.drop(why);
+            continue;
+        }
+        d.vlan[i] = *f;
+        d.classified[i] = true;
+        const uint16_t vlan = f->vlan;
+        if (src != last_learned || vlan != last_vlan) {
+            if (dp.fdb->learn(src, vlan, in.slot, now_s) == Fdb::LearnResult::kFull) c.learn_full.add(1);
+            last_learned = src;
+            last_vlan = vlan;
+        }
+        if (mac_is_multicast(dst)) {
+            d.out[i] = kOutFlood;
+            continue;
+        }
+        if (dst != last_dst || vlan != last_dst_vlan) {
+            last_slot = dp.fdb->lookup(dst, vlan);
+            last_dst = dst;
+            last_dst_vlan = vlan;
+        }
+        const int slot = last_slot;
+        if (slot < 0 || snap.ports[slot] == nullptr) {
+            d.out[i] = kOutFlood;
+        } else if (slot == in.slot) {
+            c.drop(DropReason::kSamePort);
+        } else if (!snap.vlan[slot]->carries(vlan)) {
+            c.drop(DropReason::kVlanNotAllowed);  // learned before the egress port's VLANs changed
+        } else {
+            d.out[i] = static_cast<int16_t>(slot);
+        }
+    }
+    c.rx_packets.add(n);
+    c.rx_bytes.add(bytes);
+}
+
+namespace {
+
+constexpr uint16_t kMacsLen = 12;  // destination + source MAC
+constexpr uint16_t kTagLen = 4;    // 802.1Q header
+
+// Gives frame `m` (of which the caller owns one reference) the headers `port` wants. A frame
+// nobody else holds is edited in place; a shared one (a flood) keeps its bytes and gets a new
+// first segment with the MACs and the tag, chained to a clone that skips the old header.
+// Returns what to transmit, or nullptr (reference released) if no mbuf was left.
+rte_mbuf* retag(rte_mbuf* m, EgressAction action, const FrameVlan& f, rte_mempool* pool) {
+    const uint16_t tci = rte_cpu_to_be_16(make_tci(f.pcp, f.vlan));
+    const uint16_t tpid = rte_cpu_to_be_16(kEtherTypeVlan);
+    if (rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m)) {
+        uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+        switch (action) {
+            case EgressAction::kStrip:
+                memmove(p + kTagLen, p, kMacsLen);
+                rte_pktmbuf_adj(m, kTagLen);
+                return m;
+            case EgressAction::kPush:
+                if (uint8_t* q = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kTagLen))) {
+                    memmove(q, q + kTagLen, kMacsLen);
+                    memcpy(q + kMacsLen, &tpid, 2);
+                    memcpy(q + kMacsLen + 2, &tci, 2);
+                    return m;
+                }
+                break;  // no headroom: use a header segment
+            case EgressAction::kSetVid:
+                memcpy(p + kMacsLen + 2, &tci, 2);
+                return m;
+            case EgressAction::kAsIs:
+                return m;
+        }
+    }
+    rte_mbuf* head = rte_pktmbuf_alloc(pool);
+    rte_mbuf* body = head ? rte_pktmbuf_clone(m, pool) : nullptr;
+    if (!body) {
+        rte_pktmbuf_free(head);
+        rte_pktmbuf_free(m);
+        return nullptr;
+    }
+    const uint16_t old_header = f.tagged ? kMacsLen + kTagLen : kMacsLen;
+    const bool tag = action != EgressAction::kStrip;
+    uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, tag ? kMacsLen + kTagLen : kMacsLen));
+    memcpy(h, rte_pktmbuf_mtod(m, const uint8_t*), kMacsLen);
+    if (tag) {
+        memcpy(h + kMacsLen, &tpid, 2);
+        memcpy(h + kMacsLen + 2, &tci, 2);
+    }
+    rte_pktmbuf_free(m);  // the clone holds the payload now
+    rte_pktmbuf_adj(body, old_header);
+    return mbuf_chain_header(head, body);
+}
+
+inline void push(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m) {
+    TxBuffer& b = dp.tx[slot];
+    if (!b.pending) {
+        b.pending = true;
+        dp.pending[dp.n_pending++] = slot;
+    }
+    b.pkts[b.n++] = m;
+    if (b.n == kBurst) flush_slot(dp, snap, slot);
+}
+
+// The mirror stage's way out: a session's copies leave through its output port.
+struct MirrorSend {
+    Datapath& dp;
+    const Snapshot& snap;
+    uint16_t operator()(uint16_t slot, rte_mbuf** pkts, uint16_t n) const {
+        return transmit(*snap.ports[slot], dp.worker, pkts, n);
+    }
+};
+
+// Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`.
+inline void mirror(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan, bool egress_side) {
+    mirror_frame(dp.mirrors, *snap.mirrors, dp.worker, dp.pool, mask, m, vlan, egress_side, MirrorSend{dp, snap});
+}
+
+// Sends one reference of `m` to `slot`, with the headers that port wants.
+inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m, const FrameVlan& f) {
+    const EgressAction a = egress_action(*snap.vlan[slot], f);
+    if (a != EgressAction::kAsIs) {
+        m = retag(m, a, f, dp.pool);
+        if (!m) {
+            snap.ports[slot]->counters[dp.worker].drop(DropReason::kNoMbufs);
+            return;
+        }
+    }
+    if (snap.mirrors) {  // as sent to the port: after its tag was set
+        if (const uint16_t mask = snap.mirrors->tx[slot]) mirror(dp, snap, mask, m, f.vlan, true);
+    }
+    push(dp, snap, slot, m);
+}
+
+}  // namespace
+
+void take_mirror_handoffs(Datapath& dp, const Snapshot& snap) {
+    mirror_take_handoffs(dp.mirrors, *snap.mirrors, dp.worker, MirrorSend{dp, snap});
+}
+
+void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
+             const BurstDecisions& d) {
+    rte_mbuf* to_free[kBurst];
+    uint16_t n_free = 0;
+    telemetry::PortCounters& c = in.counters[dp.worker];
+    // Candidate flood ports are the same for the whole burst: every port with its link up but
+    // the ingress one. A port whose guest is not connected is not a flood target, not a drop.
+    uint16_t up[kMaxPorts];
+    uint16_t n_up = 0, n_down = 0;
+    const uint16_t rx_mirrors = snap.mirrors ? snap.mirrors->rx[in.slot] : 0;
+    for (uint16_t k = 0; k < snap.n_flood; ++k) {
+        const uint16_t slot = snap.flood[k];
+        if (slot == in.slot) continue;
+        if (snap.ports[slot]->link_up()) up[n_up++] = slot;
+        else ++n_down;
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        const int16_t out = d.out[i];
+        // As received: before any egress edits it (the copy's reference keeps it from in-place edits).
+        if (rx_mirrors && d.classified[i]) mirror(dp, snap, rx_mirrors, m, d.vlan[i].vlan, false);
+        if (out >= 0) {
+            egress(dp, snap, static_cast<uint16_t>(out), m, d.vlan[i]);
+        } else if (out == kOutFlood) {
+            // The flood stays inside the frame's VLAN.
+            const uint16_t vlan = d.vlan[i].vlan;
+            uint16_t targets[kMaxPorts];
+            uint16_t n_targets = 0;
+            for (uint16_t k = 0; k < n_up; ++k)
+                if (snap.vlan[up[k]]->carries(vlan)) targets[n_targets++] = up[k];
+            c.flooded.add(1);
+            dp.vlan_floods[vlan].add(1);
+            if (n_down) dp.flood_skipped_down.add(n_down);
+            if (n_targets == 0) {
+                c.drop(DropReason::kNoDestination);
+                to_free[n_free++] = m;
+                continue;
+            }
+            // One reference per egress port; each transmit or drop releases one.
+            if (n_targets > 1) mbuf_share(m, static_cast<int16_t>(n_targets - 1));
+            for (uint16_t k = 0; k < n_targets; ++k) egress(dp, snap, targets[k], m, d.vlan[i]);
+        } else {
+            to_free[n_free++] = m;
+        }
+    }
+    if (n_free) rte_pktmbuf_free_bulk(to_free, n_free);
+}
+
+void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot) {
+    TxBuffer& b = dp.tx[slot];
+    const uint16_t n = b.n;
+    if (n == 0) return;
+    b.n = 0;
+    Port* port = snap.ports[slot];
+    if (port == nullptr) {  // cannot happen: buffers never outlive a round; counted if it does
+        dp.orphan_drops += n;
+        rte_pktmbuf_free_bulk(b.pkts, n);
+        return;
+    }
+    if (const PortQos& q = *snap.qos[slot]; q.rx_shaped) {
+        guest_rx_enqueue(port->shaping, q, port->counters[dp.worker], b.pkts, n);
+        return;
+    }
+    transmit(*port, dp.worker, b.pkts, n);
+}
+
+void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring) {
+    rte_mbuf* pkts[kBurst];
+    const unsigned n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(pkts), kBurst, nullptr);
+    for (unsigned i = 0; i < n; ++i) {
+        const uint16_t slot = pkts[i]->port;
+        if (slot < kMaxPorts && snap.ports[slot]) {
+            push(dp, snap, slot, pkts[i]);
+        } else {
+            ++dp.orphan_drops;
+            rte_pktmbuf_free(pkts[i]);
+        }
+    }
+}
+
+void flush_all(Datapath& dp, const Snapshot& snap) {
+    for (uint16_t i = 0; i < dp.n_pending; ++i) {
+        const uint16_t slot = dp.pending[i];
+        flush_slot(dp, snap, slot);
+        dp.tx[slot].pending = false;
+    }
+    dp.n_pending = 0;
+    if (snap.mirrors) mirror_flush_all(dp.mirrors, *snap.mirrors, dp.worker, MirrorSend{dp, snap});
+}
+
+}  // namespace vsw

@@ -1,0 +1,94 @@
+#include "telemetry/ipfix/flow_meter.h"
+
+#include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+namespace vsw {
+
+using telemetry::FlowKey;
+using telemetry::FlowRecord;
+using telemetry::FlowSample;
+
+FlowMeter::FlowMeter(uint32_t max_flows, uint32_t ring_records, const char* ring_name) : cache(max_flows) {
+    records = rte_ring_create_elem(ring_name, sizeof(FlowRecord), ring_records, SOCKET_ID_ANY,
+                                   RING_F_SP_ENQ | RING_F_SC_DEQ);
+}
+
+FlowMeter::~FlowMeter() { rte_ring_free(records); }
+
+void FlowMeterTotals::add(const FlowMeter& m) {
+    const FlowMeter::Counters& c = m.counters;
+    metered += c.metered.get();
+    not_sampled += c.not_sampled.get();
+    ignored_packets += c.ignored_packets.get();
+    ignored_octets += c.ignored_octets.get();
+    records += c.records.get();
+    lost_records += c.lost_records.get();
+    lost_packets += c.lost_packets.get();
+    lost_octets += c.lost_octets.get();
+}
+
+namespace {
+
+// Sends a record to the exporter, or counts it lost.
+struct ToRing {
+    FlowMeter& m;
+    void operator()(const FlowRecord& r) const {
+        m.counters.records.add(1);
+        FlowRecord copy = r;  // the ring API takes a non-const pointer
+        if (rte_ring_sp_enqueue_elem(m.records, &copy, sizeof copy) != 0) {
+            m.counters.lost_records.add(1);
+            m.counters.lost_packets.add(r.c.packets);
+            m.counters.lost_octets.add(r.c.l2_octets);
+        }
+    }
+};
+
+}  // namespace
+
+void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface, rte_mbuf* const* pkts, uint16_t n,
+                 const BurstDecisions& d, uint64_t now_ms) {
+    FlowKey keys[kBurst];
+    FlowSample samples[kBurst];
+    uint64_t hashes[kBurst];
+    uint16_t k = 0;
+    uint64_t ignored_octets = 0, not_sampled = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        const rte_mbuf* f = pkts[i];
+        if (!d.classified[i]) {
+            ignored_octets += f->pkt_len;
+            continue;
+        }
+        if (x.sampling > 1) {
+            const bool take = x.sampling_random ? rte_rand_max(x.sampling) == 0 : --m.countdown == 0;
+            if (!take) {
+                ++not_sampled;
+                continue;
+            }
+            m.countdown = x.sampling;
+        }
+        telemetry::read_flow_key(rte_pktmbuf_mtod(f, const uint8_t*), f->data_len, f->pkt_len,
+                                 ingress_interface, d.vlan[i].vlan, keys[k], samples[k]);
+        hashes[k] = telemetry::FlowCache::hash(keys[k]);
+        m.cache.prefetch(hashes[k]);
+        ++k;
+    }
+    // The signature lines are (being) loaded: find each frame's entry and start loading it too,
+    // so that a cache far larger than the CPU's costs overlapping misses, not one after another.
+    for (uint16_t i = 0; i < k; ++i) m.cache.prefetch_entry(hashes[i]);
+    for (uint16_t i = 0; i < k; ++i) m.cache.update(keys[i], hashes[i], samples[i], now_ms, x.timeouts, ToRing{m});
+    m.counters.metered.add(k);
+    if (not_sampled) m.counters.not_sampled.add(not_sampled);
+    if (const uint64_t ignored = n - k - not_sampled) {
+        m.counters.ignored_packets.add(ignored);
+        m.counters.ignored_octets.add(ignored_octets);
+    }
+}
+
+void meter_expire(FlowMeter& m, const FlowExport& x, uint64_t now_ms, uint32_t budget) {
+    m.cache.expire(now_ms, x.timeouts, budget, ToRing{m});
+}
+
+}  // namespace vsw

@@ -1,0 +1,95 @@
+// One collector's transport session for the IPFIX exporter: a connected UDP socket, or a TCP
+// connection (non-blocking connect, a bounded backlog of whole messages, reconnection with
+// back-off). Driven by the exporter thread only; its counters and state can be read from any
+// thread (stats()).
+//
+// The session also carries what RFC 7011 keeps per transport session: the sequence number (data
+// records sent so far; a new TCP connection starts again at 0) and whether the templates went
+// out on it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "telemetry/ipfix/ipfix_config.h"
+
+struct sockaddr_storage;
+
+namespace vsw {
+
+// Resolves a collector's address; "" or the error (getaddrinfo's message).
+std::string resolve_collector(const IpfixCollector& c, sockaddr_storage& addr, unsigned& addr_len);
+
+class CollectorSession {
+public:
+    CollectorSession(const IpfixCollector& collector, uint32_t domain);
+    ~CollectorSession();
+    CollectorSession(const CollectorSession&) = delete;
+    CollectorSession& operator=(const CollectorSession&) = delete;
+
+    const IpfixCollector& collector() const { return collector_; }
+    uint32_t domain() const { return domain_; }
+
+    // Opens the socket when due (after a failure: UDP every 10 s, TCP 1 s doubling to 30 s),
+    // notices a finished TCP connect, writes what the TCP backlog holds. True if messages can
+    // be sent now.
+    bool ready(uint64_t now_ms);
+    // Sends one message carrying `records` data records; the sequence number advances even if
+    // the network refuses it (the collector sees the loss as a gap). Failures are counted.
+    void send(std::span<const uint8_t> message, uint32_t records, uint64_t now_ms);
+    // Records that had nowhere to go (no session).
+    void count_unsent(uint64_t records) { failed_records_.fetch_add(records, std::memory_order_relaxed); }
+
+    uint32_t sequence() const { return sequence_.load(std::memory_order_relaxed); }
+    // The largest message: the path MTU less the IP and UDP (TCP) headers.
+    uint16_t message_limit(uint32_t mtu) const;
+
+    // Exporting-process state kept per session (reset when a new session starts).
+    bool templates_sent = false;   // the templates went out on this session
+    uint64_t templates_at_ms = 0;  // when templates / options records are due next
+
+    uint64_t messages() const { return messages_.load(std::memory_order_relaxed); }
+    uint64_t records() const { return records_.load(std::memory_order_relaxed); }
+    uint64_t octets() const { return octets_.load(std::memory_order_relaxed); }
+    uint64_t failed_records() const { return failed_records_.load(std::memory_order_relaxed); }
+    nlohmann::json stats() const;
+
+private:
+    void open(uint64_t now_ms);
+    void check_connected(uint64_t now_ms);
+    void flush_backlog(uint64_t now_ms);
+    void close_with(const std::string& why, uint64_t now_ms);
+    void set_error(const std::string& e);
+    void sent(size_t bytes, uint32_t records);
+    void failed(uint32_t records);
+
+    const IpfixCollector collector_;
+    const uint32_t domain_;
+    int fd_ = -1;
+    int family_ = 0;                    // of the collector's address
+    std::atomic<bool> connected_{false};  // fd open and (TCP) connect finished
+    bool connecting_ = false;           // TCP: connect() in progress
+    uint64_t open_at_ms_ = 0;           // when to try (again)
+    uint64_t retry_ms_;                 // TCP: current back-off
+    struct Pending {                    // TCP: a message not yet fully written
+        std::vector<uint8_t> bytes;
+        uint32_t records;
+    };
+    std::deque<Pending> backlog_;
+    size_t written_ = 0;                // bytes of backlog_.front() already written
+    std::atomic<uint64_t> backlog_bytes_{0};
+    std::atomic<uint32_t> sequence_{0};
+    std::atomic<uint64_t> messages_{0}, records_{0}, octets_{0}, failed_messages_{0}, failed_records_{0};
+    mutable std::mutex text_mu_;        // guards the two strings below
+    std::string address_;               // what the collector resolved to
+    std::string error_;                 // the last problem, "" when fine
+};
+
+}  // namespace vsw

@@ -1,0 +1,212 @@
+#include "telemetry/metrics/prometheus_text.h"
+
+#include "core/json_access.h"
+#include "telemetry/port_counters.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <vector>
+
+namespace vsw {
+namespace {
+
+using nlohmann::json;
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// Metric families in the order first seen, each with its HELP, TYPE and samples.
+class Exposition {
+public:
+    void add(const std::string& name, const char* type, const char* help, const Labels& labels, const json& value) {
+        if (!value.is_number() && !value.is_boolean()) return;
+        auto [it, fresh] = index_.try_emplace(name, families_.size());
+        if (fresh) families_.push_back({name, type, help, {}});
+        std::string line = name;
+        if (!labels.empty()) {
+            line += '{';
+            for (size_t i = 0; i < labels.size(); ++i)
+                line += (i ? "," : "") + labels[i].first + "=\"" + prometheus_escape(labels[i].second) + '"';
+            line += '}';
+        }
+        families_[it->second].samples.push_back(line + ' ' + number(value));
+    }
+
+    std::string text() const {
+        std::string out;
+        for (const Family& f : families_) {
+            out += "# HELP " + f.name + ' ' + f.help + "\n# TYPE " + f.name + ' ' + f.type + '\n';
+            for (const std::string& s : f.samples) out += s + '\n';
+        }
+        return out;
+    }
+
+private:
+    struct Family {
+        std::string name, type, help;
+        std::vector<std::string> samples;
+    };
+
+    static std::string number(const json& v) {
+        if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
+        if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
+        if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+        const double d = v.get<double>();
+        if (std::isnan(d)) return "NaN";
+        if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+        return buf;
+    }
+
+    std::vector<Family> families_;
+    std::map<std::string, size_t> index_;
+};
+
+// One sample per field of a view's object: `key` in the JSON becomes metric `name`.
+struct Field {
+    const char* key;
+    const char* name;
+    const char* type;
+    const char* help;
+};
+
+template <size_t N>
+void add_fields(Exposition& e, const json& object, const Labels& labels, const Field (&fields)[N]) {
+    for (const Field& f : fields) e.add(f.name, f.type, f.help, labels, json_field(object, f.key));
+}
+
+void ports(Exposition& e, const json& views) {
+    static const Field kCounters[] = {
+#define VSW_X(field, help) {#field, "vsw_port_" #field "_total", "counter", help},
+        VSW_PORT_TRAFFIC_COUNTERS(VSW_X)
+#undef VSW_X
+    };
+    static const Field kVhost[] = {
+        {"sessions", "vsw_port_vhost_sessions_total", "counter", "vhost-user connections to the port."},
+        {"connects", "vsw_port_vhost_connects_total", "counter", "Guest devices that became ready on the port."},
+        {"disconnects", "vsw_port_vhost_disconnects_total", "counter", "Guest devices that went away."},
+        {"refused_messages", "vsw_port_vhost_refused_messages_total", "counter",
+         "vhost-user memory tables refused (regions beyond their file)."},
+    };
+    for (const json& p : json_list(json_field(views, "stats"), "ports")) {
+        const Labels port = {{"port", p.value("name", "")}};
+        add_fields(e, p, port, kCounters);
+        if (const json& drops = json_field(p, "drops"); drops.is_object())
+            for (const auto& [reason, n] : drops.items())
+                e.add("vsw_port_drops_total", "counter", "Frames dropped, by reason (vswctl stats explains each).",
+                      {{"port", p.value("name", "")}, {"reason", reason}}, n);
+        const json& tx = json_field(p, "tx_shaping");
+        e.add("vsw_port_tx_rate_bits", "gauge", "Configured guest-TX rate in bit/s.", port, json_field(tx, "rate"));
+        e.add("vsw_port_tx_throttled_rounds_total", "counter", "PMD rounds in which guest TX waited for tokens.", port,
+              json_field(tx, "throttled_rounds"));
+        const json& rx = json_field(p, "rx_shaping");
+        e.add("vsw_port_rx_rate_bits", "gauge", "Configured guest-RX rate in bit/s.", port, json_field(rx, "rate"));
+        e.add("vsw_port_rx_queue_packets", "gauge", "Frames waiting in the guest-RX shaping queue.", port,
+              json_field(rx, "queue_packets"));
+        e.add("vsw_port_rx_queue_bytes", "gauge", "Bytes waiting in the guest-RX shaping queue.", port,
+              json_field(rx, "queue_bytes"));
+        e.add("vsw_port_rx_queued_packets_total", "counter", "Frames that went through the guest-RX shaping queue.",
+              port, json_field(rx, "queued_packets"));
+    }
+    for (const json& p : json_list(json_field(views, "show"), "ports")) {
+        const Labels port = {{"port", p.value("name", "")}, {"type", p.value("type", "")}};
+        e.add("vsw_port_up", "gauge", "1 if the port is up (connected, running, admin up).", port,
+              json(p.value("state", "") == "up"));
+        add_fields(e, p, port, kVhost);
+    }
+}
+
+void pmds(Exposition& e, const json& stats) {
+    static const Field kPmd[] = {
+        {"rx_packets", "vsw_pmd_rx_packets_total", "counter", "Frames the PMD received."},
+        {"busy_cycles", "vsw_pmd_busy_cycles_total", "counter", "TSC cycles of rounds that found work."},
+        {"idle_cycles", "vsw_pmd_idle_cycles_total", "counter", "TSC cycles of rounds that found none."},
+        {"cycles_per_packet", "vsw_pmd_cycles_per_packet", "gauge", "Busy cycles per received frame since start."},
+        {"rounds", "vsw_pmd_rounds_total", "counter", "Polling rounds."},
+        {"sleeps", "vsw_pmd_sleeps_total", "counter", "Idle back-off sleeps."},
+    };
+    static const Field kFdb[] = {
+        {"entries", "vsw_fdb_entries", "gauge", "Learned MAC addresses."},
+        {"max", "vsw_fdb_max_entries", "gauge", "FDB size limit."},
+        {"aged", "vsw_fdb_aged_total", "counter", "FDB entries aged out."},
+    };
+    static const Field kPool[] = {
+        {"size", "vsw_mbuf_pool_size", "gauge", "mbufs in the packet pool."},
+        {"in_use", "vsw_mbuf_pool_in_use", "gauge", "mbufs in use."},
+    };
+    for (const json& p : json_list(stats, "pmds"))
+        add_fields(e, p, {{"pmd", std::to_string(p.value("id", 0))}, {"lcore", std::to_string(p.value("lcore", 0))}},
+                   kPmd);
+    add_fields(e, json_field(stats, "fdb"), {}, kFdb);
+    add_fields(e, json_field(stats, "mbuf_pool"), {}, kPool);
+}
+
+void mirrors(Exposition& e, const json& views) {
+    for (const json& m : json_list(json_field(views, "mirrors"), "mirrors")) {
+        const json& c = json_field(m, "counters");
+        if (!c.is_object()) continue;
+        const Labels mirror = {{"mirror", m.value("name", "")}};
+        for (const auto& [key, value] : c.items())
+            e.add("vsw_mirror_" + key + "_total", "counter", "Mirror session counter (vswctl mirror show).", mirror,
+                  value);
+    }
+}
+
+void captures(Exposition& e, const json& show) {
+    const json& list = json_field(show, "captures");
+    if (!list.is_array()) return;
+    e.add("vsw_captures_running", "gauge", "vswctl captures running.", {}, json(list.size()));
+    for (const json& c : list) {
+        const Labels port = {{"port", c.value("port", "")}, {"direction", c.value("direction", "")}};
+        e.add("vsw_capture_frames_total", "counter", "Frames a running capture sent to vswctl.", port,
+              json_field(c, "frames"));
+        e.add("vsw_capture_lost_total", "counter", "Frames a running capture lost (its pool or ring was full).", port,
+              json_field(c, "dropped"));
+    }
+}
+
+void ipfix(Exposition& e, const json& views) {
+    const json& x = json_field(views, "ipfix");
+    e.add("vsw_ipfix_enabled", "gauge", "1 if IPFIX export is configured.", {}, json(x.contains("config")));
+    e.add("vsw_ipfix_active_flows", "gauge", "Flows in the caches.", {}, json_field(x, "active_flows"));
+    e.add("vsw_ipfix_cache_max_flows", "gauge", "Flow cache size.", {}, json_field(x, "cache_max"));
+    for (const char* key : {"metered_packets", "not_sampled_packets", "ignored_packets", "records", "evicted_flows",
+                            "flows_started", "lost_records"})
+        e.add(std::string("vsw_ipfix_") + key + "_total", "counter", "IPFIX metering counter (vswctl ipfix show).", {},
+              json_field(x, key));
+    for (const json& c : json_list(json_field(x, "exporter"), "collectors")) {
+        const Labels collector = {{"collector", c.value("collector", "")}};
+        e.add("vsw_ipfix_collector_connected", "gauge", "1 if the collector's session is up.", collector,
+              json_field(c, "connected"));
+        for (const char* key : {"messages", "records", "octets", "failed_messages", "failed_records"})
+            e.add(std::string("vsw_ipfix_collector_") + key + "_total", "counter", "IPFIX export to one collector.",
+                  collector, json_field(c, key));
+    }
+}
+
+}  // namespace
+
+std::string prometheus_escape(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string prometheus_text(const json& views) {
+    Exposition e;
+    ports(e, views);
+    pmds(e, json_field(views, "stats"));
+    mirrors(e, views);
+    captures(e, json_field(views, "show"));
+    ipfix(e, views);
+    e.add("vsw_snapshot_timestamp_seconds", "gauge", "When vswd took these figures (Unix time).", {},
+          json(json_field(views, "time_ms").is_number() ? json_field(views, "time_ms").get<double>() / 1000.0 : 0.0));
+    return e.text();
+}
+
+}  // namespace vsw

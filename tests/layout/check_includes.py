@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Checks that the folders are the architecture: every `#include "..."` of vsw's own headers
+goes in an allowed direction, and no source file lies at the top level of src/.
+
+  check_includes.py ROOT     exit 0 if the tree keeps the rules, else 1 with one line per
+                             violation: FILE:LINE: what is wrong
+
+The rules, one per folder (the most specific folder that contains a file decides). An entry
+"dir/" allows anything below dir, "dir/*" only the files directly in dir, anything else names
+one header. A folder may always include the files its own rule governs (itself and any
+sub-folder without a rule of its own). Tests, fuzz targets, benchmarks and tools
+(tests/, integration/) may include anything.
+"""
+import pathlib
+import re
+import sys
+
+CORE = ["core/"]
+STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/"]
+# What the CLI, the agents and the state file may see of the stages: their settings and formats,
+# never their datapath (these parts build without DPDK).
+SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h"]
+CAPTURE_FORMATS = ["telemetry/capture/capture_request.h", "telemetry/capture/capture_stream.h",
+                   "telemetry/capture/pcapng_writer.h"]
+TELEMETRY_ROOT = CORE + ["telemetry/*"]
+
+RULES = {
+    "core": CORE,
+    "virtio": CORE,
+    "vhost": CORE + ["virtio/"],
+    "telemetry": TELEMETRY_ROOT,
+    "telemetry/mirror": TELEMETRY_ROOT,
+    "telemetry/ipfix": TELEMETRY_ROOT,
+    "telemetry/capture": TELEMETRY_ROOT,
+    "telemetry/metrics": TELEMETRY_ROOT,
+    "qos": CORE + ["telemetry/*"],
+    "src/datapath": STAGES,
+    "src/config": CORE + SHARED_SETTINGS,
+    "src/control": STAGES + ["src/datapath/", "src/config/"],
+    "src/daemon": STAGES + ["src/datapath/", "src/config/", "src/control/"],
+    "src/vswctl": CORE + SHARED_SETTINGS + CAPTURE_FORMATS + ["src/config/", "src/libvirt/"],
+    "src/libvirt": CORE + SHARED_SETTINGS + ["src/config/"],
+    "tests": None,        # anything
+    "integration": None,  # anything
+}
+GENERATED = {"vsw_version.h"}  # made by meson in the build directory
+SOURCE_SUFFIXES = {".cpp", ".h"}
+INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
+
+
+def rule_for(rel_dir):
+    """The rule of the most specific folder containing rel_dir, and that folder's name."""
+    parts = rel_dir.split("/") if rel_dir else []
+    for n in range(len(parts), 0, -1):
+        folder = "/".join(parts[:n])
+        if folder in RULES:
+            return folder, RULES[folder]
+    return None, None
+
+
+def allowed(target, entries):
+    for e in entries:
+        if e.endswith("/*"):
+            if target.rsplit("/", 1)[0] == e[:-2] and "/" in target:
+                return True
+        elif e.endswith("/"):
+            if target.startswith(e):
+                return True
+        elif target == e:
+            return True
+    return False
+
+
+def check(root):
+    root = pathlib.Path(root)
+    problems = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in SOURCE_SUFFIXES or not path.is_file():
+            continue
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("build") or "/." in "/" + rel:
+            continue  # build directories and hidden folders are not the tree
+        rel_dir = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        if rel_dir == "src":
+            problems.append(f"{rel}:1: source file at the top level of src/: it belongs in one of its folders")
+            continue
+        folder, entries = rule_for(rel_dir)
+        if folder is None:
+            problems.append(f"{rel}:1: folder '{rel_dir or '.'}' has no include rule (add it to {__file__})")
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            m = INCLUDE.match(line)
+            if not m:
+                continue
+            target = m.group(1)
+            if target in GENERATED:
+                continue
+            if not (root / target).is_file():
+                problems.append(f"{rel}:{number}: includes \"{target}\", which is not a file of the tree "
+                                "(includes are written from the root)")
+                continue
+            target_dir = target.rsplit("/", 1)[0] if "/" in target else ""
+            if entries is None or rule_for(target_dir)[0] == folder or allowed(target, entries):
+                continue
+            problems.append(f"{rel}:{number}: {folder}/ may not include \"{target}\" "
+                            f"(it may include: {', '.join(entries + [folder + '/'])})")
+    return problems
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.strip().splitlines()[0])
+        print("usage: check_includes.py ROOT")
+        return 2
+    problems = check(sys.argv[1])
+    for p in problems:
+        print(p)
+    print(f"include directions: {len(problems)} violation(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "src/control/control_protocol.h"
+
+using namespace vsw;
+using nlohmann::json;
+
+namespace {
+
+// Stands in front of the switch: records what the protocol layer asked for.
+struct FakeSwitch : ControlApi {
+    std::vector<std::string> calls;
+    PortConfig last_port;
+    Settings last_settings;
+    ControlResult add_port(const PortConfig& p) override {
+        calls.push_back("add-port");
+        last_port = p;
+        return ControlResult::ok({{"added", p.name}});
+    }
+    ControlResult del_port(const std::string& n) override {
+        calls.push_back("del-port " + n);
+        return n == "ghost" ? ControlResult::fail("no port named 'ghost'") : ControlResult::ok();
+    }
+    ControlResult set_port(const std::string& n, const Settings& s) override {
+        calls.push_back("set-port " + n);
+        last_settings = s;
+        return ControlResult::ok();
+    }
+    ControlResult set_switch(const Settings& s) override {
+        calls.push_back("set");
+        last_settings = s;
+        return ControlResult::ok();
+    }
+    ControlResult show() override { return calls.push_back("show"), ControlResult::ok({{"ports", json::array()}}); }
+    ControlResult stats(const std::string& p) override { return calls.push_back("stats " + p), ControlResult::ok(); }
+    ControlResult fdb_show() override { return calls.push_back("fdb-show"), ControlResult::ok(); }
+    ControlResult fdb_flush() override { return calls.push_back("fdb-flush"), ControlResult::ok(); }
+    ControlResult mirror_add(const MirrorConfig& m) override { return calls.push_back("mirror-add " + m.name), ControlResult::ok(); }
+    ControlResult mirror_del(const std::string& n) override { return calls.push_back("mirror-del " + n), ControlResult::ok(); }
+    ControlResult mirror_show() override { return calls.push_back("mirror-show"), ControlResult::ok(); }
+    ControlResult ipfix_set(const Settings& s) override {
+        calls.push_back("ipfix-set");
+        last_settings = s;
+        return ControlResult::ok();
+    }
+    ControlResult ipfix_del() override { return calls.push_back("ipfix-del"), ControlResult::ok(); }
+    ControlResult ipfix_show() override { return calls.push_back("ipfix-show"), ControlResult::ok(); }
+    CaptureRequest last_capture;
+    int last_capture_fd = -1;
+    ControlResult capture(const CaptureRequest& r, int fd) override {
+        calls.push_back("capture " + r.port);
+        last_capture = r;
+        last_capture_fd = fd;
+        return ControlResult::ok();
+    }
+};
+
+json call(FakeSwitch& sw, const std::string& line, int fd = -1) { return json::parse(handle_request(sw, line, fd)); }
+
+std::string error_of(FakeSwitch& sw, const std::string& line) {
+    json r = call(sw, line);
+    REQUIRE(r["ok"] == false);
+    return r["error"];
+}
+
+}  // namespace
+
+TEST_CASE("well-formed requests reach the switch") {
+    FakeSwitch sw;
+    json r = call(sw, R"({"cmd":"add-port","name":"vm1","type":"vhost-user-server","socket":"/run/vsw/vm1.sock"})");
+    CHECK(r["ok"] == true);
+    CHECK(r["result"]["added"] == "vm1");
+    CHECK(sw.last_port.type == PortType::kVhostUserServer);
+    CHECK(sw.last_port.socket == "/run/vsw/vm1.sock");
+    CHECK(call(sw, R"({"cmd":"set-port","name":"vm1","settings":{"admin":"down"}})")["ok"] == true);
+    CHECK(sw.last_settings == Settings{{"admin", "down"}});
+    CHECK(call(sw, R"({"cmd":"stats","port":"vm1"})")["ok"] == true);
+    CHECK(call(sw, R"({"cmd":"version"})")["result"]["version"].is_string());
+    CHECK(sw.calls == std::vector<std::string>{"add-port", "set-port vm1", "stats vm1"});
+}
+
+TEST_CASE("malformed requests get a clear error and change nothing") {
+    FakeSwitch sw;
+    CHECK_THAT(error_of(sw, "this is not json"), Catch::Contains("malformed request"));
+    CHECK_THAT(error_of(sw, "[1,2,3]"), Catch::Contains("JSON object"));
+    CHECK_THAT(error_of(sw, "{}"), Catch::Contains("'cmd'"));
+    CHECK_THAT(error_of(sw, R"({"cmd":42})"), Catch::Contains("must be a string"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"reboot-host"})"), Catch::Contains("unknown command"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","type":"vhost-user-client","socket":"/s"})"), Catch::Contains("'name'"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","name":"a b","type":"vhost-user-client","socket":"/s"})"),
+               Catch::Contains("may contain only"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","name":"a","type":"dpdk"})"), Catch::Contains("--devargs"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"set-port","name":"a"})"), Catch::Contains("settings"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"set-port","name":"a","settings":{"admin":1}})"), Catch::Contains("string"));
+    CHECK_THAT(error_of(sw, std::string(kMaxRequestBytes + 1, ' ')), Catch::Contains("too large"));
+    CHECK_THAT(error_of(sw, "{\"cmd\":\"show\"\xff}"), Catch::Contains("malformed"));
+    CHECK(sw.calls.empty());
+}
+
+TEST_CASE("errors from the switch are passed on") {
+    FakeSwitch sw;
+    CHECK(error_of(sw, R"({"cmd":"del-port","name":"ghost"})") == "no port named 'ghost'");
+}
+
+TEST_CASE("responses are single lines of valid JSON even for odd bytes") {
+    FakeSwitch sw;
+    std::string resp = handle_request(sw, "{\"cmd\":\"x\xc3\x28\"}");
+    CHECK(resp.find('\n') == std::string::npos);
+    CHECK_NOTHROW(json::parse(resp));
+}
+
+TEST_CASE("ipfix requests reach the switch; settings must be strings") {
+    FakeSwitch sw;
+    CHECK(call(sw, R"({"cmd":"ipfix-set","settings":{"collectors":"127.0.0.1:4739","sampling":"10"}})")["ok"] == true);
+    CHECK(sw.last_settings == Settings{{"collectors", "127.0.0.1:4739"}, {"sampling", "10"}});
+    CHECK(call(sw, R"({"cmd":"ipfix-show"})")["ok"] == true);
+    CHECK(call(sw, R"({"cmd":"ipfix-del"})")["ok"] == true);
+    CHECK_THAT(error_of(sw, R"({"cmd":"ipfix-set","settings":{"sampling":10}})"), Catch::Contains("must be a string"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"ipfix-set"})"), Catch::Contains("settings"));
+    CHECK(sw.calls == std::vector<std::string>{"ipfix-set", "ipfix-show", "ipfix-del"});
+}
+
+TEST_CASE("capture requests reach the switch with their connection, checked") {
+    FakeSwitch sw;
+    CHECK(call(sw, R"({"cmd":"capture","port":"vm1","direction":"tx","snaplen":128,"count":10,"seconds":2.5,"filter":"udp"})", 7)["ok"] == true);
+    CHECK(sw.last_capture.filter == "udp");
+    CHECK(sw.last_capture.port == "vm1");
+    CHECK(sw.last_capture.direction == CaptureDirection::kTx);
+    CHECK(sw.last_capture.snaplen == 128);
+    CHECK(sw.last_capture.count == 10);
+    CHECK(sw.last_capture.seconds == 2.5);
+    CHECK(sw.last_capture_fd == 7);
+    CHECK(call(sw, R"({"cmd":"capture","port":"vm1"})", 7)["ok"] == true);
+    CHECK((sw.last_capture.direction == CaptureDirection::kBoth && sw.last_capture.snaplen == 65535 &&
+           sw.last_capture.count == 0 && sw.last_capture.seconds == 0));
+    sw.calls.clear();
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture"})"), Catch::Contains("port"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","direction":"up"})"), Catch::Contains("rx, tx or both"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","snaplen":10})"), Catch::Contains("64 to 65535"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","snaplen":70000})"), Catch::Contains("64 to 65535"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","count":-1})"), Catch::Contains("count"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":-1})"), Catch::Contains("seconds"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":1e300})"), Catch::Contains("seconds"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","filter":5})"), Catch::Contains("pcap-filter"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","filter":")" + std::string(5000, 'x') + "\"}"),
+               Catch::Contains("longer than 4096"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a"})"), Catch::Contains("control connection"));  // no fd
+    CHECK(sw.calls.empty());
+}

@@ -1,0 +1,296 @@
+// Datapath stages over real mbufs from a real mempool, with net_null ethdevs as egress ports.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "src/datapath/ethdev_port.h"
+#include "src/datapath/pipeline.h"
+#include "tests/support/datapath_fixture.h"
+
+using namespace vsw;
+using namespace vsw::test;
+
+
+TEST_CASE("decide: classification, learning and lookup") {
+    REQUIRE(rte_mempool_in_use_count(g_pool) == 0);
+    Fixture f;
+    f.fdb.learn(kMacB, 0, 1, 0);
+    std::vector<rte_mbuf*> pkts = {
+        frame(kMacB, kMacA),            // learned unicast -> slot 1
+        frame(kBroadcast, kMacA),       // broadcast -> flood
+        frame(kMacC, kMacA),            // unknown unicast -> flood
+        frame(kMacB, kMacA, 10),        // runt -> malformed
+        frame(kMacB, kBroadcast),       // multicast source -> invalid
+        frame(kMacA, kMacA),            // destination learned on the ingress port -> same_port
+    };
+    BurstDecisions d;
+    decide(*f.dp, f.snap, f.port(0), pkts.data(), static_cast<uint16_t>(pkts.size()), 5, d);
+    CHECK(d.out[0] == 1);
+    CHECK(d.out[1] == kOutFlood);
+    CHECK(d.out[2] == kOutFlood);
+    CHECK(d.out[3] == kOutDrop);
+    CHECK(d.out[4] == kOutDrop);
+    CHECK(d.out[5] == kOutDrop);
+    CHECK(f.fdb.lookup(kMacA, 0) == 0);  // source learned on the ingress slot
+    CHECK(drops(f.port(0), DropReason::kMalformed) == 1);
+    CHECK(drops(f.port(0), DropReason::kInvalidSrcMac) == 1);
+    CHECK(drops(f.port(0), DropReason::kSamePort) == 1);
+    CHECK(f.port(0).counters[0].rx_packets.get() == 6);
+    CHECK(f.port(0).counters[0].rx_bytes.get() == 5 * 64 + 10);
+
+    scatter(*f.dp, f.snap, f.port(0), pkts.data(), static_cast<uint16_t>(pkts.size()), d);
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("a destination whose port left the snapshot is flooded, not sent to a stale slot") {
+    Fixture f;
+    f.fdb.learn(kMacB, 0, 2, 0);
+    f.snap.ports[2] = nullptr;
+    f.snap.n_flood = 2;  // slots 0 and 1
+    rte_mbuf* m = frame(kMacB, kMacA);
+    BurstDecisions d;
+    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
+    CHECK(d.out[0] == kOutFlood);
+    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    CHECK(f.dp->tx[1].n == 1);
+    CHECK(f.dp->tx[2].n == 0);
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("scatter: floods share one mbuf by reference, never back to the ingress port") {
+    Fixture f;
+    std::vector<rte_mbuf*> pkts = {frame(kBroadcast, kMacA), frame(kBroadcast, kMacA)};
+    BurstDecisions d;
+    f.run_burst(0, pkts.data(), 2, d);
+    CHECK(f.dp->tx[0].n == 0);
+    REQUIRE(f.dp->tx[1].n == 2);
+    REQUIRE(f.dp->tx[2].n == 2);
+    CHECK(f.dp->tx[1].pkts[0] == f.dp->tx[2].pkts[0]);  // the same mbuf: zero copy
+    CHECK(rte_mbuf_refcnt_read(pkts[0]) == 2);
+    CHECK(f.port(0).counters[0].flooded.get() == 2);
+    flush_all(*f.dp, f.snap);
+    CHECK(f.port(1).counters[0].tx_packets.get() == 2);
+    CHECK(f.port(2).counters[0].tx_packets.get() == 2);
+    CHECK(f.port(1).counters[0].tx_bytes.get() == 128);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("flood skips ports whose link is down; nobody left counts no_destination") {
+    Fixture f;
+    f.port(1).admin_up = false;
+    rte_mbuf* m = frame(kBroadcast, kMacA);
+    BurstDecisions d;
+    f.run_burst(0, &m, 1, d);
+    CHECK(f.dp->tx[1].n == 0);
+    CHECK(f.dp->tx[2].n == 1);
+    CHECK(rte_mbuf_refcnt_read(m) == 1);
+    flush_all(*f.dp, f.snap);
+
+    f.port(2).admin_up = false;
+    m = frame(kBroadcast, kMacA);
+    f.run_burst(0, &m, 1, d);
+    CHECK(drops(f.port(0), DropReason::kNoDestination) == 1);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("unicast to a port that is down is dropped and counted on that port") {
+    Fixture f;
+    f.fdb.learn(kMacB, 0, 1, 0);
+    f.port(1).admin_up = false;
+    std::vector<rte_mbuf*> pkts = {frame(kMacB, kMacA), frame(kMacB, kMacA), frame(kMacB, kMacA)};
+    BurstDecisions d;
+    f.run_burst(0, pkts.data(), 3, d);
+    flush_all(*f.dp, f.snap);
+    CHECK(drops(f.port(1), DropReason::kPortDown) == 3);
+    CHECK(f.port(1).counters[0].tx_packets.get() == 0);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("a full TX buffer is sent at once; the rest waits for the end of the round") {
+    Fixture f;
+    f.fdb.learn(kMacB, 0, 1, 0);
+    for (int round = 0; round < 2; ++round) {
+        std::vector<rte_mbuf*> pkts;
+        for (int i = 0; i < 20; ++i) pkts.push_back(frame(kMacB, kMacA));
+        BurstDecisions d;
+        f.run_burst(0, pkts.data(), 20, d);
+    }
+    CHECK(f.port(1).counters[0].tx_packets.get() == kBurst);  // 40 frames: one full burst sent
+    CHECK(f.dp->tx[1].n == 40 - kBurst);
+    flush_all(*f.dp, f.snap);
+    CHECK(f.port(1).counters[0].tx_packets.get() == 40);
+    CHECK(f.dp->n_pending == 0);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+namespace {
+
+// A frame with an 802.1Q tag (pcp, vid) after the MACs.
+rte_mbuf* tagged_frame(Mac dst, Mac src, uint8_t pcp, uint16_t vid, uint16_t len = 68) {
+    rte_mbuf* m = frame(dst, src, len);
+    uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+    p[12] = 0x81;
+    p[13] = 0x00;
+    p[14] = static_cast<uint8_t>(pcp << 5 | vid >> 8);
+    p[15] = static_cast<uint8_t>(vid & 0xff);
+    p[16] = 0x08;  // IPv4 inside
+    p[17] = 0x00;
+    return m;
+}
+
+// The bytes a frame will leave with (all segments).
+std::vector<uint8_t> wire(const rte_mbuf* m) {
+    std::vector<uint8_t> out;
+    for (; m; m = m->next) {
+        const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+        out.insert(out.end(), p, p + m->data_len);
+    }
+    return out;
+}
+
+struct Tag {
+    bool present;
+    uint8_t pcp;
+    uint16_t vid;
+};
+
+Tag tag_of(const std::vector<uint8_t>& w) {
+    if (w.size() < 16 || w[12] != 0x81 || w[13] != 0x00) return {false, 0, 0};
+    return {true, static_cast<uint8_t>(w[14] >> 5), static_cast<uint16_t>((w[14] & 0xf) << 8 | w[15])};
+}
+
+}  // namespace
+
+TEST_CASE("VLANs: a flood stays inside its VLAN and each port gets its own tagging") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kAccess, 10);
+    f.set_vlan(1, VlanMode::kTrunk, 0, "10,20");
+    f.set_vlan(2, VlanMode::kAccess, 20);
+    rte_mbuf* m = frame(kBroadcast, kMacA);
+    BurstDecisions d;
+    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
+    REQUIRE(d.out[0] == kOutFlood);
+    CHECK(d.vlan[0].vlan == 10);
+    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    CHECK(f.dp->tx[2].n == 0);  // VLAN 20: nothing leaks
+    REQUIRE(f.dp->tx[1].n == 1);
+    const std::vector<uint8_t> w = wire(f.dp->tx[1].pkts[0]);
+    Tag t = tag_of(w);
+    CHECK(t.present);
+    CHECK(t.vid == 10);
+    CHECK(w.size() == 68);                                // 64 + the tag
+    CHECK(f.dp->vlan_floods[10].get() == 1);
+    CHECK(f.fdb.lookup(kMacA, 10) == 0);                  // learned in VLAN 10 only
+    CHECK(f.fdb.lookup(kMacA, 0) == -1);
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("VLANs: a shared frame gets a header segment; the original bytes stay untouched") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kTrunk, 0, "30");
+    f.set_vlan(1, VlanMode::kAccess, 30);
+    f.set_vlan(2, VlanMode::kTrunk, 0);
+    rte_mbuf* m = tagged_frame(kBroadcast, kMacA, 5, 30);
+    const std::vector<uint8_t> original = wire(m);
+    BurstDecisions d;
+    f.run_burst(0, &m, 1, d);
+    REQUIRE(f.dp->tx[1].n == 1);
+    REQUIRE(f.dp->tx[2].n == 1);
+    CHECK(f.dp->tx[2].pkts[0] == m);  // the trunk takes the frame as it came, by reference
+    CHECK(wire(m) == original);
+    const rte_mbuf* access = f.dp->tx[1].pkts[0];
+    CHECK(access->nb_segs == 2);      // MACs in a new segment + the payload by reference
+    std::vector<uint8_t> expect;  // the original without its 4-byte tag
+    for (size_t i = 0; i < original.size(); ++i)
+        if (i < 12 || i >= 16) expect.push_back(original[i]);
+    CHECK(wire(access) == expect);    // untagged
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("VLANs: unicast is retagged in place, priority bits kept") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kAccess, 10);
+    f.set_vlan(1, VlanMode::kNativeTagged, 5, "10");
+    f.fdb.learn(kMacB, 10, 1, 0);
+    rte_mbuf* m = tagged_frame(kMacB, kMacA, 6, 0);  // priority-tagged: VID 0, PCP 6
+    BurstDecisions d;
+    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
+    REQUIRE(d.out[0] == 1);
+    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    REQUIRE(f.dp->tx[1].n == 1);
+    CHECK(f.dp->tx[1].pkts[0] == m);  // edited in place: nobody else holds it
+    Tag t = tag_of(wire(m));
+    CHECK(t.present);
+    CHECK(t.vid == 10);
+    CHECK(t.pcp == 6);
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("VLANs: bad and disallowed tags are counted drops") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kTrunk, 0, "10");
+    f.set_vlan(1, VlanMode::kAccess, 10);
+    std::vector<rte_mbuf*> on_trunk = {tagged_frame(kBroadcast, kMacA, 0, 20),   // VLAN 20 not trunked
+                                       frame(kBroadcast, kMacA),                 // untagged: VLAN 0, not trunked
+                                       tagged_frame(kBroadcast, kMacA, 0, 10, 16)};  // tag cut short
+    BurstDecisions d;
+    f.run_burst(0, on_trunk.data(), 3, d);
+    CHECK(drops(f.port(0), DropReason::kVlanNotAllowed) == 2);
+    CHECK(drops(f.port(0), DropReason::kBadVlanTag) == 1);
+    std::vector<rte_mbuf*> on_access = {tagged_frame(kBroadcast, kMacB, 0, 10)};  // tagged on access
+    rte_mbuf* doubled = tagged_frame(kBroadcast, kMacB, 0, 0);                   // priority tag over a tag
+    rte_pktmbuf_mtod(doubled, uint8_t*)[16] = 0x81;
+    rte_pktmbuf_mtod(doubled, uint8_t*)[17] = 0x00;
+    on_access.push_back(doubled);
+    f.run_burst(1, on_access.data(), 2, d);
+    CHECK(drops(f.port(1), DropReason::kVlanNotAllowed) == 1);
+    CHECK(drops(f.port(1), DropReason::kBadVlanTag) == 1);
+    CHECK(f.dp->n_pending == 0);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("zero copy: frames leave in the mbufs and data buffers they arrived in") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kAccess, 10);
+    f.set_vlan(1, VlanMode::kAccess, 10);
+    f.set_vlan(2, VlanMode::kTrunk, 0);
+    f.fdb.learn(kMacB, 10, 1, 0);
+    rte_mbuf* uni = frame(kMacB, kMacA);
+    rte_mbuf* flood = frame(kBroadcast, kMacA);
+    const void* uni_data = rte_pktmbuf_mtod(uni, void*);
+    const void* flood_buf = flood->buf_addr;
+    const uint16_t flood_off = flood->data_off;
+    rte_mbuf* pkts[2] = {uni, flood};
+    BurstDecisions d;
+    f.run_burst(0, pkts, 2, d);
+    // Unicast between two access ports: the same mbuf, the same bytes, untouched.
+    REQUIRE(f.dp->tx[1].n == 2);
+    CHECK(f.dp->tx[1].pkts[0] == uni);
+    CHECK(rte_pktmbuf_mtod(f.dp->tx[1].pkts[0], void*) == uni_data);
+    // The flood: the access port gets the original mbuf by reference; the trunk, which needs a
+    // tag, gets a 16-byte header segment chained to a clone whose data is the original buffer.
+    CHECK(f.dp->tx[1].pkts[1] == flood);
+    REQUIRE(f.dp->tx[2].n == 1);
+    const rte_mbuf* head = f.dp->tx[2].pkts[0];
+    REQUIRE(head->next != nullptr);
+    CHECK(head->data_len == 16);
+    CHECK(RTE_MBUF_CLONED(head->next));
+    CHECK(head->next->buf_addr == flood_buf);                 // the payload was not copied
+    CHECK(head->next->data_off == flood_off + 12);            // it starts after the old MACs
+    CHECK(rte_mbuf_refcnt_read(flood) == 2);                  // the access port + the clone
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}

@@ -1,0 +1,31 @@
+// The pipeline tests' runner: an EAL (no hugepages, no PCI) and the mbuf pool the datapath
+// fixture uses, then Catch2. Apart from the tests so that Catch2's implementation, which this
+// file compiles, can be built unoptimised.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "tests/support/datapath_fixture.h"
+
+using vsw::test::g_pool;
+
+int main(int argc, char** argv) {
+    std::vector<std::string> eal = {"pipeline_test", "--no-huge", "-m", "64", "--no-pci",
+                                    "--no-telemetry", "--log-level=*:error", "-l", "0",
+                                    "--file-prefix=vsw-pipeline-test-" + std::to_string(::getpid())};
+    std::vector<char*> eal_argv;
+    for (auto& s : eal) eal_argv.push_back(s.data());
+    if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) return 1;
+    g_pool = rte_pktmbuf_pool_create("test_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    if (!g_pool) return 1;
+    int rc = Catch::Session().run(argc, argv);
+    rte_eal_cleanup();
+    return rc;
+}

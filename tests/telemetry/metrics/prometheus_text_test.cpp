@@ -1,0 +1,82 @@
+#include <catch2/catch.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "telemetry/metrics/prometheus_text.h"
+
+using namespace vsw;
+using nlohmann::json;
+
+namespace {
+
+json views() {
+    return json::parse(R"({
+      "stats": {"ports": [{"name": "web\"1", "rx_packets": 7, "tx_packets": 3, "rx_bytes": 700, "tx_bytes": 300,
+                           "flooded": 1, "learn_full": 0, "drops": {"tx_full": 2, "malformed": 0}, "drops_total": 2,
+                           "tx_shaping": {"rate": 50000000, "tokens": 5, "throttled_rounds": 9}}],
+                "pmds": [{"id": 0, "lcore": 1, "rx_packets": 10, "busy_cycles": 1000, "idle_cycles": 5,
+                          "busy_pct": 99.5, "cycles_per_packet": 100.25, "rounds": 4, "sleeps": 2}],
+                "fdb": {"entries": 2, "max": 8192, "aged": 1}, "mbuf_pool": {"size": 1023, "in_use": 0}},
+      "show": {"ports": [{"name": "web\"1", "type": "vhost-user-client", "state": "up", "sessions": 1,
+                          "connects": 1, "disconnects": 0, "refused_messages": 0}],
+               "captures": [{"port": "web\"1", "direction": "both", "snaplen": 65535, "frames": 12, "dropped": 3}]},
+      "mirrors": {"mirrors": [{"name": "m0", "counters": {"packets": 4, "tx_dropped": 1}}]},
+      "ipfix": {"config": {}, "active_flows": 3, "records": 5,
+                "exporter": {"collectors": [{"collector": "10.0.0.9:4739", "connected": true, "messages": 2}]}},
+      "time_ms": 1700000000500})");
+}
+
+}  // namespace
+
+TEST_CASE("the exposition is well formed: HELP and TYPE once, before the family's samples") {
+    const std::string text = prometheus_text(views());
+    std::istringstream in(text);
+    const std::regex sample(R"re(([a-z_]+)(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|NaN|[+-]Inf))re");
+    std::set<std::string> typed, finished;
+    std::string current;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("# HELP ", 0) == 0) continue;
+        if (line.rfind("# TYPE ", 0) == 0) {
+            std::string name = line.substr(7, line.find(' ', 7) - 7);
+            CHECK(typed.insert(name).second);  // once
+            if (!current.empty()) finished.insert(current);
+            current = name;
+            continue;
+        }
+        std::smatch m;
+        REQUIRE(std::regex_match(line, m, sample));
+        CHECK(m[1] == current);  // samples follow their family's TYPE, contiguously
+        CHECK_FALSE(finished.count(m[1]));
+    }
+    CHECK(typed.count("vsw_port_drops_total"));
+}
+
+TEST_CASE("counters, labels and values as the views have them") {
+    const std::string text = prometheus_text(views());
+    CHECK_THAT(text, Catch::Contains("# TYPE vsw_port_rx_packets_total counter\nvsw_port_rx_packets_total{port=\"web\\\"1\"} 7\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_port_drops_total{port=\"web\\\"1\",reason=\"tx_full\"} 2\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_port_tx_rate_bits{port=\"web\\\"1\"} 50000000\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_port_up{port=\"web\\\"1\",type=\"vhost-user-client\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("# TYPE vsw_pmd_cycles_per_packet gauge\nvsw_pmd_cycles_per_packet{pmd=\"0\",lcore=\"1\"} 100.25\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_fdb_entries 2\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_mirror_tx_dropped_total{mirror=\"m0\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_ipfix_enabled 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_captures_running 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_capture_frames_total{port=\"web\\\"1\",direction=\"both\"} 12\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_capture_lost_total{port=\"web\\\"1\",direction=\"both\"} 3\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_ipfix_collector_connected{collector=\"10.0.0.9:4739\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_snapshot_timestamp_seconds 1700000000.5\n"));
+    // A port without rx shaping has no rx shaping samples (absent, not zero).
+    CHECK(text.find("vsw_port_rx_rate_bits{") == std::string::npos);
+}
+
+TEST_CASE("label values are escaped") {
+    CHECK(prometheus_escape("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
+}
+
+TEST_CASE("no views yet: only the families that need none") {
+    const std::string text = prometheus_text(json::object());
+    CHECK_THAT(text, Catch::Contains("vsw_ipfix_enabled 0\n"));
+    CHECK(text.find("vsw_port_") == std::string::npos);
+}
