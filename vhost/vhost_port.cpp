@@ -28,6 +28,7 @@ namespace {
 std::mutex g_mutex;
 std::map<std::string, VhostState*> g_ports;  // socket path -> port state
 rte_rcu_qsbr* g_rcu = nullptr;               // workers' quiescent-state variable
+bool g_layout_known = false;                 // this DPDK's vhost-user message layout is the one we read
 
 VhostState* find_port(int vid) {
     char path[PATH_MAX];
@@ -87,6 +88,7 @@ int on_vring_state_changed(int vid, uint16_t queue_id, int enable) {
 // (message_guard.h). ERR makes rte_vhost close the connection (or, if the frontend asked for a
 // reply, answer with a failure and keep the previous table).
 rte_vhost_msg_result guard_message(int vid, void* ctx) {
+    if (!g_layout_known) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;  // cannot read it: rte_vhost alone
     int* fds = nullptr;
     int* fd_num = nullptr;
     const GuardedMessage m = view_message(ctx, fds, fd_num);
@@ -105,12 +107,37 @@ rte_vhost_msg_result guard_message(int vid, void* ctx) {
     return RTE_VHOST_MSG_RESULT_ERR;
 }
 
-const rte_vhost_user_extern_ops kGuardOps = {.pre_msg_handle = guard_message, .post_msg_handle = nullptr};
+// After rte_vhost handled a message: what the frontend agreed so far (protocol features at its
+// start, virtio features when the device starts), so that a connection whose guest driver has
+// not started the device yet shows as negotiated rather than as nobody there.
+rte_vhost_msg_result note_negotiation(int vid, void*) {
+    VhostState* s = find_port(vid);
+    if (!s) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+    uint64_t features = 0, protocol = 0;
+    if (rte_vhost_get_negotiated_features(vid, &features) == 0) s->negotiated.store(features, std::memory_order_relaxed);
+    if (rte_vhost_get_negotiated_protocol_features(vid, &protocol) == 0)
+        s->protocol_features.store(protocol, std::memory_order_relaxed);
+    return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+const rte_vhost_user_extern_ops kMessageOps = {.pre_msg_handle = guard_message, .post_msg_handle = note_negotiation};
 
 int on_new_connection(int vid) {
-    if (VhostState* s = find_port(vid)) s->sessions.fetch_add(1, std::memory_order_relaxed);
-    if (layout_known(rte_version()) && rte_vhost_extern_callback_register(vid, &kGuardOps, nullptr) != 0) return -1;
-    return 0;
+    if (VhostState* s = find_port(vid)) {
+        s->sessions.fetch_add(1, std::memory_order_relaxed);
+        s->negotiated.store(0, std::memory_order_relaxed);
+        s->protocol_features.store(0, std::memory_order_relaxed);
+        s->connected.store(true, std::memory_order_relaxed);
+    }
+    return rte_vhost_extern_callback_register(vid, &kMessageOps, nullptr) == 0 ? 0 : -1;
+}
+
+void on_destroy_connection(int vid) {
+    if (VhostState* s = find_port(vid)) {
+        s->connected.store(false, std::memory_order_relaxed);
+        s->negotiated.store(0, std::memory_order_relaxed);
+        s->protocol_features.store(0, std::memory_order_relaxed);
+    }
 }
 
 const rte_vhost_device_ops kOps = {
@@ -119,7 +146,7 @@ const rte_vhost_device_ops kOps = {
     .vring_state_changed = on_vring_state_changed,
     .features_changed = nullptr,
     .new_connection = on_new_connection,
-    .destroy_connection = nullptr,
+    .destroy_connection = on_destroy_connection,
     .guest_notified = nullptr,
     .reserved = {nullptr},
 };
@@ -143,7 +170,8 @@ bool is_stale_socket(const std::string& path) {
 
 void init(rte_rcu_qsbr* rcu) {
     g_rcu = rcu;
-    if (!layout_known(rte_version()))
+    g_layout_known = layout_known(rte_version());
+    if (!g_layout_known)
         std::fprintf(stderr, "vswd: warning: %s is not the DPDK release whose vhost-user message layout vswd "
                              "knows: memory tables are not checked before rte_vhost maps them\n", rte_version());
 }

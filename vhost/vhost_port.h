@@ -25,7 +25,11 @@ struct VhostState {
     std::atomic<bool> ready{false};           // device running: workers may use vid
     std::atomic<uint64_t> enabled_vrings{0};  // bit q set: vring q enabled by the guest
     std::atomic<uint16_t> queue_pairs{0};     // queue pairs the guest set up
-    std::atomic<uint64_t> features{0};        // negotiated virtio features
+    std::atomic<uint64_t> features{0};        // virtio features of the running device
+    // The connection before its device runs (the guest's driver starts it: DRIVER_OK).
+    std::atomic<bool> connected{false};           // a frontend is connected
+    std::atomic<uint64_t> negotiated{0};          // virtio features it set (0: not yet; QEMU sets them at start)
+    std::atomic<uint64_t> protocol_features{0};   // vhost-user protocol features it agreed (0: not yet)
     std::atomic<uint64_t> connects{0};        // new_device callbacks
     std::atomic<uint64_t> disconnects{0};     // destroy_device callbacks
     std::atomic<uint64_t> sessions{0};        // vhost-user connections (a device or not)

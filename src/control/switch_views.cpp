@@ -16,6 +16,10 @@ std::string port_state(const SwitchPort& p) {
     if (!p.attached) return "error";
     if (p.is_vhost()) {
         if (p.vhost.ready.load()) return "up";
+        // Connected and negotiated, but the guest's driver has not started the device (still
+        // booting, or no virtio-net driver): not the same as nobody there.
+        if (p.vhost.connected.load() && (p.vhost.negotiated.load() || p.vhost.protocol_features.load()))
+            return "negotiated";
         return p.config.type == PortType::kVhostUserClient ? "connecting" : "listening";
     }
     rte_eth_link link;
@@ -45,9 +49,12 @@ ControlResult Switch::show() {
         for (const MirrorConfig& m : mirrors_)  // out of normal forwarding while it is one
             if (m.kind == MirrorKind::kSpan && m.output == p.config.name) j["span_output_of"] = m.name;
         if (p.is_vhost()) {
-            const uint64_t f = p.vhost.features.load();
-            j["features"] = p.vhost.ready.load() ? virtio::feature_summary(f) : "-";
-            j["features_hex"] = p.vhost.ready.load() ? f : 0;
+            // The running device's features, or what the connection negotiated before it runs.
+            const bool ready = p.vhost.ready.load();
+            const uint64_t f = ready ? p.vhost.features.load() : p.vhost.connected.load() ? p.vhost.negotiated.load() : 0;
+            j["features"] = f ? virtio::feature_summary(f) : "-";
+            j["features_hex"] = f;
+            if (p.vhost.connected.load()) j["protocol_features_hex"] = p.vhost.protocol_features.load();
             j["queues"] = p.vhost.ready.load() ? p.vhost.queue_pairs.load() : 0;
             j["connects"] = p.vhost.connects.load();
             j["disconnects"] = p.vhost.disconnects.load();

@@ -40,6 +40,7 @@ std::string ethdev_open(const std::string& devargs, unsigned workers, rte_mempoo
     if (int rc = rte_eth_dev_info_get(pid, &info); rc != 0) return fail(dpdk_error("cannot get device info", rc));
     state.tx_queues = static_cast<uint16_t>(std::min<unsigned>(workers, info.max_tx_queues));
     if (state.tx_queues == 0) return fail("device " + name + " has no TX queue");
+    state.tx_shared = state.tx_queues < workers;
     rte_eth_conf conf;
     std::memset(&conf, 0, sizeof conf);
     if (int rc = rte_eth_dev_configure(pid, 1, state.tx_queues, &conf); rc != 0)

@@ -12,10 +12,23 @@ namespace vsw {
 
 struct EthdevState {
     uint16_t port_id = 0;        // ethdev port id
-    uint16_t tx_queues = 0;      // configured TX queues; fewer than workers means shared queues
+    uint16_t tx_queues = 0;      // configured TX queues
+    bool tx_shared = false;      // fewer TX queues than workers: the last queue is shared
     std::atomic<bool> started{false};  // rx/tx allowed
-    rte_spinlock_t tx_lock = RTE_SPINLOCK_INITIALIZER;  // taken only when queues are shared
+    rte_spinlock_t tx_lock = RTE_SPINLOCK_INITIALIZER;  // guards the shared queue
 };
+
+// The TX queue a worker sends on, and whether it must hold tx_lock to do so. With fewer queues
+// than workers, each worker below the last queue has its own and the others share the last one,
+// every user of which takes the lock.
+struct TxQueueOf {
+    uint16_t queue;  // queue index
+    bool locked;     // shared: take tx_lock
+};
+inline TxQueueOf tx_queue_of(const EthdevState& s, unsigned worker) {
+    if (!s.tx_shared || worker + 1u < s.tx_queues) return {static_cast<uint16_t>(worker), false};
+    return {static_cast<uint16_t>(s.tx_queues - 1), true};
+}
 
 // Probes `devargs`, configures one RX queue and one TX queue per worker (or as many as the
 // device has), starts it in promiscuous mode. Returns "" or an error message.
@@ -33,9 +46,10 @@ inline uint16_t rx_burst(EthdevState& s, rte_mbuf** pkts, uint16_t n) {
 
 // Transmits; the PMD frees what it sent, the caller frees the rest.
 inline uint16_t tx_burst(EthdevState& s, unsigned worker, rte_mbuf** pkts, uint16_t n) {
-    if (worker < s.tx_queues) return rte_eth_tx_burst(s.port_id, static_cast<uint16_t>(worker), pkts, n);
-    rte_spinlock_lock(&s.tx_lock);  // more workers than queues: share queue 0
-    uint16_t sent = rte_eth_tx_burst(s.port_id, 0, pkts, n);
+    const TxQueueOf q = tx_queue_of(s, worker);
+    if (!q.locked) return rte_eth_tx_burst(s.port_id, q.queue, pkts, n);
+    rte_spinlock_lock(&s.tx_lock);  // more workers than queues: the last one is shared
+    const uint16_t sent = rte_eth_tx_burst(s.port_id, q.queue, pkts, n);
     rte_spinlock_unlock(&s.tx_lock);
     return sent;
 }

@@ -22,6 +22,7 @@ constexpr size_t kMaxBacklogBytes = 4 << 20; // TCP: unsent messages kept while 
 constexpr unsigned kIpv4UdpHeaders = 28;
 constexpr unsigned kTcpExtra = 12;           // TCP header (20) less UDP's (8)
 constexpr unsigned kIpv6Extra = 20;          // IPv6 header (40) less IPv4's (20)
+constexpr const char* kRefused = "collector refused (ICMP port unreachable): is it running?";
 
 }  // namespace
 
@@ -129,6 +130,12 @@ void CollectorSession::sent(size_t bytes, uint32_t records) {
     octets_.fetch_add(bytes, std::memory_order_relaxed);
 }
 
+void CollectorSession::refused() {
+    failed(last_udp_records_);
+    last_udp_records_ = 0;
+    set_error(kRefused);
+}
+
 void CollectorSession::failed(uint32_t records) {
     failed_messages_.fetch_add(1, std::memory_order_relaxed);
     failed_records_.fetch_add(records, std::memory_order_relaxed);
@@ -166,6 +173,14 @@ void CollectorSession::send(std::span<const uint8_t> msg, uint32_t records, uint
         return;
     }
     ssize_t rc = ::send(fd_, msg.data(), msg.size(), MSG_DONTWAIT);
+    if (rc < 0 && errno == ECONNREFUSED) {
+        // An ICMP port unreachable came back for an earlier message: the collector was not
+        // listening then. The failed call consumed that pending error, and says nothing about
+        // this message, which goes out now (a collector that was briefly down sees no gap after
+        // it is back).
+        refused();
+        rc = ::send(fd_, msg.data(), msg.size(), MSG_DONTWAIT);
+    }
     if (rc < 0 && (errno == EAGAIN || errno == ENOBUFS)) {  // socket buffer full: wait a little
         pollfd p{fd_, POLLOUT, 0};
         poll(&p, 1, 50);
@@ -173,12 +188,12 @@ void CollectorSession::send(std::span<const uint8_t> msg, uint32_t records, uint
     }
     if (rc == static_cast<ssize_t>(msg.size())) {
         sent(msg.size(), records);
+        last_udp_records_ = records;
         return;
     }
     const int err = rc < 0 ? errno : EMSGSIZE;
     failed(records);
-    set_error(err == ECONNREFUSED ? "collector refused (ICMP port unreachable): is it running?"
-                                  : std::string("send: ") + strerror(err));
+    set_error(err == ECONNREFUSED ? kRefused : std::string("send: ") + strerror(err));
 }
 
 uint16_t CollectorSession::message_limit(uint32_t mtu) const {

@@ -42,7 +42,9 @@ public:
     // be sent now.
     bool ready(uint64_t now_ms);
     // Sends one message carrying `records` data records; the sequence number advances even if
-    // the network refuses it (the collector sees the loss as a gap). Failures are counted.
+    // the network refuses it (the collector sees the loss as a gap). Failures are counted; over
+    // UDP, a refusal reported for an earlier message (ECONNREFUSED) is counted for that message
+    // and this one is sent again.
     void send(std::span<const uint8_t> message, uint32_t records, uint64_t now_ms);
     // Records that had nowhere to go (no session).
     void count_unsent(uint64_t records) { failed_records_.fetch_add(records, std::memory_order_relaxed); }
@@ -69,6 +71,9 @@ private:
     void set_error(const std::string& e);
     void sent(size_t bytes, uint32_t records);
     void failed(uint32_t records);
+    // UDP: an earlier message was refused by the collector's host (ICMP port unreachable,
+    // reported by a later send): counted as failed, with its records.
+    void refused();
 
     const IpfixCollector collector_;
     const uint32_t domain_;
@@ -83,6 +88,7 @@ private:
         uint32_t records;
     };
     std::deque<Pending> backlog_;
+    uint32_t last_udp_records_ = 0;     // UDP: records of the last message sent (refused() counts them)
     size_t written_ = 0;                // bytes of backlog_.front() already written
     std::atomic<uint64_t> backlog_bytes_{0};
     std::atomic<uint32_t> sequence_{0};

@@ -75,6 +75,9 @@ void add_fields(Exposition& e, const json& object, const Labels& labels, const F
     for (const Field& f : fields) e.add(f.name, f.type, f.help, labels, json_field(object, f.key));
 }
 
+// The states `vswctl show` reports for a port.
+constexpr const char* kPortStates[] = {"up", "negotiated", "connecting", "listening", "down", "error"};
+
 void ports(Exposition& e, const json& views) {
     static const Field kCounters[] = {
 #define VSW_X(field, help) {#field, "vsw_port_" #field "_total", "counter", help},
@@ -112,6 +115,16 @@ void ports(Exposition& e, const json& views) {
         const Labels port = {{"port", p.value("name", "")}, {"type", p.value("type", "")}};
         e.add("vsw_port_up", "gauge", "1 if the port is up (connected, running, admin up).", port,
               json(p.value("state", "") == "up"));
+        // One series per state, 1 for the port's current one (as vswctl show words it).
+        const std::string state = p.value("state", "");
+        for (const char* s : kPortStates) {
+            Labels with_state = port;
+            with_state.emplace_back("state", s);
+            e.add("vsw_port_state", "gauge",
+                  "1 for the port's state: up, negotiated (connected, the guest's driver has not started the "
+                  "device), connecting, listening, down or error.",
+                  with_state, json(state == s));
+        }
         add_fields(e, p, port, kVhost);
     }
 }
