@@ -1,23 +1,15 @@
 #include <catch2/catch.hpp>
 
 #include "core/vlan.h"
+#include "tests/support/vlan_set.h"
 
 using namespace vsw;
-namespace {
-
-VlanSet set(const std::string& s) {
-    std::string err;
-    auto v = parse_vlan_list(s, err);
-    REQUIRE(v);
-    return *v;
-}
-
-}  // namespace
+using test::vlan_set;
 
 TEST_CASE("VLAN lists parse, merge and print back") {
-    CHECK(format_vlan_list(set("30,10,20-22,21")) == "10,20-22,30");
-    CHECK(format_vlan_list(set("")) == "");
-    CHECK(set("0-4094").count() == 4095);
+    CHECK(format_vlan_list(vlan_set("30,10,20-22,21")) == "10,20-22,30");
+    CHECK(format_vlan_list(vlan_set("")) == "");
+    CHECK(vlan_set("0-4094").count() == 4095);
     std::string err;
     for (const char* bad : {"4095", "10-", "x", "20-10", "10,,20", "10,", "-5", "1 2"}) {
         CHECK_FALSE(parse_vlan_list(bad, err));

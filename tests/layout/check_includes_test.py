@@ -37,12 +37,18 @@ class CheckIncludes(unittest.TestCase):
     def problems(self):
         return check_includes.check(self.root)
 
+    def only_problem(self, rel, text):
+        """Adds file `rel` and returns the one problem the checker must find."""
+        self.write(rel, text)
+        problems = self.problems()
+        self.assertEqual(len(problems), 1, problems)
+        return problems[0]
+
     def test_a_tree_that_keeps_the_rules_passes(self):
         self.assertEqual(self.problems(), [])
 
     def test_core_including_the_datapath_is_named_with_file_and_line(self):
-        self.write("core/mbuf.h", '#pragma once\n\n#include "src/datapath/port.h"\n')
-        [p] = self.problems()
+        p = self.only_problem("core/mbuf.h", '#pragma once\n\n#include "src/datapath/port.h"\n')
         self.assertTrue(p.startswith("core/mbuf.h:3: core/ may not include \"src/datapath/port.h\""), p)
 
     def test_the_datapath_may_not_include_config_or_control(self):
@@ -53,13 +59,13 @@ class CheckIncludes(unittest.TestCase):
         self.assertTrue(problems[1].startswith("src/datapath/pipeline.cpp:2:"), problems)
 
     def test_config_sees_settings_but_not_a_stage(self):
-        self.write("src/config/state.cpp", '#include "telemetry/mirror/mirror_config.h"\n#include "telemetry/mirror/mirror.h"\n')
-        [p] = self.problems()
+        p = self.only_problem("src/config/state.cpp",
+                              '#include "telemetry/mirror/mirror_config.h"\n#include "telemetry/mirror/mirror.h"\n')
         self.assertIn('src/config/state.cpp:2: src/config/ may not include "telemetry/mirror/mirror.h"', p)
 
     def test_stages_do_not_include_each_other(self):
-        self.write("telemetry/ipfix/meter.h", '#include "telemetry/port_counters.h"\n#include "telemetry/mirror/mirror.h"\n')
-        [p] = self.problems()
+        p = self.only_problem("telemetry/ipfix/meter.h",
+                              '#include "telemetry/port_counters.h"\n#include "telemetry/mirror/mirror.h"\n')
         self.assertIn("telemetry/ipfix/meter.h:2:", p)
 
     def test_upwards_includes_are_refused(self):
@@ -69,8 +75,7 @@ class CheckIncludes(unittest.TestCase):
         self.assertEqual([p.split(" ")[0] for p in problems], ["qos/shaping.h:1:", "telemetry/counters.cpp:1:"])
 
     def test_a_file_at_the_top_level_of_src_is_refused(self):
-        self.write("src/helper.cpp", "int x;\n")
-        [p] = self.problems()
+        p = self.only_problem("src/helper.cpp", "int x;\n")
         self.assertTrue(p.startswith("src/helper.cpp:1: source file at the top level of src/"), p)
 
     def test_a_missing_header_and_a_folder_without_rule_are_refused(self):

@@ -3,8 +3,11 @@
 #include <vector>
 
 #include "src/datapath/vlan_stage.h"
+#include "tests/support/vlan_set.h"
 
 using namespace vsw;
+using test::vlan_set;
+
 namespace {
 
 std::vector<uint8_t> untagged() {
@@ -28,13 +31,6 @@ std::optional<FrameVlan> classify(const PortVlan& p, const std::vector<uint8_t>&
     return classify_ingress(p, f.data(), len ? len : static_cast<uint32_t>(f.size()), why);
 }
 
-VlanSet set(const std::string& s) {
-    std::string err;
-    auto v = parse_vlan_list(s, err);
-    REQUIRE(v);
-    return *v;
-}
-
 }  // namespace
 
 TEST_CASE("port membership by mode") {
@@ -45,10 +41,10 @@ TEST_CASE("port membership by mode") {
     CHECK(trunk_all.carries(0));
     CHECK(trunk_all.carries(4094));
     CHECK_FALSE(trunk_all.carries(4095));
-    auto trunk = PortVlan::make(VlanMode::kTrunk, 0, set("10,20"));
+    auto trunk = PortVlan::make(VlanMode::kTrunk, 0, vlan_set("10,20"));
     CHECK(trunk.carries(20));
     CHECK_FALSE(trunk.carries(0));
-    auto native = PortVlan::make(VlanMode::kNativeUntagged, 5, set("10"));
+    auto native = PortVlan::make(VlanMode::kNativeUntagged, 5, vlan_set("10"));
     CHECK(native.carries(5));  // the native VLAN is implied
     CHECK(native.carries(10));
     CHECK_FALSE(native.carries(11));
@@ -80,7 +76,7 @@ TEST_CASE("ingress: access ports") {
 
 TEST_CASE("ingress: trunk and native ports") {
     DropReason why{};
-    auto trunk = PortVlan::make(VlanMode::kTrunk, 0, set("0,20"));
+    auto trunk = PortVlan::make(VlanMode::kTrunk, 0, vlan_set("0,20"));
     auto f = classify(trunk, tagged(3, 20), why);
     REQUIRE(f);
     CHECK(f->vlan == 20);
@@ -94,7 +90,7 @@ TEST_CASE("ingress: trunk and native ports") {
     CHECK_FALSE(classify(trunk, tagged(0, 4095), why));
     CHECK(why == DropReason::kBadVlanTag);
 
-    auto native = PortVlan::make(VlanMode::kNativeTagged, 7, set("20"));
+    auto native = PortVlan::make(VlanMode::kNativeTagged, 7, vlan_set("20"));
     f = classify(native, untagged(), why);
     REQUIRE(f);
     CHECK(f->vlan == 7);

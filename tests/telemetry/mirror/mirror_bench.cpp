@@ -12,6 +12,7 @@
 
 #include "telemetry/mirror/mirror.h"
 #include "tests/support/bench.h"
+#include "tests/support/mirror_session.h"
 
 using namespace vsw;
 
@@ -19,19 +20,7 @@ namespace {
 
 void copies(const char* name, MirrorKind kind, uint32_t snaplen, rte_mempool* pool) {
     MirrorRuntime rt;
-    MirrorSession s;
-    s.kind = kind;
-    s.snaplen = snaplen;
-    s.rspan_vlan = 999;
-    s.rt = &rt;
-    s.tsc_hz = 2'000'000'000;
-    MirrorConfig c;
-    c.kind = kind;
-    c.local_ip = 0xc0000201;
-    c.remote_ip = 0xc0000202;
-    c.session_id = 7;
-    c.next_hop_mac = 0x0200000000e0;
-    if (is_erspan(kind)) build_erspan_template(c, 0x020000000011, s);
+    const MirrorSession s = test::mirror_session(kind, snaplen, rt);
     rte_mbuf* m = rte_pktmbuf_alloc(pool);
     auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 1514));
     std::fill(p, p + 1514, 0);

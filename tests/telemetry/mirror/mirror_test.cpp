@@ -7,6 +7,7 @@
 #include "telemetry/mirror/mirror.h"
 #include "src/datapath/pipeline.h"
 #include "tests/support/datapath_fixture.h"
+#include "tests/support/mirror_session.h"
 
 using namespace vsw;
 using namespace vsw::test;
@@ -19,22 +20,7 @@ struct MirrorFixture : Fixture {
     MirrorFixture(MirrorKind kind, uint32_t snaplen = 0, bool rx = true, bool tx = true) {
         auto t = std::make_unique<MirrorTable>();
         t->n = 1;
-        MirrorSession& s = t->s[0];
-        s.kind = kind;
-        s.out_slot = 2;
-        s.snaplen = snaplen;
-        s.rspan_vlan = 999;
-        s.rt = &rt;
-        s.tsc_hz = 1'000'000'000;
-        MirrorConfig c;
-        c.kind = kind;
-        c.local_ip = 0xc0000201;
-        c.remote_ip = 0xc0000202;
-        c.session_id = 0x155;
-        c.index = 0xabcde;
-        c.next_hop_mac = 0x0200000000e0;
-        if (kind == MirrorKind::kErspan3) c.hw_id = 0x2b;
-        if (kind == MirrorKind::kErspan2 || kind == MirrorKind::kErspan3) build_erspan_template(c, 0x020000000011, s);
+        t->s[0] = mirror_session(kind, snaplen, rt);
         if (rx) t->rx[0] = 1;
         if (tx) t->tx[0] = 1;
         if (kind == MirrorKind::kSpan) t->span_output[2] = true;
