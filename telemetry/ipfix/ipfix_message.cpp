@@ -1,5 +1,6 @@
 #include "telemetry/ipfix/ipfix_message.h"
 
+#include <array>
 #include <cstring>
 
 #include "core/bytes.h"
@@ -23,22 +24,20 @@ enum : uint16_t {
     kSamplingSize = 305, kSamplingPopulation = 306, kLayer2OctetDeltaCount = 352, kInterfaceName = 82,
 };
 
-constexpr Field kIpv4Fields[] = {
-    {kFlowStartMilliseconds, 8}, {kFlowEndMilliseconds, 8}, {kPacketDeltaCount, 8}, {kOctetDeltaCount, 8},
-    {kLayer2OctetDeltaCount, 8}, {kIngressInterface, 4}, {kFlowDirection, 1}, {kSourceMacAddress, 6},
-    {kDestinationMacAddress, 6}, {kVlanId, 2}, {kDot1qVlanId, 2}, {kEthernetType, 2},
-    {kSourceIpv4Address, 4}, {kDestinationIpv4Address, 4}, {kProtocolIdentifier, 1}, {kIpClassOfService, 1},
-    {kSourceTransportPort, 2}, {kDestinationTransportPort, 2}, {kIcmpTypeCodeIpv4, 2}, {kTcpControlBits, 2},
-    {kFlowEndReason, 1},
-};
-constexpr Field kIpv6Fields[] = {
-    {kFlowStartMilliseconds, 8}, {kFlowEndMilliseconds, 8}, {kPacketDeltaCount, 8}, {kOctetDeltaCount, 8},
-    {kLayer2OctetDeltaCount, 8}, {kIngressInterface, 4}, {kFlowDirection, 1}, {kSourceMacAddress, 6},
-    {kDestinationMacAddress, 6}, {kVlanId, 2}, {kDot1qVlanId, 2}, {kEthernetType, 2},
-    {kSourceIpv6Address, 16}, {kDestinationIpv6Address, 16}, {kProtocolIdentifier, 1}, {kIpClassOfService, 1},
-    {kSourceTransportPort, 2}, {kDestinationTransportPort, 2}, {kIcmpTypeCodeIpv6, 2}, {kTcpControlBits, 2},
-    {kFlowEndReason, 1},
-};
+// IPv4 and IPv6 flows have the same template but for the addresses and the ICMP type.
+constexpr std::array<Field, 21> ip_fields(uint16_t src, uint16_t dst, uint16_t address_length,
+                                          uint16_t icmp) {
+    return {{
+        {kFlowStartMilliseconds, 8}, {kFlowEndMilliseconds, 8}, {kPacketDeltaCount, 8},
+        {kOctetDeltaCount, 8}, {kLayer2OctetDeltaCount, 8}, {kIngressInterface, 4},
+        {kFlowDirection, 1}, {kSourceMacAddress, 6}, {kDestinationMacAddress, 6}, {kVlanId, 2},
+        {kDot1qVlanId, 2}, {kEthernetType, 2}, {src, address_length}, {dst, address_length},
+        {kProtocolIdentifier, 1}, {kIpClassOfService, 1}, {kSourceTransportPort, 2},
+        {kDestinationTransportPort, 2}, {icmp, 2}, {kTcpControlBits, 2}, {kFlowEndReason, 1},
+    }};
+}
+constexpr auto kIpv4Fields = ip_fields(kSourceIpv4Address, kDestinationIpv4Address, 4, kIcmpTypeCodeIpv4);
+constexpr auto kIpv6Fields = ip_fields(kSourceIpv6Address, kDestinationIpv6Address, 16, kIcmpTypeCodeIpv6);
 constexpr Field kL2Fields[] = {
     {kFlowStartMilliseconds, 8}, {kFlowEndMilliseconds, 8}, {kPacketDeltaCount, 8},
     {kLayer2OctetDeltaCount, 8}, {kIngressInterface, 4}, {kFlowDirection, 1}, {kSourceMacAddress, 6},

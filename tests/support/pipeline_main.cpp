@@ -13,16 +13,12 @@
 #include <rte_mbuf.h>
 
 #include "tests/support/datapath_fixture.h"
+#include "tests/support/test_eal.h"
 
 using vsw::test::g_pool;
 
 int main(int argc, char** argv) {
-    std::vector<std::string> eal = {"pipeline_test", "--no-huge", "-m", "64", "--no-pci",
-                                    "--no-telemetry", "--log-level=*:error", "-l", "0",
-                                    "--file-prefix=vsw-pipeline-test-" + std::to_string(::getpid())};
-    std::vector<char*> eal_argv;
-    for (auto& s : eal) eal_argv.push_back(s.data());
-    if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) return 1;
+    if (!vsw::test::init_test_eal("pipeline-test")) return 1;
     g_pool = rte_pktmbuf_pool_create("test_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     if (!g_pool) return 1;
     int rc = Catch::Session().run(argc, argv);

@@ -13,6 +13,7 @@
 #include "telemetry/mirror/mirror.h"
 #include "tests/support/bench.h"
 #include "tests/support/mirror_session.h"
+#include "tests/support/test_eal.h"
 
 using namespace vsw;
 
@@ -38,12 +39,7 @@ void copies(const char* name, MirrorKind kind, uint32_t snaplen, rte_mempool* po
 }  // namespace
 
 int main() {
-    std::vector<std::string> eal = {"mirror_bench", "--no-huge", "-m", "64", "--no-pci", "--no-telemetry",
-                                    "--log-level=*:error", "-l", "0",
-                                    "--file-prefix=vsw-mirror-bench-" + std::to_string(::getpid())};
-    std::vector<char*> argv;
-    for (auto& a : eal) argv.push_back(a.data());
-    if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) return 1;
+    if (!test::init_test_eal("mirror-bench")) return 1;
     rte_mempool* pool = rte_pktmbuf_pool_create("bench_pool", 1023, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     if (!pool) return 1;
     copies("mirror copy: SPAN, whole frame (a reference)", MirrorKind::kSpan, 0, pool);
