@@ -25,7 +25,8 @@ std::optional<ArpReply> parse_arp_reply(const uint8_t* frame, size_t len);
 
 // Cheap test for the datapath: could this frame be an ARP reply?
 inline bool maybe_arp_reply(const uint8_t* frame, size_t len) {
-    return len >= kArpFrameLen && frame[12] == 0x08 && frame[13] == 0x06 && frame[20] == 0 && frame[21] == 2;
+    return len >= kArpFrameLen && frame[12] == 0x08 && frame[13] == 0x06 && frame[20] == 0 &&
+           frame[21] == 2;
 }
 
 }  // namespace vsw

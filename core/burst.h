@@ -26,9 +26,9 @@ struct BurstDecisions {
 
 // Frames waiting for one egress.
 struct TxBuffer {
-    uint16_t n = 0;             // frames buffered
-    bool pending = false;       // listed as pending by its owner (port buffers)
-    rte_mbuf* pkts[kBurst];     // the frames
+    uint16_t n = 0;          // frames buffered
+    bool pending = false;    // listed as pending by its owner (port buffers)
+    rte_mbuf* pkts[kBurst];  // the frames
 };
 
 }  // namespace vsw

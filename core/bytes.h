@@ -16,7 +16,9 @@ inline void put_be32(uint8_t* p, uint32_t v) {
     put_be16(p + 2, static_cast<uint16_t>(v));
 }
 
-inline uint16_t get_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+inline uint16_t get_be16(const uint8_t* p) {
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 
 inline uint32_t get_be32(const uint8_t* p) {
     return static_cast<uint32_t>(get_be16(p)) << 16 | get_be16(p + 2);

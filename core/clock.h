@@ -10,8 +10,8 @@ namespace vsw {
 // A monotonic clock in "ticks" with a known rate. Implementations are plain structs with
 // inline now(): templates take them as parameters, so the datapath makes no virtual call.
 struct FakeClock {
-    uint64_t ticks = 0;        // current time, advanced by the test
-    uint64_t hz = 1'000'000;   // ticks per second
+    uint64_t ticks = 0;       // current time, advanced by the test
+    uint64_t hz = 1'000'000;  // ticks per second
     uint64_t now() const { return ticks; }
     void advance_seconds(double s) { ticks += static_cast<uint64_t>(s * static_cast<double>(hz)); }
 };

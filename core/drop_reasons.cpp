@@ -18,7 +18,9 @@ constexpr std::array<ReasonText, kDropReasonCount> kReasons = {{
 
 }  // namespace
 
-std::string_view drop_reason_name(DropReason r) { return kReasons[static_cast<unsigned>(r)].name; }
+std::string_view drop_reason_name(DropReason r) {
+    return kReasons[static_cast<unsigned>(r)].name;
+}
 
 std::string_view drop_reason_description(DropReason r) {
     return kReasons[static_cast<unsigned>(r)].description;

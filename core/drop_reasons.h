@@ -10,19 +10,20 @@ namespace vsw {
 
 //  X(enumerator, name, side, description)
 //  side: where it is counted: "rx" = on the ingress port, "tx" = on the egress port.
-#define VSW_DROP_REASONS(X)                                                                    \
-    X(kMalformed, "malformed", "rx", "frame shorter than an Ethernet header")                  \
-    X(kInvalidSrcMac, "invalid_src_mac", "rx", "source MAC is multicast or broadcast")         \
-    X(kBadVlanTag, "bad_vlan_tag", "rx", "truncated 802.1Q tag, VID 4095, or stacked tags")    \
+#define VSW_DROP_REASONS(X)                                                                     \
+    X(kMalformed, "malformed", "rx", "frame shorter than an Ethernet header")                   \
+    X(kInvalidSrcMac, "invalid_src_mac", "rx", "source MAC is multicast or broadcast")          \
+    X(kBadVlanTag, "bad_vlan_tag", "rx", "truncated 802.1Q tag, VID 4095, or stacked tags")     \
     X(kVlanNotAllowed, "vlan_not_allowed", "rx", "the frame's VLAN is not carried by the port") \
-    X(kSamePort, "same_port", "rx", "destination was learned on the ingress port")             \
-    X(kNoDestination, "no_destination", "rx", "flooded, but no other port is up")              \
-    X(kNoMbufs, "no_mbufs", "rx", "mbuf pool exhausted while receiving (ethdev rx_nombuf)")    \
-    X(kPortDown, "port_down", "tx", "egress port down, disconnected or administratively down") \
+    X(kSamePort, "same_port", "rx", "destination was learned on the ingress port")              \
+    X(kNoDestination, "no_destination", "rx", "flooded, but no other port is up")               \
+    X(kNoMbufs, "no_mbufs", "rx", "mbuf pool exhausted while receiving (ethdev rx_nombuf)")     \
+    X(kPortDown, "port_down", "tx", "egress port down, disconnected or administratively down")  \
     X(kTxFull, "tx_full", "tx", "egress ring or queue full")                                    \
     X(kQueueFull, "queue_full", "tx", "guest-RX shaping queue over its rx-limit")               \
-    X(kPoliced, "policed", "tx", "over rx-rate with rx-mode=police")                          \
-    X(kMirrorOutput, "mirror_output", "rx", "received on a SPAN output port, which carries mirrored frames only")
+    X(kPoliced, "policed", "tx", "over rx-rate with rx-mode=police")                            \
+    X(kMirrorOutput, "mirror_output", "rx",                                                     \
+      "received on a SPAN output port, which carries mirrored frames only")
 
 enum class DropReason : unsigned {
 #define VSW_X(e, name, side, desc) e,

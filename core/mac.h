@@ -17,7 +17,9 @@ inline Mac mac_from_bytes(const uint8_t* b) {
 }
 
 // Group bit: broadcast and multicast addresses.
-inline bool mac_is_multicast(Mac m) { return (m >> 40) & 1; }
+inline bool mac_is_multicast(Mac m) {
+    return (m >> 40) & 1;
+}
 
 std::string mac_to_string(Mac m);
 std::optional<Mac> mac_from_string(std::string_view s);

@@ -3,9 +3,9 @@
 // path, and core stays a library without DPDK (only their callers need it).
 #pragma once
 
-#include <cstdint>
-
 #include <rte_mbuf.h>
+
+#include <cstdint>
 
 namespace vsw {
 

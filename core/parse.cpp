@@ -12,17 +12,19 @@ std::optional<uint64_t> parse_uint(const std::string& s, uint64_t lo, uint64_t h
     return v;
 }
 
-std::optional<std::vector<NumberRange>> parse_range_list(const std::string& s, uint64_t lo, uint64_t hi,
-                                                         std::string* bad) {
+std::optional<std::vector<NumberRange>> parse_range_list(const std::string& s, uint64_t lo,
+                                                         uint64_t hi, std::string* bad) {
     std::vector<NumberRange> out;
     size_t pos = 0;
     while (pos < s.size()) {
         const size_t comma = s.find(',', pos);
-        const std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        const std::string item =
+            s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
         pos = comma == std::string::npos ? s.size() : comma + 1;
         const size_t dash = item.find('-');
         const auto first = parse_uint(item.substr(0, dash), lo, hi);
-        const auto last = dash == std::string::npos ? first : parse_uint(item.substr(dash + 1), lo, hi);
+        const auto last =
+            dash == std::string::npos ? first : parse_uint(item.substr(dash + 1), lo, hi);
         if (!first || !last || *last < *first) {
             if (bad) *bad = item;
             return std::nullopt;
@@ -41,7 +43,8 @@ std::string validate_port_name(const std::string& name) {
     for (char c : name) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '-' || c == '.';
-        if (!ok) return "port name '" + name + "' may contain only letters, digits, '_', '-' and '.'";
+        if (!ok)
+            return "port name '" + name + "' may contain only letters, digits, '_', '-' and '.'";
     }
     return "";
 }

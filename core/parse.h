@@ -20,8 +20,8 @@ struct NumberRange {
 // "10,20-30" -> {{10, 10}, {20, 30}}, every number within [lo, hi] and no range backwards;
 // "" -> no ranges. nullopt for anything else, with `bad` (if given) set to the item that is
 // not a number or range, or to "," when the list ends with a comma.
-std::optional<std::vector<NumberRange>> parse_range_list(const std::string& s, uint64_t lo, uint64_t hi,
-                                                         std::string* bad = nullptr);
+std::optional<std::vector<NumberRange>> parse_range_list(const std::string& s, uint64_t lo,
+                                                         uint64_t hi, std::string* bad = nullptr);
 
 // Names of ports and mirror sessions: 1 to 32 of [A-Za-z0-9_.-]. "" or the operator's message.
 std::string validate_port_name(const std::string& name);

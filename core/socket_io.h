@@ -13,7 +13,9 @@ namespace vsw {
 // Sends all `size` bytes (retrying after signals; no SIGPIPE). False if the peer went away, the
 // socket failed or its send timeout expired.
 bool send_all(int fd, const void* data, size_t size);
-inline bool send_all(int fd, const std::string& data) { return send_all(fd, data.data(), data.size()); }
+inline bool send_all(int fd, const std::string& data) {
+    return send_all(fd, data.data(), data.size());
+}
 
 // Reads up to the first newline (not included). False on timeout, error, EOF before any byte,
 // or more than `limit` bytes without a newline; EOF after some bytes ends the line.

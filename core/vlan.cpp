@@ -15,7 +15,8 @@ const char* vlan_mode_name(VlanMode m) {
 }
 
 std::optional<VlanMode> vlan_mode_from_name(const std::string& s) {
-    for (VlanMode m : {VlanMode::kTrunk, VlanMode::kAccess, VlanMode::kNativeTagged, VlanMode::kNativeUntagged})
+    for (VlanMode m :
+         {VlanMode::kTrunk, VlanMode::kAccess, VlanMode::kNativeTagged, VlanMode::kNativeUntagged})
         if (s == vlan_mode_name(m)) return m;
     return std::nullopt;
 }
@@ -24,7 +25,8 @@ std::optional<VlanSet> parse_vlan_list(const std::string& s, std::string& error)
     std::string bad;
     const auto ranges = parse_range_list(s, 0, kMaxVlan - 1, &bad);
     if (!ranges) {
-        error = bad == "," ? "VLAN list ends with ','" : "'" + bad + "' is not a VLAN (0-4094) or a range such as 20-30";
+        error = bad == "," ? "VLAN list ends with ','"
+                           : "'" + bad + "' is not a VLAN (0-4094) or a range such as 20-30";
         return std::nullopt;
     }
     VlanSet set;

@@ -41,6 +41,8 @@ struct FrameVlan {
 };
 
 // 802.1Q TCI from priority and VLAN.
-inline uint16_t make_tci(uint8_t pcp, uint16_t vlan) { return static_cast<uint16_t>((pcp & 7) << 13 | (vlan & kMaxVlan)); }
+inline uint16_t make_tci(uint8_t pcp, uint16_t vlan) {
+    return static_cast<uint16_t>((pcp & 7) << 13 | (vlan & kMaxVlan));
+}
 
 }  // namespace vsw

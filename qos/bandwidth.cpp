@@ -13,9 +13,11 @@ constexpr uint64_t kMinRate = 8'000;            // 8 kbit/s
 constexpr uint64_t kMaxRate = 400'000'000'000;  // 400 Gbit/s
 
 // Parses a decimal number with an optional fraction and a suffix from `units`.
-std::optional<double> parse_scaled(const std::string& s, const std::vector<std::pair<std::string, double>>& units) {
+std::optional<double> parse_scaled(const std::string& s,
+                                   const std::vector<std::pair<std::string, double>>& units) {
     size_t end = 0;
-    while (end < s.size() && (std::isdigit(static_cast<unsigned char>(s[end])) || s[end] == '.')) ++end;
+    while (end < s.size() && (std::isdigit(static_cast<unsigned char>(s[end])) || s[end] == '.'))
+        ++end;
     if (end == 0 || s.find('.') != s.rfind('.')) return std::nullopt;
     double v;
     try {
@@ -29,7 +31,9 @@ std::optional<double> parse_scaled(const std::string& s, const std::vector<std::
     return std::nullopt;
 }
 
-std::optional<double> parse_latency(const std::string& s) { return parse_scaled(s, {{"ms", 1e-3}, {"s", 1.0}, {"us", 1e-6}}); }
+std::optional<double> parse_latency(const std::string& s) {
+    return parse_scaled(s, {{"ms", 1e-3}, {"s", 1.0}, {"us", 1e-6}});
+}
 
 uint64_t default_burst(uint64_t bytes_per_second) {
     return std::max<uint64_t>(bytes_per_second / 100, 2 * kMaxFrame);  // 10 ms, two frames at least
@@ -38,12 +42,14 @@ uint64_t default_burst(uint64_t bytes_per_second) {
 }  // namespace
 
 bool is_bandwidth_setting(const std::string& key) {
-    for (const char* k : {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst", "rx-limit", "rx-mode"})
+    for (const char* k :
+         {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst", "rx-limit", "rx-mode"})
         if (key == k) return true;
     return false;
 }
 
-std::string apply_bandwidth_setting(PortBandwidth& b, const std::string& key, const std::string& value) {
+std::string apply_bandwidth_setting(PortBandwidth& b, const std::string& key,
+                                    const std::string& value) {
     if (key == "tx-rate" || key == "rx-rate" || key == "tx-peak") {
         uint64_t& field = key == "tx-rate" ? b.tx_rate : key == "rx-rate" ? b.rx_rate : b.tx_peak;
         if (value == "none" || value.empty()) {
@@ -58,7 +64,10 @@ std::string apply_bandwidth_setting(PortBandwidth& b, const std::string& key, co
             return "";
         }
         auto v = parse_rate(value);
-        if (!v || *v == 0) return key + " must be a positive rate in bit/s such as 50M, 1.5G or 800k (or none), not '" + value + "'";
+        if (!v || *v == 0)
+            return key +
+                   " must be a positive rate in bit/s such as 50M, 1.5G or 800k (or none), not '" +
+                   value + "'";
         if (*v < kMinRate || *v > kMaxRate) return key + " must be between 8k and 400G bit/s";
         field = *v;
         return "";
@@ -95,7 +104,8 @@ std::string validate_bandwidth(const PortBandwidth& b) {
     if ((b.rx_burst || !b.rx_limit.empty() || b.rx_police) && !b.rx_rate)
         return "rx-burst, rx-limit and rx-mode need rx-rate";
     if (!b.rx_limit.empty() && !parse_latency(b.rx_limit) && !parse_bytes(b.rx_limit))
-        return "rx-limit must be bytes (150000, 150k) or a latency (20ms), not '" + b.rx_limit + "'";
+        return "rx-limit must be bytes (150000, 150k) or a latency (20ms), not '" + b.rx_limit +
+               "'";
     return "";
 }
 
@@ -131,8 +141,10 @@ std::optional<uint64_t> parse_bytes(const std::string& s) {
 
 std::string format_rate(uint64_t bps) {
     char buf[32];
-    if (bps >= 1'000'000'000 && bps % 1'000'000 == 0) std::snprintf(buf, sizeof buf, "%gG", double(bps) / 1e9);
-    else if (bps >= 1'000'000 && bps % 1'000 == 0) std::snprintf(buf, sizeof buf, "%gM", double(bps) / 1e6);
+    if (bps >= 1'000'000'000 && bps % 1'000'000 == 0)
+        std::snprintf(buf, sizeof buf, "%gG", double(bps) / 1e9);
+    else if (bps >= 1'000'000 && bps % 1'000 == 0)
+        std::snprintf(buf, sizeof buf, "%gM", double(bps) / 1e6);
     else if (bps >= 1'000) std::snprintf(buf, sizeof buf, "%gk", double(bps) / 1e3);
     else std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(bps));
     return buf;
@@ -154,9 +166,9 @@ PortQos port_qos(const PortBandwidth& b) {
         q.rx_limit = std::max<uint64_t>(q.rx_rate / 20, 64 * 1024);  // 50 ms, 64 KiB at least
         if (!b.rx_limit.empty()) {
             if (auto seconds = parse_latency(b.rx_limit))
-                q.rx_limit = std::max<uint64_t>(static_cast<uint64_t>(*seconds * double(q.rx_rate)), kMaxFrame);
-            else if (auto bytes = parse_bytes(b.rx_limit))
-                q.rx_limit = *bytes;
+                q.rx_limit = std::max<uint64_t>(static_cast<uint64_t>(*seconds * double(q.rx_rate)),
+                                                kMaxFrame);
+            else if (auto bytes = parse_bytes(b.rx_limit)) q.rx_limit = *bytes;
         }
     }
     return q;
@@ -165,7 +177,9 @@ PortQos port_qos(const PortBandwidth& b) {
 std::string qos_summary(const PortBandwidth& b) {
     std::string s;
     if (b.tx_rate) s += "tx " + format_rate(b.tx_rate);
-    if (b.rx_rate) s += std::string(s.empty() ? "" : ", ") + "rx " + format_rate(b.rx_rate) + (b.rx_police ? " police" : " shape");
+    if (b.rx_rate)
+        s += std::string(s.empty() ? "" : ", ") + "rx " + format_rate(b.rx_rate) +
+             (b.rx_police ? " police" : " shape");
     return s.empty() ? "-" : s;
 }
 

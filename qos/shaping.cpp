@@ -20,7 +20,8 @@ qos::Shaper make_shaper(uint64_t rate, uint64_t burst, uint64_t peak, uint64_t h
 
 }  // namespace
 
-bool guest_tx_allowed(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, uint64_t now, uint64_t hz) {
+bool guest_tx_allowed(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, uint64_t now,
+                      uint64_t hz) {
     if (s.tx_qos_version != q.version) {  // new or changed settings: a fresh, full bucket
         s.tx_shaper = make_shaper(q.tx_rate, q.tx_burst, q.tx_peak, hz, now);
         s.tx_qos_version = q.version;
@@ -32,9 +33,12 @@ bool guest_tx_allowed(ShapingState& s, const PortQos& q, telemetry::PortCounters
     return false;
 }
 
-void guest_tx_charge(ShapingState& s, rte_mbuf* const* pkts, uint16_t n) { s.tx_shaper.charge(bytes_of(pkts, n)); }
+void guest_tx_charge(ShapingState& s, rte_mbuf* const* pkts, uint16_t n) {
+    s.tx_shaper.charge(bytes_of(pkts, n));
+}
 
-void guest_rx_enqueue(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, rte_mbuf** pkts, uint16_t n) {
+void guest_rx_enqueue(ShapingState& s, const PortQos& q, telemetry::PortCounters& c,
+                      rte_mbuf** pkts, uint16_t n) {
     // Take frames in order while they fit under rx-limit; the rest are tail drops.
     uint64_t queued = s.rx_queue_bytes.load(std::memory_order_relaxed);
     uint16_t fit = 0;
@@ -44,8 +48,10 @@ void guest_rx_enqueue(ShapingState& s, const PortQos& q, telemetry::PortCounters
         if (queued + bytes + len > q.rx_limit) break;
         bytes += len;
     }
-    const unsigned in_ring = rte_ring_mp_enqueue_burst(s.rx_queue, reinterpret_cast<void* const*>(pkts), fit, nullptr);
-    const uint64_t ring_bytes = in_ring == fit ? bytes : bytes_of(pkts, static_cast<uint16_t>(in_ring));
+    const unsigned in_ring =
+        rte_ring_mp_enqueue_burst(s.rx_queue, reinterpret_cast<void* const*>(pkts), fit, nullptr);
+    const uint64_t ring_bytes =
+        in_ring == fit ? bytes : bytes_of(pkts, static_cast<uint16_t>(in_ring));
     s.rx_queue_bytes.fetch_add(ring_bytes, std::memory_order_relaxed);
     c.rx_queued.add(in_ring);
     c.rx_queued_bytes.add(ring_bytes);
@@ -63,8 +69,10 @@ void guest_rx_refill(ShapingState& s, const PortQos& q, uint64_t now, uint64_t h
     s.rx_shaper.refill(now);
 }
 
-uint16_t guest_rx_take(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, rte_mbuf** pkts, bool& more) {
-    const unsigned n = rte_ring_sc_dequeue_burst(s.rx_queue, reinterpret_cast<void**>(pkts), kBurst, nullptr);
+uint16_t guest_rx_take(ShapingState& s, const PortQos& q, telemetry::PortCounters& c,
+                       rte_mbuf** pkts, bool& more) {
+    const unsigned n =
+        rte_ring_sc_dequeue_burst(s.rx_queue, reinterpret_cast<void**>(pkts), kBurst, nullptr);
     if (n == 0) {
         more = false;
         return 0;
@@ -96,7 +104,8 @@ uint32_t guest_rx_flush(ShapingState& s) {
     if (!s.rx_queue) return 0;
     rte_mbuf* pkts[kBurst];
     uint32_t total = 0;
-    for (unsigned n; (n = rte_ring_sc_dequeue_burst(s.rx_queue, reinterpret_cast<void**>(pkts), kBurst, nullptr)) > 0;) {
+    for (unsigned n; (n = rte_ring_sc_dequeue_burst(s.rx_queue, reinterpret_cast<void**>(pkts),
+                                                    kBurst, nullptr)) > 0;) {
         rte_pktmbuf_free_bulk(pkts, n);
         total += n;
     }

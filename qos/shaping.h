@@ -28,39 +28,45 @@ namespace vsw {
 
 // A port's shaping state. The buckets belong to the worker that polls the port (its owner).
 struct ShapingState {
-    uint64_t tx_qos_version = 0;       // owner: PortQos version tx_shaper was built for
-    qos::Shaper tx_shaper;             // owner: guest-TX credit
-    uint64_t rx_qos_version = 0;       // owner: PortQos version rx_shaper was built for
-    qos::Shaper rx_shaper;             // owner: guest-RX credit
-    rte_ring* rx_queue = nullptr;      // guest-RX shaping queue: any worker enqueues, the owner drains
+    uint64_t tx_qos_version = 0;   // owner: PortQos version tx_shaper was built for
+    qos::Shaper tx_shaper;         // owner: guest-TX credit
+    uint64_t rx_qos_version = 0;   // owner: PortQos version rx_shaper was built for
+    qos::Shaper rx_shaper;         // owner: guest-RX credit
+    rte_ring* rx_queue = nullptr;  // guest-RX shaping queue: any worker enqueues, the owner drains
     std::atomic<uint64_t> rx_queue_bytes{0};  // bytes in rx_queue
     std::atomic<int64_t> tx_tokens{0};        // owner's last view of the credits, for vswctl
     std::atomic<int64_t> rx_tokens{0};        // likewise
-    telemetry::Counter queue_flushed;  // control: frames dropped from rx_queue when shaping was removed
+    telemetry::Counter
+        queue_flushed;  // control: frames dropped from rx_queue when shaping was removed
 };
 
 // Owner worker, before polling the port: may its guest's TX ring be read this round?
-bool guest_tx_allowed(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, uint64_t now, uint64_t hz);
+bool guest_tx_allowed(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, uint64_t now,
+                      uint64_t hz);
 // Owner worker, after receiving n frames from a shaped port: charges their bytes.
 void guest_tx_charge(ShapingState& s, rte_mbuf* const* pkts, uint16_t n);
 
 // Any worker: puts frames for a guest-RX-shaped port into its queue (tail drops counted).
-void guest_rx_enqueue(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, rte_mbuf** pkts, uint16_t n);
+void guest_rx_enqueue(ShapingState& s, const PortQos& q, telemetry::PortCounters& c,
+                      rte_mbuf** pkts, uint16_t n);
 
 // Owner worker: takes the next burst the bucket allows from the queue into `pkts` (policed
 // frames dropped and counted); 0 when the queue is empty or the bucket has no credit.
 // `more` is false once the queue was found empty.
-uint16_t guest_rx_take(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, rte_mbuf** pkts, bool& more);
+uint16_t guest_rx_take(ShapingState& s, const PortQos& q, telemetry::PortCounters& c,
+                       rte_mbuf** pkts, bool& more);
 // Owner worker, before and after draining: refills the bucket (rebuilt when the settings
 // changed) / publishes its credit for vswctl.
 void guest_rx_refill(ShapingState& s, const PortQos& q, uint64_t now, uint64_t hz);
-inline void guest_rx_report(ShapingState& s) { s.rx_tokens.store(s.rx_shaper.tokens(), std::memory_order_relaxed); }
+inline void guest_rx_report(ShapingState& s) {
+    s.rx_tokens.store(s.rx_shaper.tokens(), std::memory_order_relaxed);
+}
 
 // Owner worker: sends what the bucket allows from the port's queue, at most 8 bursts a round,
 // through `send(pkts, n)`.
 template <class Send>
-void guest_rx_drain(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, uint64_t now, uint64_t hz,
-                    Send&& send) {
+void guest_rx_drain(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, uint64_t now,
+                    uint64_t hz, Send&& send) {
     guest_rx_refill(s, q, now, hz);
     rte_mbuf* pkts[kBurst];
     bool more = true;

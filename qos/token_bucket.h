@@ -13,16 +13,21 @@
 namespace vsw::qos {
 
 class TokenBucket {
-public:
+  public:
     TokenBucket() = default;
     // rate: bytes per second (> 0); burst: bytes; hz: clock ticks per second; now: current tick.
     TokenBucket(uint64_t rate, uint64_t burst, uint64_t hz, uint64_t now)
-        : rate_(rate), burst_(static_cast<int64_t>(burst)), hz_(hz), tokens_(static_cast<int64_t>(burst)), last_(now) {}
+        : rate_(rate),
+          burst_(static_cast<int64_t>(burst)),
+          hz_(hz),
+          tokens_(static_cast<int64_t>(burst)),
+          last_(now) {}
 
     // Brings the credit up to `now`, never beyond `burst`.
     void refill(uint64_t now) {
         if (now <= last_) return;
-        const unsigned __int128 scaled = static_cast<unsigned __int128>(now - last_) * rate_ + remainder_;
+        const unsigned __int128 scaled =
+            static_cast<unsigned __int128>(now - last_) * rate_ + remainder_;
         last_ = now;
         const unsigned __int128 add = scaled / hz_;
         remainder_ = static_cast<uint64_t>(scaled % hz_);
@@ -50,7 +55,7 @@ public:
     uint64_t rate() const { return rate_; }
     uint64_t burst() const { return static_cast<uint64_t>(burst_); }
 
-private:
+  private:
     uint64_t rate_ = 0;       // bytes per second
     int64_t burst_ = 0;       // capacity in bytes
     uint64_t hz_ = 1;         // ticks per second
@@ -62,10 +67,12 @@ private:
 // A committed bucket with an optional peak bucket (a two-rate meter, RFC 2698 style): traffic
 // passes while both have credit; the peak bucket bounds how fast a full committed bucket drains.
 class Shaper {
-public:
+  public:
     Shaper() = default;
-    Shaper(uint64_t rate, uint64_t burst, uint64_t peak_rate, uint64_t peak_burst, uint64_t hz, uint64_t now)
-        : committed_(rate, burst, hz, now), has_peak_(peak_rate != 0),
+    Shaper(uint64_t rate, uint64_t burst, uint64_t peak_rate, uint64_t peak_burst, uint64_t hz,
+           uint64_t now)
+        : committed_(rate, burst, hz, now),
+          has_peak_(peak_rate != 0),
           peak_(peak_rate ? peak_rate : 1, peak_burst, hz, now) {}
 
     void refill(uint64_t now) {
@@ -73,14 +80,16 @@ public:
         if (has_peak_) peak_.refill(now);
     }
     bool positive() const { return committed_.positive() && (!has_peak_ || peak_.positive()); }
-    bool has(uint64_t bytes) const { return committed_.has(bytes) && (!has_peak_ || peak_.has(bytes)); }
+    bool has(uint64_t bytes) const {
+        return committed_.has(bytes) && (!has_peak_ || peak_.has(bytes));
+    }
     void charge(uint64_t bytes) {
         committed_.charge(bytes);
         if (has_peak_) peak_.charge(bytes);
     }
     int64_t tokens() const { return committed_.tokens(); }
 
-private:
+  private:
     TokenBucket committed_;  // the configured rate and burst
     bool has_peak_ = false;  // tx-peak configured
     TokenBucket peak_;       // peak rate, small burst

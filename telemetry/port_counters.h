@@ -13,11 +13,13 @@ namespace vsw::telemetry {
 // A counter written by exactly one thread and read by others: relaxed load + store, which
 // compiles to a plain add on x86 but is race-free in C++ terms.
 class Counter {
-public:
-    void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  public:
+    void add(uint64_t n) {
+        v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
     uint64_t get() const { return v_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<uint64_t> v_{0};
 };
 
@@ -25,17 +27,17 @@ private:
 // follow these lists, so a new counter cannot be counted without also being reported.
 //   X(field, help)
 // Traffic counters: top-level fields of a port's stats, Prometheus vsw_port_<field>_total.
-#define VSW_PORT_TRAFFIC_COUNTERS(X)                                                    \
-    X(rx_packets, "Frames received from the port (including those later dropped).")     \
-    X(rx_bytes, "Bytes received from the port (L2, no FCS).")                           \
-    X(tx_packets, "Frames sent to the port (handed to it and accepted).")               \
-    X(tx_bytes, "Bytes sent to the port.")                                              \
+#define VSW_PORT_TRAFFIC_COUNTERS(X)                                                      \
+    X(rx_packets, "Frames received from the port (including those later dropped).")       \
+    X(rx_bytes, "Bytes received from the port (L2, no FCS).")                             \
+    X(tx_packets, "Frames sent to the port (handed to it and accepted).")                 \
+    X(tx_bytes, "Bytes sent to the port.")                                                \
     X(flooded, "Frames from the port that were flooded (broadcast, multicast, unknown).") \
     X(learn_full, "Source MACs from the port not learned because the FDB was full.")
 // Shaping counters: reported inside the port's tx_shaping / rx_shaping views.
-#define VSW_PORT_SHAPING_COUNTERS(X)                                                  \
-    X(tx_throttled, "PMD rounds in which guest TX waited for tokens.")                \
-    X(rx_queued, "Frames that went through the guest-RX shaping queue.")              \
+#define VSW_PORT_SHAPING_COUNTERS(X)                                     \
+    X(tx_throttled, "PMD rounds in which guest TX waited for tokens.")   \
+    X(rx_queued, "Frames that went through the guest-RX shaping queue.") \
     X(rx_queued_bytes, "Bytes that went through the guest-RX shaping queue.")
 
 // One worker's view of one port.
@@ -46,7 +48,9 @@ struct alignas(64) PortCounters {
 #undef VSW_X
     std::array<Counter, kDropReasonCount> drops;  // dropped frames by reason
 
-    void drop(DropReason r, uint64_t n = 1) { drops[static_cast<unsigned>(r)].add(n); }
+    void drop(DropReason r, uint64_t n = 1) {
+        drops[static_cast<unsigned>(r)].add(n);
+    }
 };
 
 // A plain snapshot of counters, summed over workers, for reporting.

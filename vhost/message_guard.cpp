@@ -4,7 +4,6 @@
 
 #include <cstring>
 
-
 namespace vsw::vhost {
 namespace {
 
@@ -22,7 +21,8 @@ uint64_t u64_at(const uint8_t* p) {
 std::string region_error(int fd, uint64_t size, uint64_t offset, const std::string& what) {
     struct stat st;
     if (fd < 0 || ::fstat(fd, &st) != 0) return what + ": no usable file descriptor";
-    if (!S_ISREG(st.st_mode)) return what + ": not backed by a regular file (memfd, hugetlbfs or shm)";
+    if (!S_ISREG(st.st_mode))
+        return what + ": not backed by a regular file (memfd, hugetlbfs or shm)";
     if (size == 0) return what + ": empty";
     if (offset > UINT64_MAX - size) return what + ": offset + size overflows";
     if (offset + size > static_cast<uint64_t>(st.st_size))
@@ -35,36 +35,43 @@ std::string region_error(int fd, uint64_t size, uint64_t offset, const std::stri
 
 std::string mapping_error(const GuardedMessage& m) {
     switch (m.request) {
-    case kSetMemTable: {
-        if (m.size < 8) return "memory table: truncated";
-        uint32_t n;
-        std::memcpy(&n, m.payload, sizeof n);
-        if (n == 0 || n > kMaxMessageFds) return "memory table: " + std::to_string(n) + " regions";
-        if (m.size < 8 + n * kRegionBytes) return "memory table: shorter than its " + std::to_string(n) + " regions";
-        if (m.fd_num != static_cast<int>(n))
-            return "memory table: " + std::to_string(n) + " regions but " + std::to_string(m.fd_num) + " file descriptors";
-        for (uint32_t i = 0; i < n; ++i) {
-            const uint8_t* r = m.payload + 8 + i * kRegionBytes;
-            if (auto e = region_error(m.fds[i], u64_at(r + 8), u64_at(r + 24), "memory region " + std::to_string(i));
-                !e.empty())
-                return e;
+        case kSetMemTable: {
+            if (m.size < 8) return "memory table: truncated";
+            uint32_t n;
+            std::memcpy(&n, m.payload, sizeof n);
+            if (n == 0 || n > kMaxMessageFds)
+                return "memory table: " + std::to_string(n) + " regions";
+            if (m.size < 8 + n * kRegionBytes)
+                return "memory table: shorter than its " + std::to_string(n) + " regions";
+            if (m.fd_num != static_cast<int>(n))
+                return "memory table: " + std::to_string(n) + " regions but " +
+                       std::to_string(m.fd_num) + " file descriptors";
+            for (uint32_t i = 0; i < n; ++i) {
+                const uint8_t* r = m.payload + 8 + i * kRegionBytes;
+                if (auto e = region_error(m.fds[i], u64_at(r + 8), u64_at(r + 24),
+                                          "memory region " + std::to_string(i));
+                    !e.empty())
+                    return e;
+            }
+            return "";
         }
-        return "";
-    }
-    case kAddMemReg: {
-        if (m.size < 8 + kRegionBytes || m.fd_num != 1) return "memory region: truncated or without its file descriptor";
-        const uint8_t* r = m.payload + 8;
-        return region_error(m.fds[0], u64_at(r + 8), u64_at(r + 24), "memory region");
-    }
-    case kSetLogBase:
-        if (m.size < 16 || m.fd_num != 1) return "dirty log: truncated or without its file descriptor";
-        return region_error(m.fds[0], u64_at(m.payload), u64_at(m.payload + 8), "dirty log");
-    default:
-        return "";
+        case kAddMemReg: {
+            if (m.size < 8 + kRegionBytes || m.fd_num != 1)
+                return "memory region: truncated or without its file descriptor";
+            const uint8_t* r = m.payload + 8;
+            return region_error(m.fds[0], u64_at(r + 8), u64_at(r + 24), "memory region");
+        }
+        case kSetLogBase:
+            if (m.size < 16 || m.fd_num != 1)
+                return "dirty log: truncated or without its file descriptor";
+            return region_error(m.fds[0], u64_at(m.payload), u64_at(m.payload + 8), "dirty log");
+        default: return "";
     }
 }
 
-bool layout_known(const char* dpdk_version) { return std::strncmp(dpdk_version, "DPDK 22.11.", 11) == 0; }
+bool layout_known(const char* dpdk_version) {
+    return std::strncmp(dpdk_version, "DPDK 22.11.", 11) == 0;
+}
 
 GuardedMessage view_message(void* ctx, int*& fds_out, int*& fd_num_out) {
     auto* bytes = static_cast<uint8_t*>(ctx);

@@ -1,5 +1,8 @@
 #include "vhost/vhost_port.h"
 
+#include <rte_log.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_version.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -11,10 +14,6 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
-
-#include <rte_log.h>
-#include <rte_rcu_qsbr.h>
-#include <rte_version.h>
 
 #include "vhost/message_guard.h"
 #include "virtio/virtio_net.h"
@@ -28,7 +27,7 @@ namespace {
 std::mutex g_mutex;
 std::map<std::string, VhostState*> g_ports;  // socket path -> port state
 rte_rcu_qsbr* g_rcu = nullptr;               // workers' quiescent-state variable
-bool g_layout_known = false;                 // this DPDK's vhost-user message layout is the one we read
+bool g_layout_known = false;  // this DPDK's vhost-user message layout is the one we read
 
 VhostState* find_port(int vid) {
     char path[PATH_MAX];
@@ -88,16 +87,19 @@ int on_vring_state_changed(int vid, uint16_t queue_id, int enable) {
 // (message_guard.h). ERR makes rte_vhost close the connection (or, if the frontend asked for a
 // reply, answer with a failure and keep the previous table).
 rte_vhost_msg_result guard_message(int vid, void* ctx) {
-    if (!g_layout_known) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;  // cannot read it: rte_vhost alone
+    if (!g_layout_known)
+        return RTE_VHOST_MSG_RESULT_NOT_HANDLED;  // cannot read it: rte_vhost alone
     int* fds = nullptr;
     int* fd_num = nullptr;
     const GuardedMessage m = view_message(ctx, fds, fd_num);
-    if (*fd_num < 0 || *fd_num > kMaxMessageFds) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;  // not the layout we know
+    if (*fd_num < 0 || *fd_num > kMaxMessageFds)
+        return RTE_VHOST_MSG_RESULT_NOT_HANDLED;  // not the layout we know
     const std::string err = mapping_error(m);
     if (err.empty()) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;  // rte_vhost handles it
     char path[PATH_MAX] = "?";
     rte_vhost_get_ifname(vid, path, sizeof path);
-    std::fprintf(stderr, "vswd: %s: refusing vhost-user request %u: %s\n", path, m.request, err.c_str());
+    std::fprintf(stderr, "vswd: %s: refusing vhost-user request %u: %s\n", path, m.request,
+                 err.c_str());
     if (VhostState* s = find_port(vid)) s->refused_messages.fetch_add(1, std::memory_order_relaxed);
     for (int i = 0; i < *fd_num; ++i) {  // rte_vhost will not map them: do not leak them either
         ::close(fds[i]);
@@ -114,13 +116,15 @@ rte_vhost_msg_result note_negotiation(int vid, void*) {
     VhostState* s = find_port(vid);
     if (!s) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
     uint64_t features = 0, protocol = 0;
-    if (rte_vhost_get_negotiated_features(vid, &features) == 0) s->negotiated.store(features, std::memory_order_relaxed);
+    if (rte_vhost_get_negotiated_features(vid, &features) == 0)
+        s->negotiated.store(features, std::memory_order_relaxed);
     if (rte_vhost_get_negotiated_protocol_features(vid, &protocol) == 0)
         s->protocol_features.store(protocol, std::memory_order_relaxed);
     return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
-const rte_vhost_user_extern_ops kMessageOps = {.pre_msg_handle = guard_message, .post_msg_handle = note_negotiation};
+const rte_vhost_user_extern_ops kMessageOps = {.pre_msg_handle = guard_message,
+                                               .post_msg_handle = note_negotiation};
 
 int on_new_connection(int vid) {
     if (VhostState* s = find_port(vid)) {
@@ -172,8 +176,11 @@ void init(rte_rcu_qsbr* rcu) {
     g_rcu = rcu;
     g_layout_known = layout_known(rte_version());
     if (!g_layout_known)
-        std::fprintf(stderr, "vswd: warning: %s is not the DPDK release whose vhost-user message layout vswd "
-                             "knows: memory tables are not checked before rte_vhost maps them\n", rte_version());
+        std::fprintf(
+            stderr,
+            "vswd: warning: %s is not the DPDK release whose vhost-user message layout vswd "
+            "knows: memory tables are not checked before rte_vhost maps them\n",
+            rte_version());
 }
 
 std::string register_socket(const std::string& path, bool client_mode, VhostState* state) {
@@ -188,7 +195,8 @@ std::string register_socket(const std::string& path, bool client_mode, VhostStat
         if (ec) return "cannot create socket directory " + dir.string() + ": " + ec.message();
         if (is_stale_socket(path)) ::unlink(path.c_str());
         if (::access(path.c_str(), F_OK) == 0)
-            return "socket path " + path + " is taken (a file exists and something may listen on it)";
+            return "socket path " + path +
+                   " is taken (a file exists and something may listen on it)";
     }
     uint64_t flags = client_mode ? RTE_VHOST_USER_CLIENT : 0;
     if (rte_vhost_driver_register(path.c_str(), flags) != 0)

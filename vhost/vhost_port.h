@@ -6,12 +6,12 @@
 // returns, so no worker is inside rte_vhost_{en,de}queue_burst for that vid afterwards.
 #pragma once
 
+#include <rte_mbuf.h>
+#include <rte_vhost.h>
+
 #include <atomic>
 #include <cstdint>
 #include <string>
-
-#include <rte_mbuf.h>
-#include <rte_vhost.h>
 
 struct rte_rcu_qsbr;
 
@@ -27,14 +27,16 @@ struct VhostState {
     std::atomic<uint16_t> queue_pairs{0};     // queue pairs the guest set up
     std::atomic<uint64_t> features{0};        // virtio features of the running device
     // The connection before its device runs (the guest's driver starts it: DRIVER_OK).
-    std::atomic<bool> connected{false};           // a frontend is connected
-    std::atomic<uint64_t> negotiated{0};          // virtio features it set (0: not yet; QEMU sets them at start)
-    std::atomic<uint64_t> protocol_features{0};   // vhost-user protocol features it agreed (0: not yet)
-    std::atomic<uint64_t> connects{0};        // new_device callbacks
-    std::atomic<uint64_t> disconnects{0};     // destroy_device callbacks
-    std::atomic<uint64_t> sessions{0};        // vhost-user connections (a device or not)
+    std::atomic<bool> connected{false};  // a frontend is connected
+    std::atomic<uint64_t> negotiated{
+        0};  // virtio features it set (0: not yet; QEMU sets them at start)
+    std::atomic<uint64_t> protocol_features{
+        0};                                // vhost-user protocol features it agreed (0: not yet)
+    std::atomic<uint64_t> connects{0};     // new_device callbacks
+    std::atomic<uint64_t> disconnects{0};  // destroy_device callbacks
+    std::atomic<uint64_t> sessions{0};     // vhost-user connections (a device or not)
     std::atomic<uint64_t> refused_messages{0};  // memory tables refused (message_guard.h)
-    uint16_t rx_next_qp = 0;                  // owner worker only: next queue pair to poll
+    uint16_t rx_next_qp = 0;                    // owner worker only: next queue pair to poll
 };
 
 // Installs the RCU handle the callbacks synchronise with. Call once after EAL init.
@@ -48,8 +50,12 @@ std::string register_socket(const std::string& path, bool client_mode, VhostStat
 void unregister_socket(const std::string& path);
 
 // vring index helpers: queue pair q has guest-RX vring 2q (we enqueue) and guest-TX 2q+1.
-inline uint16_t guest_rx_vring(uint16_t qp) { return static_cast<uint16_t>(2 * qp); }
-inline uint16_t guest_tx_vring(uint16_t qp) { return static_cast<uint16_t>(2 * qp + 1); }
+inline uint16_t guest_rx_vring(uint16_t qp) {
+    return static_cast<uint16_t>(2 * qp);
+}
+inline uint16_t guest_tx_vring(uint16_t qp) {
+    return static_cast<uint16_t>(2 * qp + 1);
+}
 
 // Receives up to `n` frames the guest sent. Owner worker only.
 inline uint16_t rx_burst(VhostState& s, rte_mempool* pool, rte_mbuf** pkts, uint16_t n) {
@@ -62,9 +68,9 @@ inline uint16_t rx_burst(VhostState& s, rte_mempool* pool, rte_mbuf** pkts, uint
         uint16_t qp = s.rx_next_qp;
         s.rx_next_qp = static_cast<uint16_t>(qp + 1 < qps ? qp + 1 : 0);
         if (!(enabled >> guest_tx_vring(qp) & 1)) continue;
-        got = static_cast<uint16_t>(
-            got + rte_vhost_dequeue_burst(vid, guest_tx_vring(qp), pool, pkts + got,
-                                          static_cast<uint16_t>(n - got)));
+        got = static_cast<uint16_t>(got + rte_vhost_dequeue_burst(vid, guest_tx_vring(qp), pool,
+                                                                  pkts + got,
+                                                                  static_cast<uint16_t>(n - got)));
     }
     return got;
 }

@@ -1,7 +1,7 @@
-#include "virtio/virtio_net.h"
-
 #include <array>
 #include <cctype>
+
+#include "virtio/virtio_net.h"
 
 namespace vsw::virtio {
 namespace {

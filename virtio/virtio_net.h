@@ -11,50 +11,52 @@ namespace vsw::virtio {
 
 // Feature bit numbers, as negotiated over vhost-user (VHOST_USER_SET_FEATURES).
 enum FeatureBit : unsigned {
-    kCsum = 0,               // device handles packets with partial checksum
-    kGuestCsum = 1,          // driver handles packets with partial checksum
-    kCtrlGuestOffloads = 2,  // control channel offloads reconfiguration
-    kMtu = 3,                // device reports its maximum MTU
-    kMac = 5,                // device has a given MAC address
-    kGuestTso4 = 7,          // driver can receive TSOv4
-    kGuestTso6 = 8,          // driver can receive TSOv6
-    kGuestEcn = 9,           // driver can receive TSO with ECN
-    kGuestUfo = 10,          // driver can receive UFO
-    kHostTso4 = 11,          // device can receive TSOv4
-    kHostTso6 = 12,          // device can receive TSOv6
-    kHostEcn = 13,           // device can receive TSO with ECN
-    kHostUfo = 14,           // device can receive UFO
-    kMrgRxbuf = 15,          // driver can merge receive buffers
-    kStatus = 16,            // configuration status field is available
-    kCtrlVq = 17,            // control channel is available
-    kCtrlRx = 18,            // control channel RX mode support
-    kCtrlVlan = 19,          // control channel VLAN filtering
-    kGuestAnnounce = 21,     // driver can send gratuitous packets
-    kMq = 22,                // multiqueue with automatic receive steering
-    kCtrlMacAddr = 23,       // set MAC address through control channel
-    kNotifyOnEmpty = 24,     // legacy
-    kAnyLayout = 27,         // legacy: any descriptor layout
-    kRingIndirectDesc = 28,  // indirect descriptors
-    kRingEventIdx = 29,      // used_event / avail_event
-    kVhostUserProtocol = 30, // vhost-user protocol features negotiated
-    kVersion1 = 32,          // virtio 1.0 compliant
-    kAccessPlatform = 33,    // IOMMU platform
-    kRingPacked = 34,        // packed virtqueue layout
-    kInOrder = 35,           // descriptors used in order
-    kOrderPlatform = 36,     // platform memory ordering
-    kSrIov = 37,             // single root I/O virtualization
-    kNotificationData = 38,  // extra data in notifications
-    kLogAll = 26,            // vhost: dirty logging for live migration (VHOST_F_LOG_ALL)
+    kCsum = 0,                // device handles packets with partial checksum
+    kGuestCsum = 1,           // driver handles packets with partial checksum
+    kCtrlGuestOffloads = 2,   // control channel offloads reconfiguration
+    kMtu = 3,                 // device reports its maximum MTU
+    kMac = 5,                 // device has a given MAC address
+    kGuestTso4 = 7,           // driver can receive TSOv4
+    kGuestTso6 = 8,           // driver can receive TSOv6
+    kGuestEcn = 9,            // driver can receive TSO with ECN
+    kGuestUfo = 10,           // driver can receive UFO
+    kHostTso4 = 11,           // device can receive TSOv4
+    kHostTso6 = 12,           // device can receive TSOv6
+    kHostEcn = 13,            // device can receive TSO with ECN
+    kHostUfo = 14,            // device can receive UFO
+    kMrgRxbuf = 15,           // driver can merge receive buffers
+    kStatus = 16,             // configuration status field is available
+    kCtrlVq = 17,             // control channel is available
+    kCtrlRx = 18,             // control channel RX mode support
+    kCtrlVlan = 19,           // control channel VLAN filtering
+    kGuestAnnounce = 21,      // driver can send gratuitous packets
+    kMq = 22,                 // multiqueue with automatic receive steering
+    kCtrlMacAddr = 23,        // set MAC address through control channel
+    kNotifyOnEmpty = 24,      // legacy
+    kAnyLayout = 27,          // legacy: any descriptor layout
+    kRingIndirectDesc = 28,   // indirect descriptors
+    kRingEventIdx = 29,       // used_event / avail_event
+    kVhostUserProtocol = 30,  // vhost-user protocol features negotiated
+    kVersion1 = 32,           // virtio 1.0 compliant
+    kAccessPlatform = 33,     // IOMMU platform
+    kRingPacked = 34,         // packed virtqueue layout
+    kInOrder = 35,            // descriptors used in order
+    kOrderPlatform = 36,      // platform memory ordering
+    kSrIov = 37,              // single root I/O virtualization
+    kNotificationData = 38,   // extra data in notifications
+    kLogAll = 26,             // vhost: dirty logging for live migration (VHOST_F_LOG_ALL)
 };
 
-constexpr uint64_t bit(FeatureBit b) { return uint64_t{1} << b; }
+constexpr uint64_t bit(FeatureBit b) {
+    return uint64_t{1} << b;
+}
 
 // Offloads vsw does not implement yet: the guest must not send TSO/UFO frames or frames with
 // partial checksums, and must not expect them on receive.
-constexpr uint64_t kUnsupportedOffloads =
-    bit(kCsum) | bit(kGuestCsum) | bit(kGuestTso4) | bit(kGuestTso6) | bit(kGuestEcn) |
-    bit(kGuestUfo) | bit(kHostTso4) | bit(kHostTso6) | bit(kHostEcn) | bit(kHostUfo) |
-    bit(kCtrlGuestOffloads);
+constexpr uint64_t kUnsupportedOffloads = bit(kCsum) | bit(kGuestCsum) | bit(kGuestTso4) |
+                                          bit(kGuestTso6) | bit(kGuestEcn) | bit(kGuestUfo) |
+                                          bit(kHostTso4) | bit(kHostTso6) | bit(kHostEcn) |
+                                          bit(kHostUfo) | bit(kCtrlGuestOffloads);
 
 // Spec name of a feature bit ("VIRTIO_NET_F_MRG_RXBUF"), or "bit N" for one vsw does not know.
 std::string feature_name(unsigned bit_number);

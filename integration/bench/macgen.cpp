@@ -2,15 +2,20 @@
 // address many destination MACs, so this small DPDK program does, over net_virtio_user ports
 // that are vhost-user servers (the switch connects to them, as it would to QEMU).
 //
-//   port 0 ("sender"):   frames from MAC S to MAC D(i), i cycling through N MACs in a shuffled order
-//   port 1 ("receiver"): first announces D(0..N-1) as source MACs (so the switch learns them on
+//   port 0 ("sender"):   frames from MAC S to MAC D(i), i cycling through N MACs in a shuffled
+//   order port 1 ("receiver"): first announces D(0..N-1) as source MACs (so the switch learns them
+//   on
 //                        its port), then counts what arrives
 //   ports 2..: idle guests (connected, never sending), for port-scale runs
-//   --flows N:  port 0's frames are IPv4/UDP from 10.x.y.z (z, y, x = flow index) to 10.255.255.254,
+//   --flows N:  port 0's frames are IPv4/UDP from 10.x.y.z (z, y, x = flow index)
+//   to 10.255.255.254,
 //               cycling through N flows in a shuffled order (IPFIX flow-cache benchmarks)
 //
 // Prints one JSON line: {"macs": N, "ports": P, "pps": ..., "sent": ..., "received": ...}.
 #include <getopt.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,10 +26,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <rte_eal.h>
-#include <rte_ethdev.h>
-#include <rte_mbuf.h>
 
 namespace {
 
@@ -71,14 +72,32 @@ void make_udp(rte_mbuf* m, uint32_t flow) {
     p[13] = 0x00;
     uint8_t* ip = p + 14;
     const uint32_t src = 0x0a000000u | (flow & 0xffffff), dst = 0x0afffffeu;
-    const uint8_t hdr[20] = {0x45, 0, static_cast<uint8_t>(ip_len >> 8), static_cast<uint8_t>(ip_len), 0, 0, 0, 0, 64, 17, 0, 0,
-                             static_cast<uint8_t>(src >> 24), static_cast<uint8_t>(src >> 16), static_cast<uint8_t>(src >> 8),
-                             static_cast<uint8_t>(src), static_cast<uint8_t>(dst >> 24), static_cast<uint8_t>(dst >> 16),
-                             static_cast<uint8_t>(dst >> 8), static_cast<uint8_t>(dst)};
+    const uint8_t hdr[20] = {0x45,
+                             0,
+                             static_cast<uint8_t>(ip_len >> 8),
+                             static_cast<uint8_t>(ip_len),
+                             0,
+                             0,
+                             0,
+                             0,
+                             64,
+                             17,
+                             0,
+                             0,
+                             static_cast<uint8_t>(src >> 24),
+                             static_cast<uint8_t>(src >> 16),
+                             static_cast<uint8_t>(src >> 8),
+                             static_cast<uint8_t>(src),
+                             static_cast<uint8_t>(dst >> 24),
+                             static_cast<uint8_t>(dst >> 16),
+                             static_cast<uint8_t>(dst >> 8),
+                             static_cast<uint8_t>(dst)};
     std::memcpy(ip, hdr, 20);
     uint8_t* udp = ip + 20;
     const uint16_t udp_len = static_cast<uint16_t>(ip_len - 20);
-    const uint8_t uh[8] = {0x03, 0xe8, 0x07, 0xd0, static_cast<uint8_t>(udp_len >> 8), static_cast<uint8_t>(udp_len), 0, 0};
+    const uint8_t uh[8] = {
+        0x03, 0xe8, 0x07, 0xd0, static_cast<uint8_t>(udp_len >> 8), static_cast<uint8_t>(udp_len),
+        0,    0};
     std::memcpy(udp, uh, 8);
 }
 
@@ -105,9 +124,12 @@ bool setup_port(uint16_t port, rte_mempool* pool) {
 
 int main(int argc, char** argv) {
     Options o;
-    static option longopts[] = {{"socket-dir", required_argument, nullptr, 'd'}, {"macs", required_argument, nullptr, 'm'},
-                                {"ports", required_argument, nullptr, 'p'},      {"seconds", required_argument, nullptr, 't'},
-                                {"size", required_argument, nullptr, 's'},       {"file-prefix", required_argument, nullptr, 'f'},
+    static option longopts[] = {{"socket-dir", required_argument, nullptr, 'd'},
+                                {"macs", required_argument, nullptr, 'm'},
+                                {"ports", required_argument, nullptr, 'p'},
+                                {"seconds", required_argument, nullptr, 't'},
+                                {"size", required_argument, nullptr, 's'},
+                                {"file-prefix", required_argument, nullptr, 'f'},
                                 {"flows", required_argument, nullptr, 'F'},
                                 {nullptr, 0, nullptr, 0}};
     for (int c; (c = getopt_long(argc, argv, "", longopts, nullptr)) != -1;) {
@@ -119,18 +141,31 @@ int main(int argc, char** argv) {
             case 's': o.size = static_cast<unsigned>(std::strtoul(optarg, nullptr, 10)); break;
             case 'f': o.prefix = optarg; break;
             case 'F': o.flows = static_cast<unsigned>(std::strtoul(optarg, nullptr, 10)); break;
-            default: std::fprintf(stderr, "usage: vsw-macgen --socket-dir D [--macs N] [--ports P] [--seconds T] [--size B]\n"); return 2;
+            default:
+                std::fprintf(stderr,
+                             "usage: vsw-macgen --socket-dir D [--macs N] [--ports P] [--seconds "
+                             "T] [--size B]\n");
+                return 2;
         }
     }
     if (o.socket_dir.empty() || o.macs < 1 || o.ports < 2 || o.size < 64) {
-        std::fprintf(stderr, "vsw-macgen: need --socket-dir, --macs >= 1, --ports >= 2, --size >= 64\n");
+        std::fprintf(stderr,
+                     "vsw-macgen: need --socket-dir, --macs >= 1, --ports >= 2, --size >= 64\n");
         return 2;
     }
-    std::vector<std::string> eal = {"vsw-macgen", "--lcores=0@0", "--no-pci", "--in-memory", "-m", "512",
-                                    "--single-file-segments", "--file-prefix=" + o.prefix, "--log-level=*:warning"};
+    std::vector<std::string> eal = {"vsw-macgen",
+                                    "--lcores=0@0",
+                                    "--no-pci",
+                                    "--in-memory",
+                                    "-m",
+                                    "512",
+                                    "--single-file-segments",
+                                    "--file-prefix=" + o.prefix,
+                                    "--log-level=*:warning"};
     for (unsigned i = 0; i < o.ports; ++i)  // idle ports get small rings: each holds mbufs
-        eal.push_back("--vdev=net_virtio_user" + std::to_string(i) + ",path=" + o.socket_dir + "/gen" +
-                      std::to_string(i) + ".sock,server=1,queue_size=" + (i < 2 ? "1024" : "256"));
+        eal.push_back("--vdev=net_virtio_user" + std::to_string(i) + ",path=" + o.socket_dir +
+                      "/gen" + std::to_string(i) +
+                      ".sock,server=1,queue_size=" + (i < 2 ? "1024" : "256"));
     std::vector<char*> eal_argv;
     for (auto& s : eal) eal_argv.push_back(s.data());
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) return 1;
@@ -155,13 +190,15 @@ int main(int argc, char** argv) {
         }
         uint16_t sent = 0;
         while (sent < n) {
-            sent = static_cast<uint16_t>(sent + rte_eth_tx_burst(1, 0, pkts + sent, static_cast<uint16_t>(n - sent)));
+            sent = static_cast<uint16_t>(
+                sent + rte_eth_tx_burst(1, 0, pkts + sent, static_cast<uint16_t>(n - sent)));
             for (uint16_t p = 0; p < o.ports; ++p) drain(p);
         }
     }
     // The sender announces itself too, then everything settles.
     rte_mbuf* hello = make_frame(pool, bcast, kSender, frame_len);
-    while (rte_eth_tx_burst(0, 0, &hello, 1) == 0) {}
+    while (rte_eth_tx_burst(0, 0, &hello, 1) == 0) {
+    }
     for (int k = 0; k < 200; ++k) {
         for (uint16_t p = 0; p < o.ports; ++p) drain(p);
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -192,7 +229,8 @@ int main(int argc, char** argv) {
             }
             uint16_t ok = rte_eth_tx_burst(0, 0, pkts, n);
             if (ok < n) rte_pktmbuf_free_bulk(pkts + ok, static_cast<unsigned>(n - ok));
-            if (ok < n) next = (next + order.size() - (n - ok)) % order.size();  // resend those MACs next
+            if (ok < n)
+                next = (next + order.size() - (n - ok)) % order.size();  // resend those MACs next
             sent += ok;
             unsigned got = drain(1);
             (warm ? warm_received : received) += got;
@@ -207,10 +245,13 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
         }
     }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - warm_end).count();
-    std::printf("{\"macs\": %u, \"flows\": %u, \"ports\": %u, \"size\": %u, \"pps\": %.0f, \"sent\": %llu, \"received\": %llu}\n",
-                o.macs, o.flows, o.ports, o.size, static_cast<double>(received) / secs, static_cast<unsigned long long>(sent),
-                static_cast<unsigned long long>(received));
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - warm_end).count();
+    std::printf(
+        "{\"macs\": %u, \"flows\": %u, \"ports\": %u, \"size\": %u, \"pps\": %.0f, \"sent\": %llu, "
+        "\"received\": %llu}\n",
+        o.macs, o.flows, o.ports, o.size, static_cast<double>(received) / secs,
+        static_cast<unsigned long long>(sent), static_cast<unsigned long long>(received));
     std::fflush(stdout);
     // Stay connected a moment so the caller can read the switch's counters at the window's end.
     for (int k = 0; k < 200; ++k) {

@@ -1,11 +1,10 @@
 #include "src/config/config.h"
 
-#include "core/parse.h"
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
+#include "core/parse.h"
 
 namespace vsw {
 
@@ -29,7 +28,8 @@ std::optional<PortType> port_type_from_name(const std::string& s) {
 std::string validate_port_config(const PortConfig& p) {
     if (auto e = validate_port_name(p.name); !e.empty()) return e;
     if (is_vhost(p.type)) {
-        if (p.socket.empty()) return "a " + std::string(port_type_name(p.type)) + " port needs --socket PATH";
+        if (p.socket.empty())
+            return "a " + std::string(port_type_name(p.type)) + " port needs --socket PATH";
         if (p.socket[0] != '/') return "socket path must be absolute: '" + p.socket + "'";
         if (p.socket.size() >= 108) return "socket path is longer than a unix socket allows (107)";
         if (!p.devargs.empty()) return "--devargs applies only to --type dpdk";
@@ -45,20 +45,24 @@ std::string validate_port_config(const PortConfig& p) {
     switch (p.vlan_mode) {
         case VlanMode::kAccess:
             if (p.tag < 1 || p.tag > 4094) return "vlan-mode=access needs tag=N (1-4094)";
-            if (!p.trunks.empty()) return "trunks apply to trunk and native modes, not access (clear them with trunks=)";
+            if (!p.trunks.empty())
+                return "trunks apply to trunk and native modes, not access (clear them with "
+                       "trunks=)";
             break;
         case VlanMode::kTrunk:
-            if (p.tag != 0) return "vlan-mode=trunk takes no tag (clear it with tag=none, or use a native mode)";
+            if (p.tag != 0)
+                return "vlan-mode=trunk takes no tag (clear it with tag=none, or use a native "
+                       "mode)";
             break;
         case VlanMode::kNativeTagged:
         case VlanMode::kNativeUntagged:
-            if (p.tag < 1 || p.tag > 4094) return "vlan-mode=" + mode + " needs tag=N, the native VLAN (1-4094)";
+            if (p.tag < 1 || p.tag > 4094)
+                return "vlan-mode=" + mode + " needs tag=N, the native VLAN (1-4094)";
             break;
     }
     if (auto e = validate_bandwidth(p.bandwidth); !e.empty()) return e;
     return "";
 }
-
 
 std::string vlan_summary(const PortConfig& p) {
     std::string s = vlan_mode_name(p.vlan_mode);
@@ -89,7 +93,9 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
     }
     if (key == "vlan-mode") {
         auto m = vlan_mode_from_name(value);
-        if (!m) return "vlan-mode must be access, trunk, native-tagged or native-untagged, not '" + value + "'";
+        if (!m)
+            return "vlan-mode must be access, trunk, native-tagged or native-untagged, not '" +
+                   value + "'";
         p.vlan_mode = *m;
         return "";
     }
@@ -111,7 +117,8 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
         return "";
     }
     if (is_bandwidth_setting(key)) return apply_bandwidth_setting(p.bandwidth, key, value);
-    return "unknown port setting '" + key + "' (known: admin, description, vlan-mode, tag, trunks, "
+    return "unknown port setting '" + key +
+           "' (known: admin, description, vlan-mode, tag, trunks, "
            "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode)";
 }
 
@@ -127,7 +134,8 @@ Settings port_settings(const PortConfig& p) {
     return s;
 }
 
-std::string apply_switch_setting(SwitchSettings& s, const std::string& key, const std::string& value) {
+std::string apply_switch_setting(SwitchSettings& s, const std::string& key,
+                                 const std::string& value) {
     if (key == "fdb-aging-time") {
         auto v = parse_uint(value, 1, 1'000'000);
         if (!v) return "fdb-aging-time must be 1 to 1000000 seconds, not '" + value + "'";
@@ -138,7 +146,8 @@ std::string apply_switch_setting(SwitchSettings& s, const std::string& key, cons
 }
 
 json to_json(const PortConfig& p) {
-    json j = {{"name", p.name}, {"type", port_type_name(p.type)}, {"admin", p.admin_up ? "up" : "down"}};
+    json j = {
+        {"name", p.name}, {"type", port_type_name(p.type)}, {"admin", p.admin_up ? "up" : "down"}};
     if (!p.socket.empty()) j["socket"] = p.socket;
     if (!p.devargs.empty()) j["devargs"] = p.devargs;
     if (!p.description.empty()) j["description"] = p.description;
@@ -165,7 +174,8 @@ std::string get_string(const json& j, const char* field, bool required) {
         if (required) throw std::invalid_argument(std::string("missing field '") + field + "'");
         return "";
     }
-    if (!it->is_string()) throw std::invalid_argument(std::string("field '") + field + "' must be a string");
+    if (!it->is_string())
+        throw std::invalid_argument(std::string("field '") + field + "' must be a string");
     return it->get<std::string>();
 }
 
@@ -177,7 +187,9 @@ PortConfig port_config_from_json(const json& j) {
     p.name = get_string(j, "name", true);
     std::string type = get_string(j, "type", true);
     auto t = port_type_from_name(type);
-    if (!t) throw std::invalid_argument("unknown port type '" + type + "' (known: vhost-user-client, vhost-user-server, dpdk)");
+    if (!t)
+        throw std::invalid_argument("unknown port type '" + type +
+                                    "' (known: vhost-user-client, vhost-user-server, dpdk)");
     p.type = *t;
     p.socket = get_string(j, "socket", false);
     p.devargs = get_string(j, "devargs", false);
@@ -185,8 +197,10 @@ PortConfig port_config_from_json(const json& j) {
     p.owner = get_string(j, "owner", false);
     for (const char* key : {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst"}) {
         if (auto it = j.find(key); it != j.end()) {
-            if (!it->is_number_unsigned()) throw std::invalid_argument(std::string("field '") + key + "' must be a number");
-            if (auto e = apply_port_setting(p, key, std::to_string(it->get<uint64_t>())); !e.empty())
+            if (!it->is_number_unsigned())
+                throw std::invalid_argument(std::string("field '") + key + "' must be a number");
+            if (auto e = apply_port_setting(p, key, std::to_string(it->get<uint64_t>()));
+                !e.empty())
                 throw std::invalid_argument(e);
         }
     }
@@ -222,8 +236,10 @@ json to_json(const SwitchConfig& c) {
 
 SwitchConfig switch_config_from_json(const json& j) {
     if (!j.is_object()) throw std::invalid_argument("top level must be a JSON object");
-    if (j.value("format", "") != "vsw-state") throw std::invalid_argument("not a vsw state file (format != \"vsw-state\")");
-    if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != 1)
+    if (j.value("format", "") != "vsw-state")
+        throw std::invalid_argument("not a vsw state file (format != \"vsw-state\")");
+    if (!j.contains("version") || !j["version"].is_number_integer() ||
+        j["version"].get<int64_t>() != 1)
         throw std::invalid_argument("unsupported state file version (this vswd reads version 1)");
     SwitchConfig c;
     if (auto it = j.find("settings"); it != j.end()) {
@@ -240,7 +256,8 @@ SwitchConfig switch_config_from_json(const json& j) {
         for (const auto& pj : *it) {
             PortConfig p = port_config_from_json(pj);
             for (const auto& q : c.ports)
-                if (q.name == p.name) throw std::invalid_argument("duplicate port name '" + p.name + "'");
+                if (q.name == p.name)
+                    throw std::invalid_argument("duplicate port name '" + p.name + "'");
             c.ports.push_back(std::move(p));
         }
     }

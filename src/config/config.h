@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "core/parse.h"
 #include "core/vlan.h"
@@ -25,22 +24,24 @@ enum class PortType {
 
 const char* port_type_name(PortType t);
 std::optional<PortType> port_type_from_name(const std::string& s);
-inline bool is_vhost(PortType t) { return t != PortType::kDpdk; }
+inline bool is_vhost(PortType t) {
+    return t != PortType::kDpdk;
+}
 
 using Settings = std::vector<std::pair<std::string, std::string>>;  // KEY=VALUE, in order
 
 struct PortConfig {
-    std::string name;         // unique, 1..32 chars of [A-Za-z0-9_.-]
+    std::string name;                            // unique, 1..32 chars of [A-Za-z0-9_.-]
     PortType type = PortType::kVhostUserClient;  // how the port attaches
-    std::string socket;       // vhost-user socket path (vhost types)
-    std::string devargs;      // DPDK devargs (dpdk type)
-    bool admin_up = true;     // administratively enabled
-    std::string description;  // free text for operators
-    std::string owner;        // who manages the port: "" = the operator, "libvirt:UUID" = vsw-libvirt
+    std::string socket;                          // vhost-user socket path (vhost types)
+    std::string devargs;                         // DPDK devargs (dpdk type)
+    bool admin_up = true;                        // administratively enabled
+    std::string description;                     // free text for operators
+    std::string owner;  // who manages the port: "" = the operator, "libvirt:UUID" = vsw-libvirt
     VlanMode vlan_mode = VlanMode::kTrunk;  // see core/vlan.h
-    uint16_t tag = 0;         // access or native VLAN (1-4094); 0 in trunk mode
+    uint16_t tag = 0;                       // access or native VLAN (1-4094); 0 in trunk mode
     std::string trunks;       // VLANs a trunk carries, normalised "10,20-30"; "" = all
-    PortBandwidth bandwidth;      // tx-rate, rx-rate and their companions (qos/bandwidth.h)
+    PortBandwidth bandwidth;  // tx-rate, rx-rate and their companions (qos/bandwidth.h)
 
     bool operator==(const PortConfig&) const = default;
 };
@@ -53,8 +54,8 @@ struct SwitchSettings {
 
 // Everything the state file holds.
 struct SwitchConfig {
-    SwitchSettings settings;        // switch-wide settings
-    std::vector<PortConfig> ports;  // in creation order
+    SwitchSettings settings;            // switch-wide settings
+    std::vector<PortConfig> ports;      // in creation order
     std::vector<MirrorConfig> mirrors;  // mirror sessions, in creation order
     IpfixConfig ipfix;                  // flow export (no collectors: off)
 
@@ -77,7 +78,8 @@ Settings port_settings(const PortConfig& p);
 // "access 10", "trunk all", "native-untagged 10 trunks 20-30": for tables.
 std::string vlan_summary(const PortConfig& p);
 // Applies one KEY=VALUE to the switch settings (vswctl set). Returns an error message or "".
-std::string apply_switch_setting(SwitchSettings& s, const std::string& key, const std::string& value);
+std::string apply_switch_setting(SwitchSettings& s, const std::string& key,
+                                 const std::string& value);
 
 // JSON forms, used by the state file and the control protocol. from_json throws
 // std::invalid_argument with a message naming the bad field.

@@ -14,7 +14,9 @@
 namespace vsw {
 namespace {
 
-std::string sys_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string sys_error(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 // The operator's next step: who may use the socket.
 std::string permission_denied(const std::string& path) {
@@ -23,7 +25,8 @@ std::string permission_denied(const std::string& path) {
     if (::stat(path.c_str(), &st) != 0) return msg + " (or on a directory above it)";
     const group* gr = ::getgrgid(st.st_gid);
     const std::string group = gr ? gr->gr_name : std::to_string(st.st_gid);
-    if (st.st_mode & S_IWGRP) return msg + ": run vswctl as root or as a member of group '" + group + "'";
+    if (st.st_mode & S_IWGRP)
+        return msg + ": run vswctl as root or as a member of group '" + group + "'";
     return msg + ": run vswctl as root (see vswd --ctl-group and --ctl-mode)";
 }
 
@@ -31,7 +34,8 @@ std::string permission_denied(const std::string& path) {
 
 int control_connect(const std::string& path) {
     sockaddr_un addr;
-    if (!unix_address(path, addr)) throw std::runtime_error("control socket path too long: " + path);
+    if (!unix_address(path, addr))
+        throw std::runtime_error("control socket path too long: " + path);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error(sys_error("socket"));
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {

@@ -10,6 +10,7 @@ namespace vsw {
 // operator (who may use the socket, whether vswd runs).
 int control_connect(const std::string& path);
 // Sends `request`, returns the response line, or throws std::runtime_error.
-std::string control_call(const std::string& path, const std::string& request, int timeout_ms = 30000);
+std::string control_call(const std::string& path, const std::string& request,
+                         int timeout_ms = 30000);
 
 }  // namespace vsw

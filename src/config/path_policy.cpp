@@ -40,7 +40,8 @@ bool is_under_dir(const std::string& path, const std::string& dir) {
     return pi != p.end();
 }
 
-std::string devargs_path_error(const std::string& devargs, const std::vector<std::string>& allowed_dirs) {
+std::string devargs_path_error(const std::string& devargs,
+                               const std::vector<std::string>& allowed_dirs) {
     std::stringstream ss(devargs);
     for (std::string item; std::getline(ss, item, ',');) {
         const auto eq = item.find('=');

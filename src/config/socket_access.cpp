@@ -15,11 +15,14 @@
 namespace vsw {
 namespace {
 
-std::string sys_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string sys_error(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 }  // namespace
 
-std::string resolve_owner(const std::string& user, const std::string& group, uid_t& uid, gid_t& gid) {
+std::string resolve_owner(const std::string& user, const std::string& group, uid_t& uid,
+                          gid_t& gid) {
     if (!user.empty()) {
         if (auto n = parse_uint(user, 0, 0xfffffffe)) {
             uid = static_cast<uid_t>(*n);
@@ -43,10 +46,12 @@ std::string resolve_owner(const std::string& user, const std::string& group, uid
 
 std::string prepare_socket_dir(const SocketAccess& access) {
     namespace fs = std::filesystem;
-    if (access.dir.empty() || access.dir[0] != '/') return "socket directory must be an absolute path";
+    if (access.dir.empty() || access.dir[0] != '/')
+        return "socket directory must be an absolute path";
     std::error_code ec;
     const fs::path dir(access.dir);
-    if (fs::is_symlink(dir, ec)) return "socket directory " + access.dir + " is a symlink: refusing it";
+    if (fs::is_symlink(dir, ec))
+        return "socket directory " + access.dir + " is a symlink: refusing it";
     if (!fs::exists(dir, ec)) {
         fs::create_directories(dir, ec);
         if (ec) return "cannot create socket directory " + access.dir + ": " + ec.message();
@@ -61,7 +66,8 @@ std::string prepare_socket_dir(const SocketAccess& access) {
 
 std::string check_control_dir(const std::string& dir) {
     struct stat st;
-    if (::stat(dir.c_str(), &st) != 0) return sys_error("cannot stat control socket directory " + dir);
+    if (::stat(dir.c_str(), &st) != 0)
+        return sys_error("cannot stat control socket directory " + dir);
     if (!S_ISDIR(st.st_mode)) return "control socket directory " + dir + " is not a directory";
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
@@ -77,7 +83,8 @@ std::string check_control_dir(const std::string& dir) {
 
 std::string secure_socket(const std::string& path, const SocketAccess& access) {
     // lchown/chmod on the path rte_vhost just bound; a symlink planted there is not followed.
-    if (::lchown(path.c_str(), access.uid, access.gid) != 0) return sys_error("cannot chown " + path);
+    if (::lchown(path.c_str(), access.uid, access.gid) != 0)
+        return sys_error("cannot chown " + path);
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) return sys_error("cannot stat " + path);
     if (!S_ISSOCK(st.st_mode)) return path + " is not a socket";

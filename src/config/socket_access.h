@@ -26,8 +26,10 @@ struct ControlAccess {
 };
 
 // Resolves user and group names (or numbers). "" keeps what is there. Returns "" or an error.
-std::string resolve_owner(const std::string& user, const std::string& group, uid_t& uid, gid_t& gid);
-inline std::string resolve_owner(const std::string& user, const std::string& group, SocketAccess& access) {
+std::string resolve_owner(const std::string& user, const std::string& group, uid_t& uid,
+                          gid_t& gid);
+inline std::string resolve_owner(const std::string& user, const std::string& group,
+                                 SocketAccess& access) {
     return resolve_owner(user, group, access.uid, access.gid);
 }
 

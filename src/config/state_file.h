@@ -10,10 +10,10 @@
 namespace vsw {
 
 struct LoadResult {
-    bool ok = false;        // false: `error` says why
-    bool existed = false;   // false when there was no file (a first start)
-    SwitchConfig config;    // valid when ok
-    std::string error;      // message for the operator
+    bool ok = false;       // false: `error` says why
+    bool existed = false;  // false when there was no file (a first start)
+    SwitchConfig config;   // valid when ok
+    std::string error;     // message for the operator
 };
 
 LoadResult load_state(const std::string& path);

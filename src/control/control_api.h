@@ -2,14 +2,13 @@
 // protocol put a fake in front of the handler. (Control plane only: the datapath never sees it.)
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "telemetry/capture/capture_request.h"
 #include "src/config/config.h"
+#include "telemetry/capture/capture_request.h"
 
 namespace vsw {
 
@@ -20,11 +19,13 @@ struct ControlResult {
     nlohmann::json data;  // the answer on success
 
     static ControlResult fail(std::string e) { return {std::move(e), nullptr}; }
-    static ControlResult ok(nlohmann::json d = nlohmann::json::object()) { return {"", std::move(d)}; }
+    static ControlResult ok(nlohmann::json d = nlohmann::json::object()) {
+        return {"", std::move(d)};
+    }
 };
 
 class ControlApi {
-public:
+  public:
     virtual ~ControlApi() = default;
     virtual ControlResult add_port(const PortConfig& port) = 0;
     virtual ControlResult del_port(const std::string& name) = 0;

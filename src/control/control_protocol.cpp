@@ -13,7 +13,8 @@ namespace {
 std::string string_field(const json& req, const char* field) {
     auto it = req.find(field);
     if (it == req.end()) throw std::invalid_argument(std::string("missing field '") + field + "'");
-    if (!it->is_string()) throw std::invalid_argument(std::string("field '") + field + "' must be a string");
+    if (!it->is_string())
+        throw std::invalid_argument(std::string("field '") + field + "' must be a string");
     return it->get<std::string>();
 }
 
@@ -38,7 +39,8 @@ ControlResult dispatch(ControlApi& api, const json& req, int client_fd) {
         PortConfig port = port_config_from_json(req);
         if (req.contains("settings"))  // add-port NAME ... KEY=VALUE: settings from the start
             for (const auto& [k, v] : settings_field(req))
-                if (auto e = apply_port_setting(port, k, v); !e.empty()) return ControlResult::fail(e);
+                if (auto e = apply_port_setting(port, k, v); !e.empty())
+                    return ControlResult::fail(e);
         if (auto e = validate_port_config(port); !e.empty()) return ControlResult::fail(e);
         return api.add_port(port);
     }
@@ -63,7 +65,8 @@ ControlResult dispatch(ControlApi& api, const json& req, int client_fd) {
     if (cmd == "capture") {
         CaptureRequest c;
         if (auto e = capture_request_from_json(req, c); !e.empty()) return ControlResult::fail(e);
-        if (client_fd < 0) return ControlResult::fail("capture needs a control connection to stream on");
+        if (client_fd < 0)
+            return ControlResult::fail("capture needs a control connection to stream on");
         return api.capture(c, client_fd);
     }
     return ControlResult::fail("unknown command '" + cmd + "'");

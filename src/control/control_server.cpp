@@ -10,13 +10,15 @@
 #include <cstring>
 #include <filesystem>
 
-#include "src/control/control_protocol.h"
 #include "core/socket_io.h"
+#include "src/control/control_protocol.h"
 
 namespace vsw {
 namespace {
 
-std::string sys_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string sys_error(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 }  // namespace
 
@@ -52,8 +54,8 @@ std::string ControlServer::open(const ControlAccess& access) {
         return e;
     }
     path_ = path;  // from here on close() removes it
-    if (::chown(path.c_str(), access.uid, access.gid) != 0 || ::chmod(path.c_str(), access.mode) != 0 ||
-        ::listen(fd_, 16) != 0) {
+    if (::chown(path.c_str(), access.uid, access.gid) != 0 ||
+        ::chmod(path.c_str(), access.mode) != 0 || ::listen(fd_, 16) != 0) {
         std::string e = sys_error("cannot set up control socket " + path);
         close();
         return e;
@@ -77,7 +79,9 @@ void ControlServer::serve_client(int fd, const Handler& handler) {
     set_socket_timeout(fd, 2000);
     std::string line;
     if (!read_line(fd, line, kMaxRequestBytes)) {
-        send_all(fd, "{\"ok\":false,\"error\":\"request not read: too large, incomplete or timed out\"}\n");
+        send_all(
+            fd,
+            "{\"ok\":false,\"error\":\"request not read: too large, incomplete or timed out\"}\n");
         return;
     }
     send_all(fd, handler(line, fd) + "\n");

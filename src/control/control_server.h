@@ -13,7 +13,7 @@
 namespace vsw {
 
 class ControlServer {
-public:
+  public:
     // Answers a request; `client_fd` is its connection, which the handler may dup() to stream
     // more after the answer (capture). The server writes the answer line, then closes its fd.
     using Handler = std::function<std::string(const std::string& request, int client_fd)>;
@@ -27,7 +27,7 @@ public:
     bool serve_once(int timeout_ms, const Handler& handler);
     void close();
 
-private:
+  private:
     void serve_client(int fd, const Handler& handler);
 
     int fd_ = -1;       // listening socket

@@ -1,18 +1,18 @@
 #include "src/control/switch.h"
 
+#include <rte_cycles.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <functional>
 #include <utility>
 
-#include <rte_cycles.h>
-#include <rte_rcu_qsbr.h>
-#include <rte_ring.h>
-
 #include "core/clock.h"
-#include "src/config/path_policy.h"
 #include "qos/shaping.h"
+#include "src/config/path_policy.h"
 #include "src/config/state_file.h"
 
 namespace vsw {
@@ -29,11 +29,14 @@ Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
     : opts_(opts), settings_(settings), fdb_(opts.fdb_max_entries), tsc_origin_(rte_rdtsc()) {
     timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    const uint64_t wall_ms = static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1'000'000;
+    const uint64_t wall_ms =
+        static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1'000'000;
     epoch_ms_at_origin_ = wall_ms - (rte_rdtsc() - tsc_origin_) * 1000 / rte_get_tsc_hz();
 }
 
-Switch::~Switch() { shutdown(); }
+Switch::~Switch() {
+    shutdown();
+}
 
 std::string Switch::start() {
     // Control-plane frames: ARP requests out (worker 0 sends them), ARP replies in (any worker).
@@ -61,7 +64,7 @@ void Switch::shutdown() {
     workers_.clear();
     for (auto& s : captures_) detach_capture(*s, "vswd is shutting down");
     captures_.clear();  // each sends its end record first
-    stop_ipfix();  // exports every flow still in the caches (forced end) before exit
+    stop_ipfix();       // exports every flow still in the caches (forced end) before exit
     delete current_.exchange(nullptr);
     for (rte_ring** r : {&ctl_tx_, &ctl_rx_}) {
         if (!*r) continue;
@@ -106,14 +109,17 @@ void Switch::publish() {
         s->vlan[slot] = p->vlan.get();
         s->qos[slot] = p->qos.get();
         if (!p->attached) continue;
-        const bool span_output = s->mirrors && s->mirrors->span_output[slot];  // mirrored frames only
-        if (p->admin_up.load(std::memory_order_relaxed) && !span_output) s->flood[s->n_flood++] = slot;
+        const bool span_output =
+            s->mirrors && s->mirrors->span_output[slot];  // mirrored frames only
+        if (p->admin_up.load(std::memory_order_relaxed) && !span_output)
+            s->flood[s->n_flood++] = slot;
         auto& w = s->workers[rx_worker_[slot]];
         w.rx[w.n_rx++] = slot;
     }
     if (exporter_) {  // IPFIX collectors learn which port each ingressInterface value is
         std::vector<std::pair<uint32_t, std::string>> names;
-        for (uint16_t slot : order_) names.emplace_back(slots_[slot]->ifindex(), slots_[slot]->config.name);
+        for (uint16_t slot : order_)
+            names.emplace_back(slots_[slot]->ifindex(), slots_[slot]->config.name);
         exporter_->set_interfaces(std::move(names));
     }
     const Snapshot* old = current_.exchange(s, std::memory_order_acq_rel);
@@ -124,11 +130,12 @@ void Switch::publish() {
 std::string Switch::filesystem_error(const PortConfig& cfg) const {
     // A control request must not make vswd create files elsewhere (see path_policy.h).
     if (cfg.type == PortType::kVhostUserServer && !is_inside_dir(cfg.socket, opts_.sockets.dir))
-        return "a vhost-user-server socket must be directly in vswd's socket directory " + opts_.sockets.dir +
-               " (vswd creates it): refusing " + cfg.socket;
+        return "a vhost-user-server socket must be directly in vswd's socket directory " +
+               opts_.sockets.dir + " (vswd creates it): refusing " + cfg.socket;
     if (cfg.type == PortType::kDpdk) {
         std::vector<std::string> dirs = {opts_.sockets.dir};
-        const std::string state_dir = std::filesystem::path(opts_.state_path).parent_path().string();
+        const std::string state_dir =
+            std::filesystem::path(opts_.state_path).parent_path().string();
         if (!state_dir.empty() && state_dir != opts_.sockets.dir) dirs.push_back(state_dir);
         return devargs_path_error(cfg.devargs, dirs);
     }
@@ -140,13 +147,15 @@ std::string Switch::attach(SwitchPort& port) {
     if (err.empty() && port.is_vhost()) {
         const bool client = port.config.type == PortType::kVhostUserClient;
         err = vhost::register_socket(port.config.socket, client, &port.vhost);
-        // rte_vhost bound a server socket with the process umask: QEMU (libvirt-qemu:kvm) needs more.
+        // rte_vhost bound a server socket with the process umask: QEMU (libvirt-qemu:kvm) needs
+        // more.
         if (err.empty() && !client) {
             err = secure_socket(port.config.socket, opts_.sockets);
             if (!err.empty()) vhost::unregister_socket(port.config.socket);
         }
     } else if (err.empty()) {
-        err = ethdev_open(port.config.devargs, static_cast<unsigned>(opts_.pmd_lcores.size()), opts_.pool, port.eth);
+        err = ethdev_open(port.config.devargs, static_cast<unsigned>(opts_.pmd_lcores.size()),
+                          opts_.pool, port.eth);
     }
     port.attached = err.empty();
     port.error = err;
@@ -202,9 +211,9 @@ std::unique_ptr<const PortQos> Switch::make_qos(const PortConfig& c) {
 void Switch::destroy_port(SwitchPort* port) {
     const uint16_t slot = port->slot;
     order_.erase(std::find(order_.begin(), order_.end(), slot));
-    publish();       // no worker polls or transmits to it any more
+    publish();  // no worker polls or transmits to it any more
     end_captures(slot, "the port was deleted");
-    detach(*port);   // then the device goes (destroy_device waits for workers too)
+    detach(*port);  // then the device goes (destroy_device waits for workers too)
     fdb_.flush_port(slot);
     guest_rx_flush(port->shaping);
     rte_ring_free(port->shaping.rx_queue);
@@ -214,9 +223,11 @@ void Switch::destroy_port(SwitchPort* port) {
 void Switch::restore(const SwitchConfig& config) {
     for (const PortConfig& p : config.ports) {
         std::string err = create_port(p, /*keep_on_error=*/true);
-        if (!err.empty()) fprintf(stderr, "vswd: cannot restore port '%s': %s\n", p.name.c_str(), err.c_str());
+        if (!err.empty())
+            fprintf(stderr, "vswd: cannot restore port '%s': %s\n", p.name.c_str(), err.c_str());
         else if (SwitchPort* port = find(p.name); port && !port->attached)
-            fprintf(stderr, "vswd: port '%s' restored but not attached: %s\n", p.name.c_str(), port->error.c_str());
+            fprintf(stderr, "vswd: port '%s' restored but not attached: %s\n", p.name.c_str(),
+                    port->error.c_str());
     }
     std::vector<std::string> names;
     for (uint16_t slot : order_) names.push_back(slots_[slot]->config.name);
@@ -227,7 +238,8 @@ void Switch::restore(const SwitchConfig& config) {
         }
         auto rt = make_mirror_runtime(m);
         if (!rt) {
-            fprintf(stderr, "vswd: cannot restore mirror '%s': no memory for its ring\n", m.name.c_str());
+            fprintf(stderr, "vswd: cannot restore mirror '%s': no memory for its ring\n",
+                    m.name.c_str());
             continue;
         }
         mirror_rt_[m.name] = std::move(rt);
@@ -235,7 +247,8 @@ void Switch::restore(const SwitchConfig& config) {
     }
     if (!mirrors_.empty()) publish();
     if (config.ipfix.enabled()) {
-        if (auto e = apply_ipfix(config.ipfix); !e.empty()) fprintf(stderr, "vswd: cannot restore ipfix: %s\n", e.c_str());
+        if (auto e = apply_ipfix(config.ipfix); !e.empty())
+            fprintf(stderr, "vswd: cannot restore ipfix: %s\n", e.c_str());
     }
 }
 
@@ -258,11 +271,11 @@ ControlResult Switch::del_port(const std::string& name) {
     SwitchPort* p = find(name);
     if (!p) return ControlResult::fail("no port named '" + name + "'");
     if (const MirrorConfig* m = mirror_using(name))
-        return ControlResult::fail("port " + name + " is used by mirror " + m->name + ": delete the mirror first");
+        return ControlResult::fail("port " + name + " is used by mirror " + m->name +
+                                   ": delete the mirror first");
     PortConfig old = p->config;
     destroy_port(p);
-    return persist_or_undo(ControlResult::ok({{"deleted", name}}),
-                           [&] { create_port(old, true); });
+    return persist_or_undo(ControlResult::ok({{"deleted", name}}), [&] { create_port(old, true); });
 }
 
 ControlResult Switch::set_port(const std::string& name, const Settings& settings) {
@@ -284,10 +297,12 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
         // New VLAN and bandwidth views replace the old ones, which live until no worker sees them.
         std::unique_ptr<const PortVlan> retired_vlan;
         std::unique_ptr<const PortQos> retired_qos;
-        if (vlan_changed) retired_vlan = std::exchange(p->vlan, std::make_unique<const PortVlan>(port_vlan(c)));
+        if (vlan_changed)
+            retired_vlan = std::exchange(p->vlan, std::make_unique<const PortVlan>(port_vlan(c)));
         if (qos_changed) retired_qos = std::exchange(p->qos, make_qos(c));
         publish();
-        if (qos_changed && !p->qos->rx_shaped) guest_rx_flush(p->shaping);  // nobody drains it any more
+        if (qos_changed && !p->qos->rx_shaped)
+            guest_rx_flush(p->shaping);  // nobody drains it any more
         // Its MACs were learned in VLANs it may no longer carry, or lead nowhere while down.
         if (vlan_changed || !c.admin_up) fdb_.flush_port(p->slot);
     };
@@ -331,6 +346,8 @@ void Switch::poll_links() {
     }
 }
 
-ControlResult Switch::fdb_flush() { return ControlResult::ok({{"flushed", fdb_.flush()}}); }
+ControlResult Switch::fdb_flush() {
+    return ControlResult::ok({{"flushed", fdb_.flush()}});
+}
 
 }  // namespace vsw

@@ -4,20 +4,20 @@
 #pragma once
 
 #include <array>
-#include <map>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "telemetry/capture/capture_session.h"
-#include "src/control/control_api.h"
-#include "src/datapath/fdb.h"
-#include "telemetry/ipfix/ipfix_exporter.h"
-#include "src/datapath/snapshot.h"
 #include "src/config/socket_access.h"
+#include "src/control/control_api.h"
 #include "src/control/switch_port.h"
+#include "src/datapath/fdb.h"
+#include "src/datapath/snapshot.h"
 #include "src/datapath/worker.h"
+#include "telemetry/capture/capture_session.h"
+#include "telemetry/ipfix/ipfix_exporter.h"
 
 struct rte_mempool;
 struct rte_rcu_qsbr;
@@ -26,17 +26,17 @@ struct rte_ring;
 namespace vsw {
 
 struct SwitchOptions {
-    std::vector<unsigned> pmd_lcores;   // one worker per EAL lcore listed
+    std::vector<unsigned> pmd_lcores;                    // one worker per EAL lcore listed
     uint32_t fdb_max_entries = Fdb::kDefaultMaxEntries;  // FDB size limit
-    uint32_t max_sleep_us = 500;        // idle PMD back-off ceiling
-    std::string state_path;             // where the configuration is persisted ("" = nowhere)
-    rte_mempool* pool = nullptr;        // mbufs for receiving
-    rte_rcu_qsbr* rcu = nullptr;        // sized for pmd_lcores.size() threads
-    SocketAccess sockets;               // vhost-user socket directory and permissions
+    uint32_t max_sleep_us = 500;                         // idle PMD back-off ceiling
+    std::string state_path;       // where the configuration is persisted ("" = nowhere)
+    rte_mempool* pool = nullptr;  // mbufs for receiving
+    rte_rcu_qsbr* rcu = nullptr;  // sized for pmd_lcores.size() threads
+    SocketAccess sockets;         // vhost-user socket directory and permissions
 };
 
 class Switch final : public ControlApi {
-public:
+  public:
     Switch(const SwitchOptions& opts, const SwitchSettings& settings);
     ~Switch() override;
 
@@ -75,7 +75,7 @@ public:
 
     SwitchConfig config() const;
 
-private:
+  private:
     SwitchPort* find(const std::string& name) const;
     int free_slot() const;
     unsigned least_loaded_worker() const;
@@ -115,30 +115,31 @@ private:
     void end_captures(uint16_t slot, const char* reason);
     nlohmann::json captures_view() const;
 
-    SwitchOptions opts_;                                   // construction options
-    SwitchSettings settings_;                              // current switch-wide settings
-    Fdb fdb_;                                              // shared forwarding database
-    std::array<std::unique_ptr<SwitchPort>, kMaxPorts> slots_;   // port table
-    std::array<unsigned, kMaxPorts> rx_worker_{};          // worker polling each slot
-    std::array<uint64_t, kMaxPorts> seen_disconnects_{};   // vhost disconnects already handled
-    std::vector<uint16_t> order_;                          // slots in creation order
-    std::atomic<const Snapshot*> current_{nullptr};        // what workers read
-    uint64_t generation_ = 0;                              // snapshots published
-    uint64_t tsc_origin_ = 0;                              // switch clock origin
-    std::vector<std::unique_ptr<Worker>> workers_;         // PMD threads
-    uint64_t aged_total_ = 0;                              // FDB entries removed by aging
-    uint64_t qos_versions_ = 0;                            // PortQos versions handed out
-    uint64_t rings_created_ = 0;                           // for unique rte_ring names
-    std::vector<MirrorConfig> mirrors_;                    // mirror sessions, in creation order
+    SwitchOptions opts_;                                        // construction options
+    SwitchSettings settings_;                                   // current switch-wide settings
+    Fdb fdb_;                                                   // shared forwarding database
+    std::array<std::unique_ptr<SwitchPort>, kMaxPorts> slots_;  // port table
+    std::array<unsigned, kMaxPorts> rx_worker_{};               // worker polling each slot
+    std::array<uint64_t, kMaxPorts> seen_disconnects_{};        // vhost disconnects already handled
+    std::vector<uint16_t> order_;                               // slots in creation order
+    std::atomic<const Snapshot*> current_{nullptr};             // what workers read
+    uint64_t generation_ = 0;                                   // snapshots published
+    uint64_t tsc_origin_ = 0;                                   // switch clock origin
+    std::vector<std::unique_ptr<Worker>> workers_;              // PMD threads
+    uint64_t aged_total_ = 0;                                   // FDB entries removed by aging
+    uint64_t qos_versions_ = 0;                                 // PortQos versions handed out
+    uint64_t rings_created_ = 0;                                // for unique rte_ring names
+    std::vector<MirrorConfig> mirrors_;  // mirror sessions, in creation order
     std::map<std::string, std::unique_ptr<MirrorRuntime>> mirror_rt_;  // their counters, by name
-    rte_ring* ctl_tx_ = nullptr;                           // frames worker 0 sends for us (ARP)
-    rte_ring* ctl_rx_ = nullptr;                           // ARP replies the workers pass up
-    IpfixConfig ipfix_;                                    // flow export settings (no collectors: off)
-    std::array<std::unique_ptr<FlowMeter>, kMaxWorkers> meters_;  // one per worker while export is on
-    std::unique_ptr<IpfixExporter> exporter_;              // created when export is first enabled
-    uint64_t epoch_ms_at_origin_ = 0;                      // wall clock at tsc_origin_
+    rte_ring* ctl_tx_ = nullptr;  // frames worker 0 sends for us (ARP)
+    rte_ring* ctl_rx_ = nullptr;  // ARP replies the workers pass up
+    IpfixConfig ipfix_;           // flow export settings (no collectors: off)
+    std::array<std::unique_ptr<FlowMeter>, kMaxWorkers>
+        meters_;                                             // one per worker while export is on
+    std::unique_ptr<IpfixExporter> exporter_;                // created when export is first enabled
+    uint64_t epoch_ms_at_origin_ = 0;                        // wall clock at tsc_origin_
     std::vector<std::unique_ptr<CaptureSession>> captures_;  // running captures
-    unsigned captures_created_ = 0;                        // for unique ring and pool names
+    unsigned captures_created_ = 0;                          // for unique ring and pool names
 
     std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
 };

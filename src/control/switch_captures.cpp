@@ -1,7 +1,6 @@
 // Packet capture, control side: starting, ending and reaping capture sessions.
-#include <unistd.h>
-
 #include <rte_rcu_qsbr.h>
+#include <unistd.h>
 
 #include "src/control/switch.h"
 
@@ -16,7 +15,8 @@ ControlResult Switch::capture(const CaptureRequest& r, int client_fd) {
         if (s->slot() == p->slot && !s->is_detached())
             return ControlResult::fail("port " + r.port + " is already being captured");
     if (captures_.size() >= kMaxCaptures)
-        return ControlResult::fail("too many captures running (at most " + std::to_string(kMaxCaptures) + ")");
+        return ControlResult::fail("too many captures running (at most " +
+                                   std::to_string(kMaxCaptures) + ")");
     const int fd = ::dup(client_fd);
     if (fd < 0) return ControlResult::fail("cannot keep the connection for the capture");
     std::string error;
@@ -34,7 +34,8 @@ ControlResult Switch::capture(const CaptureRequest& r, int client_fd) {
 void Switch::detach_capture(CaptureSession& s, const char* reason) {
     if (SwitchPort* p = slots_[s.slot()].get(); p && p->capture.load() == s.tap()) {
         p->capture.store(nullptr, std::memory_order_release);
-        if (opts_.rcu && !workers_.empty()) rte_rcu_qsbr_synchronize(opts_.rcu, RTE_QSBR_THRID_INVALID);
+        if (opts_.rcu && !workers_.empty())
+            rte_rcu_qsbr_synchronize(opts_.rcu, RTE_QSBR_THRID_INVALID);
     }
     s.detached(reason);
 }

@@ -1,10 +1,9 @@
 // Switch: IPFIX flow export (control side). Metering is telemetry/ipfix/flow_meter.cpp, the
 // exporting process telemetry/ipfix/ipfix_exporter.cpp.
+#include <rte_cycles.h>
 #include <sys/socket.h>
 
 #include <new>
-
-#include <rte_cycles.h>
 
 #include "src/control/switch.h"
 
@@ -31,8 +30,10 @@ std::unique_ptr<const FlowExport> Switch::build_flow_export() const {
 }
 
 std::string Switch::apply_ipfix(const IpfixConfig& c) {
-    const unsigned n_workers = std::max<unsigned>(1, static_cast<unsigned>(opts_.pmd_lcores.size()));
-    const bool new_meters = c.enabled() != ipfix_.enabled() || !meters_[0] || c.cache_max != ipfix_.cache_max;
+    const unsigned n_workers =
+        std::max<unsigned>(1, static_cast<unsigned>(opts_.pmd_lcores.size()));
+    const bool new_meters =
+        c.enabled() != ipfix_.enabled() || !meters_[0] || c.cache_max != ipfix_.cache_max;
     std::array<std::unique_ptr<FlowMeter>, kMaxWorkers> fresh;
     if (c.enabled() && new_meters) {
         const uint32_t per_worker = (c.cache_max + n_workers - 1) / n_workers;
@@ -41,7 +42,8 @@ std::string Switch::apply_ipfix(const IpfixConfig& c) {
             try {
                 fresh[i] = std::make_unique<FlowMeter>(per_worker, kRecordRing, ring.c_str());
             } catch (const std::bad_alloc&) {
-                return "not enough memory for a flow cache of " + std::to_string(c.cache_max) + " flows";
+                return "not enough memory for a flow cache of " + std::to_string(c.cache_max) +
+                       " flows";
             }
             if (!fresh[i]->ok()) return "cannot create the flow record ring (out of memory?)";
         }
@@ -88,14 +90,16 @@ ControlResult Switch::ipfix_set(const Settings& settings) {
     for (const auto& [k, v] : settings)
         if (auto e = apply_ipfix_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
     if (auto e = validate_ipfix(updated); !e.empty()) return ControlResult::fail(e);
-    for (const IpfixCollector& col : updated.collectors) {  // a typo should fail now, not silently later
+    for (const IpfixCollector& col :
+         updated.collectors) {  // a typo should fail now, not silently later
         sockaddr_storage addr;
         unsigned len;
         if (auto e = resolve_collector(col, addr, len); !e.empty()) return ControlResult::fail(e);
     }
     const IpfixConfig old = ipfix_;
     if (auto e = apply_ipfix(updated); !e.empty()) return ControlResult::fail(e);
-    return persist_or_undo(ControlResult::ok({{"ipfix", to_json(updated)}}), [&] { apply_ipfix(old); });
+    return persist_or_undo(ControlResult::ok({{"ipfix", to_json(updated)}}),
+                           [&] { apply_ipfix(old); });
 }
 
 ControlResult Switch::ipfix_del() {
@@ -124,9 +128,10 @@ ControlResult Switch::ipfix_show() {
     j["metered_packets"] = t.metered;
     j["not_sampled_packets"] = t.not_sampled;
     j["ignored_packets"] = t.ignored_packets;
-    j["records"] = t.records;            // records that left the caches (all reasons)
-    j["evicted_flows"] = evicted;        // of those, ended for lack of resources (cache full)
-    j["flows_started"] = started;        // cache entries created (each ends in one record + active reports)
+    j["records"] = t.records;      // records that left the caches (all reasons)
+    j["evicted_flows"] = evicted;  // of those, ended for lack of resources (cache full)
+    j["flows_started"] =
+        started;  // cache entries created (each ends in one record + active reports)
     j["lost_records"] = t.lost_records;  // records the exporter never got (its ring was full)
     if (exporter_) j["exporter"] = exporter_->stats();
     return ControlResult::ok(j);

@@ -1,15 +1,14 @@
 // Switch: mirror sessions (control side): validation, the compiled MirrorTable, ERSPAN next hops
 // by ARP. The datapath half is telemetry/mirror/ (mirror.cpp makes the copies, mirror_stage.h
 // buffers and sends them).
-#include <algorithm>
-
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "core/arp.h"
+#include <algorithm>
 
+#include "core/arp.h"
 #include "src/control/switch.h"
 
 namespace vsw {
@@ -46,7 +45,9 @@ std::unique_ptr<MirrorRuntime> Switch::make_mirror_runtime(const MirrorConfig& m
 
 const MirrorConfig* Switch::mirror_using(const std::string& port) const {
     for (const auto& m : mirrors_)
-        if (m.output == port || std::find(m.sources.begin(), m.sources.end(), port) != m.sources.end()) return &m;
+        if (m.output == port ||
+            std::find(m.sources.begin(), m.sources.end(), port) != m.sources.end())
+            return &m;
     return nullptr;
 }
 
@@ -75,7 +76,8 @@ std::unique_ptr<const MirrorTable> Switch::build_mirror_table() const {
                 t->arp_watch[out->slot] = true;  // keep listening: the next hop may move
             }
             s.next_hop_known = resolved.next_hop_mac != 0;
-            s.owner = static_cast<uint16_t>(rx_worker_[out->slot]);  // the output's poller sends its copies
+            s.owner = static_cast<uint16_t>(
+                rx_worker_[out->slot]);  // the output's poller sends its copies
             build_erspan_template(resolved, output_mac(*out, c.local_ip), s);
         }
         for (const std::string& src : c.sources) {
@@ -102,7 +104,8 @@ void Switch::resolve_next_hops() {
         rte_mbuf* req = rte_pktmbuf_alloc(opts_.pool);
         if (!req) continue;
         auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(req, kArpFrameLen));
-        build_arp_request(p, output_mac(*out, m.local_ip), m.local_ip, m.gateway ? m.gateway : m.remote_ip);
+        build_arp_request(p, output_mac(*out, m.local_ip), m.local_ip,
+                          m.gateway ? m.gateway : m.remote_ip);
         req->port = out->slot;  // inject() sends it there
         if (rte_ring_mp_enqueue(ctl_tx_, req) != 0) {
             rte_pktmbuf_free(req);
@@ -128,7 +131,8 @@ void Switch::take_arp_replies() {
             ++rt.arp_replies;
             if (rt.arp_mac != reply->sender_mac) {
                 fprintf(stderr, "vswd: mirror %s: next hop %s is at %s\n", c.name.c_str(),
-                        format_ipv4(reply->sender_ip).c_str(), mac_to_string(reply->sender_mac).c_str());
+                        format_ipv4(reply->sender_ip).c_str(),
+                        mac_to_string(reply->sender_mac).c_str());
                 rt.arp_mac = reply->sender_mac;
                 changed = true;
             }
@@ -142,7 +146,8 @@ ControlResult Switch::mirror_add(const MirrorConfig& m) {
         return ControlResult::fail("at most " + std::to_string(kMaxMirrors) + " mirror sessions");
     std::vector<std::string> names;
     for (uint16_t slot : order_) names.push_back(slots_[slot]->config.name);
-    if (auto e = validate_mirror_against(m, mirrors_, names); !e.empty()) return ControlResult::fail(e);
+    if (auto e = validate_mirror_against(m, mirrors_, names); !e.empty())
+        return ControlResult::fail(e);
     auto rt = make_mirror_runtime(m);
     if (!rt) return ControlResult::fail("cannot create the mirror's hand-off ring (out of memory)");
     auto apply = [this, &rt](const MirrorConfig& c) {
@@ -153,7 +158,8 @@ ControlResult Switch::mirror_add(const MirrorConfig& m) {
         if (c.kind == MirrorKind::kSpan) fdb_.flush_port(find(c.output)->slot);
     };
     auto undo = [this, name = m.name] {
-        mirrors_.erase(std::remove_if(mirrors_.begin(), mirrors_.end(), [&](const MirrorConfig& x) { return x.name == name; }),
+        mirrors_.erase(std::remove_if(mirrors_.begin(), mirrors_.end(),
+                                      [&](const MirrorConfig& x) { return x.name == name; }),
                        mirrors_.end());
         publish();  // no worker holds the runtime after this
         mirror_rt_.erase(name);
@@ -163,7 +169,8 @@ ControlResult Switch::mirror_add(const MirrorConfig& m) {
 }
 
 ControlResult Switch::mirror_del(const std::string& name) {
-    auto it = std::find_if(mirrors_.begin(), mirrors_.end(), [&](const MirrorConfig& m) { return m.name == name; });
+    auto it = std::find_if(mirrors_.begin(), mirrors_.end(),
+                           [&](const MirrorConfig& m) { return m.name == name; });
     if (it == mirrors_.end()) return ControlResult::fail("no mirror named '" + name + "'");
     const MirrorConfig old = *it;
     const size_t pos = static_cast<size_t>(it - mirrors_.begin());
@@ -183,7 +190,8 @@ ControlResult Switch::mirror_show() {
     for (const MirrorConfig& m : mirrors_) {
         json j = to_json(m);
         const MirrorRuntime& rt = *mirror_rt_.at(m.name);
-        uint64_t packets = 0, bytes = 0, truncated = 0, no_mbufs = 0, tx_dropped = 0, unresolved = 0;
+        uint64_t packets = 0, bytes = 0, truncated = 0, no_mbufs = 0, tx_dropped = 0,
+                 unresolved = 0;
         for (const auto& w : rt.w) {
             packets += w.packets.get();
             bytes += w.bytes.get();
@@ -192,13 +200,19 @@ ControlResult Switch::mirror_show() {
             tx_dropped += w.tx_dropped.get();
             unresolved += w.unresolved.get();
         }
-        j["counters"] = {{"packets", packets},     {"bytes", bytes},           {"truncated", truncated},
-                         {"no_mbufs", no_mbufs},   {"tx_dropped", tx_dropped}, {"unresolved", unresolved},
+        j["counters"] = {{"packets", packets},
+                         {"bytes", bytes},
+                         {"truncated", truncated},
+                         {"no_mbufs", no_mbufs},
+                         {"tx_dropped", tx_dropped},
+                         {"unresolved", unresolved},
                          {"dropped", no_mbufs + tx_dropped + unresolved}};
         if (is_erspan(m.kind) && !m.next_hop_mac) {
-            j["next-hop"] = rt.arp_mac ? mac_to_string(rt.arp_mac) + " (arp)" : std::string("resolving");
+            j["next-hop"] =
+                rt.arp_mac ? mac_to_string(rt.arp_mac) + " (arp)" : std::string("resolving");
             j["arp"] = {{"target", format_ipv4(m.gateway ? m.gateway : m.remote_ip)},
-                        {"requests", rt.arp_requests}, {"replies", rt.arp_replies}};
+                        {"requests", rt.arp_requests},
+                        {"replies", rt.arp_replies}};
         }
         out.push_back(j);
     }

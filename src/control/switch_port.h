@@ -14,15 +14,17 @@
 namespace vsw {
 
 struct SwitchPort : Port {
-    PortConfig config;      // what the operator asked for
-    bool attached = false;  // socket registered / device opened
-    std::string error;      // why attaching failed, when !attached
+    PortConfig config;                     // what the operator asked for
+    bool attached = false;                 // socket registered / device opened
+    std::string error;                     // why attaching failed, when !attached
     std::unique_ptr<const PortVlan> vlan;  // published in snapshots; replaced, never changed
     std::unique_ptr<const PortQos> qos;    // likewise
 };
 
 // The datapath's kind of a configured port type.
-inline PortKind port_kind(PortType t) { return is_vhost(t) ? PortKind::kVhost : PortKind::kEthdev; }
+inline PortKind port_kind(PortType t) {
+    return is_vhost(t) ? PortKind::kVhost : PortKind::kEthdev;
+}
 
 // The datapath's VLAN view of a valid config.
 PortVlan port_vlan(const PortConfig& p);

@@ -18,7 +18,8 @@ std::string port_state(const SwitchPort& p) {
         if (p.vhost.ready.load()) return "up";
         // Connected and negotiated, but the guest's driver has not started the device (still
         // booting, or no virtio-net driver): not the same as nobody there.
-        if (p.vhost.connected.load() && (p.vhost.negotiated.load() || p.vhost.protocol_features.load()))
+        if (p.vhost.connected.load() &&
+            (p.vhost.negotiated.load() || p.vhost.protocol_features.load()))
             return "negotiated";
         return p.config.type == PortType::kVhostUserClient ? "connecting" : "listening";
     }
@@ -47,14 +48,18 @@ ControlResult Switch::show() {
         j["worker"] = rx_worker_[slot];
         if (!p.error.empty()) j["error"] = p.error;
         for (const MirrorConfig& m : mirrors_)  // out of normal forwarding while it is one
-            if (m.kind == MirrorKind::kSpan && m.output == p.config.name) j["span_output_of"] = m.name;
+            if (m.kind == MirrorKind::kSpan && m.output == p.config.name)
+                j["span_output_of"] = m.name;
         if (p.is_vhost()) {
             // The running device's features, or what the connection negotiated before it runs.
             const bool ready = p.vhost.ready.load();
-            const uint64_t f = ready ? p.vhost.features.load() : p.vhost.connected.load() ? p.vhost.negotiated.load() : 0;
+            const uint64_t f = ready                      ? p.vhost.features.load()
+                               : p.vhost.connected.load() ? p.vhost.negotiated.load()
+                                                          : 0;
             j["features"] = f ? virtio::feature_summary(f) : "-";
             j["features_hex"] = f;
-            if (p.vhost.connected.load()) j["protocol_features_hex"] = p.vhost.protocol_features.load();
+            if (p.vhost.connected.load())
+                j["protocol_features_hex"] = p.vhost.protocol_features.load();
             j["queues"] = p.vhost.ready.load() ? p.vhost.queue_pairs.load() : 0;
             j["connects"] = p.vhost.connects.load();
             j["disconnects"] = p.vhost.disconnects.load();
@@ -92,12 +97,18 @@ json Switch::port_stats(const SwitchPort& p) const {
     VSW_PORT_TRAFFIC_COUNTERS(VSW_X)
 #undef VSW_X
     if (p.qos->tx_shaped)
-        j["tx_shaping"] = {{"rate", p.config.bandwidth.tx_rate}, {"tokens", p.shaping.tx_tokens.load()}, {"throttled_rounds", t.tx_throttled}};
+        j["tx_shaping"] = {{"rate", p.config.bandwidth.tx_rate},
+                           {"tokens", p.shaping.tx_tokens.load()},
+                           {"throttled_rounds", t.tx_throttled}};
     if (p.qos->rx_shaped)
-        j["rx_shaping"] = {{"rate", p.config.bandwidth.rx_rate}, {"mode", p.qos->rx_police ? "police" : "shape"},
-                           {"tokens", p.shaping.rx_tokens.load()}, {"limit_bytes", p.qos->rx_limit},
-                           {"queue_packets", rte_ring_count(p.shaping.rx_queue)}, {"queue_bytes", p.shaping.rx_queue_bytes.load()},
-                           {"queued_packets", t.rx_queued}, {"queued_bytes", t.rx_queued_bytes}};
+        j["rx_shaping"] = {{"rate", p.config.bandwidth.rx_rate},
+                           {"mode", p.qos->rx_police ? "police" : "shape"},
+                           {"tokens", p.shaping.rx_tokens.load()},
+                           {"limit_bytes", p.qos->rx_limit},
+                           {"queue_packets", rte_ring_count(p.shaping.rx_queue)},
+                           {"queue_bytes", p.shaping.rx_queue_bytes.load()},
+                           {"queued_packets", t.rx_queued},
+                           {"queued_bytes", t.rx_queued_bytes}};
     return j;
 }
 
@@ -114,17 +125,18 @@ ControlResult Switch::stats(const std::string& port) {
     for (const auto& w : workers_) {
         const auto& s = w->stats();
         const uint64_t busy = s.busy_cycles.get(), idle = s.idle_cycles.get();
-        pmds.push_back({{"id", w->config().id},
-                        {"lcore", w->config().lcore},
-                        {"rx_packets", s.rx_packets.get()},
-                        {"busy_cycles", busy},
-                        {"idle_cycles", idle},
-                        {"busy_pct", busy + idle ? 100.0 * double(busy) / double(busy + idle) : 0.0},
-                        {"cycles_per_packet", telemetry::cycles_per_packet(busy, s.rx_packets.get())},
-                        {"rounds", s.rounds.get()},
-                        {"sleeps", s.sleeps.get()},
-                        {"orphan_drops", w->orphan_drops()},
-                        {"flood_skipped_down", w->flood_skipped_down()}});
+        pmds.push_back(
+            {{"id", w->config().id},
+             {"lcore", w->config().lcore},
+             {"rx_packets", s.rx_packets.get()},
+             {"busy_cycles", busy},
+             {"idle_cycles", idle},
+             {"busy_pct", busy + idle ? 100.0 * double(busy) / double(busy + idle) : 0.0},
+             {"cycles_per_packet", telemetry::cycles_per_packet(busy, s.rx_packets.get())},
+             {"rounds", s.rounds.get()},
+             {"sleeps", s.sleeps.get()},
+             {"orphan_drops", w->orphan_drops()},
+             {"flood_skipped_down", w->flood_skipped_down()}});
     }
     json vlan_floods = json::object();
     for (unsigned v = 0; v <= kMaxVlan; ++v) {
@@ -132,11 +144,12 @@ ControlResult Switch::stats(const std::string& port) {
         for (const auto& w : workers_) n += w->vlan_floods(static_cast<uint16_t>(v));
         if (n) vlan_floods[std::to_string(v)] = n;
     }
-    return ControlResult::ok({{"ports", ports},
-                              {"pmds", pmds},
-                              {"vlan_floods", vlan_floods},
-                              {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}, {"aged", aged_total_}}},
-                              {"mbuf_pool", pool_json(opts_.pool)}});
+    return ControlResult::ok(
+        {{"ports", ports},
+         {"pmds", pmds},
+         {"vlan_floods", vlan_floods},
+         {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}, {"aged", aged_total_}}},
+         {"mbuf_pool", pool_json(opts_.pool)}});
 }
 
 ControlResult Switch::fdb_show() {
@@ -152,7 +165,8 @@ ControlResult Switch::fdb_show() {
     std::sort(entries.begin(), entries.end(), [](const json& a, const json& b) {
         return std::tie(a["vlan"], a["mac"]) < std::tie(b["vlan"], b["mac"]);
     });
-    return ControlResult::ok({{"entries", entries}, {"max", fdb_.max_entries()},
+    return ControlResult::ok({{"entries", entries},
+                              {"max", fdb_.max_entries()},
                               {"aging_time", settings_.fdb_aging_seconds}});
 }
 

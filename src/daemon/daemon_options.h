@@ -12,20 +12,20 @@
 namespace vsw {
 
 struct DaemonOptions {
-    ControlAccess ctl;                                 // control socket path, owner, group, mode
+    ControlAccess ctl;                                   // control socket path, owner, group, mode
     std::string state_file = "/var/lib/vsw/state.json";  // persisted configuration
-    unsigned main_core = 0;                            // CPU of the control thread
-    std::vector<unsigned> pmd_cores;                   // CPUs of the PMD workers
-    bool no_huge = false;                              // run EAL without hugepages
-    unsigned mem_mb = 256;                             // EAL memory
-    std::string file_prefix = "vsw";                   // EAL --file-prefix
-    std::string eal_args;                              // extra EAL arguments, space separated
-    unsigned mbufs = 16383;                            // mbuf pool size
-    unsigned fdb_max = 8192;                           // FDB size limit
-    unsigned fdb_aging = 300;                          // initial aging time for a new state
-    unsigned pmd_max_sleep_us = 500;                   // idle back-off ceiling, 0 = busy poll
-    SocketAccess sockets;                              // vhost-user socket directory and permissions
-    std::string metrics_listen;                        // Prometheus endpoint [ADDRESS:]PORT, "" = off
+    unsigned main_core = 0;                              // CPU of the control thread
+    std::vector<unsigned> pmd_cores;                     // CPUs of the PMD workers
+    bool no_huge = false;                                // run EAL without hugepages
+    unsigned mem_mb = 256;                               // EAL memory
+    std::string file_prefix = "vsw";                     // EAL --file-prefix
+    std::string eal_args;                                // extra EAL arguments, space separated
+    unsigned mbufs = 16383;                              // mbuf pool size
+    unsigned fdb_max = 8192;                             // FDB size limit
+    unsigned fdb_aging = 300;                            // initial aging time for a new state
+    unsigned pmd_max_sleep_us = 500;                     // idle back-off ceiling, 0 = busy poll
+    SocketAccess sockets;        // vhost-user socket directory and permissions
+    std::string metrics_listen;  // Prometheus endpoint [ADDRESS:]PORT, "" = off
 };
 
 // Parses argv. On --help / --version prints and returns nullopt with exit_code 0; on error

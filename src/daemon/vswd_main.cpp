@@ -1,4 +1,10 @@
 // vswd: EAL and memory set-up, then the control loop. Everything else lives in Switch.
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <signal.h>
 
 #include <atomic>
@@ -7,22 +13,15 @@
 #include <cstring>
 #include <vector>
 
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_lcore.h>
-#include <rte_malloc.h>
-#include <rte_mbuf.h>
-#include <rte_rcu_qsbr.h>
-
+#include "src/config/socket_access.h"
+#include "src/config/state_file.h"
 #include "src/control/control_protocol.h"
 #include "src/control/control_server.h"
+#include "src/control/switch.h"
 #include "src/daemon/daemon_options.h"
 #include "telemetry/metrics/dpdk_telemetry.h"
 #include "telemetry/metrics/metrics_http.h"
 #include "telemetry/metrics/metrics_snapshot.h"
-#include "src/config/socket_access.h"
-#include "src/config/state_file.h"
-#include "src/control/switch.h"
 #include "vhost/vhost_port.h"
 #include "vsw_version.h"
 
@@ -30,7 +29,9 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void on_signal(int) { g_stop.store(true); }
+void on_signal(int) {
+    g_stop.store(true);
+}
 
 int die(const std::string& msg) {
     std::fprintf(stderr, "vswd: %s\n", msg.c_str());
@@ -55,8 +56,9 @@ int main(int argc, char** argv) {
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0)
         return die(std::string("EAL init failed: ") + rte_strerror(rte_errno));
 
-    rte_mempool* pool = rte_pktmbuf_pool_create("vsw_mbufs", opts->mbufs, 256, 0,
-                                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    rte_mempool* pool =
+        rte_pktmbuf_pool_create("vsw_mbufs", opts->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                static_cast<int>(rte_socket_id()));
     if (!pool) return die(std::string("cannot create mbuf pool: ") + rte_strerror(rte_errno));
     const auto n_workers = static_cast<uint32_t>(opts->pmd_cores.size());
     auto* rcu = static_cast<rte_rcu_qsbr*>(
@@ -86,22 +88,26 @@ int main(int argc, char** argv) {
             sw.shutdown();
             return die(e);
         }
-        struct sigaction sa{};
+        struct sigaction sa {};
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, nullptr);
         sigaction(SIGTERM, &sa, nullptr);
         signal(SIGPIPE, SIG_IGN);
-        std::fprintf(stderr, "vswd %s: ready, %u PMD(s), control socket %s, state %s\n", VSW_VERSION,
-                     n_workers, opts->ctl.path.c_str(), opts->state_file.c_str());
+        std::fprintf(stderr, "vswd %s: ready, %u PMD(s), control socket %s, state %s\n",
+                     VSW_VERSION, n_workers, opts->ctl.path.c_str(), opts->state_file.c_str());
 
-        auto handler = [&](const std::string& req, int client_fd) { return vsw::handle_request(sw, req, client_fd); };
+        auto handler = [&](const std::string& req, int client_fd) {
+            return vsw::handle_request(sw, req, client_fd);
+        };
         // Telemetry and the Prometheus endpoint read a copy of the switch's views, taken here
         // once a second, never the switch itself.
         vsw::MetricsSnapshot metrics;
         auto refresh_metrics = [&] {
             const auto now = std::chrono::system_clock::now().time_since_epoch();
-            metrics.refresh(sw.show().data, sw.stats("").data, sw.mirror_show().data, sw.ipfix_show().data,
-                            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
+            metrics.refresh(
+                sw.show().data, sw.stats("").data, sw.mirror_show().data, sw.ipfix_show().data,
+                static_cast<uint64_t>(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
         };
         refresh_metrics();
         if (auto e = vsw::register_telemetry_commands(&metrics); !e.empty())
@@ -112,7 +118,8 @@ int main(int argc, char** argv) {
                 sw.shutdown();
                 return die(e);
             }
-            std::fprintf(stderr, "vswd: Prometheus metrics on http://%s/metrics\n", opts->metrics_listen.c_str());
+            std::fprintf(stderr, "vswd: Prometheus metrics on http://%s/metrics\n",
+                         opts->metrics_listen.c_str());
         }
         auto last_tick = std::chrono::steady_clock::now();
         while (!g_stop.load()) {

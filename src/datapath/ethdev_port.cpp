@@ -37,7 +37,8 @@ std::string ethdev_open(const std::string& devargs, unsigned workers, rte_mempoo
         return e;
     };
     rte_eth_dev_info info;
-    if (int rc = rte_eth_dev_info_get(pid, &info); rc != 0) return fail(dpdk_error("cannot get device info", rc));
+    if (int rc = rte_eth_dev_info_get(pid, &info); rc != 0)
+        return fail(dpdk_error("cannot get device info", rc));
     state.tx_queues = static_cast<uint16_t>(std::min<unsigned>(workers, info.max_tx_queues));
     if (state.tx_queues == 0) return fail("device " + name + " has no TX queue");
     state.tx_shared = state.tx_queues < workers;
@@ -49,12 +50,16 @@ std::string ethdev_open(const std::string& devargs, unsigned workers, rte_mempoo
     rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rx, &nb_tx);
     int socket = rte_eth_dev_socket_id(pid);
     if (socket < 0) socket = 0;
-    if (int rc = rte_eth_rx_queue_setup(pid, 0, nb_rx, static_cast<unsigned>(socket), nullptr, pool); rc != 0)
+    if (int rc =
+            rte_eth_rx_queue_setup(pid, 0, nb_rx, static_cast<unsigned>(socket), nullptr, pool);
+        rc != 0)
         return fail(dpdk_error("cannot set up RX queue of " + name, rc));
     for (uint16_t q = 0; q < state.tx_queues; ++q)
-        if (int rc = rte_eth_tx_queue_setup(pid, q, nb_tx, static_cast<unsigned>(socket), nullptr); rc != 0)
+        if (int rc = rte_eth_tx_queue_setup(pid, q, nb_tx, static_cast<unsigned>(socket), nullptr);
+            rc != 0)
             return fail(dpdk_error("cannot set up TX queue of " + name, rc));
-    if (int rc = rte_eth_dev_start(pid); rc != 0) return fail(dpdk_error("cannot start " + name, rc));
+    if (int rc = rte_eth_dev_start(pid); rc != 0)
+        return fail(dpdk_error("cannot start " + name, rc));
     rte_eth_promiscuous_enable(pid);  // a switch port sees every frame
     state.started.store(true, std::memory_order_release);
     return "";

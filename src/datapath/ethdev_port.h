@@ -1,19 +1,19 @@
 // DPDK ethdev ports (a PCI NIC, net_tap, net_af_packet, ...) created from devargs at runtime.
 #pragma once
 
+#include <rte_ethdev.h>
+#include <rte_spinlock.h>
+
 #include <atomic>
 #include <cstdint>
 #include <string>
 
-#include <rte_ethdev.h>
-#include <rte_spinlock.h>
-
 namespace vsw {
 
 struct EthdevState {
-    uint16_t port_id = 0;        // ethdev port id
-    uint16_t tx_queues = 0;      // configured TX queues
-    bool tx_shared = false;      // fewer TX queues than workers: the last queue is shared
+    uint16_t port_id = 0;              // ethdev port id
+    uint16_t tx_queues = 0;            // configured TX queues
+    bool tx_shared = false;            // fewer TX queues than workers: the last queue is shared
     std::atomic<bool> started{false};  // rx/tx allowed
     rte_spinlock_t tx_lock = RTE_SPINLOCK_INITIALIZER;  // guards the shared queue
 };

@@ -21,15 +21,17 @@ uint64_t Fdb::hash(uint64_t key) {
     return key ^ (key >> 32);
 }
 
-uint16_t Fdb::tag(uint64_t key) { return static_cast<uint16_t>(hash(key) >> 48) | 1; }
+uint16_t Fdb::tag(uint64_t key) {
+    return static_cast<uint16_t>(hash(key) >> 48) | 1;
+}
 
 uint64_t Fdb::make_value(uint16_t port, uint32_t now, uint16_t t) {
     return uint64_t{static_cast<uint16_t>(port + 1)} | (uint64_t{now} << 16) | (uint64_t{t} << 48);
 }
 
 Fdb::Fdb(uint32_t max_entries) : max_entries_(max_entries ? max_entries : 1) {
-    uint64_t buckets = std::bit_ceil((uint64_t{max_entries_} * 2 + kSlotsPerBucket - 1) /
-                                     kSlotsPerBucket);
+    uint64_t buckets =
+        std::bit_ceil((uint64_t{max_entries_} * 2 + kSlotsPerBucket - 1) / kSlotsPerBucket);
     bucket_mask_ = buckets - 1;
     buckets_ = std::make_unique<Bucket[]>(buckets);
     for (uint64_t b = 0; b < buckets; ++b)
@@ -39,7 +41,9 @@ Fdb::Fdb(uint32_t max_entries) : max_entries_(max_entries ? max_entries : 1) {
         }
 }
 
-Fdb::Bucket& Fdb::bucket_for(uint64_t key) const { return buckets_[hash(key) & bucket_mask_]; }
+Fdb::Bucket& Fdb::bucket_for(uint64_t key) const {
+    return buckets_[hash(key) & bucket_mask_];
+}
 
 Fdb::LearnResult Fdb::learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now) {
     const uint64_t key = make_key(mac, vlan);

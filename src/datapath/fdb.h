@@ -19,7 +19,7 @@
 namespace vsw {
 
 class Fdb {
-public:
+  public:
     static constexpr unsigned kSlotsPerBucket = 8;
     static constexpr uint32_t kDefaultMaxEntries = 8192;
     static constexpr uint32_t kDefaultAgingSeconds = 300;
@@ -62,7 +62,7 @@ public:
     uint32_t size() const { return count_.load(std::memory_order_relaxed); }
     uint32_t max_entries() const { return max_entries_; }
 
-private:
+  private:
     struct alignas(64) Bucket {
         std::atomic<uint64_t> key[kSlotsPerBucket];    // 0 = empty
         std::atomic<uint64_t> value[kSlotsPerBucket];  // 0 = not yet written
@@ -78,10 +78,10 @@ private:
     template <class Pred>
     uint32_t remove_if(Pred pred);
 
-    uint32_t max_entries_;                  // size limit
-    uint64_t bucket_mask_;                  // number of buckets - 1
-    std::unique_ptr<Bucket[]> buckets_;     // the table
-    std::atomic<uint32_t> count_{0};        // live entries
+    uint32_t max_entries_;               // size limit
+    uint64_t bucket_mask_;               // number of buckets - 1
+    std::unique_ptr<Bucket[]> buckets_;  // the table
+    std::atomic<uint32_t> count_{0};     // live entries
 };
 
 }  // namespace vsw

@@ -1,11 +1,11 @@
 #include "src/datapath/pipeline.h"
 
-#include <cstring>
-
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+
+#include <cstring>
 
 #include "core/arp.h"
 #include "core/mbuf.h"
@@ -34,7 +34,8 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
     if (snap.mirrors && snap.mirrors->arp_watch[in.slot] && dp.ctl_rx) {
         // An ERSPAN next hop may be answering our ARP: the control thread gets a reference.
         for (uint16_t i = 0; i < n; ++i) {
-            if (!maybe_arp_reply(rte_pktmbuf_mtod(pkts[i], const uint8_t*), pkts[i]->data_len)) continue;
+            if (!maybe_arp_reply(rte_pktmbuf_mtod(pkts[i], const uint8_t*), pkts[i]->data_len))
+                continue;
             mbuf_share(pkts[i], 1);
             if (rte_ring_mp_enqueue(dp.ctl_rx, pkts[i]) != 0) mbuf_share(pkts[i], -1);
         }
@@ -54,7 +55,8 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
     for (uint16_t i = 0; i < n; ++i) {
         if (pkts[i]->data_len < 18) continue;
         const uint8_t* eth = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
-        const uint16_t vlan = eth[12] == 0x81 ? static_cast<uint16_t>((eth[14] & 0xf) << 8 | eth[15]) : untagged_vlan;
+        const uint16_t vlan =
+            eth[12] == 0x81 ? static_cast<uint16_t>((eth[14] & 0xf) << 8 | eth[15]) : untagged_vlan;
         const Mac dst = mac_from_bytes(eth), src = mac_from_bytes(eth + 6);
         if (dst != prev_dst) dp.fdb->prefetch(dst, vlan);
         if (src != prev_src) dp.fdb->prefetch(src, vlan);
@@ -87,7 +89,8 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         d.classified[i] = true;
         const uint16_t vlan = f->vlan;
         if (src != last_learned || vlan != last_vlan) {
-            if (dp.fdb->learn(src, vlan, in.slot, now_s) == Fdb::LearnResult::kFull) c.learn_full.add(1);
+            if (dp.fdb->learn(src, vlan, in.slot, now_s) == Fdb::LearnResult::kFull)
+                c.learn_full.add(1);
             last_learned = src;
             last_vlan = vlan;
         }
@@ -142,11 +145,8 @@ rte_mbuf* retag(rte_mbuf* m, EgressAction action, const FrameVlan& f, rte_mempoo
                     return m;
                 }
                 break;  // no headroom: use a header segment
-            case EgressAction::kSetVid:
-                memcpy(p + kMacsLen + 2, &tci, 2);
-                return m;
-            case EgressAction::kAsIs:
-                return m;
+            case EgressAction::kSetVid: memcpy(p + kMacsLen + 2, &tci, 2); return m;
+            case EgressAction::kAsIs: return m;
         }
     }
     rte_mbuf* head = rte_pktmbuf_alloc(pool);
@@ -158,7 +158,8 @@ rte_mbuf* retag(rte_mbuf* m, EgressAction action, const FrameVlan& f, rte_mempoo
     }
     const uint16_t old_header = f.tagged ? kMacsLen + kTagLen : kMacsLen;
     const bool tag = action != EgressAction::kStrip;
-    uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, tag ? kMacsLen + kTagLen : kMacsLen));
+    uint8_t* h =
+        reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, tag ? kMacsLen + kTagLen : kMacsLen));
     memcpy(h, rte_pktmbuf_mtod(m, const uint8_t*), kMacsLen);
     if (tag) {
         memcpy(h + kMacsLen, &tpid, 2);
@@ -189,12 +190,15 @@ struct MirrorSend {
 };
 
 // Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`.
-inline void mirror(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan, bool egress_side) {
-    mirror_frame(dp.mirrors, *snap.mirrors, dp.worker, dp.pool, mask, m, vlan, egress_side, MirrorSend{dp, snap});
+inline void mirror(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan,
+                   bool egress_side) {
+    mirror_frame(dp.mirrors, *snap.mirrors, dp.worker, dp.pool, mask, m, vlan, egress_side,
+                 MirrorSend{dp, snap});
 }
 
 // Sends one reference of `m` to `slot`, with the headers that port wants.
-inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m, const FrameVlan& f) {
+inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m,
+                   const FrameVlan& f) {
     const EgressAction a = egress_action(*snap.vlan[slot], f);
     if (a != EgressAction::kAsIs) {
         m = retag(m, a, f, dp.pool);
@@ -234,7 +238,8 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
         const int16_t out = d.out[i];
-        // As received: before any egress edits it (the copy's reference keeps it from in-place edits).
+        // As received: before any egress edits it (the copy's reference keeps it from in-place
+        // edits).
         if (rx_mirrors && d.classified[i]) mirror(dp, snap, rx_mirrors, m, d.vlan[i].vlan, false);
         if (out >= 0) {
             egress(dp, snap, static_cast<uint16_t>(out), m, d.vlan[i]);
@@ -283,7 +288,8 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot) {
 
 void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring) {
     rte_mbuf* pkts[kBurst];
-    const unsigned n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(pkts), kBurst, nullptr);
+    const unsigned n =
+        rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(pkts), kBurst, nullptr);
     for (unsigned i = 0; i < n; ++i) {
         const uint16_t slot = pkts[i]->port;
         if (slot < kMaxPorts && snap.ports[slot]) {

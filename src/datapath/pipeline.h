@@ -30,17 +30,17 @@ namespace vsw {
 
 // One worker's datapath state. Not shared: no locks.
 struct Datapath {
-    unsigned worker = 0;            // worker index: selects counter blocks and TX queues
-    Fdb* fdb = nullptr;             // shared FDB
-    rte_mempool* pool = nullptr;    // for header segments when a shared frame needs a new tag
-    uint64_t orphan_drops = 0;      // frames buffered for a port that disappeared
+    unsigned worker = 0;          // worker index: selects counter blocks and TX queues
+    Fdb* fdb = nullptr;           // shared FDB
+    rte_mempool* pool = nullptr;  // for header segments when a shared frame needs a new tag
+    uint64_t orphan_drops = 0;    // frames buffered for a port that disappeared
     telemetry::Counter flood_skipped_down;  // flood copies not made: target's link down (no drop)
-    TxBuffer tx[kMaxPorts];         // one buffer per egress slot
-    uint16_t pending[kMaxPorts];    // slots with buffered frames
-    uint16_t n_pending = 0;         // entries used in pending[]
+    TxBuffer tx[kMaxPorts];                 // one buffer per egress slot
+    uint16_t pending[kMaxPorts];            // slots with buffered frames
+    uint16_t n_pending = 0;                 // entries used in pending[]
     telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
-    rte_ring* ctl_rx = nullptr;     // ARP replies for the control thread (ERSPAN next hops)
-    MirrorBuffers mirrors;          // mirrored copies waiting for their sessions' outputs
+    rte_ring* ctl_rx = nullptr;  // ARP replies for the control thread (ERSPAN next hops)
+    MirrorBuffers mirrors;       // mirrored copies waiting for their sessions' outputs
 };
 
 // Classifies, learns the source and decides the egress of each frame; counts rx and rx drops.
@@ -54,7 +54,8 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
 // Transmits one slot's buffer now (or queues it, for a guest-RX-shaped port: qos/shaping.h).
 void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot);
 
-// Takes the ERSPAN copies other workers made for sessions this worker owns (numbers and buffers them).
+// Takes the ERSPAN copies other workers made for sessions this worker owns (numbers and buffers
+// them).
 void take_mirror_handoffs(Datapath& dp, const Snapshot& snap);
 
 // Sends the frames the control thread queued on `ring` (each to the slot in its `port` field).

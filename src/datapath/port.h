@@ -31,7 +31,7 @@ struct Port {
     EthdevState eth;                   // ethdev kind
 
     telemetry::PortCounters counters[kMaxWorkers];  // one block per worker
-    ShapingState shaping;              // bandwidth: buckets and the guest-RX queue
+    ShapingState shaping;                           // bandwidth: buckets and the guest-RX queue
     // Packet capture (telemetry/capture/capture_tap.h): set and cleared by the control thread,
     // read by workers once per burst; a tap is freed only after an RCU grace period.
     std::atomic<CaptureTap*> capture{nullptr};
@@ -42,7 +42,8 @@ struct Port {
     // Link as seen by the datapath: connected/started and administratively up.
     bool link_up() const {
         if (!admin_up.load(std::memory_order_relaxed)) return false;
-        return is_vhost() ? vhost.ready.load(std::memory_order_acquire) : eth.started.load(std::memory_order_acquire);
+        return is_vhost() ? vhost.ready.load(std::memory_order_acquire)
+                          : eth.started.load(std::memory_order_acquire);
     }
 };
 

@@ -8,8 +8,7 @@ namespace vsw {
 
 uint16_t receive(Port& in, rte_mempool* pool, rte_mbuf** pkts) {
     switch (in.kind) {
-        case PortKind::kVhost:
-            return vhost::rx_burst(in.vhost, pool, pkts, kBurst);
+        case PortKind::kVhost: return vhost::rx_burst(in.vhost, pool, pkts, kBurst);
         case PortKind::kEthdev:
             if (!in.eth.started.load(std::memory_order_acquire)) return 0;
             return ethdev::rx_burst(in.eth, pkts, kBurst);

@@ -15,16 +15,16 @@
 namespace vsw {
 
 struct Snapshot {
-    uint64_t generation = 0;           // increases with every publish
-    Port* ports[kMaxPorts] = {};       // by slot; nullptr: no port in that slot
+    uint64_t generation = 0;               // increases with every publish
+    Port* ports[kMaxPorts] = {};           // by slot; nullptr: no port in that slot
     const PortVlan* vlan[kMaxPorts] = {};  // by slot: the port's VLAN configuration
     const PortQos* qos[kMaxPorts] = {};    // by slot: the port's bandwidth configuration
-    uint16_t flood[kMaxPorts] = {};    // slots a flood may go to (attached and admin up)
-    uint16_t n_flood = 0;              // entries used in flood[]
+    uint16_t flood[kMaxPorts] = {};        // slots a flood may go to (attached and admin up)
+    uint16_t n_flood = 0;                  // entries used in flood[]
     struct WorkerPorts {
-        uint16_t rx[kMaxPorts];        // slots this worker polls
-        uint16_t n_rx;                 // entries used in rx[]
-    } workers[kMaxWorkers] = {};       // per-worker polling assignment
+        uint16_t rx[kMaxPorts];                  // slots this worker polls
+        uint16_t n_rx;                           // entries used in rx[]
+    } workers[kMaxWorkers] = {};                 // per-worker polling assignment
     std::unique_ptr<const MirrorTable> mirrors;  // null: no mirror session
     std::unique_ptr<const FlowExport> flows;     // null: IPFIX export off
 };

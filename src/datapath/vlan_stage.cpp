@@ -10,7 +10,7 @@ PortVlan PortVlan::make(VlanMode mode, uint16_t tag, const VlanSet& trunks) {
         p.members.set(tag);
     } else {
         p.members = trunks.any() ? trunks : VlanSet().set();
-        p.members.reset(kMaxVlan);  // 4095 is reserved
+        p.members.reset(kMaxVlan);                         // 4095 is reserved
         if (mode != VlanMode::kTrunk) p.members.set(tag);  // the native VLAN is always carried
     }
     return p;
@@ -35,7 +35,8 @@ std::optional<FrameVlan> classify_tagged(const PortVlan& port, const uint8_t* fr
         }
     } else if (type == kEtherTypeQinQ) {
         // A service tag from a guest or an uplink: vsw does not do 802.1ad.
-        drop = port.mode == VlanMode::kAccess ? DropReason::kBadVlanTag : DropReason::kVlanNotAllowed;
+        drop =
+            port.mode == VlanMode::kAccess ? DropReason::kBadVlanTag : DropReason::kVlanNotAllowed;
         return std::nullopt;
     }
     const bool untagged = !f.tagged || f.header_vid == 0;  // priority tags count as untagged
@@ -54,13 +55,9 @@ std::optional<FrameVlan> classify_tagged(const PortVlan& port, const uint8_t* fr
             }
             f.vlan = port.tag;
             break;
-        case VlanMode::kTrunk:
-            f.vlan = untagged ? 0 : f.header_vid;
-            break;
+        case VlanMode::kTrunk: f.vlan = untagged ? 0 : f.header_vid; break;
         case VlanMode::kNativeTagged:
-        case VlanMode::kNativeUntagged:
-            f.vlan = untagged ? port.tag : f.header_vid;
-            break;
+        case VlanMode::kNativeUntagged: f.vlan = untagged ? port.tag : f.header_vid; break;
     }
     if (!port.carries(f.vlan)) {
         drop = DropReason::kVlanNotAllowed;

@@ -29,8 +29,8 @@ struct PortVlan {
 std::optional<FrameVlan> classify_tagged(const PortVlan& port, const uint8_t* frame, uint32_t len,
                                          DropReason& drop);
 
-inline std::optional<FrameVlan> classify_ingress(const PortVlan& port, const uint8_t* frame, uint32_t len,
-                                                 DropReason& drop) {
+inline std::optional<FrameVlan> classify_ingress(const PortVlan& port, const uint8_t* frame,
+                                                 uint32_t len, DropReason& drop) {
     // Fast path, inlined into the datapath: an untagged frame (first byte of the EtherType is
     // neither 0x81 nor 0x88 is enough to rule out both tag types) on a port whose untagged VLAN
     // is carried.

@@ -1,13 +1,12 @@
 #include "src/datapath/worker.h"
 
-#include <time.h>
-
-#include <algorithm>
-
 #include <rte_cycles.h>
 #include <rte_launch.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#include <time.h>
+
+#include <algorithm>
 
 #include "core/clock.h"
 #include "qos/shaping.h"
@@ -18,7 +17,11 @@ namespace vsw {
 
 Worker::Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snapshot,
                rte_rcu_qsbr* rcu, rte_mempool* pool, Fdb* fdb, uint64_t tsc_origin)
-    : cfg_(cfg), snapshot_(snapshot), rcu_(rcu), pool_(pool), tsc_origin_(tsc_origin),
+    : cfg_(cfg),
+      snapshot_(snapshot),
+      rcu_(rcu),
+      pool_(pool),
+      tsc_origin_(tsc_origin),
       dp_(std::make_unique<Datapath>()) {
     dp_->worker = cfg.id;
     dp_->fdb = fdb;
@@ -68,8 +71,9 @@ void Worker::run() {
                 const PortQos& q = *snap->qos[in.slot];
                 telemetry::PortCounters& counters = in.counters[cfg_.id];
                 if (q.rx_shaped) {
-                    guest_rx_drain(in.shaping, q, counters, start, hz,
-                                   [&](rte_mbuf** out, uint16_t k) { transmit(in, cfg_.id, out, k); });
+                    guest_rx_drain(
+                        in.shaping, q, counters, start, hz,
+                        [&](rte_mbuf** out, uint16_t k) { transmit(in, cfg_.id, out, k); });
                 }
                 if (q.tx_shaped && !guest_tx_allowed(in.shaping, q, counters, start, hz)) continue;
                 const uint16_t n = receive(in, pool_, pkts);
@@ -78,7 +82,9 @@ void Worker::run() {
                 if (q.tx_shaped) guest_tx_charge(in.shaping, pkts, n);
                 received += n;
                 decide(dp, *snap, in, pkts, n, now_s, decisions);
-                if (flows) meter_burst(*flows->meter[cfg_.id], *flows, in.ifindex(), pkts, n, decisions, now_ms);
+                if (flows)
+                    meter_burst(*flows->meter[cfg_.id], *flows, in.ifindex(), pkts, n, decisions,
+                                now_ms);
                 scatter(dp, *snap, in, pkts, n, decisions);
             }
             if (cfg_.ctl_tx) inject(dp, *snap, cfg_.ctl_tx);

@@ -5,9 +5,9 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cerrno>
 #include <cstring>
 
 #include "src/libvirt/port_mapping.h"
@@ -18,7 +18,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void log(const std::string& line) { std::fprintf(stderr, "vsw-libvirt: %s\n", line.c_str()); }
+void log(const std::string& line) {
+    std::fprintf(stderr, "vsw-libvirt: %s\n", line.c_str());
+}
 
 std::string libvirt_error() {
     const char* m = virGetLastErrorMessage();
@@ -33,23 +35,33 @@ std::string uuid_of(virDomainPtr dom) {
     return virDomainGetUUIDString(dom, buf) == 0 ? buf : "";
 }
 
-Agent* agent(void* opaque) { return static_cast<Agent*>(opaque); }
+Agent* agent(void* opaque) {
+    return static_cast<Agent*>(opaque);
+}
 
 int on_lifecycle(virConnectPtr, virDomainPtr dom, int, int, void* opaque) {
     agent(opaque)->mark_dirty(uuid_of(dom));
     return 0;
 }
 
-void on_device(virConnectPtr, virDomainPtr dom, const char*, void* opaque) { agent(opaque)->mark_dirty(uuid_of(dom)); }
-
-void on_metadata(virConnectPtr, virDomainPtr dom, int type, const char* nsuri, void* opaque) {
-    if (type == VIR_DOMAIN_METADATA_ELEMENT && (!nsuri || std::strcmp(nsuri, kMetadataNamespace) != 0)) return;
+void on_device(virConnectPtr, virDomainPtr dom, const char*, void* opaque) {
     agent(opaque)->mark_dirty(uuid_of(dom));
 }
 
-void on_close(virConnectPtr, int reason, void* opaque) { agent(opaque)->connection_closed(reason); }
+void on_metadata(virConnectPtr, virDomainPtr dom, int type, const char* nsuri, void* opaque) {
+    if (type == VIR_DOMAIN_METADATA_ELEMENT &&
+        (!nsuri || std::strcmp(nsuri, kMetadataNamespace) != 0))
+        return;
+    agent(opaque)->mark_dirty(uuid_of(dom));
+}
 
-void on_timer(int, void* opaque) { agent(opaque)->tick(); }
+void on_close(virConnectPtr, int reason, void* opaque) {
+    agent(opaque)->connection_closed(reason);
+}
+
+void on_timer(int, void* opaque) {
+    agent(opaque)->tick();
+}
 
 void on_inotify(int, int fd, int, void* opaque) {
     alignas(inotify_event) char buf[4096];
@@ -108,13 +120,16 @@ void Agent::watch_socket_dir(const std::string& dir) {
     if (dir == watched_dir_) return;
     unwatch_socket_dir();
     inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (inotify_fd_ < 0 || ::inotify_add_watch(inotify_fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0) {
-        log("cannot watch " + dir + " for new sockets (" + std::strerror(errno) + "); relying on polling");
+    if (inotify_fd_ < 0 ||
+        ::inotify_add_watch(inotify_fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0) {
+        log("cannot watch " + dir + " for new sockets (" + std::strerror(errno) +
+            "); relying on polling");
         unwatch_socket_dir();
         watched_dir_ = dir;  // do not retry every tick
         return;
     }
-    inotify_handle_ = virEventAddHandle(inotify_fd_, VIR_EVENT_HANDLE_READABLE, on_inotify, this, nullptr);
+    inotify_handle_ =
+        virEventAddHandle(inotify_fd_, VIR_EVENT_HANDLE_READABLE, on_inotify, this, nullptr);
     watched_dir_ = dir;
 }
 
@@ -142,8 +157,8 @@ int Agent::run(const std::atomic<bool>& stop) {
         return 1;
     }
     log("watching " + opts_.uri + " for domains with vhost-user interfaces in " +
-        (opts_.socket_dir.empty() ? std::string("vswd's socket directory") : opts_.socket_dir) + ", vswd at " +
-        opts_.ctl);
+        (opts_.socket_dir.empty() ? std::string("vswd's socket directory") : opts_.socket_dir) +
+        ", vswd at " + opts_.ctl);
     tick();
     while (!stop.load()) {
         if (virEventRunDefaultImpl() < 0) {
@@ -161,8 +176,9 @@ void Agent::connect() {
     virConnectPtr c = virConnectOpen(opts_.uri.c_str());
     if (!c) {
         if (!libvirt_down_logged_)
-            log("cannot connect to libvirt at " + opts_.uri + ": " + libvirt_error() + "; retrying every " +
-                std::to_string(opts_.reconnect_interval_ms) + " ms (ports are left as they are meanwhile)");
+            log("cannot connect to libvirt at " + opts_.uri + ": " + libvirt_error() +
+                "; retrying every " + std::to_string(opts_.reconnect_interval_ms) +
+                " ms (ports are left as they are meanwhile)");
         libvirt_down_logged_ = true;
         return;
     }
@@ -172,7 +188,8 @@ void Agent::connect() {
     if (virConnectRegisterCloseCallback(c, on_close, this, nullptr) != 0)
         log("cannot watch the libvirt connection: " + libvirt_error());
     // Keepalive notices a libvirtd that hangs or vanishes without closing the socket.
-    if (virConnectSetKeepAlive(c, 5, 3) != 0) log("cannot enable libvirt keepalive: " + libvirt_error());
+    if (virConnectSetKeepAlive(c, 5, 3) != 0)
+        log("cannot enable libvirt keepalive: " + libvirt_error());
     const struct {
         int id;
         virConnectDomainEventGenericCallback cb;
@@ -184,7 +201,9 @@ void Agent::connect() {
     };
     for (const auto& e : events) {
         int id = virConnectDomainEventRegisterAny(c, nullptr, e.id, e.cb, this, nullptr);
-        if (id < 0) log("cannot register for libvirt event " + std::to_string(e.id) + ": " + libvirt_error());
+        if (id < 0)
+            log("cannot register for libvirt event " + std::to_string(e.id) + ": " +
+                libvirt_error());
         else conn_->callbacks.push_back(id);
     }
     unsigned long version = 0;
@@ -240,7 +259,8 @@ bool Agent::poll_active() {
     std::map<std::string, int> now;
     for (int i = 0; i < list.n; ++i) now[uuid_of(list.doms[i])] = virDomainGetID(list.doms[i]);
     for (const auto& [uuid, id] : now)
-        if (auto it = active_.find(uuid); it == active_.end() || it->second != id) dirty_.insert(uuid);
+        if (auto it = active_.find(uuid); it == active_.end() || it->second != id)
+            dirty_.insert(uuid);
     for (const auto& [uuid, id] : active_)
         if (!now.count(uuid)) dirty_.insert(uuid);
     active_ = std::move(now);
@@ -252,7 +272,8 @@ std::string Agent::socket_dir(const VswdPorts& ports) const {
 }
 
 std::optional<std::vector<PortConfig>> Agent::wanted_ports(void* dom_ptr, const std::string& uuid,
-                                                           const std::string& dir, std::string& name) {
+                                                           const std::string& dir,
+                                                           std::string& name) {
     auto dom = static_cast<virDomainPtr>(dom_ptr);
     const char* n = virDomainGetName(dom);
     name = n ? n : uuid;
@@ -325,11 +346,13 @@ void Agent::resync_all() {
     const Plan plan = plan_changes(wanted, vs.ports, managed);
     if (!execute(plan, names, "all")) return;
     if (announce_resync_)
-        log("resynced: " + std::to_string(list.n) + " active domain(s), " + std::to_string(wanted.size()) +
-            " port(s) wanted, " + std::to_string(plan.changes.size()) + " change(s)");
+        log("resynced: " + std::to_string(list.n) + " active domain(s), " +
+            std::to_string(wanted.size()) + " port(s) wanted, " +
+            std::to_string(plan.changes.size()) + " change(s)");
     announce_resync_ = false;
     for (auto it = logged_.begin(); it != logged_.end();)  // forget domains that are gone
-        it = names.count(it->first) || it->first.rfind("conflicts ", 0) == 0 ? std::next(it) : logged_.erase(it);
+        it = names.count(it->first) || it->first.rfind("conflicts ", 0) == 0 ? std::next(it)
+                                                                             : logged_.erase(it);
     need_full_ = false;
     dirty_.clear();
     next_full_ = Clock::now() + std::chrono::seconds(opts_.resync_interval_s);
@@ -362,13 +385,15 @@ void Agent::resync(const std::set<std::string>& uuids) {
             logged_.erase(uuid);  // stopped: its ports go, its problems may be logged again
         }
         const std::string owner = port_owner(uuid);
-        if (!execute(plan_changes(wanted, vs.ports, [&](const PortConfig& p) { return p.owner == owner; }), names,
-                     uuid))
+        if (!execute(plan_changes(wanted, vs.ports,
+                                  [&](const PortConfig& p) { return p.owner == owner; }),
+                     names, uuid))
             return;
     }
 }
 
-bool Agent::execute(const Plan& plan, const std::map<std::string, std::string>& names, const std::string& scope) {
+bool Agent::execute(const Plan& plan, const std::map<std::string, std::string>& names,
+                    const std::string& scope) {
     log_once("conflicts " + scope, plan.log);
     for (const PortChange& c : plan.changes) {
         const std::string uuid = owner_uuid(c.config.owner);
@@ -383,13 +408,16 @@ bool Agent::execute(const Plan& plan, const std::map<std::string, std::string>& 
             return false;
         }
         if (!err.empty()) {
-            log("domain " + domain + ": cannot " + change_verb(c.kind, false) + " port " + c.config.name + ": " + err);
+            log("domain " + domain + ": cannot " + change_verb(c.kind, false) + " port " +
+                c.config.name + ": " + err);
             continue;
         }
-        std::string what = "domain " + domain + ": " + change_verb(c.kind, true) + " port " + c.config.name;
+        std::string what =
+            "domain " + domain + ": " + change_verb(c.kind, true) + " port " + c.config.name;
         if (c.kind != PortChange::Kind::kDelete)
-            what += " (" + std::string(c.config.admin_up ? "" : "admin down, ") + "socket " + c.config.socket +
-                    ", vlan " + vlan_summary(c.config) + ", bandwidth " + qos_summary(c.config.bandwidth) + ")";
+            what += " (" + std::string(c.config.admin_up ? "" : "admin down, ") + "socket " +
+                    c.config.socket + ", vlan " + vlan_summary(c.config) + ", bandwidth " +
+                    qos_summary(c.config.bandwidth) + ")";
         log(what);
     }
     return true;

@@ -14,9 +14,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <optional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,16 +28,16 @@
 namespace vsw::libvirt {
 
 struct AgentOptions {
-    std::string uri = "qemu:///system";  // libvirt connection
+    std::string uri = "qemu:///system";     // libvirt connection
     std::string ctl = "/run/vsw/vswd.ctl";  // vswd's control socket
-    std::string socket_dir;               // "" = vswd's own --socket-dir
-    unsigned poll_interval_ms = 1000;     // how often active domains are listed
-    unsigned resync_interval_s = 30;      // how often everything is reconciled anyway
+    std::string socket_dir;                 // "" = vswd's own --socket-dir
+    unsigned poll_interval_ms = 1000;       // how often active domains are listed
+    unsigned resync_interval_s = 30;        // how often everything is reconciled anyway
     unsigned reconnect_interval_ms = 2000;  // between attempts to reach libvirtd
 };
 
 class Agent {
-public:
+  public:
     explicit Agent(AgentOptions opts);
     ~Agent();
     Agent(const Agent&) = delete;
@@ -53,7 +53,7 @@ public:
     void tick();
     void socket_dir_changed();
 
-private:
+  private:
     struct Connection;  // libvirt connection + event registrations
 
     void connect();
@@ -65,10 +65,11 @@ private:
     bool fetch_vswd(VswdPorts& out);
     // Carries out a plan; false if vswd stopped answering. `names`: domain names by UUID;
     // `scope`: the log_once key of the plan's conflicts.
-    bool execute(const Plan& plan, const std::map<std::string, std::string>& names, const std::string& scope);
+    bool execute(const Plan& plan, const std::map<std::string, std::string>& names,
+                 const std::string& scope);
     // The ports a domain (a virDomainPtr) should have; nullopt if its XML could not be read.
-    std::optional<std::vector<PortConfig>> wanted_ports(void* dom, const std::string& uuid, const std::string& dir,
-                                                        std::string& name);
+    std::optional<std::vector<PortConfig>> wanted_ports(void* dom, const std::string& uuid,
+                                                        const std::string& dir, std::string& name);
     // Logs those of `lines` not logged for `key` last time (problems repeat at every resync).
     void log_once(const std::string& key, const std::vector<std::string>& lines);
     std::string socket_dir(const VswdPorts& ports) const;
@@ -78,18 +79,18 @@ private:
 
     AgentOptions opts_;
     VswdLink vswd_;
-    std::unique_ptr<Connection> conn_;                    // null while libvirtd is unreachable
-    std::set<std::string> dirty_;                         // domains (UUIDs) to reconcile
-    std::map<std::string, int> active_;                   // active domains seen: UUID -> id
+    std::unique_ptr<Connection> conn_;                     // null while libvirtd is unreachable
+    std::set<std::string> dirty_;                          // domains (UUIDs) to reconcile
+    std::map<std::string, int> active_;                    // active domains seen: UUID -> id
     std::map<std::string, std::set<std::string>> logged_;  // problems already logged, per domain
-    bool need_full_ = true;                               // a full resync is due
-    bool announce_resync_ = false;                        // log the next full resync's outcome
-    bool new_socket_ = false;                             // a socket appeared in the directory
-    bool vswd_down_logged_ = false;                       // "cannot reach vswd" said once
-    bool libvirt_down_logged_ = false;                    // "cannot connect" said once
-    int inotify_fd_ = -1;                                 // socket directory watch
-    int inotify_handle_ = -1;                             // its libvirt event loop handle
-    std::string watched_dir_;                             // the directory watched
+    bool need_full_ = true;                                // a full resync is due
+    bool announce_resync_ = false;                         // log the next full resync's outcome
+    bool new_socket_ = false;                              // a socket appeared in the directory
+    bool vswd_down_logged_ = false;                        // "cannot reach vswd" said once
+    bool libvirt_down_logged_ = false;                     // "cannot connect" said once
+    int inotify_fd_ = -1;                                  // socket directory watch
+    int inotify_handle_ = -1;                              // its libvirt event loop handle
+    std::string watched_dir_;                              // the directory watched
     std::chrono::steady_clock::time_point next_poll_, next_full_, next_connect_;
 };
 

@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "core/parse.h"
 #include "core/mac.h"
+#include "core/parse.h"
 
 namespace vsw::libvirt {
 namespace {
@@ -14,11 +14,14 @@ namespace {
 constexpr size_t kMaxXmlBytes = 16u << 20;  // libvirt's own limit for a domain XML is 10 MiB
 
 bool named(const xmlNode* n, const char* name) {
-    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
+    return n->type == XML_ELEMENT_NODE &&
+           xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
 }
 
 // Only libvirt's own (un-namespaced) elements count as <interface>, <source>, ...
-bool libvirt_element(const xmlNode* n, const char* name) { return named(n, name) && n->ns == nullptr; }
+bool libvirt_element(const xmlNode* n, const char* name) {
+    return named(n, name) && n->ns == nullptr;
+}
 
 const xmlNode* child(const xmlNode* n, const char* name) {
     for (const xmlNode* c = n->children; c; c = c->next)
@@ -56,14 +59,17 @@ std::optional<std::string> normalised_mac(const std::string& s) {
 }
 
 // <inbound average=... peak=... burst=.../>; nullopt (and a problem) if a value is malformed.
-std::optional<Bandwidth> read_bandwidth(const xmlNode* n, const std::string& where, std::vector<std::string>& problems) {
+std::optional<Bandwidth> read_bandwidth(const xmlNode* n, const std::string& where,
+                                        std::vector<std::string>& problems) {
     Bandwidth b;
-    for (auto [name, field] : {std::pair{"average", &b.average}, {"peak", &b.peak}, {"burst", &b.burst}}) {
+    for (auto [name, field] :
+         {std::pair{"average", &b.average}, {"peak", &b.peak}, {"burst", &b.burst}}) {
         auto v = attr(n, name);
         if (!v) continue;
         auto parsed = parse_uint(*v, 0, UINT64_MAX / 8192);  // KiB/s -> bit/s must not overflow
         if (!parsed) {
-            problems.push_back(where + ": <" + reinterpret_cast<const char*>(n->name) + "> " + name + "='" + *v +
+            problems.push_back(where + ": <" + reinterpret_cast<const char*>(n->name) + "> " +
+                               name + "='" + *v +
                                "' is not a number of KiB; bandwidth in that direction ignored");
             return std::nullopt;
         }
@@ -98,13 +104,16 @@ void read_interface(const xmlNode* n, unsigned index, Domain& d) {
     itf.socket = *attr(src, "path");
     const std::string mode = attr(src, "mode").value_or("server");
     if (mode != "server" && mode != "client") {
-        d.problems.push_back(who + ": <source mode='" + mode + "'> is neither server nor client; skipped");
+        d.problems.push_back(who + ": <source mode='" + mode +
+                             "'> is neither server nor client; skipped");
         return;
     }
     itf.qemu_is_server = mode == "server";
     if (const xmlNode* bw = child(n, "bandwidth")) {
-        if (const xmlNode* in = child(bw, "inbound")) itf.inbound = read_bandwidth(in, who, d.problems);
-        if (const xmlNode* out = child(bw, "outbound")) itf.outbound = read_bandwidth(out, who, d.problems);
+        if (const xmlNode* in = child(bw, "inbound"))
+            itf.inbound = read_bandwidth(in, who, d.problems);
+        if (const xmlNode* out = child(bw, "outbound"))
+            itf.outbound = read_bandwidth(out, who, d.problems);
     }
     d.interfaces.push_back(std::move(itf));
 }
@@ -121,7 +130,8 @@ void read_metadata_port(const xmlNode* n, Domain& d) {
         if (key == "mac") {
             auto norm = normalised_mac(value);
             if (!norm) {
-                d.problems.push_back("vsw metadata: <port mac='" + value + "'> is not a MAC address; entry skipped");
+                d.problems.push_back("vsw metadata: <port mac='" + value +
+                                     "'> is not a MAC address; entry skipped");
                 return;
             }
             port.mac = *norm;
@@ -135,7 +145,8 @@ void read_metadata_port(const xmlNode* n, Domain& d) {
     }
     for (const auto& other : d.metadata)
         if (other.mac == port.mac) {
-            d.problems.push_back("vsw metadata: a second <port mac='" + port.mac + "'>; the first one counts");
+            d.problems.push_back("vsw metadata: a second <port mac='" + port.mac +
+                                 "'>; the first one counts");
             return;
         }
     d.metadata.push_back(std::move(port));
@@ -151,7 +162,8 @@ void read_metadata(const xmlNode* metadata, Domain& d) {
             if (named(c, "port")) read_metadata_port(c, d);
             else
                 d.problems.push_back(std::string("vsw metadata: unknown element <") +
-                                     reinterpret_cast<const char*>(c->name) + "> ignored (expected <port>)");
+                                     reinterpret_cast<const char*>(c->name) +
+                                     "> ignored (expected <port>)");
         }
     }
 }
@@ -169,12 +181,13 @@ std::optional<Domain> parse_domain(std::string_view xml, std::string& error) {
     }
     xmlInitParser();
     // No network, no DTD loading, no entity expansion; errors are ours to report, not stderr's.
-    std::unique_ptr<xmlDoc, DocFree> doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml",
-                                                       nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                                    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA));
+    std::unique_ptr<xmlDoc, DocFree> doc(xmlReadMemory(
+        xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
+        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA));
     if (!doc) {
         const xmlError* e = xmlGetLastError();
-        error = std::string("malformed domain XML") + (e && e->message ? ": " + trim(e->message) : "");
+        error =
+            std::string("malformed domain XML") + (e && e->message ? ": " + trim(e->message) : "");
         return std::nullopt;
     }
     const xmlNode* root = xmlDocGetRootElement(doc.get());
@@ -192,7 +205,8 @@ std::optional<Domain> parse_domain(std::string_view xml, std::string& error) {
     unsigned vhostuser = 0;
     if (const xmlNode* devices = child(root, "devices"))
         for (const xmlNode* c = devices->children; c; c = c->next)
-            if (libvirt_element(c, "interface") && attr(c, "type") == "vhostuser") read_interface(c, ++vhostuser, d);
+            if (libvirt_element(c, "interface") && attr(c, "type") == "vhostuser")
+                read_interface(c, ++vhostuser, d);
     if (const xmlNode* metadata = child(root, "metadata")) read_metadata(metadata, d);
     return d;
 }

@@ -19,31 +19,41 @@ constexpr std::array kRxKeys = {"rx-rate", "rx-burst", "rx-limit", "rx-mode"};
 
 template <size_t N>
 bool in(const std::array<const char*, N>& keys, const std::string& k) {
-    return std::find_if(keys.begin(), keys.end(), [&](const char* x) { return k == x; }) != keys.end();
+    return std::find_if(keys.begin(), keys.end(), [&](const char* x) { return k == x; }) !=
+           keys.end();
 }
 
 // KiB/s -> bit/s and KiB -> bytes, as vsw settings.
-std::string kib_rate(uint64_t kib_per_s) { return std::to_string(kib_per_s * 8192); }
-std::string kib_bytes(uint64_t kib) { return std::to_string(kib * 1024); }
+std::string kib_rate(uint64_t kib_per_s) {
+    return std::to_string(kib_per_s * 8192);
+}
+std::string kib_bytes(uint64_t kib) {
+    return std::to_string(kib * 1024);
+}
 
 // A bucket must hold a full frame: libvirt allows bursts of 1 KiB, vsw needs 1518 bytes.
 std::string burst_bytes(uint64_t kib, const std::string& who, std::vector<std::string>& log) {
     if (kib >= 2) return kib_bytes(kib);
-    log.push_back(who + ": burst of " + std::to_string(kib) + " KiB raised to 2 KiB (one full frame)");
+    log.push_back(who + ": burst of " + std::to_string(kib) +
+                  " KiB raised to 2 KiB (one full frame)");
     return kib_bytes(2);
 }
 
-Settings tx_from_bandwidth(const Bandwidth& b, const std::string& who, std::vector<std::string>& log) {
+Settings tx_from_bandwidth(const Bandwidth& b, const std::string& who,
+                           std::vector<std::string>& log) {
     Settings s = {{"tx-rate", kib_rate(b.average)}};
     if (b.peak) s.emplace_back("tx-peak", kib_rate(b.peak));
     if (b.burst) s.emplace_back("tx-burst", burst_bytes(b.burst, who, log));
     return s;
 }
 
-Settings rx_from_bandwidth(const Bandwidth& b, const std::string& who, std::vector<std::string>& log) {
+Settings rx_from_bandwidth(const Bandwidth& b, const std::string& who,
+                           std::vector<std::string>& log) {
     Settings s = {{"rx-rate", kib_rate(b.average)}};
     if (b.burst) s.emplace_back("rx-burst", burst_bytes(b.burst, who, log));
-    if (b.peak) log.push_back(who + ": <inbound peak> ignored: vsw shapes traffic towards a guest at one rate");
+    if (b.peak)
+        log.push_back(who +
+                      ": <inbound peak> ignored: vsw shapes traffic towards a guest at one rate");
     return s;
 }
 
@@ -63,8 +73,8 @@ std::string apply_group(PortConfig& p, const Settings& settings) {
 std::string port_name(const std::string& domain, const std::string& mac) {
     std::string name;
     for (char c : domain.substr(0, kDomainPartMax)) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                        c == '.' || c == '-';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
         name += ok ? c : '_';
     }
     name += '-';
@@ -73,7 +83,9 @@ std::string port_name(const std::string& domain, const std::string& mac) {
     return name;
 }
 
-std::string port_owner(const std::string& uuid) { return kOwnerPrefix + uuid; }
+std::string port_owner(const std::string& uuid) {
+    return kOwnerPrefix + uuid;
+}
 
 std::string owner_uuid(const std::string& owner) {
     const std::string prefix = kOwnerPrefix;
@@ -87,7 +99,8 @@ DomainPorts domain_ports(const Domain& d, const std::string& socket_dir) {
     for (const VhostUserInterface& itf : d.interfaces) {
         const std::string who = "interface " + itf.mac;
         if (!is_inside_dir(itf.socket, socket_dir)) {
-            out.log.push_back(who + ": socket " + itf.socket + " is outside vsw's socket directory " + socket_dir +
+            out.log.push_back(who + ": socket " + itf.socket +
+                              " is outside vsw's socket directory " + socket_dir +
                               "; not managed by vsw");
             continue;
         }
@@ -120,13 +133,16 @@ DomainPorts domain_ports(const Domain& d, const std::string& socket_dir) {
                 else if (in(kVlanKeys, k)) vlan.emplace_back(k, v);
                 else if (in(kTxKeys, k)) tx.emplace_back(k, v);
                 else if (in(kRxKeys, k)) rx.emplace_back(k, v);
-                else out.log.push_back(who + ": unknown vsw metadata attribute '" + k + "' ignored");
+                else
+                    out.log.push_back(who + ": unknown vsw metadata attribute '" + k + "' ignored");
             }
         }
-        if (auto e = apply_group(p, admin); !e.empty()) out.log.push_back(who + ": " + e + "; admin state ignored");
+        if (auto e = apply_group(p, admin); !e.empty())
+            out.log.push_back(who + ": " + e + "; admin state ignored");
         if (auto e = apply_group(p, vlan); !e.empty()) {
             p.admin_up = false;
-            out.log.push_back(who + ": VLAN settings rejected (" + e + "); port " + p.name + " kept admin down");
+            out.log.push_back(who + ": VLAN settings rejected (" + e + "); port " + p.name +
+                              " kept admin down");
         }
         if (auto e = apply_group(p, tx); !e.empty())
             out.log.push_back(who + ": bandwidth from the guest not limited: " + e);
@@ -138,7 +154,8 @@ DomainPorts domain_ports(const Domain& d, const std::string& socket_dir) {
         if (std::find(used_macs.begin(), used_macs.end(), m.mac) == used_macs.end() &&
             std::none_of(d.interfaces.begin(), d.interfaces.end(),
                          [&](const VhostUserInterface& i) { return i.mac == m.mac; }))
-            out.log.push_back("vsw metadata for " + m.mac + " matches no vhostuser interface of the domain");
+            out.log.push_back("vsw metadata for " + m.mac +
+                              " matches no vhostuser interface of the domain");
     return out;
 }
 

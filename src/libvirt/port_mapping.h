@@ -27,10 +27,10 @@ struct DomainPorts {
 
 // The ports `d` should have. libvirt <bandwidth> (KiB/s, KiB) maps to vsw rates: <outbound>
 // (from the guest) to tx-rate/tx-peak/tx-burst, <inbound> (towards it) to rx-rate/rx-burst.
-// vsw metadata keys: admin (up|down), vlan-mode, tag, trunks (VLAN), tx-rate, tx-burst, tx-peak, rx-rate,
-// rx-burst, rx-limit, rx-mode (override <bandwidth>: libvirt cannot change it live).
-// Bad settings are logged and left out; a port whose VLAN settings are invalid is created
-// admin down, so it cannot end up on VLANs it was not meant for.
+// vsw metadata keys: admin (up|down), vlan-mode, tag, trunks (VLAN), tx-rate, tx-burst, tx-peak,
+// rx-rate, rx-burst, rx-limit, rx-mode (override <bandwidth>: libvirt cannot change it live). Bad
+// settings are logged and left out; a port whose VLAN settings are invalid is created admin down,
+// so it cannot end up on VLANs it was not meant for.
 DomainPorts domain_ports(const Domain& d, const std::string& socket_dir);
 
 }  // namespace vsw::libvirt

@@ -6,7 +6,8 @@ namespace vsw::libvirt {
 namespace {
 
 const PortConfig* find(const std::vector<PortConfig>& ports, const std::string& name) {
-    auto it = std::find_if(ports.begin(), ports.end(), [&](const PortConfig& p) { return p.name == name; });
+    auto it = std::find_if(ports.begin(), ports.end(),
+                           [&](const PortConfig& p) { return p.name == name; });
     return it == ports.end() ? nullptr : &*it;
 }
 
@@ -22,15 +23,17 @@ Plan plan_changes(const std::vector<PortConfig>& wanted, const std::vector<PortC
     Plan plan;
     std::vector<PortChange> later;
     for (const PortConfig& cur : current)
-        if (managed(cur) && !find(wanted, cur.name)) plan.changes.push_back({PortChange::Kind::kDelete, cur});
+        if (managed(cur) && !find(wanted, cur.name))
+            plan.changes.push_back({PortChange::Kind::kDelete, cur});
     for (const PortConfig& want : wanted) {
         const PortConfig* cur = find(current, want.name);
         if (!cur) {
             later.push_back({PortChange::Kind::kAdd, want});
         } else if (!managed(*cur)) {
-            plan.log.push_back("port name " + want.name + " is taken by a port " +
-                               (cur->owner.empty() ? "the operator created" : "of owner " + cur->owner) +
-                               "; interface not connected");
+            plan.log.push_back(
+                "port name " + want.name + " is taken by a port " +
+                (cur->owner.empty() ? "the operator created" : "of owner " + cur->owner) +
+                "; interface not connected");
         } else if (!same_attachment(*cur, want)) {
             plan.changes.push_back({PortChange::Kind::kDelete, *cur});
             later.push_back({PortChange::Kind::kAdd, want});

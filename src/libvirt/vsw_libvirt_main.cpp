@@ -3,10 +3,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
-
-#include <boost/program_options.hpp>
 
 #include "src/libvirt/agent.h"
 #include "vsw_version.h"
@@ -15,7 +14,9 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void on_signal(int) { g_stop.store(true); }
+void on_signal(int) {
+    g_stop.store(true);
+}
 
 }  // namespace
 
@@ -24,25 +25,32 @@ int main(int argc, char** argv) {
     vsw::libvirt::AgentOptions o;
     if (const char* ctl = std::getenv("VSW_CTL")) o.ctl = ctl;
     po::options_description desc(
-        "vsw-libvirt " VSW_VERSION " - keeps vswd's ports in step with libvirt domains\n\n"
-        "For every running domain, each <interface type='vhostuser'> whose socket is in vswd's socket\n"
-        "directory becomes a vswd port named DOMAIN-MAC (e.g. web1-525400000001), created when the domain\n"
-        "starts and removed when it stops. <bandwidth> sets its rates (inbound = towards the guest);\n"
+        "vsw-libvirt " VSW_VERSION
+        " - keeps vswd's ports in step with libvirt domains\n\n"
+        "For every running domain, each <interface type='vhostuser'> whose socket is in vswd's "
+        "socket\n"
+        "directory becomes a vswd port named DOMAIN-MAC (e.g. web1-525400000001), created when the "
+        "domain\n"
+        "starts and removed when it stops. <bandwidth> sets its rates (inbound = towards the "
+        "guest);\n"
         "VLANs come from the domain's metadata in namespace urn:vsw:libvirt:1:\n"
         "  <vsw:ports xmlns:vsw='urn:vsw:libvirt:1'>\n"
         "    <vsw:port mac='52:54:00:00:00:01' vlan-mode='access' tag='10'/>\n"
         "  </vsw:ports>\n"
-        "Keys: admin, vlan-mode, tag, trunks, tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit,\n"
+        "Keys: admin, vlan-mode, tag, trunks, tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, "
+        "rx-limit,\n"
         "rx-mode (as vswctl set-port). Change them live with virsh metadata --live.\n\n"
         "Usage: vsw-libvirt [options]\n\nOptions");
-    desc.add_options()
-        ("help,h", "show this help")
-        ("version", "print the version")
-        ("connect,c", po::value(&o.uri)->default_value(o.uri), "libvirt URI")
-        ("ctl", po::value(&o.ctl)->default_value(o.ctl), "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")
-        ("socket-dir", po::value(&o.socket_dir), "manage interfaces whose sockets are here (default: vswd's --socket-dir)")
-        ("poll-interval-ms", po::value(&o.poll_interval_ms)->default_value(o.poll_interval_ms), "how often to list active domains (libvirt has no event for a starting domain)")
-        ("resync-interval", po::value(&o.resync_interval_s)->default_value(o.resync_interval_s), "seconds between full resyncs");
+    desc.add_options()("help,h", "show this help")("version", "print the version")(
+        "connect,c", po::value(&o.uri)->default_value(o.uri), "libvirt URI")(
+        "ctl", po::value(&o.ctl)->default_value(o.ctl),
+        "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")(
+        "socket-dir", po::value(&o.socket_dir),
+        "manage interfaces whose sockets are here (default: vswd's --socket-dir)")(
+        "poll-interval-ms", po::value(&o.poll_interval_ms)->default_value(o.poll_interval_ms),
+        "how often to list active domains (libvirt has no event for a starting domain)")(
+        "resync-interval", po::value(&o.resync_interval_s)->default_value(o.resync_interval_s),
+        "seconds between full resyncs");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
@@ -71,7 +79,7 @@ int main(int argc, char** argv) {
         std::cerr << "vsw-libvirt: --socket-dir must be an absolute path\n";
         return 2;
     }
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);

@@ -12,7 +12,8 @@ namespace {
 
 // One request; returns the "result", or nullopt with `error` (and `unreachable` if vswd did not
 // answer at all).
-std::optional<json> call(const std::string& ctl, const json& request, std::string& error, bool& unreachable) {
+std::optional<json> call(const std::string& ctl, const json& request, std::string& error,
+                         bool& unreachable) {
     unreachable = false;
     std::string line;
     try {
@@ -60,9 +61,7 @@ std::string VswdLink::apply(const PortChange& change, bool& unreachable) const {
             req = to_json(p);
             req["cmd"] = "add-port";
             break;
-        case PortChange::Kind::kDelete:
-            req = {{"cmd", "del-port"}, {"name", p.name}};
-            break;
+        case PortChange::Kind::kDelete: req = {{"cmd", "del-port"}, {"name", p.name}}; break;
         case PortChange::Kind::kUpdate: {
             // A JSON object has no order; port_settings' result does not depend on it.
             json settings = json::object();

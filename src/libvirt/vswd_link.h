@@ -16,7 +16,7 @@ struct VswdPorts {
 };
 
 class VswdLink {
-public:
+  public:
     explicit VswdLink(std::string ctl_path) : ctl_(std::move(ctl_path)) {}
 
     // nullopt with `error` when vswd cannot be reached or answers nonsense.
@@ -25,7 +25,7 @@ public:
     // answer from one that refused the change.
     std::string apply(const PortChange& change, bool& unreachable) const;
 
-private:
+  private:
     std::string ctl_;  // control socket path
 };
 

@@ -10,14 +10,13 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
-
-#include "telemetry/capture/capture_stream.h"
-#include "src/config/control_client.h"
-#include "telemetry/capture/pcapng_writer.h"
 #include "core/socket_io.h"
+#include "src/config/control_client.h"
+#include "telemetry/capture/capture_stream.h"
+#include "telemetry/capture/pcapng_writer.h"
 #include "vsw_version.h"
 
 namespace vsw::ctl {
@@ -26,7 +25,9 @@ namespace {
 using nlohmann::json;
 
 volatile sig_atomic_t g_interrupted = 0;
-void on_interrupt(int) { g_interrupted = 1; }
+void on_interrupt(int) {
+    g_interrupted = 1;
+}
 
 uint64_t unix_ns() {
     timespec t;
@@ -36,7 +37,7 @@ uint64_t unix_ns() {
 
 // The output file (or standard output), written in whole blocks.
 class Output {
-public:
+  public:
     explicit Output(const std::string& path) : path_(path) {
         if (path == "-") {
             fd_ = STDOUT_FILENO;
@@ -55,7 +56,8 @@ public:
         while (off < pending_.size()) {
             const ssize_t n = ::write(fd_, pending_.data() + off, pending_.size() - off);
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) throw std::runtime_error("cannot write " + name() + ": " + std::strerror(errno));
+            if (n <= 0)
+                throw std::runtime_error("cannot write " + name() + ": " + std::strerror(errno));
             off += static_cast<size_t>(n);
         }
         pending_.clear();
@@ -66,7 +68,7 @@ public:
     }
     std::string name() const { return path_ == "-" ? "standard output" : path_; }
 
-private:
+  private:
     std::string path_;
     int fd_ = -1;
     std::string pending_;
@@ -84,7 +86,8 @@ json read_answer(int fd, CaptureRecordReader& records) {
         if (n <= 0) throw std::runtime_error("vswd closed the connection without an answer");
         line.append(buf, static_cast<size_t>(n));
         if (const auto nl = line.find('\n'); nl != std::string::npos) {
-            records.feed(reinterpret_cast<const uint8_t*>(line.data() + nl + 1), line.size() - nl - 1);
+            records.feed(reinterpret_cast<const uint8_t*>(line.data() + nl + 1),
+                         line.size() - nl - 1);
             line.resize(nl);
             return json::parse(line);
         }
@@ -94,14 +97,17 @@ json read_answer(int fd, CaptureRecordReader& records) {
 
 std::string interface_description(const json& answer) {
     const json& r = answer["result"];
-    std::string d = "vsw port " + r.value("port", std::string()) + " (" + r.value("type", std::string()) + ")";
-    if (const std::string text = r.value("description", std::string()); !text.empty()) d += ": " + text;
+    std::string d =
+        "vsw port " + r.value("port", std::string()) + " (" + r.value("type", std::string()) + ")";
+    if (const std::string text = r.value("description", std::string()); !text.empty())
+        d += ": " + text;
     return d;
 }
 
 }  // namespace
 
-int run_capture(const std::string& ctl_path, const CaptureRequest& request, const std::string& output) {
+int run_capture(const std::string& ctl_path, const CaptureRequest& request,
+                const std::string& output) {
     Output out(output);
     const int fd = control_connect(ctl_path);
     struct Closer {
@@ -111,7 +117,8 @@ int run_capture(const std::string& ctl_path, const CaptureRequest& request, cons
     json req = to_json(request);
     req["cmd"] = "capture";
     if (!send_all(fd, req.dump() + "\n"))
-        throw std::runtime_error(std::string("cannot send the request to vswd: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("cannot send the request to vswd: ") +
+                                 std::strerror(errno));
     CaptureRecordReader records;
     const json answer = read_answer(fd, records);
     if (!answer.value("ok", false)) {
@@ -128,11 +135,13 @@ int run_capture(const std::string& ctl_path, const CaptureRequest& request, cons
     const PcapngWriter pcapng;
     const uint64_t start_ns = unix_ns();
     out.add(pcapng.section("vswctl " VSW_VERSION));
-    out.add(pcapng.interface(request.port, interface_description(answer), request.snaplen, request.filter));
+    out.add(pcapng.interface(request.port, interface_description(answer), request.snaplen,
+                             request.filter));
     out.flush();
-    std::cerr << "vswctl: capturing port " << request.port << " (" << direction_name(request.direction)
-              << ", snaplen " << request.snaplen << (request.filter.empty() ? "" : ", filter '" + request.filter + "'")
-              << ") to " << out.name() << std::endl;
+    std::cerr << "vswctl: capturing port " << request.port << " ("
+              << direction_name(request.direction) << ", snaplen " << request.snaplen
+              << (request.filter.empty() ? "" : ", filter '" + request.filter + "'") << ") to "
+              << out.name() << std::endl;
 
     uint64_t frames = 0;
     bool stop_sent = false;
@@ -152,12 +161,14 @@ int run_capture(const std::string& ctl_path, const CaptureRequest& request, cons
             }
             const json end = json::parse(r.data, nullptr, false);
             const uint64_t dropped = end.is_object() ? end.value("dropped", uint64_t{0}) : 0;
-            const std::string reason = end.is_object() ? end.value("reason", std::string("?")) : "?";
+            const std::string reason =
+                end.is_object() ? end.value("reason", std::string("?")) : "?";
             out.add(pcapng.statistics(0, start_ns, unix_ns(), frames, dropped));
             out.flush();
-            std::cerr << "vswctl: " << frames << " frames captured on port " << request.port << ", " << dropped
-                      << " lost (" << reason << ")" << std::endl;
-            const bool ended_by_vswd = reason == "the port was deleted" || reason == "vswd is shutting down";
+            std::cerr << "vswctl: " << frames << " frames captured on port " << request.port << ", "
+                      << dropped << " lost (" << reason << ")" << std::endl;
+            const bool ended_by_vswd =
+                reason == "the port was deleted" || reason == "vswd is shutting down";
             return ended_by_vswd ? 1 : 0;
         }
         if (!error.empty()) throw std::runtime_error(error);
@@ -169,8 +180,9 @@ int run_capture(const std::string& ctl_path, const CaptureRequest& request, cons
         const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0)
-            throw std::runtime_error("vswd closed the capture without its end (" + std::to_string(frames) +
-                                     " frames written to " + out.name() + ")");
+            throw std::runtime_error("vswd closed the capture without its end (" +
+                                     std::to_string(frames) + " frames written to " + out.name() +
+                                     ")");
         records.feed(reinterpret_cast<const uint8_t*>(buf), static_cast<size_t>(n));
     }
 }

@@ -11,6 +11,7 @@ namespace vsw::ctl {
 // Runs a capture until vswd ends it (count, time limit, port deleted) or until SIGINT/SIGTERM,
 // after which vswd is asked to stop and the file is completed. Progress and the summary go to
 // standard error. Returns an exit status; throws std::runtime_error with the operator's message.
-int run_capture(const std::string& ctl_path, const CaptureRequest& request, const std::string& output);
+int run_capture(const std::string& ctl_path, const CaptureRequest& request,
+                const std::string& output);
 
 }  // namespace vsw::ctl

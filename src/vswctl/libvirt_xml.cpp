@@ -4,11 +4,11 @@
 #include <random>
 #include <sstream>
 
+#include "core/mac.h"
+#include "core/vlan.h"
 #include "src/config/config.h"
 #include "src/libvirt/domain_xml.h"
 #include "src/libvirt/port_mapping.h"
-#include "core/mac.h"
-#include "core/vlan.h"
 
 namespace vsw::ctl {
 namespace {
@@ -37,12 +37,15 @@ std::string comment_safe(std::string s) {
 std::string random_mac() {
     std::random_device rd;
     char buf[18];
-    std::snprintf(buf, sizeof buf, "52:54:00:%02x:%02x:%02x", rd() & 0xff, rd() & 0xff, rd() & 0xff);
+    std::snprintf(buf, sizeof buf, "52:54:00:%02x:%02x:%02x", rd() & 0xff, rd() & 0xff,
+                  rd() & 0xff);
     return buf;
 }
 
 // libvirt takes KiB/s: the nearest, at least 1.
-uint64_t kib_per_s(uint64_t bits) { return std::max<uint64_t>(1, (bits + 4096) / 8192); }
+uint64_t kib_per_s(uint64_t bits) {
+    return std::max<uint64_t>(1, (bits + 4096) / 8192);
+}
 
 }  // namespace
 
@@ -76,8 +79,9 @@ std::string libvirt_xml(LibvirtXmlRequest req, std::string& error) {
             error = "--trunks: " + err;
             return "";
         }
-        vlan_attrs = req.vlan ? " vlan-mode='native-untagged' tag='" + std::to_string(req.vlan) + "'"
-                              : " vlan-mode='trunk'";
+        vlan_attrs = req.vlan
+                         ? " vlan-mode='native-untagged' tag='" + std::to_string(req.vlan) + "'"
+                         : " vlan-mode='trunk'";
         vlan_attrs += " trunks='" + format_vlan_list(*set) + "'";
     } else if (req.vlan) {
         vlan_attrs = " vlan-mode='access' tag='" + std::to_string(req.vlan) + "'";
@@ -89,7 +93,8 @@ std::string libvirt_xml(LibvirtXmlRequest req, std::string& error) {
         }
 
     std::ostringstream x;
-    x << "<!-- vsw port " << port << " for domain " << comment_safe(req.domain) << " (vsw-libvirt creates it"
+    x << "<!-- vsw port " << port << " for domain " << comment_safe(req.domain)
+      << " (vsw-libvirt creates it"
       << " when the domain starts) -->\n";
     x << "<!-- 1. In <domain>: vhost-user needs guest memory QEMU can share with vswd. -->\n"
       << "<memoryBacking>\n  <source type='memfd'/>\n  <access mode='shared'/>\n</memoryBacking>\n";
@@ -105,16 +110,18 @@ std::string libvirt_xml(LibvirtXmlRequest req, std::string& error) {
     if (req.rx_rate || req.tx_rate) {
         x << "  <!-- KiB/s. inbound: towards the guest; outbound: from it. -->\n  <bandwidth>\n";
         if (req.rx_rate)
-            x << "    <inbound average='" << kib_per_s(req.rx_rate) << "'/>  <!-- " << kib_per_s(req.rx_rate) * 8192
-              << " bit/s -->\n";
+            x << "    <inbound average='" << kib_per_s(req.rx_rate) << "'/>  <!-- "
+              << kib_per_s(req.rx_rate) * 8192 << " bit/s -->\n";
         if (req.tx_rate)
-            x << "    <outbound average='" << kib_per_s(req.tx_rate) << "'/>  <!-- " << kib_per_s(req.tx_rate) * 8192
-              << " bit/s -->\n";
+            x << "    <outbound average='" << kib_per_s(req.tx_rate) << "'/>  <!-- "
+              << kib_per_s(req.tx_rate) * 8192 << " bit/s -->\n";
         x << "  </bandwidth>\n";
     }
     x << "</interface>\n";
-    x << "<!-- 3. In <metadata> (libvirt refuses <vlan> on vhostuser interfaces). Change it live with\n"
-      << "     virsh metadata, namespace " << libvirt::kMetadataNamespace << ", key vsw, option live. -->\n"
+    x << "<!-- 3. In <metadata> (libvirt refuses <vlan> on vhostuser interfaces). Change it live "
+         "with\n"
+      << "     virsh metadata, namespace " << libvirt::kMetadataNamespace
+      << ", key vsw, option live. -->\n"
       << "<vsw:ports xmlns:vsw='" << libvirt::kMetadataNamespace << "'>\n"
       << "  <vsw:port mac='" << mac_s << "'" << vlan_attrs << "/>\n"
       << "</vsw:ports>\n";

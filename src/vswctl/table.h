@@ -7,13 +7,13 @@
 namespace vsw::ctl {
 
 class Table {
-public:
+  public:
     explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}
     void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
     // Columns padded to their widest cell; numbers are right-aligned.
     std::string render() const;
 
-private:
+  private:
     std::vector<std::vector<std::string>> rows_;  // header first
 };
 

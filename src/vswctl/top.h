@@ -2,9 +2,8 @@
 // `stats` answers, refreshed like top(1).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace vsw::ctl {
 

@@ -1,19 +1,18 @@
 // vswctl: the command-line client of vswd's control socket.
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <boost/program_options.hpp>
-#include <nlohmann/json.hpp>
-
 #include "src/config/config.h"
 #include "src/config/control_client.h"
+#include "src/vswctl/capture.h"
 #include "src/vswctl/libvirt_xml.h"
 #include "src/vswctl/table.h"
-#include "src/vswctl/capture.h"
 #include "src/vswctl/top.h"
 #include "vsw_version.h"
 
@@ -95,7 +94,8 @@ vsw::Settings parse_settings(const std::vector<std::string>& words, size_t from)
     vsw::Settings out;
     for (size_t i = from; i < words.size(); ++i) {
         auto eq = words[i].find('=');
-        if (eq == std::string::npos || eq == 0) fail("expected KEY=VALUE, got '" + words[i] + "'", 2);
+        if (eq == std::string::npos || eq == 0)
+            fail("expected KEY=VALUE, got '" + words[i] + "'", 2);
         out.emplace_back(words[i].substr(0, eq), words[i].substr(eq + 1));
     }
     if (out.empty()) fail("give at least one KEY=VALUE", 2);
@@ -109,26 +109,32 @@ json settings_json(const vsw::Settings& s) {
 }
 
 void print_show(const json& r) {
-    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "BANDWIDTH", "PMD", "QUEUES", "OWNER", "ENDPOINT", "FEATURES"});
+    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "BANDWIDTH", "PMD", "QUEUES", "OWNER",
+             "ENDPOINT", "FEATURES"});
     for (const auto& p : r["ports"]) {
-        std::string endpoint = p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
+        std::string endpoint =
+            p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
         std::string state = str(p["state"]);
         if (p.contains("error")) state += " (" + str(p["error"]) + ")";
-        if (p.contains("span_output_of")) state += " (SPAN output of " + str(p["span_output_of"]) + ")";
-        const std::string owner = p.value("owner", std::string("-"));  // "libvirt:UUID" -> "libvirt"
-        t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]), str(p["qos"]), str(p["worker"]),
-               str(p.value("queues", json(0))), owner.substr(0, owner.find(':')), endpoint,
-               str(p.value("features", json("-")))});
+        if (p.contains("span_output_of"))
+            state += " (SPAN output of " + str(p["span_output_of"]) + ")";
+        const std::string owner =
+            p.value("owner", std::string("-"));  // "libvirt:UUID" -> "libvirt"
+        t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]),
+               str(p["qos"]), str(p["worker"]), str(p.value("queues", json(0))),
+               owner.substr(0, owner.find(':')), endpoint, str(p.value("features", json("-")))});
     }
     std::cout << t.render();
     const auto& pool = r["mbuf_pool"];
     std::cout << "\nFDB: " << str(r["fdb"]["entries"]) << "/" << str(r["fdb"]["max"])
-              << " entries, aging " << str(r["settings"]["fdb-aging-time"]) << " s;  PMDs: " << str(r["pmds"])
-              << ";  mbufs in use: " << (pool.is_null() ? "-" : str(pool["in_use"]) + "/" + str(pool["size"]))
+              << " entries, aging " << str(r["settings"]["fdb-aging-time"])
+              << " s;  PMDs: " << str(r["pmds"]) << ";  mbufs in use: "
+              << (pool.is_null() ? "-" : str(pool["in_use"]) + "/" + str(pool["size"]))
               << ";  sockets: " << str(r.value("socket_dir", json())) << "\n";
     for (const auto& c : r.value("captures", json::array()))
-        std::cout << "Capturing " << str(c["port"]) << " (" << str(c["direction"]) << ", snaplen " << str(c["snaplen"])
-                  << "): " << str(c["frames"]) << " frames, " << str(c["dropped"]) << " lost\n";
+        std::cout << "Capturing " << str(c["port"]) << " (" << str(c["direction"]) << ", snaplen "
+                  << str(c["snaplen"]) << "): " << str(c["frames"]) << " frames, "
+                  << str(c["dropped"]) << " lost\n";
 }
 
 void print_stats(const json& r) {
@@ -140,20 +146,24 @@ void print_stats(const json& r) {
         std::string reasons;
         for (const auto& [reason, n] : p["drops"].items())
             if (n.get<uint64_t>()) reasons += " " + reason + "=" + str(n);
-        if (p["learn_full"].get<uint64_t>()) reasons += " (learn_full=" + str(p["learn_full"]) + ")";
+        if (p["learn_full"].get<uint64_t>())
+            reasons += " (learn_full=" + str(p["learn_full"]) + ")";
         if (!reasons.empty()) drop_lines.push_back("  " + str(p["name"]) + ":" + reasons);
     }
     std::cout << t.render();
     std::vector<std::string> shaping;
     for (const auto& p : r["ports"]) {
         if (p.contains("tx_shaping"))
-            shaping.push_back("  " + str(p["name"]) + " guest-TX: tokens " + str(p["tx_shaping"]["tokens"]) +
-                              " B, throttled rounds " + str(p["tx_shaping"]["throttled_rounds"]));
+            shaping.push_back("  " + str(p["name"]) + " guest-TX: tokens " +
+                              str(p["tx_shaping"]["tokens"]) + " B, throttled rounds " +
+                              str(p["tx_shaping"]["throttled_rounds"]));
         if (p.contains("rx_shaping"))
-            shaping.push_back("  " + str(p["name"]) + " guest-RX (" + str(p["rx_shaping"]["mode"]) + "): tokens " +
-                              str(p["rx_shaping"]["tokens"]) + " B, queue " + str(p["rx_shaping"]["queue_packets"]) +
-                              " frames / " + str(p["rx_shaping"]["queue_bytes"]) + " B of " +
-                              str(p["rx_shaping"]["limit_bytes"]) + ", queued " + str(p["rx_shaping"]["queued_packets"]));
+            shaping.push_back("  " + str(p["name"]) + " guest-RX (" + str(p["rx_shaping"]["mode"]) +
+                              "): tokens " + str(p["rx_shaping"]["tokens"]) + " B, queue " +
+                              str(p["rx_shaping"]["queue_packets"]) + " frames / " +
+                              str(p["rx_shaping"]["queue_bytes"]) + " B of " +
+                              str(p["rx_shaping"]["limit_bytes"]) + ", queued " +
+                              str(p["rx_shaping"]["queued_packets"]));
     }
     if (!shaping.empty()) {
         std::cout << "\nShaping:\n";
@@ -173,20 +183,24 @@ void print_stats(const json& r) {
     for (const auto& [vlan, n] : r["vlan_floods"].items()) floods += " " + vlan + ":" + str(n);
     if (!floods.empty()) std::cout << "\nFloods per VLAN (vlan:frames):" << floods << "\n";
     std::cout << "\nmbufs in use: " << str(pool["in_use"]) << "/" << str(pool["size"])
-              << ";  FDB entries: " << str(r["fdb"]["entries"]) << " (aged out: " << str(r["fdb"]["aged"]) << ")\n";
+              << ";  FDB entries: " << str(r["fdb"]["entries"])
+              << " (aged out: " << str(r["fdb"]["aged"]) << ")\n";
 }
 
 void print_mirrors(const json& r) {
-    Table t({"MIRROR", "TYPE", "SOURCES", "DIRECTION", "VLANS", "OUTPUT", "DETAILS", "PACKETS", "BYTES", "TRUNCATED", "DROPPED"});
+    Table t({"MIRROR", "TYPE", "SOURCES", "DIRECTION", "VLANS", "OUTPUT", "DETAILS", "PACKETS",
+             "BYTES", "TRUNCATED", "DROPPED"});
     for (const auto& m : r["mirrors"]) {
         std::string details;
-        for (const char* k : {"rspan-vlan", "local-ip", "remote-ip", "session-id", "index", "hw-id", "granularity",
-                              "next-hop-mac", "gateway", "next-hop", "snaplen"})
-            if (m.contains(k)) details += std::string(details.empty() ? "" : " ") + k + "=" + str(m[k]);
+        for (const char* k : {"rspan-vlan", "local-ip", "remote-ip", "session-id", "index", "hw-id",
+                              "granularity", "next-hop-mac", "gateway", "next-hop", "snaplen"})
+            if (m.contains(k))
+                details += std::string(details.empty() ? "" : " ") + k + "=" + str(m[k]);
         const auto& c = m["counters"];
-        t.add({str(m["name"]), str(m["type"]), str(m["sources"]), str(m["direction"]), str(m.value("vlans", json("all"))),
-               str(m["output"]), details.empty() ? "-" : details, str(c["packets"]), str(c["bytes"]), str(c["truncated"]),
-               str(c["dropped"])});
+        t.add({str(m["name"]), str(m["type"]), str(m["sources"]), str(m["direction"]),
+               str(m.value("vlans", json("all"))), str(m["output"]),
+               details.empty() ? "-" : details, str(c["packets"]), str(c["bytes"]),
+               str(c["truncated"]), str(c["dropped"])});
     }
     std::cout << t.render();
 }
@@ -199,24 +213,28 @@ void print_ipfix(const json& r) {
     std::cout << "IPFIX export:";
     for (const auto& [k, v] : r["config"].items()) std::cout << " " << k << "=" << str(v);
     std::cout << "\n\nflows in cache: " << str(r["active_flows"]) << "/" << str(r["cache_max"])
-              << ";  frames metered: " << str(r["metered_packets"]) << " (not sampled: " << str(r["not_sampled_packets"])
+              << ";  frames metered: " << str(r["metered_packets"])
+              << " (not sampled: " << str(r["not_sampled_packets"])
               << ", ignored: " << str(r["ignored_packets"]) << ")\nrecords: " << str(r["records"])
-              << " (cache full evictions: " << str(r["evicted_flows"]) << ", lost before export: " << str(r["lost_records"])
-              << ")\n\n";
-    Table t({"COLLECTOR", "ADDRESS", "MESSAGES", "RECORDS", "BYTES", "SEQUENCE", "FAILED MSGS", "FAILED RECORDS", "ERROR"});
+              << " (cache full evictions: " << str(r["evicted_flows"])
+              << ", lost before export: " << str(r["lost_records"]) << ")\n\n";
+    Table t({"COLLECTOR", "ADDRESS", "MESSAGES", "RECORDS", "BYTES", "SEQUENCE", "FAILED MSGS",
+             "FAILED RECORDS", "ERROR"});
     if (r.contains("exporter"))
         for (const auto& c : r["exporter"]["collectors"])
-            t.add({str(c["collector"]), str(c["address"]), str(c["messages"]), str(c["records"]), str(c["octets"]),
-                   str(c["sequence"]), str(c["failed_messages"]), str(c["failed_records"]),
+            t.add({str(c["collector"]), str(c["address"]), str(c["messages"]), str(c["records"]),
+                   str(c["octets"]), str(c["sequence"]), str(c["failed_messages"]),
+                   str(c["failed_records"]),
                    c["error"].get<std::string>().empty() ? "-" : str(c["error"])});
     std::cout << t.render();
 }
 
 void print_fdb(const json& r) {
     Table t({"VLAN", "MAC", "PORT", "AGE"});
-    for (const auto& e : r["entries"]) t.add({str(e["vlan"]), str(e["mac"]), str(e["port"]), str(e["age"])});
-    std::cout << t.render() << r["entries"].size() << " entries (max " << str(r["max"]) << ", aging "
-              << str(r["aging_time"]) << " s)\n";
+    for (const auto& e : r["entries"])
+        t.add({str(e["vlan"]), str(e["mac"]), str(e["port"]), str(e["age"])});
+    std::cout << t.render() << r["entries"].size() << " entries (max " << str(r["max"])
+              << ", aging " << str(r["aging_time"]) << " s)\n";
 }
 
 }  // namespace
@@ -247,36 +265,45 @@ int main(int argc, char** argv) {
         {"mtu", "path MTU to the collectors (bytes)"}};
     std::map<std::string, std::string> ipfix_values;
     po::options_description desc(kUsage);
-    desc.add_options()
-        ("help,h", "show this help")
-        ("version", "print vswctl's version (the version command also asks vswd)")
-        ("ctl", po::value(&ctl), "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")
-        ("json", po::bool_switch(&as_json), "print the daemon's JSON answer")
-        ("interval", po::value(&top_interval), "top: seconds between screens (default 1)")
-        ("iterations", po::value(&top_iterations), "top: screens to show, then exit (default: until Ctrl-C)")
-        ("write,w", po::value(&capture_file), "capture: the pcapng file to write (- = standard output)")
-        ("direction", po::value(&capture_direction), "capture: rx (from the port), tx (to it) or both (default)")
-        ("snaplen", po::value(&capture_snaplen), "capture: bytes kept of each frame (64-65535, default 65535)")
-        ("count", po::value(&capture_count), "capture: stop after N frames (default: no limit)")
-        ("filter,f", po::value(&capture_filter), "capture: only frames matching a pcap-filter(7) expression")
-        ("seconds", po::value(&capture_seconds), "capture: stop after S seconds (default: no limit)")
-        ("type", po::value(&type), "add-port: port type")
-        ("socket", po::value(&socket), "add-port: vhost-user socket path")
-        ("devargs", po::value(&devargs), "add-port: DPDK devargs for --type dpdk")
-        ("description", po::value(&description), "add-port: free text")
-        ("owner", po::value(&owner), "add-port: who manages the port (vsw-libvirt sets libvirt:UUID)")
-        ("domain", po::value(&lx.domain), "libvirt-xml: domain name")
-        ("mac", po::value(&lx.mac), "libvirt-xml: the interface's MAC (default: random 52:54:00:xx:xx:xx)")
-        ("vlan", po::value(&lx_vlan), "libvirt-xml: access VLAN (native VLAN with --trunks)")
-        ("trunks", po::value(&lx.trunks), "libvirt-xml: VLANs of a trunk, e.g. 10,20-30")
-        ("rate", po::value(&lx_rate), "libvirt-xml: bandwidth both ways, bit/s (100M)")
-        ("rx-rate", po::value(&lx_rx_rate), "libvirt-xml: bandwidth towards the guest")
-        ("tx-rate", po::value(&lx_tx_rate), "libvirt-xml: bandwidth from the guest")
-        ("mode", po::value(&lx_mode), "libvirt-xml: server (QEMU listens; default) or client")
-        ("socket-dir", po::value(&lx.socket_dir)->default_value(lx.socket_dir), "libvirt-xml: vswd's --socket-dir")
-        ("collector", po::value(&collectors)->composing(), "ipfix set: HOST:PORT (repeat for several)");
+    desc.add_options()("help,h", "show this help")(
+        "version", "print vswctl's version (the version command also asks vswd)")(
+        "ctl", po::value(&ctl), "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")(
+        "json", po::bool_switch(&as_json), "print the daemon's JSON answer")(
+        "interval", po::value(&top_interval), "top: seconds between screens (default 1)")(
+        "iterations", po::value(&top_iterations),
+        "top: screens to show, then exit (default: until Ctrl-C)")(
+        "write,w", po::value(&capture_file),
+        "capture: the pcapng file to write (- = standard output)")(
+        "direction", po::value(&capture_direction),
+        "capture: rx (from the port), tx (to it) or both (default)")(
+        "snaplen", po::value(&capture_snaplen),
+        "capture: bytes kept of each frame (64-65535, default 65535)")(
+        "count", po::value(&capture_count), "capture: stop after N frames (default: no limit)")(
+        "filter,f", po::value(&capture_filter),
+        "capture: only frames matching a pcap-filter(7) expression")(
+        "seconds", po::value(&capture_seconds),
+        "capture: stop after S seconds (default: no limit)")(
+        "type", po::value(&type), "add-port: port type")("socket", po::value(&socket),
+                                                         "add-port: vhost-user socket path")(
+        "devargs", po::value(&devargs), "add-port: DPDK devargs for --type dpdk")(
+        "description", po::value(&description), "add-port: free text")(
+        "owner", po::value(&owner),
+        "add-port: who manages the port (vsw-libvirt sets libvirt:UUID)")(
+        "domain", po::value(&lx.domain), "libvirt-xml: domain name")(
+        "mac", po::value(&lx.mac),
+        "libvirt-xml: the interface's MAC (default: random 52:54:00:xx:xx:xx)")(
+        "vlan", po::value(&lx_vlan), "libvirt-xml: access VLAN (native VLAN with --trunks)")(
+        "trunks", po::value(&lx.trunks), "libvirt-xml: VLANs of a trunk, e.g. 10,20-30")(
+        "rate", po::value(&lx_rate), "libvirt-xml: bandwidth both ways, bit/s (100M)")(
+        "rx-rate", po::value(&lx_rx_rate), "libvirt-xml: bandwidth towards the guest")(
+        "tx-rate", po::value(&lx_tx_rate), "libvirt-xml: bandwidth from the guest")(
+        "mode", po::value(&lx_mode), "libvirt-xml: server (QEMU listens; default) or client")(
+        "socket-dir", po::value(&lx.socket_dir)->default_value(lx.socket_dir),
+        "libvirt-xml: vswd's --socket-dir")("collector", po::value(&collectors)->composing(),
+                                            "ipfix set: HOST:PORT (repeat for several)");
     for (const auto& [name, help] : ipfix_opts)
-        desc.add_options()(name, po::value(&ipfix_values[name]), (std::string("ipfix set: ") + help).c_str());
+        desc.add_options()(name, po::value(&ipfix_values[name]),
+                           (std::string("ipfix set: ") + help).c_str());
     po::options_description hidden;
     hidden.add_options()("words", po::value(&words));
     po::options_description all;
@@ -303,13 +330,15 @@ int main(int argc, char** argv) {
         if (words.size() - 1 < lo || words.size() - 1 > hi)
             fail("wrong number of arguments for '" + cmd + "' (see vswctl --help)", 2);
     };
-    const bool add_opts = vm.count("type") || vm.count("socket") || vm.count("devargs") || vm.count("description") ||
-                          vm.count("owner");
-    if (add_opts && cmd != "add-port") fail("--type, --socket, --devargs, --description and --owner go with add-port", 2);
-    const bool lx_opts = vm.count("domain") || vm.count("mac") || vm.count("vlan") || vm.count("trunks") ||
-                         vm.count("rate") || vm.count("rx-rate") || vm.count("tx-rate") || vm.count("mode") ||
-                         !vm["socket-dir"].defaulted();
-    if (lx_opts && cmd != "libvirt-xml") fail("--domain, --mac, --vlan, ... go with libvirt-xml", 2);
+    const bool add_opts = vm.count("type") || vm.count("socket") || vm.count("devargs") ||
+                          vm.count("description") || vm.count("owner");
+    if (add_opts && cmd != "add-port")
+        fail("--type, --socket, --devargs, --description and --owner go with add-port", 2);
+    const bool lx_opts = vm.count("domain") || vm.count("mac") || vm.count("vlan") ||
+                         vm.count("trunks") || vm.count("rate") || vm.count("rx-rate") ||
+                         vm.count("tx-rate") || vm.count("mode") || !vm["socket-dir"].defaulted();
+    if (lx_opts && cmd != "libvirt-xml")
+        fail("--domain, --mac, --vlan, ... go with libvirt-xml", 2);
     json ipfix_settings = json::object();
     if (!collectors.empty()) {
         std::string list;
@@ -319,7 +348,8 @@ int main(int argc, char** argv) {
     for (const auto& [name, help] : ipfix_opts)
         if (vm.count(name)) ipfix_settings[name] = ipfix_values[name];
     const bool ipfix_set = cmd == "ipfix" && words.size() >= 2 && words[1] == "set";
-    if (!ipfix_settings.empty() && !ipfix_set) fail("--collector, --obs-domain, --sampling, ... go with ipfix set", 2);
+    if (!ipfix_settings.empty() && !ipfix_set)
+        fail("--collector, --obs-domain, --sampling, ... go with ipfix set", 2);
     if (cmd == "libvirt-xml") {
         expect_args(0, 0);
         auto rate = [](const std::string& opt, const std::string& v) -> uint64_t {
@@ -346,10 +376,12 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    if ((vm.count("interval") || vm.count("iterations")) && cmd != "top") fail("--interval and --iterations go with top", 2);
+    if ((vm.count("interval") || vm.count("iterations")) && cmd != "top")
+        fail("--interval and --iterations go with top", 2);
     if (cmd == "top") {
         expect_args(0, 0);
-        if (!(top_interval >= 0.1 && top_interval <= 3600)) fail("--interval must be 0.1 to 3600 seconds", 2);
+        if (!(top_interval >= 0.1 && top_interval <= 3600))
+            fail("--interval must be 0.1 to 3600 seconds", 2);
         try {
             return vsw::ctl::run_top(ctl, top_interval, top_iterations);
         } catch (const std::exception& e) {
@@ -357,15 +389,17 @@ int main(int argc, char** argv) {
         }
     }
 
-    const bool capture_opts = vm.count("write") || vm.count("direction") || vm.count("snaplen") || vm.count("count") ||
-                              vm.count("seconds") || vm.count("filter");
-    if (capture_opts && cmd != "capture") fail("-w, --direction, --snaplen, --count, --seconds and --filter go with capture", 2);
+    const bool capture_opts = vm.count("write") || vm.count("direction") || vm.count("snaplen") ||
+                              vm.count("count") || vm.count("seconds") || vm.count("filter");
+    if (capture_opts && cmd != "capture")
+        fail("-w, --direction, --snaplen, --count, --seconds and --filter go with capture", 2);
     if (cmd == "capture") {
         expect_args(1, 1);
         if (capture_file.empty()) fail("capture needs -w FILE (or -w - for standard output)", 2);
         // Checked by vswd too; here so that a bad option creates no file.
-        json creq = {{"port", words[1]}, {"direction", capture_direction}, {"snaplen", capture_snaplen},
-                     {"count", capture_count}, {"seconds", capture_seconds}, {"filter", capture_filter}};
+        json creq = {{"port", words[1]},           {"direction", capture_direction},
+                     {"snaplen", capture_snaplen}, {"count", capture_count},
+                     {"seconds", capture_seconds}, {"filter", capture_filter}};
         vsw::CaptureRequest request;
         if (auto e = vsw::capture_request_from_json(creq, request); !e.empty()) fail(e, 2);
         try {
@@ -399,14 +433,18 @@ int main(int argc, char** argv) {
         req = {{"cmd", "del-port"}, {"name", words[1]}};
     } else if (cmd == "set-port") {
         if (words.size() < 3) fail("usage: vswctl set-port NAME KEY=VALUE...", 2);
-        req = {{"cmd", "set-port"}, {"name", words[1]}, {"settings", settings_json(parse_settings(words, 2))}};
+        req = {{"cmd", "set-port"},
+               {"name", words[1]},
+               {"settings", settings_json(parse_settings(words, 2))}};
     } else if (cmd == "set") {
         req = {{"cmd", "set"}, {"settings", settings_json(parse_settings(words, 1))}};
     } else if (cmd == "mirror") {
         if (words.size() < 2) fail("usage: vswctl mirror add|del|show ...", 2);
         if (words[1] == "add") {
             if (words.size() < 4) fail("usage: vswctl mirror add NAME KEY=VALUE...", 2);
-            req = {{"cmd", "mirror-add"}, {"name", words[2]}, {"settings", settings_json(parse_settings(words, 3))}};
+            req = {{"cmd", "mirror-add"},
+                   {"name", words[2]},
+                   {"settings", settings_json(parse_settings(words, 3))}};
         } else if (words[1] == "del") {
             if (words.size() != 3) fail("usage: vswctl mirror del NAME", 2);
             req = {{"cmd", "mirror-del"}, {"name", words[2]}};
@@ -417,12 +455,14 @@ int main(int argc, char** argv) {
             fail("usage: vswctl mirror add|del|show ...", 2);
         }
     } else if (cmd == "ipfix") {
-        const char* usage = "usage: vswctl ipfix set [--collector HOST:PORT]... [--obs-domain N] ... | del | show";
+        const char* usage =
+            "usage: vswctl ipfix set [--collector HOST:PORT]... [--obs-domain N] ... | del | show";
         if (words.size() < 2) fail(usage, 2);
         if (ipfix_set) {
             if (words.size() > 2)  // KEY=VALUE works too
                 for (const auto& [k, v] : parse_settings(words, 2)) ipfix_settings[k] = v;
-            if (ipfix_settings.empty()) fail("ipfix set: give at least one option (see vswctl --help)", 2);
+            if (ipfix_settings.empty())
+                fail("ipfix set: give at least one option (see vswctl --help)", 2);
             req = {{"cmd", "ipfix-set"}, {"settings", ipfix_settings}};
         } else if (words[1] == "del" && words.size() == 2) {
             req = {{"cmd", "ipfix-del"}};
@@ -454,7 +494,8 @@ int main(int argc, char** argv) {
         std::cout << r.dump(2) << "\n";
         return 0;
     }
-    if (cmd == "version") std::cout << "vswctl " VSW_VERSION "\nvswd   " << str(r["version"]) << "\n";
+    if (cmd == "version")
+        std::cout << "vswctl " VSW_VERSION "\nvswd   " << str(r["version"]) << "\n";
     else if (cmd == "show") print_show(r);
     else if (cmd == "stats") print_stats(r);
     else if (cmd == "fdb" && words[1] == "show") print_fdb(r);

@@ -1,14 +1,14 @@
 #include "telemetry/capture/capture_filter.h"
 
 #include <pcap/pcap.h>
-
 #include <rte_bpf.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
 namespace vsw {
 
-std::unique_ptr<CaptureFilter> CaptureFilter::compile(const std::string& expression, std::string& error) {
+std::unique_ptr<CaptureFilter> CaptureFilter::compile(const std::string& expression,
+                                                      std::string& error) {
     pcap_t* pcap = pcap_open_dead(DLT_EN10MB, 65535);
     if (!pcap) {
         error = "cannot set up libpcap to compile the filter";
@@ -24,14 +24,16 @@ std::unique_ptr<CaptureFilter> CaptureFilter::compile(const std::string& express
     pcap_freecode(&cbpf);
     pcap_close(pcap);
     if (!prm) {
-        error = std::string("filter '") + expression + "': cannot convert it to eBPF: " + rte_strerror(rte_errno);
+        error = std::string("filter '") + expression +
+                "': cannot convert it to eBPF: " + rte_strerror(rte_errno);
         return nullptr;
     }
     std::unique_ptr<CaptureFilter> f(new CaptureFilter);
     f->bpf_ = rte_bpf_load(prm);
     rte_free(prm);
     if (!f->bpf_) {
-        error = std::string("filter '") + expression + "': eBPF load failed: " + rte_strerror(rte_errno);
+        error = std::string("filter '") + expression +
+                "': eBPF load failed: " + rte_strerror(rte_errno);
         return nullptr;
     }
     rte_bpf_jit jit{};

@@ -13,9 +13,10 @@ struct rte_mbuf;
 namespace vsw {
 
 class CaptureFilter {
-public:
+  public:
     // Compiles `expression` for Ethernet frames. Null and `error` set if it does not compile.
-    static std::unique_ptr<CaptureFilter> compile(const std::string& expression, std::string& error);
+    static std::unique_ptr<CaptureFilter> compile(const std::string& expression,
+                                                  std::string& error);
     ~CaptureFilter();
     CaptureFilter(const CaptureFilter&) = delete;
     CaptureFilter& operator=(const CaptureFilter&) = delete;
@@ -24,7 +25,7 @@ public:
     void run(rte_mbuf* const* pkts, uint16_t n, uint64_t* match) const;
     bool jit() const { return jit_ != nullptr; }
 
-private:
+  private:
     CaptureFilter() = default;
     rte_bpf* bpf_ = nullptr;
     uint64_t (*jit_)(void*) = nullptr;  // the native code, if DPDK made it

@@ -29,8 +29,10 @@ std::string capture_request_from_json(const json& req, CaptureRequest& out) {
         else return "direction must be rx, tx or both";
     }
     if (auto s = req.find("snaplen"); s != req.end()) {
-        if (!s->is_number_unsigned() || s->get<uint64_t>() < kCaptureMinSnaplen || s->get<uint64_t>() > kCaptureMaxSnaplen)
-            return "snaplen must be " + std::to_string(kCaptureMinSnaplen) + " to " + std::to_string(kCaptureMaxSnaplen) + " bytes";
+        if (!s->is_number_unsigned() || s->get<uint64_t>() < kCaptureMinSnaplen ||
+            s->get<uint64_t>() > kCaptureMaxSnaplen)
+            return "snaplen must be " + std::to_string(kCaptureMinSnaplen) + " to " +
+                   std::to_string(kCaptureMaxSnaplen) + " bytes";
         r.snaplen = static_cast<uint32_t>(s->get<uint64_t>());
     }
     if (auto c = req.find("count"); c != req.end()) {
@@ -40,7 +42,8 @@ std::string capture_request_from_json(const json& req, CaptureRequest& out) {
     if (auto s = req.find("seconds"); s != req.end()) {
         if (!s->is_number() || !std::isfinite(s->get<double>()) || s->get<double>() < 0 ||
             s->get<double>() > kCaptureMaxSeconds)
-            return "seconds must be 0 (no limit) to " + std::to_string(static_cast<int>(kCaptureMaxSeconds));
+            return "seconds must be 0 (no limit) to " +
+                   std::to_string(static_cast<int>(kCaptureMaxSeconds));
         r.seconds = s->get<double>();
     }
     if (auto f = req.find("filter"); f != req.end()) {
@@ -54,8 +57,9 @@ std::string capture_request_from_json(const json& req, CaptureRequest& out) {
 }
 
 json to_json(const CaptureRequest& r) {
-    return {{"port", r.port}, {"direction", direction_name(r.direction)}, {"snaplen", r.snaplen},
-            {"count", r.count}, {"seconds", r.seconds}, {"filter", r.filter}};
+    return {{"port", r.port},       {"direction", direction_name(r.direction)},
+            {"snaplen", r.snaplen}, {"count", r.count},
+            {"seconds", r.seconds}, {"filter", r.filter}};
 }
 
 }  // namespace vsw

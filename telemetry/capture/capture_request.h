@@ -2,9 +2,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace vsw {
 
@@ -16,12 +15,13 @@ constexpr double kCaptureMaxSeconds = 7 * 24 * 3600;
 constexpr size_t kCaptureMaxFilterBytes = 4096;
 
 struct CaptureRequest {
-    std::string port;                                // the port to capture
-    CaptureDirection direction = CaptureDirection::kBoth;  // rx: as received from the port; tx: as sent to it
-    uint32_t snaplen = kCaptureMaxSnaplen;           // bytes kept of each frame
-    uint64_t count = 0;                              // stop after this many frames (0: no limit)
-    double seconds = 0;                              // stop after this long (0: no limit)
-    std::string filter;                              // pcap-filter(7) expression ("": every frame)
+    std::string port;  // the port to capture
+    CaptureDirection direction =
+        CaptureDirection::kBoth;            // rx: as received from the port; tx: as sent to it
+    uint32_t snaplen = kCaptureMaxSnaplen;  // bytes kept of each frame
+    uint64_t count = 0;                     // stop after this many frames (0: no limit)
+    double seconds = 0;                     // stop after this long (0: no limit)
+    std::string filter;                     // pcap-filter(7) expression ("": every frame)
 };
 
 // Reads the request's fields ("port", "direction": rx|tx|both, "snaplen", "count", "seconds").

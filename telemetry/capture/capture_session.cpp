@@ -1,6 +1,10 @@
 #include "telemetry/capture/capture_session.h"
 
 #include <poll.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -9,13 +13,8 @@
 #include <chrono>
 #include <cstring>
 
-#include <rte_cycles.h>
-#include <rte_errno.h>
-#include <rte_mbuf.h>
-#include <rte_ring.h>
-
-#include "telemetry/capture/capture_stream.h"
 #include "core/socket_io.h"
+#include "telemetry/capture/capture_stream.h"
 
 namespace vsw {
 namespace {
@@ -26,8 +25,8 @@ constexpr unsigned kDequeueBurst = 64;
 
 }  // namespace
 
-std::unique_ptr<CaptureSession> CaptureSession::create(const CaptureRequest& r, uint16_t slot, int fd, unsigned id,
-                                                       std::string& error) {
+std::unique_ptr<CaptureSession> CaptureSession::create(const CaptureRequest& r, uint16_t slot,
+                                                       int fd, unsigned id, std::string& error) {
     std::unique_ptr<CaptureSession> s(new CaptureSession(r, slot, fd));
     if (!r.filter.empty()) {
         s->filter_ = CaptureFilter::compile(r.filter, error);
@@ -36,9 +35,10 @@ std::unique_ptr<CaptureSession> CaptureSession::create(const CaptureRequest& r, 
     }
     const std::string ring_name = "vsw_capr_" + std::to_string(id);
     const std::string pool_name = "vsw_capp_" + std::to_string(id);
-    s->tap_.ring = rte_ring_create(ring_name.c_str(), kCaptureRingSize, SOCKET_ID_ANY, RING_F_SC_DEQ);
-    s->tap_.pool = rte_pktmbuf_pool_create(pool_name.c_str(), kCaptureMbufs, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                           SOCKET_ID_ANY);
+    s->tap_.ring =
+        rte_ring_create(ring_name.c_str(), kCaptureRingSize, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    s->tap_.pool = rte_pktmbuf_pool_create(pool_name.c_str(), kCaptureMbufs, 64, 0,
+                                           RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
     if (!s->tap_.ring || !s->tap_.pool) {
         error = std::string("cannot create the capture's buffers: ") + rte_strerror(rte_errno);
         return nullptr;  // the destructor frees what was made and closes fd
@@ -52,7 +52,8 @@ std::unique_ptr<CaptureSession> CaptureSession::create(const CaptureRequest& r, 
     timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     s->tsc_base_ = rte_rdtsc();
-    s->unix_ns_base_ = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+    s->unix_ns_base_ =
+        static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
     s->out_.reserve(2 * kSendThreshold);
     return s;
 }
@@ -64,7 +65,8 @@ CaptureSession::~CaptureSession() {
     }
     if (tap_.ring) {
         rte_mbuf* m;
-        while (rte_ring_sc_dequeue(tap_.ring, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+        while (rte_ring_sc_dequeue(tap_.ring, reinterpret_cast<void**>(&m)) == 0)
+            rte_pktmbuf_free(m);
         rte_ring_free(tap_.ring);
     }
     rte_mempool_free(tap_.pool);
@@ -93,13 +95,17 @@ uint64_t CaptureSession::dropped() const {
 }
 
 nlohmann::json CaptureSession::status() const {
-    return {{"port_slot", slot_}, {"direction", direction_name(request_.direction)}, {"snaplen", request_.snaplen},
-            {"frames", frames_.load(std::memory_order_relaxed)}, {"dropped", dropped()}};
+    return {{"port_slot", slot_},
+            {"direction", direction_name(request_.direction)},
+            {"snaplen", request_.snaplen},
+            {"frames", frames_.load(std::memory_order_relaxed)},
+            {"dropped", dropped()}};
 }
 
 uint64_t CaptureSession::to_unix_ns(uint64_t tsc) const {
     const auto delta = static_cast<__int128>(static_cast<int64_t>(tsc - tsc_base_));
-    return static_cast<uint64_t>(static_cast<__int128>(unix_ns_base_) + delta * 1000000000 / tsc_hz_);
+    return static_cast<uint64_t>(static_cast<__int128>(unix_ns_base_) +
+                                 delta * 1000000000 / tsc_hz_);
 }
 
 void CaptureSession::take(rte_mbuf* m) {
@@ -107,7 +113,8 @@ void CaptureSession::take(rte_mbuf* m) {
     if (!client_ok_ || (request_.count && frames >= request_.count)) return;  // beyond the limit
     const auto* meta = rte_pktmbuf_mtod(m, const CaptureMeta*);
     const auto captured = static_cast<uint32_t>(m->pkt_len - sizeof(CaptureMeta));
-    size_t at = append_frame_record(out_, to_unix_ns(meta->tsc), meta->orig_len, meta->direction, captured);
+    size_t at =
+        append_frame_record(out_, to_unix_ns(meta->tsc), meta->orig_len, meta->direction, captured);
     uint32_t skip = sizeof(CaptureMeta);
     for (const rte_mbuf* seg = m; seg; seg = seg->next) {
         const uint32_t len = seg->data_len - skip;
@@ -144,7 +151,8 @@ void CaptureSession::run() {
     while (true) {
         // Read before the ring: once detached, no worker adds to it, so an empty ring is final.
         const bool last_round = is_detached();
-        const unsigned n = rte_ring_sc_dequeue_burst(tap_.ring, reinterpret_cast<void**>(copies), kDequeueBurst, nullptr);
+        const unsigned n = rte_ring_sc_dequeue_burst(tap_.ring, reinterpret_cast<void**>(copies),
+                                                     kDequeueBurst, nullptr);
         for (unsigned i = 0; i < n; ++i) take(copies[i]);
         rte_pktmbuf_free_bulk(copies, n);
         if (out_.size() >= kSendThreshold || (n == 0 && !out_.empty())) send_out();
@@ -157,7 +165,8 @@ void CaptureSession::run() {
     }
     if (client_ok_) {
         const char* reason = stop_reason_.load(std::memory_order_acquire);
-        nlohmann::json end = {{"frames", frames_.load()}, {"dropped", dropped()}, {"reason", reason ? reason : "?"}};
+        nlohmann::json end = {
+            {"frames", frames_.load()}, {"dropped", dropped()}, {"reason", reason ? reason : "?"}};
         append_end_record(out_, end.dump());
         send_out();
     }

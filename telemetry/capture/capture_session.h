@@ -13,10 +13,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "telemetry/capture/capture_filter.h"
 #include "telemetry/capture/capture_request.h"
@@ -24,16 +23,16 @@
 
 namespace vsw {
 
-constexpr unsigned kMaxCaptures = 4;           // captures running at once
-constexpr unsigned kCaptureRingSize = 4096;    // copies waiting for the capture thread
-constexpr unsigned kCaptureMbufs = 4095;       // the tap's pool
+constexpr unsigned kMaxCaptures = 4;         // captures running at once
+constexpr unsigned kCaptureRingSize = 4096;  // copies waiting for the capture thread
+constexpr unsigned kCaptureMbufs = 4095;     // the tap's pool
 
 class CaptureSession {
-public:
+  public:
     // Creates the tap's ring and pool. Takes `fd` (the session's own descriptor of the control
     // connection) in every case. Null and `error` set on failure.
-    static std::unique_ptr<CaptureSession> create(const CaptureRequest& r, uint16_t slot, int fd, unsigned id,
-                                                  std::string& error);
+    static std::unique_ptr<CaptureSession> create(const CaptureRequest& r, uint16_t slot, int fd,
+                                                  unsigned id, std::string& error);
     ~CaptureSession();  // finishes the stream if needed, joins the thread, frees ring and pool
 
     CaptureTap* tap() { return &tap_; }
@@ -43,34 +42,36 @@ public:
     void start();
     bool wants_detach() const { return stop_reason_.load(std::memory_order_acquire) != nullptr; }
     bool is_detached() const { return detached_.load(std::memory_order_acquire); }
-    // `reason` is why the capture ends if the thread did not decide it itself (port deleted, shutdown).
+    // `reason` is why the capture ends if the thread did not decide it itself (port deleted,
+    // shutdown).
     void detached(const char* reason);
     bool finished() const { return finished_.load(std::memory_order_acquire); }
     // frames sent so far and frames lost (pool empty, ring full), for vswctl show.
     nlohmann::json status() const;
 
-private:
-    CaptureSession(const CaptureRequest& r, uint16_t slot, int fd) : request_(r), slot_(slot), fd_(fd) {}
+  private:
+    CaptureSession(const CaptureRequest& r, uint16_t slot, int fd)
+        : request_(r), slot_(slot), fd_(fd) {}
     void run();
     uint64_t dropped() const;
     void request_stop(const char* reason);
-    bool client_gone();            // the client closed its end (or the socket failed)
-    bool send_out();               // writes out_ to the client; false if it cannot
-    void take(rte_mbuf* m);        // appends one copy to out_ (unless the count was reached)
+    bool client_gone();      // the client closed its end (or the socket failed)
+    bool send_out();         // writes out_ to the client; false if it cannot
+    void take(rte_mbuf* m);  // appends one copy to out_ (unless the count was reached)
     uint64_t to_unix_ns(uint64_t tsc) const;
 
     CaptureRequest request_;
     uint16_t slot_;
     int fd_;
-    std::unique_ptr<CaptureFilter> filter_;            // null: every frame
+    std::unique_ptr<CaptureFilter> filter_;  // null: every frame
     CaptureTap tap_;
     std::thread thread_;
-    std::atomic<const char*> stop_reason_{nullptr};   // set once: why the capture ends
+    std::atomic<const char*> stop_reason_{nullptr};  // set once: why the capture ends
     std::atomic<bool> detached_{false};
     std::atomic<bool> finished_{false};
-    std::atomic<uint64_t> frames_{0};                  // frames sent to the client
-    bool client_ok_ = true;                            // thread only
-    std::vector<uint8_t> out_;                         // thread only: records not yet sent
+    std::atomic<uint64_t> frames_{0};                        // frames sent to the client
+    bool client_ok_ = true;                                  // thread only
+    std::vector<uint8_t> out_;                               // thread only: records not yet sent
     uint64_t tsc_hz_ = 0, tsc_base_ = 0, unix_ns_base_ = 0;  // the TSC to wall-clock mapping
 };
 

@@ -19,8 +19,8 @@ T get(const uint8_t* p) {
 
 }  // namespace
 
-size_t append_frame_record(std::vector<uint8_t>& out, uint64_t time_ns, uint32_t orig_len, uint8_t direction,
-                           uint32_t captured) {
+size_t append_frame_record(std::vector<uint8_t>& out, uint64_t time_ns, uint32_t orig_len,
+                           uint8_t direction, uint32_t captured) {
     const size_t at = out.size();
     out.resize(at + kCaptureRecordHeader + kCaptureFrameHeader + captured);
     put(out, at, static_cast<uint32_t>(CaptureRecordType::kFrame));
@@ -53,7 +53,8 @@ bool CaptureRecordReader::next(CaptureRecord& r, std::string& error) {
         error = "capture stream: frame record too short";
         return false;
     }
-    if (type != static_cast<uint32_t>(CaptureRecordType::kFrame) && type != static_cast<uint32_t>(CaptureRecordType::kEnd)) {
+    if (type != static_cast<uint32_t>(CaptureRecordType::kFrame) &&
+        type != static_cast<uint32_t>(CaptureRecordType::kEnd)) {
         error = "capture stream: unknown record type " + std::to_string(type);
         return false;
     }
@@ -64,7 +65,8 @@ bool CaptureRecordReader::next(CaptureRecord& r, std::string& error) {
         r.time_ns = get<uint64_t>(payload);
         r.orig_len = get<uint32_t>(payload + 8);
         r.direction = payload[12];
-        r.data.assign(reinterpret_cast<const char*>(payload + kCaptureFrameHeader), len - kCaptureFrameHeader);
+        r.data.assign(reinterpret_cast<const char*>(payload + kCaptureFrameHeader),
+                      len - kCaptureFrameHeader);
     } else {
         r.data.assign(reinterpret_cast<const char*>(payload), len);
     }

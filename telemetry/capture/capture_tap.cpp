@@ -1,15 +1,15 @@
 #include "telemetry/capture/capture_tap.h"
 
-#include "telemetry/capture/capture_filter.h"
-
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "telemetry/capture/capture_filter.h"
+
 namespace vsw {
 
-void capture_burst(CaptureTap& tap, unsigned worker, rte_mbuf* const* pkts, uint16_t n, uint8_t direction,
-                   uint64_t tsc) {
+void capture_burst(CaptureTap& tap, unsigned worker, rte_mbuf* const* pkts, uint16_t n,
+                   uint8_t direction, uint64_t tsc) {
     CaptureTap::PerWorker& w = tap.w[worker];
     rte_mbuf* copies[kBurst];
     uint64_t match[kBurst];
@@ -33,7 +33,8 @@ void capture_burst(CaptureTap& tap, unsigned worker, rte_mbuf* const* pkts, uint
         meta->direction = direction;
         copies[k++] = c;
     }
-    const unsigned queued = rte_ring_mp_enqueue_burst(tap.ring, reinterpret_cast<void**>(copies), k, nullptr);
+    const unsigned queued =
+        rte_ring_mp_enqueue_burst(tap.ring, reinterpret_cast<void**>(copies), k, nullptr);
     if (queued < k) {
         rte_pktmbuf_free_bulk(copies + queued, k - queued);
         w.ring_full.add(k - queued);

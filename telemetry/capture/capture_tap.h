@@ -25,16 +25,16 @@ enum : uint8_t { kCaptureRx = 1, kCaptureTx = 2 };  // direction bits, as in pca
 
 // What each copy carries in front of its bytes (in the mbuf's headroom).
 struct CaptureMeta {
-    uint64_t tsc;        // when the burst was received / transmitted
-    uint32_t orig_len;   // the frame's length (the copy may be cut to the snap length)
-    uint8_t direction;   // kCaptureRx or kCaptureTx
+    uint64_t tsc;       // when the burst was received / transmitted
+    uint32_t orig_len;  // the frame's length (the copy may be cut to the snap length)
+    uint8_t direction;  // kCaptureRx or kCaptureTx
 };
 
 struct CaptureTap {
-    rte_ring* ring = nullptr;      // MP/SC: copies, for the capture thread
-    rte_mempool* pool = nullptr;   // the copies' mbufs
-    uint32_t snaplen = 0;          // bytes copied of each frame
-    uint8_t directions = 0;        // kCaptureRx | kCaptureTx
+    rte_ring* ring = nullptr;               // MP/SC: copies, for the capture thread
+    rte_mempool* pool = nullptr;            // the copies' mbufs
+    uint32_t snaplen = 0;                   // bytes copied of each frame
+    uint8_t directions = 0;                 // kCaptureRx | kCaptureTx
     const CaptureFilter* filter = nullptr;  // only frames it accepts (null: every frame)
     struct alignas(64) PerWorker {
         telemetry::Counter copied;     // copies queued for the capture thread
@@ -44,19 +44,21 @@ struct CaptureTap {
 };
 
 // Copies the frames of a burst into the tap (the frames themselves are not touched).
-void capture_burst(CaptureTap& tap, unsigned worker, rte_mbuf* const* pkts, uint16_t n, uint8_t direction,
-                   uint64_t tsc);
+void capture_burst(CaptureTap& tap, unsigned worker, rte_mbuf* const* pkts, uint16_t n,
+                   uint8_t direction, uint64_t tsc);
 
 // The datapath's two hooks: one pointer load per burst when the port is not captured.
 // `port_tap` is the captured port's tap pointer.
-inline void capture_received(const std::atomic<CaptureTap*>& port_tap, unsigned worker, rte_mbuf* const* pkts,
-                             uint16_t n, uint64_t tsc) {
+inline void capture_received(const std::atomic<CaptureTap*>& port_tap, unsigned worker,
+                             rte_mbuf* const* pkts, uint16_t n, uint64_t tsc) {
     CaptureTap* tap = port_tap.load(std::memory_order_acquire);
-    if (tap && (tap->directions & kCaptureRx)) capture_burst(*tap, worker, pkts, n, kCaptureRx, tsc);
+    if (tap && (tap->directions & kCaptureRx))
+        capture_burst(*tap, worker, pkts, n, kCaptureRx, tsc);
 }
-void capture_sent_burst(CaptureTap& tap, unsigned worker, rte_mbuf* const* pkts, uint16_t n);  // reads the TSC
-inline void capture_sent(const std::atomic<CaptureTap*>& port_tap, unsigned worker, rte_mbuf* const* pkts,
-                         uint16_t n) {
+void capture_sent_burst(CaptureTap& tap, unsigned worker, rte_mbuf* const* pkts,
+                        uint16_t n);  // reads the TSC
+inline void capture_sent(const std::atomic<CaptureTap*>& port_tap, unsigned worker,
+                         rte_mbuf* const* pkts, uint16_t n) {
     CaptureTap* tap = port_tap.load(std::memory_order_acquire);
     if (tap && (tap->directions & kCaptureTx)) capture_sent_burst(*tap, worker, pkts, n);
 }

@@ -25,7 +25,7 @@ constexpr uint16_t kIsbIfDrop = 5;
 
 // A block under construction: type, a length filled in at the end, body, the length again.
 class Block {
-public:
+  public:
     explicit Block(uint32_t type) {
         put32(type);
         put32(0);  // total length, set by finish()
@@ -47,7 +47,9 @@ public:
         put16(static_cast<uint16_t>(n));
         bytes(p, n);
     }
-    void option(uint16_t code, const std::string& s) { option(code, s.data(), s.size() > 0xfff0 ? 0xfff0 : s.size()); }
+    void option(uint16_t code, const std::string& s) {
+        option(code, s.data(), s.size() > 0xfff0 ? 0xfff0 : s.size());
+    }
     void option64(uint16_t code, uint64_t v) { option(code, &v, 8); }
     void time_option(uint16_t code, uint64_t t) {
         const uint32_t halves[2] = {static_cast<uint32_t>(t >> 32), static_cast<uint32_t>(t)};
@@ -62,7 +64,7 @@ public:
         return std::move(b_);
     }
 
-private:
+  private:
     void raw(const void* p, size_t n) { b_.append(static_cast<const char*>(p), n); }
     void pad() { b_.append((4 - b_.size() % 4) % 4, '\0'); }
     std::string b_;
@@ -73,15 +75,15 @@ private:
 std::string PcapngWriter::section(const std::string& application) const {
     Block b(kSectionHeader);
     b.put32(0x1A2B3C4D);  // byte-order magic: readers swap if they see it reversed
-    b.put16(1);  // version 1.0
+    b.put16(1);           // version 1.0
     b.put16(0);
     b.put64(~uint64_t{0});  // section length not given
     b.option(kShbUserAppl, application);
     return b.finish();
 }
 
-std::string PcapngWriter::interface(const std::string& name, const std::string& description, uint32_t snaplen,
-                                   const std::string& filter) const {
+std::string PcapngWriter::interface(const std::string& name, const std::string& description,
+                                    uint32_t snaplen, const std::string& filter) const {
     Block b(kInterfaceDescription);
     b.put16(kLinktypeEthernet);
     b.put16(0);  // reserved
@@ -90,12 +92,13 @@ std::string PcapngWriter::interface(const std::string& name, const std::string& 
     if (!description.empty()) b.option(kIfDescription, description);
     const uint8_t nanoseconds = 9;
     b.option(kIfTsresol, &nanoseconds, 1);
-    if (!filter.empty()) b.option(kIfFilter, std::string(1, '\0') + filter);  // type 0: libpcap expression
+    if (!filter.empty())
+        b.option(kIfFilter, std::string(1, '\0') + filter);  // type 0: libpcap expression
     return b.finish();
 }
 
-std::string PcapngWriter::packet(uint32_t interface_id, uint64_t time_ns, const std::string& data, uint32_t orig_len,
-                                 uint8_t direction) const {
+std::string PcapngWriter::packet(uint32_t interface_id, uint64_t time_ns, const std::string& data,
+                                 uint32_t orig_len, uint8_t direction) const {
     Block b(kEnhancedPacket);
     b.put32(interface_id);
     b.time(time_ns);
@@ -107,8 +110,8 @@ std::string PcapngWriter::packet(uint32_t interface_id, uint64_t time_ns, const 
     return b.finish();
 }
 
-std::string PcapngWriter::statistics(uint32_t interface_id, uint64_t start_ns, uint64_t end_ns, uint64_t received,
-                                     uint64_t dropped) const {
+std::string PcapngWriter::statistics(uint32_t interface_id, uint64_t start_ns, uint64_t end_ns,
+                                     uint64_t received, uint64_t dropped) const {
     Block b(kInterfaceStatistics);
     b.put32(interface_id);
     b.time(end_ns);

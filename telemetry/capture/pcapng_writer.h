@@ -10,7 +10,7 @@
 namespace vsw {
 
 class PcapngWriter {
-public:
+  public:
     // Section header: the application writing the file.
     std::string section(const std::string& application) const;
     // Interface description: an Ethernet port named `name`, nanosecond timestamps, the capture
@@ -19,11 +19,11 @@ public:
     std::string interface(const std::string& name, const std::string& description, uint32_t snaplen,
                           const std::string& filter = "") const;
     // One frame: `direction` 1 inbound (received from the port), 2 outbound (sent to it).
-    std::string packet(uint32_t interface_id, uint64_t time_ns, const std::string& data, uint32_t orig_len,
-                       uint8_t direction) const;
+    std::string packet(uint32_t interface_id, uint64_t time_ns, const std::string& data,
+                       uint32_t orig_len, uint8_t direction) const;
     // Interface statistics: frames delivered and lost, between start and end.
-    std::string statistics(uint32_t interface_id, uint64_t start_ns, uint64_t end_ns, uint64_t received,
-                           uint64_t dropped) const;
+    std::string statistics(uint32_t interface_id, uint64_t start_ns, uint64_t end_ns,
+                           uint64_t received, uint64_t dropped) const;
 };
 
 }  // namespace vsw

@@ -1,8 +1,8 @@
 #include "telemetry/ipfix/flow_cache.h"
 
-#include <algorithm>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <bit>
 #include <memory>
 #include <new>
@@ -28,13 +28,16 @@ void FlowCache::Unmap::operator()(void* p) const {
 
 FlowCache::FlowCache(uint32_t max_flows) : max_flows_(max_flows ? max_flows : 1) {
     // At most half the ways used when full: buckets rarely overflow before the cache does.
-    const uint64_t buckets = std::bit_ceil(std::max<uint64_t>(1, (uint64_t{max_flows_} * 2 + kWays - 1) / kWays));
+    const uint64_t buckets =
+        std::bit_ceil(std::max<uint64_t>(1, (uint64_t{max_flows_} * 2 + kWays - 1) / kWays));
     mask_ = buckets - 1;
     const size_t ways = buckets * kWays;
     static_assert(std::is_trivially_destructible_v<Entry>);
-    sigs_ = {static_cast<uint32_t*>(map_zeroed(ways * sizeof(uint32_t))), {ways * sizeof(uint32_t)}};  // all empty
+    sigs_ = {static_cast<uint32_t*>(map_zeroed(ways * sizeof(uint32_t))),
+             {ways * sizeof(uint32_t)}};  // all empty
     void* raw = map_zeroed(ways * sizeof(Entry));
-    entries_ = {std::uninitialized_value_construct_n(static_cast<Entry*>(raw), ways) - ways, {ways * sizeof(Entry)}};
+    entries_ = {std::uninitialized_value_construct_n(static_cast<Entry*>(raw), ways) - ways,
+                {ways * sizeof(Entry)}};
 }
 
 uint64_t FlowCache::lru_way(uint64_t b) const {

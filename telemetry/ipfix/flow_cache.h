@@ -13,18 +13,24 @@
 // so every metered frame is counted in some record.
 #pragma once
 
+#include <emmintrin.h>
+
 #include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 
-#include <emmintrin.h>
-
 #include "telemetry/ipfix/flow_key.h"
 
 namespace vsw::telemetry {
 
-enum class FlowEndReason : uint8_t { kIdle = 1, kActive = 2, kEndDetected = 3, kForced = 4, kLackOfResources = 5 };
+enum class FlowEndReason : uint8_t {
+    kIdle = 1,
+    kActive = 2,
+    kEndDetected = 3,
+    kForced = 4,
+    kLackOfResources = 5
+};
 
 struct FlowCounters {
     uint64_t packets = 0;
@@ -52,7 +58,7 @@ struct FlowTimeouts {
 };
 
 class FlowCache {
-public:
+  public:
     static constexpr unsigned kWays = 16;  // one bucket's signatures fill one cache line
 
     explicit FlowCache(uint32_t max_flows);
@@ -83,7 +89,8 @@ public:
         const uint64_t b = h & mask_;
         if (const uint32_t hits = ways_equal(&sigs_[b * kWays], sig_of(h))) {
             // An entry (112 bytes) usually straddles two cache lines: load both.
-            const auto* e = reinterpret_cast<const char*>(&entries_[b * kWays + static_cast<unsigned>(__builtin_ctz(hits))]);
+            const auto* e = reinterpret_cast<const char*>(
+                &entries_[b * kWays + static_cast<unsigned>(__builtin_ctz(hits))]);
             __builtin_prefetch(e);
             __builtin_prefetch(e + sizeof(Entry) - 1);
         }
@@ -91,8 +98,8 @@ public:
 
     // Adds one frame to its flow (h = hash(key)).
     template <class Emit>
-    void update(const FlowKey& key, uint64_t h, const FlowSample& s, uint64_t now_ms, const FlowTimeouts& t,
-                Emit&& emit);
+    void update(const FlowKey& key, uint64_t h, const FlowSample& s, uint64_t now_ms,
+                const FlowTimeouts& t, Emit&& emit);
 
     // Examines up to `budget` entries from where the last call stopped; emits those past a timeout.
     template <class Emit>
@@ -102,19 +109,23 @@ public:
     template <class Emit>
     void flush(FlowEndReason reason, Emit&& emit);
 
-private:
+  private:
     struct Entry {
         FlowKey key;
         FlowCounters c;
     };
-    static uint32_t sig_of(uint64_t h) { return static_cast<uint32_t>(h >> 32) | 1u; }  // 0 = empty way
+    static uint32_t sig_of(uint64_t h) {
+        return static_cast<uint32_t>(h >> 32) | 1u;
+    }  // 0 = empty way
     // Bit w set where row[w] == v: four SSE2 compares over the bucket's cache line.
     static uint32_t ways_equal(const uint32_t* row, uint32_t v) {
         const __m128i needle = _mm_set1_epi32(static_cast<int>(v));
         uint32_t bits = 0;
         for (unsigned q = 0; q < kWays / 4; ++q) {
             const __m128i four = _mm_load_si128(reinterpret_cast<const __m128i*>(row) + q);
-            bits |= static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(four, needle)))) << (4 * q);
+            bits |= static_cast<uint32_t>(
+                        _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(four, needle))))
+                    << (4 * q);
         }
         return bits;
     }
@@ -132,7 +143,7 @@ private:
     uint64_t next_occupied();
 
     uint32_t max_flows_;
-    uint64_t mask_;                    // buckets - 1
+    uint64_t mask_;  // buckets - 1
     // Both arrays live in memory the kernel may back with 2 MiB pages (a million flows span
     // hundreds of MiB: with 4 KiB pages every lookup would also miss the TLB).
     struct Unmap {
@@ -142,12 +153,14 @@ private:
     std::unique_ptr<uint32_t[], Unmap> sigs_{nullptr, {0}};  // per way: hash signature, 0 = empty
     std::unique_ptr<Entry[], Unmap> entries_{nullptr, {0}};  // per way
     // Single writer (the owning worker); relaxed load + store keeps them plain moves.
-    void add_count(int d) { count_.store(count_.load(std::memory_order_relaxed) + d, std::memory_order_relaxed); }
-    std::atomic<uint32_t> count_{0};   // occupied ways
-    std::atomic<uint64_t> evicted_{0}; // flows ended for lack of resources
-    std::atomic<uint64_t> started_{0}; // entries created
-    uint64_t scan_ = 0;                // expire(): next way to examine
-    uint64_t hand_ = 0;                // next_occupied(): where the search resumes
+    void add_count(int d) {
+        count_.store(count_.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
+    }
+    std::atomic<uint32_t> count_{0};    // occupied ways
+    std::atomic<uint64_t> evicted_{0};  // flows ended for lack of resources
+    std::atomic<uint64_t> started_{0};  // entries created
+    uint64_t scan_ = 0;                 // expire(): next way to examine
+    uint64_t hand_ = 0;                 // next_occupied(): where the search resumes
 };
 
 template <class Emit>

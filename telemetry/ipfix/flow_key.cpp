@@ -14,7 +14,8 @@ constexpr uint16_t kEtherIpv6 = 0x86dd;
 constexpr uint8_t kIcmp = 1, kTcp = 6, kUdp = 17, kIcmpv6 = 58, kSctp = 132;
 
 // Fills ports / ICMP type and code / TCP flags from the L4 header at `l4` (`avail` bytes).
-void read_l4(uint8_t protocol, const uint8_t* l4, uint32_t avail, FlowKey& key, FlowSample& sample) {
+void read_l4(uint8_t protocol, const uint8_t* l4, uint32_t avail, FlowKey& key,
+             FlowSample& sample) {
     switch (protocol) {
         case kTcp:
             if (avail >= 14) sample.tcp_flags = static_cast<uint16_t>((l4[12] & 1) << 8 | l4[13]);
@@ -30,13 +31,13 @@ void read_l4(uint8_t protocol, const uint8_t* l4, uint32_t avail, FlowKey& key, 
         case kIcmpv6:
             if (avail >= 2) key.icmp_type_code = get_be16(l4);
             break;
-        default:
-            break;
+        default: break;
     }
 }
 
 void read_ipv4(const uint8_t* ip, uint32_t avail, FlowKey& key, FlowSample& sample) {
-    if (avail < 20 || (ip[0] >> 4) != 4) return;  // not IPv4 after all: an L2 flow of that ethertype
+    if (avail < 20 || (ip[0] >> 4) != 4)
+        return;  // not IPv4 after all: an L2 flow of that ethertype
     const uint32_t ihl = (ip[0] & 0xfu) * 4u;
     if (ihl < 20) return;
     key.kind = FlowKind::kIpv4;
@@ -83,8 +84,8 @@ void read_ipv6(const uint8_t* ip, uint32_t avail, FlowKey& key, FlowSample& samp
 
 }  // namespace
 
-void read_flow_key(const uint8_t* frame, uint32_t len, uint32_t frame_len, uint16_t in_port, uint16_t vlan,
-                   FlowKey& key, FlowSample& sample) {
+void read_flow_key(const uint8_t* frame, uint32_t len, uint32_t frame_len, uint16_t in_port,
+                   uint16_t vlan, FlowKey& key, FlowSample& sample) {
     memset(&key, 0, sizeof key);
     sample = FlowSample{};
     sample.l2_octets = frame_len;

@@ -14,19 +14,19 @@ enum class FlowKind : uint8_t { kL2 = 0, kIpv4 = 4, kIpv6 = 6 };
 
 // 56 bytes with no padding, so that it hashes and compares as plain bytes. Unused fields are 0.
 struct FlowKey {
-    uint8_t src_ip[16];     // IPv4 uses the first 4 bytes (network order)
+    uint8_t src_ip[16];  // IPv4 uses the first 4 bytes (network order)
     uint8_t dst_ip[16];
     uint8_t src_mac[6];
     uint8_t dst_mac[6];
-    uint16_t ethertype;     // of the payload, after any 802.1Q tag (host order)
-    uint16_t vlan;          // the frame's VLAN in the switch (0: none)
-    uint16_t in_port;       // ingress interface index (slot + 1)
-    uint16_t src_port;      // TCP/UDP/SCTP source port
-    uint16_t dst_port;      // TCP/UDP/SCTP destination port
+    uint16_t ethertype;       // of the payload, after any 802.1Q tag (host order)
+    uint16_t vlan;            // the frame's VLAN in the switch (0: none)
+    uint16_t in_port;         // ingress interface index (slot + 1)
+    uint16_t src_port;        // TCP/UDP/SCTP source port
+    uint16_t dst_port;        // TCP/UDP/SCTP destination port
     uint16_t icmp_type_code;  // ICMP / ICMPv6: type << 8 | code
-    uint8_t protocol;       // IP protocol (IPv6: the upper-layer header after extensions)
-    FlowKind kind;          // which template exports it
-    uint8_t pad[2];         // always 0
+    uint8_t protocol;         // IP protocol (IPv6: the upper-layer header after extensions)
+    FlowKind kind;            // which template exports it
+    uint8_t pad[2];           // always 0
 
     bool operator==(const FlowKey&) const = default;
 };
@@ -45,7 +45,7 @@ constexpr uint16_t kTcpRst = 0x04;
 
 // Reads the flow key of a frame of `len` contiguous bytes (a truncated frame yields the fields
 // it has: never reads past `len`). `vlan` is the VLAN the switch classified it into.
-void read_flow_key(const uint8_t* frame, uint32_t len, uint32_t frame_len, uint16_t in_port, uint16_t vlan,
-                   FlowKey& key, FlowSample& sample);
+void read_flow_key(const uint8_t* frame, uint32_t len, uint32_t frame_len, uint16_t in_port,
+                   uint16_t vlan, FlowKey& key, FlowSample& sample);
 
 }  // namespace vsw::telemetry

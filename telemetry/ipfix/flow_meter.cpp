@@ -11,12 +11,15 @@ using telemetry::FlowKey;
 using telemetry::FlowRecord;
 using telemetry::FlowSample;
 
-FlowMeter::FlowMeter(uint32_t max_flows, uint32_t ring_records, const char* ring_name) : cache(max_flows) {
+FlowMeter::FlowMeter(uint32_t max_flows, uint32_t ring_records, const char* ring_name)
+    : cache(max_flows) {
     records = rte_ring_create_elem(ring_name, sizeof(FlowRecord), ring_records, SOCKET_ID_ANY,
                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
 }
 
-FlowMeter::~FlowMeter() { rte_ring_free(records); }
+FlowMeter::~FlowMeter() {
+    rte_ring_free(records);
+}
 
 void FlowMeterTotals::add(const FlowMeter& m) {
     const FlowMeter::Counters& c = m.counters;
@@ -48,8 +51,8 @@ struct ToRing {
 
 }  // namespace
 
-void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface, rte_mbuf* const* pkts, uint16_t n,
-                 const BurstDecisions& d, uint64_t now_ms) {
+void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
+                 rte_mbuf* const* pkts, uint16_t n, const BurstDecisions& d, uint64_t now_ms) {
     FlowKey keys[kBurst];
     FlowSample samples[kBurst];
     uint64_t hashes[kBurst];
@@ -62,7 +65,8 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface, 
             continue;
         }
         if (x.sampling > 1) {
-            const bool take = x.sampling_random ? rte_rand_max(x.sampling) == 0 : --m.countdown == 0;
+            const bool take =
+                x.sampling_random ? rte_rand_max(x.sampling) == 0 : --m.countdown == 0;
             if (!take) {
                 ++not_sampled;
                 continue;
@@ -78,7 +82,8 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface, 
     // The signature lines are (being) loaded: find each frame's entry and start loading it too,
     // so that a cache far larger than the CPU's costs overlapping misses, not one after another.
     for (uint16_t i = 0; i < k; ++i) m.cache.prefetch_entry(hashes[i]);
-    for (uint16_t i = 0; i < k; ++i) m.cache.update(keys[i], hashes[i], samples[i], now_ms, x.timeouts, ToRing{m});
+    for (uint16_t i = 0; i < k; ++i)
+        m.cache.update(keys[i], hashes[i], samples[i], now_ms, x.timeouts, ToRing{m});
     m.counters.metered.add(k);
     if (not_sampled) m.counters.not_sampled.add(not_sampled);
     if (const uint64_t ignored = n - k - not_sampled) {

@@ -26,17 +26,17 @@ struct FlowMeter {
     bool ok() const { return records != nullptr; }
 
     telemetry::FlowCache cache;
-    rte_ring* records = nullptr;   // FlowRecord elements, worker -> exporter
-    uint32_t countdown = 1;        // deterministic sampling: frames until the next metered one
+    rte_ring* records = nullptr;  // FlowRecord elements, worker -> exporter
+    uint32_t countdown = 1;       // deterministic sampling: frames until the next metered one
     struct alignas(64) Counters {
         telemetry::Counter metered;          // frames added to a flow
         telemetry::Counter not_sampled;      // frames sampling passed over
         telemetry::Counter ignored_packets;  // frames not metered: no VLAN (malformed, bad tag)
         telemetry::Counter ignored_octets;
-        telemetry::Counter records;          // records that left the cache
-        telemetry::Counter lost_records;     // of those, not taken by the full ring
-        telemetry::Counter lost_packets;     // frames in the lost records
-        telemetry::Counter lost_octets;      // their L2 octets
+        telemetry::Counter records;       // records that left the cache
+        telemetry::Counter lost_records;  // of those, not taken by the full ring
+        telemetry::Counter lost_packets;  // frames in the lost records
+        telemetry::Counter lost_octets;   // their L2 octets
     } counters;
 };
 
@@ -49,17 +49,17 @@ struct FlowMeterTotals {
 
 // What the workers read from the snapshot (immutable; null when export is off).
 struct FlowExport {
-    uint32_t sampling = 1;              // 1 in N
+    uint32_t sampling = 1;  // 1 in N
     bool sampling_random = false;
     telemetry::FlowTimeouts timeouts;
-    uint64_t tsc_per_ms = 1;            // switch clock
-    FlowMeter* meter[kMaxWorkers] = {}; // per worker; owned by the Switch (then the exporter)
+    uint64_t tsc_per_ms = 1;             // switch clock
+    FlowMeter* meter[kMaxWorkers] = {};  // per worker; owned by the Switch (then the exporter)
 };
 
 // Meters one burst received on the port whose IPFIX ingressInterface is `ingress_interface`
 // (after decide(): frames that got a VLAN are metered).
-void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface, rte_mbuf* const* pkts, uint16_t n,
-                 const BurstDecisions& d, uint64_t now_ms);
+void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
+                 rte_mbuf* const* pkts, uint16_t n, const BurstDecisions& d, uint64_t now_ms);
 
 // Looks at `budget` more cache entries for timeouts.
 void meter_expire(FlowMeter& m, const FlowExport& x, uint64_t now_ms, uint32_t budget);

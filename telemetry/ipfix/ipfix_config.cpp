@@ -1,10 +1,9 @@
 #include "telemetry/ipfix/ipfix_config.h"
 
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 
 #include "core/parse.h"
 
@@ -44,7 +43,8 @@ std::string parse_collector(const std::string& text, IpfixCollector& out) {
     }
     if (host.empty() || host.size() > 253) return "collector '" + s + "': give HOST:PORT";
     for (char ch : host)
-        if (!isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' && ch != '_')
+        if (!isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' &&
+            ch != '_')
             return "collector '" + s + "': bad character in host";
     out.host = host;
     out.tcp = tcp;
@@ -59,12 +59,12 @@ std::string parse_collector(const std::string& text, IpfixCollector& out) {
 
 namespace {
 
-std::string set_uint(uint32_t& field, const std::string& key, const std::string& value, uint64_t lo, uint64_t hi,
-                     const char* unit) {
+std::string set_uint(uint32_t& field, const std::string& key, const std::string& value, uint64_t lo,
+                     uint64_t hi, const char* unit) {
     auto v = parse_uint(value, lo, hi);
     if (!v)
-        return key + " must be " + std::to_string(lo) + "-" + std::to_string(hi) + (*unit ? " " : "") + unit +
-               " (got '" + value + "')";
+        return key + " must be " + std::to_string(lo) + "-" + std::to_string(hi) +
+               (*unit ? " " : "") + unit + " (got '" + value + "')";
     field = static_cast<uint32_t>(*v);
     return "";
 }
@@ -83,31 +83,36 @@ std::string apply_ipfix_setting(IpfixConfig& c, const std::string& key, const st
                 if (other == col) return "collector " + col.str() + " listed twice";
             list.push_back(col);
         }
-        if (list.size() > kMaxCollectors) return "at most " + std::to_string(kMaxCollectors) + " collectors";
+        if (list.size() > kMaxCollectors)
+            return "at most " + std::to_string(kMaxCollectors) + " collectors";
         c.collectors = std::move(list);
         return "";
     }
     if (key == "obs-domain") return set_uint(c.obs_domain, key, value, 0, UINT32_MAX, "");
-    if (key == "sampling") return set_uint(c.sampling, key, value, 1, 1u << 24, "(1 = every frame)");
+    if (key == "sampling")
+        return set_uint(c.sampling, key, value, 1, 1u << 24, "(1 = every frame)");
     if (key == "sampling-mode") {
-        if (value != "deterministic" && value != "random") return "sampling-mode must be deterministic or random";
+        if (value != "deterministic" && value != "random")
+            return "sampling-mode must be deterministic or random";
         c.sampling_random = value == "random";
         return "";
     }
     if (key == "active-timeout") return set_uint(c.active_timeout, key, value, 1, 86400, "seconds");
     if (key == "idle-timeout") return set_uint(c.idle_timeout, key, value, 1, 86400, "seconds");
     if (key == "cache-max") return set_uint(c.cache_max, key, value, 1024, kMaxCacheFlows, "flows");
-    if (key == "template-interval") return set_uint(c.template_interval, key, value, 1, 86400, "seconds");
+    if (key == "template-interval")
+        return set_uint(c.template_interval, key, value, 1, 86400, "seconds");
     if (key == "mtu") return set_uint(c.mtu, key, value, 576, 9216, "bytes");
     return "unknown ipfix setting '" + key +
-           "' (collectors, obs-domain, sampling, sampling-mode, active-timeout, idle-timeout, cache-max, "
+           "' (collectors, obs-domain, sampling, sampling-mode, active-timeout, idle-timeout, "
+           "cache-max, "
            "template-interval, mtu)";
 }
 
 std::string validate_ipfix(const IpfixConfig& c) {
     if (c.idle_timeout > c.active_timeout)
-        return "idle-timeout (" + std::to_string(c.idle_timeout) + " s) must not exceed active-timeout (" +
-               std::to_string(c.active_timeout) + " s)";
+        return "idle-timeout (" + std::to_string(c.idle_timeout) +
+               " s) must not exceed active-timeout (" + std::to_string(c.active_timeout) + " s)";
     if (c.collectors.empty()) return "give at least one collector (HOST:PORT)";
     return "";
 }
@@ -139,8 +144,10 @@ IpfixConfig ipfix_config_from_json(const json& j) {
     if (!j.is_object()) throw std::invalid_argument("'ipfix' must be an object");
     IpfixConfig c;
     for (const auto& [k, v] : j.items()) {
-        if (!v.is_string()) throw std::invalid_argument("ipfix setting '" + k + "' must be a string");
-        if (auto e = apply_ipfix_setting(c, k, v.get<std::string>()); !e.empty()) throw std::invalid_argument("ipfix: " + e);
+        if (!v.is_string())
+            throw std::invalid_argument("ipfix setting '" + k + "' must be a string");
+        if (auto e = apply_ipfix_setting(c, k, v.get<std::string>()); !e.empty())
+            throw std::invalid_argument("ipfix: " + e);
     }
     if (auto e = validate_ipfix(c); !e.empty()) throw std::invalid_argument("ipfix: " + e);
     return c;

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace vsw {
 
@@ -17,9 +16,9 @@ constexpr unsigned kMaxCollectors = 8;
 constexpr uint32_t kMaxCacheFlows = 4u << 20;
 
 struct IpfixCollector {
-    std::string host;   // name or address (IPv6 without brackets)
+    std::string host;  // name or address (IPv6 without brackets)
     uint16_t port = 4739;
-    bool tcp = false;   // TCP instead of UDP
+    bool tcp = false;  // TCP instead of UDP
 
     std::string str() const;  // "host:port", "[v6]:port", "tcp://host:port"
     bool operator==(const IpfixCollector&) const = default;
@@ -27,9 +26,9 @@ struct IpfixCollector {
 
 struct IpfixConfig {
     std::vector<IpfixCollector> collectors;  // empty: export off
-    uint32_t obs_domain = 0;          // observation domain id in every message header
-    uint32_t sampling = 1;            // meter 1 frame in N (1 = every frame)
-    bool sampling_random = false;     // random 1-in-N instead of every N-th
+    uint32_t obs_domain = 0;                 // observation domain id in every message header
+    uint32_t sampling = 1;                   // meter 1 frame in N (1 = every frame)
+    bool sampling_random = false;            // random 1-in-N instead of every N-th
     uint32_t active_timeout = 60;     // s: a longer flow is reported (and continues) this often
     uint32_t idle_timeout = 15;       // s: a flow without frames this long ends
     uint32_t cache_max = 65536;       // flows the caches hold together (split among PMDs)

@@ -1,11 +1,11 @@
 #include "telemetry/ipfix/ipfix_exporter.h"
 
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <rte_ring.h>
-#include <rte_ring_elem.h>
 
 namespace vsw {
 
@@ -15,8 +15,8 @@ namespace ipfix = telemetry::ipfix;
 
 namespace {
 
-constexpr unsigned kCycleMs = 20;        // how often the rings are drained when idle
-constexpr size_t kMaxBatch = 65536;      // records encoded and sent at a time
+constexpr unsigned kCycleMs = 20;    // how often the rings are drained when idle
+constexpr size_t kMaxBatch = 65536;  // records encoded and sent at a time
 
 uint64_t monotonic_ms() {
     timespec ts;
@@ -24,13 +24,18 @@ uint64_t monotonic_ms() {
     return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1'000'000;
 }
 
-uint32_t wall_seconds() { return static_cast<uint32_t>(time(nullptr)); }
+uint32_t wall_seconds() {
+    return static_cast<uint32_t>(time(nullptr));
+}
 
 }  // namespace
 
-IpfixExporter::IpfixExporter(uint64_t epoch_ms_at_origin) : epoch_ms_at_origin_(epoch_ms_at_origin) {}
+IpfixExporter::IpfixExporter(uint64_t epoch_ms_at_origin)
+    : epoch_ms_at_origin_(epoch_ms_at_origin) {}
 
-IpfixExporter::~IpfixExporter() { stop(); }
+IpfixExporter::~IpfixExporter() {
+    stop();
+}
 
 void IpfixExporter::start() {
     if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
@@ -54,7 +59,8 @@ void IpfixExporter::configure(const IpfixConfig& c) {
     wake_.notify_all();
 }
 
-void IpfixExporter::set_meters(std::vector<FlowMeter*> active, std::vector<std::unique_ptr<FlowMeter>> retired) {
+void IpfixExporter::set_meters(std::vector<FlowMeter*> active,
+                               std::vector<std::unique_ptr<FlowMeter>> retired) {
     {
         std::lock_guard lock(mu_);
         active_ = std::move(active);
@@ -108,7 +114,8 @@ void IpfixExporter::apply_pending_config() {
     for (const IpfixCollector& c : config_.collectors) {
         std::unique_ptr<CollectorSession> s;
         for (auto& old : sessions_)  // same collector, same domain: the transport session goes on
-            if (old && old->collector() == c && old->domain() == config_.obs_domain) s = std::move(old);
+            if (old && old->collector() == c && old->domain() == config_.obs_domain)
+                s = std::move(old);
         if (!s) s = std::make_unique<CollectorSession>(c, config_.obs_domain);
         if (resend) s->templates_at_ms = 0;
         next.push_back(std::move(s));
@@ -131,7 +138,8 @@ void IpfixExporter::cycle() {
     FlowRecord buf[256];
     auto drain = [&](FlowMeter& m) {
         unsigned n;
-        while ((n = rte_ring_sc_dequeue_burst_elem(m.records, buf, sizeof(FlowRecord), 256, nullptr)) > 0) {
+        while ((n = rte_ring_sc_dequeue_burst_elem(m.records, buf, sizeof(FlowRecord), 256,
+                                                   nullptr)) > 0) {
             batch_.insert(batch_.end(), buf, buf + n);
             if (batch_.size() >= kMaxBatch) export_batch();
         }
@@ -214,7 +222,8 @@ void IpfixExporter::send_templates(CollectorSession& s, uint64_t now_ms) {
     s.templates_at_ms = now_ms + uint64_t{config_.template_interval} * 1000;
 }
 
-void IpfixExporter::send_records(CollectorSession& s, const std::vector<FlowRecord>& records, uint64_t now_ms) {
+void IpfixExporter::send_records(CollectorSession& s, const std::vector<FlowRecord>& records,
+                                 uint64_t now_ms) {
     ipfix::MessageBuilder b(s.domain(), s.message_limit(config_.mtu));
     b.begin(wall_seconds(), s.sequence());
     for (const FlowRecord& r : records) {

@@ -11,58 +11,121 @@ namespace {
 
 // Information elements (IANA IPFIX registry).
 enum : uint16_t {
-    kOctetDeltaCount = 1, kPacketDeltaCount = 2, kProtocolIdentifier = 4, kIpClassOfService = 5,
-    kTcpControlBits = 6, kSourceTransportPort = 7, kSourceIpv4Address = 8, kIngressInterface = 10,
-    kDestinationTransportPort = 11, kDestinationIpv4Address = 12, kSourceIpv6Address = 27,
-    kDestinationIpv6Address = 28, kIcmpTypeCodeIpv4 = 32, kExportedOctetTotalCount = 40,
-    kExportedMessageTotalCount = 41, kExportedFlowRecordTotalCount = 42, kSourceMacAddress = 56,
-    kVlanId = 58, kFlowDirection = 61, kDestinationMacAddress = 80, kFlowEndReason = 136,
-    kIcmpTypeCodeIpv6 = 139, kExportingProcessId = 144, kFlowStartMilliseconds = 152,
-    kFlowEndMilliseconds = 153, kIgnoredPacketTotalCount = 164, kIgnoredOctetTotalCount = 165,
-    kNotSentFlowTotalCount = 166, kNotSentPacketTotalCount = 167, kNotSentOctetTotalCount = 168,
-    kDot1qVlanId = 243, kEthernetType = 256, kSelectorId = 302, kSelectorAlgorithm = 304,
-    kSamplingSize = 305, kSamplingPopulation = 306, kLayer2OctetDeltaCount = 352, kInterfaceName = 82,
+    kOctetDeltaCount = 1,
+    kPacketDeltaCount = 2,
+    kProtocolIdentifier = 4,
+    kIpClassOfService = 5,
+    kTcpControlBits = 6,
+    kSourceTransportPort = 7,
+    kSourceIpv4Address = 8,
+    kIngressInterface = 10,
+    kDestinationTransportPort = 11,
+    kDestinationIpv4Address = 12,
+    kSourceIpv6Address = 27,
+    kDestinationIpv6Address = 28,
+    kIcmpTypeCodeIpv4 = 32,
+    kExportedOctetTotalCount = 40,
+    kExportedMessageTotalCount = 41,
+    kExportedFlowRecordTotalCount = 42,
+    kSourceMacAddress = 56,
+    kVlanId = 58,
+    kFlowDirection = 61,
+    kDestinationMacAddress = 80,
+    kFlowEndReason = 136,
+    kIcmpTypeCodeIpv6 = 139,
+    kExportingProcessId = 144,
+    kFlowStartMilliseconds = 152,
+    kFlowEndMilliseconds = 153,
+    kIgnoredPacketTotalCount = 164,
+    kIgnoredOctetTotalCount = 165,
+    kNotSentFlowTotalCount = 166,
+    kNotSentPacketTotalCount = 167,
+    kNotSentOctetTotalCount = 168,
+    kDot1qVlanId = 243,
+    kEthernetType = 256,
+    kSelectorId = 302,
+    kSelectorAlgorithm = 304,
+    kSamplingSize = 305,
+    kSamplingPopulation = 306,
+    kLayer2OctetDeltaCount = 352,
+    kInterfaceName = 82,
 };
 
 // IPv4 and IPv6 flows have the same template but for the addresses and the ICMP type.
 constexpr std::array<Field, 21> ip_fields(uint16_t src, uint16_t dst, uint16_t address_length,
                                           uint16_t icmp) {
     return {{
-        {kFlowStartMilliseconds, 8}, {kFlowEndMilliseconds, 8}, {kPacketDeltaCount, 8},
-        {kOctetDeltaCount, 8}, {kLayer2OctetDeltaCount, 8}, {kIngressInterface, 4},
-        {kFlowDirection, 1}, {kSourceMacAddress, 6}, {kDestinationMacAddress, 6}, {kVlanId, 2},
-        {kDot1qVlanId, 2}, {kEthernetType, 2}, {src, address_length}, {dst, address_length},
-        {kProtocolIdentifier, 1}, {kIpClassOfService, 1}, {kSourceTransportPort, 2},
-        {kDestinationTransportPort, 2}, {icmp, 2}, {kTcpControlBits, 2}, {kFlowEndReason, 1},
+        {kFlowStartMilliseconds, 8},
+        {kFlowEndMilliseconds, 8},
+        {kPacketDeltaCount, 8},
+        {kOctetDeltaCount, 8},
+        {kLayer2OctetDeltaCount, 8},
+        {kIngressInterface, 4},
+        {kFlowDirection, 1},
+        {kSourceMacAddress, 6},
+        {kDestinationMacAddress, 6},
+        {kVlanId, 2},
+        {kDot1qVlanId, 2},
+        {kEthernetType, 2},
+        {src, address_length},
+        {dst, address_length},
+        {kProtocolIdentifier, 1},
+        {kIpClassOfService, 1},
+        {kSourceTransportPort, 2},
+        {kDestinationTransportPort, 2},
+        {icmp, 2},
+        {kTcpControlBits, 2},
+        {kFlowEndReason, 1},
     }};
 }
-constexpr auto kIpv4Fields = ip_fields(kSourceIpv4Address, kDestinationIpv4Address, 4, kIcmpTypeCodeIpv4);
-constexpr auto kIpv6Fields = ip_fields(kSourceIpv6Address, kDestinationIpv6Address, 16, kIcmpTypeCodeIpv6);
+constexpr auto kIpv4Fields =
+    ip_fields(kSourceIpv4Address, kDestinationIpv4Address, 4, kIcmpTypeCodeIpv4);
+constexpr auto kIpv6Fields =
+    ip_fields(kSourceIpv6Address, kDestinationIpv6Address, 16, kIcmpTypeCodeIpv6);
 constexpr Field kL2Fields[] = {
-    {kFlowStartMilliseconds, 8}, {kFlowEndMilliseconds, 8}, {kPacketDeltaCount, 8},
-    {kLayer2OctetDeltaCount, 8}, {kIngressInterface, 4}, {kFlowDirection, 1}, {kSourceMacAddress, 6},
-    {kDestinationMacAddress, 6}, {kVlanId, 2}, {kDot1qVlanId, 2}, {kEthernetType, 2}, {kFlowEndReason, 1},
+    {kFlowStartMilliseconds, 8}, {kFlowEndMilliseconds, 8},   {kPacketDeltaCount, 8},
+    {kLayer2OctetDeltaCount, 8}, {kIngressInterface, 4},      {kFlowDirection, 1},
+    {kSourceMacAddress, 6},      {kDestinationMacAddress, 6}, {kVlanId, 2},
+    {kDot1qVlanId, 2},           {kEthernetType, 2},          {kFlowEndReason, 1},
 };
 constexpr Field kExporterStatsFields[] = {
-    {kExportingProcessId, 4}, {kExportedMessageTotalCount, 8}, {kExportedFlowRecordTotalCount, 8},
-    {kExportedOctetTotalCount, 8}, {kNotSentFlowTotalCount, 8}, {kNotSentPacketTotalCount, 8},
-    {kNotSentOctetTotalCount, 8}, {kIgnoredPacketTotalCount, 8}, {kIgnoredOctetTotalCount, 8},
+    {kExportingProcessId, 4},           {kExportedMessageTotalCount, 8},
+    {kExportedFlowRecordTotalCount, 8}, {kExportedOctetTotalCount, 8},
+    {kNotSentFlowTotalCount, 8},        {kNotSentPacketTotalCount, 8},
+    {kNotSentOctetTotalCount, 8},       {kIgnoredPacketTotalCount, 8},
+    {kIgnoredOctetTotalCount, 8},
 };
 constexpr Field kSamplingFields[] = {
-    {kSelectorId, 8}, {kSelectorAlgorithm, 2}, {kSamplingSize, 4}, {kSamplingPopulation, 4},
+    {kSelectorId, 8},
+    {kSelectorAlgorithm, 2},
+    {kSamplingSize, 4},
+    {kSamplingPopulation, 4},
 };
 constexpr Field kInterfaceFields[] = {{kIngressInterface, 4}, {kInterfaceName, kVariableLength}};
-constexpr uint16_t kAllTemplates[] = {kTemplateIpv4, kTemplateIpv6, kTemplateL2, kTemplateExporterStats,
+constexpr uint16_t kAllTemplates[] = {kTemplateIpv4,     kTemplateIpv6,
+                                      kTemplateL2,       kTemplateExporterStats,
                                       kTemplateSampling, kTemplateInterfaces};
 
 // Big-endian writers that advance the cursor.
 struct Writer {
     uint8_t* p;
     void u8(uint64_t v) { *p++ = static_cast<uint8_t>(v); }
-    void u16(uint64_t v) { u8(v >> 8); u8(v); }
-    void u32(uint64_t v) { u16(v >> 16); u16(v); }
-    void u64(uint64_t v) { u32(v >> 32); u32(v); }
-    void bytes(const uint8_t* b, size_t n) { memcpy(p, b, n); p += n; }
+    void u16(uint64_t v) {
+        u8(v >> 8);
+        u8(v);
+    }
+    void u32(uint64_t v) {
+        u16(v >> 16);
+        u16(v);
+    }
+    void u64(uint64_t v) {
+        u32(v >> 32);
+        u32(v);
+    }
+    void bytes(const uint8_t* b, size_t n) {
+        memcpy(p, b, n);
+        p += n;
+    }
 };
 
 }  // namespace
@@ -80,7 +143,8 @@ std::span<const Field> template_fields(uint16_t id) {
 }
 
 uint16_t scope_field_count(uint16_t id) {
-    return id == kTemplateExporterStats || id == kTemplateSampling || id == kTemplateInterfaces ? 1 : 0;
+    return id == kTemplateExporterStats || id == kTemplateSampling || id == kTemplateInterfaces ? 1
+                                                                                                : 0;
 }
 
 uint16_t record_length(uint16_t id) {
@@ -125,7 +189,8 @@ void MessageBuilder::close_set() {
 
 bool MessageBuilder::add_templates() {
     size_t need = 4 + 4;  // two set headers
-    for (uint16_t id : kAllTemplates) need += 4 + (scope_field_count(id) ? 2 : 0) + 4 * template_fields(id).size();
+    for (uint16_t id : kAllTemplates)
+        need += 4 + (scope_field_count(id) ? 2 : 0) + 4 * template_fields(id).size();
     close_set();
     if (bytes_.size() + need > max_len_) return false;
     for (uint16_t set : {kSetTemplate, kSetOptionsTemplate}) {
@@ -208,8 +273,8 @@ bool MessageBuilder::add_exporter_stats(const ExporterStats& s) {
     if (!p) return false;
     Writer w{p};
     w.u32(s.process_id);
-    for (uint64_t v : {s.messages, s.records, s.octets, s.lost_records, s.lost_packets, s.lost_octets,
-                       s.ignored_packets, s.ignored_octets})
+    for (uint64_t v : {s.messages, s.records, s.octets, s.lost_records, s.lost_packets,
+                       s.lost_octets, s.ignored_packets, s.ignored_octets})
         w.u64(v);
     return true;
 }

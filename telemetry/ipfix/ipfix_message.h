@@ -36,34 +36,34 @@ struct Field {
 // The fields of each template, in record order (options templates: scope fields first).
 std::span<const Field> template_fields(uint16_t template_id);
 uint16_t scope_field_count(uint16_t template_id);  // 0 for data templates
-uint16_t record_length(uint16_t template_id);  // fixed-length templates only
+uint16_t record_length(uint16_t template_id);      // fixed-length templates only
 uint16_t template_for(FlowKind kind);
 
 // Exporting-process reliability statistics (RFC 7011 section 4.3), totals since start.
 struct ExporterStats {
-    uint32_t process_id = 0;        // exportingProcessId (scope)
-    uint64_t messages = 0;          // exportedMessageTotalCount
-    uint64_t records = 0;           // exportedFlowRecordTotalCount
-    uint64_t octets = 0;            // exportedOctetTotalCount (message bytes)
-    uint64_t lost_records = 0;      // notSentFlowTotalCount
-    uint64_t lost_packets = 0;      // notSentPacketTotalCount
-    uint64_t lost_octets = 0;       // notSentOctetTotalCount
-    uint64_t ignored_packets = 0;   // ignoredPacketTotalCount: frames seen but not metered
-    uint64_t ignored_octets = 0;    // ignoredOctetTotalCount
+    uint32_t process_id = 0;       // exportingProcessId (scope)
+    uint64_t messages = 0;         // exportedMessageTotalCount
+    uint64_t records = 0;          // exportedFlowRecordTotalCount
+    uint64_t octets = 0;           // exportedOctetTotalCount (message bytes)
+    uint64_t lost_records = 0;     // notSentFlowTotalCount
+    uint64_t lost_packets = 0;     // notSentPacketTotalCount
+    uint64_t lost_octets = 0;      // notSentOctetTotalCount
+    uint64_t ignored_packets = 0;  // ignoredPacketTotalCount: frames seen but not metered
+    uint64_t ignored_octets = 0;   // ignoredOctetTotalCount
 };
 
 // Packet selection (RFC 5477): 1 = systematic count-based, 3 = random n-out-of-N.
 struct SamplingInfo {
     uint64_t selector_id = 1;
     uint16_t algorithm = 1;
-    uint32_t size = 1;         // samplingSize: frames selected ...
-    uint32_t population = 1;   // ... out of this many
+    uint32_t size = 1;        // samplingSize: frames selected ...
+    uint32_t population = 1;  // ... out of this many
 };
 
 // Builds one message: begin(), add sets while they fit, finish(). Data records of one template
 // share one data set; a record of another template opens a new set.
 class MessageBuilder {
-public:
+  public:
     MessageBuilder(uint32_t observation_domain, uint16_t max_len);
 
     void begin(uint32_t export_time_s, uint32_t sequence);
@@ -81,15 +81,15 @@ public:
     // Closes the last set, writes the lengths; the bytes stay valid until the next begin().
     std::span<const uint8_t> finish();
 
-private:
+  private:
     uint8_t* open_record(uint16_t template_id, uint16_t len);  // room for one record, or nullptr
     void close_set();
 
     uint32_t domain_;
     uint16_t max_len_;
     std::vector<uint8_t> bytes_;
-    size_t set_start_ = 0;      // offset of the open set's header; 0 = none open
-    uint16_t set_id_ = 0;       // the open set's id
+    size_t set_start_ = 0;  // offset of the open set's header; 0 = none open
+    uint16_t set_id_ = 0;   // the open set's id
     uint32_t data_records_ = 0;
 };
 

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 namespace vsw {
@@ -18,10 +17,11 @@ namespace {
 constexpr uint64_t kUdpRetryMs = 10'000;     // a name that does not resolve: try again this often
 constexpr uint64_t kTcpMinRetryMs = 1'000;   // TCP: first reconnect attempt after a failure
 constexpr uint64_t kTcpMaxRetryMs = 30'000;  // and the longest wait between attempts
-constexpr size_t kMaxBacklogBytes = 4 << 20; // TCP: unsent messages kept while the collector is slow
+constexpr size_t kMaxBacklogBytes = 4
+                                    << 20;  // TCP: unsent messages kept while the collector is slow
 constexpr unsigned kIpv4UdpHeaders = 28;
-constexpr unsigned kTcpExtra = 12;           // TCP header (20) less UDP's (8)
-constexpr unsigned kIpv6Extra = 20;          // IPv6 header (40) less IPv4's (20)
+constexpr unsigned kTcpExtra = 12;   // TCP header (20) less UDP's (8)
+constexpr unsigned kIpv6Extra = 20;  // IPv6 header (40) less IPv4's (20)
 constexpr const char* kRefused = "collector refused (ICMP port unreachable): is it running?";
 
 }  // namespace
@@ -65,9 +65,11 @@ void CollectorSession::open(uint64_t now_ms) {
     unsigned len = 0;
     std::string err = resolve_collector(collector_, addr, len);
     if (err.empty()) {
-        fd_ = socket(addr.ss_family, (collector_.tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        fd_ = socket(addr.ss_family,
+                     (collector_.tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         int rc = fd_ < 0 ? -1 : connect(fd_, reinterpret_cast<sockaddr*>(&addr), len);
-        connecting_ = rc != 0 && fd_ >= 0 && errno == EINPROGRESS;  // TCP: finishes in a later cycle
+        connecting_ =
+            rc != 0 && fd_ >= 0 && errno == EINPROGRESS;  // TCP: finishes in a later cycle
         if (rc != 0 && !connecting_) {
             err = "collector " + collector_.str() + ": " + strerror(errno);
             if (fd_ >= 0) close(fd_);
@@ -75,7 +77,9 @@ void CollectorSession::open(uint64_t now_ms) {
         }
     }
     char host[NI_MAXHOST] = "";
-    if (fd_ >= 0) getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
+    if (fd_ >= 0)
+        getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, nullptr, 0,
+                    NI_NUMERICHOST);
     {
         std::lock_guard lock(text_mu_);
         error_ = err;
@@ -144,7 +148,8 @@ void CollectorSession::failed(uint32_t records) {
 void CollectorSession::flush_backlog(uint64_t now_ms) {
     while (!backlog_.empty()) {
         Pending& m = backlog_.front();
-        const ssize_t rc = ::send(fd_, m.bytes.data() + written_, m.bytes.size() - written_, MSG_DONTWAIT | MSG_NOSIGNAL);
+        const ssize_t rc = ::send(fd_, m.bytes.data() + written_, m.bytes.size() - written_,
+                                  MSG_DONTWAIT | MSG_NOSIGNAL);
         if (rc < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the rest next cycle
             close_with(std::string("collector closed the connection: ") + strerror(errno), now_ms);
@@ -198,7 +203,8 @@ void CollectorSession::send(std::span<const uint8_t> msg, uint32_t records, uint
 
 uint16_t CollectorSession::message_limit(uint32_t mtu) const {
     // Over TCP too: a message in one segment keeps collectors that read per segment happy.
-    const unsigned headers = kIpv4UdpHeaders + (collector_.tcp ? kTcpExtra : 0) + (family_ == AF_INET6 ? kIpv6Extra : 0);
+    const unsigned headers =
+        kIpv4UdpHeaders + (collector_.tcp ? kTcpExtra : 0) + (family_ == AF_INET6 ? kIpv6Extra : 0);
     return static_cast<uint16_t>(std::min<unsigned>(mtu - headers, 65535));
 }
 

@@ -12,11 +12,10 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "telemetry/ipfix/ipfix_config.h"
 
@@ -28,7 +27,7 @@ namespace vsw {
 std::string resolve_collector(const IpfixCollector& c, sockaddr_storage& addr, unsigned& addr_len);
 
 class CollectorSession {
-public:
+  public:
     CollectorSession(const IpfixCollector& collector, uint32_t domain);
     ~CollectorSession();
     CollectorSession(const CollectorSession&) = delete;
@@ -47,7 +46,9 @@ public:
     // and this one is sent again.
     void send(std::span<const uint8_t> message, uint32_t records, uint64_t now_ms);
     // Records that had nowhere to go (no session).
-    void count_unsent(uint64_t records) { failed_records_.fetch_add(records, std::memory_order_relaxed); }
+    void count_unsent(uint64_t records) {
+        failed_records_.fetch_add(records, std::memory_order_relaxed);
+    }
 
     uint32_t sequence() const { return sequence_.load(std::memory_order_relaxed); }
     // The largest message: the path MTU less the IP and UDP (TCP) headers.
@@ -63,7 +64,7 @@ public:
     uint64_t failed_records() const { return failed_records_.load(std::memory_order_relaxed); }
     nlohmann::json stats() const;
 
-private:
+  private:
     void open(uint64_t now_ms);
     void check_connected(uint64_t now_ms);
     void flush_backlog(uint64_t now_ms);
@@ -78,24 +79,26 @@ private:
     const IpfixCollector collector_;
     const uint32_t domain_;
     int fd_ = -1;
-    int family_ = 0;                    // of the collector's address
+    int family_ = 0;                      // of the collector's address
     std::atomic<bool> connected_{false};  // fd open and (TCP) connect finished
-    bool connecting_ = false;           // TCP: connect() in progress
-    uint64_t open_at_ms_ = 0;           // when to try (again)
-    uint64_t retry_ms_;                 // TCP: current back-off
-    struct Pending {                    // TCP: a message not yet fully written
+    bool connecting_ = false;             // TCP: connect() in progress
+    uint64_t open_at_ms_ = 0;             // when to try (again)
+    uint64_t retry_ms_;                   // TCP: current back-off
+    struct Pending {                      // TCP: a message not yet fully written
         std::vector<uint8_t> bytes;
         uint32_t records;
     };
     std::deque<Pending> backlog_;
-    uint32_t last_udp_records_ = 0;     // UDP: records of the last message sent (refused() counts them)
-    size_t written_ = 0;                // bytes of backlog_.front() already written
+    uint32_t last_udp_records_ =
+        0;                // UDP: records of the last message sent (refused() counts them)
+    size_t written_ = 0;  // bytes of backlog_.front() already written
     std::atomic<uint64_t> backlog_bytes_{0};
     std::atomic<uint32_t> sequence_{0};
-    std::atomic<uint64_t> messages_{0}, records_{0}, octets_{0}, failed_messages_{0}, failed_records_{0};
-    mutable std::mutex text_mu_;        // guards the two strings below
-    std::string address_;               // what the collector resolved to
-    std::string error_;                 // the last problem, "" when fine
+    std::atomic<uint64_t> messages_{0}, records_{0}, octets_{0}, failed_messages_{0},
+        failed_records_{0};
+    mutable std::mutex text_mu_;  // guards the two strings below
+    std::string address_;         // what the collector resolved to
+    std::string error_;           // the last problem, "" when fine
 };
 
 }  // namespace vsw

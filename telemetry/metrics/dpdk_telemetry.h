@@ -8,11 +8,10 @@
 //   /vsw/mirrors, /vsw/mirror,NAME, /vsw/ipfix
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "telemetry/metrics/metrics_snapshot.h"
 

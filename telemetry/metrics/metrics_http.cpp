@@ -10,22 +10,25 @@
 #include <cstring>
 
 #include "core/parse.h"
-#include "telemetry/metrics/prometheus_text.h"
 #include "core/socket_io.h"
+#include "telemetry/metrics/prometheus_text.h"
 
 namespace vsw {
 namespace {
 
 constexpr size_t kMaxRequestBytes = 8192;
 
-std::string response(const char* status, const std::string& type, const std::string& body, bool head = false) {
-    return std::string("HTTP/1.1 ") + status + "\r\nContent-Type: " + type + "\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + (head ? "" : body);
+std::string response(const char* status, const std::string& type, const std::string& body,
+                     bool head = false) {
+    return std::string("HTTP/1.1 ") + status + "\r\nContent-Type: " + type +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+           (head ? "" : body);
 }
 
 }  // namespace
 
-std::string MetricsHttpServer::respond(const std::string& request, const MetricsSnapshot& snapshot) {
+std::string MetricsHttpServer::respond(const std::string& request,
+                                       const MetricsSnapshot& snapshot) {
     const auto line_end = request.find("\r\n");
     const std::string line = request.substr(0, line_end);
     const auto sp1 = line.find(' ');
@@ -37,9 +40,10 @@ std::string MetricsHttpServer::respond(const std::string& request, const Metrics
     target = target.substr(0, target.find('?'));  // scrapers may add parameters
     if (method != "GET" && method != "HEAD")
         return response("405 Method Not Allowed", "text/plain", "only GET\n");
-    if (target != "/metrics") return response("404 Not Found", "text/plain", "vswd serves /metrics\n", method == "HEAD");
-    return response("200 OK", "text/plain; version=0.0.4; charset=utf-8", prometheus_text(*snapshot.latest()),
-                    method == "HEAD");
+    if (target != "/metrics")
+        return response("404 Not Found", "text/plain", "vswd serves /metrics\n", method == "HEAD");
+    return response("200 OK", "text/plain; version=0.0.4; charset=utf-8",
+                    prometheus_text(*snapshot.latest()), method == "HEAD");
 }
 
 std::string MetricsHttpServer::start(const std::string& listen, const MetricsSnapshot* snapshot) {
@@ -52,13 +56,15 @@ std::string MetricsHttpServer::start(const std::string& listen, const MetricsSna
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     if (!number || ::inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1)
-        return "--metrics-listen must be [IPv4-ADDRESS:]PORT, e.g. 9550 or 127.0.0.1:9550, not '" + listen + "'";
+        return "--metrics-listen must be [IPv4-ADDRESS:]PORT, e.g. 9550 or 127.0.0.1:9550, not '" +
+               listen + "'";
     sa.sin_port = htons(static_cast<uint16_t>(*number));
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     const int one = 1;
     if (fd_ < 0 || ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd_, 16) != 0) {
-        std::string e = "cannot listen for metrics on " + address + ":" + port + ": " + std::strerror(errno);
+        std::string e =
+            "cannot listen for metrics on " + address + ":" + port + ": " + std::strerror(errno);
         stop();
         return e;
     }

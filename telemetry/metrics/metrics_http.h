@@ -12,7 +12,7 @@
 namespace vsw {
 
 class MetricsHttpServer {
-public:
+  public:
     ~MetricsHttpServer() { stop(); }
 
     // Listens on `listen` ("[ADDRESS:]PORT", IPv4, default address 127.0.0.1) and starts the
@@ -23,7 +23,7 @@ public:
     // The HTTP response for one request (pure, for tests).
     static std::string respond(const std::string& request, const MetricsSnapshot& snapshot);
 
-private:
+  private:
     void run();
     void serve(int fd);
 

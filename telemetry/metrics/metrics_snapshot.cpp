@@ -2,8 +2,8 @@
 
 namespace vsw {
 
-void MetricsSnapshot::refresh(nlohmann::json show, nlohmann::json stats, nlohmann::json mirrors, nlohmann::json ipfix,
-                              uint64_t unix_ms) {
+void MetricsSnapshot::refresh(nlohmann::json show, nlohmann::json stats, nlohmann::json mirrors,
+                              nlohmann::json ipfix, uint64_t unix_ms) {
     auto views = std::make_shared<nlohmann::json>(nlohmann::json::object());
     (*views)["show"] = std::move(show);
     (*views)["stats"] = std::move(stats);

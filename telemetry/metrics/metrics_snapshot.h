@@ -6,24 +6,24 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
 
 namespace vsw {
 
 class MetricsSnapshot {
-public:
+  public:
     // Keeps the views the control thread just took (the answers to show, stats, mirror show
     // and ipfix show), taken at `unix_ms`. About once a second.
-    void refresh(nlohmann::json show, nlohmann::json stats, nlohmann::json mirrors, nlohmann::json ipfix,
-                 uint64_t unix_ms);
+    void refresh(nlohmann::json show, nlohmann::json stats, nlohmann::json mirrors,
+                 nlohmann::json ipfix, uint64_t unix_ms);
     // The latest views: {"show", "stats", "mirrors", "ipfix", "time_ms"}; an empty object before
     // the first refresh. Any thread.
     std::shared_ptr<const nlohmann::json> latest() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
-    std::shared_ptr<const nlohmann::json> latest_ = std::make_shared<const nlohmann::json>(nlohmann::json::object());
+    std::shared_ptr<const nlohmann::json> latest_ =
+        std::make_shared<const nlohmann::json>(nlohmann::json::object());
 };
 
 }  // namespace vsw

@@ -1,12 +1,12 @@
 #include "telemetry/metrics/prometheus_text.h"
 
-#include "core/json_access.h"
-#include "telemetry/port_counters.h"
-
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <vector>
+
+#include "core/json_access.h"
+#include "telemetry/port_counters.h"
 
 namespace vsw {
 namespace {
@@ -16,8 +16,9 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 // Metric families in the order first seen, each with its HELP, TYPE and samples.
 class Exposition {
-public:
-    void add(const std::string& name, const char* type, const char* help, const Labels& labels, const json& value) {
+  public:
+    void add(const std::string& name, const char* type, const char* help, const Labels& labels,
+             const json& value) {
         if (!value.is_number() && !value.is_boolean()) return;
         auto [it, fresh] = index_.try_emplace(name, families_.size());
         if (fresh) families_.push_back({name, type, help, {}});
@@ -25,7 +26,8 @@ public:
         if (!labels.empty()) {
             line += '{';
             for (size_t i = 0; i < labels.size(); ++i)
-                line += (i ? "," : "") + labels[i].first + "=\"" + prometheus_escape(labels[i].second) + '"';
+                line += (i ? "," : "") + labels[i].first + "=\"" +
+                        prometheus_escape(labels[i].second) + '"';
             line += '}';
         }
         families_[it->second].samples.push_back(line + ' ' + number(value));
@@ -40,7 +42,7 @@ public:
         return out;
     }
 
-private:
+  private:
     struct Family {
         std::string name, type, help;
         std::vector<std::string> samples;
@@ -76,7 +78,8 @@ void add_fields(Exposition& e, const json& object, const Labels& labels, const F
 }
 
 // The states `vswctl show` reports for a port.
-constexpr const char* kPortStates[] = {"up", "negotiated", "connecting", "listening", "down", "error"};
+constexpr const char* kPortStates[] = {"up",        "negotiated", "connecting",
+                                       "listening", "down",       "error"};
 
 void ports(Exposition& e, const json& views) {
     static const Field kCounters[] = {
@@ -85,9 +88,12 @@ void ports(Exposition& e, const json& views) {
 #undef VSW_X
     };
     static const Field kVhost[] = {
-        {"sessions", "vsw_port_vhost_sessions_total", "counter", "vhost-user connections to the port."},
-        {"connects", "vsw_port_vhost_connects_total", "counter", "Guest devices that became ready on the port."},
-        {"disconnects", "vsw_port_vhost_disconnects_total", "counter", "Guest devices that went away."},
+        {"sessions", "vsw_port_vhost_sessions_total", "counter",
+         "vhost-user connections to the port."},
+        {"connects", "vsw_port_vhost_connects_total", "counter",
+         "Guest devices that became ready on the port."},
+        {"disconnects", "vsw_port_vhost_disconnects_total", "counter",
+         "Guest devices that went away."},
         {"refused_messages", "vsw_port_vhost_refused_messages_total", "counter",
          "vhost-user memory tables refused (regions beyond their file)."},
     };
@@ -96,20 +102,25 @@ void ports(Exposition& e, const json& views) {
         add_fields(e, p, port, kCounters);
         if (const json& drops = json_field(p, "drops"); drops.is_object())
             for (const auto& [reason, n] : drops.items())
-                e.add("vsw_port_drops_total", "counter", "Frames dropped, by reason (vswctl stats explains each).",
+                e.add("vsw_port_drops_total", "counter",
+                      "Frames dropped, by reason (vswctl stats explains each).",
                       {{"port", p.value("name", "")}, {"reason", reason}}, n);
         const json& tx = json_field(p, "tx_shaping");
-        e.add("vsw_port_tx_rate_bits", "gauge", "Configured guest-TX rate in bit/s.", port, json_field(tx, "rate"));
-        e.add("vsw_port_tx_throttled_rounds_total", "counter", "PMD rounds in which guest TX waited for tokens.", port,
+        e.add("vsw_port_tx_rate_bits", "gauge", "Configured guest-TX rate in bit/s.", port,
+              json_field(tx, "rate"));
+        e.add("vsw_port_tx_throttled_rounds_total", "counter",
+              "PMD rounds in which guest TX waited for tokens.", port,
               json_field(tx, "throttled_rounds"));
         const json& rx = json_field(p, "rx_shaping");
-        e.add("vsw_port_rx_rate_bits", "gauge", "Configured guest-RX rate in bit/s.", port, json_field(rx, "rate"));
-        e.add("vsw_port_rx_queue_packets", "gauge", "Frames waiting in the guest-RX shaping queue.", port,
-              json_field(rx, "queue_packets"));
-        e.add("vsw_port_rx_queue_bytes", "gauge", "Bytes waiting in the guest-RX shaping queue.", port,
-              json_field(rx, "queue_bytes"));
-        e.add("vsw_port_rx_queued_packets_total", "counter", "Frames that went through the guest-RX shaping queue.",
-              port, json_field(rx, "queued_packets"));
+        e.add("vsw_port_rx_rate_bits", "gauge", "Configured guest-RX rate in bit/s.", port,
+              json_field(rx, "rate"));
+        e.add("vsw_port_rx_queue_packets", "gauge", "Frames waiting in the guest-RX shaping queue.",
+              port, json_field(rx, "queue_packets"));
+        e.add("vsw_port_rx_queue_bytes", "gauge", "Bytes waiting in the guest-RX shaping queue.",
+              port, json_field(rx, "queue_bytes"));
+        e.add("vsw_port_rx_queued_packets_total", "counter",
+              "Frames that went through the guest-RX shaping queue.", port,
+              json_field(rx, "queued_packets"));
     }
     for (const json& p : json_list(json_field(views, "show"), "ports")) {
         const Labels port = {{"port", p.value("name", "")}, {"type", p.value("type", "")}};
@@ -121,7 +132,8 @@ void ports(Exposition& e, const json& views) {
             Labels with_state = port;
             with_state.emplace_back("state", s);
             e.add("vsw_port_state", "gauge",
-                  "1 for the port's state: up, negotiated (connected, the guest's driver has not started the "
+                  "1 for the port's state: up, negotiated (connected, the guest's driver has not "
+                  "started the "
                   "device), connecting, listening, down or error.",
                   with_state, json(state == s));
         }
@@ -132,9 +144,12 @@ void ports(Exposition& e, const json& views) {
 void pmds(Exposition& e, const json& stats) {
     static const Field kPmd[] = {
         {"rx_packets", "vsw_pmd_rx_packets_total", "counter", "Frames the PMD received."},
-        {"busy_cycles", "vsw_pmd_busy_cycles_total", "counter", "TSC cycles of rounds that found work."},
-        {"idle_cycles", "vsw_pmd_idle_cycles_total", "counter", "TSC cycles of rounds that found none."},
-        {"cycles_per_packet", "vsw_pmd_cycles_per_packet", "gauge", "Busy cycles per received frame since start."},
+        {"busy_cycles", "vsw_pmd_busy_cycles_total", "counter",
+         "TSC cycles of rounds that found work."},
+        {"idle_cycles", "vsw_pmd_idle_cycles_total", "counter",
+         "TSC cycles of rounds that found none."},
+        {"cycles_per_packet", "vsw_pmd_cycles_per_packet", "gauge",
+         "Busy cycles per received frame since start."},
         {"rounds", "vsw_pmd_rounds_total", "counter", "Polling rounds."},
         {"sleeps", "vsw_pmd_sleeps_total", "counter", "Idle back-off sleeps."},
     };
@@ -148,7 +163,9 @@ void pmds(Exposition& e, const json& stats) {
         {"in_use", "vsw_mbuf_pool_in_use", "gauge", "mbufs in use."},
     };
     for (const json& p : json_list(stats, "pmds"))
-        add_fields(e, p, {{"pmd", std::to_string(p.value("id", 0))}, {"lcore", std::to_string(p.value("lcore", 0))}},
+        add_fields(e, p,
+                   {{"pmd", std::to_string(p.value("id", 0))},
+                    {"lcore", std::to_string(p.value("lcore", 0))}},
                    kPmd);
     add_fields(e, json_field(stats, "fdb"), {}, kFdb);
     add_fields(e, json_field(stats, "mbuf_pool"), {}, kPool);
@@ -160,8 +177,8 @@ void mirrors(Exposition& e, const json& views) {
         if (!c.is_object()) continue;
         const Labels mirror = {{"mirror", m.value("name", "")}};
         for (const auto& [key, value] : c.items())
-            e.add("vsw_mirror_" + key + "_total", "counter", "Mirror session counter (vswctl mirror show).", mirror,
-                  value);
+            e.add("vsw_mirror_" + key + "_total", "counter",
+                  "Mirror session counter (vswctl mirror show).", mirror, value);
     }
 }
 
@@ -170,30 +187,35 @@ void captures(Exposition& e, const json& show) {
     if (!list.is_array()) return;
     e.add("vsw_captures_running", "gauge", "vswctl captures running.", {}, json(list.size()));
     for (const json& c : list) {
-        const Labels port = {{"port", c.value("port", "")}, {"direction", c.value("direction", "")}};
-        e.add("vsw_capture_frames_total", "counter", "Frames a running capture sent to vswctl.", port,
-              json_field(c, "frames"));
-        e.add("vsw_capture_lost_total", "counter", "Frames a running capture lost (its pool or ring was full).", port,
+        const Labels port = {{"port", c.value("port", "")},
+                             {"direction", c.value("direction", "")}};
+        e.add("vsw_capture_frames_total", "counter", "Frames a running capture sent to vswctl.",
+              port, json_field(c, "frames"));
+        e.add("vsw_capture_lost_total", "counter",
+              "Frames a running capture lost (its pool or ring was full).", port,
               json_field(c, "dropped"));
     }
 }
 
 void ipfix(Exposition& e, const json& views) {
     const json& x = json_field(views, "ipfix");
-    e.add("vsw_ipfix_enabled", "gauge", "1 if IPFIX export is configured.", {}, json(x.contains("config")));
-    e.add("vsw_ipfix_active_flows", "gauge", "Flows in the caches.", {}, json_field(x, "active_flows"));
+    e.add("vsw_ipfix_enabled", "gauge", "1 if IPFIX export is configured.", {},
+          json(x.contains("config")));
+    e.add("vsw_ipfix_active_flows", "gauge", "Flows in the caches.", {},
+          json_field(x, "active_flows"));
     e.add("vsw_ipfix_cache_max_flows", "gauge", "Flow cache size.", {}, json_field(x, "cache_max"));
-    for (const char* key : {"metered_packets", "not_sampled_packets", "ignored_packets", "records", "evicted_flows",
-                            "flows_started", "lost_records"})
-        e.add(std::string("vsw_ipfix_") + key + "_total", "counter", "IPFIX metering counter (vswctl ipfix show).", {},
-              json_field(x, key));
+    for (const char* key : {"metered_packets", "not_sampled_packets", "ignored_packets", "records",
+                            "evicted_flows", "flows_started", "lost_records"})
+        e.add(std::string("vsw_ipfix_") + key + "_total", "counter",
+              "IPFIX metering counter (vswctl ipfix show).", {}, json_field(x, key));
     for (const json& c : json_list(json_field(x, "exporter"), "collectors")) {
         const Labels collector = {{"collector", c.value("collector", "")}};
-        e.add("vsw_ipfix_collector_connected", "gauge", "1 if the collector's session is up.", collector,
-              json_field(c, "connected"));
-        for (const char* key : {"messages", "records", "octets", "failed_messages", "failed_records"})
-            e.add(std::string("vsw_ipfix_collector_") + key + "_total", "counter", "IPFIX export to one collector.",
-                  collector, json_field(c, key));
+        e.add("vsw_ipfix_collector_connected", "gauge", "1 if the collector's session is up.",
+              collector, json_field(c, "connected"));
+        for (const char* key :
+             {"messages", "records", "octets", "failed_messages", "failed_records"})
+            e.add(std::string("vsw_ipfix_collector_") + key + "_total", "counter",
+                  "IPFIX export to one collector.", collector, json_field(c, key));
     }
 }
 
@@ -217,8 +239,11 @@ std::string prometheus_text(const json& views) {
     mirrors(e, views);
     captures(e, json_field(views, "show"));
     ipfix(e, views);
-    e.add("vsw_snapshot_timestamp_seconds", "gauge", "When vswd took these figures (Unix time).", {},
-          json(json_field(views, "time_ms").is_number() ? json_field(views, "time_ms").get<double>() / 1000.0 : 0.0));
+    e.add("vsw_snapshot_timestamp_seconds", "gauge", "When vswd took these figures (Unix time).",
+          {},
+          json(json_field(views, "time_ms").is_number()
+                   ? json_field(views, "time_ms").get<double>() / 1000.0
+                   : 0.0));
     return e.text();
 }
 

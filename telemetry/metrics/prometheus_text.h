@@ -3,9 +3,8 @@
 // mirror sessions and IPFIX export. Pure: from the views MetricsSnapshot keeps.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace vsw {
 

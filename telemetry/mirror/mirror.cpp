@@ -1,12 +1,12 @@
 #include "telemetry/mirror/mirror.h"
 
-#include <cstring>
-
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+
+#include <cstring>
 
 #include "core/bytes.h"
 #include "core/mbuf.h"
@@ -25,7 +25,8 @@ constexpr uint16_t kGreProtoErspan3 = 0x22EB;
 // ERSPAN III timestamp in the session's unit, truncated to 32 bits.
 uint32_t erspan_timestamp(const MirrorSession& s, uint64_t tsc) {
     static constexpr uint64_t kPerSecond[] = {10'000, 10'000'000, 1'000'000'000, 1'000'000};
-    const unsigned __int128 ticks = static_cast<unsigned __int128>(tsc) * kPerSecond[s.granularity & 3];
+    const unsigned __int128 ticks =
+        static_cast<unsigned __int128>(tsc) * kPerSecond[s.granularity & 3];
     return static_cast<uint32_t>(ticks / (s.tsc_hz ? s.tsc_hz : 1));
 }
 
@@ -71,15 +72,16 @@ void build_erspan_template(const MirrorConfig& c, uint64_t src_mac, MirrorSessio
         put_be32(e + 4, c.index & 0xfffff);
         s.header_len = kEthLen + kIpv4Len + kGreLen + 8;
     } else {
-        e[10] = static_cast<uint8_t>((c.hw_id >> 4) & 0x3);                      // P=0, FT=0 (Ethernet)
-        e[11] = static_cast<uint8_t>((c.hw_id & 0xf) << 4 | (c.granularity & 3) << 1);  // D set per frame
+        e[10] = static_cast<uint8_t>((c.hw_id >> 4) & 0x3);  // P=0, FT=0 (Ethernet)
+        e[11] = static_cast<uint8_t>((c.hw_id & 0xf) << 4 | (c.granularity & 3)
+                                                                << 1);  // D set per frame
         s.header_len = kEthLen + kIpv4Len + kGreLen + 12;
     }
     s.granularity = c.granularity;
 }
 
-rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool egress, rte_mempool* pool,
-                      bool& truncated) {
+rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool egress,
+                      rte_mempool* pool, bool& truncated) {
     truncated = s.snaplen && m->pkt_len > s.snaplen;
     if (s.kind == MirrorKind::kSpan && !truncated) {
         mbuf_share(m, 1);  // the same frame, one more holder
@@ -129,7 +131,8 @@ rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool e
         e[1] = static_cast<uint8_t>(vid);
         e[2] = static_cast<uint8_t>(e[2] | pcp << 5 | en << 3 | (truncated ? 1 : 0) << 2);
         if (s.kind == MirrorKind::kErspan3) {
-            put_be32(e + 4, erspan_timestamp(s, rte_rdtsc()));  // only type III pays for reading the TSC
+            put_be32(e + 4,
+                     erspan_timestamp(s, rte_rdtsc()));  // only type III pays for reading the TSC
             e[11] = static_cast<uint8_t>(e[11] | (egress ? 1 : 0) << 3);
         }
     }

@@ -25,7 +25,8 @@ struct rte_ring;
 namespace vsw {
 
 constexpr unsigned kMaxMirrors = 16;
-constexpr unsigned kErspanMaxHeader = 14 + 20 + 8 + 12;  // Ethernet + IPv4 + GRE with sequence + ERSPAN III
+constexpr unsigned kErspanMaxHeader =
+    14 + 20 + 8 + 12;  // Ethernet + IPv4 + GRE with sequence + ERSPAN III
 
 // A session's state that outlives snapshots: sequence numbers, the hand-off ring and counters.
 struct MirrorRuntime {
@@ -36,44 +37,44 @@ struct MirrorRuntime {
     std::atomic<uint32_t> gre_seq{0};  // next GRE sequence number (written by the owner only)
     std::atomic<uint16_t> ip_id{0};    // outer IPv4 identification
     // Control thread only: the next hop's MAC as ARP found it (ERSPAN without next-hop-mac).
-    uint64_t arp_mac = 0;              // 0 = not resolved yet
-    uint64_t arp_requested_tsc = 0;    // when the last request went out
-    uint64_t arp_requests = 0;         // requests sent
-    uint64_t arp_replies = 0;          // replies from the next hop taken
+    uint64_t arp_mac = 0;            // 0 = not resolved yet
+    uint64_t arp_requested_tsc = 0;  // when the last request went out
+    uint64_t arp_requests = 0;       // requests sent
+    uint64_t arp_replies = 0;        // replies from the next hop taken
     struct alignas(64) PerWorker {
-        telemetry::Counter packets;    // copies handed to the output port
-        telemetry::Counter bytes;      // their bytes (as sent, encapsulation included)
-        telemetry::Counter truncated;  // copies cut to snaplen
-        telemetry::Counter no_mbufs;   // copies not made: mbuf pool empty
-        telemetry::Counter tx_dropped; // copies the output port did not take (full, down)
-        telemetry::Counter unresolved; // copies not made: the next hop's MAC is not known yet
+        telemetry::Counter packets;     // copies handed to the output port
+        telemetry::Counter bytes;       // their bytes (as sent, encapsulation included)
+        telemetry::Counter truncated;   // copies cut to snaplen
+        telemetry::Counter no_mbufs;    // copies not made: mbuf pool empty
+        telemetry::Counter tx_dropped;  // copies the output port did not take (full, down)
+        telemetry::Counter unresolved;  // copies not made: the next hop's MAC is not known yet
     } w[kMaxWorkers];
 };
 
 // One session as the workers see it.
 struct MirrorSession {
     MirrorKind kind = MirrorKind::kSpan;
-    uint16_t out_slot = 0;              // where copies go
-    uint32_t snaplen = 0;               // 0 = whole frames
-    bool all_vlans = true;              // else only frames of `vlans`
-    VlanSet vlans;                      // VLAN filter
-    uint16_t rspan_vlan = 0;            // RSPAN VLAN
-    uint8_t header[kErspanMaxHeader];   // ERSPAN: outer headers with the fixed fields filled
-    uint8_t header_len = 0;             // bytes used in header[]
-    uint64_t tsc_hz = 0;                // ERSPAN III timestamps
-    uint8_t granularity = 1;            // ERSPAN III timestamp unit
-    bool next_hop_known = true;         // ERSPAN: header[] has the next hop's MAC
-    uint16_t owner = 0;                 // ERSPAN: the worker that numbers and sends the copies
-    MirrorRuntime* rt = nullptr;        // owned by the Switch
+    uint16_t out_slot = 0;             // where copies go
+    uint32_t snaplen = 0;              // 0 = whole frames
+    bool all_vlans = true;             // else only frames of `vlans`
+    VlanSet vlans;                     // VLAN filter
+    uint16_t rspan_vlan = 0;           // RSPAN VLAN
+    uint8_t header[kErspanMaxHeader];  // ERSPAN: outer headers with the fixed fields filled
+    uint8_t header_len = 0;            // bytes used in header[]
+    uint64_t tsc_hz = 0;               // ERSPAN III timestamps
+    uint8_t granularity = 1;           // ERSPAN III timestamp unit
+    bool next_hop_known = true;        // ERSPAN: header[] has the next hop's MAC
+    uint16_t owner = 0;                // ERSPAN: the worker that numbers and sends the copies
+    MirrorRuntime* rt = nullptr;       // owned by the Switch
 };
 
 struct MirrorTable {
-    uint16_t n = 0;                          // sessions used
-    MirrorSession s[kMaxMirrors];            // sessions
-    uint16_t rx[kMaxPorts] = {};             // per slot: sessions copying what it receives (bit i: s[i])
-    uint16_t tx[kMaxPorts] = {};             // per slot: sessions copying what is sent to it
-    bool span_output[kMaxPorts] = {};        // per slot: a SPAN output, out of normal forwarding
-    bool arp_watch[kMaxPorts] = {};          // per slot: pass ARP replies to the control thread
+    uint16_t n = 0;                    // sessions used
+    MirrorSession s[kMaxMirrors];      // sessions
+    uint16_t rx[kMaxPorts] = {};       // per slot: sessions copying what it receives (bit i: s[i])
+    uint16_t tx[kMaxPorts] = {};       // per slot: sessions copying what is sent to it
+    bool span_output[kMaxPorts] = {};  // per slot: a SPAN output, out of normal forwarding
+    bool arp_watch[kMaxPorts] = {};    // per slot: pass ARP replies to the control thread
 };
 
 // Builds a session's ERSPAN header template from its config and the output port's MAC.
@@ -82,8 +83,8 @@ void build_erspan_template(const MirrorConfig& c, uint64_t src_mac, MirrorSessio
 // Makes the copy of frame `m` that session `s` sends: `egress` is false for a frame as received
 // on a source port, true for a frame as sent to one; `vlan`: the frame's VLAN in the switch.
 // nullptr if no mbuf was left (counted by the caller). `m` is not consumed.
-rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool egress, rte_mempool* pool,
-                      bool& truncated);
+rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool egress,
+                      rte_mempool* pool, bool& truncated);
 
 // ERSPAN: writes the session's next GRE sequence number into copy `m` (owner worker only).
 void number_erspan_copy(const MirrorSession& s, rte_mbuf* m);

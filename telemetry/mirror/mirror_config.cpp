@@ -3,13 +3,12 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
-
-#include "core/parse.h"
 #include "core/mac.h"
+#include "core/parse.h"
 #include "core/vlan.h"
 
 namespace vsw {
@@ -57,10 +56,13 @@ bool parse_ipv4(const std::string& s, uint32_t& ip) {
     return true;
 }
 
-std::string apply_mirror_setting(MirrorConfig& m, const std::string& key, const std::string& value) {
+std::string apply_mirror_setting(MirrorConfig& m, const std::string& key,
+                                 const std::string& value) {
     auto number = [&](uint64_t lo, uint64_t hi, auto& field) -> std::string {
         auto v = parse_uint(value, lo, hi);
-        if (!v) return key + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + value + "'";
+        if (!v)
+            return key + " must be a number from " + std::to_string(lo) + " to " +
+                   std::to_string(hi) + ", not '" + value + "'";
         field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
         return "";
     };
@@ -71,7 +73,8 @@ std::string apply_mirror_setting(MirrorConfig& m, const std::string& key, const 
         return m.sources.empty() ? "sources needs at least one port" : "";
     }
     if (key == "direction") {
-        if (value != "rx" && value != "tx" && value != "both") return "direction must be rx, tx or both, not '" + value + "'";
+        if (value != "rx" && value != "tx" && value != "both")
+            return "direction must be rx, tx or both, not '" + value + "'";
         m.rx = value != "tx";
         m.tx = value != "rx";
         return "";
@@ -85,7 +88,9 @@ std::string apply_mirror_setting(MirrorConfig& m, const std::string& key, const 
     }
     if (key == "snaplen") {
         if (auto e = number(0, 65535, m.snaplen); !e.empty()) return e;
-        return m.snaplen != 0 && m.snaplen < 14 ? "snaplen must be 0 (whole frames) or at least 14 bytes" : "";
+        return m.snaplen != 0 && m.snaplen < 14
+                   ? "snaplen must be 0 (whole frames) or at least 14 bytes"
+                   : "";
     }
     if (key == "output") {
         m.output = value;
@@ -103,8 +108,11 @@ std::string apply_mirror_setting(MirrorConfig& m, const std::string& key, const 
         return "";
     }
     if (key == "local-ip" || key == "remote-ip" || key == "gateway") {
-        uint32_t& ip = key == "local-ip" ? m.local_ip : key == "remote-ip" ? m.remote_ip : m.gateway;
-        if (!parse_ipv4(value, ip) || ip == 0) return key + " must be an IPv4 address, not '" + value + "'";
+        uint32_t& ip = key == "local-ip"    ? m.local_ip
+                       : key == "remote-ip" ? m.remote_ip
+                                            : m.gateway;
+        if (!parse_ipv4(value, ip) || ip == 0)
+            return key + " must be an IPv4 address, not '" + value + "'";
         return "";
     }
     if (key == "session-id") return number(0, 1023, m.session_id);
@@ -115,12 +123,15 @@ std::string apply_mirror_setting(MirrorConfig& m, const std::string& key, const 
     if (key == "dscp") return number(0, 63, m.dscp);
     if (key == "next-hop-mac") {
         auto mac = mac_from_string(value);
-        if (!mac || mac_is_multicast(*mac) || *mac == 0) return "next-hop-mac must be a unicast MAC, not '" + value + "'";
+        if (!mac || mac_is_multicast(*mac) || *mac == 0)
+            return "next-hop-mac must be a unicast MAC, not '" + value + "'";
         m.next_hop_mac = *mac;
         return "";
     }
-    return "unknown mirror setting '" + key + "' (known: sources, direction, vlans, snaplen, output, rspan-vlan, "
-           "erspan, local-ip, remote-ip, session-id, index, hw-id, granularity, next-hop-mac, gateway, ttl, dscp)";
+    return "unknown mirror setting '" + key +
+           "' (known: sources, direction, vlans, snaplen, output, rspan-vlan, "
+           "erspan, local-ip, remote-ip, session-id, index, hw-id, granularity, next-hop-mac, "
+           "gateway, ttl, dscp)";
 }
 
 std::string validate_mirror(const MirrorConfig& m) {
@@ -130,24 +141,32 @@ std::string validate_mirror(const MirrorConfig& m) {
     if (m.output.empty()) return "a mirror needs output=PORT";
     std::string err;
     if (!parse_vlan_list(m.vlans, err)) return "vlans: " + err;
-    if (m.kind == MirrorKind::kRspan && (m.rspan_vlan < 1 || m.rspan_vlan > 4094)) return "rspan-vlan must be 1-4094";
-    if (m.kind != MirrorKind::kRspan && m.rspan_vlan) return "rspan-vlan and erspan exclude each other";
+    if (m.kind == MirrorKind::kRspan && (m.rspan_vlan < 1 || m.rspan_vlan > 4094))
+        return "rspan-vlan must be 1-4094";
+    if (m.kind != MirrorKind::kRspan && m.rspan_vlan)
+        return "rspan-vlan and erspan exclude each other";
     if (is_erspan(m.kind)) {
         if (!m.local_ip || !m.remote_ip) return "ERSPAN needs local-ip and remote-ip";
-        if (m.next_hop_mac && m.gateway) return "give next-hop-mac or gateway (resolved by ARP), not both";
+        if (m.next_hop_mac && m.gateway)
+            return "give next-hop-mac or gateway (resolved by ARP), not both";
         if (m.session_id > 1023) return "session-id must be 0-1023";
         if (m.kind == MirrorKind::kErspan2 && (m.hw_id || m.granularity != 1))
             return "hw-id and granularity are ERSPAN type III fields (erspan=3)";
-        if (m.kind == MirrorKind::kErspan3 && m.index) return "index is an ERSPAN type II field (erspan=2)";
-    } else if (m.local_ip || m.remote_ip || m.next_hop_mac || m.gateway || m.session_id || m.index || m.hw_id) {
-        return "local-ip, remote-ip, session-id, index, hw-id, next-hop-mac and gateway need erspan=2|3";
+        if (m.kind == MirrorKind::kErspan3 && m.index)
+            return "index is an ERSPAN type II field (erspan=2)";
+    } else if (m.local_ip || m.remote_ip || m.next_hop_mac || m.gateway || m.session_id ||
+               m.index || m.hw_id) {
+        return "local-ip, remote-ip, session-id, index, hw-id, next-hop-mac and gateway need "
+               "erspan=2|3";
     }
     return "";
 }
 
 std::string validate_mirror_against(const MirrorConfig& m, const std::vector<MirrorConfig>& others,
                                     const std::vector<std::string>& port_names) {
-    auto exists = [&](const std::string& p) { return std::find(port_names.begin(), port_names.end(), p) != port_names.end(); };
+    auto exists = [&](const std::string& p) {
+        return std::find(port_names.begin(), port_names.end(), p) != port_names.end();
+    };
     for (const auto& s : m.sources)
         if (!exists(s)) return "no port named '" + s + "' (sources)";
     if (!exists(m.output)) return "no port named '" + m.output + "' (output)";
@@ -157,16 +176,21 @@ std::string validate_mirror_against(const MirrorConfig& m, const std::vector<Mir
         if (o.name == m.name) return "a mirror named '" + m.name + "' exists";
         const bool o_span = o.kind == MirrorKind::kSpan;
         if (o_span && std::find(m.sources.begin(), m.sources.end(), o.output) != m.sources.end())
-            return "port " + o.output + " is the SPAN output of mirror " + o.name + ": it carries no traffic of its own";
-        if (o_span && o.output == m.output) return "port " + m.output + " is already the output of mirror " + o.name;
+            return "port " + o.output + " is the SPAN output of mirror " + o.name +
+                   ": it carries no traffic of its own";
+        if (o_span && o.output == m.output)
+            return "port " + m.output + " is already the output of mirror " + o.name;
         if (m.kind == MirrorKind::kSpan) {
-            if (o.output == m.output) return "port " + m.output + " is already the output of mirror " + o.name;
+            if (o.output == m.output)
+                return "port " + m.output + " is already the output of mirror " + o.name;
             if (std::find(o.sources.begin(), o.sources.end(), m.output) != o.sources.end())
-                return "port " + m.output + " is a source of mirror " + o.name + ": a SPAN output carries only mirrored frames";
+                return "port " + m.output + " is a source of mirror " + o.name +
+                       ": a SPAN output carries only mirrored frames";
         }
-        if (is_erspan(m.kind) && is_erspan(o.kind) && o.session_id == m.session_id && o.remote_ip == m.remote_ip)
-            return "ERSPAN session-id " + std::to_string(m.session_id) + " to " + format_ipv4(m.remote_ip) +
-                   " is used by mirror " + o.name;
+        if (is_erspan(m.kind) && is_erspan(o.kind) && o.session_id == m.session_id &&
+            o.remote_ip == m.remote_ip)
+            return "ERSPAN session-id " + std::to_string(m.session_id) + " to " +
+                   format_ipv4(m.remote_ip) + " is used by mirror " + o.name;
     }
     return "";
 }
@@ -174,7 +198,9 @@ std::string validate_mirror_against(const MirrorConfig& m, const std::vector<Mir
 json to_json(const MirrorConfig& m) {
     json j = {{"name", m.name},
               {"sources", join(m.sources)},
-              {"direction", m.rx && m.tx ? "both" : m.rx ? "rx" : "tx"},
+              {"direction", m.rx && m.tx ? "both"
+                            : m.rx       ? "rx"
+                                         : "tx"},
               {"output", m.output},
               {"type", mirror_kind_name(m.kind)}};
     if (!m.vlans.empty()) j["vlans"] = m.vlans;
@@ -203,12 +229,15 @@ MirrorConfig mirror_config_from_json(const json& j) {
     if (!j.is_object()) throw std::invalid_argument("a mirror must be a JSON object");
     MirrorConfig m;
     auto name = j.find("name");
-    if (name == j.end() || !name->is_string()) throw std::invalid_argument("a mirror needs a 'name'");
+    if (name == j.end() || !name->is_string())
+        throw std::invalid_argument("a mirror needs a 'name'");
     m.name = name->get<std::string>();
     for (const auto& [k, v] : j.items()) {
         if (k == "name" || k == "type" || k == "cmd" || k == "counters") continue;
-        if (!v.is_string()) throw std::invalid_argument("mirror field '" + k + "' must be a string");
-        if (auto e = apply_mirror_setting(m, k, v.get<std::string>()); !e.empty()) throw std::invalid_argument(e);
+        if (!v.is_string())
+            throw std::invalid_argument("mirror field '" + k + "' must be a string");
+        if (auto e = apply_mirror_setting(m, k, v.get<std::string>()); !e.empty())
+            throw std::invalid_argument(e);
     }
     if (auto e = validate_mirror(m); !e.empty()) throw std::invalid_argument(e);
     return m;

@@ -8,10 +8,10 @@
 // `send(out_slot, pkts, n)` (the datapath's transmit), which returns how many the port took.
 #pragma once
 
-#include <cstdint>
-
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+
+#include <cstdint>
 
 #include "core/burst.h"
 #include "telemetry/mirror/mirror.h"
@@ -26,7 +26,8 @@ struct MirrorBuffers {
 
 // Sends session i's buffered copies and counts them.
 template <class Send>
-void mirror_flush(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, unsigned i, Send&& send) {
+void mirror_flush(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, unsigned i,
+                  Send&& send) {
     TxBuffer& b = mb.tx[i];
     const uint16_t n = b.n;
     b.n = 0;
@@ -47,8 +48,8 @@ void mirror_flush(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, unsi
 // Puts a copy in session i's TX buffer; an ERSPAN copy gets its sequence number now, in the
 // order it will leave.
 template <class Send>
-void mirror_buffer(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, unsigned i, rte_mbuf* copy,
-                   Send&& send) {
+void mirror_buffer(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, unsigned i,
+                   rte_mbuf* copy, Send&& send) {
     const MirrorSession& s = t.s[i];
     if (is_erspan(s.kind)) number_erspan_copy(s, copy);
     TxBuffer& b = mb.tx[i];
@@ -60,8 +61,8 @@ void mirror_buffer(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, uns
 // Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`. `egress_side`:
 // `m` is a frame as sent to a source port (else as received from one).
 template <class Send>
-void mirror_frame(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, rte_mempool* pool, uint16_t mask,
-                  rte_mbuf* m, uint16_t vlan, bool egress_side, Send&& send) {
+void mirror_frame(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, rte_mempool* pool,
+                  uint16_t mask, rte_mbuf* m, uint16_t vlan, bool egress_side, Send&& send) {
     while (mask) {
         const unsigned i = static_cast<unsigned>(__builtin_ctz(mask));
         mask = static_cast<uint16_t>(mask & (mask - 1));
@@ -79,7 +80,8 @@ void mirror_frame(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, rte_
             continue;
         }
         if (truncated) w.truncated.add(1);
-        if (is_erspan(s.kind) && s.owner != worker) {  // ERSPAN made here: the owner numbers and sends it
+        if (is_erspan(s.kind) &&
+            s.owner != worker) {  // ERSPAN made here: the owner numbers and sends it
             if (rte_ring_mp_enqueue(s.rt->handoff, copy) != 0) {
                 rte_pktmbuf_free(copy);
                 w.tx_dropped.add(1);
@@ -97,7 +99,8 @@ void mirror_take_handoffs(MirrorBuffers& mb, const MirrorTable& t, unsigned work
         const MirrorSession& s = t.s[i];
         if (!is_erspan(s.kind) || s.owner != worker || !s.rt->handoff) continue;
         rte_mbuf* copies[kBurst];
-        const unsigned n = rte_ring_sc_dequeue_burst(s.rt->handoff, reinterpret_cast<void**>(copies), kBurst, nullptr);
+        const unsigned n = rte_ring_sc_dequeue_burst(
+            s.rt->handoff, reinterpret_cast<void**>(copies), kBurst, nullptr);
         for (unsigned k = 0; k < n; ++k) mirror_buffer(mb, t, worker, i, copies[k], send);
     }
 }
@@ -105,7 +108,8 @@ void mirror_take_handoffs(MirrorBuffers& mb, const MirrorTable& t, unsigned work
 // Sends every buffered copy: the end of a polling round.
 template <class Send>
 void mirror_flush_all(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, Send&& send) {
-    while (mb.pending) mirror_flush(mb, t, worker, static_cast<unsigned>(__builtin_ctz(mb.pending)), send);
+    while (mb.pending)
+        mirror_flush(mb, t, worker, static_cast<unsigned>(__builtin_ctz(mb.pending)), send);
 }
 
 }  // namespace vsw

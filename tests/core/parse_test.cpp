@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "core/parse.h"
+
+#include <catch2/catch.hpp>
 
 using namespace vsw;
 

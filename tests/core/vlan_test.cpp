@@ -1,6 +1,7 @@
+#include "core/vlan.h"
+
 #include <catch2/catch.hpp>
 
-#include "core/vlan.h"
 #include "tests/support/vlan_set.h"
 
 using namespace vsw;
@@ -26,7 +27,8 @@ TEST_CASE("VLAN list errors name the bad item or the trailing comma") {
 }
 
 TEST_CASE("VLAN modes have names that map back to them") {
-    for (VlanMode m : {VlanMode::kTrunk, VlanMode::kAccess, VlanMode::kNativeTagged, VlanMode::kNativeUntagged})
+    for (VlanMode m :
+         {VlanMode::kTrunk, VlanMode::kAccess, VlanMode::kNativeTagged, VlanMode::kNativeUntagged})
         CHECK(vlan_mode_from_name(vlan_mode_name(m)) == m);
     CHECK_FALSE(vlan_mode_from_name("hybrid"));
     CHECK(make_tci(5, 10) == (5 << 13 | 10));

@@ -20,8 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::string error;
         while (reader.next(r, error)) {
             if (r.type == vsw::CaptureRecordType::kFrame) {
-                const size_t at = vsw::append_frame_record(reencoded, r.time_ns, r.orig_len, r.direction,
-                                                           static_cast<uint32_t>(r.data.size()));
+                const size_t at =
+                    vsw::append_frame_record(reencoded, r.time_ns, r.orig_len, r.direction,
+                                             static_cast<uint32_t>(r.data.size()));
                 std::memcpy(reencoded.data() + at, r.data.data(), r.data.size());
             } else {
                 vsw::append_end_record(reencoded, r.data);

@@ -2,16 +2,15 @@
 // request gets a well-formed JSON answer and never crashes; the switch behind is a stand-in that
 // accepts whatever reaches it (the parsing and validation in front of it are what is fuzzed).
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "src/control/control_protocol.h"
 
 namespace {
 
 class AcceptAll final : public vsw::ControlApi {
-public:
+  public:
     using R = vsw::ControlResult;
     R add_port(const vsw::PortConfig&) override { return R::ok(); }
     R del_port(const std::string&) override { return R::ok(); }
@@ -33,7 +32,8 @@ public:
     R ipfix_del() override { return R::ok(); }
     R ipfix_show() override { return R::ok(); }
     R capture(const vsw::CaptureRequest& r, int) override {  // what reaches the switch was checked
-        if (r.port.empty() || r.snaplen < vsw::kCaptureMinSnaplen || r.snaplen > vsw::kCaptureMaxSnaplen ||
+        if (r.port.empty() || r.snaplen < vsw::kCaptureMinSnaplen ||
+            r.snaplen > vsw::kCaptureMaxSnaplen ||
             !(r.seconds >= 0 && r.seconds <= vsw::kCaptureMaxSeconds))
             __builtin_trap();
         return R::ok();
@@ -44,7 +44,8 @@ public:
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     AcceptAll api;
-    const std::string answer = vsw::handle_request(api, std::string(reinterpret_cast<const char*>(data), size), 0);
+    const std::string answer =
+        vsw::handle_request(api, std::string(reinterpret_cast<const char*>(data), size), 0);
     const auto j = nlohmann::json::parse(answer, nullptr, false);
     if (j.is_discarded() || !j.contains("ok")) __builtin_trap();
     return 0;

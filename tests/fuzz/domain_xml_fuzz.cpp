@@ -8,7 +8,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string error;
-    auto d = vsw::libvirt::parse_domain(std::string_view(reinterpret_cast<const char*>(data), size), error);
+    auto d = vsw::libvirt::parse_domain(std::string_view(reinterpret_cast<const char*>(data), size),
+                                        error);
     if (!d && error.empty()) __builtin_trap();  // a refusal always says why
     return 0;
 }

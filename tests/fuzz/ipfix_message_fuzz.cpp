@@ -34,9 +34,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (m.records.size() != 1 || m.sequence != 7 || m.domain != 0x01020304) __builtin_trap();
     const auto& d = m.records[0];
-    if (d.u(2) != r.c.packets || d.u(352) != r.c.l2_octets || d.u(136) != static_cast<uint8_t>(r.reason)) __builtin_trap();
+    if (d.u(2) != r.c.packets || d.u(352) != r.c.l2_octets ||
+        d.u(136) != static_cast<uint8_t>(r.reason))
+        __builtin_trap();
     if (d.u(152) != 1000 + r.c.first_ms || d.u(153) != 1000 + r.c.last_ms) __builtin_trap();
-    if (r.key.kind != FlowKind::kL2 && (d.u(1) != r.c.ip_octets || d.u(7) != r.key.src_port || d.u(11) != r.key.dst_port))
+    if (r.key.kind != FlowKind::kL2 &&
+        (d.u(1) != r.c.ip_octets || d.u(7) != r.key.src_port || d.u(11) != r.key.dst_port))
         __builtin_trap();
     return 0;
 }

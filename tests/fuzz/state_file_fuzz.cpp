@@ -1,10 +1,9 @@
 // libFuzzer target: the state file (a corrupt or hostile file on disk). Reading either fails
 // with std::invalid_argument or yields a configuration that survives its own round trip.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "src/config/config.h"
 

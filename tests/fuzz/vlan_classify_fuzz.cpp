@@ -27,9 +27,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             __builtin_trap();
         return 0;
     }
-    if (!port.carries(f->vlan) || f->vlan > kMaxVlan) __builtin_trap();  // never into a VLAN the port lacks
-    if (f->tagged && len < 18) __builtin_trap();                        // a tag needs its 4 bytes
-    for (VlanMode out_mode : kModes) {                                   // leaving through any port that carries it
+    if (!port.carries(f->vlan) || f->vlan > kMaxVlan)
+        __builtin_trap();                         // never into a VLAN the port lacks
+    if (f->tagged && len < 18) __builtin_trap();  // a tag needs its 4 bytes
+    for (VlanMode out_mode : kModes) {            // leaving through any port that carries it
         const PortVlan out = PortVlan::make(out_mode, f->vlan == 0 ? tag : f->vlan, VlanSet{});
         if (out.carries(f->vlan)) (void)egress_action(out, *f);
     }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "qos/bandwidth.h"
+
+#include <catch2/catch.hpp>
 
 using namespace vsw;
 
@@ -51,7 +51,8 @@ TEST_CASE("bandwidth settings reproduce themselves, companions after their rate"
     REQUIRE(apply_bandwidth_setting(b, "rx-rate", "100M").empty());
     REQUIRE(apply_bandwidth_setting(b, "rx-mode", "police").empty());
     PortBandwidth copy;
-    for (const auto& [k, v] : bandwidth_settings(b)) REQUIRE(apply_bandwidth_setting(copy, k, v).empty());
+    for (const auto& [k, v] : bandwidth_settings(b))
+        REQUIRE(apply_bandwidth_setting(copy, k, v).empty());
     CHECK(copy == b);
     CHECK(is_bandwidth_setting("tx-peak"));
     CHECK_FALSE(is_bandwidth_setting("admin"));

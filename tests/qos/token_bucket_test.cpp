@@ -1,13 +1,14 @@
+#include "qos/token_bucket.h"
+
 #include <catch2/catch.hpp>
 
 #include "core/clock.h"
-#include "qos/token_bucket.h"
 
 using namespace vsw::qos;
 using vsw::FakeClock;
 
 TEST_CASE("a bucket starts full and refills at its rate, exactly over time") {
-    FakeClock clk;  // 1 MHz
+    FakeClock clk;                                            // 1 MHz
     TokenBucket b(1'000'000 / 8, 10'000, clk.hz, clk.now());  // 1 Mbit/s = 125000 B/s
     CHECK(b.tokens() == 10'000);
     b.charge(10'000);
@@ -75,7 +76,7 @@ TEST_CASE("rate changes while running keep the credit, capped at the new burst")
 
 TEST_CASE("huge rates and long idle times do not overflow") {
     FakeClock clk;
-    clk.hz = 3'000'000'000;  // a 3 GHz TSC
+    clk.hz = 3'000'000'000;                                    // a 3 GHz TSC
     TokenBucket b(100'000'000'000 / 8, 1'000'000, clk.hz, 0);  // 100 Gbit/s
     b.charge(1'000'000);
     clk.ticks = 3'000'000'000ull * 86'400;  // a day later

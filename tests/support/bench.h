@@ -39,7 +39,8 @@ void run(const char* name, uint64_t ops, Body&& body) {
     for (int round = 0; round < 7; ++round) {
         time(calls, ns, cycles);
         best_ns = std::min(best_ns, ns / static_cast<double>(calls * ops));
-        best_cycles = std::min(best_cycles, static_cast<double>(cycles) / static_cast<double>(calls * ops));
+        best_cycles =
+            std::min(best_cycles, static_cast<double>(cycles) / static_cast<double>(calls * ops));
     }
     std::printf("%-48s %9.2f ns/op %9.1f cycles/op\n", name, best_ns, best_cycles);
     std::fflush(stdout);

@@ -2,15 +2,14 @@
 // one EAL, set up by pipeline_test.cpp's main).
 #pragma once
 
-#include <catch2/catch.hpp>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <rte_ethdev.h>
-#include <rte_mbuf.h>
 
 #include "src/datapath/ethdev_port.h"
 #include "src/datapath/pipeline.h"
@@ -53,8 +52,10 @@ struct Fixture {
             auto p = std::make_unique<Port>();
             p->slot = i;
             p->kind = PortKind::kEthdev;
-            REQUIRE(ethdev_open("net_null" + std::to_string(i) + ",copy=0", 1, g_pool, p->eth) == "");
-            vlans.push_back(std::make_unique<const PortVlan>(PortVlan::make(VlanMode::kTrunk, 0, {})));
+            REQUIRE(ethdev_open("net_null" + std::to_string(i) + ",copy=0", 1, g_pool, p->eth) ==
+                    "");
+            vlans.push_back(
+                std::make_unique<const PortVlan>(PortVlan::make(VlanMode::kTrunk, 0, {})));
             qos.push_back(std::make_unique<const PortQos>());  // no bandwidth limits
             snap.ports[i] = p.get();
             snap.vlan[i] = vlans.back().get();
@@ -70,7 +71,8 @@ struct Fixture {
         std::string err;
         auto set = parse_vlan_list(trunks, err);
         REQUIRE(set);
-        vlans[static_cast<size_t>(i)] = std::make_unique<const PortVlan>(PortVlan::make(mode, tag, *set));
+        vlans[static_cast<size_t>(i)] =
+            std::make_unique<const PortVlan>(PortVlan::make(mode, tag, *set));
         snap.vlan[i] = vlans[static_cast<size_t>(i)].get();
     }
     ~Fixture() {
@@ -83,6 +85,5 @@ struct Fixture {
         scatter(*dp, snap, port(in), pkts, n, d);
     }
 };
-
 
 }  // namespace vsw::test

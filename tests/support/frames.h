@@ -13,7 +13,8 @@ inline void put16(std::vector<uint8_t>& f, uint16_t v) {
 }
 
 // Ethernet (+ optional 802.1Q tag) header.
-inline std::vector<uint8_t> eth(uint16_t ethertype, int vlan = -1, uint8_t src_last = 1, uint8_t dst_last = 2) {
+inline std::vector<uint8_t> eth(uint16_t ethertype, int vlan = -1, uint8_t src_last = 1,
+                                uint8_t dst_last = 2) {
     std::vector<uint8_t> f = {0x02, 0, 0, 0, 0, dst_last, 0x02, 0, 0, 0, 0, src_last};
     if (vlan >= 0) {
         put16(f, 0x8100);
@@ -24,8 +25,8 @@ inline std::vector<uint8_t> eth(uint16_t ethertype, int vlan = -1, uint8_t src_l
 }
 
 // IPv4 header (no options) of `payload` bytes after it, protocol `proto`, 10.0.0.s -> 10.0.0.d.
-inline void ipv4(std::vector<uint8_t>& f, uint8_t proto, uint16_t payload, uint8_t s = 1, uint8_t d = 2,
-                 uint16_t frag = 0, uint8_t tos = 0) {
+inline void ipv4(std::vector<uint8_t>& f, uint8_t proto, uint16_t payload, uint8_t s = 1,
+                 uint8_t d = 2, uint16_t frag = 0, uint8_t tos = 0) {
     f.insert(f.end(), {0x45, tos});
     put16(f, static_cast<uint16_t>(20 + payload));
     f.insert(f.end(), {0, 0});

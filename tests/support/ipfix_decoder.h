@@ -4,11 +4,10 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <span>
 
 namespace vsw::test {
 
@@ -25,12 +24,12 @@ struct DecodedRecord {
 struct DecodedMessage {
     uint16_t length = 0;
     uint32_t export_time = 0, sequence = 0, domain = 0;
-    std::vector<uint16_t> templates;       // template ids defined in this message
-    std::vector<DecodedRecord> records;    // data records (flows and options)
+    std::vector<uint16_t> templates;     // template ids defined in this message
+    std::vector<DecodedRecord> records;  // data records (flows and options)
 };
 
 class IpfixDecoder {
-public:
+  public:
     // Throws std::runtime_error on any framing error or a data set without a known template.
     DecodedMessage decode(std::span<const uint8_t> m) {
         auto u16 = [&](size_t at) {
@@ -57,7 +56,8 @@ public:
                     p += 4;
                     if (set_id == 3) p += 2;  // scope field count
                     std::vector<std::pair<uint16_t, uint16_t>> fields;
-                    for (uint16_t i = 0; i < count; ++i, p += 4) fields.emplace_back(u16(p), u16(p + 2));
+                    for (uint16_t i = 0; i < count; ++i, p += 4)
+                        fields.emplace_back(u16(p), u16(p + 2));
                     if (p > end) throw std::runtime_error("template past its set");
                     templates_[id] = fields;
                     d.templates.push_back(id);
@@ -72,8 +72,10 @@ public:
                     r.template_id = set_id;
                     for (auto [id, len] : t->second) {
                         size_t n = len;
-                        if (len == 65535) {  // RFC 7011 section 7: one length byte, or 255 and two more
-                            if (p >= end) throw std::runtime_error("variable-length field past its set");
+                        if (len ==
+                            65535) {  // RFC 7011 section 7: one length byte, or 255 and two more
+                            if (p >= end)
+                                throw std::runtime_error("variable-length field past its set");
                             n = m[p++];
                             if (n == 255) {
                                 n = u16(p);
@@ -81,7 +83,8 @@ public:
                             }
                         }
                         if (p + n > end) throw std::runtime_error("field past its set");
-                        r.fields[id] = std::vector<uint8_t>(m.begin() + static_cast<long>(p), m.begin() + static_cast<long>(p + n));
+                        r.fields[id] = std::vector<uint8_t>(m.begin() + static_cast<long>(p),
+                                                            m.begin() + static_cast<long>(p + n));
                         p += n;
                     }
                     d.records.push_back(std::move(r));
@@ -95,7 +98,7 @@ public:
         return d;
     }
 
-private:
+  private:
     std::map<uint16_t, std::vector<std::pair<uint16_t, uint16_t>>> templates_;
 };
 

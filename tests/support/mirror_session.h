@@ -8,7 +8,8 @@
 
 namespace vsw::test {
 
-inline MirrorSession mirror_session(MirrorKind kind, uint32_t snaplen, MirrorRuntime& rt, uint16_t out_slot = 2) {
+inline MirrorSession mirror_session(MirrorKind kind, uint32_t snaplen, MirrorRuntime& rt,
+                                    uint16_t out_slot = 2) {
     MirrorSession s;
     s.kind = kind;
     s.out_slot = out_slot;

@@ -2,15 +2,13 @@
 // fixture uses, then Catch2. Apart from the tests so that Catch2's implementation, which this
 // file compiles, can be built unoptimised.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
-
-#include <unistd.h>
-
-#include <string>
-#include <vector>
-
 #include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 #include "tests/support/datapath_fixture.h"
 #include "tests/support/test_eal.h"

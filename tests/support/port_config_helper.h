@@ -7,8 +7,8 @@
 
 namespace vsw::test {
 
-inline PortConfig port(std::string name, PortType type, std::string socket, std::string devargs, bool admin_up,
-                       std::string description) {
+inline PortConfig port(std::string name, PortType type, std::string socket, std::string devargs,
+                       bool admin_up, std::string description) {
     PortConfig p;
     p.name = std::move(name);
     p.type = type;

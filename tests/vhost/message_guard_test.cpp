@@ -1,3 +1,5 @@
+#include "vhost/message_guard.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -5,14 +7,14 @@
 #include <cstring>
 #include <vector>
 
-#include "vhost/message_guard.h"
-
 using namespace vsw::vhost;
 
 namespace {
 
 struct Memfd {
-    explicit Memfd(off_t size) : fd(memfd_create("vsw-guard-test", 0)) { REQUIRE(ftruncate(fd, size) == 0); }
+    explicit Memfd(off_t size) : fd(memfd_create("vsw-guard-test", 0)) {
+        REQUIRE(ftruncate(fd, size) == 0);
+    }
     ~Memfd() { close(fd); }
     int fd;
 };
@@ -23,7 +25,8 @@ void put_u64(std::vector<uint8_t>& p, uint64_t v) {
 }
 
 // SET_MEM_TABLE payload: count, padding, then (gpa, size, uaddr, offset) per region.
-std::vector<uint8_t> table(uint32_t count, const std::vector<std::pair<uint64_t, uint64_t>>& size_offset) {
+std::vector<uint8_t> table(uint32_t count,
+                           const std::vector<std::pair<uint64_t, uint64_t>>& size_offset) {
     std::vector<uint8_t> p(8, 0);
     std::memcpy(p.data(), &count, 4);
     uint64_t gpa = 0;
@@ -57,15 +60,22 @@ TEST_CASE("memory tables whose regions lie inside their files pass") {
 
 TEST_CASE("memory tables with bad regions are refused, saying why") {
     Memfd page(4096), mib(1 << 20);
-    CHECK_THAT(check(kSetMemTable, table(1, {{1 << 20, 0}}), {page.fd}), Catch::Contains("beyond its file (4096 bytes)"));
-    CHECK_THAT(check(kSetMemTable, table(1, {{4096, 4096}}), {page.fd}), Catch::Contains("beyond its file"));
-    CHECK_THAT(check(kSetMemTable, table(1, {{0x1000, 0xFFFFFFFFFFFFF000}}), {mib.fd}), Catch::Contains("overflows"));
+    CHECK_THAT(check(kSetMemTable, table(1, {{1 << 20, 0}}), {page.fd}),
+               Catch::Contains("beyond its file (4096 bytes)"));
+    CHECK_THAT(check(kSetMemTable, table(1, {{4096, 4096}}), {page.fd}),
+               Catch::Contains("beyond its file"));
+    CHECK_THAT(check(kSetMemTable, table(1, {{0x1000, 0xFFFFFFFFFFFFF000}}), {mib.fd}),
+               Catch::Contains("overflows"));
     CHECK_THAT(check(kSetMemTable, table(1, {{0, 0}}), {mib.fd}), Catch::Contains("empty"));
-    CHECK_THAT(check(kSetMemTable, table(200, {{4096, 0}}), {mib.fd}), Catch::Contains("200 regions"));
+    CHECK_THAT(check(kSetMemTable, table(200, {{4096, 0}}), {mib.fd}),
+               Catch::Contains("200 regions"));
     CHECK_THAT(check(kSetMemTable, table(0, {}), {}), Catch::Contains("0 regions"));
-    CHECK_THAT(check(kSetMemTable, table(2, {{4096, 0}}), {mib.fd, mib.fd}), Catch::Contains("shorter than"));
-    CHECK_THAT(check(kSetMemTable, table(1, {{4096, 0}}), {}), Catch::Contains("1 regions but 0 file descriptors"));
-    CHECK_THAT(check(kSetMemTable, table(1, {{4096, 0}}), {-1}), Catch::Contains("no usable file descriptor"));
+    CHECK_THAT(check(kSetMemTable, table(2, {{4096, 0}}), {mib.fd, mib.fd}),
+               Catch::Contains("shorter than"));
+    CHECK_THAT(check(kSetMemTable, table(1, {{4096, 0}}), {}),
+               Catch::Contains("1 regions but 0 file descriptors"));
+    CHECK_THAT(check(kSetMemTable, table(1, {{4096, 0}}), {-1}),
+               Catch::Contains("no usable file descriptor"));
     CHECK_THAT(check(kSetMemTable, {1, 0, 0}, {mib.fd}), Catch::Contains("truncated"));
     // The second region is the bad one: every region is checked.
     CHECK_THAT(check(kSetMemTable, table(2, {{4096, 0}, {1 << 20, 0}}), {mib.fd, page.fd}),
@@ -75,7 +85,8 @@ TEST_CASE("memory tables with bad regions are refused, saying why") {
 TEST_CASE("only regular files back guest memory") {
     int pipefd[2];
     REQUIRE(pipe(pipefd) == 0);
-    CHECK_THAT(check(kSetMemTable, table(1, {{4096, 0}}), {pipefd[0]}), Catch::Contains("regular file"));
+    CHECK_THAT(check(kSetMemTable, table(1, {{4096, 0}}), {pipefd[0]}),
+               Catch::Contains("regular file"));
     close(pipefd[0]);
     close(pipefd[1]);
 }
@@ -83,7 +94,8 @@ TEST_CASE("only regular files back guest memory") {
 TEST_CASE("a single added region and the dirty log are checked the same way") {
     Memfd page(4096);
     std::vector<uint8_t> add(8, 0);
-    for (uint64_t v : {uint64_t{0}, uint64_t{8192}, uint64_t{0x7f0000000000}, uint64_t{0}}) put_u64(add, v);
+    for (uint64_t v : {uint64_t{0}, uint64_t{8192}, uint64_t{0x7f0000000000}, uint64_t{0}})
+        put_u64(add, v);
     CHECK_THAT(check(kAddMemReg, add, {page.fd}), Catch::Contains("beyond its file"));
     std::vector<uint8_t> log;
     put_u64(log, 4096);

@@ -20,7 +20,8 @@ TEST_CASE("feature lists come out lowest bit first and short") {
 }
 
 TEST_CASE("unsupported offloads cover every TSO, UFO and checksum bit") {
-    for (FeatureBit b : {kCsum, kGuestCsum, kGuestTso4, kGuestTso6, kGuestUfo, kHostTso4, kHostTso6, kHostUfo})
+    for (FeatureBit b :
+         {kCsum, kGuestCsum, kGuestTso4, kGuestTso6, kGuestUfo, kHostTso4, kHostTso6, kHostUfo})
         CHECK((kUnsupportedOffloads & bit(b)) != 0);
     CHECK((kUnsupportedOffloads & bit(kMrgRxbuf)) == 0);
     CHECK((kUnsupportedOffloads & bit(kVersion1)) == 0);

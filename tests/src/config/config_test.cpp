@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "src/config/config.h"
 
 #include <algorithm>
-
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "src/config/config.h"
 #include "tests/support/port_config_helper.h"
 
 using namespace vsw;
@@ -49,9 +48,12 @@ TEST_CASE("set-port and set apply known keys and reject the rest") {
 TEST_CASE("configuration survives a JSON round trip") {
     SwitchConfig c;
     c.settings.fdb_aging_seconds = 77;
-    c.ports.push_back(test::port("a", PortType::kVhostUserClient, "/run/vsw/a.sock", "", true, "first"));
-    c.ports.push_back(test::port("b", PortType::kVhostUserServer, "/run/vsw/b.sock", "", false, ""));
-    c.ports.push_back(test::port("up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, ""));
+    c.ports.push_back(
+        test::port("a", PortType::kVhostUserClient, "/run/vsw/a.sock", "", true, "first"));
+    c.ports.push_back(
+        test::port("b", PortType::kVhostUserServer, "/run/vsw/b.sock", "", false, ""));
+    c.ports.push_back(
+        test::port("up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, ""));
     CHECK(switch_config_from_json(nlohmann::json::parse(to_json(c).dump())) == c);
 }
 
@@ -116,7 +118,8 @@ TEST_CASE("port_settings reproduce a port's settings on another port, whatever i
         for (const PortConfig& from : {target, a, plain}) {
             PortConfig p = from;
             auto settings = port_settings(want);
-            std::sort(settings.begin(), settings.end());  // the control protocol's JSON object sorts keys
+            std::sort(settings.begin(),
+                      settings.end());  // the control protocol's JSON object sorts keys
             for (const auto& [k, v] : settings) REQUIRE(apply_port_setting(p, k, v).empty());
             CHECK(validate_port_config(p).empty());
             CHECK(p == want);

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "src/config/path_policy.h"
+
+#include <catch2/catch.hpp>
 
 using namespace vsw;
 
@@ -36,12 +36,18 @@ TEST_CASE("device arguments may name files only in vswd's own directories") {
     CHECK(devargs_path_error("net_af_packet0,iface=eth0", dirs).empty());
     CHECK(devargs_path_error("0000:00:04.0", dirs).empty());
     CHECK(devargs_path_error("net_null0,no-rx=1", dirs).empty());
-    CHECK(devargs_path_error("net_pcap0,rx_pcap=/var/lib/vsw/in.pcap,tx_pcap=/var/lib/vsw/out.pcap", dirs).empty());
+    CHECK(devargs_path_error("net_pcap0,rx_pcap=/var/lib/vsw/in.pcap,tx_pcap=/var/lib/vsw/out.pcap",
+                             dirs)
+              .empty());
     CHECK(devargs_path_error("net_vhost0,iface=/run/vsw/vhost/x.sock", dirs).empty());
     CHECK_THAT(devargs_path_error("net_pcap0,tx_pcap=/etc/cron.d/evil", dirs),
-               Catch::Contains("refusing '/etc/cron.d/evil'") && Catch::Contains("/run/vsw/vhost or /var/lib/vsw"));
-    CHECK_THAT(devargs_path_error("net_pcap0,tx_pcap=/var/lib/vsw/../../../etc/x", dirs), Catch::Contains("refusing"));
-    CHECK_THAT(devargs_path_error("net_pcap0,tx_pcap=relative/out.pcap", dirs), Catch::Contains("refusing"));
-    CHECK_THAT(devargs_path_error("net_virtio_user0,path=/tmp/x.sock,server=1", dirs), Catch::Contains("refusing"));
+               Catch::Contains("refusing '/etc/cron.d/evil'") &&
+                   Catch::Contains("/run/vsw/vhost or /var/lib/vsw"));
+    CHECK_THAT(devargs_path_error("net_pcap0,tx_pcap=/var/lib/vsw/../../../etc/x", dirs),
+               Catch::Contains("refusing"));
+    CHECK_THAT(devargs_path_error("net_pcap0,tx_pcap=relative/out.pcap", dirs),
+               Catch::Contains("refusing"));
+    CHECK_THAT(devargs_path_error("net_virtio_user0,path=/tmp/x.sock,server=1", dirs),
+               Catch::Contains("refusing"));
     CHECK_THAT(devargs_path_error("net_ring0,nodeaction=/x", dirs), Catch::Contains("refusing"));
 }

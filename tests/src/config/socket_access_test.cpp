@@ -1,3 +1,5 @@
+#include "src/config/socket_access.h"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -7,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 
-#include "src/config/socket_access.h"
 #include "tests/support/temp_dir.h"
 
 using namespace vsw;
@@ -51,7 +52,10 @@ TEST_CASE("the socket directory is created with its mode, symlinks are refused")
     fs::create_directory_symlink(root / "run", root / "link");
     a.dir = (root / "link").string();
     CHECK_THAT(prepare_socket_dir(a), Catch::Contains("symlink"));
-    { std::FILE* f = std::fopen((root / "file").c_str(), "w"); std::fclose(f); }
+    {
+        std::FILE* f = std::fopen((root / "file").c_str(), "w");
+        std::fclose(f);
+    }
     a.dir = (root / "file").string();
     CHECK_THAT(prepare_socket_dir(a), Catch::Contains("not a directory"));
     a.dir = "relative";
@@ -74,7 +78,10 @@ TEST_CASE("vswd's server sockets get the configured mode; other files are refuse
     CHECK(secure_socket(sock.string(), a).empty());
     CHECK(mode_of(sock) == 0660);
     ::close(fd);
-    { std::FILE* f = std::fopen((root / "plain").c_str(), "w"); std::fclose(f); }
+    {
+        std::FILE* f = std::fopen((root / "plain").c_str(), "w");
+        std::fclose(f);
+    }
     CHECK_THAT(secure_socket((root / "plain").string(), a), Catch::Contains("not a socket"));
     CHECK_FALSE(secure_socket((root / "missing").string(), a).empty());
     fs::remove_all(root);

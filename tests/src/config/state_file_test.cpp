@@ -1,13 +1,13 @@
-#include <catch2/catch.hpp>
+#include "src/config/state_file.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "src/config/state_file.h"
 #include "tests/support/port_config_helper.h"
 
 namespace fs = std::filesystem;
@@ -31,12 +31,15 @@ std::string read(const fs::path& p) {
     return s.str();
 }
 
-void write(const fs::path& p, const std::string& content) { std::ofstream(p) << content; }
+void write(const fs::path& p, const std::string& content) {
+    std::ofstream(p) << content;
+}
 
 SwitchConfig sample() {
     SwitchConfig c;
     c.settings.fdb_aging_seconds = 120;
-    c.ports.push_back(test::port("vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, ""));
+    c.ports.push_back(
+        test::port("vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, ""));
     c.ports.push_back(test::port("up0", PortType::kDpdk, "", "net_tap0,iface=t0", false, "uplink"));
     return c;
 }
@@ -68,9 +71,10 @@ TEST_CASE("state round trip through the file") {
 TEST_CASE("a corrupt state file is an error and is left untouched") {
     TempDir d;
     const auto path = (d.path / "state.json").string();
-    for (std::string garbage : {"{\"format\":\"vsw-state\",\"version\":1,\"ports\":[",
-                                "not json at all", "", "{\"format\":\"vsw-state\",\"version\":2}",
-                                "{\"format\":\"vsw-state\",\"version\":1,\"ports\":[{\"name\":\"a\"}]}"}) {
+    for (std::string garbage :
+         {"{\"format\":\"vsw-state\",\"version\":1,\"ports\":[", "not json at all", "",
+          "{\"format\":\"vsw-state\",\"version\":2}",
+          "{\"format\":\"vsw-state\",\"version\":1,\"ports\":[{\"name\":\"a\"}]}"}) {
         write(path, garbage);
         LoadResult r = load_state(path);
         CHECK_FALSE(r.ok);

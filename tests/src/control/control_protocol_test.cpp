@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include "src/control/control_protocol.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using namespace vsw;
 using nlohmann::json;
@@ -33,20 +32,32 @@ struct FakeSwitch : ControlApi {
         last_settings = s;
         return ControlResult::ok();
     }
-    ControlResult show() override { return calls.push_back("show"), ControlResult::ok({{"ports", json::array()}}); }
-    ControlResult stats(const std::string& p) override { return calls.push_back("stats " + p), ControlResult::ok(); }
+    ControlResult show() override {
+        return calls.push_back("show"), ControlResult::ok({{"ports", json::array()}});
+    }
+    ControlResult stats(const std::string& p) override {
+        return calls.push_back("stats " + p), ControlResult::ok();
+    }
     ControlResult fdb_show() override { return calls.push_back("fdb-show"), ControlResult::ok(); }
     ControlResult fdb_flush() override { return calls.push_back("fdb-flush"), ControlResult::ok(); }
-    ControlResult mirror_add(const MirrorConfig& m) override { return calls.push_back("mirror-add " + m.name), ControlResult::ok(); }
-    ControlResult mirror_del(const std::string& n) override { return calls.push_back("mirror-del " + n), ControlResult::ok(); }
-    ControlResult mirror_show() override { return calls.push_back("mirror-show"), ControlResult::ok(); }
+    ControlResult mirror_add(const MirrorConfig& m) override {
+        return calls.push_back("mirror-add " + m.name), ControlResult::ok();
+    }
+    ControlResult mirror_del(const std::string& n) override {
+        return calls.push_back("mirror-del " + n), ControlResult::ok();
+    }
+    ControlResult mirror_show() override {
+        return calls.push_back("mirror-show"), ControlResult::ok();
+    }
     ControlResult ipfix_set(const Settings& s) override {
         calls.push_back("ipfix-set");
         last_settings = s;
         return ControlResult::ok();
     }
     ControlResult ipfix_del() override { return calls.push_back("ipfix-del"), ControlResult::ok(); }
-    ControlResult ipfix_show() override { return calls.push_back("ipfix-show"), ControlResult::ok(); }
+    ControlResult ipfix_show() override {
+        return calls.push_back("ipfix-show"), ControlResult::ok();
+    }
     CaptureRequest last_capture;
     int last_capture_fd = -1;
     ControlResult capture(const CaptureRequest& r, int fd) override {
@@ -57,7 +68,9 @@ struct FakeSwitch : ControlApi {
     }
 };
 
-json call(FakeSwitch& sw, const std::string& line, int fd = -1) { return json::parse(handle_request(sw, line, fd)); }
+json call(FakeSwitch& sw, const std::string& line, int fd = -1) {
+    return json::parse(handle_request(sw, line, fd));
+}
 
 std::string error_of(FakeSwitch& sw, const std::string& line) {
     json r = call(sw, line);
@@ -69,7 +82,9 @@ std::string error_of(FakeSwitch& sw, const std::string& line) {
 
 TEST_CASE("well-formed requests reach the switch") {
     FakeSwitch sw;
-    json r = call(sw, R"({"cmd":"add-port","name":"vm1","type":"vhost-user-server","socket":"/run/vsw/vm1.sock"})");
+    json r = call(
+        sw,
+        R"({"cmd":"add-port","name":"vm1","type":"vhost-user-server","socket":"/run/vsw/vm1.sock"})");
     CHECK(r["ok"] == true);
     CHECK(r["result"]["added"] == "vm1");
     CHECK(sw.last_port.type == PortType::kVhostUserServer);
@@ -88,12 +103,16 @@ TEST_CASE("malformed requests get a clear error and change nothing") {
     CHECK_THAT(error_of(sw, "{}"), Catch::Contains("'cmd'"));
     CHECK_THAT(error_of(sw, R"({"cmd":42})"), Catch::Contains("must be a string"));
     CHECK_THAT(error_of(sw, R"({"cmd":"reboot-host"})"), Catch::Contains("unknown command"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","type":"vhost-user-client","socket":"/s"})"), Catch::Contains("'name'"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","name":"a b","type":"vhost-user-client","socket":"/s"})"),
-               Catch::Contains("may contain only"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","name":"a","type":"dpdk"})"), Catch::Contains("--devargs"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","type":"vhost-user-client","socket":"/s"})"),
+               Catch::Contains("'name'"));
+    CHECK_THAT(
+        error_of(sw, R"({"cmd":"add-port","name":"a b","type":"vhost-user-client","socket":"/s"})"),
+        Catch::Contains("may contain only"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"add-port","name":"a","type":"dpdk"})"),
+               Catch::Contains("--devargs"));
     CHECK_THAT(error_of(sw, R"({"cmd":"set-port","name":"a"})"), Catch::Contains("settings"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"set-port","name":"a","settings":{"admin":1}})"), Catch::Contains("string"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"set-port","name":"a","settings":{"admin":1}})"),
+               Catch::Contains("string"));
     CHECK_THAT(error_of(sw, std::string(kMaxRequestBytes + 1, ' ')), Catch::Contains("too large"));
     CHECK_THAT(error_of(sw, "{\"cmd\":\"show\"\xff}"), Catch::Contains("malformed"));
     CHECK(sw.calls.empty());
@@ -113,18 +132,25 @@ TEST_CASE("responses are single lines of valid JSON even for odd bytes") {
 
 TEST_CASE("ipfix requests reach the switch; settings must be strings") {
     FakeSwitch sw;
-    CHECK(call(sw, R"({"cmd":"ipfix-set","settings":{"collectors":"127.0.0.1:4739","sampling":"10"}})")["ok"] == true);
+    CHECK(call(sw,
+               R"({"cmd":"ipfix-set","settings":{"collectors":"127.0.0.1:4739","sampling":"10"}})")
+              ["ok"] == true);
     CHECK(sw.last_settings == Settings{{"collectors", "127.0.0.1:4739"}, {"sampling", "10"}});
     CHECK(call(sw, R"({"cmd":"ipfix-show"})")["ok"] == true);
     CHECK(call(sw, R"({"cmd":"ipfix-del"})")["ok"] == true);
-    CHECK_THAT(error_of(sw, R"({"cmd":"ipfix-set","settings":{"sampling":10}})"), Catch::Contains("must be a string"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"ipfix-set","settings":{"sampling":10}})"),
+               Catch::Contains("must be a string"));
     CHECK_THAT(error_of(sw, R"({"cmd":"ipfix-set"})"), Catch::Contains("settings"));
     CHECK(sw.calls == std::vector<std::string>{"ipfix-set", "ipfix-show", "ipfix-del"});
 }
 
 TEST_CASE("capture requests reach the switch with their connection, checked") {
     FakeSwitch sw;
-    CHECK(call(sw, R"({"cmd":"capture","port":"vm1","direction":"tx","snaplen":128,"count":10,"seconds":2.5,"filter":"udp"})", 7)["ok"] == true);
+    CHECK(
+        call(
+            sw,
+            R"({"cmd":"capture","port":"vm1","direction":"tx","snaplen":128,"count":10,"seconds":2.5,"filter":"udp"})",
+            7)["ok"] == true);
     CHECK(sw.last_capture.filter == "udp");
     CHECK(sw.last_capture.port == "vm1");
     CHECK(sw.last_capture.direction == CaptureDirection::kTx);
@@ -133,19 +159,29 @@ TEST_CASE("capture requests reach the switch with their connection, checked") {
     CHECK(sw.last_capture.seconds == 2.5);
     CHECK(sw.last_capture_fd == 7);
     CHECK(call(sw, R"({"cmd":"capture","port":"vm1"})", 7)["ok"] == true);
-    CHECK((sw.last_capture.direction == CaptureDirection::kBoth && sw.last_capture.snaplen == 65535 &&
-           sw.last_capture.count == 0 && sw.last_capture.seconds == 0));
+    CHECK((sw.last_capture.direction == CaptureDirection::kBoth &&
+           sw.last_capture.snaplen == 65535 && sw.last_capture.count == 0 &&
+           sw.last_capture.seconds == 0));
     sw.calls.clear();
     CHECK_THAT(error_of(sw, R"({"cmd":"capture"})"), Catch::Contains("port"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","direction":"up"})"), Catch::Contains("rx, tx or both"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","snaplen":10})"), Catch::Contains("64 to 65535"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","snaplen":70000})"), Catch::Contains("64 to 65535"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","count":-1})"), Catch::Contains("count"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":-1})"), Catch::Contains("seconds"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":1e300})"), Catch::Contains("seconds"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","filter":5})"), Catch::Contains("pcap-filter"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","filter":")" + std::string(5000, 'x') + "\"}"),
-               Catch::Contains("longer than 4096"));
-    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a"})"), Catch::Contains("control connection"));  // no fd
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","direction":"up"})"),
+               Catch::Contains("rx, tx or both"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","snaplen":10})"),
+               Catch::Contains("64 to 65535"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","snaplen":70000})"),
+               Catch::Contains("64 to 65535"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","count":-1})"),
+               Catch::Contains("count"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":-1})"),
+               Catch::Contains("seconds"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","seconds":1e300})"),
+               Catch::Contains("seconds"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a","filter":5})"),
+               Catch::Contains("pcap-filter"));
+    CHECK_THAT(
+        error_of(sw, R"({"cmd":"capture","port":"a","filter":")" + std::string(5000, 'x') + "\"}"),
+        Catch::Contains("longer than 4096"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a"})"),
+               Catch::Contains("control connection"));  // no fd
     CHECK(sw.calls.empty());
 }

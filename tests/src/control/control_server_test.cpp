@@ -1,3 +1,5 @@
+#include "src/control/control_server.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -6,7 +8,6 @@
 #include <thread>
 
 #include "src/config/control_client.h"
-#include "src/control/control_server.h"
 #include "tests/support/temp_dir.h"
 
 using namespace vsw;
@@ -44,7 +45,8 @@ TEST_CASE("a world-writable control socket directory is refused, sticky or not")
         ControlAccess access;
         access.path = (dir / "vswd.ctl").string();
         ControlServer server;
-        CHECK_THAT(server.open(access), Catch::Contains("world-writable") && Catch::Contains(dir.string()));
+        CHECK_THAT(server.open(access),
+                   Catch::Contains("world-writable") && Catch::Contains(dir.string()));
         CHECK_FALSE(fs::exists(access.path));
     }
     REQUIRE(::chmod(dir.c_str(), 0755) == 0);

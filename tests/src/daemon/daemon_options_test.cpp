@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
+#include "src/daemon/daemon_options.h"
 
 #include <algorithm>
-
-#include "src/daemon/daemon_options.h"
+#include <catch2/catch.hpp>
 
 using namespace vsw;
 
@@ -27,7 +26,9 @@ TEST_CASE("EAL arguments pin the control lcore and one lcore per PMD") {
     CHECK(std::find(a.begin(), a.end(), "--vdev=x") != a.end());
     o.eal_args = "-a 0000:03:00.0";
     a = eal_arguments(o);
-    CHECK(std::count_if(a.begin(), a.end(), [](const std::string& s) { return s.find("allow") != std::string::npos; }) == 0);
+    CHECK(std::count_if(a.begin(), a.end(), [](const std::string& s) {
+              return s.find("allow") != std::string::npos;
+          }) == 0);
 }
 
 TEST_CASE("vswd rejects bad options") {
@@ -57,7 +58,9 @@ std::optional<DaemonOptions> parse(std::vector<std::string> args, int& code) {
 
 TEST_CASE("the control socket's owner, group and mode") {
     int code = -1;
-    auto o = parse({"--ctl-socket", "/run/x/vswd.ctl", "--ctl-owner", "0", "--ctl-group", "123", "--ctl-mode", "0640"}, code);
+    auto o = parse({"--ctl-socket", "/run/x/vswd.ctl", "--ctl-owner", "0", "--ctl-group", "123",
+                    "--ctl-mode", "0640"},
+                   code);
     REQUIRE(o);
     CHECK(o->ctl.path == "/run/x/vswd.ctl");
     CHECK(o->ctl.uid == 0);
@@ -72,8 +75,8 @@ TEST_CASE("the control socket's owner, group and mode") {
 
 TEST_CASE("the vhost-user socket directory and its permissions") {
     int code = -1;
-    auto o = parse({"--socket-dir", "/srv/vsw", "--socket-owner", "0", "--socket-group", "0", "--socket-dir-mode",
-                    "2750", "--socket-mode", "0600"},
+    auto o = parse({"--socket-dir", "/srv/vsw", "--socket-owner", "0", "--socket-group", "0",
+                    "--socket-dir-mode", "2750", "--socket-mode", "0600"},
                    code);
     REQUIRE(o);
     CHECK(o->sockets.dir == "/srv/vsw");
@@ -85,15 +88,15 @@ TEST_CASE("the vhost-user socket directory and its permissions") {
     CHECK(d->sockets.dir_mode == 02770);
     CHECK(d->sockets.socket_mode == 0660);
     for (auto bad : std::vector<std::vector<std::string>>{{"--socket-dir", "relative"},
-                                                         {"--socket-mode", "0999"},
-                                                         {"--socket-dir-mode", "17777"},
-                                                         {"--socket-dir-mode", "2772"},
-                                                         {"--ctl-mode", "0662"},
-                                                         {"--ctl-socket", "relative.ctl"},
-                                                         {"--ctl-group", "no-such-group-vsw"},
-                                                         {"--ctl-owner", "no-such-user-vsw"},
-                                                         {"--socket-group", "no-such-group-vsw"},
-                                                         {"--socket-owner", "no-such-user-vsw"}}) {
+                                                          {"--socket-mode", "0999"},
+                                                          {"--socket-dir-mode", "17777"},
+                                                          {"--socket-dir-mode", "2772"},
+                                                          {"--ctl-mode", "0662"},
+                                                          {"--ctl-socket", "relative.ctl"},
+                                                          {"--ctl-group", "no-such-group-vsw"},
+                                                          {"--ctl-owner", "no-such-user-vsw"},
+                                                          {"--socket-group", "no-such-group-vsw"},
+                                                          {"--socket-owner", "no-such-user-vsw"}}) {
         code = -1;
         CHECK_FALSE(parse(bad, code));
         CHECK(code == 2);

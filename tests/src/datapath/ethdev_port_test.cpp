@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "src/datapath/ethdev_port.h"
+
+#include <catch2/catch.hpp>
 
 using namespace vsw;
 

@@ -21,9 +21,11 @@ void lookups(uint32_t entries) {
     }
     std::shuffle(macs.begin(), macs.end(), std::mt19937_64(1));  // no locality to help
     std::vector<Mac> order;  // what 32 frames of each burst are addressed to
-    for (size_t i = 0; order.size() < std::max<size_t>(entries, 4096); i = (i + 1) % macs.size()) order.push_back(macs[i]);
+    for (size_t i = 0; order.size() < std::max<size_t>(entries, 4096); i = (i + 1) % macs.size())
+        order.push_back(macs[i]);
     size_t at = 0;
-    const std::string name = "fdb lookup, " + std::to_string(entries) + " learned, burst of 32 prefetched";
+    const std::string name =
+        "fdb lookup, " + std::to_string(entries) + " learned, burst of 32 prefetched";
     bench::run(name.c_str(), 32, [&] {
         if (at + 32 > order.size()) at = 0;
         const Mac* dst = &order[at];

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
+#include "src/datapath/fdb.h"
 
 #include <algorithm>
-
-#include "src/datapath/fdb.h"
+#include <catch2/catch.hpp>
 
 using vsw::Fdb;
 using vsw::Mac;

@@ -1,35 +1,33 @@
 // Datapath stages over real mbufs from a real mempool, with net_null ethdevs as egress ports.
-#include <catch2/catch.hpp>
-
-#include <unistd.h>
-
-#include <cstring>
-#include <memory>
-#include <vector>
+#include "src/datapath/pipeline.h"
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <memory>
+#include <vector>
 
 #include "src/datapath/ethdev_port.h"
-#include "src/datapath/pipeline.h"
 #include "tests/support/datapath_fixture.h"
 
 using namespace vsw;
 using namespace vsw::test;
-
 
 TEST_CASE("decide: classification, learning and lookup") {
     REQUIRE(rte_mempool_in_use_count(g_pool) == 0);
     Fixture f;
     f.fdb.learn(kMacB, 0, 1, 0);
     std::vector<rte_mbuf*> pkts = {
-        frame(kMacB, kMacA),            // learned unicast -> slot 1
-        frame(kBroadcast, kMacA),       // broadcast -> flood
-        frame(kMacC, kMacA),            // unknown unicast -> flood
-        frame(kMacB, kMacA, 10),        // runt -> malformed
-        frame(kMacB, kBroadcast),       // multicast source -> invalid
-        frame(kMacA, kMacA),            // destination learned on the ingress port -> same_port
+        frame(kMacB, kMacA),       // learned unicast -> slot 1
+        frame(kBroadcast, kMacA),  // broadcast -> flood
+        frame(kMacC, kMacA),       // unknown unicast -> flood
+        frame(kMacB, kMacA, 10),   // runt -> malformed
+        frame(kMacB, kBroadcast),  // multicast source -> invalid
+        frame(kMacA, kMacA),       // destination learned on the ingress port -> same_port
     };
     BurstDecisions d;
     decide(*f.dp, f.snap, f.port(0), pkts.data(), static_cast<uint16_t>(pkts.size()), 5, d);
@@ -166,7 +164,8 @@ struct Tag {
 
 Tag tag_of(const std::vector<uint8_t>& w) {
     if (w.size() < 16 || w[12] != 0x81 || w[13] != 0x00) return {false, 0, 0};
-    return {true, static_cast<uint8_t>(w[14] >> 5), static_cast<uint16_t>((w[14] & 0xf) << 8 | w[15])};
+    return {true, static_cast<uint8_t>(w[14] >> 5),
+            static_cast<uint16_t>((w[14] & 0xf) << 8 | w[15])};
 }
 
 }  // namespace
@@ -188,9 +187,9 @@ TEST_CASE("VLANs: a flood stays inside its VLAN and each port gets its own taggi
     Tag t = tag_of(w);
     CHECK(t.present);
     CHECK(t.vid == 10);
-    CHECK(w.size() == 68);                                // 64 + the tag
+    CHECK(w.size() == 68);  // 64 + the tag
     CHECK(f.dp->vlan_floods[10].get() == 1);
-    CHECK(f.fdb.lookup(kMacA, 10) == 0);                  // learned in VLAN 10 only
+    CHECK(f.fdb.lookup(kMacA, 10) == 0);  // learned in VLAN 10 only
     CHECK(f.fdb.lookup(kMacA, 0) == -1);
     flush_all(*f.dp, f.snap);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
@@ -210,11 +209,11 @@ TEST_CASE("VLANs: a shared frame gets a header segment; the original bytes stay 
     CHECK(f.dp->tx[2].pkts[0] == m);  // the trunk takes the frame as it came, by reference
     CHECK(wire(m) == original);
     const rte_mbuf* access = f.dp->tx[1].pkts[0];
-    CHECK(access->nb_segs == 2);      // MACs in a new segment + the payload by reference
+    CHECK(access->nb_segs == 2);  // MACs in a new segment + the payload by reference
     std::vector<uint8_t> expect;  // the original without its 4-byte tag
     for (size_t i = 0; i < original.size(); ++i)
         if (i < 12 || i >= 16) expect.push_back(original[i]);
-    CHECK(wire(access) == expect);    // untagged
+    CHECK(wire(access) == expect);  // untagged
     flush_all(*f.dp, f.snap);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
@@ -243,15 +242,17 @@ TEST_CASE("VLANs: bad and disallowed tags are counted drops") {
     Fixture f;
     f.set_vlan(0, VlanMode::kTrunk, 0, "10");
     f.set_vlan(1, VlanMode::kAccess, 10);
-    std::vector<rte_mbuf*> on_trunk = {tagged_frame(kBroadcast, kMacA, 0, 20),   // VLAN 20 not trunked
-                                       frame(kBroadcast, kMacA),                 // untagged: VLAN 0, not trunked
-                                       tagged_frame(kBroadcast, kMacA, 0, 10, 16)};  // tag cut short
+    std::vector<rte_mbuf*> on_trunk = {
+        tagged_frame(kBroadcast, kMacA, 0, 20),       // VLAN 20 not trunked
+        frame(kBroadcast, kMacA),                     // untagged: VLAN 0, not trunked
+        tagged_frame(kBroadcast, kMacA, 0, 10, 16)};  // tag cut short
     BurstDecisions d;
     f.run_burst(0, on_trunk.data(), 3, d);
     CHECK(drops(f.port(0), DropReason::kVlanNotAllowed) == 2);
     CHECK(drops(f.port(0), DropReason::kBadVlanTag) == 1);
-    std::vector<rte_mbuf*> on_access = {tagged_frame(kBroadcast, kMacB, 0, 10)};  // tagged on access
-    rte_mbuf* doubled = tagged_frame(kBroadcast, kMacB, 0, 0);                   // priority tag over a tag
+    std::vector<rte_mbuf*> on_access = {
+        tagged_frame(kBroadcast, kMacB, 0, 10)};                // tagged on access
+    rte_mbuf* doubled = tagged_frame(kBroadcast, kMacB, 0, 0);  // priority tag over a tag
     rte_pktmbuf_mtod(doubled, uint8_t*)[16] = 0x81;
     rte_pktmbuf_mtod(doubled, uint8_t*)[17] = 0x00;
     on_access.push_back(doubled);
@@ -288,9 +289,9 @@ TEST_CASE("zero copy: frames leave in the mbufs and data buffers they arrived in
     REQUIRE(head->next != nullptr);
     CHECK(head->data_len == 16);
     CHECK(RTE_MBUF_CLONED(head->next));
-    CHECK(head->next->buf_addr == flood_buf);                 // the payload was not copied
-    CHECK(head->next->data_off == flood_off + 12);            // it starts after the old MACs
-    CHECK(rte_mbuf_refcnt_read(flood) == 2);                  // the access port + the clone
+    CHECK(head->next->buf_addr == flood_buf);       // the payload was not copied
+    CHECK(head->next->data_off == flood_off + 12);  // it starts after the old MACs
+    CHECK(rte_mbuf_refcnt_read(flood) == 2);        // the access port + the clone
     flush_all(*f.dp, f.snap);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }

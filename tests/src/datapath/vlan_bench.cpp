@@ -22,7 +22,8 @@ std::vector<uint8_t> frame(bool tagged, uint16_t vid) {
 
 void classify_burst(const char* name, const PortVlan& in, const PortVlan& out, bool tagged) {
     std::vector<std::vector<uint8_t>> frames;
-    for (uint16_t i = 0; i < 32; ++i) frames.push_back(frame(tagged, static_cast<uint16_t>(10 + i)));
+    for (uint16_t i = 0; i < 32; ++i)
+        frames.push_back(frame(tagged, static_cast<uint16_t>(10 + i)));
     bench::run(name, 32, [&] {
         unsigned actions = 0;
         for (const auto& f : frames) {

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 #include "src/datapath/vlan_stage.h"
@@ -105,7 +104,8 @@ TEST_CASE("egress actions by mode") {
     auto trunk = PortVlan::make(VlanMode::kTrunk, 0, {});
     auto ntag = PortVlan::make(VlanMode::kNativeTagged, 10, {});
     auto nuntag = PortVlan::make(VlanMode::kNativeUntagged, 10, {});
-    const FrameVlan plain{10, 0, false, 0}, tag10{10, 0, true, 10}, prio{10, 4, true, 0}, plain0{0, 0, false, 0};
+    const FrameVlan plain{10, 0, false, 0}, tag10{10, 0, true, 10}, prio{10, 4, true, 0},
+        plain0{0, 0, false, 0};
     CHECK(egress_action(access, plain) == EgressAction::kAsIs);
     CHECK(egress_action(access, tag10) == EgressAction::kStrip);
     CHECK(egress_action(access, prio) == EgressAction::kStrip);

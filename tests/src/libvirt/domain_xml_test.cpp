@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "src/libvirt/domain_xml.h"
+
+#include <catch2/catch.hpp>
 
 using namespace vsw::libvirt;
 
@@ -129,7 +129,8 @@ TEST_CASE("bad interfaces and metadata entries are skipped with a reason") {
 TEST_CASE("what is not a readable domain is refused as a whole") {
     CHECK_THAT(parse_error("<domain><name>x</name>"), Catch::Contains("malformed"));
     CHECK_THAT(parse_error(""), Catch::Contains("malformed"));
-    CHECK_THAT(parse_error("<network><name>x</name><uuid>u</uuid></network>"), Catch::Contains("not a libvirt domain"));
+    CHECK_THAT(parse_error("<network><name>x</name><uuid>u</uuid></network>"),
+               Catch::Contains("not a libvirt domain"));
     CHECK_THAT(parse_error("<domain><uuid>u</uuid></domain>"), Catch::Contains("<name>"));
     CHECK_THAT(parse_error(std::string(17u << 20, ' ')), Catch::Contains("16 MiB"));
 }

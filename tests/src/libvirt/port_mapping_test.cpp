@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "src/libvirt/port_mapping.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
-
-#include "src/libvirt/port_mapping.h"
 
 using namespace vsw;
 using namespace vsw::libvirt;
@@ -85,8 +84,12 @@ TEST_CASE("metadata sets the VLAN and overrides bandwidth") {
     auto i = nic("52:54:00:aa:00:01", "/d/a");
     i.outbound = Bandwidth{1000, 0, 0};
     auto out = domain_ports(domain({i}, {{"52:54:00:aa:00:01",
-                                          {{"vlan-mode", "native-untagged"}, {"tag", "10"}, {"trunks", "20-22"},
-                                           {"tx-rate", "50M"}, {"rx-rate", "20M"}, {"rx-mode", "police"}}}}),
+                                          {{"vlan-mode", "native-untagged"},
+                                           {"tag", "10"},
+                                           {"trunks", "20-22"},
+                                           {"tx-rate", "50M"},
+                                           {"rx-rate", "20M"},
+                                           {"rx-mode", "police"}}}}),
                             "/d");
     REQUIRE(out.ports.size() == 1);
     const PortConfig& p = out.ports[0];
@@ -100,11 +103,13 @@ TEST_CASE("metadata sets the VLAN and overrides bandwidth") {
 }
 
 TEST_CASE("bad metadata: unknown keys are ignored, a bad VLAN keeps the port down") {
-    auto out = domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:02", "/d/b")},
-                                   {{"52:54:00:aa:00:01", {{"vlan-mode", "access"}, {"tag", "5000"}, {"colour", "blue"}}},
-                                    {"52:54:00:aa:00:02", {{"tag", "10"}, {"tx-rate", "fast"}, {"admin", "maybe"}}},
-                                    {"52:54:00:aa:00:09", {{"tag", "10"}}}}),
-                            "/d");
+    auto out = domain_ports(
+        domain(
+            {nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:02", "/d/b")},
+            {{"52:54:00:aa:00:01", {{"vlan-mode", "access"}, {"tag", "5000"}, {"colour", "blue"}}},
+             {"52:54:00:aa:00:02", {{"tag", "10"}, {"tx-rate", "fast"}, {"admin", "maybe"}}},
+             {"52:54:00:aa:00:09", {{"tag", "10"}}}}),
+        "/d");
     REQUIRE(out.ports.size() == 2);
     // a: tag out of range -> VLAN rejected as a whole, port isolated.
     CHECK_FALSE(out.ports[0].admin_up);
@@ -123,12 +128,17 @@ TEST_CASE("bad metadata: unknown keys are ignored, a bad VLAN keeps the port dow
 
 TEST_CASE("metadata can take a port down and bring it up") {
     auto i = nic("52:54:00:aa:00:01", "/d/a");
-    CHECK_FALSE(domain_ports(domain({i}, {{"52:54:00:aa:00:01", {{"admin", "down"}}}}), "/d").ports[0].admin_up);
-    CHECK(domain_ports(domain({i}, {{"52:54:00:aa:00:01", {{"admin", "up"}}}}), "/d").ports[0].admin_up);
+    CHECK_FALSE(domain_ports(domain({i}, {{"52:54:00:aa:00:01", {{"admin", "down"}}}}), "/d")
+                    .ports[0]
+                    .admin_up);
+    CHECK(domain_ports(domain({i}, {{"52:54:00:aa:00:01", {{"admin", "up"}}}}), "/d")
+              .ports[0]
+              .admin_up);
 }
 
 TEST_CASE("two interfaces with one MAC make one port") {
-    auto out = domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:01", "/d/b")}), "/d");
+    auto out = domain_ports(
+        domain({nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:01", "/d/b")}), "/d");
     CHECK(out.ports.size() == 1);
     CHECK_THAT(joined(out.log), Catch::Contains("a second interface with this MAC"));
 }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "src/libvirt/reconcile.h"
+
+#include <catch2/catch.hpp>
 
 using namespace vsw;
 using namespace vsw::libvirt;
@@ -16,12 +16,17 @@ PortConfig port(const std::string& name, const std::string& owner, const std::st
     return p;
 }
 
-bool owned_by_a(const PortConfig& p) { return p.owner == "libvirt:a"; }
+bool owned_by_a(const PortConfig& p) {
+    return p.owner == "libvirt:a";
+}
 
 std::string kinds(const Plan& plan) {
     std::string s;
     for (const auto& c : plan.changes)
-        s += (c.kind == Kind::kAdd ? "+" : c.kind == Kind::kDelete ? "-" : "~") + c.config.name + " ";
+        s += (c.kind == Kind::kAdd      ? "+"
+              : c.kind == Kind::kDelete ? "-"
+                                        : "~") +
+             c.config.name + " ";
     return s;
 }
 
@@ -31,8 +36,9 @@ TEST_CASE("missing ports are added, stale ones deleted, changed ones updated") {
     PortConfig changed = port("a-2", "libvirt:a");
     changed.tag = 10;
     changed.vlan_mode = VlanMode::kAccess;
-    std::vector<PortConfig> current = {port("a-1", "libvirt:a"), port("a-2", "libvirt:a"), port("a-old", "libvirt:a"),
-                                       port("b-1", "libvirt:b"), port("mine", "")};
+    std::vector<PortConfig> current = {port("a-1", "libvirt:a"), port("a-2", "libvirt:a"),
+                                       port("a-old", "libvirt:a"), port("b-1", "libvirt:b"),
+                                       port("mine", "")};
     std::vector<PortConfig> wanted = {port("a-1", "libvirt:a"), changed, port("a-3", "libvirt:a")};
     Plan plan = plan_changes(wanted, current, owned_by_a);
     CHECK(kinds(plan) == "-a-old ~a-2 +a-3 ");  // deletions first; a-1 is already right
@@ -46,7 +52,8 @@ TEST_CASE("nothing to do when vswd already has the wanted ports") {
 }
 
 TEST_CASE("a new socket or type means a new port") {
-    Plan plan = plan_changes({port("a-1", "libvirt:a", "/d/new")}, {port("a-1", "libvirt:a", "/d/old")}, owned_by_a);
+    Plan plan = plan_changes({port("a-1", "libvirt:a", "/d/new")},
+                             {port("a-1", "libvirt:a", "/d/old")}, owned_by_a);
     CHECK(kinds(plan) == "-a-1 +a-1 ");
 }
 

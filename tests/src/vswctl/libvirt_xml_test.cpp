@@ -1,8 +1,9 @@
+#include "src/vswctl/libvirt_xml.h"
+
 #include <catch2/catch.hpp>
 
 #include "src/libvirt/domain_xml.h"
 #include "src/libvirt/port_mapping.h"
-#include "src/vswctl/libvirt_xml.h"
 
 using namespace vsw;
 
@@ -25,9 +26,9 @@ libvirt::Domain read_back(const std::string& xml) {
     REQUIRE(mem != std::string::npos);
     REQUIRE(meta != std::string::npos);
     const std::string domain = "<domain type='qemu'><name>web1</name><uuid>u-1</uuid>" +
-                               xml.substr(mem, xml.find("</memoryBacking>") + 16 - mem) + "<devices>" +
-                               xml.substr(itf, itf_end - itf) + "</devices><metadata>" + xml.substr(meta) +
-                               "</metadata></domain>";
+                               xml.substr(mem, xml.find("</memoryBacking>") + 16 - mem) +
+                               "<devices>" + xml.substr(itf, itf_end - itf) +
+                               "</devices><metadata>" + xml.substr(meta) + "</metadata></domain>";
     std::string error;
     auto d = libvirt::parse_domain(domain, error);
     INFO(error << "\n" << domain);

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <cstring>
-
 #include "telemetry/capture/capture_stream.h"
+
+#include <catch2/catch.hpp>
+#include <cstring>
 
 using namespace vsw;
 
@@ -45,7 +44,8 @@ TEST_CASE("a malformed capture stream is an error, not a huge allocation or a cr
         return error;
     };
     CHECK_THAT(error_of({9, 0, 0, 0, 0, 0, 0, 0}), Catch::Contains("unknown record type 9"));
-    CHECK_THAT(error_of({1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}), Catch::Contains("record of 4294967295 bytes"));
+    CHECK_THAT(error_of({1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}),
+               Catch::Contains("record of 4294967295 bytes"));
     CHECK_THAT(error_of({1, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4}), Catch::Contains("too short"));
     CHECK(error_of({1, 0, 0, 0, 20, 0, 0, 0}).empty());  // incomplete: wait for more
 }

@@ -1,7 +1,8 @@
+#include "telemetry/capture/capture_tap.h"
+
 #include <rte_ring.h>
 
 #include "telemetry/capture/capture_filter.h"
-#include "telemetry/capture/capture_tap.h"
 #include "tests/support/datapath_fixture.h"
 
 using namespace vsw;
@@ -12,12 +13,14 @@ namespace {
 // A tap with its own small pool and ring, as a capture session makes them.
 struct Tap {
     CaptureTap tap;
-    explicit Tap(unsigned ring_size = 64, unsigned mbufs = 63, uint32_t snaplen = 65535, uint8_t dirs = 3) {
+    explicit Tap(unsigned ring_size = 64, unsigned mbufs = 63, uint32_t snaplen = 65535,
+                 uint8_t dirs = 3) {
         static unsigned n = 0;
         const std::string id = std::to_string(n++);
-        tap.ring = rte_ring_create(("test_capr" + id).c_str(), ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
-        tap.pool = rte_pktmbuf_pool_create(("test_capp" + id).c_str(), mbufs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                           SOCKET_ID_ANY);
+        tap.ring =
+            rte_ring_create(("test_capr" + id).c_str(), ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
+        tap.pool = rte_pktmbuf_pool_create(("test_capp" + id).c_str(), mbufs, 0, 0,
+                                           RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
         REQUIRE((tap.ring && tap.pool));
         tap.snaplen = snaplen;
         tap.directions = dirs;
@@ -100,7 +103,8 @@ TEST_CASE("a frame handed to a captured port is captured as sent, before the dev
     Fixture fx;
     Tap t;
     fx.port(1).capture.store(&t.tap);
-    rte_mbuf* burst[3] = {frame(kMacB, kMacA, 80), frame(kMacB, kMacA, 90), frame(kMacB, kMacA, 100)};
+    rte_mbuf* burst[3] = {frame(kMacB, kMacA, 80), frame(kMacB, kMacA, 90),
+                          frame(kMacB, kMacA, 100)};
     CHECK(transmit(fx.port(1), fx.dp->worker, burst, 3) == 3);
     unsigned n = 0;
     while (rte_mbuf* c = t.take()) {
@@ -120,12 +124,14 @@ TEST_CASE("a capture filter keeps only the frames its pcap expression accepts") 
     CHECK(filter->jit());  // x86-64: DPDK compiles it to native code
     Tap t;
     t.tap.filter = filter.get();
-    rte_mbuf* burst[4] = {frame(kMacB, kMacA), frame(kMacA, kMacB), frame(kMacC, kMacA), frame(kMacA, kMacC)};
+    rte_mbuf* burst[4] = {frame(kMacB, kMacA), frame(kMacA, kMacB), frame(kMacC, kMacA),
+                          frame(kMacA, kMacC)};
     capture_burst(t.tap, 0, burst, 4, kCaptureRx, 1);
     CHECK(t.tap.w[0].copied.get() == 2);
     unsigned n = 0;
     while (rte_mbuf* c = t.take()) {
-        CHECK(rte_pktmbuf_mtod_offset(c, const uint8_t*, sizeof(CaptureMeta))[11] == 0x01);  // source ...:01
+        CHECK(rte_pktmbuf_mtod_offset(c, const uint8_t*, sizeof(CaptureMeta))[11] ==
+              0x01);  // source ...:01
         rte_pktmbuf_free(c);
         ++n;
     }

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <cstring>
-
 #include "telemetry/capture/pcapng_writer.h"
+
+#include <catch2/catch.hpp>
+#include <cstring>
 
 using namespace vsw;
 

@@ -49,7 +49,8 @@ void updates(uint32_t flows) {
         for (int i = 0; i < 32; ++i) cache.update(keys[at + i], h[i], sample, 1, timeouts, emit);
         at += 32;
     };
-    for (size_t i = 0; i < keys.size() / 32; ++i) burst();  // every flow in the cache: updates, not inserts
+    for (size_t i = 0; i < keys.size() / 32; ++i)
+        burst();  // every flow in the cache: updates, not inserts
     const std::string name = "flow cache update, " + std::to_string(flows) + " flows, burst of 32";
     bench::run(name.c_str(), 32, burst);
     bench::keep(emitted);

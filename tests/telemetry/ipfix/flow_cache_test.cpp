@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "telemetry/ipfix/flow_cache.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <map>
 #include <vector>
-
-#include "telemetry/ipfix/flow_cache.h"
 
 using namespace vsw::telemetry;
 
@@ -24,8 +23,8 @@ struct Sink {
     void operator()(const FlowRecord& r) { records.push_back(r); }
 };
 
-void add(FlowCache& c, const FlowKey& k, uint64_t now, Sink& sink, const FlowTimeouts& t = {}, uint16_t flags = 0,
-         uint32_t len = 100) {
+void add(FlowCache& c, const FlowKey& k, uint64_t now, Sink& sink, const FlowTimeouts& t = {},
+         uint16_t flags = 0, uint32_t len = 100) {
     FlowSample s;
     s.l2_octets = len;
     s.ip_octets = len - 14;
@@ -88,7 +87,8 @@ TEST_CASE("active timeout also fires from the expiry scan; the quiet remainder t
     FlowCache c(1024);
     Sink sink;
     FlowTimeouts t{10'000, 8'000};
-    for (uint64_t ms = 0; ms < 10'000; ms += 2000) add(c, key(1), ms, sink, t);  // 5 frames, last at 8 s
+    for (uint64_t ms = 0; ms < 10'000; ms += 2000)
+        add(c, key(1), ms, sink, t);  // 5 frames, last at 8 s
     c.expire(10'000, t, 1u << 20, sink);
     REQUIRE(sink.records.size() == 1);
     CHECK(sink.records[0].reason == FlowEndReason::kActive);

@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "telemetry/ipfix/flow_key.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 
-#include "telemetry/ipfix/flow_key.h"
 #include "tests/support/frames.h"
 
 using namespace vsw::telemetry;
@@ -12,7 +12,8 @@ namespace {
 
 FlowKey read(const std::vector<uint8_t>& f, FlowSample& s, uint16_t vlan = 0) {
     FlowKey k;
-    read_flow_key(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()), 3, vlan, k, s);
+    read_flow_key(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()), 3,
+                  vlan, k, s);
     return k;
 }
 
@@ -66,8 +67,8 @@ TEST_CASE("flow key: UDP, ICMP, fragments, IPv6, L2") {
 
     auto v6 = eth(0x86dd);
     v6.insert(v6.end(), {0x60, 0x00, 0, 0});
-    put16(v6, 8 + 8);                            // payload: hop-by-hop + UDP header
-    v6.insert(v6.end(), {0, 64});                // next header: hop-by-hop
+    put16(v6, 8 + 8);              // payload: hop-by-hop + UDP header
+    v6.insert(v6.end(), {0, 64});  // next header: hop-by-hop
     for (int i = 0; i < 32; ++i) v6.push_back(static_cast<uint8_t>(i));
     v6.insert(v6.end(), {17, 0, 1, 4, 0, 0, 0, 0});  // hop-by-hop -> UDP, 8 bytes
     udp(v6, 1000, 2000, 0);

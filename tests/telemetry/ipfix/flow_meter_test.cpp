@@ -1,13 +1,13 @@
 // IPFIX metering over real mbufs: what meter_burst puts in the cache and hands to the ring.
-#include <catch2/catch.hpp>
+#include "telemetry/ipfix/flow_meter.h"
 
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <vector>
 
-#include "telemetry/ipfix/flow_meter.h"
 #include "tests/support/datapath_fixture.h"
 
 using namespace vsw;
@@ -41,7 +41,9 @@ struct MeterRig {
         REQUIRE(meter.ok());
         x.meter[0] = &meter;
     }
-    ~MeterRig() { meter_flush(meter, [](const FlowRecord&) {}); }
+    ~MeterRig() {
+        meter_flush(meter, [](const FlowRecord&) {});
+    }
     // Receives `count` frames made by make(i) on port 0, a burst at a time (decide only:
     // metering looks at its decisions), meters and frees them.
     template <class Make>
@@ -59,7 +61,8 @@ struct MeterRig {
     std::vector<FlowRecord> take() {
         std::vector<FlowRecord> out(rte_ring_count(meter.records));
         if (!out.empty())
-            rte_ring_sc_dequeue_bulk_elem(meter.records, out.data(), sizeof(FlowRecord), static_cast<unsigned>(out.size()), nullptr);
+            rte_ring_sc_dequeue_bulk_elem(meter.records, out.data(), sizeof(FlowRecord),
+                                          static_cast<unsigned>(out.size()), nullptr);
         return out;
     }
 };
@@ -69,7 +72,13 @@ struct MeterRig {
 TEST_CASE("meter_burst: classified frames are metered per flow, the others counted ignored") {
     MeterRig rig;
     // The last frame is shorter than an Ethernet header: never classified.
-    rig.receive(11, [](int i) { return i < 10 ? udp_frame(static_cast<uint16_t>(1000 + i % 2), 100) : frame(kMacB, kMacA, 10); }, 5);
+    rig.receive(
+        11,
+        [](int i) {
+            return i < 10 ? udp_frame(static_cast<uint16_t>(1000 + i % 2), 100)
+                          : frame(kMacB, kMacA, 10);
+        },
+        5);
     CHECK(rig.meter.counters.metered.get() == 10);
     CHECK(rig.meter.counters.ignored_packets.get() == 1);
     CHECK(rig.meter.counters.ignored_octets.get() == 10);

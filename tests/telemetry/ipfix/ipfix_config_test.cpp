@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "telemetry/ipfix/ipfix_config.h"
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "src/config/config.h"
-#include "telemetry/ipfix/ipfix_config.h"
 
 using namespace vsw;
 
@@ -47,15 +47,18 @@ TEST_CASE("ipfix settings apply, refuse absurd values, and round-trip through th
 
     IpfixConfig bad = c;
     CHECK_THAT(apply_ipfix_setting(bad, "active-timeout", "0"), Catch::Contains("1-86400"));
-    CHECK_THAT(apply_ipfix_setting(bad, "active-timeout", "99999999999999999999"), Catch::Contains("1-86400"));
+    CHECK_THAT(apply_ipfix_setting(bad, "active-timeout", "99999999999999999999"),
+               Catch::Contains("1-86400"));
     CHECK_THAT(apply_ipfix_setting(bad, "idle-timeout", "-5"), Catch::Contains("1-86400"));
     CHECK_THAT(apply_ipfix_setting(bad, "cache-max", "10"), Catch::Contains("1024"));
     CHECK_THAT(apply_ipfix_setting(bad, "cache-max", "4194305"), Catch::Contains("4194304"));
     CHECK_THAT(apply_ipfix_setting(bad, "sampling", "0"), Catch::Contains("sampling"));
-    CHECK_THAT(apply_ipfix_setting(bad, "sampling-mode", "sometimes"), Catch::Contains("deterministic or random"));
+    CHECK_THAT(apply_ipfix_setting(bad, "sampling-mode", "sometimes"),
+               Catch::Contains("deterministic or random"));
     CHECK_THAT(apply_ipfix_setting(bad, "mtu", "100"), Catch::Contains("576"));
     CHECK_THAT(apply_ipfix_setting(bad, "collectors", "a:1,a:1"), Catch::Contains("twice"));
-    CHECK_THAT(apply_ipfix_setting(bad, "collectors", "a:1,b:1,c:1,d:1,e:1,f:1,g:1,h:1,i:1"), Catch::Contains("at most 8"));
+    CHECK_THAT(apply_ipfix_setting(bad, "collectors", "a:1,b:1,c:1,d:1,e:1,f:1,g:1,h:1,i:1"),
+               Catch::Contains("at most 8"));
     CHECK_THAT(apply_ipfix_setting(bad, "colour", "red"), Catch::Contains("unknown ipfix setting"));
     CHECK(bad == c);  // nothing changed by the refused settings
     bad.idle_timeout = 200;

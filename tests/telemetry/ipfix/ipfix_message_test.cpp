@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "telemetry/ipfix/ipfix_message.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
 
-#include "telemetry/ipfix/ipfix_message.h"
 #include "tests/support/ipfix_decoder.h"
 
 using namespace vsw::telemetry;
@@ -35,7 +35,9 @@ FlowRecord record(FlowKind kind, uint32_t n) {
     return r;
 }
 
-std::vector<uint8_t> bytes(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> bytes(std::span<const uint8_t> s) {
+    return {s.begin(), s.end()};
+}
 
 }  // namespace
 
@@ -133,7 +135,8 @@ TEST_CASE("options records: exporter statistics and sampling") {
 }
 
 TEST_CASE("template field lists add up to the record lengths") {
-    for (uint16_t id : {kTemplateIpv4, kTemplateIpv6, kTemplateL2, kTemplateExporterStats, kTemplateSampling}) {
+    for (uint16_t id :
+         {kTemplateIpv4, kTemplateIpv6, kTemplateL2, kTemplateExporterStats, kTemplateSampling}) {
         CHECK(!template_fields(id).empty());
         CHECK(record_length(id) > 0);
     }
@@ -154,7 +157,8 @@ TEST_CASE("interface names: variable-length strings, several records in one set"
     auto m = dec.decode(bytes(b.finish()));
     REQUIRE(m.records.size() == 3);
     CHECK(m.records[0].u(10) == 1);
-    CHECK(std::string(m.records[0].fields.at(82).begin(), m.records[0].fields.at(82).end()) == "web1-5254000a0001");
+    CHECK(std::string(m.records[0].fields.at(82).begin(), m.records[0].fields.at(82).end()) ==
+          "web1-5254000a0001");
     CHECK(m.records[1].fields.at(82).empty());
     CHECK(m.records[2].fields.at(82).size() == 254);
     CHECK(b.data_records() == 3);

@@ -1,5 +1,5 @@
 // The collector transport over UDP against a real socket on loopback.
-#include <catch2/catch.hpp>
+#include "telemetry/ipfix/ipfix_transport.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -7,14 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "telemetry/ipfix/ipfix_transport.h"
 
 using namespace vsw;
 
@@ -51,21 +49,26 @@ struct UdpCollector {
     }
 };
 
-std::vector<uint8_t> message(uint8_t tag) { return std::vector<uint8_t>(64, tag); }
+std::vector<uint8_t> message(uint8_t tag) {
+    return std::vector<uint8_t>(64, tag);
+}
 
 // Lets the ICMP port unreachable of a datagram to a closed port come back to the sender.
-void let_icmp_arrive() { std::this_thread::sleep_for(std::chrono::milliseconds(100)); }
+void let_icmp_arrive() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
 
 }  // namespace
 
-TEST_CASE("UDP: the first message after a collector comes back reaches it (ECONNREFUSED is retried)") {
+TEST_CASE(
+    "UDP: the first message after a collector comes back reaches it (ECONNREFUSED is retried)") {
     uint16_t port;
     { port = UdpCollector().port; }  // a free port, nobody listening on it now
     CollectorSession s(IpfixCollector{"127.0.0.1", port, false}, 1);
     REQUIRE(s.ready(0));
     s.send(message(1), 3, 0);  // the collector is down: refused by ICMP, reported on the next send
     let_icmp_arrive();
-    UdpCollector back(port);   // the collector comes back
+    UdpCollector back(port);  // the collector comes back
     s.send(message(2), 5, 0);
     const std::vector<uint8_t> got = back.receive();
     REQUIRE(got.size() == 64);

@@ -1,7 +1,7 @@
+#include "telemetry/metrics/dpdk_telemetry.h"
+
 #include <catch2/catch.hpp>
 #include <map>
-
-#include "telemetry/metrics/dpdk_telemetry.h"
 
 using namespace vsw;
 using nlohmann::json;

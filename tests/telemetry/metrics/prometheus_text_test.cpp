@@ -1,9 +1,9 @@
+#include "telemetry/metrics/prometheus_text.h"
+
 #include <catch2/catch.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
-
-#include "telemetry/metrics/prometheus_text.h"
 
 using namespace vsw;
 using nlohmann::json;
@@ -32,7 +32,8 @@ json views() {
 TEST_CASE("the exposition is well formed: HELP and TYPE once, before the family's samples") {
     const std::string text = prometheus_text(views());
     std::istringstream in(text);
-    const std::regex sample(R"re(([a-z_]+)(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|NaN|[+-]Inf))re");
+    const std::regex sample(
+        R"re(([a-z_]+)(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|NaN|[+-]Inf))re");
     std::set<std::string> typed, finished;
     std::string current;
     for (std::string line; std::getline(in, line);) {
@@ -54,18 +55,26 @@ TEST_CASE("the exposition is well formed: HELP and TYPE once, before the family'
 
 TEST_CASE("counters, labels and values as the views have them") {
     const std::string text = prometheus_text(views());
-    CHECK_THAT(text, Catch::Contains("# TYPE vsw_port_rx_packets_total counter\nvsw_port_rx_packets_total{port=\"web\\\"1\"} 7\n"));
-    CHECK_THAT(text, Catch::Contains("vsw_port_drops_total{port=\"web\\\"1\",reason=\"tx_full\"} 2\n"));
+    CHECK_THAT(text, Catch::Contains("# TYPE vsw_port_rx_packets_total "
+                                     "counter\nvsw_port_rx_packets_total{port=\"web\\\"1\"} 7\n"));
+    CHECK_THAT(text,
+               Catch::Contains("vsw_port_drops_total{port=\"web\\\"1\",reason=\"tx_full\"} 2\n"));
     CHECK_THAT(text, Catch::Contains("vsw_port_tx_rate_bits{port=\"web\\\"1\"} 50000000\n"));
-    CHECK_THAT(text, Catch::Contains("vsw_port_up{port=\"web\\\"1\",type=\"vhost-user-client\"} 1\n"));
-    CHECK_THAT(text, Catch::Contains("# TYPE vsw_pmd_cycles_per_packet gauge\nvsw_pmd_cycles_per_packet{pmd=\"0\",lcore=\"1\"} 100.25\n"));
+    CHECK_THAT(text,
+               Catch::Contains("vsw_port_up{port=\"web\\\"1\",type=\"vhost-user-client\"} 1\n"));
+    CHECK_THAT(text,
+               Catch::Contains("# TYPE vsw_pmd_cycles_per_packet "
+                               "gauge\nvsw_pmd_cycles_per_packet{pmd=\"0\",lcore=\"1\"} 100.25\n"));
     CHECK_THAT(text, Catch::Contains("vsw_fdb_entries 2\n"));
     CHECK_THAT(text, Catch::Contains("vsw_mirror_tx_dropped_total{mirror=\"m0\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("vsw_ipfix_enabled 1\n"));
     CHECK_THAT(text, Catch::Contains("vsw_captures_running 1\n"));
-    CHECK_THAT(text, Catch::Contains("vsw_capture_frames_total{port=\"web\\\"1\",direction=\"both\"} 12\n"));
-    CHECK_THAT(text, Catch::Contains("vsw_capture_lost_total{port=\"web\\\"1\",direction=\"both\"} 3\n"));
-    CHECK_THAT(text, Catch::Contains("vsw_ipfix_collector_connected{collector=\"10.0.0.9:4739\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains(
+                         "vsw_capture_frames_total{port=\"web\\\"1\",direction=\"both\"} 12\n"));
+    CHECK_THAT(text,
+               Catch::Contains("vsw_capture_lost_total{port=\"web\\\"1\",direction=\"both\"} 3\n"));
+    CHECK_THAT(text,
+               Catch::Contains("vsw_ipfix_collector_connected{collector=\"10.0.0.9:4739\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("vsw_snapshot_timestamp_seconds 1700000000.5\n"));
     // A port without rx shaping has no rx shaping samples (absent, not zero).
     CHECK(text.find("vsw_port_rx_rate_bits{") == std::string::npos);

@@ -2,13 +2,12 @@
 // reference), SPAN cut to a snap length (a clone), RSPAN (a tag segment chained to a clone),
 // ERSPAN II and III (outer headers chained to a clone; III reads the TSC). The copy is freed
 // again, as the output's transmit would.
+#include <rte_eal.h>
+#include <rte_mbuf.h>
 #include <unistd.h>
 
 #include <string>
 #include <vector>
-
-#include <rte_eal.h>
-#include <rte_mbuf.h>
 
 #include "telemetry/mirror/mirror.h"
 #include "tests/support/bench.h"
@@ -40,7 +39,8 @@ void copies(const char* name, MirrorKind kind, uint32_t snaplen, rte_mempool* po
 
 int main() {
     if (!test::init_test_eal("mirror-bench")) return 1;
-    rte_mempool* pool = rte_pktmbuf_pool_create("bench_pool", 1023, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    rte_mempool* pool =
+        rte_pktmbuf_pool_create("bench_pool", 1023, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     if (!pool) return 1;
     copies("mirror copy: SPAN, whole frame (a reference)", MirrorKind::kSpan, 0, pool);
     copies("mirror copy: SPAN cut to 128 B (a clone)", MirrorKind::kSpan, 128, pool);

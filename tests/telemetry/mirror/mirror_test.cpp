@@ -1,10 +1,11 @@
 // Mirroring over real mbufs (runs inside pipeline_tests, which sets up the EAL).
-#include <catch2/catch.hpp>
+#include "telemetry/mirror/mirror.h"
 
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "telemetry/mirror/mirror.h"
+#include <catch2/catch.hpp>
+
 #include "src/datapath/pipeline.h"
 #include "tests/support/datapath_fixture.h"
 #include "tests/support/mirror_session.h"
@@ -40,12 +41,17 @@ struct MirrorFixture : Fixture {
     }
 };
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t be32(const uint8_t* p) { return static_cast<uint32_t>(be16(p)) << 16 | be16(p + 2); }
+uint16_t be16(const uint8_t* p) {
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
+uint32_t be32(const uint8_t* p) {
+    return static_cast<uint32_t>(be16(p)) << 16 | be16(p + 2);
+}
 
 }  // namespace
 
-TEST_CASE("SPAN: the copy is the same mbuf, one more reference; frames from the output are dropped") {
+TEST_CASE(
+    "SPAN: the copy is the same mbuf, one more reference; frames from the output are dropped") {
     MirrorFixture f(MirrorKind::kSpan);
     rte_mbuf* m = frame(kMacB, kMacA);
     TxBuffer& b = f.run(m);
@@ -117,16 +123,16 @@ TEST_CASE("ERSPAN II: outer headers in their own segment, fields where the draft
     CHECK(be16(gre + 2) == 0x88be);
     CHECK(be32(gre + 4) == 0);
     const uint8_t* e = gre + 8;
-    CHECK(e[0] >> 4 == 1);              // version 1 = type II
+    CHECK(e[0] >> 4 == 1);                  // version 1 = type II
     CHECK((be16(e + 2) & 0x3ff) == 0x155);  // session id
-    CHECK((e[2] >> 2 & 1) == 1);        // T: truncated
+    CHECK((e[2] >> 2 & 1) == 1);            // T: truncated
     CHECK((be32(e + 4) & 0xfffff) == 0xabcde);
     CHECK(head->next->buf_addr == m->buf_addr);
     CHECK(head->pkt_len == 50 + 64);
     const uint8_t* second = rte_pktmbuf_mtod(b.pkts[1], const uint8_t*);
-    CHECK(be32(second + 14 + 20 + 4) == 1);  // the next GRE sequence number
+    CHECK(be32(second + 14 + 20 + 4) == 1);            // the next GRE sequence number
     CHECK(be16(second + 14 + 4) == be16(ip + 4) + 1);  // and IPv4 identification
-    CHECK((second[14 + 28 + 2] >> 2 & 1) == 0);  // 30 bytes: not truncated
+    CHECK((second[14 + 28 + 2] >> 2 & 1) == 0);        // 30 bytes: not truncated
     flush_all(*f.dp, f.snap);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
