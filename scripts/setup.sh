@@ -15,6 +15,7 @@ PACKAGES=(
   iproute2 procps kmod tshark          # tshark: independent decoding of captures
   nfdump                               # nfcapd/nfdump: an independent IPFIX collector
   clang libclang-rt-14-dev             # libFuzzer targets (tests/fuzz) and their sanitizer runtimes
+  clang-format-14                      # the format test (.clang-format stays applied)
   prometheus                           # a real scraper (and promtool) for vswd's /metrics
   help2man                             # man pages from --help (meson install)
   qemu-system-x86 linux-image-amd64    # real guests: QEMU (TCG) and the guest kernel + modules

@@ -71,15 +71,23 @@ def allowed(target, entries):
     return False
 
 
-def check(root):
+def source_files(root):
+    """The tree's C++ files as (path, path relative to root), build directories and hidden
+    folders left out."""
     root = pathlib.Path(root)
-    problems = []
     for path in sorted(root.rglob("*")):
         if path.suffix not in SOURCE_SUFFIXES or not path.is_file():
             continue
         rel = path.relative_to(root).as_posix()
         if rel.startswith("build") or "/." in "/" + rel:
-            continue  # build directories and hidden folders are not the tree
+            continue
+        yield path, rel
+
+
+def check(root):
+    root = pathlib.Path(root)
+    problems = []
+    for path, rel in source_files(root):
         rel_dir = rel.rsplit("/", 1)[0] if "/" in rel else ""
         if rel_dir == "src":
             problems.append(f"{rel}:1: source file at the top level of src/: it belongs in one of its folders")
