@@ -8,9 +8,11 @@
 // reused at once.
 //
 // Each stage is a plain function over one burst; ports are dispatched with a switch on their
-// type, never a virtual call. Every mbuf that enters leaves exactly once: sent, or freed and
-// counted under a drop reason. Floods share one mbuf among egress ports through its reference
-// count (zero copy); each port's transmit releases one reference.
+// kind (port_io.h), never a virtual call; the shaping, mirror, IPFIX and capture stages live in
+// qos/ and telemetry/ and see a port only through their slice of it. Every mbuf that enters
+// leaves exactly once: sent, or freed and counted under a drop reason. Floods share one mbuf
+// among egress ports through its reference count (zero copy); each port's transmit releases one
+// reference.
 #pragma once
 
 #include <cstdint>
