@@ -70,24 +70,31 @@ void guest_rx_refill(ShapingState& s, const PortQos& q, uint64_t now, uint64_t h
 }
 
 uint16_t guest_rx_take(ShapingState& s, const PortQos& q, telemetry::PortCounters& c,
-                       rte_mbuf** pkts, bool& more) {
-    const unsigned n =
-        rte_ring_sc_dequeue_burst(s.rx_queue, reinterpret_cast<void**>(pkts), kBurst, nullptr);
-    if (n == 0) {
-        more = false;
-        return 0;
-    }
-    s.rx_queue_bytes.fetch_sub(bytes_of(pkts, static_cast<uint16_t>(n)), std::memory_order_relaxed);
+                       rte_mbuf** pkts, uint16_t& first_new, bool& more) {
+    const uint16_t held = s.n_held.load(std::memory_order_relaxed);
+    for (uint16_t i = 0; i < held; ++i) pkts[i] = s.held[i];
+    s.n_held.store(0, std::memory_order_relaxed);
+    const unsigned room = kBurst - held;
+    const unsigned got = room
+                             ? rte_ring_sc_dequeue_burst(
+                                   s.rx_queue, reinterpret_cast<void**>(pkts + held), room, nullptr)
+                             : 0;
+    if (room && got == 0) more = false;
+    const auto n = static_cast<uint16_t>(held + got);
+    if (n == 0) return 0;
+    s.rx_queue_bytes.fetch_sub(bytes_of(pkts, n), std::memory_order_relaxed);
     if (!q.rx_police) {
-        s.rx_shaper.charge(bytes_of(pkts, static_cast<uint16_t>(n)));
-        return static_cast<uint16_t>(n);
+        s.rx_shaper.charge(bytes_of(pkts, n));
+        first_new = held;
+        return n;
     }
     // What conforms goes; the rest is dropped now, never delayed.
     rte_mbuf* dropped[kBurst];
-    uint16_t n_drop = 0, keep = 0;
-    for (unsigned i = 0; i < n; ++i) {
+    uint16_t n_drop = 0, keep = 0, kept_held = 0;
+    for (uint16_t i = 0; i < n; ++i) {
         if (s.rx_shaper.has(pkts[i]->pkt_len)) {
             s.rx_shaper.charge(pkts[i]->pkt_len);
+            if (i < held) ++kept_held;
             pkts[keep++] = pkts[i];
         } else {
             dropped[n_drop++] = pkts[i];
@@ -97,13 +104,29 @@ uint16_t guest_rx_take(ShapingState& s, const PortQos& q, telemetry::PortCounter
         c.drop(DropReason::kPoliced, n_drop);
         rte_pktmbuf_free_bulk(dropped, n_drop);
     }
+    first_new = kept_held;
     return keep;
+}
+
+void guest_rx_hold(ShapingState& s, rte_mbuf** pkts, uint16_t n, uint16_t sent) {
+    const auto k = static_cast<uint16_t>(n - sent);
+    for (uint16_t i = 0; i < k; ++i) s.held[i] = pkts[sent + i];
+    s.n_held.store(k, std::memory_order_relaxed);
+    const uint64_t bytes = bytes_of(pkts + sent, k);
+    s.rx_queue_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    s.rx_shaper.refund(bytes);
+}
+
+uint32_t guest_rx_queued(const ShapingState& s) {
+    return (s.rx_queue ? rte_ring_count(s.rx_queue) : 0) + s.n_held.load(std::memory_order_relaxed);
 }
 
 uint32_t guest_rx_flush(ShapingState& s) {
     if (!s.rx_queue) return 0;
+    uint32_t total = s.n_held.load(std::memory_order_relaxed);
+    rte_pktmbuf_free_bulk(s.held, total);
+    s.n_held.store(0, std::memory_order_relaxed);
     rte_mbuf* pkts[kBurst];
-    uint32_t total = 0;
     for (unsigned n; (n = rte_ring_sc_dequeue_burst(s.rx_queue, reinterpret_cast<void**>(pkts),
                                                     kBurst, nullptr)) > 0;) {
         rte_pktmbuf_free_bulk(pkts, n);

@@ -8,6 +8,9 @@
 // Guest RX (switch -> VM) goes through a bounded per-port queue (an rte_ring: any worker
 // enqueues, the port's owner drains). In shape mode the owner sends while the bucket has credit;
 // in police mode it sends what conforms and drops the rest at once. Rates count L2 frame bytes.
+// The queue is the one place a frame waits: what the guest's ring cannot take yet stays at the
+// queue's head, its charge given back, and is offered first in the next round (a shaper is a
+// queue, not a second drop point); only the queue's bound drops (queue_full).
 //
 // The stage sees a port only through its ShapingState and counters; what it lets through goes
 // to `send` (the datapath's transmit), so it knows nothing of ports or devices.
@@ -33,11 +36,13 @@ struct ShapingState {
     uint64_t rx_qos_version = 0;   // owner: PortQos version rx_shaper was built for
     qos::Shaper rx_shaper;         // owner: guest-RX credit
     rte_ring* rx_queue = nullptr;  // guest-RX shaping queue: any worker enqueues, the owner drains
-    std::atomic<uint64_t> rx_queue_bytes{0};  // bytes in rx_queue
+    rte_mbuf* held[kBurst] = {};   // owner: the queue's head, offered but not taken by the guest
+    std::atomic<uint16_t> n_held{0};          // entries used in held[] (read by vswctl)
+    std::atomic<uint64_t> rx_queue_bytes{0};  // bytes in rx_queue and held[]
     std::atomic<int64_t> tx_tokens{0};        // owner's last view of the credits, for vswctl
     std::atomic<int64_t> rx_tokens{0};        // likewise
     telemetry::Counter
-        queue_flushed;  // control: frames dropped from rx_queue when shaping was removed
+        queue_flushed;  // control: frames dropped from the queue when shaping was removed
 };
 
 // Owner worker, before polling the port: may its guest's TX ring be read this round?
@@ -50,11 +55,17 @@ void guest_tx_charge(ShapingState& s, rte_mbuf* const* pkts, uint16_t n);
 void guest_rx_enqueue(ShapingState& s, const PortQos& q, telemetry::PortCounters& c,
                       rte_mbuf** pkts, uint16_t n);
 
-// Owner worker: takes the next burst the bucket allows from the queue into `pkts` (policed
-// frames dropped and counted); 0 when the queue is empty or the bucket has no credit.
-// `more` is false once the queue was found empty.
+// Owner worker: takes the next burst the bucket allows into `pkts`, the held frames first, and
+// charges it (police mode: what does not conform is dropped and counted). Frames before
+// `first_new` were offered before. 0 when there is nothing to send; `more` is false once the
+// queue was found empty.
 uint16_t guest_rx_take(ShapingState& s, const PortQos& q, telemetry::PortCounters& c,
-                       rte_mbuf** pkts, bool& more);
+                       rte_mbuf** pkts, uint16_t& first_new, bool& more);
+// Owner worker: frames [sent, n) of a taken burst, which the guest did not take, go back to the
+// head of the queue and their charge back to the bucket.
+void guest_rx_hold(ShapingState& s, rte_mbuf** pkts, uint16_t n, uint16_t sent);
+// Frames waiting: in the queue's ring and at its head.
+uint32_t guest_rx_queued(const ShapingState& s);
 // Owner worker, before and after draining: refills the bucket (rebuilt when the settings
 // changed) / publishes its credit for vswctl.
 void guest_rx_refill(ShapingState& s, const PortQos& q, uint64_t now, uint64_t hz);
@@ -63,7 +74,8 @@ inline void guest_rx_report(ShapingState& s) {
 }
 
 // Owner worker: sends what the bucket allows from the port's queue, at most 8 bursts a round,
-// through `send(pkts, n)`.
+// through `send(pkts, n, first_new)`, which returns how many frames the guest took (the others
+// are still the stage's) and does not capture frames before `first_new` again.
 template <class Send>
 void guest_rx_drain(ShapingState& s, const PortQos& q, telemetry::PortCounters& c, uint64_t now,
                     uint64_t hz, Send&& send) {
@@ -72,7 +84,14 @@ void guest_rx_drain(ShapingState& s, const PortQos& q, telemetry::PortCounters& 
     bool more = true;
     for (int bursts = 0; bursts < 8 && more; ++bursts) {  // bounded work per round
         if (!q.rx_police && !s.rx_shaper.positive()) break;
-        if (const uint16_t n = guest_rx_take(s, q, c, pkts, more)) send(pkts, n);
+        uint16_t first_new = 0;
+        const uint16_t n = guest_rx_take(s, q, c, pkts, first_new, more);
+        if (n == 0) continue;
+        const uint16_t sent = send(pkts, n, first_new);
+        if (sent < n) {  // the guest's ring is full: the rest waits for the next round
+            guest_rx_hold(s, pkts, n, sent);
+            break;
+        }
     }
     guest_rx_report(s);
 }

@@ -43,6 +43,10 @@ class TokenBucket {
     bool positive() const { return tokens_ > 0; }
     bool has(uint64_t bytes) const { return tokens_ >= static_cast<int64_t>(bytes); }
     void charge(uint64_t bytes) { tokens_ -= static_cast<int64_t>(bytes); }
+    // Gives back a charge for bytes that did not leave after all (no refill in between).
+    void refund(uint64_t bytes) {
+        tokens_ = std::min(burst_, tokens_ + static_cast<int64_t>(bytes));
+    }
     int64_t tokens() const { return tokens_; }
 
     // New rate and burst, keeping the credit (capped at the new burst).
@@ -82,6 +86,10 @@ class Shaper {
     bool positive() const { return committed_.positive() && (!has_peak_ || peak_.positive()); }
     bool has(uint64_t bytes) const {
         return committed_.has(bytes) && (!has_peak_ || peak_.has(bytes));
+    }
+    void refund(uint64_t bytes) {
+        committed_.refund(bytes);
+        if (has_peak_) peak_.refund(bytes);
     }
     void charge(uint64_t bytes) {
         committed_.charge(bytes);

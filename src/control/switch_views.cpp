@@ -105,7 +105,7 @@ json Switch::port_stats(const SwitchPort& p) const {
                            {"mode", p.qos->rx_police ? "police" : "shape"},
                            {"tokens", p.shaping.rx_tokens.load()},
                            {"limit_bytes", p.qos->rx_limit},
-                           {"queue_packets", rte_ring_count(p.shaping.rx_queue)},
+                           {"queue_packets", guest_rx_queued(p.shaping)},
                            {"queue_bytes", p.shaping.rx_queue_bytes.load()},
                            {"queued_packets", t.rx_queued},
                            {"queued_bytes", t.rx_queued_bytes}};

@@ -18,4 +18,11 @@ uint16_t receive(Port& in, rte_mempool* pool, rte_mbuf** pkts);
 // frees what it does not take and counts it. Returns how many it took.
 uint16_t transmit(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n);
 
+// For a guest-RX-shaped port (qos/shaping.h): hands frames to the device like transmit(), but
+// what the device does not take yet stays with the caller, counted nowhere (the shaping queue
+// keeps it). Frames before `first_new` were offered before and are not captured again. A port
+// that is down or disconnected takes nothing, ever: its frames are freed, counted as port_down,
+// and all `n` are reported taken.
+uint16_t offer(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n, uint16_t first_new);
+
 }  // namespace vsw

@@ -71,9 +71,10 @@ void Worker::run() {
                 const PortQos& q = *snap->qos[in.slot];
                 telemetry::PortCounters& counters = in.counters[cfg_.id];
                 if (q.rx_shaped) {
-                    guest_rx_drain(
-                        in.shaping, q, counters, start, hz,
-                        [&](rte_mbuf** out, uint16_t k) { transmit(in, cfg_.id, out, k); });
+                    guest_rx_drain(in.shaping, q, counters, start, hz,
+                                   [&](rte_mbuf** out, uint16_t k, uint16_t first_new) {
+                                       return offer(in, cfg_.id, out, k, first_new);
+                                   });
                 }
                 if (q.tx_shaped && !guest_tx_allowed(in.shaping, q, counters, start, hz)) continue;
                 const uint16_t n = receive(in, pool_, pkts);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Resource limits: a full FDB, a guest that never drains its RX ring and a mirror destination
-that never drains either. Each is counted where an operator looks (learn_full, tx_full, the
+"""Resource limits: a full FDB, a guest that never drains its RX ring (with and without a guest-RX
+shaper) and a mirror destination that never drains either. Each is counted where an operator looks (learn_full, tx_full, the
 mirror's tx_dropped) and none of them slows or blocks the traffic between the other ports: b
 gets every frame a sends. (A full flow cache is covered by component-ipfix: every frame ends in
 exactly one reason-5 or reason-4 record.)"""
@@ -15,8 +15,9 @@ B = "02:00:00:00:0b:01"
 
 def test(work):
     vswd = Vswd(work, extra=["--fdb-max", str(FDB_MAX)]).start()
-    for n in ("a", "b", "stuck", "slow"):
+    for n in ("a", "b", "stuck", "slow", "held"):
         vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"))
+    vswd.ctl("set-port", "held", "rx-rate=1G")  # shaped: its frames wait in the shaping queue
     vswd.ctl("mirror", "add", "m-slow", "sources=a", "direction=rx", "output=slow")
 
     # a floods broadcasts from SOURCES addresses: to b, to the stuck guest, and copies to slow.
@@ -27,7 +28,8 @@ def test(work):
     # Connected, rings set up, but never started: they never take a frame off their RX ring.
     stuck = FakeGuest(work, "stuck", work.file("stuck.sock"), True, [], queue_size=STUCK_RING)
     slow = FakeGuest(work, "slow", work.file("slow.sock"), True, [], queue_size=STUCK_RING)
-    for n in ("a", "b", "stuck", "slow"):
+    held = FakeGuest(work, "held", work.file("held.sock"), True, [], queue_size=STUCK_RING)
+    for n in ("a", "b", "stuck", "slow", "held"):
         vswd.wait_port_state(n, "up")
     b.start()
     wait_until(lambda: vswd.port_stats("b")["rx_packets"] == 1, 30, "b's hello")
@@ -39,7 +41,7 @@ def test(work):
     payloads = sorted(bytes(p)[-8:] for p in got)
     log(f"b received {len(got)} of a's {FRAMES} frames")
 
-    st = {n: vswd.port_stats(n) for n in ("a", "b", "stuck", "slow")}
+    st = {n: vswd.port_stats(n) for n in ("a", "b", "stuck", "slow", "held")}
     fdb = vswd.ctl("show")["fdb"]
     log(f"fdb {fdb}; a {st['a']['learn_full']} learn_full; stuck drops {st['stuck']['drops']}")
     check(len(got) == FRAMES and len(set(payloads)) == len(payloads), "b got every frame a sent, once")
@@ -56,10 +58,20 @@ def test(work):
           f"the mirror whose destination never drains delivered {m['packets']} and counted {m['tx_dropped']} "
           "copies as dropped")
     check(st["b"]["drops_total"] == 0, "nothing destined to b was dropped")
+    wait_until(lambda: vswd.port_stats("held")["tx_packets"] + vswd.port_stats("held")["rx_shaping"]["queue_packets"]
+               == FRAMES + 1, 10, "held's frames to be sent or queued")
+    h = vswd.port_stats("held")
+    check(h["drops_total"] == 0 and h["tx_packets"] <= STUCK_RING
+          and h["tx_packets"] + h["rx_shaping"]["queue_packets"] == FRAMES + 1,
+          f"a shaped guest whose ring is full loses nothing: {h['tx_packets']} in its ring, "
+          f"{h['rx_shaping']['queue_packets']} waiting in its shaping queue, no tx_full")
 
     # The stuck guest starts draining: its port was only full, never broken.
     stuck.send("start")
     check(len(stuck.quit(settle=2)) == st["stuck"]["tx_packets"], "the stuck guest, once started, reads what its ring held")
+    held.send("start")
+    got_held = held.quit(settle=2)
+    check(len(got_held) == FRAMES + 1, f"the shaped guest, once started, gets every frame: {len(got_held)}/{FRAMES + 1}")
     vswd.stop()
 
 
