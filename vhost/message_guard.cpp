@@ -1,5 +1,6 @@
 #include "vhost/message_guard.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstring>
@@ -28,6 +29,12 @@ std::string region_error(int fd, uint64_t size, uint64_t offset, const std::stri
     if (offset + size > static_cast<uint64_t>(st.st_size))
         return what + ": offset " + std::to_string(offset) + " + size " + std::to_string(size) +
                " reaches beyond its file (" + std::to_string(st.st_size) + " bytes)";
+    // A memfd that could be sealed against shrinking and is not: the frontend keeps the power to
+    // take the memory away under vswd (QEMU seals its memory-backend-memfd). Files that cannot
+    // be sealed are left to the fault handler (memory_fault.h).
+    if (const int seals = ::fcntl(fd, F_GET_SEALS);
+        seals >= 0 && !(seals & (F_SEAL_SHRINK | F_SEAL_SEAL)))
+        return what + ": a memfd not sealed against shrinking (F_SEAL_SHRINK)";
     return "";
 }
 
@@ -71,6 +78,12 @@ std::string mapping_error(const GuardedMessage& m) {
 
 bool layout_known(const char* dpdk_version) {
     return std::strncmp(dpdk_version, "DPDK 22.11.", 11) == 0;
+}
+
+uint32_t message_request(const void* ctx) {
+    uint32_t request;
+    std::memcpy(&request, ctx, sizeof request);
+    return request;
 }
 
 GuardedMessage view_message(void* ctx, int*& fds_out, int*& fd_num_out) {

@@ -3,7 +3,8 @@
 // big the file is; a frontend that sends a 4 KiB memfd as a 1 MiB region gets a mapping whose
 // tail raises SIGBUS when touched -- which rte_vhost does itself (reading the used ring's index
 // on SET_VRING_KICK) and the PMDs do on every burst: vswd would die. So before rte_vhost handles
-// SET_MEM_TABLE, ADD_MEM_REG or SET_LOG_BASE, each region must lie inside its file.
+// SET_MEM_TABLE, ADD_MEM_REG or SET_LOG_BASE, each region must lie inside its file, and a memfd
+// that allows sealing must be sealed against shrinking (F_SEAL_SHRINK).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@ namespace vsw::vhost {
 constexpr uint32_t kSetMemTable = 5;
 constexpr uint32_t kSetLogBase = 6;
 constexpr uint32_t kAddMemReg = 37;
+constexpr uint32_t kRemMemReg = 38;
 constexpr int kMaxMessageFds = 8;
 
 // One message as rte_vhost received it.
@@ -36,6 +38,12 @@ std::string mapping_error(const GuardedMessage& m);
 // holds only for the DPDK release this was measured on (rte_version()), and vswd installs no
 // guard otherwise.
 bool layout_known(const char* dpdk_version);
+// The request number of a message rte_vhost received (layout_known only).
+uint32_t message_request(const void* rte_vhost_context);
+// SET_MEM_TABLE, ADD_MEM_REG, REM_MEM_REG: after one, the guest's memory is mapped anew.
+inline bool maps_guest_memory(uint32_t request) {
+    return request == kSetMemTable || request == kAddMemReg || request == kRemMemReg;
+}
 GuardedMessage view_message(void* rte_vhost_context, int*& fds_out, int*& fd_num_out);
 
 }  // namespace vsw::vhost

@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 
+#include "vhost/memory_fault.h"
 #include "vhost/message_guard.h"
 #include "virtio/virtio_net.h"
 
@@ -52,6 +53,7 @@ int on_new_device(int vid) {
     if (qps > kMaxQueuePairs) qps = kMaxQueuePairs;
     // A polling backend needs no kicks from the guest: spare it the exits.
     for (uint16_t q = 0; q < vrings; ++q) rte_vhost_enable_guest_notification(vid, q, 0);
+    watch_guest_memory(vid, s);  // the regions the PMDs are about to read
     s->vid.store(vid, std::memory_order_relaxed);
     s->features.store(features, std::memory_order_relaxed);
     s->queue_pairs.store(qps, std::memory_order_relaxed);
@@ -112,9 +114,11 @@ rte_vhost_msg_result guard_message(int vid, void* ctx) {
 // After rte_vhost handled a message: what the frontend agreed so far (protocol features at its
 // start, virtio features when the device starts), so that a connection whose guest driver has
 // not started the device yet shows as negotiated rather than as nobody there.
-rte_vhost_msg_result note_negotiation(int vid, void*) {
+rte_vhost_msg_result note_negotiation(int vid, void* ctx) {
     VhostState* s = find_port(vid);
     if (!s) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+    // A new memory table is mapped: rte_vhost itself reads the rings in it from now on.
+    if (g_layout_known && maps_guest_memory(message_request(ctx))) watch_guest_memory(vid, s);
     uint64_t features = 0, protocol = 0;
     if (rte_vhost_get_negotiated_features(vid, &features) == 0)
         s->negotiated.store(features, std::memory_order_relaxed);
@@ -136,12 +140,16 @@ int on_new_connection(int vid) {
     return rte_vhost_extern_callback_register(vid, &kMessageOps, nullptr) == 0 ? 0 : -1;
 }
 
+// The connection is gone: nothing of it is watched or shown any more.
+void end_connection(VhostState* s) {
+    forget_guest_memory(s);
+    s->connected.store(false, std::memory_order_relaxed);
+    s->negotiated.store(0, std::memory_order_relaxed);
+    s->protocol_features.store(0, std::memory_order_relaxed);
+}
+
 void on_destroy_connection(int vid) {
-    if (VhostState* s = find_port(vid)) {
-        s->connected.store(false, std::memory_order_relaxed);
-        s->negotiated.store(0, std::memory_order_relaxed);
-        s->protocol_features.store(0, std::memory_order_relaxed);
-    }
+    if (VhostState* s = find_port(vid)) end_connection(s);
 }
 
 const rte_vhost_device_ops kOps = {
@@ -175,6 +183,7 @@ bool is_stale_socket(const std::string& path) {
 void init(rte_rcu_qsbr* rcu) {
     g_rcu = rcu;
     g_layout_known = layout_known(rte_version());
+    install_memory_fault_handler();
     if (!g_layout_known)
         std::fprintf(
             stderr,
@@ -231,6 +240,8 @@ void unregister_socket(const std::string& path) {
     }
     // In server mode rte_vhost removes the socket file itself; a client never owns it.
     std::lock_guard lock(g_mutex);
+    if (auto it = g_ports.find(path); it != g_ports.end())
+        end_connection(it->second);  // closed with it
     g_ports.erase(path);
 }
 

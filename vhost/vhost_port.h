@@ -36,6 +36,7 @@ struct VhostState {
     std::atomic<uint64_t> disconnects{0};  // destroy_device callbacks
     std::atomic<uint64_t> sessions{0};     // vhost-user connections (a device or not)
     std::atomic<uint64_t> refused_messages{0};  // memory tables refused (message_guard.h)
+    std::atomic<uint64_t> memory_faults{0};     // guest memory vanished under vswd (memory_fault.h)
     uint16_t rx_next_qp = 0;                    // owner worker only: next queue pair to poll
 };
 

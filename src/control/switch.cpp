@@ -196,6 +196,7 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     if (!err.empty() && !keep_on_error) return err;
     rx_worker_[slot] = least_loaded_worker();
     seen_disconnects_[slot] = 0;
+    seen_memory_faults_[slot] = 0;
     slots_[slot] = std::move(port);
     order_.push_back(static_cast<uint16_t>(slot));
     publish();
@@ -338,12 +339,33 @@ void Switch::poll_links() {
     for (uint16_t slot : order_) {
         SwitchPort& p = *slots_[slot];
         if (!p.is_vhost()) continue;
+        if (const uint64_t f = p.vhost.memory_faults.load(std::memory_order_relaxed);
+            f != seen_memory_faults_[slot]) {
+            seen_memory_faults_[slot] = f;
+            disconnect_faulted(p);
+        }
         const uint64_t d = p.vhost.disconnects.load(std::memory_order_relaxed);
         if (d != seen_disconnects_[slot]) {
             seen_disconnects_[slot] = d;
             fdb_.flush_port(slot);
         }
     }
+}
+
+void Switch::disconnect_faulted(SwitchPort& p) {
+    // The access that faulted read zeros and the region is anonymous memory now: the device no
+    // longer shares memory with its guest. Closing the connection ends it; QEMU (or vswd, for a
+    // client port) reconnects with a new memory table.
+    fprintf(
+        stderr,
+        "vswd: port '%s': guest memory vanished under vswd (the frontend shrank a memory file): "
+        "disconnecting (%llu fault(s) so far)\n",
+        p.config.name.c_str(), static_cast<unsigned long long>(seen_memory_faults_[p.slot]));
+    detach(p);
+    if (std::string e = attach(p); !e.empty())
+        fprintf(stderr, "vswd: port '%s': cannot register its socket again: %s\n",
+                p.config.name.c_str(), e.c_str());
+    fdb_.flush_port(p.slot);
 }
 
 ControlResult Switch::fdb_flush() {

@@ -48,7 +48,8 @@ class Switch final : public ControlApi {
     // Periodic control work (FDB aging); call about once a second.
     void tick();
     // Forgets the MACs of ports whose link went down since the last call, as a hardware switch
-    // does: frames to them are flooded (and reach the host if it moved) instead of dropped.
+    // does: frames to them are flooded (and reach the host if it moved) instead of dropped; and
+    // disconnects the guests whose memory vanished under vswd (vhost/memory_fault.h).
     // Cheap; call several times a second.
     void poll_links();
     // Packet capture (switch_captures.cpp): attaches the taps of captures whose answer went out,
@@ -87,6 +88,8 @@ class Switch final : public ControlApi {
     // Why the port would make vswd create or write files outside its directories, or "".
     std::string filesystem_error(const PortConfig& cfg) const;
     void detach(SwitchPort& port);
+    // Closes the connection of a port whose guest memory vanished (poll_links).
+    void disconnect_faulted(SwitchPort& port);
     // Builds and publishes a new snapshot, then waits until no worker uses the old one.
     void publish();
     // Persists the configuration; on failure runs `undo` and returns the error.
@@ -121,15 +124,16 @@ class Switch final : public ControlApi {
     std::array<std::unique_ptr<SwitchPort>, kMaxPorts> slots_;  // port table
     std::array<unsigned, kMaxPorts> rx_worker_{};               // worker polling each slot
     std::array<uint64_t, kMaxPorts> seen_disconnects_{};        // vhost disconnects already handled
-    std::vector<uint16_t> order_;                               // slots in creation order
-    std::atomic<const Snapshot*> current_{nullptr};             // what workers read
-    uint64_t generation_ = 0;                                   // snapshots published
-    uint64_t tsc_origin_ = 0;                                   // switch clock origin
-    std::vector<std::unique_ptr<Worker>> workers_;              // PMD threads
-    uint64_t aged_total_ = 0;                                   // FDB entries removed by aging
-    uint64_t qos_versions_ = 0;                                 // PortQos versions handed out
-    uint64_t rings_created_ = 0;                                // for unique rte_ring names
-    std::vector<MirrorConfig> mirrors_;  // mirror sessions, in creation order
+    std::array<uint64_t, kMaxPorts> seen_memory_faults_{};  // guest memory faults already handled
+    std::vector<uint16_t> order_;                           // slots in creation order
+    std::atomic<const Snapshot*> current_{nullptr};         // what workers read
+    uint64_t generation_ = 0;                               // snapshots published
+    uint64_t tsc_origin_ = 0;                               // switch clock origin
+    std::vector<std::unique_ptr<Worker>> workers_;          // PMD threads
+    uint64_t aged_total_ = 0;                               // FDB entries removed by aging
+    uint64_t qos_versions_ = 0;                             // PortQos versions handed out
+    uint64_t rings_created_ = 0;                            // for unique rte_ring names
+    std::vector<MirrorConfig> mirrors_;                     // mirror sessions, in creation order
     std::map<std::string, std::unique_ptr<MirrorRuntime>> mirror_rt_;  // their counters, by name
     rte_ring* ctl_tx_ = nullptr;  // frames worker 0 sends for us (ARP)
     rte_ring* ctl_rx_ = nullptr;  // ARP replies the workers pass up

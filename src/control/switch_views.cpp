@@ -65,6 +65,7 @@ ControlResult Switch::show() {
             j["disconnects"] = p.vhost.disconnects.load();
             j["sessions"] = p.vhost.sessions.load();
             j["refused_messages"] = p.vhost.refused_messages.load();
+            j["memory_faults"] = p.vhost.memory_faults.load();
         } else if (p.attached) {
             j["queues"] = p.eth.tx_queues;
             j["ethdev_port"] = p.eth.port_id;

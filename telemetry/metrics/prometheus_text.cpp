@@ -95,7 +95,10 @@ void ports(Exposition& e, const json& views) {
         {"disconnects", "vsw_port_vhost_disconnects_total", "counter",
          "Guest devices that went away."},
         {"refused_messages", "vsw_port_vhost_refused_messages_total", "counter",
-         "vhost-user memory tables refused (regions beyond their file)."},
+         "vhost-user memory tables refused (regions beyond their file, unsealed memfds)."},
+        {"memory_faults", "vsw_port_vhost_memory_faults_total", "counter",
+         "Guest memory that vanished under vswd (a memory file shrunk); the guest was "
+         "disconnected."},
     };
     for (const json& p : json_list(json_field(views, "stats"), "ports")) {
         const Labels port = {{"port", p.value("name", "")}};

@@ -1,5 +1,6 @@
 #include "vhost/message_guard.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -12,7 +13,7 @@ using namespace vsw::vhost;
 namespace {
 
 struct Memfd {
-    explicit Memfd(off_t size) : fd(memfd_create("vsw-guard-test", 0)) {
+    explicit Memfd(off_t size, unsigned flags = 0) : fd(memfd_create("vsw-guard-test", flags)) {
         REQUIRE(ftruncate(fd, size) == 0);
     }
     ~Memfd() { close(fd); }
@@ -114,4 +115,24 @@ TEST_CASE("the guard knows the message layout of DPDK 22.11 only") {
     CHECK(layout_known("DPDK 22.11.0"));
     CHECK_FALSE(layout_known("DPDK 23.11.0"));
     CHECK_FALSE(layout_known("DPDK 22.110"));
+}
+
+TEST_CASE("a memfd that allows sealing must be sealed against shrinking") {
+    Memfd sealable(1 << 20, MFD_ALLOW_SEALING);
+    CHECK_THAT(check(kSetMemTable, table(1, {{1 << 20, 0}}), {sealable.fd}),
+               Catch::Contains("not sealed against shrinking"));
+    CHECK_THAT(check(kSetLogBase,
+                     [] {
+                         std::vector<uint8_t> p;
+                         put_u64(p, 4096);
+                         put_u64(p, 0);
+                         return p;
+                     }(),
+                     {sealable.fd}),
+               Catch::Contains("not sealed against shrinking"));
+    REQUIRE(fcntl(sealable.fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0);  // as QEMU does
+    CHECK(check(kSetMemTable, table(1, {{1 << 20, 0}}), {sealable.fd}) == "");
+    // Without MFD_ALLOW_SEALING nobody can seal it (DPDK's hugepage memfds): the fault handler's.
+    Memfd unsealable(1 << 20);
+    CHECK(check(kSetMemTable, table(1, {{1 << 20, 0}}), {unsealable.fd}) == "");
 }
