@@ -25,66 +25,55 @@ void count_sent(telemetry::PortCounters& c, const uint32_t* len, uint16_t sent) 
     c.tx_bytes.add(bytes);
 }
 
+// Hands frames to the device: the first `sent` are gone afterwards (copied into the guest and
+// freed, or the NIC's), the rest are still the caller's. `up`: the port could take frames at all.
+struct DeviceTx {
+    uint16_t sent;
+    bool up;
+};
+DeviceTx to_device(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
+    if (!port.admin_up.load(std::memory_order_relaxed)) return {0, false};
+    switch (port.kind) {
+        case PortKind::kVhost: {
+            const vhost::TxResult r = vhost::tx_burst(port.vhost, worker, pkts, n);
+            rte_pktmbuf_free_bulk(pkts, r.sent);  // rte_vhost copied them
+            return {r.sent, r.up};
+        }
+        case PortKind::kEthdev: {
+            const bool up = port.eth.started.load(std::memory_order_acquire);
+            return {up ? ethdev::tx_burst(port.eth, worker, pkts, n) : uint16_t{0}, up};
+        }
+    }
+    return {0, false};
+}
+
 }  // namespace
 
 uint16_t transmit(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
     capture_sent(port.capture, worker, pkts, n);
     uint32_t len[kBurst];
     for (uint16_t i = 0; i < n; ++i) len[i] = pkts[i]->pkt_len;
-    uint16_t sent = 0;
-    bool up = port.admin_up.load(std::memory_order_relaxed);
-    if (up) {
-        switch (port.kind) {
-            case PortKind::kVhost: {
-                vhost::TxResult r = vhost::tx_burst(port.vhost, worker, pkts, n);
-                sent = r.sent;
-                up = r.up;
-                rte_pktmbuf_free_bulk(pkts, n);  // rte_vhost copied what it sent
-                break;
-            }
-            case PortKind::kEthdev:
-                up = port.eth.started.load(std::memory_order_acquire);
-                if (up) sent = ethdev::tx_burst(port.eth, worker, pkts, n);
-                if (sent < n) rte_pktmbuf_free_bulk(pkts + sent, static_cast<unsigned>(n - sent));
-                break;
-        }
-    } else {
-        rte_pktmbuf_free_bulk(pkts, n);
+    const DeviceTx tx = to_device(port, worker, pkts, n);
+    count_sent(port.counters[worker], len, tx.sent);
+    if (tx.sent < n) {
+        rte_pktmbuf_free_bulk(pkts + tx.sent, static_cast<unsigned>(n - tx.sent));
+        port.counters[worker].drop(tx.up ? DropReason::kTxFull : DropReason::kPortDown,
+                                   n - tx.sent);
     }
-    count_sent(port.counters[worker], len, sent);
-    if (sent < n)
-        port.counters[worker].drop(up ? DropReason::kTxFull : DropReason::kPortDown, n - sent);
-    return sent;
+    return tx.sent;
 }
 
 uint16_t offer(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n, uint16_t first_new) {
     capture_sent(port.capture, worker, pkts + first_new, static_cast<uint16_t>(n - first_new));
     uint32_t len[kBurst];
     for (uint16_t i = 0; i < n; ++i) len[i] = pkts[i]->pkt_len;
-    uint16_t sent = 0;
-    bool up = port.admin_up.load(std::memory_order_relaxed);
-    if (up) {
-        switch (port.kind) {
-            case PortKind::kVhost: {
-                const vhost::TxResult r = vhost::tx_burst(port.vhost, worker, pkts, n);
-                up = r.up;
-                sent = r.sent;
-                rte_pktmbuf_free_bulk(pkts, sent);  // copied into the guest; the rest stays ours
-                break;
-            }
-            case PortKind::kEthdev:
-                up = port.eth.started.load(std::memory_order_acquire);
-                if (up) sent = ethdev::tx_burst(port.eth, worker, pkts, n);
-                break;
-        }
-    }
-    count_sent(port.counters[worker], len, sent);
-    if (!up) {  // nobody to wait for
-        rte_pktmbuf_free_bulk(pkts + sent, static_cast<unsigned>(n - sent));
-        port.counters[worker].drop(DropReason::kPortDown, n - sent);
-        return n;
-    }
-    return sent;
+    const DeviceTx tx = to_device(port, worker, pkts, n);
+    count_sent(port.counters[worker], len, tx.sent);
+    if (tx.up) return tx.sent;
+    // Nobody to wait for.
+    rte_pktmbuf_free_bulk(pkts + tx.sent, static_cast<unsigned>(n - tx.sent));
+    port.counters[worker].drop(DropReason::kPortDown, n - tx.sent);
+    return n;
 }
 
 }  // namespace vsw

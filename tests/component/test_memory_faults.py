@@ -8,8 +8,6 @@ with a hugetlbfs file; a memfd that could have been sealed against shrinking and
 refused up front, and one sealed as QEMU seals its memory is accepted."""
 import fcntl
 import os
-import struct
-import time
 
 from vswtest import FakeGuest, Raw, Vswd, check, frame, log, wait_until
 from vhost_user_frontend import SET_MEM_TABLE, Frontend, mem_table, region  # noqa: E402
@@ -110,10 +108,7 @@ def test(work):
     from_d = sorted(bytes(p[Raw].load).decode() for p in got_c if p.src == D)
     check(from_c == [f"c-{i:04}" for i in range(FRAMES)] and from_d == [f"d-{i:04}" for i in range(FRAMES)],
           f"c and d exchanged all {FRAMES} frames each while guest memory vanished next to them")
-    time.sleep(0.5)
-    check(vswd.alive(), "vswd runs")
-    check(vswd.stop() == 0, "vswd stops cleanly")
-    log("memory faults: survived, counted, disconnected")
+    check(vswd.stop() == 0, "vswd stops cleanly after it all")
 
 
 if __name__ == "__main__":

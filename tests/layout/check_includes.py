@@ -16,7 +16,7 @@ import re
 import sys
 
 CORE = ["core/"]
-STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/"]
+STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/"]
 # What the CLI, the agents and the state file may see of the stages: their settings and formats,
 # never their datapath (these parts build without DPDK).
 SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h"]
@@ -34,6 +34,7 @@ RULES = {
     "telemetry/capture": TELEMETRY_ROOT,
     "telemetry/metrics": TELEMETRY_ROOT,
     "qos": CORE + ["telemetry/*"],
+    "offload": CORE,
     "src/datapath": STAGES,
     "src/config": CORE + SHARED_SETTINGS,
     "src/control": STAGES + ["src/datapath/", "src/config/"],
