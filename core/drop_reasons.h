@@ -23,7 +23,10 @@ namespace vsw {
     X(kQueueFull, "queue_full", "tx", "guest-RX shaping queue over its rx-limit")               \
     X(kPoliced, "policed", "tx", "over rx-rate with rx-mode=police")                            \
     X(kMirrorOutput, "mirror_output", "rx",                                                     \
-      "received on a SPAN output port, which carries mirrored frames only")
+      "received on a SPAN output port, which carries mirrored frames only")                     \
+    X(kBadOffload, "bad_offload", "rx",                                                         \
+      "a guest's offload request that its frame does not bear out (TSO of a non-TCP frame, a "  \
+      "fragment, lengths, a segment size outside the MTU, more than 64 segments)")
 
 enum class DropReason : unsigned {
 #define VSW_X(e, name, side, desc) e,

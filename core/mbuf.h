@@ -42,4 +42,17 @@ inline void mbuf_truncate(rte_mbuf* m, uint32_t len) {
     m->nb_segs = nb;
 }
 
+// A guest's large TCP frame (TSO: RTE_MBUF_F_TX_TCP_SEG, with tso_segsz and the header
+// lengths set when it was accepted) stands for several packets on a wire: how many, and their
+// bytes (each repeats the headers). Any other frame is one packet of its own length.
+inline uint32_t wire_packets(const rte_mbuf* m) {
+    if (!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) || m->tso_segsz == 0) return 1;
+    const uint32_t headers = m->l2_len + m->l3_len + m->l4_len;
+    const uint32_t payload = m->pkt_len > headers ? m->pkt_len - headers : 0;
+    return payload ? (payload + m->tso_segsz - 1) / m->tso_segsz : 1;
+}
+inline uint64_t wire_bytes(const rte_mbuf* m) {
+    return m->pkt_len + uint64_t{wire_packets(m) - 1} * (m->l2_len + m->l3_len + m->l4_len);
+}
+
 }  // namespace vsw

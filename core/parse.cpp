@@ -38,6 +38,14 @@ std::optional<std::vector<NumberRange>> parse_range_list(const std::string& s, u
     return out;
 }
 
+std::string set_either(bool& flag, const std::string& value, const char* yes, const char* no,
+                       const char* message) {
+    if (value == yes) flag = true;
+    else if (value == no) flag = false;
+    else return std::string(message) + ", not '" + value + "'";
+    return "";
+}
+
 std::string validate_port_name(const std::string& name) {
     if (name.empty() || name.size() > 32) return "port name must be 1 to 32 characters";
     for (char c : name) {

@@ -23,6 +23,11 @@ struct NumberRange {
 std::optional<std::vector<NumberRange>> parse_range_list(const std::string& s, uint64_t lo,
                                                          uint64_t hi, std::string* bad = nullptr);
 
+// A setting that is one of two words: `yes` sets `flag`, `no` clears it. "" or `message` with
+// ", not 'VALUE'" appended.
+std::string set_either(bool& flag, const std::string& value, const char* yes, const char* no,
+                       const char* message);
+
 // Names of ports and mirror sessions: 1 to 32 of [A-Za-z0-9_.-]. "" or the operator's message.
 std::string validate_port_name(const std::string& name);
 

@@ -37,16 +37,22 @@ uint16_t sum_chain(const rte_mbuf* m, uint32_t off, uint32_t len) {
     return fold(sum);
 }
 
-// The TCP checksum of a segment whose IP and TCP headers are at `ip` and `tcp` (the TCP
+// The TCP or UDP checksum of a packet whose IP and L4 headers are at `ip` and `l4` (the
 // checksum field zero) and whose payload is bytes [off, off + len) of chain `payload`.
-uint16_t tcp_checksum(const uint8_t* ip, L3 l3, const uint8_t* tcp, uint16_t tcp_len,
-                      const rte_mbuf* payload, uint32_t off, uint32_t len) {
-    uint32_t sum = l3 == L3::kIpv4
+uint16_t l4_checksum(const uint8_t* ip, const L4Layout& l, const uint8_t* l4,
+                     const rte_mbuf* payload, uint32_t off, uint32_t len) {
+    uint32_t sum = l.l3 == L3::kIpv4
                        ? rte_ipv4_phdr_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip), 0)
                        : rte_ipv6_phdr_cksum(reinterpret_cast<const rte_ipv6_hdr*>(ip), 0);
-    sum += rte_raw_cksum(tcp, tcp_len);
+    sum += rte_raw_cksum(l4, l.l4_len);
     sum += sum_chain(payload, off, len);
-    return static_cast<uint16_t>(~fold(sum));
+    const auto csum = static_cast<uint16_t>(~fold(sum));
+    return csum == 0 && l.l4_proto == kProtoUdp ? 0xffff : csum;  // UDP: 0 means "no checksum"
+}
+
+// The offset of the L4 checksum field.
+uint16_t checksum_field(const L4Layout& l) {
+    return static_cast<uint16_t>(l.l2_len + l.l3_len + (l.l4_proto == kProtoTcp ? 16 : 6));
 }
 
 // Chains indirect mbufs over bytes [off, off + len) of `m` to `head`. False if `pool` ran out.
@@ -77,14 +83,35 @@ bool attach_payload(rte_mbuf* head, const rte_mbuf* m, uint32_t off, uint32_t le
     return len == 0;
 }
 
+// A new frame: `hlen` header bytes (copied from `hdr`) chained to indirect mbufs over bytes
+// [off, off + len) of `m`. Null if `pool` ran out.
+rte_mbuf* frame_over(const uint8_t* hdr, uint16_t hlen, const rte_mbuf* m, uint32_t off,
+                     uint32_t len, rte_mempool* pool, uint8_t*& headers) {
+    rte_mbuf* head = rte_pktmbuf_alloc(pool);
+    headers = head ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, hlen)) : nullptr;
+    if (!headers || !attach_payload(head, m, off, len, pool)) {
+        rte_pktmbuf_free(head);
+        return nullptr;
+    }
+    std::memcpy(headers, hdr, hlen);
+    return head;
+}
+
+// m's first `hlen` bytes, wherever they are (a retagged frame has its MACs in a segment of their
+// own): a pointer into m or into `buf`.
+const uint8_t* headers_of(const rte_mbuf* m, uint16_t hlen, uint8_t* buf) {
+    return static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, hlen, buf));
+}
+
 }  // namespace
 
-uint16_t segment_tcp(rte_mbuf* m, const TcpLayout& l, uint16_t mss, rte_mempool* pool,
+uint16_t segment_tcp(rte_mbuf* m, const L4Layout& l, uint16_t mss, rte_mempool* pool,
                      rte_mbuf** out) {
     const uint16_t hlen = l.headers();
     const uint32_t payload = m->pkt_len - hlen;
     const auto n = static_cast<uint16_t>((payload + mss - 1) / mss);
-    const uint8_t* orig = rte_pktmbuf_mtod(m, const uint8_t*);
+    uint8_t buf[kMaxHeaders];
+    const uint8_t* orig = headers_of(m, hlen, buf);
     const uint16_t l4_at = static_cast<uint16_t>(l.l2_len + l.l3_len);
     const uint32_t seq = get_be32(orig + l4_at + 4);
     const uint8_t flags = orig[l4_at + 13];
@@ -92,14 +119,12 @@ uint16_t segment_tcp(rte_mbuf* m, const TcpLayout& l, uint16_t mss, rte_mempool*
     for (uint16_t i = 0; i < n; ++i) {
         const uint32_t off = uint32_t{i} * mss;
         const auto len = static_cast<uint16_t>(std::min<uint32_t>(mss, payload - off));
-        rte_mbuf* head = rte_pktmbuf_alloc(pool);
-        auto* h = head ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, hlen)) : nullptr;
-        if (!h || !attach_payload(head, m, hlen + off, len, pool)) {
-            rte_pktmbuf_free(head);
+        uint8_t* h = nullptr;
+        rte_mbuf* seg = frame_over(orig, hlen, m, hlen + off, len, pool, h);
+        if (!seg) {
             for (uint16_t k = 0; k < i; ++k) rte_pktmbuf_free(out[k]);
             return 0;
         }
-        std::memcpy(h, orig, hlen);
         uint8_t* ip = h + l.l2_len;
         uint8_t* tcp = h + l4_at;
         if (l.l3 == L3::kIpv4) {
@@ -117,21 +142,25 @@ uint16_t segment_tcp(rte_mbuf* m, const TcpLayout& l, uint16_t mss, rte_mempool*
         if (i > 0) f = static_cast<uint8_t>(f & ~kTcpCwr);
         tcp[13] = f;
         put_be16(tcp + 16, 0);
-        const uint16_t sum = tcp_checksum(ip, l.l3, tcp, l.l4_len, m, hlen + off, len);
+        const uint16_t sum = l4_checksum(ip, l, tcp, m, hlen + off, len);
         std::memcpy(tcp + 16, &sum, 2);
-        out[i] = head;
+        out[i] = seg;
     }
     return n;
 }
 
-void fill_tcp_checksum(rte_mbuf* m, const TcpLayout& l) {
-    uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
-    uint8_t* ip = f + l.l2_len;
-    uint8_t* tcp = ip + l.l3_len;
-    put_be16(tcp + 16, 0);
+rte_mbuf* with_checksum(rte_mbuf* m, const L4Layout& l, rte_mempool* pool) {
     const uint16_t hlen = l.headers();
-    const uint16_t sum = tcp_checksum(ip, l.l3, tcp, l.l4_len, m, hlen, m->pkt_len - hlen);
-    std::memcpy(tcp + 16, &sum, 2);
+    uint8_t buf[kMaxHeaders];
+    uint8_t* h = nullptr;
+    rte_mbuf* out = frame_over(headers_of(m, hlen, buf), hlen, m, hlen, m->pkt_len - hlen, pool, h);
+    if (!out) return nullptr;
+    const uint16_t field = checksum_field(l);
+    put_be16(h + field, 0);
+    const uint16_t sum =
+        l4_checksum(h + l.l2_len, l, h + l.l2_len + l.l3_len, m, hlen, m->pkt_len - hlen);
+    std::memcpy(h + field, &sum, 2);
+    return out;
 }
 
 }  // namespace vsw::offload

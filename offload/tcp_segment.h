@@ -1,7 +1,7 @@
-// Software TCP segmentation (TSO done by the switch) and software checksums, for destinations
-// that cannot take a guest's large frames or partial checksums as they are: a guest that did not
-// negotiate GUEST_TSO / GUEST_CSUM, a NIC without the offload, a mirror copy. Works for IPv4 and
-// IPv6 (DPDK's librte_gso has no TCP/IPv6) and for frames chained over many mbufs.
+// Software TCP segmentation (TSO done by the switch) and software checksums (TCP, UDP), for
+// destinations that cannot take a guest's large frames or partial checksums as they are: a guest
+// that did not negotiate GUEST_TSO / GUEST_CSUM, a NIC without the offload, a mirror copy. Works
+// for IPv4 and IPv6 (DPDK's librte_gso has no TCP/IPv6) and for frames chained over many mbufs.
 //
 // Segmenting copies headers only: each segment is a new first mbuf holding the headers, chained
 // to indirect mbufs over the original's payload (rte_pktmbuf_attach), so the payload stays
@@ -22,11 +22,13 @@ namespace vsw::offload {
 // Cuts frame `m` (layout `l`, checked with check_tso) into segments of at most `mss` payload
 // bytes, written to `out` (room for kMaxSegments). `m` is not consumed (the segments hold
 // references to its buffers). Returns how many; 0 if `pool` ran out (nothing is left allocated).
-uint16_t segment_tcp(rte_mbuf* m, const TcpLayout& l, uint16_t mss, rte_mempool* pool,
+uint16_t segment_tcp(rte_mbuf* m, const L4Layout& l, uint16_t mss, rte_mempool* pool,
                      rte_mbuf** out);
 
-// Writes the complete TCP checksum of frame `m` (layout `l`), whatever its field held before (a
-// guest's partial checksum, say). The header must be writable (m's first segment not shared).
-void fill_tcp_checksum(rte_mbuf* m, const TcpLayout& l);
+// A copy of frame `m` (TCP or UDP, layout `l`) with its L4 checksum complete, whatever its
+// field held (a guest's partial checksum): new headers chained to indirect mbufs over m's
+// payload, so that a frame shared by several destinations is never written to. `m` is not
+// consumed. Null if `pool` ran out.
+rte_mbuf* with_checksum(rte_mbuf* m, const L4Layout& l, rte_mempool* pool);
 
 }  // namespace vsw::offload

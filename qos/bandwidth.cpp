@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/parse.h"
+
 namespace vsw {
 namespace {
 
@@ -88,12 +90,8 @@ std::string apply_bandwidth_setting(PortBandwidth& b, const std::string& key,
         b.rx_limit = value == "none" ? "" : value;
         return "";
     }
-    if (key == "rx-mode") {
-        if (value == "shape") b.rx_police = false;
-        else if (value == "police") b.rx_police = true;
-        else return "rx-mode must be shape or police, not '" + value + "'";
-        return "";
-    }
+    if (key == "rx-mode")
+        return set_either(b.rx_police, value, "police", "shape", "rx-mode must be shape or police");
     return "unknown bandwidth setting '" + key + "'";
 }
 

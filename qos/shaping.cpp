@@ -3,14 +3,17 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "core/mbuf.h"
+
 namespace vsw {
 namespace {
 
 constexpr uint64_t kPeakBurst = 2 * 1518;  // the peak bucket lets two full frames through at once
 
+// Bytes as on a wire: a guest's TSO frame costs what its segments would (core/mbuf.h).
 uint64_t bytes_of(rte_mbuf* const* pkts, uint16_t n) {
     uint64_t b = 0;
-    for (uint16_t i = 0; i < n; ++i) b += pkts[i]->pkt_len;
+    for (uint16_t i = 0; i < n; ++i) b += wire_bytes(pkts[i]);
     return b;
 }
 
@@ -44,7 +47,7 @@ void guest_rx_enqueue(ShapingState& s, const PortQos& q, telemetry::PortCounters
     uint16_t fit = 0;
     uint64_t bytes = 0;
     for (; fit < n; ++fit) {
-        const uint64_t len = pkts[fit]->pkt_len;
+        const uint64_t len = wire_bytes(pkts[fit]);
         if (queued + bytes + len > q.rx_limit) break;
         bytes += len;
     }
@@ -92,8 +95,8 @@ uint16_t guest_rx_take(ShapingState& s, const PortQos& q, telemetry::PortCounter
     rte_mbuf* dropped[kBurst];
     uint16_t n_drop = 0, keep = 0, kept_held = 0;
     for (uint16_t i = 0; i < n; ++i) {
-        if (s.rx_shaper.has(pkts[i]->pkt_len)) {
-            s.rx_shaper.charge(pkts[i]->pkt_len);
+        if (const uint64_t len = wire_bytes(pkts[i]); s.rx_shaper.has(len)) {
+            s.rx_shaper.charge(len);
             if (i < held) ++kept_held;
             pkts[keep++] = pkts[i];
         } else {

@@ -33,7 +33,9 @@ class Counter {
     X(tx_packets, "Frames sent to the port (handed to it and accepted).")                 \
     X(tx_bytes, "Bytes sent to the port.")                                                \
     X(flooded, "Frames from the port that were flooded (broadcast, multicast, unknown).") \
-    X(learn_full, "Source MACs from the port not learned because the FDB was full.")
+    X(learn_full, "Source MACs from the port not learned because the FDB was full.")      \
+    X(tx_segments,                                                                        \
+      "Segments vsw cut for the port from large frames it does not take (software TSO).")
 // Shaping counters: reported inside the port's tx_shaping / rx_shaping views.
 #define VSW_PORT_SHAPING_COUNTERS(X)                                     \
     X(tx_throttled, "PMD rounds in which guest TX waited for tokens.")   \

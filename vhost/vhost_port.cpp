@@ -192,7 +192,8 @@ void init(rte_rcu_qsbr* rcu) {
             rte_version());
 }
 
-std::string register_socket(const std::string& path, bool client_mode, VhostState* state) {
+std::string register_socket(const std::string& path, bool client_mode, bool offloads,
+                            VhostState* state) {
     {
         std::lock_guard lock(g_mutex);
         if (g_ports.count(path)) return "socket " + path + " is already used by another port";
@@ -207,14 +208,19 @@ std::string register_socket(const std::string& path, bool client_mode, VhostStat
             return "socket path " + path +
                    " is taken (a file exists and something may listen on it)";
     }
-    uint64_t flags = client_mode ? RTE_VHOST_USER_CLIENT : 0;
+    // Compliant offload flags: a guest's large frame arrives marked RX-style (RX_LRO with its
+    // segment size) instead of having its offload information zeroed when rte_vhost cannot
+    // parse it (the legacy mode).
+    uint64_t flags =
+        (client_mode ? RTE_VHOST_USER_CLIENT : 0) | RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
     if (rte_vhost_driver_register(path.c_str(), flags) != 0)
         return "cannot register vhost-user socket " + path + " (see vswd log)";
     auto fail = [&](const std::string& what) {
         rte_vhost_driver_unregister(path.c_str());
         return what + " for " + path;
     };
-    if (rte_vhost_driver_disable_features(path.c_str(), virtio::kUnsupportedOffloads) != 0)
+    const uint64_t withheld = virtio::kNeverOffered | (offloads ? 0 : virtio::kOffloads);
+    if (rte_vhost_driver_disable_features(path.c_str(), withheld) != 0)
         return fail("cannot disable offload features");
     if (rte_vhost_driver_callback_register(path.c_str(), &kOps) != 0)
         return fail("cannot register vhost callbacks");
@@ -228,6 +234,11 @@ std::string register_socket(const std::string& path, bool client_mode, VhostStat
         return fail("cannot start vhost-user driver (socket not creatable?)");
     }
     return "";
+}
+
+void offer_offloads(const std::string& path, bool offloads) {
+    if (offloads) rte_vhost_driver_enable_features(path.c_str(), virtio::kOffloads);
+    else rte_vhost_driver_disable_features(path.c_str(), virtio::kOffloads);
 }
 
 void unregister_socket(const std::string& path) {

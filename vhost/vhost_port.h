@@ -45,7 +45,12 @@ void init(rte_rcu_qsbr* rcu);
 
 // Registers `path` and starts the driver: vswd connects to it (client mode, with automatic
 // reconnect) or listens on it (server mode). Returns "" or an error message.
-std::string register_socket(const std::string& path, bool client_mode, VhostState* state);
+// `offloads`: offer virtio::kOffloads (partial checksums, TSO) to the guest.
+std::string register_socket(const std::string& path, bool client_mode, bool offloads,
+                            VhostState* state);
+
+// Offers (or withholds) virtio::kOffloads to the next guest that connects to `path`.
+void offer_offloads(const std::string& path, bool offloads);
 
 // Stops and unregisters `path`; the device is destroyed first if connected.
 void unregister_socket(const std::string& path);

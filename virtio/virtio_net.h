@@ -51,12 +51,14 @@ constexpr uint64_t bit(FeatureBit b) {
     return uint64_t{1} << b;
 }
 
-// Offloads vsw does not implement yet: the guest must not send TSO/UFO frames or frames with
-// partial checksums, and must not expect them on receive.
-constexpr uint64_t kUnsupportedOffloads = bit(kCsum) | bit(kGuestCsum) | bit(kGuestTso4) |
-                                          bit(kGuestTso6) | bit(kGuestEcn) | bit(kGuestUfo) |
-                                          bit(kHostTso4) | bit(kHostTso6) | bit(kHostEcn) |
-                                          bit(kHostUfo) | bit(kCtrlGuestOffloads);
+// The offloads vsw takes from guests and gives them: partial checksums and TCP segmentation
+// (TSO) over IPv4 and IPv6, both ways (offloads=on, the default).
+constexpr uint64_t kOffloads = bit(kCsum) | bit(kGuestCsum) | bit(kGuestTso4) | bit(kGuestTso6) |
+                               bit(kHostTso4) | bit(kHostTso6);
+// Offloads vsw never offers: UDP fragmentation offload and ECN with TSO (as Open vSwitch), and
+// the guest switching its offloads at runtime.
+constexpr uint64_t kNeverOffered =
+    bit(kGuestEcn) | bit(kGuestUfo) | bit(kHostEcn) | bit(kHostUfo) | bit(kCtrlGuestOffloads);
 
 // Spec name of a feature bit ("VIRTIO_NET_F_MRG_RXBUF"), or "bit N" for one vsw does not know.
 std::string feature_name(unsigned bit_number);

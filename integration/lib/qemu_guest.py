@@ -41,14 +41,20 @@ def build_image(outdir):
 
 class Nic:
     """A vhost-user NIC. mode 'server': QEMU listens on `socket` (vswd's vhost-user-client port);
-    mode 'client': QEMU connects to vswd's socket and reconnects if vswd restarts."""
+    mode 'client': QEMU connects to vswd's socket and reconnects if vswd restarts. offloads=False:
+    the guest's NIC offloads off (no checksum offload, no TSO, either way), as an operator does
+    with QEMU's virtio-net-pci properties."""
 
-    def __init__(self, socket_path, mac, mode="server"):
+    OFFLOADS_OFF = ",csum=off,guest_csum=off,gso=off,host_tso4=off,host_tso6=off,guest_tso4=off,guest_tso6=off," \
+                   "host_ufo=off,guest_ufo=off"
+
+    def __init__(self, socket_path, mac, mode="server", offloads=True):
         if mode not in ("server", "client"):
             raise ValueError("mode must be 'server' or 'client'")
         self.socket = socket_path
         self.mac = mac
         self.mode = mode
+        self.offloads = offloads
 
 
 class Guest:
@@ -85,7 +91,8 @@ class Guest:
                 chardev = f"socket,id=vu{i},path={nic.socket},reconnect=1"
             cmd += ["-chardev", chardev,
                     "-netdev", f"vhost-user,id=net{i},chardev=vu{i}",
-                    "-device", f"virtio-net-pci,netdev=net{i},mac={nic.mac},vectors=0"]
+                    "-device", f"virtio-net-pci,netdev=net{i},mac={nic.mac},vectors=0"
+                    + ("" if nic.offloads else Nic.OFFLOADS_OFF)]
         return cmd
 
     def start(self):

@@ -81,12 +81,8 @@ std::string validate_settings(const SwitchSettings& s) {
 }
 
 std::string apply_port_setting(PortConfig& p, const std::string& key, const std::string& value) {
-    if (key == "admin") {
-        if (value == "up") p.admin_up = true;
-        else if (value == "down") p.admin_up = false;
-        else return "admin must be 'up' or 'down', not '" + value + "'";
-        return "";
-    }
+    if (key == "admin")
+        return set_either(p.admin_up, value, "up", "down", "admin must be 'up' or 'down'");
     if (key == "description") {
         p.description = value;
         return p.description.size() > 256 ? "description is longer than 256 characters" : "";
@@ -116,9 +112,11 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
         p.trunks = format_vlan_list(*set);
         return "";
     }
+    if (key == "offloads")
+        return set_either(p.offloads, value, "on", "off", "offloads must be 'on' or 'off'");
     if (is_bandwidth_setting(key)) return apply_bandwidth_setting(p.bandwidth, key, value);
     return "unknown port setting '" + key +
-           "' (known: admin, description, vlan-mode, tag, trunks, "
+           "' (known: admin, description, vlan-mode, tag, trunks, offloads, "
            "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode)";
 }
 
@@ -163,6 +161,7 @@ json to_json(const PortConfig& p) {
     j["vlan-mode"] = vlan_mode_name(p.vlan_mode);
     if (p.tag) j["tag"] = p.tag;
     if (!p.trunks.empty()) j["trunks"] = p.trunks;
+    if (!p.offloads) j["offloads"] = "off";
     return j;
 }
 
@@ -204,7 +203,7 @@ PortConfig port_config_from_json(const json& j) {
                 throw std::invalid_argument(e);
         }
     }
-    for (const char* key : {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode"}) {
+    for (const char* key : {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode", "offloads"}) {
         std::string v = get_string(j, key, false);
         if (!v.empty())
             if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);

@@ -36,7 +36,8 @@ struct PortConfig {
     std::string socket;                          // vhost-user socket path (vhost types)
     std::string devargs;                         // DPDK devargs (dpdk type)
     bool admin_up = true;                        // administratively enabled
-    std::string description;                     // free text for operators
+    bool offloads = true;     // vhost-user: checksum and TSO offloads with the guest (off: none)
+    std::string description;  // free text for operators
     std::string owner;  // who manages the port: "" = the operator, "libvirt:UUID" = vsw-libvirt
     VlanMode vlan_mode = VlanMode::kTrunk;  // see core/vlan.h
     uint16_t tag = 0;                       // access or native VLAN (1-4094); 0 in trunk mode

@@ -14,6 +14,7 @@
 #include "qos/shaping.h"
 #include "src/config/path_policy.h"
 #include "src/config/state_file.h"
+#include "virtio/virtio_net.h"
 
 namespace vsw {
 
@@ -146,7 +147,7 @@ std::string Switch::attach(SwitchPort& port) {
     std::string err = filesystem_error(port.config);  // refused before anything is created
     if (err.empty() && port.is_vhost()) {
         const bool client = port.config.type == PortType::kVhostUserClient;
-        err = vhost::register_socket(port.config.socket, client, &port.vhost);
+        err = vhost::register_socket(port.config.socket, client, port.config.offloads, &port.vhost);
         // rte_vhost bound a server socket with the process umask: QEMU (libvirt-qemu:kvm) needs
         // more.
         if (err.empty() && !client) {
@@ -186,6 +187,7 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     port->slot = static_cast<uint16_t>(slot);
     port->kind = port_kind(cfg.type);
     port->admin_up.store(cfg.admin_up, std::memory_order_relaxed);
+    port->offloads.store(cfg.offloads, std::memory_order_relaxed);
     port->vlan = std::make_unique<const PortVlan>(port_vlan(cfg));
     port->qos = make_qos(cfg);
     const std::string ring = "vsw_rxq" + std::to_string(++rings_created_);
@@ -286,8 +288,14 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
     for (const auto& [k, v] : settings)
         if (auto e = apply_port_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
     if (auto e = validate_port_config(updated); !e.empty()) return ControlResult::fail(e);
+    if (auto e = offloads_change_error(*p, updated); !e.empty()) return ControlResult::fail(e);
     const PortConfig old = p->config;
     auto apply = [this, p](const PortConfig& c) {
+        if (c.offloads != p->config.offloads) {
+            p->offloads.store(c.offloads, std::memory_order_relaxed);
+            if (p->is_vhost() && p->attached)
+                vhost::offer_offloads(c.socket, c.offloads);  // next guest
+        }
         const bool admin_changed = p->admin_up.load(std::memory_order_relaxed) != c.admin_up;
         const bool vlan_changed = c.vlan_mode != p->config.vlan_mode || c.tag != p->config.tag ||
                                   c.trunks != p->config.trunks;
@@ -350,6 +358,19 @@ void Switch::poll_links() {
             fdb_.flush_port(slot);
         }
     }
+}
+
+std::string Switch::offloads_change_error(const SwitchPort& p, const PortConfig& c) const {
+    if (c.offloads || p.config.offloads || !p.is_vhost()) return "";
+    // A QEMU that negotiated an offload reconnects only to a socket that still offers it: it would
+    // try again and again. The guest keeps them until it stops.
+    const uint64_t held =
+        p.vhost.connected.load() ? p.vhost.negotiated.load() | p.vhost.features.load() : 0;
+    if (held & virtio::kOffloads)
+        return "port " + p.config.name +
+               ": its guest negotiated offloads; set offloads=off while the guest is stopped "
+               "(its QEMU could not reconnect to a socket that no longer offers them)";
+    return "";
 }
 
 void Switch::disconnect_faulted(SwitchPort& p) {

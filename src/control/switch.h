@@ -88,6 +88,8 @@ class Switch final : public ControlApi {
     // Why the port would make vswd create or write files outside its directories, or "".
     std::string filesystem_error(const PortConfig& cfg) const;
     void detach(SwitchPort& port);
+    // Why offloads cannot be turned off on `p` now (a connected guest negotiated them), or "".
+    std::string offloads_change_error(const SwitchPort& p, const PortConfig& c) const;
     // Closes the connection of a port whose guest memory vanished (poll_links).
     void disconnect_faulted(SwitchPort& port);
     // Builds and publishes a new snapshot, then waits until no worker uses the old one.

@@ -10,6 +10,7 @@
 #include "core/arp.h"
 #include "core/mbuf.h"
 #include "qos/shaping.h"
+#include "src/datapath/offload_stage.h"
 #include "src/datapath/port_io.h"
 #include "src/datapath/vlan_stage.h"
 
@@ -127,21 +128,37 @@ constexpr uint16_t kTagLen = 4;    // 802.1Q header
 // nobody else holds is edited in place; a shared one (a flood) keeps its bytes and gets a new
 // first segment with the MACs and the tag, chained to a clone that skips the old header.
 // Returns what to transmit, or nullptr (reference released) if no mbuf was left.
+// The offload metadata of `from` on `to`, whose L2 header is now `l2_len` bytes (a guest's
+// large frame keeps its segment size and header lengths through a retag).
+void carry_offloads(rte_mbuf* to, const rte_mbuf* from, uint16_t l2_len) {
+    constexpr uint64_t kMetadata = kOffloadFlags | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6;
+    if (!(from->ol_flags & kOffloadFlags)) return;
+    to->ol_flags = (to->ol_flags & ~kMetadata) | (from->ol_flags & kMetadata);
+    to->tso_segsz = from->tso_segsz;
+    to->l3_len = from->l3_len;
+    to->l4_len = from->l4_len;
+    to->l2_len = l2_len;
+}
+
 rte_mbuf* retag(rte_mbuf* m, EgressAction action, const FrameVlan& f, rte_mempool* pool) {
     const uint16_t tci = rte_cpu_to_be_16(make_tci(f.pcp, f.vlan));
     const uint16_t tpid = rte_cpu_to_be_16(kEtherTypeVlan);
+    constexpr uint16_t kUntagged = kMacsLen + 2,
+                       kTagged = kMacsLen + kTagLen + 2;  // L2 header bytes
     if (rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m)) {
         uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
         switch (action) {
             case EgressAction::kStrip:
                 memmove(p + kTagLen, p, kMacsLen);
                 rte_pktmbuf_adj(m, kTagLen);
+                carry_offloads(m, m, kUntagged);
                 return m;
             case EgressAction::kPush:
                 if (uint8_t* q = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kTagLen))) {
                     memmove(q, q + kTagLen, kMacsLen);
                     memcpy(q + kMacsLen, &tpid, 2);
                     memcpy(q + kMacsLen + 2, &tci, 2);
+                    carry_offloads(m, m, kTagged);
                     return m;
                 }
                 break;  // no headroom: use a header segment
@@ -165,6 +182,7 @@ rte_mbuf* retag(rte_mbuf* m, EgressAction action, const FrameVlan& f, rte_mempoo
         memcpy(h + kMacsLen, &tpid, 2);
         memcpy(h + kMacsLen + 2, &tci, 2);
     }
+    carry_offloads(head, m, tag ? kTagged : kUntagged);
     rte_pktmbuf_free(m);  // the clone holds the payload now
     rte_pktmbuf_adj(body, old_header);
     return mbuf_chain_header(head, body);
@@ -189,9 +207,21 @@ struct MirrorSend {
     }
 };
 
-// Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`.
+// Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`. A guest's
+// large frame or partial checksum is mirrored as it would be on a wire: its segments, or a
+// copy with its checksum complete.
 inline void mirror(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan,
                    bool egress_side) {
+    if (m->ol_flags & kOffloadFlags) {
+        rte_mbuf* wire[offload::kMaxSegments];
+        const uint16_t n = wire_frames(m, dp.pool, wire);
+        for (uint16_t i = 0; i < n; ++i) {
+            mirror_frame(dp.mirrors, *snap.mirrors, dp.worker, dp.pool, mask, wire[i], vlan,
+                         egress_side, MirrorSend{dp, snap});
+            rte_pktmbuf_free(wire[i]);  // the copies hold what they need of it
+        }
+        return;
+    }
     mirror_frame(dp.mirrors, *snap.mirrors, dp.worker, dp.pool, mask, m, vlan, egress_side,
                  MirrorSend{dp, snap});
 }
@@ -279,11 +309,17 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot) {
         rte_pktmbuf_free_bulk(b.pkts, n);
         return;
     }
-    if (const PortQos& q = *snap.qos[slot]; q.rx_shaped) {
-        guest_rx_enqueue(port->shaping, q, port->counters[dp.worker], b.pkts, n);
-        return;
-    }
-    transmit(*port, dp.worker, b.pkts, n);
+    const PortQos& q = *snap.qos[slot];
+    telemetry::PortCounters& c = port->counters[dp.worker];
+    auto send = [&](rte_mbuf** pkts, uint16_t k) {
+        if (q.rx_shaped) guest_rx_enqueue(port->shaping, q, c, pkts, k);
+        else transmit(*port, dp.worker, pkts, k);
+    };
+    // Frames the port cannot take as they are (a guest's large frames, partial checksums) are
+    // made into what it can take first: the egress step.
+    if (any_offloaded(b.pkts, n))
+        send_prepared(egress_offloads(*port), b.pkts, n, dp.pool, c, send);
+    else send(b.pkts, n);
 }
 
 void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring) {

@@ -27,6 +27,7 @@ struct Port {
     uint16_t slot = 0;                 // index in the port table and in FDB entries
     PortKind kind = PortKind::kVhost;  // no string on the hot path
     std::atomic<bool> admin_up{true};  // false: not polled, frames to it dropped (port_down)
+    std::atomic<bool> offloads{true};  // offloads=on: large frames and partial checksums pass
     vhost::VhostState vhost;           // vhost-user kind
     EthdevState eth;                   // ethdev kind
 

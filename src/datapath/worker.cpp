@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "qos/shaping.h"
+#include "src/datapath/offload_stage.h"
 #include "src/datapath/port_io.h"
 #include "telemetry/capture/capture_tap.h"
 
@@ -77,11 +78,16 @@ void Worker::run() {
                                    });
                 }
                 if (q.tx_shaped && !guest_tx_allowed(in.shaping, q, counters, start, hz)) continue;
-                const uint16_t n = receive(in, pool_, pkts);
+                uint16_t n = receive(in, pool_, pkts);
                 if (n == 0) continue;
                 capture_received(in.capture, cfg_.id, pkts, n, start);
-                if (q.tx_shaped) guest_tx_charge(in.shaping, pkts, n);
                 received += n;
+                // A guest's large frames and partial checksums, checked against their bytes.
+                if (in.is_vhost() && offloads_requested(pkts, n)) {
+                    n = accept_guest_offloads(pkts, n, counters);
+                    if (n == 0) continue;
+                }
+                if (q.tx_shaped) guest_tx_charge(in.shaping, pkts, n);
                 decide(dp, *snap, in, pkts, n, now_s, decisions);
                 if (flows)
                     meter_burst(*flows->meter[cfg_.id], *flows, in.ifindex(), pkts, n, decisions,

@@ -219,7 +219,7 @@ void FlowCache::update(const FlowKey& key, uint64_t h, const FlowSample& s, uint
         c.first_ms = now_ms;
         c.tos = s.tos;
     }
-    ++c.packets;
+    c.packets += s.packets;
     c.l2_octets += s.l2_octets;
     c.ip_octets += s.ip_octets;
     c.last_ms = now_ms;

@@ -34,6 +34,7 @@ static_assert(sizeof(FlowKey) == 60, "FlowKey must have no hidden padding");
 
 // The per-frame values metering adds to a flow.
 struct FlowSample {
+    uint32_t packets = 1;    // packets on a wire (a guest's TSO frame counts as its segments)
     uint32_t l2_octets = 0;  // the frame's length as received (no FCS)
     uint32_t ip_octets = 0;  // IPv4 total length / IPv6 payload length + 40; 0 for L2 flows
     uint16_t tcp_flags = 0;  // TCP header flags (9 bits: NS .. FIN)

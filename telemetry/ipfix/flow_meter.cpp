@@ -5,6 +5,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "core/mbuf.h"
+
 namespace vsw {
 
 using telemetry::FlowKey;
@@ -75,6 +77,11 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
         }
         telemetry::read_flow_key(rte_pktmbuf_mtod(f, const uint8_t*), f->data_len, f->pkt_len,
                                  ingress_interface, d.vlan[i].vlan, keys[k], samples[k]);
+        if (const uint32_t segments = wire_packets(f); segments > 1) {  // counted as on a wire
+            samples[k].packets = segments;
+            samples[k].l2_octets = static_cast<uint32_t>(wire_bytes(f));
+            samples[k].ip_octets += (segments - 1) * (f->l3_len + f->l4_len);
+        }
         hashes[k] = telemetry::FlowCache::hash(keys[k]);
         m.cache.prefetch(hashes[k]);
         ++k;

@@ -26,7 +26,7 @@ _guests = []  # every FakeGuest of this test
 class FakeGuest:
     """dpdk-testpmd with a virtio-user port on vswd's socket and a pcap port."""
 
-    def __init__(self, work, name, socket, server, frames, infinite=False, mac=None, queue_size=256):
+    def __init__(self, work, name, socket, server, frames, infinite=False, mac=None, queue_size=256, extra=()):
         self.work = work
         self.name = name
         self.in_pcap = work.file(f"{name}-in.pcap")
@@ -49,7 +49,7 @@ class FakeGuest:
                "--single-file-segments", f"--file-prefix=vswguest-{name}-{os.getpid()}",
                "--log-level=*:warning", f"--vdev={virtio}", f"--vdev={pcap}", "--",
                "-i", "--forward-mode=io", "--total-num-mbufs=4096", "--no-flush-rx",
-               "--rxq=1", "--txq=1"]
+               "--rxq=1", "--txq=1", *extra]
         self.logf = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.logf, stderr=subprocess.STDOUT, text=True)
         live_processes.append(self.proc)

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint8_t* frame = data + 4;
     const auto frame_len = static_cast<uint32_t>(size - 4);
     const uint32_t first_len = frame_len < 2048 ? frame_len : 2048;  // a 2 KB mbuf
-    TcpLayout l;
+    L4Layout l;
     if (read_tcp_layout(frame, first_len, frame_len, l) != nullptr) return 0;
     // Every header lies in the first segment, with sane lengths.
     if (l.headers() > first_len || l.l4_len < 20 || l.l4_len > 60) __builtin_trap();

@@ -12,7 +12,7 @@ using vsw::test::TcpFrameSpec;
 
 namespace {
 
-const char* layout(const std::vector<uint8_t>& f, TcpLayout& l, uint32_t first_len = 0) {
+const char* layout(const std::vector<uint8_t>& f, L4Layout& l, uint32_t first_len = 0) {
     return read_tcp_layout(f.data(), first_len ? first_len : static_cast<uint32_t>(f.size()),
                            static_cast<uint32_t>(f.size()), l);
 }
@@ -20,7 +20,7 @@ const char* layout(const std::vector<uint8_t>& f, TcpLayout& l, uint32_t first_l
 }  // namespace
 
 TEST_CASE("TCP layouts are read from the frame's bytes: IPv4, IPv6, a tag, TCP options") {
-    TcpLayout l;
+    L4Layout l;
     CHECK(layout(tcp_frame({}), l) == nullptr);
     CHECK((l.l2_len == 14 && l.l3_len == 20 && l.l4_len == 20 && l.l3 == L3::kIpv4));
     CHECK(layout(tcp_frame({.ipv6 = true, .tagged = true, .tcp_options = 12}), l) == nullptr);
@@ -29,7 +29,7 @@ TEST_CASE("TCP layouts are read from the frame's bytes: IPv4, IPv6, a tag, TCP o
 }
 
 TEST_CASE("frames that cannot be segmented are refused with the reason") {
-    TcpLayout l;
+    L4Layout l;
     auto f = tcp_frame({.tagged = true});
     put16(f, 16, 0x8100);
     CHECK_THAT(layout(f, l), Catch::Contains("stacked"));
@@ -37,7 +37,7 @@ TEST_CASE("frames that cannot be segmented are refused with the reason") {
     put16(f, 14 + 6, 0x2000);  // MF
     CHECK_THAT(layout(f, l), Catch::Contains("fragment"));
     f = tcp_frame({});
-    f[14 + 9] = 17;
+    f[14 + 9] = 47;  // GRE
     CHECK_THAT(layout(f, l), Catch::Contains("not TCP"));
     f = tcp_frame({});
     f[14] = 0x44;
@@ -60,7 +60,7 @@ TEST_CASE("frames that cannot be segmented are refused with the reason") {
 }
 
 TEST_CASE("a guest's segment size is checked against the MTU and the segment count") {
-    TcpLayout l;
+    L4Layout l;
     REQUIRE(layout(tcp_frame({.payload = 60000}), l) == nullptr);
     CHECK(check_tso(l, 60054, 1460, 1500) == nullptr);
     CHECK_THAT(check_tso(l, 60054, 1461, 1500), Catch::Contains("MTU"));

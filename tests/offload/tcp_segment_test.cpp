@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/support/datapath_fixture.h"
+#include "tests/support/mbuf_chain.h"
 #include "tests/support/tcp_frames.h"
 
 using namespace vsw;
@@ -16,40 +17,6 @@ using namespace vsw::offload;
 using namespace vsw::test;
 
 namespace {
-
-// `bytes` as a chain of mbufs cut at `cuts` (offsets), as a guest's large frame arrives.
-rte_mbuf* chain(const std::vector<uint8_t>& bytes, std::vector<size_t> cuts) {
-    cuts.push_back(bytes.size());
-    rte_mbuf* head = nullptr;
-    rte_mbuf* tail = nullptr;
-    size_t at = 0;
-    for (size_t cut : cuts) {
-        while (at < cut) {
-            rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
-            REQUIRE(m != nullptr);
-            const auto n =
-                static_cast<uint16_t>(std::min<size_t>(cut - at, rte_pktmbuf_tailroom(m)));
-            std::memcpy(rte_pktmbuf_append(m, n), bytes.data() + at, n);
-            at += n;
-            if (!head) {
-                head = tail = m;
-            } else {
-                tail->next = m;
-                tail = m;
-                head->nb_segs++;
-                head->pkt_len += n;
-            }
-        }
-    }
-    return head;
-}
-
-std::vector<uint8_t> flat(const rte_mbuf* m) {
-    std::vector<uint8_t> out(m->pkt_len);
-    const void* p = rte_pktmbuf_read(m, 0, m->pkt_len, out.data());
-    if (p != out.data()) std::memcpy(out.data(), p, m->pkt_len);
-    return out;
-}
 
 uint32_t be32(const uint8_t* p) {
     return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | p[2] << 8 | p[3];
@@ -62,7 +29,7 @@ uint16_t be16(const uint8_t* p) {
 void check_segmentation(const TcpFrameSpec& spec, uint16_t mss, std::vector<size_t> cuts) {
     const std::vector<uint8_t> bytes = tcp_frame(spec);
     rte_mbuf* m = chain(bytes, cuts);
-    TcpLayout l;
+    L4Layout l;
     REQUIRE(read_tcp_layout(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->pkt_len, l) ==
             nullptr);
     rte_mbuf* out[kMaxSegments];
@@ -123,7 +90,7 @@ TEST_CASE("a pool that runs dry leaves nothing allocated") {
         rte_pktmbuf_pool_create("segment_test_small", 16, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     REQUIRE(small != nullptr);
     rte_mbuf* m = chain(tcp_frame({.payload = 20000}), {});
-    TcpLayout l;
+    L4Layout l;
     REQUIRE(read_tcp_layout(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->pkt_len, l) ==
             nullptr);
     rte_mbuf* out[kMaxSegments];
@@ -134,14 +101,27 @@ TEST_CASE("a pool that runs dry leaves nothing allocated") {
     rte_mempool_free(small);
 }
 
-TEST_CASE("a partial checksum is completed in software, over a chained frame") {
-    const std::vector<uint8_t> bytes = tcp_frame({.ipv6 = false, .payload = 5000});
-    rte_mbuf* m = chain(bytes, {80, 3333});
-    TcpLayout l;
-    REQUIRE(read_tcp_layout(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->pkt_len, l) ==
-            nullptr);
-    rte_pktmbuf_mtod(m, uint8_t*)[14 + 20 + 16] = 0xab;  // what a guest leaves there
-    fill_tcp_checksum(m, l);
-    CHECK(tcp_checksum_ok(flat(m), 14, false));
-    rte_pktmbuf_free(m);
+TEST_CASE("a partial checksum is completed in a copy of the headers, TCP and UDP, chained") {
+    for (const TcpFrameSpec& spec :
+         {TcpFrameSpec{.payload = 5000}, TcpFrameSpec{.ipv6 = true, .payload = 0},
+          TcpFrameSpec{.ipv6 = true, .tagged = true, .payload = 3001, .udp = true},
+          TcpFrameSpec{.payload = 77, .udp = true}}) {
+        std::vector<uint8_t> bytes = tcp_frame(spec);
+        const size_t l2 = spec.tagged ? 18 : 14, l4 = l2 + (spec.ipv6 ? 40 : 20);
+        bytes[l4 + (spec.udp ? 6 : 16)] = 0xab;  // what a guest leaves there
+        rte_mbuf* m = chain(bytes, {61, 1000});
+        L4Layout l;
+        const std::vector<uint8_t> whole = flat(m);  // the headers span the first two mbufs
+        REQUIRE(read_l4_layout(whole.data(), static_cast<uint32_t>(whole.size()),
+                               static_cast<uint32_t>(whole.size()), l) == nullptr);
+        rte_mbuf* done = with_checksum(m, l, g_pool);
+        REQUIRE(done != nullptr);
+        const std::vector<uint8_t> out = flat(done);
+        CHECK(out.size() == bytes.size());
+        CHECK(tcp_checksum_ok(out, l2, spec.ipv6, spec.udp ? 17 : 6));
+        CHECK(flat(m) == bytes);  // the shared original is never written to
+        rte_pktmbuf_free(done);
+        rte_pktmbuf_free(m);
+    }
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }

@@ -15,6 +15,7 @@ struct TcpFrameSpec {
     uint16_t ip_id = 7;
     uint16_t tcp_options = 0;  // bytes of TCP options (NOPs), a multiple of 4
     uint32_t payload = 1000;   // payload bytes: i % 251
+    bool udp = false;          // UDP instead of TCP (seq, flags and options unused)
 };
 
 inline void put16(std::vector<uint8_t>& f, size_t at, uint16_t v) {
@@ -27,7 +28,9 @@ inline uint8_t payload_byte(uint32_t i) {
 }
 
 inline std::vector<uint8_t> tcp_frame(const TcpFrameSpec& s) {
-    const size_t l2 = s.tagged ? 18 : 14, l3 = s.ipv6 ? 40 : 20, l4 = 20 + s.tcp_options;
+    const size_t l2 = s.tagged ? 18 : 14, l3 = s.ipv6 ? 40 : 20,
+                 l4 = s.udp ? 8 : 20 + s.tcp_options;
+    const uint8_t proto = s.udp ? 17 : 6;
     std::vector<uint8_t> f(l2 + l3 + l4 + s.payload, 0);
     for (int i = 0; i < 6; ++i)
         f[i] = static_cast<uint8_t>(0x02 + i), f[6 + i] = static_cast<uint8_t>(0x12 + i);
@@ -40,7 +43,7 @@ inline std::vector<uint8_t> tcp_frame(const TcpFrameSpec& s) {
     if (s.ipv6) {
         ip[0] = 0x60;
         put16(f, l2 + 4, static_cast<uint16_t>(l4 + s.payload));
-        ip[6] = 6;
+        ip[6] = proto;
         ip[7] = 64;
         for (int i = 0; i < 16; ++i)
             ip[8 + i] = static_cast<uint8_t>(0x20 + i), ip[24 + i] = static_cast<uint8_t>(0x40 + i);
@@ -50,13 +53,18 @@ inline std::vector<uint8_t> tcp_frame(const TcpFrameSpec& s) {
         put16(f, l2 + 4, s.ip_id);
         put16(f, l2 + 6, 0x4000);  // DF
         ip[8] = 64;
-        ip[9] = 6;
+        ip[9] = proto;
         const uint8_t src[4] = {192, 0, 2, 1}, dst[4] = {198, 51, 100, 2};
         for (int i = 0; i < 4; ++i) ip[12 + i] = src[i], ip[16 + i] = dst[i];
     }
     uint8_t* tcp = ip + l3;
     put16(f, l2 + l3, 40000);
     put16(f, l2 + l3 + 2, 5201);
+    if (s.udp) {
+        put16(f, l2 + l3 + 4, static_cast<uint16_t>(l4 + s.payload));
+        for (uint32_t i = 0; i < s.payload; ++i) f[l2 + l3 + l4 + i] = payload_byte(i);
+        return f;
+    }
     for (int i = 0; i < 4; ++i) tcp[4 + i] = static_cast<uint8_t>(s.seq >> (24 - 8 * i));
     tcp[12] = static_cast<uint8_t>((l4 / 4) << 4);
     tcp[13] = s.flags;
@@ -78,9 +86,10 @@ inline uint16_t fold16(uint32_t sum) {
     return static_cast<uint16_t>(sum);
 }
 
-// True if the TCP checksum of a flat frame (IP header at l2) verifies: the sum over the
-// pseudo-header and the whole TCP segment, checksum field included, is 0xffff.
-inline bool tcp_checksum_ok(const std::vector<uint8_t>& f, size_t l2, bool ipv6) {
+// True if the TCP (or UDP) checksum of a flat frame (IP header at l2) verifies: the sum over
+// the pseudo-header and the whole L4 segment, checksum field included, is 0xffff.
+inline bool tcp_checksum_ok(const std::vector<uint8_t>& f, size_t l2, bool ipv6,
+                            uint8_t proto = 6) {
     const uint8_t* ip = f.data() + l2;
     const size_t l3 = ipv6 ? 40 : static_cast<size_t>((ip[0] & 0xf) * 4);
     const size_t tcp_len = f.size() - l2 - l3;
@@ -90,7 +99,7 @@ inline bool tcp_checksum_ok(const std::vector<uint8_t>& f, size_t l2, bool ipv6)
     } else {
         sum = sum16(ip + 12, 8);
     }
-    sum += 6 + static_cast<uint32_t>(tcp_len);
+    sum += proto + static_cast<uint32_t>(tcp_len);
     sum = sum16(ip + l3, tcp_len, sum);
     return fold16(sum) == 0xffff;
 }

@@ -19,10 +19,12 @@ TEST_CASE("feature lists come out lowest bit first and short") {
     CHECK(feature_summary(0) == "-");
 }
 
-TEST_CASE("unsupported offloads cover every TSO, UFO and checksum bit") {
-    for (FeatureBit b :
-         {kCsum, kGuestCsum, kGuestTso4, kGuestTso6, kGuestUfo, kHostTso4, kHostTso6, kHostUfo})
-        CHECK((kUnsupportedOffloads & bit(b)) != 0);
-    CHECK((kUnsupportedOffloads & bit(kMrgRxbuf)) == 0);
-    CHECK((kUnsupportedOffloads & bit(kVersion1)) == 0);
+TEST_CASE("offloads: checksums and TSO both ways are offered, UFO and ECN never") {
+    for (FeatureBit b : {kCsum, kGuestCsum, kGuestTso4, kGuestTso6, kHostTso4, kHostTso6}) {
+        CHECK((kOffloads & bit(b)) != 0);
+        CHECK((kNeverOffered & bit(b)) == 0);
+    }
+    for (FeatureBit b : {kGuestUfo, kHostUfo, kGuestEcn, kHostEcn, kCtrlGuestOffloads})
+        CHECK(((kNeverOffered & bit(b)) != 0 && (kOffloads & bit(b)) == 0));
+    CHECK(((kOffloads | kNeverOffered) & (bit(kMrgRxbuf) | bit(kVersion1))) == 0);
 }

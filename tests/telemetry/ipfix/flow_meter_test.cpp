@@ -92,6 +92,28 @@ TEST_CASE("meter_burst: classified frames are metered per flow, the others count
     });
 }
 
+TEST_CASE("a guest's TSO frame is metered as the segments it stands for on a wire") {
+    MeterRig rig;
+    rig.receive(1, [](int) {
+        rte_mbuf* m = udp_frame(7, 1454);  // 14 + 20 + 8 + 1412: laid out as TCP below
+        uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+        p[16] = 1454 >> 8;  // IPv4 total length 1440
+        p[17] = (1454 - 14) & 0xff;
+        p[23] = 6;
+        m->ol_flags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4;
+        m->l2_len = 14;
+        m->l3_len = 20;
+        m->l4_len = 20;
+        m->tso_segsz = 500;  // 1400 payload bytes: 3 segments
+        return m;
+    });
+    meter_flush(rig.meter, [&](const FlowRecord& r) {
+        CHECK(r.c.packets == 3);
+        CHECK(r.c.l2_octets == 1454 + 2 * 54);
+        CHECK(r.c.ip_octets == 1440 + 2 * 40);
+    });
+}
+
 TEST_CASE("meter_expire hands ended flows to the ring; a full ring loses them, counted") {
     MeterRig rig(/*ring_records=*/8, "test_flows_small");  // the ring holds 7
     rig.receive(20, [](int i) { return udp_frame(static_cast<uint16_t>(2000 + i)); });

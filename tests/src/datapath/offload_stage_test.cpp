@@ -1,0 +1,168 @@
+// The offload stage over real mbufs (runs inside pipeline_tests, which sets up the EAL): what a
+// guest's offload requests become at ingress, and what each kind of destination gets.
+#include "src/datapath/offload_stage.h"
+
+#include <rte_mbuf.h>
+
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "core/mbuf.h"
+#include "src/datapath/pipeline.h"
+#include "tests/support/capture_tap.h"
+#include "tests/support/datapath_fixture.h"
+#include "tests/support/mbuf_chain.h"
+#include "tests/support/tcp_frames.h"
+
+using namespace vsw;
+using namespace vsw::test;
+
+namespace {
+
+// A frame as rte_vhost (compliant mode) hands over a guest's TSO frame, or with `mss` 0 a frame
+// with a partial checksum.
+rte_mbuf* from_guest(const TcpFrameSpec& spec, uint16_t mss, std::vector<size_t> cuts = {}) {
+    rte_mbuf* m = chain(tcp_frame(spec), std::move(cuts));
+    m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE | (mss ? RTE_MBUF_F_RX_LRO : 0);
+    m->tso_segsz = mss;
+    return m;
+}
+
+uint64_t bad_offloads(const telemetry::PortCounters& c) {
+    return c.drops[static_cast<unsigned>(DropReason::kBadOffload)].get();
+}
+
+// What send_prepared() hands on, each as bytes.
+struct Sent {
+    std::vector<rte_mbuf*> frames;
+    auto sender() {
+        return [this](rte_mbuf** pkts, uint16_t n) { frames.insert(frames.end(), pkts, pkts + n); };
+    }
+    ~Sent() {
+        for (rte_mbuf* m : frames) rte_pktmbuf_free(m);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a guest's TSO frame gets its TX metadata from its own bytes") {
+    rte_mbuf* pkts[2] = {from_guest({.tagged = true, .tcp_options = 12, .payload = 20000}, 1448),
+                         from_guest({.ipv6 = true, .payload = 500, .udp = true}, 0)};
+    telemetry::PortCounters c;
+    REQUIRE(offloads_requested(pkts, 2));
+    REQUIRE(accept_guest_offloads(pkts, 2, c) == 2);
+    CHECK(pkts[0]->ol_flags ==
+          (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4));
+    CHECK((pkts[0]->l2_len == 18 && pkts[0]->l3_len == 20 && pkts[0]->l4_len == 32));
+    CHECK(pkts[0]->tso_segsz == 1448);
+    CHECK(wire_packets(pkts[0]) == 14);  // 20000 / 1448, rounded up
+    CHECK(wire_bytes(pkts[0]) == pkts[0]->pkt_len + 13u * (18 + 20 + 32));
+    CHECK(pkts[1]->ol_flags == (RTE_MBUF_F_TX_UDP_CKSUM | RTE_MBUF_F_TX_IPV6));
+    CHECK(bad_offloads(c) == 0);
+    rte_pktmbuf_free_bulk(pkts, 2);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE(
+    "offload requests a frame does not bear out are dropped as bad_offload, never passed on") {
+    std::vector<rte_mbuf*> bad = {
+        from_guest({.payload = 3000, .udp = true}, 1448),   // TSO of UDP
+        from_guest({.payload = 3000}, 1),                   // a 1-byte segment size
+        from_guest({.payload = 3000}, 65535),               // beyond the MTU
+        from_guest({.payload = 64 * 100 + 1}, 100),         // 65 segments
+        from_guest({.ipv6 = true, .payload = 3000}, 1448),  // made an IPv6 extension header below
+        from_guest({.tagged = true, .payload = 3000}, 0),   // made QinQ below
+        from_guest({.payload = 3000}, 1448),                // made a fragment below
+    };
+    rte_pktmbuf_mtod(bad[4], uint8_t*)[14 + 6] = 0;     // hop-by-hop
+    rte_pktmbuf_mtod(bad[5], uint8_t*)[16] = 0x81;      // inner 802.1Q
+    rte_pktmbuf_mtod(bad[6], uint8_t*)[14 + 6] = 0x20;  // MF
+    rte_mbuf* good = from_guest({.payload = 3000}, 1448);
+    bad.push_back(good);
+    telemetry::PortCounters c;
+    const auto n = accept_guest_offloads(bad.data(), static_cast<uint16_t>(bad.size()), c);
+    CHECK(n == 1);
+    CHECK(bad[0] == good);
+    CHECK(bad_offloads(c) == 7);
+    CHECK(c.rx_packets.get() == 7);  // received, then dropped
+    rte_pktmbuf_free(good);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("egress: a guest that takes TSO gets the frame as it is, anyone else its segments") {
+    telemetry::PortCounters accept_c, c;
+    rte_mbuf* m = from_guest({.flags = 0x19, .payload = 10000}, 1000);  // ACK|PSH|FIN
+    const std::vector<uint8_t> original = flat(m);
+    REQUIRE(accept_guest_offloads(&m, 1, accept_c) == 1);
+    mbuf_share(m, 2);  // a flood to three destinations: one reference each
+    {
+        Sent tso;
+        send_prepared(EgressOffloads{true, true, true}, &m, 1, g_pool, c, tso.sender());
+        REQUIRE(tso.frames.size() == 1);
+        CHECK(tso.frames[0] == m);  // as it is: rte_vhost fills the guest's virtio-net header
+    }
+    Sent plain;
+    send_prepared(EgressOffloads{}, &m, 1, g_pool, c, plain.sender());
+    REQUIRE(plain.frames.size() == 10);
+    CHECK(c.tx_segments.get() == 10);
+    for (rte_mbuf* s : plain.frames) {
+        const std::vector<uint8_t> b = flat(s);
+        CHECK(b.size() == 14 + 20 + 20 + 1000);
+        CHECK(ipv4_checksum_ok(b, 14));
+        CHECK(tcp_checksum_ok(b, 14, false));
+        CHECK(s->ol_flags == 0);  // a wire packet, nothing left for anybody to do
+    }
+    CHECK(flat(m) == original);  // the third destination's reference saw nothing change
+    rte_pktmbuf_free(m);
+}
+
+TEST_CASE("egress: a partial checksum is completed for a guest without GUEST_CSUM, in a copy") {
+    telemetry::PortCounters c;
+    rte_mbuf* m = from_guest({.payload = 700, .udp = true}, 0);
+    REQUIRE(accept_guest_offloads(&m, 1, c) == 1);
+    Sent csum_ok, no_csum;
+    mbuf_share(m, 1);
+    send_prepared(EgressOffloads{true, false, false}, &m, 1, g_pool, c, csum_ok.sender());
+    send_prepared(EgressOffloads{}, &m, 1, g_pool, c, no_csum.sender());
+    REQUIRE((csum_ok.frames.size() == 1 && no_csum.frames.size() == 1));
+    CHECK(csum_ok.frames[0] == m);
+    CHECK(no_csum.frames[0] != m);
+    CHECK(tcp_checksum_ok(flat(no_csum.frames[0]), 14, false, 17));
+    CHECK(c.tx_segments.get() == 0);
+}
+
+TEST_CASE("pipeline: a TSO frame retagged for each port leaves as segments tagged for it") {
+    Fixture f;
+    f.set_vlan(0, VlanMode::kTrunk, 0, "10");
+    f.set_vlan(1, VlanMode::kAccess, 10);             // untagged
+    f.set_vlan(2, VlanMode::kNativeTagged, 5, "10");  // tagged 10
+    Tap t1, t2;
+    f.port(1).capture.store(&t1.tap);
+    f.port(2).capture.store(&t2.tap);
+    rte_mbuf* m = from_guest({.tagged = true, .payload = 4000}, 1400);  // VLAN 10, unknown unicast
+    telemetry::PortCounters c;
+    REQUIRE(accept_guest_offloads(&m, 1, c) == 1);
+    BurstDecisions d;
+    f.run_burst(0, &m, 1, d);
+    flush_all(*f.dp, f.snap);
+    for (auto [tap, tagged] : {std::pair{&t1, false}, std::pair{&t2, true}}) {
+        unsigned segments = 0;
+        while (rte_mbuf* copy = tap->take()) {
+            rte_pktmbuf_adj(copy, sizeof(CaptureMeta));
+            const std::vector<uint8_t> b = flat(copy);
+            const size_t l2 = tagged ? 18 : 14;
+            CHECK((b[12] == 0x81) == tagged);
+            CHECK(b.size() <= l2 + 20 + 20 + 1400);
+            CHECK(ipv4_checksum_ok(b, l2));
+            CHECK(tcp_checksum_ok(b, l2, false));
+            rte_pktmbuf_free(copy);
+            ++segments;
+        }
+        CHECK(segments == 3);
+    }
+    CHECK(f.port(1).counters[0].tx_segments.get() == 3);
+    CHECK(f.port(2).counters[0].tx_packets.get() == 3);
+    f.port(1).capture.store(nullptr);
+    f.port(2).capture.store(nullptr);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
