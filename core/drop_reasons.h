@@ -10,6 +10,7 @@ namespace vsw {
 
 //  X(enumerator, name, side, description)
 //  side: where it is counted: "rx" = on the ingress port, "tx" = on the egress port.
+//  (The side is documentation: one counter per reason and port.)
 #define VSW_DROP_REASONS(X)                                                                     \
     X(kMalformed, "malformed", "rx", "frame shorter than an Ethernet header")                   \
     X(kInvalidSrcMac, "invalid_src_mac", "rx", "source MAC is multicast or broadcast")          \
@@ -26,7 +27,10 @@ namespace vsw {
       "received on a SPAN output port, which carries mirrored frames only")                     \
     X(kBadOffload, "bad_offload", "rx",                                                         \
       "a guest's offload request that its frame does not bear out (TSO of a non-TCP frame, a "  \
-      "fragment, lengths, a segment size outside the MTU, more than 64 segments)")
+      "fragment, lengths, a segment size outside the MTU, more than 64 segments)")              \
+    X(kOverMtu, "over_mtu", "rx/tx",                                                            \
+      "larger than the port's mtu= (received without a TSO request, or sent to a port with a "  \
+      "smaller MTU that cannot take it as segments)")
 
 enum class DropReason : unsigned {
 #define VSW_X(e, name, side, desc) e,

@@ -57,6 +57,8 @@ int on_new_device(int vid) {
     s->vid.store(vid, std::memory_order_relaxed);
     s->features.store(features, std::memory_order_relaxed);
     s->queue_pairs.store(qps, std::memory_order_relaxed);
+    uint16_t mtu = 0;
+    s->guest_mtu.store(rte_vhost_get_mtu(vid, &mtu) == 0 ? mtu : 0, std::memory_order_relaxed);
     s->connects.fetch_add(1, std::memory_order_relaxed);
     s->ready.store(true, std::memory_order_release);
     return 0;

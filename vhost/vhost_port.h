@@ -26,6 +26,9 @@ struct VhostState {
     std::atomic<uint64_t> enabled_vrings{0};  // bit q set: vring q enabled by the guest
     std::atomic<uint16_t> queue_pairs{0};     // queue pairs the guest set up
     std::atomic<uint64_t> features{0};        // virtio features of the running device
+    // The MTU the frontend gave its guest (QEMU's host_mtu=, offered with VIRTIO_NET_F_MTU and
+    // sent with VHOST_USER_NET_SET_MTU); 0: none.
+    std::atomic<uint16_t> guest_mtu{0};
     // The connection before its device runs (the guest's driver starts it: DRIVER_OK).
     std::atomic<bool> connected{false};  // a frontend is connected
     std::atomic<uint64_t> negotiated{

@@ -114,9 +114,17 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
     }
     if (key == "offloads")
         return set_either(p.offloads, value, "on", "off", "offloads must be 'on' or 'off'");
+    if (key == "mtu") {
+        auto v = parse_uint(value, kMinMtu, kMaxMtu);
+        if (!v)
+            return "mtu must be " + std::to_string(kMinMtu) + " to " + std::to_string(kMaxMtu) +
+                   " bytes, not '" + value + "'";
+        p.mtu = static_cast<uint16_t>(*v);
+        return "";
+    }
     if (is_bandwidth_setting(key)) return apply_bandwidth_setting(p.bandwidth, key, value);
     return "unknown port setting '" + key +
-           "' (known: admin, description, vlan-mode, tag, trunks, offloads, "
+           "' (known: admin, description, vlan-mode, tag, trunks, offloads, mtu, "
            "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode)";
 }
 
@@ -127,6 +135,7 @@ Settings port_settings(const PortConfig& p) {
         {"vlan-mode", vlan_mode_name(p.vlan_mode)},
         {"tag", p.tag ? std::to_string(p.tag) : "none"},
         {"trunks", p.trunks.empty() ? "all" : p.trunks},
+        {"mtu", std::to_string(p.mtu)},
     };
     for (auto& setting : bandwidth_settings(p.bandwidth)) s.push_back(std::move(setting));
     return s;
@@ -162,6 +171,7 @@ json to_json(const PortConfig& p) {
     if (p.tag) j["tag"] = p.tag;
     if (!p.trunks.empty()) j["trunks"] = p.trunks;
     if (!p.offloads) j["offloads"] = "off";
+    if (p.mtu != kDefaultMtu) j["mtu"] = p.mtu;
     return j;
 }
 
@@ -194,7 +204,7 @@ PortConfig port_config_from_json(const json& j) {
     p.devargs = get_string(j, "devargs", false);
     p.description = get_string(j, "description", false);
     p.owner = get_string(j, "owner", false);
-    for (const char* key : {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst"}) {
+    for (const char* key : {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst", "mtu"}) {
         if (auto it = j.find(key); it != j.end()) {
             if (!it->is_number_unsigned())
                 throw std::invalid_argument(std::string("field '") + key + "' must be a number");

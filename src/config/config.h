@@ -28,6 +28,12 @@ inline bool is_vhost(PortType t) {
     return t != PortType::kDpdk;
 }
 
+// The MTU of a port nobody set one for, and the range `mtu=` takes: Linux's minimum, and jumbo
+// frames of 9216 bytes.
+constexpr uint16_t kDefaultMtu = 1500;
+constexpr uint16_t kMinMtu = 68;
+constexpr uint16_t kMaxMtu = 9216;
+
 using Settings = std::vector<std::pair<std::string, std::string>>;  // KEY=VALUE, in order
 
 struct PortConfig {
@@ -36,8 +42,9 @@ struct PortConfig {
     std::string socket;                          // vhost-user socket path (vhost types)
     std::string devargs;                         // DPDK devargs (dpdk type)
     bool admin_up = true;                        // administratively enabled
-    bool offloads = true;     // vhost-user: checksum and TSO offloads with the guest (off: none)
-    std::string description;  // free text for operators
+    bool offloads = true;        // vhost-user: checksum and TSO offloads with the guest (off: none)
+    uint16_t mtu = kDefaultMtu;  // largest L2 payload (IP packet) the port sends and receives
+    std::string description;     // free text for operators
     std::string owner;  // who manages the port: "" = the operator, "libvirt:UUID" = vsw-libvirt
     VlanMode vlan_mode = VlanMode::kTrunk;  // see core/vlan.h
     uint16_t tag = 0;                       // access or native VLAN (1-4094); 0 in trunk mode
@@ -71,9 +78,10 @@ std::string validate_settings(const SwitchSettings& s);
 // combination of settings is checked afterwards by validate_port_config.
 std::string apply_port_setting(PortConfig& p, const std::string& key, const std::string& value);
 
-// The settings that reproduce p's admin state, description, VLAN and bandwidth on any port when
-// applied with apply_port_setting, in any order (a companion such as tx-burst comes only with a
-// set rate, so no "none" clears it afterwards). vsw-libvirt replaces a port's settings with these.
+// The settings that reproduce p's admin state, description, VLAN, MTU and bandwidth on any port
+// when applied with apply_port_setting, in any order (a companion such as tx-burst comes only with
+// a set rate, so no "none" clears it afterwards). vsw-libvirt replaces a port's settings with
+// these.
 Settings port_settings(const PortConfig& p);
 
 // "access 10", "trunk all", "native-untagged 10 trunks 20-30": for tables.

@@ -188,6 +188,7 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     port->kind = port_kind(cfg.type);
     port->admin_up.store(cfg.admin_up, std::memory_order_relaxed);
     port->offloads.store(cfg.offloads, std::memory_order_relaxed);
+    port->mtu.store(cfg.mtu, std::memory_order_relaxed);
     port->vlan = std::make_unique<const PortVlan>(port_vlan(cfg));
     port->qos = make_qos(cfg);
     const std::string ring = "vsw_rxq" + std::to_string(++rings_created_);
@@ -296,6 +297,7 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
             if (p->is_vhost() && p->attached)
                 vhost::offer_offloads(c.socket, c.offloads);  // next guest
         }
+        p->mtu.store(c.mtu, std::memory_order_relaxed);  // the next burst's limit
         const bool admin_changed = p->admin_up.load(std::memory_order_relaxed) != c.admin_up;
         const bool vlan_changed = c.vlan_mode != p->config.vlan_mode || c.tag != p->config.tag ||
                                   c.trunks != p->config.trunks;
@@ -361,7 +363,7 @@ void Switch::poll_links() {
 }
 
 std::string Switch::offloads_change_error(const SwitchPort& p, const PortConfig& c) const {
-    if (c.offloads || p.config.offloads || !p.is_vhost()) return "";
+    if (c.offloads || !p.config.offloads || !p.is_vhost()) return "";  // not turning them off
     // A QEMU that negotiated an offload reconnects only to a socket that still offers it: it would
     // try again and again. The guest keeps them until it stops.
     const uint64_t held =

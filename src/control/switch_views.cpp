@@ -46,6 +46,7 @@ ControlResult Switch::show() {
         j["qos"] = qos_summary(p.config.bandwidth);
         j["state"] = port_state(p);
         j["worker"] = rx_worker_[slot];
+        j["mtu"] = p.config.mtu;
         if (!p.error.empty()) j["error"] = p.error;
         for (const MirrorConfig& m : mirrors_)  // out of normal forwarding while it is one
             if (m.kind == MirrorKind::kSpan && m.output == p.config.name)
@@ -58,6 +59,8 @@ ControlResult Switch::show() {
                                                           : 0;
             j["features"] = f ? virtio::feature_summary(f) : "-";
             j["features_hex"] = f;
+            // What QEMU told the guest (host_mtu=): a guest above the port's MTU loses frames.
+            if (const uint16_t g = p.vhost.guest_mtu.load(); ready && g) j["guest_mtu"] = g;
             if (p.vhost.connected.load())
                 j["protocol_features_hex"] = p.vhost.protocol_features.load();
             j["queues"] = p.vhost.ready.load() ? p.vhost.queue_pairs.load() : 0;

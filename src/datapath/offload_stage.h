@@ -11,6 +11,11 @@
 // fills its virtio-net header from the metadata); any other destination (a guest without them,
 // an ethdev port, a mirror) gets MTU-sized segments, or a copy with its checksum complete. The
 // frame itself is never written to: it may be shared by a flood.
+//
+// MTU (each port's mtu=): a frame without a TSO request must fit the port it comes from and the
+// port it goes to (as on the Linux bridge, the Ethernet header and one VLAN tag do not count);
+// a TSO request must fit the source's MTU, and segments are cut small enough for each
+// destination's. Frames that cannot fit are dropped as over_mtu.
 #pragma once
 
 #include <rte_mbuf.h>
@@ -34,45 +39,93 @@ inline bool offloads_requested(rte_mbuf* const* pkts, uint16_t n) {
     return flags & (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 }
 
-// Whether a burst holds frames accepted with an offload request.
-inline bool any_offloaded(rte_mbuf* const* pkts, uint16_t n) {
-    uint64_t flags = 0;
-    for (uint16_t i = 0; i < n; ++i) flags |= pkts[i]->ol_flags;
-    return flags & kOffloadFlags;
+// Checks the offload requests of a burst received from a guest whose port has `mtu`: accepted
+// frames get TX metadata, refused ones are freed and counted (bad_offload); the burst is
+// compacted. Returns how many frames remain.
+uint16_t accept_guest_offloads(rte_mbuf** pkts, uint16_t n, uint16_t mtu,
+                               telemetry::PortCounters& c);
+
+constexpr uint32_t kEtherHeader = 14;
+
+// The bytes of `m` that count against an MTU: all but the Ethernet header and one VLAN tag.
+uint32_t mtu_length(const rte_mbuf* m);
+
+// The longest frame of a burst that carries no TSO request.
+inline uint32_t longest_unsegmented(rte_mbuf* const* pkts, uint16_t n) {
+    uint32_t longest = 0;
+    for (uint16_t i = 0; i < n; ++i)
+        if (!(pkts[i]->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
+            longest = pkts[i]->pkt_len > longest ? pkts[i]->pkt_len : longest;
+    return longest;
 }
 
-// Checks the offload requests of a burst received from a guest: accepted frames get TX
-// metadata, refused ones are freed and counted (bad_offload); the burst is compacted. Returns
-// how many frames remain.
-uint16_t accept_guest_offloads(rte_mbuf** pkts, uint16_t n, telemetry::PortCounters& c);
+// Frames of a received burst over the port's `mtu` without a TSO request are freed and counted
+// (over_mtu); the burst is compacted. Returns how many remain.
+uint16_t drop_over_mtu_slow(rte_mbuf** pkts, uint16_t n, uint16_t mtu, telemetry::PortCounters& c);
+inline uint16_t drop_over_mtu(rte_mbuf** pkts, uint16_t n, uint16_t mtu,
+                              telemetry::PortCounters& c) {
+    if (longest_unsegmented(pkts, n) <= mtu + kEtherHeader) return n;  // the usual case
+    return drop_over_mtu_slow(pkts, n, mtu, c);
+}
 
-// What a destination takes of a guest's offloads.
+// What a destination takes of a guest's offloads, and its MTU.
 struct EgressOffloads {
-    bool csum = false;  // partial checksums
-    bool tso4 = false;  // large TCP/IPv4 frames
-    bool tso6 = false;  // large TCP/IPv6 frames
+    bool csum = false;    // partial checksums
+    bool tso4 = false;    // large TCP/IPv4 frames
+    bool tso6 = false;    // large TCP/IPv6 frames
+    uint16_t mtu = 1500;  // largest L2 payload of a frame or segment it takes
 };
 EgressOffloads egress_offloads(const Port& p);
 
+// Whether a burst needs the egress step for a destination of `mtu`: offloaded frames, or a frame
+// that may be too large for it.
+inline bool needs_egress_step(rte_mbuf* const* pkts, uint16_t n, uint16_t mtu) {
+    uint64_t flags = 0;
+    for (uint16_t i = 0; i < n; ++i) flags |= pkts[i]->ol_flags;
+    return (flags & kOffloadFlags) || longest_unsegmented(pkts, n) > mtu + kEtherHeader;
+}
+
+// For wire_frames: segments as large as the guest asked for (a mirror copy shows the frame as it
+// would be on the source's wire).
+constexpr uint32_t kSourceMtu = UINT32_MAX;
+
+// How many segments a TSO frame becomes for a destination of `mtu`; above offload::kMaxSegments
+// (or 0) it cannot be sent there.
+uint32_t segments_for(const rte_mbuf* m, uint32_t mtu);
+
 // The frames a destination that takes none of the offloads gets for `m` (which has
-// kOffloadFlags): its segments, or a copy with its checksum complete, into `out` (room for
-// offload::kMaxSegments). `m` is not consumed. 0 if no mbuf was left (or the frame no longer
-// reads as it did at ingress, which cannot happen).
-uint16_t wire_frames(rte_mbuf* m, rte_mempool* pool, rte_mbuf** out);
+// kOffloadFlags): its segments, at most `mtu` bytes of IP packet each, or a copy with its
+// checksum complete, into `out` (room for offload::kMaxSegments). `m` is not consumed. 0 if no
+// mbuf was left (or the frame no longer reads as it did at ingress, which cannot happen, or
+// would take more than kMaxSegments segments, which send_prepared checks first).
+uint16_t wire_frames(rte_mbuf* m, rte_mempool* pool, rte_mbuf** out, uint32_t mtu);
 
 // Sends pkts[0..n) to a destination that takes `can`: what it cannot take as it is is replaced by
-// wire_frames(); `send(frames, k)` gets bursts of at most kBurst. Frames that could not be made
-// are counted as no_mbufs on `c`, segments made as tx_segments.
+// wire_frames(); `send(frames, k)` gets bursts of at most kBurst. Frames too large for it are
+// counted as over_mtu on `c`, frames that could not be made as no_mbufs, segments made as
+// tx_segments.
 template <class Send>
 void send_prepared(const EgressOffloads& can, rte_mbuf** pkts, uint16_t n, rte_mempool* pool,
                    telemetry::PortCounters& c, Send&& send);
 
-// Whether the destination takes `m` as it is.
+// Whether the destination takes `m` (which fits its MTU or is a TSO frame) as it is.
 inline bool takes_as_is(const EgressOffloads& can, const rte_mbuf* m) {
     const uint64_t f = m->ol_flags;
     if (!(f & kOffloadFlags)) return true;
-    if (f & RTE_MBUF_F_TX_TCP_SEG) return (f & RTE_MBUF_F_TX_IPV6) ? can.tso6 : can.tso4;
+    if (f & RTE_MBUF_F_TX_TCP_SEG)
+        return ((f & RTE_MBUF_F_TX_IPV6) ? can.tso6 : can.tso4) &&
+               static_cast<uint32_t>(m->l3_len + m->l4_len + m->tso_segsz) <= can.mtu;
     return can.csum;
+}
+
+// Whether `m` can go to the destination at all: a frame within its MTU, or a TSO frame whose
+// segments for it are few enough.
+inline bool fits(const EgressOffloads& can, const rte_mbuf* m) {
+    if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+        const uint32_t k = segments_for(m, can.mtu);
+        return k != 0 && k <= offload::kMaxSegments;
+    }
+    return m->pkt_len <= can.mtu + kEtherHeader || mtu_length(m) <= can.mtu;
 }
 
 template <class Send>
@@ -89,13 +142,18 @@ void send_prepared(const EgressOffloads& can, rte_mbuf** pkts, uint16_t n, rte_m
     };
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
+        if (!fits(can, m)) {
+            rte_pktmbuf_free(m);
+            c.drop(DropReason::kOverMtu);
+            continue;
+        }
         if (takes_as_is(can, m)) {
             put(m);
             continue;
         }
         rte_mbuf* made[offload::kMaxSegments];
         const bool segmented = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
-        const uint16_t got = wire_frames(m, pool, made);
+        const uint16_t got = wire_frames(m, pool, made, can.mtu);
         rte_pktmbuf_free(m);  // the frames made hold what they need of it
         if (got == 0) {
             c.drop(DropReason::kNoMbufs);

@@ -214,7 +214,7 @@ inline void mirror(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* 
                    bool egress_side) {
     if (m->ol_flags & kOffloadFlags) {
         rte_mbuf* wire[offload::kMaxSegments];
-        const uint16_t n = wire_frames(m, dp.pool, wire);
+        const uint16_t n = wire_frames(m, dp.pool, wire, kSourceMtu);
         for (uint16_t i = 0; i < n; ++i) {
             mirror_frame(dp.mirrors, *snap.mirrors, dp.worker, dp.pool, mask, wire[i], vlan,
                          egress_side, MirrorSend{dp, snap});
@@ -315,9 +315,9 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot) {
         if (q.rx_shaped) guest_rx_enqueue(port->shaping, q, c, pkts, k);
         else transmit(*port, dp.worker, pkts, k);
     };
-    // Frames the port cannot take as they are (a guest's large frames, partial checksums) are
-    // made into what it can take first: the egress step.
-    if (any_offloaded(b.pkts, n))
+    // Frames the port cannot take as they are (a guest's large frames, partial checksums, a
+    // frame over its MTU) are made into what it can take first, or dropped: the egress step.
+    if (needs_egress_step(b.pkts, n, port->mtu.load(std::memory_order_relaxed)))
         send_prepared(egress_offloads(*port), b.pkts, n, dp.pool, c, send);
     else send(b.pkts, n);
 }

@@ -28,6 +28,7 @@ struct Port {
     PortKind kind = PortKind::kVhost;  // no string on the hot path
     std::atomic<bool> admin_up{true};  // false: not polled, frames to it dropped (port_down)
     std::atomic<bool> offloads{true};  // offloads=on: large frames and partial checksums pass
+    std::atomic<uint16_t> mtu{1500};   // mtu=: largest L2 payload received and sent
     vhost::VhostState vhost;           // vhost-user kind
     EthdevState eth;                   // ethdev kind
 

@@ -83,10 +83,13 @@ void Worker::run() {
                 capture_received(in.capture, cfg_.id, pkts, n, start);
                 received += n;
                 // A guest's large frames and partial checksums, checked against their bytes.
+                const uint16_t mtu = in.mtu.load(std::memory_order_relaxed);
                 if (in.is_vhost() && offloads_requested(pkts, n)) {
-                    n = accept_guest_offloads(pkts, n, counters);
+                    n = accept_guest_offloads(pkts, n, mtu, counters);
                     if (n == 0) continue;
                 }
+                n = drop_over_mtu(pkts, n, mtu, counters);
+                if (n == 0) continue;
                 if (q.tx_shaped) guest_tx_charge(in.shaping, pkts, n);
                 decide(dp, *snap, in, pkts, n, now_s, decisions);
                 if (flows)

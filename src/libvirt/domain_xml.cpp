@@ -115,6 +115,7 @@ void read_interface(const xmlNode* n, unsigned index, Domain& d) {
         if (const xmlNode* out = child(bw, "outbound"))
             itf.outbound = read_bandwidth(out, who, d.problems);
     }
+    if (const xmlNode* mtu = child(n, "mtu")) itf.mtu = attr(mtu, "size").value_or("");
     d.interfaces.push_back(std::move(itf));
 }
 

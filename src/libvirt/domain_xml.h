@@ -32,6 +32,7 @@ struct VhostUserInterface {
     bool qemu_is_server = true;         // <source mode='server'> (libvirt's default) or 'client'
     std::optional<Bandwidth> inbound;   // towards the guest
     std::optional<Bandwidth> outbound;  // from the guest
+    std::string mtu;                    // <mtu size='N'/> as written ("" = none): QEMU's host_mtu
 };
 
 // One <vsw:port> of the metadata: the settings for the interface with that MAC, in document order.

@@ -144,6 +144,11 @@ DomainPorts domain_ports(const Domain& d, const std::string& socket_dir) {
             out.log.push_back(who + ": VLAN settings rejected (" + e + "); port " + p.name +
                               " kept admin down");
         }
+        // libvirt gives the guest <mtu size> through QEMU's host_mtu: the port takes the same.
+        if (!itf.mtu.empty())
+            if (auto e = apply_port_setting(p, "mtu", itf.mtu); !e.empty())
+                out.log.push_back(who + ": <mtu size='" + itf.mtu.substr(0, 16) + "'>: " + e +
+                                  "; port MTU left at " + std::to_string(p.mtu));
         if (auto e = apply_group(p, tx); !e.empty())
             out.log.push_back(who + ": bandwidth from the guest not limited: " + e);
         if (auto e = apply_group(p, rx); !e.empty())

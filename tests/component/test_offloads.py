@@ -6,6 +6,8 @@ nobody has: they are flooded. B negotiated GUEST_TSO and GUEST_CSUM and gets the
 C negotiated nothing and gets MTU-sized segments whose checksums verify and whose payloads
 concatenate to the original; a SPAN copy of A's frames is segmented as on a wire. E asks for
 segments too large for the MTU: every one of its frames is dropped as bad_offload."""
+import time
+
 from vswtest import IP, Ether, FakeGuest, Raw, Vswd, check, log, wait_until
 from scapy.all import TCP, IPv6  # noqa: E402
 
@@ -72,6 +74,9 @@ def test(work):
           "A negotiated HOST_TSO4/6 and CSUM (it sends large frames)")
     check("guest_tso4" in feats["b"] and "guest_csum" in feats["b"], "B negotiated GUEST_TSO4 and GUEST_CSUM")
     check("guest_tso4" not in feats["c"] and "guest_csum" not in feats["c"], "C negotiated no offload")
+    code, err = vswd.ctl_fail("set-port", "b", "offloads=off")
+    check(code == 1 and "negotiated offloads" in err and "guest_tso4" in vswd.port("b")["features"],
+          f"offloads=off is refused while B's guest holds them: {err.strip()}")
     for g in (b, c, d):
         g.start()
     a.start()
@@ -106,6 +111,18 @@ def test(work):
     st_e = vswd.port_stats("e")
     check(st_e["drops"].get("bad_offload", 0) == FRAMES and len(got_b) == FRAMES and len(got_c) == segments,
           f"E's segment size beyond the MTU: all {FRAMES} frames dropped as bad_offload, nothing delivered")
+    # With its guest gone, B's port can drop offloads: the next guest is offered none.
+    vswd.wait_port_state("b", "connecting", timeout=10)
+    vswd.ctl("set-port", "b", "offloads=off")
+    b2 = FakeGuest(work, "b2", work.file("b.sock"), True, [], extra=["--max-pkt-len=9600"])
+    for cmd in ("port stop all", "port config 0 rx_offload tcp_lro on", "port config 0 rx_offload scatter on",
+                "port start all"):
+        b2.send(cmd)
+    vswd.wait_port_state("b", "up")
+    time.sleep(2)  # testpmd's port start with LRO asked for
+    check("guest_tso4" not in vswd.port("b")["features"] and "csum" not in vswd.port("b")["features"],
+          f"offloads=off: the next guest negotiated none ({vswd.port('b')['features']})")
+    b2.quit()
     check(vswd.alive() and vswd.stop() == 0, "vswd survives and stops cleanly")
 
 

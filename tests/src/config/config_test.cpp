@@ -45,6 +45,25 @@ TEST_CASE("set-port and set apply known keys and reject the rest") {
     CHECK_THAT(apply_switch_setting(s, "turbo", "1"), Catch::Contains("unknown setting"));
 }
 
+TEST_CASE("mtu= takes 68 to 9216 bytes, keeps the old value on a bad one and persists") {
+    PortConfig p = test::port("vm1", PortType::kVhostUserServer, "/s", "", true, "");
+    CHECK(p.mtu == 1500);
+    CHECK(apply_port_setting(p, "mtu", "1450").empty());
+    CHECK(p.mtu == 1450);
+    for (const char* bad : {"67", "9217", "0", "-1", "1500x", "", "65536"})
+        CHECK_THAT(apply_port_setting(p, "mtu", bad), Catch::Contains("mtu must be 68 to 9216"));
+    CHECK(p.mtu == 1450);
+    CHECK(to_json(p)["mtu"] == 1450);
+    CHECK(port_config_from_json(to_json(p)) == p);
+    CHECK_FALSE(to_json(test::port("vm2", PortType::kVhostUserServer, "/s", "", true, ""))
+                    .contains("mtu"));  // the default is not written
+    nlohmann::json j = to_json(p);
+    j["mtu"] = "big";
+    CHECK_THROWS_WITH(port_config_from_json(j), Catch::Contains("'mtu' must be a number"));
+    j["mtu"] = 20u;
+    CHECK_THROWS_WITH(port_config_from_json(j), Catch::Contains("mtu must be"));
+}
+
 TEST_CASE("configuration survives a JSON round trip") {
     SwitchConfig c;
     c.settings.fdb_aging_seconds = 77;
@@ -103,6 +122,7 @@ TEST_CASE("port_settings reproduce a port's settings on another port, whatever i
     REQUIRE(apply_port_setting(target, "tx-burst", "64k").empty());
     REQUIRE(apply_port_setting(target, "rx-rate", "20M").empty());
     REQUIRE(apply_port_setting(target, "rx-mode", "police").empty());
+    REQUIRE(apply_port_setting(target, "mtu", "1450").empty());
     REQUIRE(validate_port_config(target).empty());
 
     PortConfig a = test::port("vm1", PortType::kVhostUserClient, "/s", "", true, "");

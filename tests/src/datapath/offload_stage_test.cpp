@@ -50,7 +50,7 @@ TEST_CASE("a guest's TSO frame gets its TX metadata from its own bytes") {
                          from_guest({.ipv6 = true, .payload = 500, .udp = true}, 0)};
     telemetry::PortCounters c;
     REQUIRE(offloads_requested(pkts, 2));
-    REQUIRE(accept_guest_offloads(pkts, 2, c) == 2);
+    REQUIRE(accept_guest_offloads(pkts, 2, 1500, c) == 2);
     CHECK(pkts[0]->ol_flags ==
           (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4));
     CHECK((pkts[0]->l2_len == 18 && pkts[0]->l3_len == 20 && pkts[0]->l4_len == 32));
@@ -80,7 +80,7 @@ TEST_CASE(
     rte_mbuf* good = from_guest({.payload = 3000}, 1448);
     bad.push_back(good);
     telemetry::PortCounters c;
-    const auto n = accept_guest_offloads(bad.data(), static_cast<uint16_t>(bad.size()), c);
+    const auto n = accept_guest_offloads(bad.data(), static_cast<uint16_t>(bad.size()), 1500, c);
     CHECK(n == 1);
     CHECK(bad[0] == good);
     CHECK(bad_offloads(c) == 7);
@@ -93,7 +93,7 @@ TEST_CASE("egress: a guest that takes TSO gets the frame as it is, anyone else i
     telemetry::PortCounters accept_c, c;
     rte_mbuf* m = from_guest({.flags = 0x19, .payload = 10000}, 1000);  // ACK|PSH|FIN
     const std::vector<uint8_t> original = flat(m);
-    REQUIRE(accept_guest_offloads(&m, 1, accept_c) == 1);
+    REQUIRE(accept_guest_offloads(&m, 1, 1500, accept_c) == 1);
     mbuf_share(m, 2);  // a flood to three destinations: one reference each
     {
         Sent tso;
@@ -119,7 +119,7 @@ TEST_CASE("egress: a guest that takes TSO gets the frame as it is, anyone else i
 TEST_CASE("egress: a partial checksum is completed for a guest without GUEST_CSUM, in a copy") {
     telemetry::PortCounters c;
     rte_mbuf* m = from_guest({.payload = 700, .udp = true}, 0);
-    REQUIRE(accept_guest_offloads(&m, 1, c) == 1);
+    REQUIRE(accept_guest_offloads(&m, 1, 1500, c) == 1);
     Sent csum_ok, no_csum;
     mbuf_share(m, 1);
     send_prepared(EgressOffloads{true, false, false}, &m, 1, g_pool, c, csum_ok.sender());
@@ -141,7 +141,7 @@ TEST_CASE("pipeline: a TSO frame retagged for each port leaves as segments tagge
     f.port(2).capture.store(&t2.tap);
     rte_mbuf* m = from_guest({.tagged = true, .payload = 4000}, 1400);  // VLAN 10, unknown unicast
     telemetry::PortCounters c;
-    REQUIRE(accept_guest_offloads(&m, 1, c) == 1);
+    REQUIRE(accept_guest_offloads(&m, 1, 1500, c) == 1);
     BurstDecisions d;
     f.run_burst(0, &m, 1, d);
     flush_all(*f.dp, f.snap);
@@ -164,5 +164,78 @@ TEST_CASE("pipeline: a TSO frame retagged for each port leaves as segments tagge
     CHECK(f.port(2).counters[0].tx_packets.get() == 3);
     f.port(1).capture.store(nullptr);
     f.port(2).capture.store(nullptr);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("mtu: a frame over its port's MTU without a TSO request is dropped as over_mtu") {
+    auto frame = [](const TcpFrameSpec& spec) { return chain(tcp_frame(spec), {}); };
+    // 1450 bytes of IP packet fit mtu=1450 with or without a VLAN tag; 1451 do not.
+    rte_mbuf* fits = frame({.payload = 1450 - 40});
+    rte_mbuf* fits_tagged = frame({.tagged = true, .payload = 1450 - 40});
+    rte_mbuf* over = frame({.payload = 1451 - 40});
+    rte_mbuf* over_tagged = frame({.tagged = true, .payload = 1451 - 40});
+    rte_mbuf* tso = from_guest({.payload = 8000}, 1400);
+    telemetry::PortCounters c;
+    REQUIRE(accept_guest_offloads(&tso, 1, 1450, c) == 1);
+    rte_mbuf* pkts[] = {fits, over, fits_tagged, over_tagged, tso};
+    CHECK(drop_over_mtu(pkts, 5, 1500, c) == 5);  // all fit 1500
+    REQUIRE(drop_over_mtu(pkts, 5, 1450, c) == 3);
+    CHECK((pkts[0] == fits && pkts[1] == fits_tagged && pkts[2] == tso));
+    CHECK(c.drops[static_cast<unsigned>(DropReason::kOverMtu)].get() == 2);
+    CHECK(c.rx_packets.get() == 2);  // received, then dropped
+    rte_pktmbuf_free_bulk(pkts, 3);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("mtu: a TSO request must fit the source's MTU") {
+    telemetry::PortCounters c;
+    // 20 + 20 bytes of headers + 1448 = 1488: beyond 1450, within 1500.
+    rte_mbuf* big = from_guest({.payload = 5000}, 1448);
+    rte_mbuf* small = from_guest({.payload = 5000}, 1410);
+    rte_mbuf* pkts[] = {big, small};
+    REQUIRE(accept_guest_offloads(pkts, 2, 1450, c) == 1);
+    CHECK(pkts[0] == small);
+    CHECK(bad_offloads(c) == 1);
+    rte_pktmbuf_free(small);
+}
+
+TEST_CASE("mtu: each destination gets segments cut for its own MTU, or nothing too large") {
+    telemetry::PortCounters in, c;
+    rte_mbuf* m = from_guest({.payload = 14000}, 1448);  // 10 segments at 1500
+    REQUIRE(accept_guest_offloads(&m, 1, 1500, in) == 1);
+    mbuf_share(m, 3);
+    {
+        Sent as_is;  // a TSO guest at 1500 takes it as it is
+        send_prepared(EgressOffloads{true, true, true, 1500}, &m, 1, g_pool, c, as_is.sender());
+        REQUIRE(as_is.frames.size() == 1);
+        CHECK(as_is.frames[0] == m);
+    }
+    for (const EgressOffloads& to :
+         {EgressOffloads{true, true, true, 1450}, EgressOffloads{.mtu = 1450}}) {
+        Sent small;  // at 1450, with or without TSO: 1410-byte segments
+        send_prepared(to, &m, 1, g_pool, c, small.sender());
+        REQUIRE(small.frames.size() == 10);  // 14000 / 1410, rounded up
+        uint32_t payload = 0;
+        for (rte_mbuf* s : small.frames) {
+            const std::vector<uint8_t> b = flat(s);
+            CHECK(b.size() - 14 <= 1450);
+            CHECK(ipv4_checksum_ok(b, 14));
+            CHECK(tcp_checksum_ok(b, 14, false));
+            payload += static_cast<uint32_t>(b.size() - 54);
+        }
+        CHECK(payload == 14000);
+    }
+    Sent none;  // mtu=200: 160-byte segments, 88 of them: more than 64
+    send_prepared(EgressOffloads{.mtu = 200}, &m, 1, g_pool, c, none.sender());
+    CHECK(none.frames.empty());
+    CHECK(c.drops[static_cast<unsigned>(DropReason::kOverMtu)].get() == 1);
+
+    rte_mbuf* plain = chain(tcp_frame({.payload = 1460}), {});  // 1500 bytes of IP packet
+    CHECK(needs_egress_step(&plain, 1, 1450));
+    CHECK_FALSE(needs_egress_step(&plain, 1, 1500));
+    Sent dropped;
+    send_prepared(EgressOffloads{.mtu = 1450}, &plain, 1, g_pool, c, dropped.sender());
+    CHECK(dropped.frames.empty());
+    CHECK(c.drops[static_cast<unsigned>(DropReason::kOverMtu)].get() == 2);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }

@@ -15,6 +15,7 @@ const char* kDomain = R"(<domain type='qemu'>
       <mac address='52:54:00:AA:00:01'/>
       <source type='unix' path='/run/vsw/vhost/web1-a' mode='server'/>
       <model type='virtio'/>
+      <mtu size='1450'/>
       <bandwidth>
         <inbound average='1000' peak='2000' burst='64'/>
         <outbound average='500'/>
@@ -59,6 +60,7 @@ TEST_CASE("a domain's vhost-user interfaces, bandwidth and vsw metadata are read
     CHECK(a.mac == "52:54:00:aa:00:01");  // normalised
     CHECK(a.socket == "/run/vsw/vhost/web1-a");
     CHECK(a.qemu_is_server);
+    CHECK(a.mtu == "1450");
     REQUIRE(a.inbound);
     CHECK(a.inbound->average == 1000);
     CHECK(a.inbound->peak == 2000);
@@ -70,6 +72,7 @@ TEST_CASE("a domain's vhost-user interfaces, bandwidth and vsw metadata are read
     CHECK_FALSE(b.qemu_is_server);
     CHECK_FALSE(b.inbound);
     CHECK_FALSE(b.outbound);
+    CHECK(b.mtu.empty());
     // Only vsw's namespace counts; the other namespace's <port> is not read.
     REQUIRE(d.metadata.size() == 2);
     CHECK(d.metadata[0].mac == "52:54:00:aa:00:01");

@@ -80,6 +80,19 @@ TEST_CASE("bandwidth maps KiB/s to bit/s, outbound to tx and inbound to rx") {
     CHECK_THAT(joined(out.log), Catch::Contains("<inbound peak> ignored"));
 }
 
+TEST_CASE("<mtu size> becomes the port's mtu=; a bad one is logged and leaves 1500") {
+    auto a = nic("52:54:00:aa:00:01", "/d/a"), b = nic("52:54:00:aa:00:02", "/d/b"),
+         c = nic("52:54:00:aa:00:03", "/d/c");
+    a.mtu = "1450";
+    b.mtu = "70000";
+    auto out = domain_ports(domain({a, b, c}), "/d");
+    REQUIRE(out.ports.size() == 3);
+    CHECK(out.ports[0].mtu == 1450);
+    CHECK(out.ports[1].mtu == 1500);
+    CHECK(out.ports[2].mtu == 1500);
+    CHECK_THAT(joined(out.log), Catch::Contains("<mtu size='70000'>: mtu must be 68 to 9216"));
+}
+
 TEST_CASE("metadata sets the VLAN and overrides bandwidth") {
     auto i = nic("52:54:00:aa:00:01", "/d/a");
     i.outbound = Bandwidth{1000, 0, 0};
