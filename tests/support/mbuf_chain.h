@@ -4,47 +4,19 @@
 #include <rte_mbuf.h>
 
 #include <catch2/catch.hpp>
-#include <cstring>
 #include <vector>
 
 #include "tests/support/datapath_fixture.h"
+#include "tests/support/mbuf_bytes.h"
 
 namespace vsw::test {
 
 // `bytes` as a chain of mbufs cut at `cuts` (offsets, ascending), as a guest's large frame
 // arrives.
 inline rte_mbuf* chain(const std::vector<uint8_t>& bytes, std::vector<size_t> cuts) {
-    cuts.push_back(bytes.size());
-    rte_mbuf* head = nullptr;
-    rte_mbuf* tail = nullptr;
-    size_t at = 0;
-    for (size_t cut : cuts) {
-        cut = std::min(cut, bytes.size());  // a cut beyond a short frame
-        while (at < cut) {
-            rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
-            REQUIRE(m != nullptr);
-            const auto n =
-                static_cast<uint16_t>(std::min<size_t>(cut - at, rte_pktmbuf_tailroom(m)));
-            std::memcpy(rte_pktmbuf_append(m, n), bytes.data() + at, n);
-            at += n;
-            if (!head) {
-                head = tail = m;
-            } else {
-                tail->next = m;
-                tail = m;
-                head->nb_segs++;
-                head->pkt_len += n;
-            }
-        }
-    }
-    return head;
-}
-
-inline std::vector<uint8_t> flat(const rte_mbuf* m) {
-    std::vector<uint8_t> out(m->pkt_len);
-    const void* p = rte_pktmbuf_read(m, 0, m->pkt_len, out.data());
-    if (p != out.data()) std::memcpy(out.data(), p, m->pkt_len);
-    return out;
+    rte_mbuf* m = chain_from(g_pool, bytes, std::move(cuts));
+    REQUIRE(m != nullptr);
+    return m;
 }
 
 }  // namespace vsw::test
