@@ -43,22 +43,35 @@ class Nic:
     """A vhost-user NIC. mode 'server': QEMU listens on `socket` (vswd's vhost-user-client port);
     mode 'client': QEMU connects to vswd's socket and reconnects if vswd restarts. offloads=False:
     the guest's NIC offloads off (no checksum offload, no TSO, either way), as an operator does
-    with QEMU's virtio-net-pci properties."""
+    with QEMU's virtio-net-pci properties. mtu: QEMU's host_mtu= (the guest's MTU, offered
+    with VIRTIO_NET_F_MTU and told to vswd)."""
 
     OFFLOADS_OFF = ",csum=off,guest_csum=off,gso=off,host_tso4=off,host_tso6=off,guest_tso4=off,guest_tso6=off," \
                    "host_ufo=off,guest_ufo=off"
 
-    def __init__(self, socket_path, mac, mode="server", offloads=True):
+    def __init__(self, socket_path, mac, mode="server", offloads=True, mtu=None):
         if mode not in ("server", "client"):
             raise ValueError("mode must be 'server' or 'client'")
         self.socket = socket_path
         self.mac = mac
         self.mode = mode
         self.offloads = offloads
+        self.mtu = mtu
+
+
+class TapNic:
+    """A NIC on a host tap device with QEMU's own virtio-net backend (what libvirt's default
+    <interface type='bridge'> gives): the peer vsw is measured against. No vhost-net on these
+    hosts: QEMU moves the frames in userspace."""
+
+    def __init__(self, ifname, mac):
+        self.ifname = ifname
+        self.mac = mac
 
 
 class Guest:
-    def __init__(self, name, nics, workdir, image, memory_mb=256):
+    def __init__(self, name, nics, workdir, image, memory_mb=256, cpu=None):
+        self.cpu = cpu  # pin QEMU to this CPU (None: anywhere)
         self.name = name
         self.nics = nics
         self.workdir = workdir
@@ -85,6 +98,10 @@ class Guest:
                "-chardev", f"socket,id=agent,path={self.agent_path},server=on,wait=off",
                "-serial", "chardev:agent"]
         for i, nic in enumerate(self.nics):
+            if isinstance(nic, TapNic):
+                cmd += ["-netdev", f"tap,id=net{i},ifname={nic.ifname},script=no,downscript=no,vhost=off",
+                        "-device", f"virtio-net-pci,netdev=net{i},mac={nic.mac},vectors=0"]
+                continue
             if nic.mode == "server":
                 chardev = f"socket,id=vu{i},path={nic.socket},server=on,wait=off"
             else:
@@ -92,12 +109,13 @@ class Guest:
             cmd += ["-chardev", chardev,
                     "-netdev", f"vhost-user,id=net{i},chardev=vu{i}",
                     "-device", f"virtio-net-pci,netdev=net{i},mac={nic.mac},vectors=0"
-                    + ("" if nic.offloads else Nic.OFFLOADS_OFF)]
-        return cmd
+                    + ("" if nic.offloads else Nic.OFFLOADS_OFF)
+                    + (f",host_mtu={nic.mtu}" if nic.mtu else "")]
+        return (["taskset", "-c", str(self.cpu)] if self.cpu is not None else []) + cmd
 
     def start(self):
         for nic in self.nics:
-            if nic.mode == "server" and os.path.exists(nic.socket):
+            if isinstance(nic, Nic) and nic.mode == "server" and os.path.exists(nic.socket):
                 os.unlink(nic.socket)  # a stale socket of a killed QEMU
         self.qemu_log = open(os.path.join(self.workdir, f"{self.name}-qemu.log"), "w")
         self.proc = subprocess.Popen(self.command(), stdout=self.qemu_log, stderr=subprocess.STDOUT,
