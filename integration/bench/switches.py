@@ -12,6 +12,9 @@ and, for the feature table (cost of a feature: compare with Vsw in the same run)
                   net_null port (a NIC that takes everything): SPAN, whole frames by reference
   VswErspan       the same session as ERSPAN type II: a header segment + a clone per copy
 
+and, for a regression check, VswBaseline ("vsw-baseline"): the vswd of another build (an older
+revision), named by VSW_BASELINE_BUILD, run exactly as Vsw.
+
 Each has start(), stop(), and cycles(): how the switch itself counts its cost, as a callable
 pair begin()/end() -> cycles per packet over the interval (None if the switch cannot tell)."""
 import re
@@ -34,8 +37,10 @@ class Vsw:
     def __init__(self, work, sockets):
         self.work, self.sockets = work, sockets
 
+    binary = None  # this build's vswd
+
     def start(self):
-        self.vswd = Vswd(self.work, name="bench-vswd", mem_mb=512,
+        self.vswd = Vswd(self.work, name="bench-vswd", mem_mb=512, binary=self.binary,
                          extra=["--pmd-cores", str(SWITCH_CPU), "--main-core", "0"]).start()
         for i, s in enumerate(self.sockets):
             self.vswd.ctl("add-port", f"p{i}", "--socket", s)
@@ -204,5 +209,11 @@ class OvsDpdk:
                 os.unlink(os.path.join("/dev/hugepages", f))
 
 
+class VswBaseline(Vsw):
+    """vsw as built elsewhere (VSW_BASELINE_BUILD=/path/to/build): the same run, an older vswd."""
+    name = "vsw-baseline"
+    binary = os.path.join(os.environ.get("VSW_BASELINE_BUILD", "/nonexistent"), "src", "vswd")
+
+
 SWITCHES = [Vsw, TestpmdXconnect, OvsDpdk]  # the default comparison
-FEATURES = [VswSpan, VswErspan]            # chosen by name: --switches vsw,vsw+span,vsw+erspan
+FEATURES = [VswSpan, VswErspan, VswBaseline]  # chosen by name: --switches vsw,vsw+span,...

@@ -69,7 +69,11 @@ def profile(work, seconds):
 
 
 def plot(results, path):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:  # python3-matplotlib is not among the packages setup installs
+        print("vm2vm.png not redrawn: no matplotlib (apt-get install python3-matplotlib)")
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     sizes = sorted({r["size"] for r in results})

@@ -60,7 +60,8 @@ class Workdir:
 
 
 class Vswd:
-    def __init__(self, work, name="vswd", no_huge=False, extra=(), mem_mb=256):
+    def __init__(self, work, name="vswd", no_huge=False, extra=(), mem_mb=256, binary=None):
+        self.binary = binary or VSWD  # another build's vswd (a benchmark's baseline)
         self.work = work
         self.ctl_path = work.file(f"{name}.ctl")
         self.state_path = work.file(f"{name}-state.json")
@@ -72,7 +73,7 @@ class Vswd:
         self.proc = None
 
     def command(self):
-        cmd = [VSWD, "--ctl-socket", self.ctl_path, "--state-file", self.state_path,
+        cmd = [self.binary, "--ctl-socket", self.ctl_path, "--state-file", self.state_path,
                "--file-prefix", self.prefix, "--mem", str(self.mem_mb)]
         if self.no_huge:
             cmd.append("--no-huge")

@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""Guest TCP benchmark: two real Linux guests (TCG, both pinned to CPU 0) run iperf3 for a few
+seconds through each peer in the same run, interleaved round by round:
+
+  bridge     the Linux bridge with tap devices and QEMU's own virtio-net backend (libvirt's
+             default <interface type='bridge'>; no vhost-net on these hosts), guest offloads on
+  vsw        vswd (one PMD on CPU 1), guest offloads on (checksums, TSO both ways)
+  vsw-off    vswd with offloads=off on both ports (every frame checksummed and cut by the guests)
+
+Prints and records (RESULTS.md, results.jsonl) Mbit/s per run, medians, the same-run ratios vsw
+/ bridge and vsw / vsw-off, and vswd's PMD cycles per byte. Not a test: asserts nothing. Run it
+on an otherwise idle machine, as root.
+
+Usage: guest_tcp.py [--rounds 3] [--seconds 10] [--peers bridge,vsw,vsw-off]
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+
+from qemu_guest import Guest, Nic, TapNic, boot_all, build_image  # noqa: E402
+from results import record, stamp  # noqa: E402
+from vswd_process import BUILD, Vswd, Workdir, kill_all, log  # noqa: E402
+
+IP = {"g1": "10.9.0.1", "g2": "10.9.0.2"}
+MAC = {"g1": "52:54:00:09:00:01", "g2": "52:54:00:09:00:02"}
+BRIDGE = "vswbench0"
+TAPS = {"g1": "vswbench-t1", "g2": "vswbench-t2"}
+GUEST_CPU = 0
+
+
+def sh(*cmd):
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def bridge_up():
+    bridge_down()
+    sh("ip", "link", "add", BRIDGE, "type", "bridge")
+    sh("ip", "link", "set", BRIDGE, "up")
+    for tap in TAPS.values():
+        sh("ip", "tuntap", "add", "dev", tap, "mode", "tap")
+        sh("ip", "link", "set", tap, "master", BRIDGE)
+        sh("ip", "link", "set", tap, "up")
+
+
+def bridge_down():
+    for dev in list(TAPS.values()) + [BRIDGE]:
+        subprocess.run(["ip", "link", "del", dev], capture_output=True)
+
+
+def iperf(guests, seconds):
+    """Mbit/s of an iperf3 TCP run g1 -> g2."""
+    guests["g2"].check("iperf3 -s -D -1")
+    time.sleep(0.5)
+    out = guests["g1"].check(f"iperf3 -c {IP['g2']} -t {seconds} -f m -J", timeout=seconds + 60)
+    result = json.loads(out[out.index("{"):])
+    return result["end"]["sum_received"]["bits_per_second"] / 1e6
+
+
+def boot(work, image, nics):
+    guests = {n: Guest(f"{n}-{int(time.monotonic() * 1000)}", [nics[n]], work.path, image, cpu=GUEST_CPU).start()
+              for n in ("g1", "g2")}
+    boot_all({g.name: g for g in guests.values()},
+             {g.name: f"ip link set eth0 up && ip addr add {IP[n]}/24 dev eth0" for n, g in guests.items()},
+             log=lambda m: None)
+    guests["g1"].check(f"ping -c 3 -W 2 {IP['g2']}", timeout=30)  # ARP, and the path works
+    return guests
+
+
+def run_bridge(work, image, seconds):
+    bridge_up()
+    try:
+        guests = boot(work, image, {n: TapNic(TAPS[n], MAC[n]) for n in ("g1", "g2")})
+        mbps = iperf(guests, seconds)
+        for g in guests.values():
+            g.kill()
+        return mbps, None
+    finally:
+        bridge_down()
+
+
+def run_vsw(work, image, seconds, offloads):
+    vswd = Vswd(work, name=f"vswd-{int(time.monotonic() * 1000)}", extra=["--pmd-cores", "1", "--main-core", "0"]).start()
+    try:
+        for n in ("g1", "g2"):
+            vswd.ctl("add-port", n, "--socket", work.file(f"{vswd.prefix}-{n}.sock"), f"offloads={'on' if offloads else 'off'}")
+        guests = boot(work, image, {n: Nic(work.file(f"{vswd.prefix}-{n}.sock"), MAC[n]) for n in ("g1", "g2")})
+        before = vswd.ctl("stats")
+        mbps = iperf(guests, seconds)
+        after = vswd.ctl("stats")
+        busy = after["pmds"][0]["busy_cycles"] - before["pmds"][0]["busy_cycles"]
+        moved = sum(p["rx_bytes"] for p in after["ports"]) - sum(p["rx_bytes"] for p in before["ports"])
+        for g in guests.values():
+            g.kill()
+        return mbps, busy / moved if moved else None
+    finally:
+        vswd.stop()
+
+
+PEERS = {
+    "bridge": lambda work, image, s: run_bridge(work, image, s),
+    "vsw": lambda work, image, s: run_vsw(work, image, s, True),
+    "vsw-off": lambda work, image, s: run_vsw(work, image, s, False),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--peers", default="bridge,vsw,vsw-off")
+    a = ap.parse_args()
+    peers = a.peers.split(",")
+    image = build_image(os.path.join(BUILD, "guest-image"))
+    work = Workdir("guest-tcp")
+    runs = {p: [] for p in peers}
+    cpb = {p: [] for p in peers}
+    try:
+        for r in range(a.rounds):
+            for p in peers:
+                mbps, cycles_per_byte = PEERS[p](work, image, a.seconds)
+                runs[p].append(mbps)
+                if cycles_per_byte is not None:
+                    cpb[p].append(cycles_per_byte)
+                log(f"round {r + 1}: {p}: {mbps:.0f} Mbit/s"
+                    + (f", {cycles_per_byte:.2f} PMD cycles/byte" if cycles_per_byte is not None else ""))
+    finally:
+        kill_all()
+        bridge_down()
+        work.cleanup()
+    now, rev = stamp()
+
+    def ratio(x, y):
+        rs = [runs[x][i] / runs[y][i] for i in range(a.rounds) if runs[y][i]]
+        return f"{statistics.median(rs):.2f}x" if rs else "-"
+
+    lines = [f"\n## {now} — vsw {rev}: guest TCP (iperf3, two TCG guests on CPU 0, vswd's PMD on CPU 1)\n\n",
+             f"`integration/bench/guest_tcp.py`: {a.rounds} rounds x {a.seconds} s, peers interleaved per round.\n\n",
+             "| peer | Mbit/s per run | median | PMD cycles/byte | vs bridge (median of per-round ratios) |\n",
+             "|---|---|---|---|---|\n"]
+    for p in peers:
+        c = f"{statistics.median(cpb[p]):.2f}" if cpb[p] else "-"
+        vs = ratio(p, "bridge") if "bridge" in peers else "-"
+        lines.append(f"| {p} | {', '.join(f'{x:.0f}' for x in runs[p])} | {statistics.median(runs[p]):.0f} | {c} | {vs} |\n")
+    if "vsw" in peers and "vsw-off" in peers:
+        lines.append(f"\nvsw with offloads / without (same run, median of per-round ratios): {ratio('vsw', 'vsw-off')}.\n")
+    record("".join(lines), [{"peer": p, "mbps": runs[p], "cycles_per_byte": cpb[p]} for p in peers],
+           bench="guest_tcp", now=now, rev=rev)
+
+
+if __name__ == "__main__":
+    main()
