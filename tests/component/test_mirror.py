@@ -28,8 +28,9 @@ def tshark(path, *fields, extra=()):
     return [line.split("|") for line in r.stdout.splitlines() if line]
 
 
-def expert_warnings(path):
-    r = subprocess.run(["tshark", "-r", path, "-q", "-z", "expert,warn"], capture_output=True, text=True, check=True)
+def expert_warnings(path, options=()):
+    r = subprocess.run(["tshark", "-r", path, *options, "-q", "-z", "expert,warn"], capture_output=True, text=True,
+                       check=True)
     skip = ("Expert Information", "Group", "Errors (", "Warnings (")
     return [line.strip() for line in r.stdout.splitlines()
             if line.strip() and not line.startswith("=") and not any(s in line for s in skip)]

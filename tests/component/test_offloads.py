@@ -4,12 +4,18 @@ headers carry TSO and partial checksums as a Linux guest's do). A sends large TC
 and IPv6) with TSO (testpmd's csum engine: partial checksums, segment size 1448) to a MAC
 nobody has: they are flooded. B negotiated GUEST_TSO and GUEST_CSUM and gets them as they are;
 C negotiated nothing and gets MTU-sized segments whose checksums verify and whose payloads
-concatenate to the original; a SPAN copy of A's frames is segmented as on a wire. E asks for
-segments too large for the MTU: every one of its frames is dropped as bad_offload."""
+concatenate to the original; a SPAN copy of A's frames is segmented as on a wire, and so are
+ERSPAN II copies (F), which tshark decodes without an expert warning; an af_packet uplink (a
+veth whose peer sits in a namespace, captured there with dumpcap) gets the segments too. E asks
+for segments too large for the MTU: every one of its frames is dropped as bad_offload."""
+import os
+import signal
+import subprocess
 import time
 
-from vswtest import IP, Ether, FakeGuest, Raw, Vswd, check, log, wait_until
-from scapy.all import TCP, IPv6  # noqa: E402
+from vswtest import IP, Ether, FakeGuest, Raw, Vswd, check, log, peer_namespace, wait_until
+from scapy.all import GRE, TCP, IPv6, rdpcap  # noqa: E402
+from test_mirror import expert_warnings  # noqa: E402
 
 A = "02:00:00:00:0a:01"
 NOBODY = "02:00:00:00:ee:01"
@@ -42,10 +48,28 @@ def checksums_ok(p):
 
 
 def test(work):
+    with peer_namespace("02:00:00:00:0c:01") as (ns, host_if, peer_if):
+        offloads(work, ns, host_if, peer_if)
+
+
+def capture_in(ns, iface, path):
+    """dumpcap on the peer's interface, capturing once it returns."""
+    p = subprocess.Popen(["ip", "netns", "exec", ns, "dumpcap", "-q", "-P", "-i", iface, "-w", path],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 0, 15, "dumpcap to start")
+    return p
+
+
+def offloads(work, ns, host_if, peer_if):
     vswd = Vswd(work).start()
-    for n in ("a", "b", "c", "d", "e"):
+    for n in ("a", "b", "c", "d", "e", "f"):
         vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"))
+    vswd.ctl("add-port", "up0", "--type", "dpdk", "--devargs", f"net_af_packet0,iface={host_if}")
     vswd.ctl("mirror", "add", "m1", "sources=a", "direction=rx", "output=d")
+    vswd.ctl("mirror", "add", "m2", "sources=a", "direction=rx", "erspan=2", "session-id=7", "output=f",
+             "local-ip=192.0.2.1", "remote-ip=192.0.2.2", "next-hop-mac=02:00:00:00:0f:0f")
+    uplink_pcap = work.file("uplink.pcap")
+    dumpcap = capture_in(ns, peer_if, uplink_pcap)
     b = FakeGuest(work, "b", work.file("b.sock"), True, [], extra=["--max-pkt-len=9600"])
     # B's virtio port takes large frames (LRO: GUEST_TSO4/6) and partial checksums (GUEST_CSUM).
     for cmd in ("port stop all", "port config 0 rx_offload tcp_lro on", "port config 0 rx_offload scatter on",
@@ -53,6 +77,7 @@ def test(work):
         b.send(cmd)
     c = FakeGuest(work, "c", work.file("c.sock"), True, [])
     d = FakeGuest(work, "d", work.file("d.sock"), True, [])
+    f = FakeGuest(work, "f", work.file("f.sock"), True, [], extra=["--max-pkt-len=1600"])  # ERSPAN: +50
     a = FakeGuest(work, "a", work.file("a.sock"), True, [large(i) for i in range(FRAMES)],
                   )
     e = FakeGuest(work, "e", work.file("e.sock"), True, [large(i) for i in range(FRAMES)])
@@ -62,7 +87,7 @@ def test(work):
         for cmd in ("port stop all", "port config 0 tx_offload multi_segs on", "csum set tcp hw 0",
                     f"tso set {mss} 0", "port start all", "set fwd csum"):
             g.send(cmd)
-    for n in ("a", "b", "c", "d", "e"):
+    for n in ("a", "b", "c", "d", "e", "f", "up0"):
         vswd.wait_port_state(n, "up")
     # testpmd renegotiates after the csum and TSO settings above (port stop / start).
     for n in ("a", "e"):
@@ -77,13 +102,16 @@ def test(work):
     code, err = vswd.ctl_fail("set-port", "b", "offloads=off")
     check(code == 1 and "negotiated offloads" in err and "guest_tso4" in vswd.port("b")["features"],
           f"offloads=off is refused while B's guest holds them: {err.strip()}")
-    for g in (b, c, d):
+    for g in (b, c, d, f):
         g.start()
     a.start()
     wait_until(lambda: vswd.port_stats("a")["rx_packets"] >= FRAMES, 30, "vswd to receive A's frames")
     e.start()
     wait_until(lambda: vswd.port_stats("e")["rx_packets"] >= FRAMES, 30, "vswd to receive E's frames")
-    got_b, got_c, got_d = b.quit(settle=2), c.quit(settle=2), d.quit(settle=2)
+    got_b, got_c, got_d, got_f = b.quit(settle=2), c.quit(settle=2), d.quit(settle=2), f.quit(settle=2)
+    time.sleep(1)
+    dumpcap.send_signal(signal.SIGINT)
+    dumpcap.wait(timeout=15)
     a.quit()
     e.quit()
     st = {n: vswd.port_stats(n) for n in ("a", "b", "c")}
@@ -108,6 +136,21 @@ def test(work):
         check(data == payload(i), f"frame {i}: the segments' payloads concatenate to the original")
     check(len(got_d) == segments and all(len(bytes(p)) <= 1514 and checksums_ok(p) for p in got_d),
           f"the SPAN output got A's frames as on a wire: {len(got_d)} segments, checksums verify")
+    ers = [p for p in got_f if GRE in p]
+    check(len(ers) == segments and all(len(bytes(p)) <= 1514 + 50 for p in ers),
+          f"ERSPAN II copies of A's frames, one per segment as on a wire: {len(ers)} of {segments}")
+    # The copies alone, inner checksums checked; sequence analysis off (the capture interleaves
+    # two flows' segments with their ERSPAN copies, which it would call out of order).
+    ers_pcap = work.file("erspan.pcap")
+    subprocess.run(["tshark", "-r", f.out_pcap, "-Y", "erspan", "-w", ers_pcap], check=True, capture_output=True)
+    warnings = expert_warnings(ers_pcap, ["-o", "tcp.analyze_sequence_numbers:FALSE", "-o", "ip.check_checksum:TRUE",
+                                          "-o", "tcp.check_checksum:TRUE"])
+    check(warnings == [] and len(rdpcap(ers_pcap)) == segments,
+          f"tshark decodes the {segments} ERSPAN copies of segments, inner checksums good, no expert warning: {warnings}")
+    on_wire = [p for p in rdpcap(uplink_pcap) if TCP in p and p[TCP].dport == 5201]
+    check(len(on_wire) == segments and all(len(bytes(p)) <= 1514 and checksums_ok(p) for p in on_wire)
+          and vswd.port_stats("up0")["tx_segments"] == segments,
+          f"the af_packet uplink sent A's frames as {len(on_wire)} MTU-sized segments whose checksums verify")
     st_e = vswd.port_stats("e")
     check(st_e["drops"].get("bad_offload", 0) == FRAMES and len(got_b) == FRAMES and len(got_c) == segments,
           f"E's segment size beyond the MTU: all {FRAMES} frames dropped as bad_offload, nothing delivered")
