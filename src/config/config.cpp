@@ -36,6 +36,10 @@ std::string validate_port_config(const PortConfig& p) {
     } else {
         if (p.devargs.empty()) return "a dpdk port needs --devargs ARGS";
         if (!p.socket.empty()) return "--socket applies only to vhost-user ports";
+        // vswd sets no device MTU and no scatter RX: a dpdk port takes frames up to 1500 bytes.
+        if (p.mtu > kDefaultMtu)
+            return "mtu above 1500 on a dpdk port is not supported (vswd configures no jumbo "
+                   "frames on devices)";
     }
     if (p.description.size() > 256) return "description is longer than 256 characters";
     if (p.owner.size() > 128) return "owner is longer than 128 characters";

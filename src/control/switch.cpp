@@ -200,6 +200,7 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     rx_worker_[slot] = least_loaded_worker();
     seen_disconnects_[slot] = 0;
     seen_memory_faults_[slot] = 0;
+    seen_connects_[slot] = 0;
     slots_[slot] = std::move(port);
     order_.push_back(static_cast<uint16_t>(slot));
     publish();
@@ -354,12 +355,28 @@ void Switch::poll_links() {
             seen_memory_faults_[slot] = f;
             disconnect_faulted(p);
         }
+        if (const uint64_t c = p.vhost.connects.load(std::memory_order_relaxed);
+            c != seen_connects_[slot]) {
+            seen_connects_[slot] = c;
+            warn_mtu_mismatch(p);
+        }
         const uint64_t d = p.vhost.disconnects.load(std::memory_order_relaxed);
         if (d != seen_disconnects_[slot]) {
             seen_disconnects_[slot] = d;
             fdb_.flush_port(slot);
         }
     }
+}
+
+void Switch::warn_mtu_mismatch(const SwitchPort& p) const {
+    // QEMU told its guest an MTU (host_mtu=) larger than the port takes: the guest's large frames
+    // will be dropped as over_mtu. Said once per connection.
+    const uint16_t guest = p.vhost.guest_mtu.load(std::memory_order_relaxed);
+    if (guest > p.config.mtu)
+        fprintf(stderr,
+                "vswd: port '%s': its guest's MTU is %u (QEMU host_mtu) but the port's mtu is %u: "
+                "frames above %u bytes will be dropped (over_mtu); set mtu=%u on the port\n",
+                p.config.name.c_str(), guest, p.config.mtu, p.config.mtu, guest);
 }
 
 std::string Switch::offloads_change_error(const SwitchPort& p, const PortConfig& c) const {

@@ -88,6 +88,8 @@ class Switch final : public ControlApi {
     // Why the port would make vswd create or write files outside its directories, or "".
     std::string filesystem_error(const PortConfig& cfg) const;
     void detach(SwitchPort& port);
+    // Logs that `p`'s guest was given a larger MTU than the port takes.
+    void warn_mtu_mismatch(const SwitchPort& p) const;
     // Why offloads cannot be turned off on `p` now (a connected guest negotiated them), or "".
     std::string offloads_change_error(const SwitchPort& p, const PortConfig& c) const;
     // Closes the connection of a port whose guest memory vanished (poll_links).
@@ -127,6 +129,7 @@ class Switch final : public ControlApi {
     std::array<unsigned, kMaxPorts> rx_worker_{};               // worker polling each slot
     std::array<uint64_t, kMaxPorts> seen_disconnects_{};        // vhost disconnects already handled
     std::array<uint64_t, kMaxPorts> seen_memory_faults_{};  // guest memory faults already handled
+    std::array<uint64_t, kMaxPorts> seen_connects_{};       // vhost devices already looked at
     std::vector<uint16_t> order_;                           // slots in creation order
     std::atomic<const Snapshot*> current_{nullptr};         // what workers read
     uint64_t generation_ = 0;                               // snapshots published

@@ -83,7 +83,8 @@ uint32_t mtu_length(const rte_mbuf* m) {
 
 uint16_t drop_over_mtu_slow(rte_mbuf** pkts, uint16_t n, uint16_t mtu, telemetry::PortCounters& c) {
     return filter_received(pkts, n, DropReason::kOverMtu, c, [mtu](rte_mbuf* m) {
-        return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) || mtu_length(m) <= mtu;
+        return m->pkt_len <= mtu + kEtherHeader || (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ||
+               mtu_length(m) <= mtu;
     });
 }
 

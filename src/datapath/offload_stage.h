@@ -78,11 +78,16 @@ struct EgressOffloads {
 EgressOffloads egress_offloads(const Port& p);
 
 // Whether a burst needs the egress step for a destination of `mtu`: offloaded frames, or a frame
-// that may be too large for it.
+// too large for it (a tagged full-size frame is not: its tag does not count).
 inline bool needs_egress_step(rte_mbuf* const* pkts, uint16_t n, uint16_t mtu) {
     uint64_t flags = 0;
-    for (uint16_t i = 0; i < n; ++i) flags |= pkts[i]->ol_flags;
-    return (flags & kOffloadFlags) || longest_unsegmented(pkts, n) > mtu + kEtherHeader;
+    bool over = false;
+    for (uint16_t i = 0; i < n; ++i) {
+        const rte_mbuf* m = pkts[i];
+        flags |= m->ol_flags;
+        over |= m->pkt_len > mtu + kEtherHeader && mtu_length(m) > mtu;
+    }
+    return (flags & kOffloadFlags) || over;
 }
 
 // For wire_frames: segments as large as the guest asked for (a mirror copy shows the frame as it

@@ -55,6 +55,11 @@ TEST_CASE("mtu= takes 68 to 9216 bytes, keeps the old value on a bad one and per
     CHECK(p.mtu == 1450);
     CHECK(to_json(p)["mtu"] == 1450);
     CHECK(port_config_from_json(to_json(p)) == p);
+    PortConfig up = test::port("up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, "");
+    CHECK(apply_port_setting(up, "mtu", "1400").empty());
+    CHECK(validate_port_config(up).empty());
+    CHECK(apply_port_setting(up, "mtu", "9000").empty());
+    CHECK_THAT(validate_port_config(up), Catch::Contains("mtu above 1500 on a dpdk port"));
     CHECK_FALSE(to_json(test::port("vm2", PortType::kVhostUserServer, "/s", "", true, ""))
                     .contains("mtu"));  // the default is not written
     nlohmann::json j = to_json(p);

@@ -239,3 +239,40 @@ TEST_CASE("mtu: each destination gets segments cut for its own MTU, or nothing t
     CHECK(c.drops[static_cast<unsigned>(DropReason::kOverMtu)].get() == 2);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
+
+TEST_CASE("mtu: the boundaries: one tag not counted, as-is up to the MTU, 64 segments at most") {
+    telemetry::PortCounters c;
+    auto over_mtu = [&] { return c.drops[static_cast<unsigned>(DropReason::kOverMtu)].get(); };
+    {  // a tagged frame of 1450 bytes of IP packet fits mtu=1450 at egress, 1451 do not
+        rte_mbuf* fits = chain(tcp_frame({.tagged = true, .payload = 1450 - 40}), {});
+        rte_mbuf* over = chain(tcp_frame({.tagged = true, .payload = 1451 - 40}), {});
+        CHECK_FALSE(needs_egress_step(&fits, 1, 1450));
+        CHECK(needs_egress_step(&over, 1, 1450));
+        rte_mbuf* pkts[] = {fits, over};
+        Sent sent;
+        send_prepared(EgressOffloads{.mtu = 1450}, pkts, 2, g_pool, c, sent.sender());
+        REQUIRE(sent.frames.size() == 1);
+        CHECK(sent.frames[0] == fits);
+        CHECK(over_mtu() == 1);
+    }
+    telemetry::PortCounters in;
+    rte_mbuf* m = from_guest({.payload = 6400}, 1448);  // 1488 bytes of IP packet a segment
+    REQUIRE(accept_guest_offloads(&m, 1, 1500, in) == 1);
+    mbuf_share(m, 3);
+    {
+        Sent as_is, cut;
+        send_prepared(EgressOffloads{true, true, true, 1488}, &m, 1, g_pool, c, as_is.sender());
+        send_prepared(EgressOffloads{true, true, true, 1487}, &m, 1, g_pool, c, cut.sender());
+        CHECK((as_is.frames.size() == 1 && as_is.frames[0] == m));
+        CHECK(cut.frames.size() == 5);  // 6400 / 1447, rounded up
+    }
+    {
+        Sent sixty_four, none;  // mtu=140: 100-byte segments, 64 of them; 139: 65, too many
+        send_prepared(EgressOffloads{.mtu = 140}, &m, 1, g_pool, c, sixty_four.sender());
+        send_prepared(EgressOffloads{.mtu = 139}, &m, 1, g_pool, c, none.sender());
+        CHECK(sixty_four.frames.size() == 64);
+        CHECK(none.frames.empty());
+        CHECK(over_mtu() == 2);
+    }
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
