@@ -6,12 +6,14 @@ seconds through each peer in the same run, interleaved round by round:
              default <interface type='bridge'>; no vhost-net on these hosts), guest offloads on
   vsw        vswd (one PMD on CPU 1), guest offloads on (checksums, TSO both ways)
   vsw-off    vswd with offloads=off on both ports (every frame checksummed and cut by the guests)
+  vsw-awake  vsw whose PMD never sleeps when idle (--pmd-max-sleep-us 0): what the idle back-off
+             costs a TCP flow whose frames come a millisecond apart
 
 Prints and records (RESULTS.md, results.jsonl) Mbit/s per run, medians, the same-run ratios vsw
 / bridge and vsw / vsw-off, and vswd's PMD cycles per byte. Not a test: asserts nothing. Run it
 on an otherwise idle machine, as root.
 
-Usage: guest_tcp.py [--rounds 3] [--seconds 10] [--peers bridge,vsw,vsw-off]
+Usage: guest_tcp.py [--rounds 3] [--seconds 10] [--peers bridge,vsw,vsw-off[,vsw-awake]]
 """
 import argparse
 import json
@@ -86,8 +88,9 @@ def run_bridge(work, image, seconds):
         bridge_down()
 
 
-def run_vsw(work, image, seconds, offloads):
-    vswd = Vswd(work, name=f"vswd-{int(time.monotonic() * 1000)}", extra=["--pmd-cores", "1", "--main-core", "0"]).start()
+def run_vsw(work, image, seconds, offloads, extra=()):
+    vswd = Vswd(work, name=f"vswd-{int(time.monotonic() * 1000)}",
+                extra=["--pmd-cores", "1", "--main-core", "0", *extra]).start()
     try:
         for n in ("g1", "g2"):
             vswd.ctl("add-port", n, "--socket", work.file(f"{vswd.prefix}-{n}.sock"), f"offloads={'on' if offloads else 'off'}")
@@ -108,6 +111,7 @@ PEERS = {
     "bridge": lambda work, image, s: run_bridge(work, image, s),
     "vsw": lambda work, image, s: run_vsw(work, image, s, True),
     "vsw-off": lambda work, image, s: run_vsw(work, image, s, False),
+    "vsw-awake": lambda work, image, s: run_vsw(work, image, s, True, ["--pmd-max-sleep-us", "0"]),
 }
 
 
