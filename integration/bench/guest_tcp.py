@@ -6,14 +6,20 @@ seconds through each peer in the same run, interleaved round by round:
              default <interface type='bridge'>; no vhost-net on these hosts), guest offloads on
   vsw        vswd (one PMD on CPU 1), guest offloads on (checksums, TSO both ways)
   vsw-off    vswd with offloads=off on both ports (every frame checksummed and cut by the guests)
-  vsw-awake  vsw whose PMD never sleeps when idle (--pmd-max-sleep-us 0): what the idle back-off
-             costs a TCP flow whose frames come a millisecond apart
+  vsw-awake  vsw whose PMD never sleeps when idle (--pmd-max-sleep-us 0): the ceiling of what the
+             idle back-off may cost a TCP flow whose frames come a millisecond apart
+  vsw-linger vsw whose PMD polls 2 ms after its last packet before it sleeps
+             (--pmd-idle-linger-us 2000)
+  vsw-mod20, vsw-mod100  vsw whose PMD sleeps 20 / 100 us after a round of few frames
+             (--pmd-moderation-us: frames batched as by a NIC's interrupt moderation)
+  bridge-busy  the bridge while a process spins on CPU 1 (where vswd's PMD polls): whether a
+             busy CPU 1 slows the guests on CPU 0 (on a VM, two vCPUs may share a host core)
 
 Prints and records (RESULTS.md, results.jsonl) Mbit/s per run, medians, the same-run ratios vsw
 / bridge and vsw / vsw-off, and vswd's PMD cycles per byte. Not a test: asserts nothing. Run it
 on an otherwise idle machine, as root.
 
-Usage: guest_tcp.py [--rounds 3] [--seconds 10] [--peers bridge,vsw,vsw-off[,vsw-awake]]
+Usage: guest_tcp.py [--rounds 3] [--seconds 10] [--peers bridge,vsw,vsw-off[,vsw-awake,vsw-linger,vsw-mod20,vsw-mod100,bridge-busy]]
 """
 import argparse
 import json
@@ -76,8 +82,9 @@ def boot(work, image, nics):
     return guests
 
 
-def run_bridge(work, image, seconds):
+def run_bridge(work, image, seconds, spin=False):
     bridge_up()
+    spinner = subprocess.Popen(["taskset", "-c", "1", "/usr/bin/python3", "-c", "while True: pass"]) if spin else None
     try:
         guests = boot(work, image, {n: TapNic(TAPS[n], MAC[n]) for n in ("g1", "g2")})
         mbps = iperf(guests, seconds)
@@ -85,6 +92,9 @@ def run_bridge(work, image, seconds):
             g.kill()
         return mbps, None
     finally:
+        if spinner:
+            spinner.kill()
+            spinner.wait()
         bridge_down()
 
 
@@ -109,9 +119,13 @@ def run_vsw(work, image, seconds, offloads, extra=()):
 
 PEERS = {
     "bridge": lambda work, image, s: run_bridge(work, image, s),
+    "bridge-busy": lambda work, image, s: run_bridge(work, image, s, spin=True),
     "vsw": lambda work, image, s: run_vsw(work, image, s, True),
     "vsw-off": lambda work, image, s: run_vsw(work, image, s, False),
     "vsw-awake": lambda work, image, s: run_vsw(work, image, s, True, ["--pmd-max-sleep-us", "0"]),
+    "vsw-linger": lambda work, image, s: run_vsw(work, image, s, True, ["--pmd-idle-linger-us", "2000"]),
+    "vsw-mod20": lambda work, image, s: run_vsw(work, image, s, True, ["--pmd-moderation-us", "20"]),
+    "vsw-mod100": lambda work, image, s: run_vsw(work, image, s, True, ["--pmd-moderation-us", "100"]),
 }
 
 

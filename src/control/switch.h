@@ -29,6 +29,8 @@ struct SwitchOptions {
     std::vector<unsigned> pmd_lcores;                    // one worker per EAL lcore listed
     uint32_t fdb_max_entries = Fdb::kDefaultMaxEntries;  // FDB size limit
     uint32_t max_sleep_us = 500;                         // idle PMD back-off ceiling
+    uint32_t idle_linger_us = 0;                         // busy polling after the last packet
+    uint32_t moderation_us = 0;                          // sleep after a round of few frames
     std::string state_path;       // where the configuration is persisted ("" = nowhere)
     rte_mempool* pool = nullptr;  // mbufs for receiving
     rte_rcu_qsbr* rcu = nullptr;  // sized for pmd_lcores.size() threads

@@ -83,6 +83,11 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& ex
         "CPUs for PMD workers, one worker each, e.g. 1 or 1,3-4 (default: the last CPU)")(
         "pmd-max-sleep-us", po::value(&o.pmd_max_sleep_us)->default_value(o.pmd_max_sleep_us),
         "longest sleep of an idle PMD in microseconds; 0 = always busy-poll")(
+        "pmd-idle-linger-us", po::value(&o.pmd_idle_linger_us)->default_value(o.pmd_idle_linger_us),
+        "microseconds a PMD keeps polling after its last packet before it starts to sleep")(
+        "pmd-moderation-us", po::value(&o.pmd_moderation_us)->default_value(o.pmd_moderation_us),
+        "microseconds a PMD sleeps after a round that moved frames but filled no burst "
+        "(batches frames as a NIC's interrupt moderation; 0 = off)")(
         "no-huge", po::bool_switch(&o.no_huge), "run without hugepages (EAL --no-huge)")(
         "mem", po::value(&o.mem_mb)->default_value(o.mem_mb), "EAL memory in MiB")(
         "file-prefix", po::value(&o.file_prefix)->default_value(o.file_prefix),

@@ -24,6 +24,8 @@ struct DaemonOptions {
     unsigned fdb_max = 8192;                             // FDB size limit
     unsigned fdb_aging = 300;                            // initial aging time for a new state
     unsigned pmd_max_sleep_us = 500;                     // idle back-off ceiling, 0 = busy poll
+    unsigned pmd_idle_linger_us = 0;                     // busy polling after the last packet
+    unsigned pmd_moderation_us = 0;                      // sleep after a round of few frames
     SocketAccess sockets;        // vhost-user socket directory and permissions
     std::string metrics_listen;  // Prometheus endpoint [ADDRESS:]PORT, "" = off
 };

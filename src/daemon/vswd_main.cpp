@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
     for (uint32_t i = 0; i < n_workers; ++i) so.pmd_lcores.push_back(i + 1);
     so.fdb_max_entries = opts->fdb_max;
     so.max_sleep_us = opts->pmd_max_sleep_us;
+    so.idle_linger_us = opts->pmd_idle_linger_us;
+    so.moderation_us = opts->pmd_moderation_us;
     so.state_path = opts->state_file;
     so.pool = pool;
     so.rcu = rcu;

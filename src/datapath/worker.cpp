@@ -51,7 +51,8 @@ void Worker::run() {
     const uint64_t hz = rte_get_tsc_hz();
     rte_rcu_qsbr_thread_register(rcu_, cfg_.id);
     rte_rcu_qsbr_thread_online(rcu_, cfg_.id);
-    uint32_t idle_rounds = 0;
+    const uint64_t linger_cycles = hz / 1000000 * cfg_.idle_linger_us;
+    uint64_t last_busy = rte_rdtsc();
     uint32_t sleep_us = 0;
     rte_mbuf* pkts[kBurst];
     BurstDecisions decisions;
@@ -64,6 +65,7 @@ void Worker::run() {
         const FlowExport* flows = snap ? snap->flows.get() : nullptr;
         const uint64_t now_ms = flows ? (start - tsc_origin_) / flows->tsc_per_ms : 0;
         uint64_t received = 0;
+        bool full = false;  // a port had more frames than a burst takes
         if (snap) {
             const Snapshot::WorkerPorts& mine = snap->workers[cfg_.id];
             for (uint16_t i = 0; i < mine.n_rx; ++i) {
@@ -80,6 +82,7 @@ void Worker::run() {
                 if (q.tx_shaped && !guest_tx_allowed(in.shaping, q, counters, start, hz)) continue;
                 uint16_t n = receive(in, pool_, pkts);
                 if (n == 0) continue;
+                full |= n == kBurst;
                 capture_received(in.capture, cfg_.id, pkts, n, start);
                 received += n;
                 // A guest's large frames and partial checksums, checked against their bytes.
@@ -108,20 +111,23 @@ void Worker::run() {
         if (received) {
             stats_.busy_cycles.add(end - start);
             stats_.rx_packets.add(received);
-            idle_rounds = 0;
+            last_busy = end;
             sleep_us = 0;
         } else {
             stats_.idle_cycles.add(end - start);
-            ++idle_rounds;
         }
         orphan_drops_.store(dp.orphan_drops, std::memory_order_relaxed);
         rte_rcu_qsbr_quiescent(rcu_, cfg_.id);
 
-        if (cfg_.max_sleep_us && idle_rounds >= cfg_.idle_rounds_before_sleep) {
-            sleep_us = std::min<uint32_t>(cfg_.max_sleep_us, sleep_us ? sleep_us * 2 : 8);
+        uint32_t pause_us = 0;
+        if (!received && cfg_.max_sleep_us && end - last_busy >= linger_cycles)
+            pause_us = sleep_us =
+                std::min<uint32_t>(cfg_.max_sleep_us, sleep_us ? sleep_us * 2 : 8);
+        else if (received && !full) pause_us = cfg_.moderation_us;  // 0 unless asked for
+        if (pause_us) {
             rte_rcu_qsbr_thread_offline(rcu_, cfg_.id);
             const uint64_t before = rte_rdtsc();
-            timespec ts{0, static_cast<long>(sleep_us) * 1000};
+            timespec ts{0, static_cast<long>(pause_us) * 1000};
             nanosleep(&ts, nullptr);
             rte_rcu_qsbr_thread_online(rcu_, cfg_.id);
             stats_.idle_cycles.add(rte_rdtsc() - before);
