@@ -163,4 +163,18 @@ rte_mbuf* with_checksum(rte_mbuf* m, const L4Layout& l, rte_mempool* pool) {
     return out;
 }
 
+rte_mbuf* with_own_headers(rte_mbuf* m, const L4Layout& l, rte_mempool* pool) {
+    const uint16_t hlen = l.headers();
+    uint8_t buf[kMaxHeaders];
+    uint8_t* h = nullptr;
+    rte_mbuf* out = frame_over(headers_of(m, hlen, buf), hlen, m, hlen, m->pkt_len - hlen, pool, h);
+    if (!out) return nullptr;
+    out->ol_flags = m->ol_flags;
+    out->tso_segsz = m->tso_segsz;
+    out->l2_len = l.l2_len;
+    out->l3_len = l.l3_len;
+    out->l4_len = l.l4_len;
+    return out;
+}
+
 }  // namespace vsw::offload

@@ -31,4 +31,11 @@ uint16_t segment_tcp(rte_mbuf* m, const L4Layout& l, uint16_t mss, rte_mempool* 
 // consumed. Null if `pool` ran out.
 rte_mbuf* with_checksum(rte_mbuf* m, const L4Layout& l, rte_mempool* pool);
 
+// A copy of frame `m` (layout `l`) whose headers are its own: a new first mbuf holding them,
+// chained to indirect mbufs over m's payload, with m's offload metadata and the header lengths
+// of `l`. For a NIC that does the offload: its TX preparation writes into the headers (pseudo
+// header checksums), and a frame shared by several destinations must not be written to. `m` is
+// not consumed. Null if `pool` ran out.
+rte_mbuf* with_own_headers(rte_mbuf* m, const L4Layout& l, rte_mempool* pool);
+
 }  // namespace vsw::offload

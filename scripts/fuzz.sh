@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-30}
 shift || true
 BUILD=build-fuzz
-TARGETS=(${FUZZ_TARGETS:-flow_key vlan_classify ipfix_message control_request state_file domain_xml message_guard capture_stream})
+# Every target in tests/fuzz/ unless FUZZ_TARGETS names some.
+ALL_TARGETS=$(ls tests/fuzz/*_fuzz.cpp | sed 's|.*/\(.*\)_fuzz.cpp|\1|')
+TARGETS=(${FUZZ_TARGETS:-$ALL_TARGETS})
 
 if [ ! -f "$BUILD/build.ninja" ]; then
   CXX=clang++ meson setup "$BUILD" -Dfuzz=true -Dtests=false -Db_lto=false \

@@ -72,6 +72,14 @@ ControlResult Switch::show() {
         } else if (p.attached) {
             j["queues"] = p.eth.tx_queues;
             j["ethdev_port"] = p.eth.port_id;
+            // The device's TX offloads, and which of a guest's it carries out (the rest is
+            // done in software before the burst).
+            j["device_offloads"] = ethdev_offload_names(p.eth);
+            const DeviceOffloads& d = p.eth.offloads;
+            std::string does;
+            for (auto [on, name] : {std::pair{d.csum, "csum"}, {d.tso4, "tso4"}, {d.tso6, "tso6"}})
+                if (on) does += (does.empty() ? "" : ",") + std::string(name);
+            j["device_does"] = does.empty() ? "-" : does;
         }
         ports.push_back(j);
     }

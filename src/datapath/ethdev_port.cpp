@@ -4,6 +4,7 @@
 #include <rte_errno.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace vsw {
@@ -14,6 +15,30 @@ constexpr uint16_t kTxDescriptors = 1024;
 
 std::string dpdk_error(const std::string& what, int rc) {
     return what + ": " + rte_strerror(rc < 0 ? -rc : rc);
+}
+
+// What vsw asks of a device that can do it. Chained frames (guest frames over 2 KB, segments,
+// VLAN pushes) need MULTI_SEGS on real NICs; the others take a guest's offloads off the CPU.
+constexpr uint64_t kWantedTxOffloads =
+    RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+    RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO;
+
+DeviceOffloads device_offloads(const rte_eth_dev_info& info) {
+    DeviceOffloads d;
+    d.enabled = info.tx_offload_capa & kWantedTxOffloads;
+    const auto has = [&](uint64_t o) { return (d.enabled & o) == o; };
+    d.csum = has(RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+    const bool tso = has(RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+                         RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+    d.tso4 = tso && has(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+    d.tso6 = tso;
+    if (info.driver_name && std::strcmp(info.driver_name, "net_tap") == 0) {
+        // net_tap segments with librte_gso, which has no TCP/IPv6 (it would write the large
+        // frame to the kernel as it is), and takes headers + segment size against its MTU.
+        d.tso6 = false;
+        d.tso_counts_l2 = true;
+    }
+    return d;
 }
 
 }  // namespace
@@ -44,6 +69,8 @@ std::string ethdev_open(const std::string& devargs, unsigned workers, rte_mempoo
     state.tx_shared = state.tx_queues < workers;
     rte_eth_conf conf;
     std::memset(&conf, 0, sizeof conf);
+    state.offloads = device_offloads(info);
+    conf.txmode.offloads = state.offloads.enabled;
     if (int rc = rte_eth_dev_configure(pid, 1, state.tx_queues, &conf); rc != 0)
         return fail(dpdk_error("cannot configure " + name, rc));
     uint16_t nb_rx = kRxDescriptors, nb_tx = kTxDescriptors;
@@ -63,6 +90,17 @@ std::string ethdev_open(const std::string& devargs, unsigned workers, rte_mempoo
     rte_eth_promiscuous_enable(pid);  // a switch port sees every frame
     state.started.store(true, std::memory_order_release);
     return "";
+}
+
+std::string ethdev_offload_names(const EthdevState& state) {
+    std::string names;
+    for (uint64_t bit = 1; bit; bit <<= 1) {
+        if (!(state.offloads.enabled & bit)) continue;
+        std::string name = rte_eth_dev_tx_offload_name(bit);
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        names += (names.empty() ? "" : ",") + name;
+    }
+    return names;
 }
 
 void ethdev_close(EthdevState& state) {

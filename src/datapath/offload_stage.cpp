@@ -97,8 +97,19 @@ uint32_t segments_for(const rte_mbuf* m, uint32_t mtu) {
 }
 
 EgressOffloads egress_offloads(const Port& p) {
-    if (!p.is_vhost() || !p.offloads.load(std::memory_order_relaxed))
-        return {.mtu = p.mtu.load(std::memory_order_relaxed)};
+    const uint16_t mtu = p.mtu.load(std::memory_order_relaxed);
+    if (!p.offloads.load(std::memory_order_relaxed)) return {.mtu = mtu};
+    if (!p.is_vhost()) {
+        const DeviceOffloads& d = p.eth.offloads;
+        // One VLAN tag at most: the L2 header of a segment is 14 or 18 bytes.
+        const uint16_t l2 = d.tso_counts_l2 ? RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN : 0;
+        return {.csum = d.csum,
+                .tso4 = d.tso4,
+                .tso6 = d.tso6,
+                .mtu = mtu,
+                .device = true,
+                .device_segment = static_cast<uint16_t>(mtu > l2 ? mtu - l2 : 0)};
+    }
     const uint64_t f = p.vhost.features.load(std::memory_order_relaxed);
     EgressOffloads e;
     e.csum = f & virtio::bit(virtio::kGuestCsum);
@@ -106,6 +117,19 @@ EgressOffloads egress_offloads(const Port& p) {
     e.tso6 = e.csum && (f & virtio::bit(virtio::kGuestTso6));
     e.mtu = p.mtu.load(std::memory_order_relaxed);
     return e;
+}
+
+rte_mbuf* for_device(rte_mbuf* m, const EgressOffloads& can, rte_mempool* pool) {
+    const bool tso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
+    offload::L4Layout l;  // read again: a VLAN tag may have been pushed or removed since
+    if (layout_of(m, tso, l) != nullptr) return nullptr;
+    rte_mbuf* own = offload::with_own_headers(m, l, pool);
+    if (!own || !tso) return own;
+    const uint32_t ip_headers = uint32_t{l.l3_len} + l.l4_len;
+    own->tso_segsz =
+        static_cast<uint16_t>(std::min<uint32_t>(m->tso_segsz, can.device_segment - ip_headers));
+    if (l.l3 == offload::L3::kIpv4) own->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+    return own;
 }
 
 uint16_t wire_frames(rte_mbuf* m, rte_mempool* pool, rte_mbuf** out, uint32_t mtu) {

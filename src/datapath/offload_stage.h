@@ -8,9 +8,11 @@
 //
 // Egress: per destination, a frame passes as it is to a guest that negotiated what it needs
 // (GUEST_TSO4/6 and GUEST_CSUM for a large frame, GUEST_CSUM for a partial checksum: rte_vhost
-// fills its virtio-net header from the metadata); any other destination (a guest without them,
-// an ethdev port, a mirror) gets MTU-sized segments, or a copy with its checksum complete. The
-// frame itself is never written to: it may be shared by a flood.
+// fills its virtio-net header from the metadata); an ethdev port whose device has the offload
+// gets it with headers of its own and the device's metadata (its rte_eth_tx_prepare writes
+// into them); any other destination (a guest without them, a device without them, a mirror)
+// gets MTU-sized segments, or a copy with its checksum complete. The frame itself is never
+// written to: it may be shared by a flood.
 //
 // MTU (each port's mtu=): a frame without a TSO request must fit the port it comes from and the
 // port it goes to (as on the Linux bridge, the Ethernet header and one VLAN tag do not count);
@@ -74,6 +76,11 @@ struct EgressOffloads {
     bool tso4 = false;    // large TCP/IPv4 frames
     bool tso6 = false;    // large TCP/IPv6 frames
     uint16_t mtu = 1500;  // largest L2 payload of a frame or segment it takes
+    // A device (NIC) does them: a frame it takes gets its own headers and the segment size it
+    // is to cut, whatever the guest asked (it is the device that must fit the MTU), at most
+    // device_segment bytes of IP packet.
+    bool device = false;
+    uint16_t device_segment = 0;
 };
 EgressOffloads egress_offloads(const Port& p);
 
@@ -117,11 +124,19 @@ void send_prepared(const EgressOffloads& can, rte_mbuf** pkts, uint16_t n, rte_m
 inline bool takes_as_is(const EgressOffloads& can, const rte_mbuf* m) {
     const uint64_t f = m->ol_flags;
     if (!(f & kOffloadFlags)) return true;
-    if (f & RTE_MBUF_F_TX_TCP_SEG)
-        return ((f & RTE_MBUF_F_TX_IPV6) ? can.tso6 : can.tso4) &&
-               static_cast<uint32_t>(m->l3_len + m->l4_len + m->tso_segsz) <= can.mtu;
+    if (f & RTE_MBUF_F_TX_TCP_SEG) {
+        if (!((f & RTE_MBUF_F_TX_IPV6) ? can.tso6 : can.tso4)) return false;
+        const auto ip_headers = static_cast<uint32_t>(m->l3_len + m->l4_len);
+        if (can.device) return can.device_segment >= ip_headers + offload::kMinSegmentPayload;
+        return ip_headers + m->tso_segsz <= can.mtu;
+    }
     return can.csum;
 }
+
+// For a device that takes `m` (takes_as_is): a frame with headers of its own and the metadata
+// the device needs (segment size within device_segment, the IPv4 header checksum of each
+// segment). Null if no mbuf was left. `m` is not consumed.
+rte_mbuf* for_device(rte_mbuf* m, const EgressOffloads& can, rte_mempool* pool);
 
 // Whether `m` can go to the destination at all: a frame within its MTU, or a TSO frame whose
 // segments for it are few enough.
@@ -153,7 +168,14 @@ void send_prepared(const EgressOffloads& can, rte_mbuf** pkts, uint16_t n, rte_m
             continue;
         }
         if (takes_as_is(can, m)) {
-            put(m);
+            if (!can.device || !(m->ol_flags & kOffloadFlags)) {
+                put(m);
+                continue;
+            }
+            rte_mbuf* own = for_device(m, can, pool);
+            rte_pktmbuf_free(m);
+            if (own) put(own);
+            else c.drop(DropReason::kNoMbufs);
             continue;
         }
         rte_mbuf* made[offload::kMaxSegments];

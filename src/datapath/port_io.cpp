@@ -2,6 +2,8 @@
 
 #include <rte_mbuf.h>
 
+#include <cstring>
+
 #include "telemetry/capture/capture_tap.h"
 
 namespace vsw {
@@ -47,9 +49,24 @@ DeviceTx to_device(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
     return {0, false};
 }
 
+// A device's own check of the frames it is to offload (rte_eth_tx_prepare): those it refuses
+// (too many segments for it, say) are freed and counted as bad_offload; the burst is compacted.
+uint16_t prepared_for_device(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
+    uint16_t done = 0;
+    while ((done += ethdev::tx_prepare(port.eth, worker, pkts + done, n - done)) < n) {
+        rte_pktmbuf_free(pkts[done]);
+        port.counters[worker].drop(DropReason::kBadOffload);
+        --n;
+        std::memmove(pkts + done, pkts + done + 1, (n - done) * sizeof *pkts);
+    }
+    return n;
+}
+
 }  // namespace
 
 uint16_t transmit(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
+    if (port.kind == PortKind::kEthdev && port.eth.offloads.prepare())
+        n = prepared_for_device(port, worker, pkts, n);
     capture_sent(port.capture, worker, pkts, n);
     uint32_t len[kBurst];
     for (uint16_t i = 0; i < n; ++i) len[i] = pkts[i]->pkt_len;

@@ -122,9 +122,13 @@ void print_show(const json& r) {
             state += " (SPAN output of " + str(p["span_output_of"]) + ")";
         const std::string owner =
             p.value("owner", std::string("-"));  // "libvirt:UUID" -> "libvirt"
+        // A guest's negotiated features, or the offloads a dpdk port's device carries out.
+        const std::string features = p.contains("device_does")
+                                         ? "device: " + str(p["device_does"])
+                                         : str(p.value("features", json("-")));
         t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]),
                str(p["qos"]), str(p["worker"]), str(p.value("queues", json(0))),
-               owner.substr(0, owner.find(':')), endpoint, str(p.value("features", json("-")))});
+               owner.substr(0, owner.find(':')), endpoint, features});
     }
     std::cout << t.render();
     const auto& pool = r["mbuf_pool"];

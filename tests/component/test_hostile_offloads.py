@@ -18,7 +18,7 @@ from scapy.all import TCP, IPv6, IPv6ExtHdrHopByHop  # noqa: E402
 from vhost_user_frontend import (GET_FEATURES, SET_FEATURES, SET_MEM_TABLE, SET_OWNER, VIRTIO_F_VERSION_1,
                                  Frontend, mem_table, region)  # noqa: E402
 from test_hostile_guests import GUEST_RAM, set_rings  # noqa: E402
-from test_offloads import checksums_ok  # noqa: E402
+from frame_checks import checksums_ok  # noqa: E402
 
 V, NOBODY = "02:00:00:00:1a:01", "02:00:00:00:ee:03"
 MIB = 1 << 20

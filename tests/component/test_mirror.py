@@ -7,6 +7,7 @@ copies are byte-for-byte the frames as received and as sent; counters match; bad
 refused and change nothing; the sessions survive a restart."""
 import subprocess
 
+from frame_checks import expert_warnings
 from vswtest import Dot1Q, Ether, FakeGuest, IP, Raw, UDP, Vswd, check, log, run, wait_until
 
 MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:0c"}
@@ -26,14 +27,6 @@ def tshark(path, *fields, extra=()):
         cmd += ["-e", f]
     r = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return [line.split("|") for line in r.stdout.splitlines() if line]
-
-
-def expert_warnings(path, options=()):
-    r = subprocess.run(["tshark", "-r", path, *options, "-q", "-z", "expert,warn"], capture_output=True, text=True,
-                       check=True)
-    skip = ("Expert Information", "Group", "Errors (", "Warnings (")
-    return [line.strip() for line in r.stdout.splitlines()
-            if line.strip() and not line.startswith("=") and not any(s in line for s in skip)]
 
 
 def test(work):

@@ -8,14 +8,13 @@ concatenate to the original; a SPAN copy of A's frames is segmented as on a wire
 ERSPAN II copies (F), which tshark decodes without an expert warning; an af_packet uplink (a
 veth whose peer sits in a namespace, captured there with dumpcap) gets the segments too. E asks
 for segments too large for the MTU: every one of its frames is dropped as bad_offload."""
-import os
 import signal
 import subprocess
 import time
 
 from vswtest import IP, Ether, FakeGuest, Raw, Vswd, check, log, peer_namespace, wait_until
 from scapy.all import GRE, TCP, IPv6, rdpcap  # noqa: E402
-from test_mirror import expert_warnings  # noqa: E402
+from frame_checks import capture_in, checksums_ok, expert_warnings  # noqa: E402
 
 A = "02:00:00:00:0a:01"
 NOBODY = "02:00:00:00:ee:01"
@@ -34,30 +33,9 @@ def large(i):
         Raw(payload(i))
 
 
-def checksums_ok(p):
-    """True if the IPv4 and TCP checksums of `p` are what scapy computes for its bytes."""
-    q = Ether(bytes(p))
-    want_tcp = q[TCP].chksum
-    del q[TCP].chksum
-    if IP in q:
-        want_ip = q[IP].chksum
-        del q[IP].chksum
-        r = Ether(bytes(q))
-        return want_tcp == r[TCP].chksum and want_ip == r[IP].chksum
-    return want_tcp == Ether(bytes(q))[TCP].chksum
-
-
 def test(work):
     with peer_namespace("02:00:00:00:0c:01") as (ns, host_if, peer_if):
         offloads(work, ns, host_if, peer_if)
-
-
-def capture_in(ns, iface, path):
-    """dumpcap on the peer's interface, capturing once it returns."""
-    p = subprocess.Popen(["ip", "netns", "exec", ns, "dumpcap", "-q", "-P", "-i", iface, "-w", path],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 0, 15, "dumpcap to start")
-    return p
 
 
 def offloads(work, ns, host_if, peer_if):

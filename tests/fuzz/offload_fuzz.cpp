@@ -1,8 +1,9 @@
 // libFuzzer target: what a hostile guest controls of an offload request -- the frame, how it is
 // chained over mbufs, its segment size and which offloads its virtio-net header asked for --
 // through vsw's ingress check and, when accepted, the segments or checksum copy a destination
-// without offloads gets. Oracles: nothing accepted that the frame does not bear out, every
-// segment fits the MTU and verifies, the payload comes back whole, no mbuf leaks.
+// without offloads gets, and the copy with headers of its own a NIC with the offloads gets.
+// Oracles: nothing accepted that the frame does not bear out, every segment fits the MTU and
+// verifies, the payload comes back whole, no mbuf leaks.
 //
 // Input: byte 0 = flags (bit 0 TSO, bit 1 partial checksum), bytes 1-2 = segment size, byte 3 =
 // where the first mbuf ends (x 8), then the frame.
@@ -73,6 +74,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             std::memcmp(payload.data(), original.data() + headers, payload.size()) != 0)
             __builtin_trap();
         if (wire_packets(m) != n) __builtin_trap();
+        // A NIC with every offload (net_tap's segment limit): the same bytes, headers of its
+        // own, a segment size within the limit.
+        const EgressOffloads nic{
+            .csum = true, .tso4 = true, .tso6 = true, .device = true, .device_segment = 1482};
+        if (takes_as_is(nic, m)) {
+            rte_mbuf* own = for_device(m, nic, g_pool);
+            if (!own || flat(own) != original) __builtin_trap();
+            if ((own->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+                (own->tso_segsz == 0 || own->l3_len + own->l4_len + own->tso_segsz > 1482))
+                __builtin_trap();
+            rte_pktmbuf_free(own);
+        }
     }
     if (flat(m) != original) __builtin_trap();  // the frame itself is never written to
     rte_pktmbuf_free(m);

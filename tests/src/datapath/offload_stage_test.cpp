@@ -276,3 +276,54 @@ TEST_CASE("mtu: the boundaries: one tag not counted, as-is up to the MTU, 64 seg
     }
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
+
+TEST_CASE("a device with the offloads gets the frame with headers of its own, cut to fit it") {
+    telemetry::PortCounters in, c;
+    rte_mbuf* m = from_guest({.tagged = true, .payload = 14000}, 1448);
+    REQUIRE(accept_guest_offloads(&m, 1, 1500, in) == 1);
+    mbuf_share(m, 1);  // a flood's other destination holds it too
+    const std::vector<uint8_t> before = flat(m);
+    // As for net_tap: its MTU counts the L2 header, so segments of at most 1482 bytes of IP.
+    const EgressOffloads nic{
+        .csum = true, .tso4 = true, .mtu = 1500, .device = true, .device_segment = 1482};
+    Sent sent;
+    send_prepared(nic, &m, 1, g_pool, c, sent.sender());
+    REQUIRE(sent.frames.size() == 1);
+    rte_mbuf* own = sent.frames[0];
+    CHECK(own != m);
+    CHECK(flat(own) == before);  // the same bytes, the headers in a first mbuf of their own
+    CHECK(own->data_len == 18 + 20 + 20);
+    CHECK(own->ol_flags == (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4 |
+                            RTE_MBUF_F_TX_IP_CKSUM));
+    CHECK((own->l2_len == 18 && own->l3_len == 20 && own->l4_len == 20));
+    CHECK(own->tso_segsz == 1442);  // 1482 - 40: smaller than the guest's 1448
+    CHECK(c.tx_segments.get() == 0);
+    CHECK(flat(m) == before);  // the shared frame untouched
+
+    // IPv6 TSO where the device has only IPv4's: software segments.
+    rte_mbuf* v6 = from_guest({.ipv6 = true, .payload = 5000}, 1400);
+    REQUIRE(accept_guest_offloads(&v6, 1, 1500, in) == 1);
+    Sent cut;
+    send_prepared(nic, &v6, 1, g_pool, c, cut.sender());
+    CHECK(cut.frames.size() == 4);
+    CHECK(c.tx_segments.get() == 4);
+    // A device segment too small for 64 bytes of payload: software segments.
+    rte_mbuf* v4 = from_guest({.payload = 3000}, 1400);
+    REQUIRE(accept_guest_offloads(&v4, 1, 1500, in) == 1);
+    CHECK_FALSE(takes_as_is(
+        EgressOffloads{.tso4 = true, .mtu = 100, .device = true, .device_segment = 100}, v4));
+    rte_pktmbuf_free(v4);
+    rte_pktmbuf_free(m);
+}
+
+TEST_CASE("a partial checksum goes to a device that checksums with headers of its own") {
+    telemetry::PortCounters in, c;
+    rte_mbuf* m = from_guest({.payload = 700, .udp = true}, 0);
+    REQUIRE(accept_guest_offloads(&m, 1, 1500, in) == 1);
+    Sent sent;
+    send_prepared(EgressOffloads{.csum = true, .device = true, .device_segment = 1500}, &m, 1,
+                  g_pool, c, sent.sender());
+    REQUIRE(sent.frames.size() == 1);
+    CHECK(sent.frames[0]->ol_flags == (RTE_MBUF_F_TX_UDP_CKSUM | RTE_MBUF_F_TX_IPV4));
+    CHECK(sent.frames[0]->l4_len == 8);
+}
