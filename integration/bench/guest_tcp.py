@@ -12,6 +12,8 @@ seconds through each peer in the same run, interleaved round by round:
              (--pmd-idle-linger-us 2000)
   vsw-mod20, vsw-mod100  vsw whose PMD sleeps 20 / 100 us after a round of few frames
              (--pmd-moderation-us: frames batched as by a NIC's interrupt moderation)
+  ovs-tso    Open vSwitch 3.1 with DPDK (PMD on CPU 1, never sleeping: its default) and
+             userspace-tso-enable=true, dpdkvhostuserclient ports, the NORMAL action
   bridge-busy  the bridge while a process spins on CPU 1 (where vswd's PMD polls): whether a
              busy CPU 1 slows the guests on CPU 0 (on a VM, two vCPUs may share a host core)
 
@@ -19,7 +21,7 @@ Prints and records (RESULTS.md, results.jsonl) Mbit/s per run, medians, the same
 / bridge and vsw / vsw-off, and vswd's PMD cycles per byte. Not a test: asserts nothing. Run it
 on an otherwise idle machine, as root.
 
-Usage: guest_tcp.py [--rounds 3] [--seconds 10] [--peers bridge,vsw,vsw-off[,vsw-awake,vsw-linger,vsw-mod20,vsw-mod100,bridge-busy]]
+Usage: guest_tcp.py [--rounds 3] [--seconds 10] [--peers bridge,vsw,vsw-off[,vsw-awake,vsw-linger,vsw-mod20,vsw-mod100,bridge-busy,ovs-tso]]
 """
 import argparse
 import json
@@ -35,6 +37,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 from qemu_guest import Guest, Nic, TapNic, boot_all, build_image  # noqa: E402
 from results import record, stamp  # noqa: E402
+from switches import OvsDpdk  # noqa: E402
 from vswd_process import BUILD, Vswd, Workdir, kill_all, log  # noqa: E402
 
 IP = {"g1": "10.9.0.1", "g2": "10.9.0.2"}
@@ -98,6 +101,22 @@ def run_bridge(work, image, seconds, spin=False):
         bridge_down()
 
 
+def run_ovs(work, image, seconds):
+    """OVS-DPDK 3.1 (switches.OvsDpdk, PMD on CPU 1) with userspace-tso-enable=true."""
+    stamp_ms = int(time.monotonic() * 1000)
+    socks = {n: work.file(f"ovs-{n}-{stamp_ms}.sock") for n in ("g1", "g2")}
+    ovs = OvsDpdk(work, [socks["g1"], socks["g2"]], tso=True)
+    try:
+        ovs.start()
+        guests = boot(work, image, {n: Nic(socks[n], MAC[n]) for n in ("g1", "g2")})
+        mbps = iperf(guests, seconds)
+        for g in guests.values():
+            g.kill()
+        return mbps, None
+    finally:
+        ovs.stop()
+
+
 def run_vsw(work, image, seconds, offloads, extra=()):
     vswd = Vswd(work, name=f"vswd-{int(time.monotonic() * 1000)}",
                 extra=["--pmd-cores", "1", "--main-core", "0", *extra]).start()
@@ -120,6 +139,7 @@ def run_vsw(work, image, seconds, offloads, extra=()):
 PEERS = {
     "bridge": lambda work, image, s: run_bridge(work, image, s),
     "bridge-busy": lambda work, image, s: run_bridge(work, image, s, spin=True),
+    "ovs-tso": lambda work, image, s: run_ovs(work, image, s),
     "vsw": lambda work, image, s: run_vsw(work, image, s, True),
     "vsw-off": lambda work, image, s: run_vsw(work, image, s, False),
     "vsw-awake": lambda work, image, s: run_vsw(work, image, s, True, ["--pmd-max-sleep-us", "0"]),

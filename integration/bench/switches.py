@@ -139,9 +139,10 @@ class OvsDpdk:
     name = "ovs-dpdk"
     VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 
-    def __init__(self, work, sockets):
+    def __init__(self, work, sockets, tso=False):
         self.work, self.sockets = work, sockets
         self.dir = work.file("ovs")
+        self.tso = tso  # userspace-tso-enable: guests keep TSO and checksum offloads (OVS 2.13+)
 
     def vsctl(self, *args):
         return subprocess.run(["ovs-vsctl", f"--db=unix:{self.dir}/db.sock", "--timeout=30", *args],
@@ -164,7 +165,8 @@ class OvsDpdk:
         self.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
                    "other_config:dpdk-socket-mem=512", f"other_config:pmd-cpu-mask={1 << SWITCH_CPU:#x}",
                    "other_config:dpdk-lcore-mask=0x1",
-                   f'other_config:dpdk-extra=--file-prefix=bench-ovs-{os.getpid()} --no-pci')
+                   f'other_config:dpdk-extra=--file-prefix=bench-ovs-{os.getpid()} --no-pci',
+                   f"other_config:userspace-tso-enable={'true' if self.tso else 'false'}")
         self.vswitchd = subprocess.Popen([self.VSWITCHD, f"unix:{self.dir}/db.sock", f"--unixctl={self.dir}/vswitchd.ctl",
                                           f"--log-file={self.dir}/vswitchd.log", "--mlockall"],
                                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
