@@ -66,11 +66,27 @@ def bridge_down():
         subprocess.run(["ip", "link", "del", dev], capture_output=True)
 
 
+# The virtio interrupts both guests took during the last iperf() run (what batching saves).
+last_interrupts = None
+
+
+def virtio_interrupts(guest):
+    """The guest's interrupts of virtio devices so far, from its /proc/interrupts."""
+    total = 0
+    for line in guest.check("cat /proc/interrupts").splitlines():
+        if "virtio" in line:
+            total += sum(int(f) for f in line.split()[1:] if f.isdigit())
+    return total
+
+
 def iperf(guests, seconds):
     """Mbit/s of an iperf3 TCP run g1 -> g2."""
+    global last_interrupts
     guests["g2"].check("iperf3 -s -D -1")
     time.sleep(0.5)
+    before = sum(virtio_interrupts(g) for g in guests.values())
     out = guests["g1"].check(f"iperf3 -c {IP['g2']} -t {seconds} -f m -J", timeout=seconds + 60)
+    last_interrupts = sum(virtio_interrupts(g) for g in guests.values()) - before
     result = json.loads(out[out.index("{"):])
     return result["end"]["sum_received"]["bits_per_second"] / 1e6
 
@@ -160,6 +176,7 @@ def main():
     work = Workdir("guest-tcp")
     runs = {p: [] for p in peers}
     cpb = {p: [] for p in peers}
+    irq_per_mb = {p: [] for p in peers}  # guests' virtio interrupts per MB received
     try:
         for r in range(a.rounds):
             for p in peers:
@@ -167,8 +184,12 @@ def main():
                 runs[p].append(mbps)
                 if cycles_per_byte is not None:
                     cpb[p].append(cycles_per_byte)
+                megabytes = mbps * a.seconds / 8
+                if last_interrupts is not None and megabytes:
+                    irq_per_mb[p].append(last_interrupts / megabytes)
                 log(f"round {r + 1}: {p}: {mbps:.0f} Mbit/s"
-                    + (f", {cycles_per_byte:.2f} PMD cycles/byte" if cycles_per_byte is not None else ""))
+                    + (f", {cycles_per_byte:.2f} PMD cycles/byte" if cycles_per_byte is not None else "")
+                    + (f", {irq_per_mb[p][-1]:.1f} guest virtio interrupts/MB" if irq_per_mb[p] else ""))
     finally:
         kill_all()
         bridge_down()
@@ -181,15 +202,17 @@ def main():
 
     lines = [f"\n## {now} — vsw {rev}: guest TCP (iperf3, two TCG guests on CPU 0, vswd's PMD on CPU 1)\n\n",
              f"`integration/bench/guest_tcp.py`: {a.rounds} rounds x {a.seconds} s, peers interleaved per round.\n\n",
-             "| peer | Mbit/s per run | median | PMD cycles/byte | vs bridge (median of per-round ratios) |\n",
-             "|---|---|---|---|---|\n"]
+             "| peer | Mbit/s per run | median | PMD cycles/byte | guest virtio interrupts/MB | vs bridge (median of per-round ratios) |\n",
+             "|---|---|---|---|---|---|\n"]
     for p in peers:
         c = f"{statistics.median(cpb[p]):.2f}" if cpb[p] else "-"
+        irq = f"{statistics.median(irq_per_mb[p]):.1f}" if irq_per_mb[p] else "-"
         vs = ratio(p, "bridge") if "bridge" in peers else "-"
-        lines.append(f"| {p} | {', '.join(f'{x:.0f}' for x in runs[p])} | {statistics.median(runs[p]):.0f} | {c} | {vs} |\n")
+        lines.append(f"| {p} | {', '.join(f'{x:.0f}' for x in runs[p])} | {statistics.median(runs[p]):.0f} | {c} | {irq} | {vs} |\n")
     if "vsw" in peers and "vsw-off" in peers:
         lines.append(f"\nvsw with offloads / without (same run, median of per-round ratios): {ratio('vsw', 'vsw-off')}.\n")
-    record("".join(lines), [{"peer": p, "mbps": runs[p], "cycles_per_byte": cpb[p]} for p in peers],
+    record("".join(lines), [{"peer": p, "mbps": runs[p], "cycles_per_byte": cpb[p],
+                             "interrupts_per_mb": irq_per_mb[p]} for p in peers],
            bench="guest_tcp", now=now, rev=rev)
 
 
