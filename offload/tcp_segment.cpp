@@ -103,6 +103,14 @@ const uint8_t* headers_of(const rte_mbuf* m, uint16_t hlen, uint8_t* buf) {
     return static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, hlen, buf));
 }
 
+// Frame `m` (layout `l`) with its headers copied into a new first mbuf (at `headers`) and its
+// payload by reference. Null if `pool` ran out.
+rte_mbuf* header_copy(rte_mbuf* m, const L4Layout& l, rte_mempool* pool, uint8_t*& headers) {
+    const uint16_t hlen = l.headers();
+    uint8_t buf[kMaxHeaders];
+    return frame_over(headers_of(m, hlen, buf), hlen, m, hlen, m->pkt_len - hlen, pool, headers);
+}
+
 }  // namespace
 
 uint16_t segment_tcp(rte_mbuf* m, const L4Layout& l, uint16_t mss, rte_mempool* pool,
@@ -150,11 +158,10 @@ uint16_t segment_tcp(rte_mbuf* m, const L4Layout& l, uint16_t mss, rte_mempool* 
 }
 
 rte_mbuf* with_checksum(rte_mbuf* m, const L4Layout& l, rte_mempool* pool) {
-    const uint16_t hlen = l.headers();
-    uint8_t buf[kMaxHeaders];
     uint8_t* h = nullptr;
-    rte_mbuf* out = frame_over(headers_of(m, hlen, buf), hlen, m, hlen, m->pkt_len - hlen, pool, h);
+    rte_mbuf* out = header_copy(m, l, pool, h);
     if (!out) return nullptr;
+    const uint16_t hlen = l.headers();
     const uint16_t field = checksum_field(l);
     put_be16(h + field, 0);
     const uint16_t sum =
@@ -164,10 +171,8 @@ rte_mbuf* with_checksum(rte_mbuf* m, const L4Layout& l, rte_mempool* pool) {
 }
 
 rte_mbuf* with_own_headers(rte_mbuf* m, const L4Layout& l, rte_mempool* pool) {
-    const uint16_t hlen = l.headers();
-    uint8_t buf[kMaxHeaders];
     uint8_t* h = nullptr;
-    rte_mbuf* out = frame_over(headers_of(m, hlen, buf), hlen, m, hlen, m->pkt_len - hlen, pool, h);
+    rte_mbuf* out = header_copy(m, l, pool, h);
     if (!out) return nullptr;
     out->ol_flags = m->ol_flags;
     out->tso_segsz = m->tso_segsz;

@@ -66,10 +66,6 @@ def bridge_down():
         subprocess.run(["ip", "link", "del", dev], capture_output=True)
 
 
-# The virtio interrupts both guests took during the last iperf() run (what batching saves).
-last_interrupts = None
-
-
 def virtio_interrupts(guest):
     """The guest's interrupts of virtio devices so far, from its /proc/interrupts."""
     total = 0
@@ -80,15 +76,14 @@ def virtio_interrupts(guest):
 
 
 def iperf(guests, seconds):
-    """Mbit/s of an iperf3 TCP run g1 -> g2."""
-    global last_interrupts
+    """(Mbit/s, virtio interrupts both guests took) of an iperf3 TCP run g1 -> g2."""
     guests["g2"].check("iperf3 -s -D -1")
     time.sleep(0.5)
     before = sum(virtio_interrupts(g) for g in guests.values())
     out = guests["g1"].check(f"iperf3 -c {IP['g2']} -t {seconds} -f m -J", timeout=seconds + 60)
-    last_interrupts = sum(virtio_interrupts(g) for g in guests.values()) - before
+    interrupts = sum(virtio_interrupts(g) for g in guests.values()) - before
     result = json.loads(out[out.index("{"):])
-    return result["end"]["sum_received"]["bits_per_second"] / 1e6
+    return result["end"]["sum_received"]["bits_per_second"] / 1e6, interrupts
 
 
 def boot(work, image, nics):
@@ -101,15 +96,21 @@ def boot(work, image, nics):
     return guests
 
 
+def measure(work, image, nics, seconds):
+    """Boots the guests on `nics`, runs iperf(), stops them: (Mbit/s, interrupts)."""
+    guests = boot(work, image, nics)
+    result = iperf(guests, seconds)
+    for g in guests.values():
+        g.kill()
+    return result
+
+
 def run_bridge(work, image, seconds, spin=False):
     bridge_up()
     spinner = subprocess.Popen(["taskset", "-c", "1", "/usr/bin/python3", "-c", "while True: pass"]) if spin else None
     try:
-        guests = boot(work, image, {n: TapNic(TAPS[n], MAC[n]) for n in ("g1", "g2")})
-        mbps = iperf(guests, seconds)
-        for g in guests.values():
-            g.kill()
-        return mbps, None
+        mbps, interrupts = measure(work, image, {n: TapNic(TAPS[n], MAC[n]) for n in ("g1", "g2")}, seconds)
+        return mbps, None, interrupts
     finally:
         if spinner:
             spinner.kill()
@@ -124,11 +125,8 @@ def run_ovs(work, image, seconds):
     ovs = OvsDpdk(work, [socks["g1"], socks["g2"]], tso=True)
     try:
         ovs.start()
-        guests = boot(work, image, {n: Nic(socks[n], MAC[n]) for n in ("g1", "g2")})
-        mbps = iperf(guests, seconds)
-        for g in guests.values():
-            g.kill()
-        return mbps, None
+        mbps, interrupts = measure(work, image, {n: Nic(socks[n], MAC[n]) for n in ("g1", "g2")}, seconds)
+        return mbps, None, interrupts
     finally:
         ovs.stop()
 
@@ -141,13 +139,13 @@ def run_vsw(work, image, seconds, offloads, extra=()):
             vswd.ctl("add-port", n, "--socket", work.file(f"{vswd.prefix}-{n}.sock"), f"offloads={'on' if offloads else 'off'}")
         guests = boot(work, image, {n: Nic(work.file(f"{vswd.prefix}-{n}.sock"), MAC[n]) for n in ("g1", "g2")})
         before = vswd.ctl("stats")
-        mbps = iperf(guests, seconds)
+        mbps, interrupts = iperf(guests, seconds)
         after = vswd.ctl("stats")
         busy = after["pmds"][0]["busy_cycles"] - before["pmds"][0]["busy_cycles"]
         moved = sum(p["rx_bytes"] for p in after["ports"]) - sum(p["rx_bytes"] for p in before["ports"])
         for g in guests.values():
             g.kill()
-        return mbps, busy / moved if moved else None
+        return mbps, busy / moved if moved else None, interrupts
     finally:
         vswd.stop()
 
@@ -180,13 +178,13 @@ def main():
     try:
         for r in range(a.rounds):
             for p in peers:
-                mbps, cycles_per_byte = PEERS[p](work, image, a.seconds)
+                mbps, cycles_per_byte, interrupts = PEERS[p](work, image, a.seconds)
                 runs[p].append(mbps)
                 if cycles_per_byte is not None:
                     cpb[p].append(cycles_per_byte)
                 megabytes = mbps * a.seconds / 8
-                if last_interrupts is not None and megabytes:
-                    irq_per_mb[p].append(last_interrupts / megabytes)
+                if megabytes:
+                    irq_per_mb[p].append(interrupts / megabytes)
                 log(f"round {r + 1}: {p}: {mbps:.0f} Mbit/s"
                     + (f", {cycles_per_byte:.2f} PMD cycles/byte" if cycles_per_byte is not None else "")
                     + (f", {irq_per_mb[p][-1]:.1f} guest virtio interrupts/MB" if irq_per_mb[p] else ""))
