@@ -30,7 +30,22 @@ namespace vsw {
       "fragment, lengths, a segment size outside the MTU, more than 64 segments)")              \
     X(kOverMtu, "over_mtu", "rx/tx",                                                            \
       "larger than the port's mtu= (received without a TSO request, or sent to a port with a "  \
-      "smaller MTU that cannot take it as segments)")
+      "smaller MTU that cannot take it as segments)")                                           \
+    X(kUnderlayOther, "underlay_other", "rx",                                                   \
+      "received on the VTEP port, but neither VXLAN to its address nor ARP")                    \
+    X(kVxlanMalformed, "vxlan_malformed", "rx",                                                 \
+      "VXLAN to the VTEP with wrong lengths, IPv4 checksum or flags, or a fragment")            \
+    X(kVxlanUnknownVni, "vxlan_unknown_vni", "rx", "VXLAN with a VNI no VLAN is mapped to")     \
+    X(kVxlanUnknownVtep, "vxlan_unknown_vtep", "rx",                                            \
+      "VXLAN from a VTEP the control plane did not announce for that VNI")                      \
+    X(kVxlanInnerTagged, "vxlan_inner_tagged", "rx",                                            \
+      "decapsulated frame carries an 802.1Q tag or is shorter than an Ethernet header")         \
+    X(kVxlanLoop, "vxlan_loop", "rx",                                                           \
+      "decapsulated frame for a MAC behind another VTEP: never sent back to the overlay")       \
+    X(kVxlanOverMtu, "vxlan_over_mtu", "tx",                                                    \
+      "frame + 50 bytes of VXLAN larger than the VTEP port's mtu=")                             \
+    X(kVxlanUnresolved, "vxlan_unresolved", "tx",                                               \
+      "the remote VTEP's next hop MAC is not known yet (ARP pending) or it has no route")
 
 enum class DropReason : unsigned {
 #define VSW_X(e, name, side, desc) e,

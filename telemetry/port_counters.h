@@ -35,7 +35,9 @@ class Counter {
     X(flooded, "Frames from the port that were flooded (broadcast, multicast, unknown).") \
     X(learn_full, "Source MACs from the port not learned because the FDB was full.")      \
     X(tx_segments,                                                                        \
-      "Segments vsw cut for the port from large frames it does not take (software TSO).")
+      "Segments vsw cut for the port from large frames it does not take (software TSO).") \
+    X(to_control,                                                                         \
+      "Frames from the port handed to vswd's control thread (ARP on the VXLAN underlay).")
 // Shaping counters: reported inside the port's tx_shaping / rx_shaping views.
 #define VSW_PORT_SHAPING_COUNTERS(X)                                     \
     X(tx_throttled, "PMD rounds in which guest TX waited for tokens.")   \

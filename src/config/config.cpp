@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/ipv4.h"
 #include "core/parse.h"
 
 namespace vsw {
@@ -41,6 +42,12 @@ std::string validate_port_config(const PortConfig& p) {
             return "mtu above 1500 on a dpdk port is not supported (vswd configures no jumbo "
                    "frames on devices)";
     }
+    if (p.vtep.enabled() && is_vhost(p.type))
+        return "vtep-ip applies to dpdk ports (the VXLAN underlay), not vhost-user ones";
+    if (p.vtep.gateway && !p.vtep.enabled()) return "vtep-gateway needs vtep-ip";
+    if (p.vtep.gateway && !same_subnet(p.vtep.gateway, p.vtep.ip, p.vtep.prefix_len))
+        return "vtep-gateway " + format_ipv4(p.vtep.gateway) + " is not on the VTEP's subnet " +
+               format_vtep(p.vtep);
     if (p.description.size() > 256) return "description is longer than 256 characters";
     if (p.owner.size() > 128) return "owner is longer than 128 characters";
     std::string err;
@@ -127,9 +134,11 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
         return "";
     }
     if (is_bandwidth_setting(key)) return apply_bandwidth_setting(p.bandwidth, key, value);
+    if (is_vtep_setting(key)) return apply_vtep_setting(p.vtep, key, value);
     return "unknown port setting '" + key +
            "' (known: admin, description, vlan-mode, tag, trunks, offloads, mtu, "
-           "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode)";
+           "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode, vtep-ip, "
+           "vtep-gateway)";
 }
 
 Settings port_settings(const PortConfig& p) {
@@ -176,6 +185,9 @@ json to_json(const PortConfig& p) {
     if (!p.trunks.empty()) j["trunks"] = p.trunks;
     if (!p.offloads) j["offloads"] = "off";
     if (p.mtu != kDefaultMtu) j["mtu"] = p.mtu;
+    if (p.vtep.enabled())
+        j["vtep-ip"] = format_ipv4(p.vtep.ip) + "/" + std::to_string(p.vtep.prefix_len);
+    if (p.vtep.gateway) j["vtep-gateway"] = format_ipv4(p.vtep.gateway);
     return j;
 }
 
@@ -217,7 +229,8 @@ PortConfig port_config_from_json(const json& j) {
                 throw std::invalid_argument(e);
         }
     }
-    for (const char* key : {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode", "offloads"}) {
+    for (const char* key : {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode", "offloads",
+                            "vtep-ip", "vtep-gateway"}) {
         std::string v = get_string(j, key, false);
         if (!v.empty())
             if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);
@@ -244,6 +257,7 @@ json to_json(const SwitchConfig& c) {
         j["mirrors"] = mirrors;
     }
     if (c.ipfix.enabled()) j["ipfix"] = to_json(c.ipfix);
+    if (!c.overlay.vni_of_vlan.empty()) j["vxlan"] = to_json(c.overlay);
     return j;
 }
 
@@ -286,6 +300,10 @@ SwitchConfig switch_config_from_json(const json& j) {
         }
     }
     if (auto it = j.find("ipfix"); it != j.end()) c.ipfix = ipfix_config_from_json(*it);
+    if (auto it = j.find("vxlan"); it != j.end()) c.overlay = overlay_config_from_json(*it);
+    unsigned vteps = 0;
+    for (const auto& p : c.ports) vteps += p.vtep.enabled();
+    if (vteps > 1) throw std::invalid_argument("more than one port has a vtep-ip");
     return c;
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/parse.h"
 #include "core/vlan.h"
+#include "overlay/overlay_config.h"
 #include "qos/bandwidth.h"
 #include "telemetry/ipfix/ipfix_config.h"
 #include "telemetry/mirror/mirror_config.h"
@@ -50,6 +51,7 @@ struct PortConfig {
     uint16_t tag = 0;                       // access or native VLAN (1-4094); 0 in trunk mode
     std::string trunks;       // VLANs a trunk carries, normalised "10,20-30"; "" = all
     PortBandwidth bandwidth;  // tx-rate, rx-rate and their companions (qos/bandwidth.h)
+    VtepAddress vtep;         // dpdk only: the VXLAN underlay's VTEP address (vtep-ip=)
 
     bool operator==(const PortConfig&) const = default;
 };
@@ -66,6 +68,7 @@ struct SwitchConfig {
     std::vector<PortConfig> ports;      // in creation order
     std::vector<MirrorConfig> mirrors;  // mirror sessions, in creation order
     IpfixConfig ipfix;                  // flow export (no collectors: off)
+    OverlayConfig overlay;              // VLAN -> VNI mappings of the VXLAN overlay
 
     bool operator==(const SwitchConfig&) const = default;
 };

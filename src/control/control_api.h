@@ -44,6 +44,12 @@ class ControlApi {
     // Starts capturing a port; on success the frames follow the answer on `client_fd` (the
     // control connection: the implementation keeps its own duplicate of it).
     virtual ControlResult capture(const CaptureRequest& r, int client_fd) = 0;
+    // VXLAN overlay: VLAN <-> VNI mappings (persisted), the control plane's remote VTEPs and
+    // MACs (add to / delete from / replace what there is), and the view of it all.
+    virtual ControlResult vxlan_map(uint16_t vlan, uint32_t vni) = 0;
+    virtual ControlResult vxlan_unmap(uint16_t vlan) = 0;
+    virtual ControlResult vxlan_remote(RemoteOp op, const OverlayRemote& r) = 0;
+    virtual ControlResult vxlan_show() = 0;
 };
 
 }  // namespace vsw

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "overlay/vxlan.h"
 #include "vsw_version.h"
 
 namespace vsw {
@@ -16,6 +17,15 @@ std::string string_field(const json& req, const char* field) {
     if (!it->is_string())
         throw std::invalid_argument(std::string("field '") + field + "' must be a string");
     return it->get<std::string>();
+}
+
+uint64_t number_field(const json& req, const char* field, uint64_t lo, uint64_t hi) {
+    auto it = req.find(field);
+    if (it == req.end()) throw std::invalid_argument(std::string("missing field '") + field + "'");
+    if (!it->is_number_unsigned() || it->get<uint64_t>() < lo || it->get<uint64_t>() > hi)
+        throw std::invalid_argument(std::string("field '") + field + "' must be a number from " +
+                                    std::to_string(lo) + " to " + std::to_string(hi));
+    return it->get<uint64_t>();
 }
 
 Settings settings_field(const json& req) {
@@ -69,6 +79,18 @@ ControlResult dispatch(ControlApi& api, const json& req, int client_fd) {
             return ControlResult::fail("capture needs a control connection to stream on");
         return api.capture(c, client_fd);
     }
+    if (cmd == "vxlan-map")
+        return api.vxlan_map(static_cast<uint16_t>(number_field(req, "vlan", 1, 4094)),
+                             static_cast<uint32_t>(number_field(req, "vni", 1, kMaxVni)));
+    if (cmd == "vxlan-unmap")
+        return api.vxlan_unmap(static_cast<uint16_t>(number_field(req, "vlan", 1, 4094)));
+    if (cmd == "vxlan-add" || cmd == "vxlan-del" || cmd == "vxlan-sync") {
+        const RemoteOp op = cmd == "vxlan-add"   ? RemoteOp::kAdd
+                            : cmd == "vxlan-del" ? RemoteOp::kDelete
+                                                 : RemoteOp::kReplace;
+        return api.vxlan_remote(op, overlay_remote_from_json(req));
+    }
+    if (cmd == "vxlan-show") return api.vxlan_show();
     return ControlResult::fail("unknown command '" + cmd + "'");
 }
 

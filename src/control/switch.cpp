@@ -106,6 +106,7 @@ void Switch::publish() {
     s->generation = ++generation_;
     s->mirrors = build_mirror_table();
     s->flows = build_flow_export();
+    s->overlay = build_overlay_table();
     for (uint16_t slot : order_) {
         SwitchPort* p = slots_[slot].get();
         s->ports[slot] = p;
@@ -113,8 +114,9 @@ void Switch::publish() {
         s->qos[slot] = p->qos.get();
         if (!p->attached) continue;
         const bool span_output =
-            s->mirrors && s->mirrors->span_output[slot];  // mirrored frames only
-        if (p->admin_up.load(std::memory_order_relaxed) && !span_output)
+            s->mirrors && s->mirrors->span_output[slot];                 // mirrored frames only
+        const bool underlay = s->overlay && s->overlay->uplink == slot;  // VXLAN only
+        if (p->admin_up.load(std::memory_order_relaxed) && !span_output && !underlay)
             s->flood[s->n_flood++] = slot;
         auto& w = s->workers[rx_worker_[slot]];
         w.rx[w.n_rx++] = slot;
@@ -175,6 +177,7 @@ void Switch::detach(SwitchPort& port) {
 std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     if (auto e = validate_port_config(cfg); !e.empty()) return e;
     if (find(cfg.name)) return "a port named '" + cfg.name + "' already exists";
+    if (auto e = vtep_conflict(cfg); !e.empty()) return e;
     for (uint16_t slot : order_) {
         const PortConfig& o = slots_[slot]->config;
         if (is_vhost(cfg.type) && o.socket == cfg.socket)
@@ -252,7 +255,8 @@ void Switch::restore(const SwitchConfig& config) {
         mirror_rt_[m.name] = std::move(rt);
         mirrors_.push_back(m);
     }
-    if (!mirrors_.empty()) publish();
+    overlay_ = config.overlay;
+    if (!mirrors_.empty() || !overlay_.vni_of_vlan.empty()) publish();
     if (config.ipfix.enabled()) {
         if (auto e = apply_ipfix(config.ipfix); !e.empty())
             fprintf(stderr, "vswd: cannot restore ipfix: %s\n", e.c_str());
@@ -293,6 +297,7 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
         if (auto e = apply_port_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
     if (auto e = validate_port_config(updated); !e.empty()) return ControlResult::fail(e);
     if (auto e = offloads_change_error(*p, updated); !e.empty()) return ControlResult::fail(e);
+    if (auto e = vtep_conflict(updated); !e.empty()) return ControlResult::fail(e);
     const PortConfig old = p->config;
     auto apply = [this, p](const PortConfig& c) {
         if (c.offloads != p->config.offloads) {
@@ -305,9 +310,14 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
         const bool vlan_changed = c.vlan_mode != p->config.vlan_mode || c.tag != p->config.tag ||
                                   c.trunks != p->config.trunks;
         const bool qos_changed = c.bandwidth != p->config.bandwidth;
+        const bool vtep_changed = c.vtep != p->config.vtep;
         p->config = c;
         p->admin_up.store(c.admin_up, std::memory_order_relaxed);
-        if (!admin_changed && !vlan_changed && !qos_changed) return;
+        if (vtep_changed) {
+            next_hops_.clear();        // other subnet, other next hops
+            fdb_.flush_port(p->slot);  // an underlay port learns nothing
+        }
+        if (!admin_changed && !vlan_changed && !qos_changed && !vtep_changed) return;
         // New VLAN and bandwidth views replace the old ones, which live until no worker sees them.
         std::unique_ptr<const PortVlan> retired_vlan;
         std::unique_ptr<const PortQos> retired_qos;
@@ -319,6 +329,7 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
             guest_rx_flush(p->shaping);  // nobody drains it any more
         // Its MACs were learned in VLANs it may no longer carry, or lead nowhere while down.
         if (vlan_changed || !c.admin_up) fdb_.flush_port(p->slot);
+        if (vtep_changed) resolve_vtep_next_hops();
     };
     apply(updated);
     return persist_or_undo(ControlResult::ok({{"updated", name}}), [&] { apply(old); });
@@ -339,12 +350,14 @@ SwitchConfig Switch::config() const {
     for (uint16_t slot : order_) c.ports.push_back(slots_[slot]->config);
     c.mirrors = mirrors_;
     c.ipfix = ipfix_;
+    c.overlay = overlay_;
     return c;
 }
 
 void Switch::tick() {
     aged_total_ += fdb_.age(now_seconds(), settings_.fdb_aging_seconds);
     resolve_next_hops();
+    resolve_vtep_next_hops();
 }
 
 void Switch::poll_links() {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/arp.h"
 #include "src/config/socket_access.h"
 #include "src/control/control_api.h"
 #include "src/control/switch_port.h"
@@ -75,6 +76,10 @@ class Switch final : public ControlApi {
     ControlResult ipfix_del() override;
     ControlResult ipfix_show() override;
     ControlResult capture(const CaptureRequest& r, int client_fd) override;
+    ControlResult vxlan_map(uint16_t vlan, uint32_t vni) override;
+    ControlResult vxlan_unmap(uint16_t vlan) override;
+    ControlResult vxlan_remote(RemoteOp op, const OverlayRemote& r) override;
+    ControlResult vxlan_show() override;
 
     SwitchConfig config() const;
 
@@ -111,6 +116,26 @@ class Switch final : public ControlApi {
     // every 30 s after) and the replies the workers pass up.
     void resolve_next_hops();
     void take_arp_replies();
+    // The MAC frames vsw builds leave `out` with: the NIC's own, or (a vhost-user port has none)
+    // a locally administered one derived from `ip`.
+    static uint64_t output_mac(const SwitchPort& out, uint32_t ip);
+    // VXLAN overlay (switch_overlay.cpp). The port with a VTEP address, or null.
+    const SwitchPort* vtep_port() const;
+    // Why `c` cannot be a port's configuration next to the others' VTEP addresses, or "".
+    std::string vtep_conflict(const PortConfig& c) const;
+    std::unique_ptr<const OverlayTable> build_overlay_table() const;
+    // Makes `next` the control plane's state: VTEPs, flood lists, remote FDB entries. "" or why
+    // not (nothing changed then).
+    std::string program_remote(const OverlayRemote& next);
+    // Adds or removes the remote FDB entries of VNI `vni` in VLAN `vlan`.
+    void program_vni_macs(uint32_t vni, uint16_t vlan, bool add);
+    // ARP for the remote VTEPs' next hops: at once for a new one, each second until answered,
+    // every 30 s after.
+    void resolve_vtep_next_hops();
+    // An ARP message from the underlay: answered if it asks for the VTEP address, learned if it
+    // comes from a next hop. True if a next hop's MAC changed (publish).
+    bool take_underlay_arp(const ArpMessage& a);
+    nlohmann::json overlay_drops() const;
     // IPFIX (switch_ipfix.cpp): applies a configuration (new meters when the cache size or the
     // on/off state changes; the old ones' flows are exported as forced ends). "" or the error.
     std::string apply_ipfix(const IpfixConfig& c);
@@ -151,6 +176,22 @@ class Switch final : public ControlApi {
     uint64_t epoch_ms_at_origin_ = 0;                        // wall clock at tsc_origin_
     std::vector<std::unique_ptr<CaptureSession>> captures_;  // running captures
     unsigned captures_created_ = 0;                          // for unique ring and pool names
+
+    OverlayConfig overlay_;  // VLAN -> VNI (persisted)
+    OverlayRemote remote_;   // the control plane's remote VTEPs and MACs
+    struct RemoteVtepState {
+        uint16_t index = 0;                      // in OverlayTable::vteps and FDB entries
+        std::unique_ptr<VtepCounters> counters;  // outlive snapshots
+    };
+    std::map<uint32_t, RemoteVtepState> vteps_;  // remote VTEPs named by remote_, by IP
+    struct NextHop {
+        Mac mac = 0;                 // 0 = not resolved yet
+        uint64_t requested_tsc = 0;  // when the last request went out
+        uint64_t requests = 0;       // requests sent
+        uint64_t replies = 0;        // answers taken (replies, or its own requests)
+    };
+    std::map<uint32_t, NextHop> next_hops_;  // the VTEPs' next hops, by IP
+    uint64_t vtep_arp_answered_ = 0;         // ARP requests for the VTEP address answered
 
     std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
 };

@@ -15,11 +15,8 @@ namespace vsw {
 
 using nlohmann::json;
 
-namespace {
-
-// The outer source MAC of ERSPAN frames: the output NIC's own, or (a vhost-user port has none)
-// a locally administered one derived from the local IP.
-uint64_t output_mac(const SwitchPort& out, uint32_t local_ip) {
+// The outer source MAC of ERSPAN and VXLAN frames.
+uint64_t Switch::output_mac(const SwitchPort& out, uint32_t local_ip) {
     if (!out.is_vhost() && out.attached) {
         rte_ether_addr a;
         if (rte_eth_macaddr_get(out.eth.port_id, &a) == 0) {
@@ -30,8 +27,6 @@ uint64_t output_mac(const SwitchPort& out, uint32_t local_ip) {
     }
     return 0x027673000000ull | (local_ip & 0xffffff);  // 02:76:73 = "vs", locally administered
 }
-
-}  // namespace
 
 std::unique_ptr<MirrorRuntime> Switch::make_mirror_runtime(const MirrorConfig& m) {
     auto rt = std::make_unique<MirrorRuntime>();
@@ -121,24 +116,26 @@ void Switch::take_arp_replies() {
     rte_mbuf* m;
     bool changed = false;
     while (rte_ring_sc_dequeue(ctl_rx_, reinterpret_cast<void**>(&m)) == 0) {
-        const auto reply = parse_arp_reply(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+        const auto arp = parse_arp(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
         rte_pktmbuf_free(m);
-        if (!reply) continue;
+        if (!arp) continue;
+        if (take_underlay_arp(*arp)) changed = true;  // VXLAN: switch_overlay.cpp
+        if (arp->request) continue;
         for (const MirrorConfig& c : mirrors_) {
             if (!is_erspan(c.kind) || c.next_hop_mac) continue;
-            if (reply->sender_ip != (c.gateway ? c.gateway : c.remote_ip)) continue;
+            if (arp->sender_ip != (c.gateway ? c.gateway : c.remote_ip)) continue;
             MirrorRuntime& rt = *mirror_rt_.at(c.name);
             ++rt.arp_replies;
-            if (rt.arp_mac != reply->sender_mac) {
+            if (rt.arp_mac != arp->sender_mac) {
                 fprintf(stderr, "vswd: mirror %s: next hop %s is at %s\n", c.name.c_str(),
-                        format_ipv4(reply->sender_ip).c_str(),
-                        mac_to_string(reply->sender_mac).c_str());
-                rt.arp_mac = reply->sender_mac;
+                        format_ipv4(arp->sender_ip).c_str(),
+                        mac_to_string(arp->sender_mac).c_str());
+                rt.arp_mac = arp->sender_mac;
                 changed = true;
             }
         }
     }
-    if (changed) publish();  // new ERSPAN headers carry the MAC
+    if (changed) publish();  // new ERSPAN and VXLAN headers carry the MAC
 }
 
 ControlResult Switch::mirror_add(const MirrorConfig& m) {
@@ -148,6 +145,11 @@ ControlResult Switch::mirror_add(const MirrorConfig& m) {
     for (uint16_t slot : order_) names.push_back(slots_[slot]->config.name);
     if (auto e = validate_mirror_against(m, mirrors_, names); !e.empty())
         return ControlResult::fail(e);
+    if (const SwitchPort* up = vtep_port();
+        up && (m.output == up->config.name ||
+               std::count(m.sources.begin(), m.sources.end(), up->config.name)))
+        return ControlResult::fail("port " + up->config.name +
+                                   " is the VXLAN underlay (vtep-ip): it cannot be mirrored");
     auto rt = make_mirror_runtime(m);
     if (!rt) return ControlResult::fail("cannot create the mirror's hand-off ring (out of memory)");
     auto apply = [this, &rt](const MirrorConfig& c) {

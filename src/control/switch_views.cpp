@@ -3,6 +3,7 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
+#include "core/ipv4.h"
 #include "src/control/switch.h"
 #include "virtio/virtio_net.h"
 
@@ -167,7 +168,19 @@ ControlResult Switch::stats(const std::string& port) {
 ControlResult Switch::fdb_show() {
     const uint32_t now = now_seconds();
     json entries = json::array();
+    std::map<uint16_t, uint32_t> vtep_ip;  // remote VTEP index -> IP
+    for (const auto& [ip, v] : vteps_) vtep_ip[v.index] = ip;
     for (const Fdb::Entry& e : fdb_.entries()) {
+        if (e.remote) {  // the control plane's: behind a remote VTEP, never aged
+            auto ip = vtep_ip.find(e.vtep);
+            auto vni = overlay_.vni_of_vlan.find(e.vlan);
+            entries.push_back({{"vlan", e.vlan},
+                               {"mac", mac_to_string(e.mac)},
+                               {"port", "vxlan"},
+                               {"remote", ip != vtep_ip.end() ? format_ipv4(ip->second) : "?"},
+                               {"vni", vni != overlay_.vni_of_vlan.end() ? vni->second : 0}});
+            continue;
+        }
         const SwitchPort* p = slots_[e.port].get();
         entries.push_back({{"vlan", e.vlan},
                            {"mac", mac_to_string(e.mac)},

@@ -7,6 +7,13 @@ namespace {
 
 constexpr uint64_t kValidBit = uint64_t{1} << 63;
 constexpr uint64_t kMacMask = (uint64_t{1} << 48) - 1;
+// The value's 16-bit owner field: 0 = being written, slot + 1 = learned on a local port,
+// kRemoteBit | VTEP index = behind a remote VTEP.
+constexpr uint64_t kRemoteBit = 0x8000;
+
+bool is_remote_value(uint64_t v) {
+    return v & kRemoteBit;
+}
 
 }  // namespace
 
@@ -27,6 +34,10 @@ uint16_t Fdb::tag(uint64_t key) {
 
 uint64_t Fdb::make_value(uint16_t port, uint32_t now, uint16_t t) {
     return uint64_t{static_cast<uint16_t>(port + 1)} | (uint64_t{now} << 16) | (uint64_t{t} << 48);
+}
+
+uint64_t Fdb::make_remote_value(uint16_t vtep, uint16_t t) {
+    return (kRemoteBit | (vtep & 0x7fffu)) | (uint64_t{t} << 48);
 }
 
 Fdb::Fdb(uint32_t max_entries) : max_entries_(max_entries ? max_entries : 1) {
@@ -82,6 +93,7 @@ int Fdb::lookup(Mac mac, uint16_t vlan) const {
         if (b.key[i].load(std::memory_order_acquire) != key) continue;
         uint64_t v = b.value[i].load(std::memory_order_acquire);
         if ((v >> 48) != tag(key) || (v & 0xffff) == 0) return -1;  // being written or stale
+        if (is_remote_value(v)) return kRemote + static_cast<int>(v & 0x7fff);
         return static_cast<int>((v & 0xffff) - 1);
     }
     return -1;
@@ -110,16 +122,55 @@ uint32_t Fdb::remove_if(Pred pred) {
     return removed;
 }
 
+bool Fdb::set_remote(Mac mac, uint16_t vlan, uint16_t vtep) {
+    const uint64_t key = make_key(mac, vlan);
+    const uint64_t want = make_remote_value(vtep, tag(key));
+    Bucket& b = bucket_for(key);
+    for (unsigned i = 0; i < kSlotsPerBucket; ++i)
+        if (b.key[i].load(std::memory_order_acquire) == key) {
+            b.value[i].store(want, std::memory_order_release);
+            return true;
+        }
+    if (count_.load(std::memory_order_relaxed) >= max_entries_) return false;
+    for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
+        uint64_t expected = 0;
+        if (b.key[i].compare_exchange_strong(expected, key, std::memory_order_acq_rel)) {
+            b.value[i].store(want, std::memory_order_release);
+            count_.fetch_add(1, std::memory_order_relaxed);
+            return true;
+        }
+        if (expected == key) {  // a worker learned it just now: the control plane's word wins
+            b.value[i].store(want, std::memory_order_release);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Fdb::remove_remote(Mac mac, uint16_t vlan) {
+    const uint64_t key = make_key(mac, vlan);
+    Bucket& b = bucket_for(key);
+    for (unsigned i = 0; i < kSlotsPerBucket; ++i)
+        if (b.key[i].load(std::memory_order_acquire) == key &&
+            is_remote_value(b.value[i].load(std::memory_order_acquire)))
+            return remove_slot(b, i, key);
+    return false;
+}
+
+uint32_t Fdb::flush_remote() {
+    return remove_if([](uint64_t v) { return is_remote_value(v); });
+}
+
 uint32_t Fdb::age(uint32_t now, uint32_t aging_seconds) {
     return remove_if([&](uint64_t v) {
-        if ((v & 0xffff) == 0) return false;  // a learner is still writing it
+        if ((v & 0xffff) == 0 || is_remote_value(v)) return false;  // being written; not aged
         uint32_t last = static_cast<uint32_t>(v >> 16);
         return now - last >= aging_seconds;
     });
 }
 
 uint32_t Fdb::flush() {
-    return remove_if([](uint64_t) { return true; });
+    return remove_if([](uint64_t v) { return !is_remote_value(v); });
 }
 
 uint32_t Fdb::flush_port(uint16_t port) {
@@ -134,9 +185,13 @@ std::vector<Fdb::Entry> Fdb::entries() const {
             uint64_t k = b.key[i].load(std::memory_order_acquire);
             uint64_t v = b.value[i].load(std::memory_order_acquire);
             if (k == 0 || (v & 0xffff) == 0) continue;
-            out.push_back(Entry{static_cast<uint16_t>((k >> 48) & 0xfff), k & kMacMask,
-                                static_cast<uint16_t>((v & 0xffff) - 1),
-                                static_cast<uint32_t>(v >> 16)});
+            const auto vlan = static_cast<uint16_t>((k >> 48) & 0xfff);
+            if (is_remote_value(v))
+                out.push_back(
+                    Entry{vlan, k & kMacMask, 0, 0, true, static_cast<uint16_t>(v & 0x7fff)});
+            else
+                out.push_back(Entry{vlan, k & kMacMask, static_cast<uint16_t>((v & 0xffff) - 1),
+                                    static_cast<uint32_t>(v >> 16), false, 0});
         }
     }
     return out;

@@ -1,5 +1,7 @@
 // The forwarding database: (VLAN, MAC) -> port, learned by the PMD workers, aged by the control
-// thread.
+// thread; and (VLAN, MAC) -> remote VTEP, programmed by the control thread from the overlay's
+// control plane (EVPN type-2 routes), never aged or learned. A frame from a local port with a
+// remote entry's source MAC makes it local again (the MAC moved here).
 //
 // Concurrency: workers learn and look up without locks; the control thread ages and flushes.
 // Each slot is two 64-bit atomics: `key` (valid bit | VLAN | MAC) and `value` (port | last-seen
@@ -29,9 +31,15 @@ class Fdb {
     struct Entry {
         uint16_t vlan;       // 0..4095
         Mac mac;             // learned source address
-        uint16_t port;       // port slot it was learned on
-        uint32_t last_seen;  // second (switch clock) it was last seen
+        uint16_t port;       // port slot it was learned on (local entries)
+        uint32_t last_seen;  // second (switch clock) it was last seen (local entries)
+        bool remote;         // behind a remote VTEP: `vtep` is its index, port and last_seen 0
+        uint16_t vtep;       // remote VTEP index (remote entries)
     };
+
+    // lookup() results at or above kRemote: kRemote + the remote VTEP's index.
+    static constexpr int kRemote = 0x10000;
+    static constexpr uint16_t kMaxVteps = 0x7fff;  // remote VTEP indices 0..kMaxVteps-1
 
     // max_entries: the size limit; the table has room for twice as many so that buckets rarely
     // overflow before the limit is reached.
@@ -40,8 +48,14 @@ class Fdb {
     // Learns `mac` on `port` at second `now`. kFull: table or bucket full, nothing learned.
     LearnResult learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now);
 
-    // Port slot `mac` was learned on, or -1.
+    // Port slot `mac` was learned on, kRemote + VTEP index for a remote entry, or -1.
     int lookup(Mac mac, uint16_t vlan) const;
+
+    // Remote entries (control thread): sets (mac, vlan) to be behind VTEP `vtep`, replacing a
+    // local or remote entry; false if the table is full. Removing touches remote entries only.
+    bool set_remote(Mac mac, uint16_t vlan, uint16_t vtep);
+    bool remove_remote(Mac mac, uint16_t vlan);
+    uint32_t flush_remote();
 
     // Starts loading the bucket of (mac, vlan) into the cache. A burst prefetches all its
     // lookups first, so a large table's cache misses overlap instead of queueing.
@@ -54,7 +68,8 @@ class Fdb {
     // Removes entries not seen for `aging_seconds` or more; returns how many.
     uint32_t age(uint32_t now, uint32_t aging_seconds);
 
-    // Removes every entry, or those of one port; returns how many.
+    // Removes every learned entry, or those of one port; returns how many (remote entries stay:
+    // they are the control plane's).
     uint32_t flush();
     uint32_t flush_port(uint16_t port);
 
@@ -72,6 +87,7 @@ class Fdb {
     static uint64_t hash(uint64_t key);
     static uint16_t tag(uint64_t key);
     static uint64_t make_value(uint16_t port, uint32_t now, uint16_t tag);
+    static uint64_t make_remote_value(uint16_t vtep, uint16_t tag);
     Bucket& bucket_for(uint64_t key) const;
     // Removes slot i of b if it still holds `key`; true if this call removed it.
     bool remove_slot(Bucket& b, unsigned i, uint64_t key);

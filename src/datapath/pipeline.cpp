@@ -9,8 +9,10 @@
 
 #include "core/arp.h"
 #include "core/mbuf.h"
+#include "overlay/vxlan_encap.h"
 #include "qos/shaping.h"
 #include "src/datapath/offload_stage.h"
+#include "src/datapath/overlay_stage.h"
 #include "src/datapath/port_io.h"
 #include "src/datapath/vlan_stage.h"
 
@@ -30,6 +32,10 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         c.drop(DropReason::kMirrorOutput, n);
         c.rx_packets.add(n);
         c.rx_bytes.add(bytes);
+        return;
+    }
+    if (snap.overlay && snap.overlay->uplink == in.slot) {  // the underlay: VXLAN and ARP only
+        decide_underlay(dp, snap, in, pkts, n, d);
         return;
     }
     if (snap.mirrors && snap.mirrors->arp_watch[in.slot] && dp.ctl_rx) {
@@ -105,7 +111,12 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             last_dst_vlan = vlan;
         }
         const int slot = last_slot;
-        if (slot < 0 || snap.ports[slot] == nullptr) {
+        if (slot >= Fdb::kRemote) {
+            // Behind a remote VTEP; without an overlay now (its port went) the entry leads
+            // nowhere: flood.
+            d.out[i] = snap.overlay ? kOutRemote : kOutFlood;
+            d.vtep[i] = static_cast<uint16_t>(slot - Fdb::kRemote);
+        } else if (slot < 0 || snap.ports[slot] == nullptr) {
             d.out[i] = kOutFlood;
         } else if (slot == in.slot) {
             c.drop(DropReason::kSamePort);
@@ -243,6 +254,76 @@ inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* 
     push(dp, snap, slot, m);
 }
 
+// Puts one frame (untagged, within the underlay's MTU, no offload flags) into VXLAN for `v` and
+// buffers it on the VTEP port.
+inline void encapsulate_to(Datapath& dp, const Snapshot& snap, const RemoteVtep& v, uint32_t vni,
+                           rte_mbuf* m, telemetry::PortCounters& c) {
+    rte_mbuf* out = vxlan_encapsulate(m, v.header, vni, dp.vxlan_ip_id++, dp.pool);
+    if (!out) {
+        c.drop(DropReason::kNoMbufs);
+        return;
+    }
+    VtepCounters::PerWorker& vc = v.counters->w[dp.worker];
+    vc.encap_packets.add(1);
+    vc.encap_bytes.add(out->pkt_len);
+    push(dp, snap, snap.overlay->uplink, out);
+}
+
+// Sends one reference of `m` (a frame of VLAN f.vlan) to remote VTEP `vtep` through the VTEP
+// port: untagged, cut into segments (or checksummed) where it is a guest's large frame, and
+// dropped as vxlan_over_mtu where it does not fit the underlay's MTU with 50 bytes of VXLAN.
+// Drops are counted on the VTEP port.
+void to_vtep(Datapath& dp, const Snapshot& snap, uint16_t vtep, rte_mbuf* m, const FrameVlan& f) {
+    const OverlayTable& ov = *snap.overlay;
+    Port& up = *snap.ports[ov.uplink];
+    telemetry::PortCounters& c = up.counters[dp.worker];
+    const OverlaySegment* seg = ov.segment_for_vlan(f.vlan);
+    const RemoteVtep* v = vtep < ov.vteps.size() ? &ov.vteps[vtep] : nullptr;
+    if (!seg || !v || !v->ip || !v->resolved) {
+        // An entry for a VTEP whose next hop ARP has not found yet, or (for a moment while the
+        // control thread reprograms) one of a VLAN no longer mapped.
+        c.drop(DropReason::kVxlanUnresolved);
+        if (v && v->counters) v->counters->w[dp.worker].unresolved.add(1);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    if (!up.link_up()) {
+        c.drop(DropReason::kPortDown);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    if (f.tagged) {  // the inner frame is untagged: the VNI says its VLAN
+        m = retag(m, EgressAction::kStrip, f, dp.pool);
+        if (!m) {
+            c.drop(DropReason::kNoMbufs);
+            return;
+        }
+    }
+    const uint16_t mtu = up.mtu.load(std::memory_order_relaxed);
+    const uint32_t inner_mtu = mtu > kVxlanOverhead ? mtu - kVxlanOverhead : 0;
+    if (m->ol_flags & kOffloadFlags) {
+        // A guest's large frame or partial checksum: what a wire would carry, then each in VXLAN.
+        if ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && segments_for(m, inner_mtu) == 0) {
+            c.drop(DropReason::kVxlanOverMtu);
+            rte_pktmbuf_free(m);
+            return;
+        }
+        rte_mbuf* wire[offload::kMaxSegments];
+        const uint16_t k = wire_frames(m, dp.pool, wire, inner_mtu);
+        rte_pktmbuf_free(m);
+        if (k == 0) c.drop(DropReason::kNoMbufs);
+        if (k > 1) c.tx_segments.add(k);
+        for (uint16_t i = 0; i < k; ++i) encapsulate_to(dp, snap, *v, seg->vni, wire[i], c);
+        return;
+    }
+    if (m->pkt_len > inner_mtu + kEtherHeader) {
+        c.drop(DropReason::kVxlanOverMtu);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    encapsulate_to(dp, snap, *v, seg->vni, m, c);
+}
+
 }  // namespace
 
 void take_mirror_handoffs(Datapath& dp, const Snapshot& snap) {
@@ -259,6 +340,7 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
     uint16_t up[kMaxPorts];
     uint16_t n_up = 0, n_down = 0;
     const uint16_t rx_mirrors = snap.mirrors ? snap.mirrors->rx[in.slot] : 0;
+    const bool from_overlay = snap.overlay && snap.overlay->uplink == in.slot;  // decapsulated
     for (uint16_t k = 0; k < snap.n_flood; ++k) {
         const uint16_t slot = snap.flood[k];
         if (slot == in.slot) continue;
@@ -274,23 +356,31 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
         if (out >= 0) {
             egress(dp, snap, static_cast<uint16_t>(out), m, d.vlan[i]);
         } else if (out == kOutFlood) {
-            // The flood stays inside the frame's VLAN.
+            // The flood stays inside the frame's VLAN: its local ports and, from a local port
+            // of a VLAN in the overlay, every VTEP in the VNI's flood list.
             const uint16_t vlan = d.vlan[i].vlan;
             uint16_t targets[kMaxPorts];
             uint16_t n_targets = 0;
             for (uint16_t k = 0; k < n_up; ++k)
                 if (snap.vlan[up[k]]->carries(vlan)) targets[n_targets++] = up[k];
+            const OverlaySegment* seg =
+                from_overlay || !snap.overlay ? nullptr : snap.overlay->segment_for_vlan(vlan);
+            const auto n_remote = static_cast<uint16_t>(seg ? seg->flood.size() : 0);
             c.flooded.add(1);
             dp.vlan_floods[vlan].add(1);
             if (n_down) dp.flood_skipped_down.add(n_down);
-            if (n_targets == 0) {
+            if (n_targets + n_remote == 0) {
                 c.drop(DropReason::kNoDestination);
                 to_free[n_free++] = m;
                 continue;
             }
-            // One reference per egress port; each transmit or drop releases one.
-            if (n_targets > 1) mbuf_share(m, static_cast<int16_t>(n_targets - 1));
+            // One reference per egress; each transmit or drop releases one.
+            if (n_targets + n_remote > 1)
+                mbuf_share(m, static_cast<int16_t>(n_targets + n_remote - 1));
             for (uint16_t k = 0; k < n_targets; ++k) egress(dp, snap, targets[k], m, d.vlan[i]);
+            for (uint16_t k = 0; k < n_remote; ++k) to_vtep(dp, snap, seg->flood[k], m, d.vlan[i]);
+        } else if (out == kOutRemote) {
+            to_vtep(dp, snap, d.vtep[i], m, d.vlan[i]);
         } else {
             to_free[n_free++] = m;
         }

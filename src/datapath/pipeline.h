@@ -41,8 +41,10 @@ struct Datapath {
     uint16_t pending[kMaxPorts];            // slots with buffered frames
     uint16_t n_pending = 0;                 // entries used in pending[]
     telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
-    rte_ring* ctl_rx = nullptr;  // ARP replies for the control thread (ERSPAN next hops)
-    MirrorBuffers mirrors;       // mirrored copies waiting for their sessions' outputs
+    rte_ring* ctl_rx =
+        nullptr;               // ARP for the control thread (ERSPAN and VXLAN next hops, the VTEP)
+    uint16_t vxlan_ip_id = 0;  // outer IPv4 identification of this worker's VXLAN frames
+    MirrorBuffers mirrors;     // mirrored copies waiting for their sessions' outputs
 };
 
 // Classifies, learns the source and decides the egress of each frame; counts rx and rx drops.

@@ -14,6 +14,7 @@
 #include "src/vswctl/libvirt_xml.h"
 #include "src/vswctl/table.h"
 #include "src/vswctl/top.h"
+#include "src/vswctl/vxlan.h"
 #include "vsw_version.h"
 
 namespace po = boost::program_options;
@@ -66,7 +67,14 @@ Commands:
                                      name). MODE: deterministic (every N-th frame) or random
   ipfix del                          stop exporting (flows in the cache are exported first)
   ipfix show                         settings, flows, records, and per-collector counters
-  fdb show                           learned MAC addresses
+  vxlan map VLAN VNI | unmap VLAN    carry a VLAN in a VXLAN VNI across hosts (persisted; the
+                                     VTEP: set-port UPLINK vtep-ip=A/N [vtep-gateway=A])
+  vxlan add-vtep VNI IP... | del-vtep VNI [IP...]
+                                     remote VTEPs in a VNI's flood list (vsw-evpn does this)
+  vxlan add-mac VNI MAC VTEP | del-mac VNI MAC
+                                     a MAC behind a remote VTEP (vsw-evpn does this)
+  vxlan show                         VTEP, VNIs, flood lists, remote VTEPs, counters, drops
+  fdb show                           learned MAC addresses (and remote ones: PORT vxlan)
   fdb flush                          forget all learned MAC addresses
   version                            versions of vswctl and vswd
   libvirt-xml --domain NAME [--mac M] [--vlan N] [--trunks LIST] [--rate R | --rx-rate R --tx-rate R]
@@ -237,8 +245,12 @@ void print_ipfix(const json& r) {
 
 void print_fdb(const json& r) {
     Table t({"VLAN", "MAC", "PORT", "AGE"});
-    for (const auto& e : r["entries"])
-        t.add({str(e["vlan"]), str(e["mac"]), str(e["port"]), str(e["age"])});
+    for (const auto& e : r["entries"]) {
+        if (e.contains("remote"))  // behind a remote VTEP: the control plane's, never aged
+            t.add({str(e["vlan"]), str(e["mac"]),
+                   "vxlan " + str(e["remote"]) + " vni " + str(e["vni"]), "-"});
+        else t.add({str(e["vlan"]), str(e["mac"]), str(e["port"]), str(e["age"])});
+    }
     std::cout << t.render() << r["entries"].size() << " entries (max " << str(r["max"])
               << ", aging " << str(r["aging_time"]) << " s)\n";
 }
@@ -477,6 +489,12 @@ int main(int argc, char** argv) {
         } else {
             fail(usage, 2);
         }
+    } else if (cmd == "vxlan") {
+        try {
+            req = vsw::ctl::vxlan_request(words);
+        } catch (const std::invalid_argument& e) {
+            fail(e.what(), 2);
+        }
     } else if (cmd == "fdb") {
         expect_args(1, 1);
         if (words[1] == "show") req = {{"cmd", "fdb-show"}};
@@ -507,6 +525,7 @@ int main(int argc, char** argv) {
     else if (cmd == "fdb" && words[1] == "show") print_fdb(r);
     else if (cmd == "mirror" && words[1] == "show") print_mirrors(r);
     else if (cmd == "ipfix" && words[1] == "show") print_ipfix(r);
+    else if (cmd == "vxlan" && words[1] == "show") std::cout << vsw::ctl::format_vxlan(r);
     else if (cmd == "fdb") std::cout << "flushed " << str(r["flushed"]) << " entries\n";
     else std::cout << "ok\n";
     return 0;

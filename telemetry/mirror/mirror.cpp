@@ -2,13 +2,13 @@
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
-#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include <cstring>
 
 #include "core/bytes.h"
+#include "core/ipv4.h"
 #include "core/mbuf.h"
 
 namespace vsw {
@@ -17,7 +17,7 @@ namespace {
 constexpr uint16_t kMacsLen = 12;
 constexpr uint16_t kTagLen = 4;
 constexpr uint16_t kEthLen = 14;
-constexpr uint16_t kIpv4Len = 20;
+constexpr uint16_t kIpv4Len = kIpv4HeaderLen;
 constexpr uint16_t kGreLen = 8;  // flags + protocol + sequence number
 constexpr uint16_t kGreProtoErspan2 = 0x88BE;
 constexpr uint16_t kGreProtoErspan3 = 0x22EB;
@@ -54,12 +54,7 @@ void build_erspan_template(const MirrorConfig& c, uint64_t src_mac, MirrorSessio
     }
     put_be16(h + 12, 0x0800);
     uint8_t* ip = h + kEthLen;
-    ip[0] = 0x45;
-    ip[1] = static_cast<uint8_t>(c.dscp << 2);
-    ip[8] = c.ttl;
-    ip[9] = 47;  // GRE
-    put_be32(ip + 12, c.local_ip);
-    put_be32(ip + 16, c.remote_ip);
+    write_ipv4_template(ip, c.local_ip, c.remote_ip, 47 /* GRE */, c.ttl, c.dscp);
     uint8_t* gre = ip + kIpv4Len;
     put_be16(gre, 0x1000);  // S: a sequence number follows
     put_be16(gre + 2, c.kind == MirrorKind::kErspan2 ? kGreProtoErspan2 : kGreProtoErspan3);
@@ -117,11 +112,8 @@ rte_mbuf* mirror_copy(const MirrorSession& s, rte_mbuf* m, uint16_t vlan, bool e
         uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, s.header_len));
         std::memcpy(h, s.header, s.header_len);
         uint8_t* ip = h + kEthLen;
-        put_be16(ip + 2, static_cast<uint16_t>(s.header_len - kEthLen + body->pkt_len));
-        put_be16(ip + 4, s.rt->ip_id.fetch_add(1, std::memory_order_relaxed));
-        put_be16(ip + 10, 0);
-        const uint16_t csum = rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip));
-        std::memcpy(ip + 10, &csum, 2);  // rte_ipv4_cksum's result is in network order already
+        finish_ipv4_header(ip, static_cast<uint16_t>(s.header_len - kEthLen + body->pkt_len),
+                           s.rt->ip_id.fetch_add(1, std::memory_order_relaxed));
         // The GRE sequence number is written by the session's owner when it sends the copy.
         uint8_t* e = ip + kIpv4Len + kGreLen;
         const uint16_t vid = vlan & kMaxVlan;  // the frame's VLAN in the switch

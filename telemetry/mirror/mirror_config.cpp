@@ -1,12 +1,11 @@
 #include "telemetry/mirror/mirror_config.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
+#include "core/ipv4.h"
 #include "core/mac.h"
 #include "core/parse.h"
 #include "core/vlan.h"
@@ -41,19 +40,6 @@ const char* mirror_kind_name(MirrorKind k) {
         case MirrorKind::kErspan3: return "erspan3";
     }
     return "?";
-}
-
-std::string format_ipv4(uint32_t ip) {
-    char buf[INET_ADDRSTRLEN];
-    const uint32_t be = htonl(ip);
-    return inet_ntop(AF_INET, &be, buf, sizeof buf) ? buf : "?";
-}
-
-bool parse_ipv4(const std::string& s, uint32_t& ip) {
-    in_addr a;
-    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return false;
-    ip = ntohl(a.s_addr);
-    return true;
 }
 
 std::string apply_mirror_setting(MirrorConfig& m, const std::string& key,

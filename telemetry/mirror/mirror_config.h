@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/ipv4.h"  // format_ipv4, parse_ipv4 for the sessions' addresses
+
 namespace vsw {
 
 enum class MirrorKind { kSpan, kRspan, kErspan2, kErspan3 };
@@ -56,9 +58,6 @@ std::string validate_mirror(const MirrorConfig& m);
 // no other session's output, session ids are unique per remote IP. `port_exists` by name.
 std::string validate_mirror_against(const MirrorConfig& m, const std::vector<MirrorConfig>& others,
                                     const std::vector<std::string>& port_names);
-
-std::string format_ipv4(uint32_t ip);
-bool parse_ipv4(const std::string& s, uint32_t& ip);
 
 nlohmann::json to_json(const MirrorConfig& m);
 MirrorConfig mirror_config_from_json(const nlohmann::json& j);  // throws std::invalid_argument

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "overlay/vxlan.h"
 #include "src/control/control_protocol.h"
 
 namespace {
@@ -38,6 +39,20 @@ class AcceptAll final : public vsw::ControlApi {
             __builtin_trap();
         return R::ok();
     }
+    R vxlan_map(uint16_t vlan, uint32_t vni) override {
+        if (vlan < 1 || vlan > 4094 || vni < 1 || vni > vsw::kMaxVni) __builtin_trap();
+        return R::ok();
+    }
+    R vxlan_unmap(uint16_t vlan) override {
+        if (vlan < 1 || vlan > 4094) __builtin_trap();
+        return R::ok();
+    }
+    R vxlan_remote(vsw::RemoteOp, const vsw::OverlayRemote& r) override {
+        for (const auto& [vni, ips] : r.flood)
+            if (vni < 1 || vni > vsw::kMaxVni) __builtin_trap();
+        return R::ok();
+    }
+    R vxlan_show() override { return R::ok(); }
 };
 
 }  // namespace

@@ -16,10 +16,11 @@ import re
 import sys
 
 CORE = ["core/"]
-STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/"]
+STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/"]
 # What the CLI, the agents and the state file may see of the stages: their settings and formats,
 # never their datapath (these parts build without DPDK).
-SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h"]
+SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h",
+                   "overlay/overlay_config.h"]
 CAPTURE_FORMATS = ["telemetry/capture/capture_request.h", "telemetry/capture/capture_stream.h",
                    "telemetry/capture/pcapng_writer.h"]
 TELEMETRY_ROOT = CORE + ["telemetry/*"]
@@ -35,6 +36,7 @@ RULES = {
     "telemetry/metrics": TELEMETRY_ROOT,
     "qos": CORE + ["telemetry/*"],
     "offload": CORE,
+    "overlay": CORE,
     "src/datapath": STAGES,
     "src/config": CORE + SHARED_SETTINGS,
     "src/control": STAGES + ["src/datapath/", "src/config/"],

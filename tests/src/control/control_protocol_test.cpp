@@ -66,6 +66,22 @@ struct FakeSwitch : ControlApi {
         last_capture_fd = fd;
         return ControlResult::ok();
     }
+    OverlayRemote last_remote;
+    ControlResult vxlan_map(uint16_t vlan, uint32_t vni) override {
+        return calls.push_back("vxlan-map " + std::to_string(vlan) + " " + std::to_string(vni)),
+               ControlResult::ok();
+    }
+    ControlResult vxlan_unmap(uint16_t vlan) override {
+        return calls.push_back("vxlan-unmap " + std::to_string(vlan)), ControlResult::ok();
+    }
+    ControlResult vxlan_remote(RemoteOp op, const OverlayRemote& r) override {
+        last_remote = r;
+        const char* name = op == RemoteOp::kAdd ? "add" : op == RemoteOp::kDelete ? "del" : "sync";
+        return calls.push_back(std::string("vxlan-") + name), ControlResult::ok();
+    }
+    ControlResult vxlan_show() override {
+        return calls.push_back("vxlan-show"), ControlResult::ok();
+    }
 };
 
 json call(FakeSwitch& sw, const std::string& line, int fd = -1) {
@@ -183,5 +199,43 @@ TEST_CASE("capture requests reach the switch with their connection, checked") {
         Catch::Contains("longer than 4096"));
     CHECK_THAT(error_of(sw, R"({"cmd":"capture","port":"a"})"),
                Catch::Contains("control connection"));  // no fd
+    CHECK(sw.calls.empty());
+}
+
+TEST_CASE("vxlan requests are checked before they reach the switch") {
+    FakeSwitch sw;
+    CHECK(call(sw, R"({"cmd":"vxlan-map","vlan":10,"vni":10010})")["ok"] == true);
+    CHECK(call(sw, R"({"cmd":"vxlan-unmap","vlan":10})")["ok"] == true);
+    CHECK(call(sw, R"({"cmd":"vxlan-add","flood":{"10010":["10.0.0.2"]},
+                      "macs":[{"vni":10010,"mac":"02:00:00:00:00:01","vtep":"10.0.0.2"}]})")
+              ["ok"] == true);
+    CHECK(sw.last_remote.flood.at(10010).count(0x0a000002) == 1);
+    CHECK(sw.last_remote.macs.at({10010, 0x020000000001}) == 0x0a000002);
+    CHECK(
+        call(sw, R"({"cmd":"vxlan-del","macs":[{"vni":10010,"mac":"02:00:00:00:00:01"}]})")["ok"] ==
+        true);
+    CHECK(sw.last_remote.macs.at({10010, 0x020000000001}) == 0);  // no VTEP needed to delete
+    CHECK(call(sw, R"({"cmd":"vxlan-sync"})")["ok"] == true);
+    CHECK(call(sw, R"({"cmd":"vxlan-show"})")["ok"] == true);
+    CHECK(sw.calls == std::vector<std::string>{"vxlan-map 10 10010", "vxlan-unmap 10", "vxlan-add",
+                                               "vxlan-del", "vxlan-sync", "vxlan-show"});
+    sw.calls.clear();
+    CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-map","vlan":0,"vni":5})"), Catch::Contains("vlan"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-map","vlan":10,"vni":16777216})"),
+               Catch::Contains("vni"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-map","vlan":10,"vni":-1})"), Catch::Contains("vni"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-add","flood":{"x":["10.0.0.2"]}})"),
+               Catch::Contains("VNI"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-add","flood":{"5":["224.0.0.1"]}})"),
+               Catch::Contains("unicast"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-add","flood":{"5":"10.0.0.2"}})"),
+               Catch::Contains("list"));
+    CHECK_THAT(
+        error_of(
+            sw,
+            R"({"cmd":"vxlan-add","macs":[{"vni":5,"mac":"ff:ff:ff:ff:ff:ff","vtep":"10.0.0.2"}]})"),
+        Catch::Contains("unicast"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-add","macs":[{"vni":5}]})"), Catch::Contains("mac"));
+    CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-add","macs":{}})"), Catch::Contains("list"));
     CHECK(sw.calls.empty());
 }

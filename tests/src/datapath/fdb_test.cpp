@@ -101,3 +101,40 @@ TEST_CASE("FDB holds its limit of distinct MACs with realistic addresses") {
     // Buckets have room for twice the limit: nearly all fit before a bucket overflows.
     CHECK(fdb.size() >= 4000);
 }
+
+TEST_CASE("FDB remote entries: set, looked up as kRemote + VTEP, never aged or flushed") {
+    Fdb fdb(16);
+    CHECK(fdb.set_remote(0x020000000001, 10, 3));
+    CHECK(fdb.lookup(0x020000000001, 10) == Fdb::kRemote + 3);
+    CHECK(fdb.lookup(0x020000000001, 20) == -1);   // per VLAN
+    CHECK(fdb.set_remote(0x020000000001, 10, 4));  // re-pointed to another VTEP
+    CHECK(fdb.lookup(0x020000000001, 10) == Fdb::kRemote + 4);
+    CHECK(fdb.size() == 1);
+    CHECK(fdb.age(1000000, 1) == 0);
+    CHECK(fdb.flush() == 0);
+    CHECK(fdb.flush_port(4) == 0);  // a port slot equal to the VTEP index is not it
+    auto e = fdb.entries();
+    REQUIRE(e.size() == 1);
+    CHECK((e[0].remote && e[0].vtep == 4 && e[0].vlan == 10 && e[0].mac == 0x020000000001));
+    // A local frame from the MAC: it moved here; the control plane's removal leaves it alone.
+    CHECK(fdb.learn(0x020000000001, 10, 2, 5) == Fdb::LearnResult::kMoved);
+    CHECK(fdb.lookup(0x020000000001, 10) == 2);
+    CHECK(!fdb.remove_remote(0x020000000001, 10));
+    CHECK(fdb.lookup(0x020000000001, 10) == 2);
+    // Remote over local (EVPN says it is elsewhere now), then removed.
+    CHECK(fdb.set_remote(0x020000000001, 10, 1));
+    CHECK(fdb.remove_remote(0x020000000001, 10));
+    CHECK(fdb.lookup(0x020000000001, 10) == -1);
+    CHECK(fdb.size() == 0);
+    for (Mac m = 1; m <= 5; ++m) CHECK(fdb.set_remote(0x020000000000 | m, 1, 0));
+    fdb.learn(0x020000000099, 1, 0, 0);
+    CHECK(fdb.flush_remote() == 5);
+    CHECK(fdb.size() == 1);
+}
+
+TEST_CASE("FDB remote entries respect the size limit") {
+    Fdb fdb(4);
+    for (Mac m = 1; m <= 4; ++m) CHECK(fdb.set_remote(0x020000000000 | m, 1, 0));
+    CHECK(!fdb.set_remote(0x020000000010, 1, 0));
+    CHECK(fdb.set_remote(0x020000000001, 1, 1));  // an existing one can still change
+}

@@ -1,0 +1,63 @@
+#include "core/ipv4.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "core/bytes.h"
+#include "core/parse.h"
+
+namespace vsw {
+
+std::string format_ipv4(uint32_t ip) {
+    char buf[INET_ADDRSTRLEN];
+    const uint32_t be = htonl(ip);
+    return inet_ntop(AF_INET, &be, buf, sizeof buf) ? buf : "?";
+}
+
+bool parse_ipv4(const std::string& s, uint32_t& ip) {
+    in_addr a;
+    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return false;
+    ip = ntohl(a.s_addr);
+    return true;
+}
+
+bool parse_ipv4_prefix(const std::string& s, uint32_t& ip, uint8_t& prefix_len) {
+    const size_t slash = s.find('/');
+    if (!parse_ipv4(s.substr(0, slash), ip)) return false;
+    if (slash == std::string::npos) {
+        prefix_len = 32;
+        return true;
+    }
+    auto len = parse_uint(s.substr(slash + 1), 0, 32);
+    if (!len) return false;
+    prefix_len = static_cast<uint8_t>(*len);
+    return true;
+}
+
+void write_ipv4_template(uint8_t* ip, uint32_t src, uint32_t dst, uint8_t protocol, uint8_t ttl,
+                         uint8_t dscp) {
+    std::memset(ip, 0, kIpv4HeaderLen);
+    ip[0] = 0x45;  // version 4, 5 words
+    ip[1] = static_cast<uint8_t>(dscp << 2);
+    ip[8] = ttl;
+    ip[9] = protocol;
+    put_be32(ip + 12, src);
+    put_be32(ip + 16, dst);
+}
+
+uint16_t ipv4_header_checksum(const uint8_t* ip) {
+    uint32_t sum = 0;
+    for (unsigned i = 0; i < kIpv4HeaderLen; i += 2)
+        if (i != 10) sum += get_be16(ip + i);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(~sum);
+}
+
+void finish_ipv4_header(uint8_t* ip, uint16_t total_len, uint16_t id) {
+    put_be16(ip + 2, total_len);
+    put_be16(ip + 4, id);
+    put_be16(ip + 10, ipv4_header_checksum(ip));
+}
+
+}  // namespace vsw

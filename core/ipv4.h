@@ -1,0 +1,39 @@
+// IPv4 addresses in operators' words, and the outer IPv4 header of the tunnels vsw builds
+// (ERSPAN's GRE, VXLAN's UDP): written once as a template, finished per frame. Pure bytes, no
+// DPDK.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace vsw {
+
+constexpr uint16_t kIpv4HeaderLen = 20;  // no options: vsw never writes any
+
+// Dotted quad <-> host byte order.
+std::string format_ipv4(uint32_t ip);
+bool parse_ipv4(const std::string& s, uint32_t& ip);
+
+// "10.0.0.1/24" (prefix 0..32; without "/N": 32). False on anything else.
+bool parse_ipv4_prefix(const std::string& s, uint32_t& ip, uint8_t& prefix_len);
+
+// True if `a` and `b` share their first `prefix_len` bits.
+inline bool same_subnet(uint32_t a, uint32_t b, uint8_t prefix_len) {
+    if (prefix_len == 0) return true;
+    const uint32_t mask = prefix_len >= 32 ? ~0u : ~((1u << (32 - prefix_len)) - 1);
+    return (a & mask) == (b & mask);
+}
+
+// The fields every packet of a tunnel shares: version, header length, DSCP, TTL, protocol,
+// addresses (host byte order). Length, identification and checksum are per packet.
+void write_ipv4_template(uint8_t* ip, uint32_t src, uint32_t dst, uint8_t protocol, uint8_t ttl,
+                         uint8_t dscp);
+
+// Sets the total length and identification of a header written by write_ipv4_template and
+// computes its checksum.
+void finish_ipv4_header(uint8_t* ip, uint16_t total_len, uint16_t id);
+
+// The checksum field's value for a 20-byte header (its own checksum field read as zero).
+uint16_t ipv4_header_checksum(const uint8_t* ip);
+
+}  // namespace vsw

@@ -1,0 +1,104 @@
+#include "src/datapath/overlay_stage.h"
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "core/arp.h"
+#include "core/mbuf.h"
+#include "overlay/vxlan_encap.h"
+
+namespace vsw {
+namespace {
+
+// Hands an ARP frame to the control thread (it answers for the VTEP address and learns next
+// hops). False if nobody takes it.
+bool to_control(Datapath& dp, rte_mbuf* m) {
+    if (!dp.ctl_rx) return false;
+    mbuf_share(m, 1);  // scatter frees the burst's reference; the control thread frees this one
+    if (rte_ring_mp_enqueue(dp.ctl_rx, m) == 0) return true;
+    mbuf_share(m, -1);
+    return false;
+}
+
+}  // namespace
+
+void decide_underlay(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
+                     uint16_t n, BurstDecisions& d) {
+    const OverlayTable& ov = *snap.overlay;
+    telemetry::PortCounters& c = in.counters[dp.worker];
+    uint64_t bytes = 0;
+    // A burst usually comes from one VTEP for one VNI: look each up once.
+    uint32_t last_vni = 0, last_ip = 0;
+    const OverlaySegment* seg = nullptr;
+    int vtep = -1;
+    bool accepted = false;
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        bytes += m->pkt_len;
+        d.out[i] = kOutDrop;
+        d.classified[i] = false;
+        const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
+        if (maybe_arp(f, m->data_len)) {
+            if (to_control(dp, m)) c.to_control.add(1);
+            else c.drop(DropReason::kUnderlayOther);
+            continue;
+        }
+        VxlanFrame vx;
+        const VxlanCheck check = check_vxlan(f, m->data_len, ov.local_ip, vx);
+        if (check != VxlanCheck::kOk) {
+            c.drop(check == VxlanCheck::kNotVxlan ? DropReason::kUnderlayOther
+                                                  : DropReason::kVxlanMalformed);
+            continue;
+        }
+        if (!seg || vx.vni != last_vni || vx.src_ip != last_ip) {
+            seg = ov.segment_for_vni(vx.vni);
+            accepted = seg && OverlayTable::accepts(*seg, vx.src_ip);
+            vtep = ov.vtep_index(vx.src_ip);
+            last_vni = vx.vni;
+            last_ip = vx.src_ip;
+        }
+        if (!seg) {
+            c.drop(DropReason::kVxlanUnknownVni);
+            continue;
+        }
+        if (!accepted || vtep < 0) {
+            c.drop(DropReason::kVxlanUnknownVtep);
+            continue;
+        }
+        VtepCounters::PerWorker& vc = ov.vteps[static_cast<unsigned>(vtep)].counters->w[dp.worker];
+        vc.decap_packets.add(1);
+        vc.decap_bytes.add(m->pkt_len);
+        vxlan_strip(m, vx);
+        const uint8_t* inner = rte_pktmbuf_mtod(m, const uint8_t*);
+        if (m->data_len < 14 || (inner[12] == 0x81 && inner[13] == 0x00) ||
+            (inner[12] == 0x88 && inner[13] == 0xa8)) {
+            c.drop(DropReason::kVxlanInnerTagged);  // RFC 7348 section 6.1: discard
+            continue;
+        }
+        if (mac_is_multicast(mac_from_bytes(inner + 6))) {
+            c.drop(DropReason::kInvalidSrcMac);
+            continue;
+        }
+        d.vlan[i] = FrameVlan{seg->vlan, 0, false, 0};
+        d.classified[i] = true;
+        const Mac dst = mac_from_bytes(inner);
+        if (mac_is_multicast(dst)) {
+            d.out[i] = kOutFlood;
+            continue;
+        }
+        const int where = dp.fdb->lookup(dst, seg->vlan);
+        if (where >= Fdb::kRemote) {
+            c.drop(DropReason::kVxlanLoop);
+        } else if (where < 0 || snap.ports[where] == nullptr) {
+            d.out[i] = kOutFlood;  // to the local ports of the VLAN only (scatter)
+        } else if (!snap.vlan[where]->carries(seg->vlan)) {
+            c.drop(DropReason::kVlanNotAllowed);
+        } else {
+            d.out[i] = static_cast<int16_t>(where);
+        }
+    }
+    c.rx_packets.add(n);
+    c.rx_bytes.add(bytes);
+}
+
+}  // namespace vsw
