@@ -43,10 +43,12 @@ RULES = {
     "src/daemon": STAGES + ["src/datapath/", "src/config/", "src/control/"],
     "src/vswctl": CORE + SHARED_SETTINGS + CAPTURE_FORMATS + ["src/config/", "src/libvirt/"],
     "src/libvirt": CORE + SHARED_SETTINGS + ["src/config/"],
+    "src/evpn": CORE + SHARED_SETTINGS + ["src/config/"],
     "tests": None,        # anything
     "integration": None,  # anything
 }
-GENERATED = {"vsw_version.h"}  # made by meson in the build directory
+# Made in the build directory: by meson, and by protoc from GoBGP's API (src/evpn/meson.build).
+GENERATED = {"vsw_version.h", "gobgp.pb.h", "gobgp.grpc.pb.h", "attribute.pb.h", "capability.pb.h"}
 SOURCE_SUFFIXES = {".cpp", ".h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 

@@ -1,0 +1,70 @@
+// vsw-evpn: the EVPN agent. Runs beside vswd and a gobgpd on each host, and makes vswd a BGP
+// EVPN VTEP (see evpn_agent.h and evpn_state.h).
+#include <signal.h>
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "src/evpn/evpn_agent.h"
+#include "vsw_version.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) {
+    g_stop.store(true);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    namespace po = boost::program_options;
+    vsw::evpn::AgentOptions o;
+    if (const char* ctl = std::getenv("VSW_CTL")) o.vswd_ctl = ctl;
+    po::options_description desc(
+        "vsw-evpn " VSW_VERSION
+        " - makes vswd a BGP EVPN VTEP through gobgpd\n\n"
+        "Originates a type-3 route per VNI vswd maps (vswctl vxlan map) and a type-2 route per "
+        "MAC\n"
+        "learned on a local port of a mapped VLAN (with the MAC mobility sequence when it moved\n"
+        "here), withdraws them when they go; programs the other VTEPs' routes into vswd as flood\n"
+        "lists and remote MACs. gobgpd keeps the BGP sessions (l2vpn-evpn) and route "
+        "reflectors.\n\n"
+        "Usage: vsw-evpn [options]\n\nOptions");
+    desc.add_options()("help,h", "show this help")("version", "print the version")(
+        "ctl", po::value(&o.vswd_ctl)->default_value(o.vswd_ctl),
+        "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")(
+        "gobgp", po::value(&o.gobgp)->default_value(o.gobgp), "gobgpd's gRPC API, HOST:PORT")(
+        "interval-ms", po::value(&o.interval_ms)->default_value(o.interval_ms),
+        "how often to look at vswd and the RIB (10 to 10000)");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        std::cerr << "vsw-evpn: " << e.what() << " (see vsw-evpn --help)\n";
+        return 2;
+    }
+    if (vm.count("help")) {
+        std::cout << desc << "\n";
+        return 0;
+    }
+    if (vm.count("version")) {
+        std::cout << "vsw-evpn " VSW_VERSION "\n";
+        return 0;
+    }
+    if (o.interval_ms < 10 || o.interval_ms > 10000) {
+        std::cerr << "vsw-evpn: --interval-ms must be 10 to 10000\n";
+        return 2;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    std::cerr << "vsw-evpn " VSW_VERSION ": vswd " << o.vswd_ctl << ", gobgpd " << o.gobgp << "\n";
+    vsw::evpn::Agent agent(o);
+    agent.run(g_stop);
+    return 0;
+}

@@ -1,0 +1,165 @@
+#include "src/evpn/evpn_state.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "attribute.pb.h"
+
+using namespace vsw;
+using namespace vsw::evpn;
+using nlohmann::json;
+
+namespace {
+
+constexpr uint32_t kA = 0x0a630001, kB = 0x0a630002, kC = 0x0a630003;  // 10.99.0.1..3
+constexpr uint32_t kVni = 10010;
+constexpr Mac kMac = 0x02000000aa10;
+
+RibRoute read(const apipb::Path& p) {
+    std::string why;
+    auto r = read_route(p, why);
+    REQUIRE(r);
+    return *r;
+}
+
+// Another VTEP's type-2 route for kMac, as the RIB would deliver it.
+RibRoute remote_mac(uint32_t vtep, uint32_t seq, bool withdraw = false) {
+    RibRoute r = read(mac_ip_route({vtep, 65000}, kVni, 10, kMac, 0, seq));
+    r.withdraw = withdraw;
+    return r;
+}
+
+LocalView view(uint32_t vtep, bool mac_here) {
+    LocalView v;
+    v.vtep = vtep;
+    v.vlan_of_vni[kVni] = 10;
+    if (mac_here) v.macs.insert({kVni, kMac});
+    return v;
+}
+
+uint32_t seq_of(const apipb::Path& p) {
+    return read(p).seq;
+}
+
+}  // namespace
+
+TEST_CASE("evpn routes: what vsw originates reads back") {
+    const Originator o{kA, 65000};
+    RibRoute t3 = read(inclusive_multicast_route(o, kVni, 10));
+    CHECK(t3.kind == RibRoute::Kind::kInclusiveMulticast);
+    CHECK(t3.vni == kVni);
+    CHECK(t3.vtep == kA);
+    CHECK(t3.key == "3:10.99.0.1:10:0:10.99.0.1");
+    const apipb::Path p2 = mac_ip_route(o, kVni, 10, kMac, 0x0a0a0a0a, 7);
+    RibRoute t2 = read(p2);
+    CHECK(t2.kind == RibRoute::Kind::kMacIp);
+    CHECK((t2.vni == kVni && t2.vtep == kA && t2.mac == kMac && t2.seq == 7));
+    CHECK(t2.key == "2:10.99.0.1:10:0:02:00:00:00:aa:10:10.10.10.10");
+    // The pieces RFC 7432 / 8365 ask for.
+    bool rt = false, encap = false, mobility = false;
+    for (const auto& a : p2.pattrs()) {
+        apipb::ExtendedCommunitiesAttribute ext;
+        if (!a.UnpackTo(&ext)) continue;
+        for (const auto& c : ext.communities()) {
+            apipb::TwoOctetAsSpecificExtended t;
+            apipb::EncapExtended e;
+            apipb::MacMobilityExtended m;
+            if (c.UnpackTo(&t))
+                rt = t.asn() == 65000 && t.local_admin() == kVni && t.sub_type() == 2;
+            if (c.UnpackTo(&e)) encap = e.tunnel_type() == 8;
+            if (c.UnpackTo(&m)) mobility = m.sequence_num() == 7;
+        }
+    }
+    CHECK((rt && encap && mobility));
+    // Sequence 0: no mobility community at all (RFC 7432 section 15.1).
+    const apipb::Path no_seq = mac_ip_route(o, kVni, 10, kMac, 0, 0);
+    for (const auto& a : no_seq.pattrs()) {
+        apipb::ExtendedCommunitiesAttribute ext;
+        if (a.UnpackTo(&ext)) CHECK(ext.communities_size() == 2);
+    }
+    apipb::Path junk;
+    std::string why;
+    CHECK(!read_route(junk, why));
+    CHECK(!why.empty());
+}
+
+TEST_CASE("evpn state: flood lists and remote MACs from the RIB, our own routes ignored") {
+    EvpnState s;
+    s.apply(read(inclusive_multicast_route({kB, 65000}, kVni, 10)));
+    s.apply(read(inclusive_multicast_route({kC, 65000}, kVni, 10)));
+    s.apply(read(inclusive_multicast_route({kA, 65000}, kVni, 10)));  // ours, as the watch shows it
+    s.apply(read(inclusive_multicast_route({kB, 65000}, 999, 30)));   // a VNI we do not map
+    s.apply(remote_mac(kB, 0));
+    auto d = s.decide(view(kA, false), 65000);
+    CHECK(d.remote.flood.size() == 1);
+    CHECK(d.remote.flood.at(kVni) == std::set<uint32_t>{kB, kC});
+    CHECK(d.remote.macs.at({kVni, kMac}) == kB);
+    CHECK(d.routes.size() == 1);  // our type-3 for the VNI
+    s.apply(remote_mac(kB, 0, /*withdraw=*/true));
+    d = s.decide(view(kA, false), 65000);
+    CHECK(d.remote.macs.empty());
+    CHECK(s.decide(view(0, false), 65000).routes.empty());  // no VTEP: nothing to originate
+}
+
+TEST_CASE("evpn state: MAC mobility") {
+    EvpnState s;
+    // Learned here first: sequence 0.
+    auto d = s.decide(view(kA, true), 65000);
+    REQUIRE(d.routes.count("2:10.99.0.1:10:0:02:00:00:00:aa:10:"));
+    CHECK(seq_of(d.routes.at("2:10.99.0.1:10:0:02:00:00:00:aa:10:")) == 0);
+    CHECK(d.remote.macs.empty());
+    // It moves to B, which advertises sequence 1: withdrawn here, programmed as remote.
+    s.apply(remote_mac(kB, 1));
+    d = s.decide(view(kA, true), 65000);  // vswd still shows it local: B's word wins
+    CHECK(!d.routes.count("2:10.99.0.1:10:0:02:00:00:00:aa:10:"));
+    CHECK(d.remote.macs.at({kVni, kMac}) == kB);
+    CHECK(!s.advertised_seq(kVni, kMac));
+    d = s.decide(view(kA, false), 65000);  // vswd took the remote entry
+    CHECK(d.remote.macs.at({kVni, kMac}) == kB);
+    // And back here: sequence 2.
+    d = s.decide(view(kA, true), 65000);
+    CHECK(s.advertised_seq(kVni, kMac) == 2u);
+    CHECK(seq_of(d.routes.at("2:10.99.0.1:10:0:02:00:00:00:aa:10:")) == 2);
+    CHECK(d.remote.macs.empty());
+    // B withdraws on seeing 2; the sequence stays while the MAC stays here.
+    s.apply(remote_mac(kB, 1, true));
+    d = s.decide(view(kA, true), 65000);
+    CHECK(s.advertised_seq(kVni, kMac) == 2u);
+    // Equal sequences from two VTEPs: the lower address wins (A < B).
+    EvpnState t;
+    t.apply(remote_mac(kC, 3));
+    t.decide(view(kB, true), 65000);  // B takes it: 4
+    CHECK(t.advertised_seq(kVni, kMac) == 4u);
+    t.apply(remote_mac(kA, 4));
+    d = t.decide(view(kB, true), 65000);
+    CHECK(!t.advertised_seq(kVni, kMac));
+    CHECK(d.remote.macs.at({kVni, kMac}) == kA);
+    // Gone from here (aged, port down): withdrawn.
+    EvpnState u;
+    u.decide(view(kA, true), 65000);
+    CHECK(u.decide(view(kA, false), 65000).routes.size() == 1);  // the type-3 only
+    // A route found in gobgpd at start keeps its sequence.
+    EvpnState v;
+    v.adopt(read(mac_ip_route({kA, 65000}, kVni, 10, kMac, 0, 5)));
+    d = v.decide(view(kA, true), 65000);
+    CHECK(seq_of(d.routes.at("2:10.99.0.1:10:0:02:00:00:00:aa:10:")) == 5);
+}
+
+TEST_CASE("evpn state: vswd's answers") {
+    const json vx = json::parse(R"({"vtep":{"port":"up0","address":"10.99.0.1/24 via 10.99.0.254"},
+        "vnis":[{"vlan":10,"vni":10010},{"vlan":20,"vni":10020}]})");
+    const json fdb = json::parse(R"({"entries":[
+        {"vlan":10,"mac":"02:00:00:00:aa:10","port":"vm1","age":1},
+        {"vlan":10,"mac":"02:00:00:00:aa:11","port":"vxlan","remote":"10.99.0.2","vni":10010},
+        {"vlan":30,"mac":"02:00:00:00:aa:12","port":"vm2","age":1},
+        {"vlan":20,"mac":"02:00:00:00:aa:13","port":"vm3","age":1}]})");
+    const LocalView v = local_view(vx, fdb);
+    CHECK(v.vtep == kA);
+    CHECK(v.vlan_of_vni.at(10020) == 20);
+    CHECK(v.macs ==
+          std::set<std::pair<uint32_t, Mac>>{{10010, 0x02000000aa10}, {10020, 0x02000000aa13}});
+    CHECK(local_view(json::parse(R"({"vtep":null,"vnis":[]})"), fdb).vtep == 0);
+    CHECK_THROWS_AS(local_view(json::object(), fdb), std::invalid_argument);
+    CHECK_THROWS_AS(local_view(json::parse(R"({"vtep":{"address":"x"},"vnis":[]})"), fdb),
+                    std::invalid_argument);
+}
