@@ -49,11 +49,11 @@ class Host:
         return self.fabric.work.file(f"{self.name}-gobgpd.toml")
 
     def write_config(self):
-        peers = [h for h in self.fabric.hosts if h is not self]
+        peers = [h.bgp_ip for h in self.fabric.hosts if h is not self] + self.fabric.extra_peers
         lines = ["[global.config]", f"  as = {ASN}", f'  router-id = "{self.bgp_ip}"',
                  f'  local-address-list = ["{self.bgp_ip}"]', ""]
         for p in peers:
-            lines += ["[[neighbors]]", "  [neighbors.config]", f'    neighbor-address = "{p.bgp_ip}"',
+            lines += ["[[neighbors]]", "  [neighbors.config]", f'    neighbor-address = "{p}"',
                       f"    peer-as = {ASN}", "  [neighbors.timers.config]",
                       "    connect-retry = 1", "    hold-time = 9", "    keepalive-interval = 3",
                       "  [[neighbors.afi-safis]]", "    [neighbors.afi-safis.config]",
@@ -97,7 +97,7 @@ class Host:
             peers = self.gobgp("-j", "neighbor")
         except (subprocess.CalledProcessError, json.JSONDecodeError):
             return False
-        return len(peers) == len(self.fabric.hosts) - 1 and all(
+        return len(peers) == len(self.fabric.hosts) - 1 + len(self.fabric.extra_peers) and all(
             p.get("state", {}).get("session_state") == 6 for p in peers)  # 6: ESTABLISHED
 
     def evpn_rib(self):
@@ -120,8 +120,10 @@ class Fabric:
     """`n` hosts: namespaces, bridges, gobgpd and vswd (with their VTEP port and `vnis`:
     {VLAN: VNI}); agents are started by the test (start_agents)."""
 
-    def __init__(self, work, n, vnis=None):
+    def __init__(self, work, n, vnis=None, extra_peers=(), wait_established=True):
         self.work = work
+        self.extra_peers = list(extra_peers)  # other BGP speakers on the BGP bridge (FRR)
+        self.wait_established = wait_established
         self.tag = os.getpid() % 10000
         self.hosts = [Host(self, i) for i in range(n)]
         self.vnis = vnis or {10: 10010, 20: 10020}
@@ -163,6 +165,10 @@ class Fabric:
             h.vswd.ctl("set-port", "up0", f"vtep-ip={h.vtep}/24")
             for vlan, vni in self.vnis.items():
                 h.vswd.ctl("vxlan", "map", str(vlan), str(vni))
+        if self.wait_established:
+            self.wait_bgp()
+
+    def wait_bgp(self):
         wait_until(lambda: all(h.established() for h in self.hosts), 60, "the iBGP sessions to be established")
         log(f"fabric: {len(self.hosts)} hosts, iBGP established")
 
