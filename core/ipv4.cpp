@@ -8,6 +8,18 @@
 #include "core/parse.h"
 
 namespace vsw {
+namespace {
+
+// The mask that keeps bytes 8-9 of a header's third 32-bit word (TTL, protocol) and clears
+// bytes 10-11 (the checksum), whatever the machine's byte order.
+uint32_t native_low_half() {
+    const uint8_t keep[4] = {0xff, 0xff, 0, 0};
+    uint32_t m;
+    std::memcpy(&m, keep, 4);
+    return m;
+}
+
+}  // namespace
 
 std::string format_ipv4(uint32_t ip) {
     char buf[INET_ADDRSTRLEN];
@@ -47,11 +59,20 @@ void write_ipv4_template(uint8_t* ip, uint32_t src, uint32_t dst, uint8_t protoc
 }
 
 uint16_t ipv4_header_checksum(const uint8_t* ip) {
-    uint32_t sum = 0;
-    for (unsigned i = 0; i < kIpv4HeaderLen; i += 2)
-        if (i != 10) sum += get_be16(ip + i);
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<uint16_t>(~sum);
+    // The ones' complement sum does not depend on byte order (RFC 1071 section 2B): add the
+    // header as native 32-bit words, fold, and swap once at the end. The checksum field itself
+    // (bytes 10-11) is left out.
+    uint32_t w[5];
+    std::memcpy(w, ip, sizeof w);
+    uint64_t sum = uint64_t{w[0]} + w[1] + (w[2] & native_low_half()) + w[3] + w[4];
+    sum = (sum & 0xffffffff) + (sum >> 32);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    const auto native = static_cast<uint16_t>(~sum);
+    uint8_t be[2];
+    std::memcpy(be, &native, 2);
+    return get_be16(be);
 }
 
 void finish_ipv4_header(uint8_t* ip, uint16_t total_len, uint16_t id) {

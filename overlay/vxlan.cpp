@@ -19,14 +19,35 @@ void put_mac(uint8_t* p, Mac m) {
     for (int i = 0; i < 6; ++i) p[i] = static_cast<uint8_t>(m >> (40 - 8 * i));
 }
 
-// FNV-1a over a few bytes, then a final mix so that the low bits (the port) spread.
-struct FlowHash {
-    uint64_t h = 0xcbf29ce484222325ull;
-    void add(const uint8_t* p, size_t n) {
-        for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-    }
-    uint64_t done() const { return (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull >> 32; }
-};
+uint64_t load64(const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
+uint32_t load32(const uint8_t* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
+// A few words of the inner headers, mixed (murmur3's finaliser): a handful of instructions per
+// frame, and every input bit reaches the low bits that become the port.
+uint64_t mix(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+uint64_t rotl(uint64_t v, int k) {
+    return v << k | v >> (64 - k);
+}
+
+uint16_t port_of(uint64_t h) {
+    return static_cast<uint16_t>(49152 + (mix(h) & 0x3fff));
+}
 
 }  // namespace
 
@@ -52,31 +73,32 @@ void finish_vxlan_header(uint8_t* outer, uint32_t inner_len, uint32_t vni, uint1
 }
 
 uint16_t vxlan_source_port(const uint8_t* f, size_t len) {
-    FlowHash h;
     if (len < kEthLen) {
-        h.add(f, len);
-        return static_cast<uint16_t>(49152 + h.done() % 16384);
+        uint64_t h = len;
+        for (size_t i = 0; i < len; ++i) h = h << 8 | f[i];
+        return port_of(h);
     }
-    h.add(f, kEthLen);  // MACs and EtherType
+    uint64_t h = load64(f) ^ rotl(load64(f + 6), 17);  // MACs and EtherType
     const uint16_t type = get_be16(f + 12);
     const uint8_t* l3 = f + kEthLen;
     const size_t l3_len = len - kEthLen;
-    uint8_t proto = 0;
-    const uint8_t* l4 = nullptr;
     if (type == 0x0800 && l3_len >= kIpv4HeaderLen && (l3[0] >> 4) == 4) {
         const size_t ihl = (l3[0] & 0xf) * 4u;
-        h.add(l3 + 12, 8);  // addresses
-        proto = l3[9];
+        const uint8_t proto = l3[9];
+        h ^= rotl(load64(l3 + 12), 31) ^ proto;                  // addresses, protocol
         const bool fragment = (get_be16(l3 + 6) & 0x3fff) != 0;  // MF or an offset
-        if (!fragment && ihl >= kIpv4HeaderLen && l3_len >= ihl + 4) l4 = l3 + ihl;
+        if (!fragment && ihl >= kIpv4HeaderLen && l3_len >= ihl + 4 &&
+            (proto == kProtoTcp || proto == kProtoUdp))
+            h ^= uint64_t{load32(l3 + ihl)} << 13;  // the two ports
     } else if (type == 0x86DD && l3_len >= 40) {
-        h.add(l3 + 8, 32);  // addresses
-        proto = l3[6];
-        if (l3_len >= 44) l4 = l3 + 40;  // extension headers: the addresses alone decide
+        const uint8_t proto = l3[6];
+        h ^= rotl(load64(l3 + 8) ^ load64(l3 + 16), 31) ^
+             rotl(load64(l3 + 24) ^ load64(l3 + 32), 47) ^
+             proto;  // addresses (extension headers: the addresses alone decide)
+        if (l3_len >= 44 && (proto == kProtoTcp || proto == kProtoUdp))
+            h ^= uint64_t{load32(l3 + 40)} << 13;
     }
-    h.add(&proto, 1);
-    if (l4 && (proto == kProtoTcp || proto == kProtoUdp)) h.add(l4, 4);  // the two ports
-    return static_cast<uint16_t>(49152 + h.done() % 16384);
+    return port_of(h);
 }
 
 VxlanCheck check_vxlan(const uint8_t* f, size_t len, uint32_t local_ip, VxlanFrame& out) {
