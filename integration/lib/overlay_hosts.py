@@ -160,7 +160,10 @@ class Fabric:
             h.write_config()
             h.start_gobgpd()
             # --no-huge: three vswd and their fake guests would not fit in the hugepages together.
-            h.vswd = Vswd(self.work, f"vsw{h.name}", no_huge=True).start()
+            h.vswd = Vswd(self.work, f"vsw{h.name}", no_huge=True)
+            if os.path.exists(h.vswd.state_path):  # a fresh host: nothing from an earlier fabric
+                os.unlink(h.vswd.state_path)
+            h.vswd.start()
             h.vswd.ctl("add-port", "up0", "--type", "dpdk", "--devargs", f"net_af_packet0,iface={h.underlay_if}")
             h.vswd.ctl("set-port", "up0", f"vtep-ip={h.vtep}/24")
             for vlan, vni in self.vnis.items():
