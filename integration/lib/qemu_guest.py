@@ -70,8 +70,9 @@ class TapNic:
 
 
 class Guest:
-    def __init__(self, name, nics, workdir, image, memory_mb=256, cpu=None):
+    def __init__(self, name, nics, workdir, image, memory_mb=256, cpu=None, incoming=None):
         self.cpu = cpu  # pin QEMU to this CPU (None: anywhere)
+        self.incoming = incoming  # "tcp:HOST:PORT": a live migration's destination, waiting
         self.name = name
         self.nics = nics
         self.workdir = workdir
@@ -79,6 +80,7 @@ class Guest:
         self.memory_mb = memory_mb
         self.console_log = os.path.join(workdir, f"{name}-console.log")
         self.agent_path = os.path.join(workdir, f"{name}-agent.sock")
+        self.qmp_path = os.path.join(workdir, f"{name}-qmp.sock")
         self.proc = None
         self.agent = None
         self.next_id = 1
@@ -96,7 +98,10 @@ class Guest:
                "-append", f"console=ttyS0 panic=-1 quiet loglevel=4 vsw.name={self.name}",
                "-chardev", f"file,id=console,path={self.console_log}", "-serial", "chardev:console",
                "-chardev", f"socket,id=agent,path={self.agent_path},server=on,wait=off",
-               "-serial", "chardev:agent"]
+               "-serial", "chardev:agent",
+               "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
+        if self.incoming:
+            cmd += ["-incoming", self.incoming]
         for i, nic in enumerate(self.nics):
             if isinstance(nic, TapNic):
                 cmd += ["-netdev", f"tap,id=net{i},ifname={nic.ifname},script=no,downscript=no,vhost=off",
@@ -213,6 +218,49 @@ class Guest:
             self.agent = None
 
     stop = kill  # the guest has nothing to save
+
+    def qmp(self, command, **arguments):
+        """One QMP command on a fresh connection; returns its "return" value."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(30)
+        s.connect(self.qmp_path)
+        f = s.makefile("rwb")
+
+        def call(cmd, args=None):
+            f.write((json.dumps({"execute": cmd, **({"arguments": args} if args else {})}) + "\n").encode())
+            f.flush()
+            while True:
+                msg = json.loads(f.readline())
+                if "return" in msg:
+                    return msg["return"]
+                if "error" in msg:
+                    raise GuestError(f"QMP {cmd} on {self.name}: {msg['error']}")
+        json.loads(f.readline())  # the greeting
+        call("qmp_capabilities")
+        try:
+            return call(command, arguments)
+        finally:
+            s.close()
+
+    def migrate(self, uri, timeout=120):
+        """Live-migrates this guest to the QEMU waiting on `uri` (its Guest(incoming=uri)); returns
+        QEMU's query-migrate at completion (total-time, downtime in ms). The source stays paused."""
+        self.qmp("migrate", uri=uri)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = self.qmp("query-migrate")
+            if info.get("status") == "completed":
+                return info
+            if info.get("status") in ("failed", "cancelled"):
+                raise GuestError(f"migration of {self.name} {info.get('status')}: {info}")
+            time.sleep(0.1)
+        raise GuestError(f"migration of {self.name} did not complete in {timeout}s")
+
+    def take_over(self, source, timeout=60):
+        """After a migration into this (incoming) guest: talk to the guest through this QEMU's
+        agent socket from now on."""
+        self.next_id = source.next_id
+        self.agent = self._connect_agent(time.monotonic() + timeout)
 
 
 def boot_all(guests, setup, timeout=240, log=print):

@@ -119,7 +119,10 @@ void Agent::round() {
         return;
     }
     take_rib_events();
-    EvpnState::Decision d = state_.decide(local, asn_);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+    EvpnState::Decision d = state_.decide(local, asn_, static_cast<uint64_t>(now));
     originate(d.routes);
     try {
         program_vswd(d.remote);

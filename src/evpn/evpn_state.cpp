@@ -1,5 +1,6 @@
 #include "src/evpn/evpn_state.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -58,7 +59,7 @@ std::optional<uint32_t> EvpnState::advertised_seq(uint32_t vni, Mac mac) const {
     return it->second;
 }
 
-EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn) {
+EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn, uint64_t now) {
     Decision d;
     // Other VTEPs' routes: flood lists, and per (VNI, MAC) the winning remote route.
     struct Best {
@@ -77,6 +78,12 @@ EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn) {
             (r.seq > it->second.seq || (r.seq == it->second.seq && r.vtep < it->second.vtep)))
             it->second = Best{r.seq, r.vtep};
     }
+    for (const auto& [key, b] : best) {
+        Seen& s = seen_[key];
+        s.seq = std::max(s.seq, b.seq);
+        s.last = now;
+    }
+    std::erase_if(seen_, [&](const auto& e) { return now - e.second.last > kSequenceMemory; });
     // Local MACs: advertised, moved here (sequence + 1), or moved away (withdrawn).
     std::map<std::pair<uint32_t, Mac>, uint32_t> next;
     for (const auto& key : local.macs) {
@@ -90,10 +97,9 @@ EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn) {
             if (!lost) next[key] = ours->second;
             continue;
         }
-        // Newly local. If another VTEP still advertises it with a sequence we cannot beat
-        // by being here (it moved away and vswd has not dropped our stale entry yet), the
-        // remote route is programmed below and replaces that entry.
-        next[key] = remote != best.end() ? remote->second.seq + 1 : 0;
+        // Newly local: one more than any other VTEP advertised for it, now or lately.
+        auto seen = seen_.find(key);
+        next[key] = seen != seen_.end() ? seen->second.seq + 1 : 0;
     }
     advertised_ = std::move(next);
     for (const auto& [key, b] : best)

@@ -9,7 +9,13 @@
 // wins, on a tie the lower VTEP address. A MAC that becomes local while another VTEP advertises
 // it is advertised with that sequence + 1; a local MAC that another VTEP advertises with a
 // higher sequence has moved away: its route is withdrawn (GoBGP does not do this itself) and the
-// MAC is programmed as remote, which also replaces vswd's local entry. Pure logic: unit-tested.
+// MAC is programmed as remote, which also replaces vswd's local entry.
+//
+// In a live migration the source port stops before the destination's guest runs, so the old
+// host usually withdraws before the new one sees the MAC: the sequence other VTEPs last
+// advertised for a MAC is remembered for kSequenceMemory seconds after their route went, and a
+// MAC that appears here in that time takes it + 1 (never a lower number than the fabric saw).
+// Pure logic: unit-tested.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +44,8 @@ LocalView local_view(const nlohmann::json& vxlan_show, const nlohmann::json& fdb
 
 class EvpnState {
   public:
+    static constexpr uint32_t kSequenceMemory = 300;  // seconds, as long as an FDB entry lives
+
     // A route (or its withdrawal) from the RIB's event stream.
     void apply(const RibRoute& r);
     void clear_rib() { rib_.clear(); }
@@ -50,7 +58,8 @@ class EvpnState {
         std::map<std::string, apipb::Path> routes;  // to originate, by NLRI key
         OverlayRemote remote;                       // to program into vswd
     };
-    Decision decide(const LocalView& local, uint32_t asn);
+    // `now`: seconds on any monotonic clock (for the sequence memory).
+    Decision decide(const LocalView& local, uint32_t asn, uint64_t now = 0);
 
     // The sequence number advertised for a local MAC, if it is advertised.
     std::optional<uint32_t> advertised_seq(uint32_t vni, Mac mac) const;
@@ -58,6 +67,11 @@ class EvpnState {
   private:
     std::map<std::string, RibRoute> rib_;                      // by NLRI key
     std::map<std::pair<uint32_t, Mac>, uint32_t> advertised_;  // local MAC -> its sequence
+    struct Seen {
+        uint32_t seq;   // highest sequence another VTEP advertised
+        uint64_t last;  // when (decide's `now`) it was last advertised
+    };
+    std::map<std::pair<uint32_t, Mac>, Seen> seen_;  // remote MACs, also shortly after they went
 };
 
 }  // namespace vsw::evpn

@@ -138,6 +138,22 @@ TEST_CASE("evpn state: MAC mobility") {
     EvpnState u;
     u.decide(view(kA, true), 65000);
     CHECK(u.decide(view(kA, false), 65000).routes.size() == 1);  // the type-3 only
+    // A live migration: the old host withdraws before the MAC appears here. The sequence it
+    // had is remembered for a while: the MAC takes 1, not 0; long after, 0 again.
+    EvpnState w;
+    w.apply(remote_mac(kB, 0));
+    w.decide(view(kA, false), 65000, 1000);
+    w.apply(remote_mac(kB, 0, true));
+    w.decide(view(kA, false), 65000, 1001);
+    w.decide(view(kA, true), 65000, 1002);
+    CHECK(w.advertised_seq(kVni, kMac) == 1u);
+    EvpnState x;
+    x.apply(remote_mac(kB, 3));
+    x.decide(view(kA, false), 65000, 1000);
+    x.apply(remote_mac(kB, 3, true));
+    x.decide(view(kA, false), 65000, 1000 + EvpnState::kSequenceMemory + 1);
+    x.decide(view(kA, true), 65000, 1000 + EvpnState::kSequenceMemory + 2);
+    CHECK(x.advertised_seq(kVni, kMac) == 0u);
     // A route found in gobgpd at start keeps its sequence.
     EvpnState v;
     v.adopt(read(mac_ip_route({kA, 65000}, kVni, 10, kMac, 0, 5)));
