@@ -116,6 +116,8 @@ class Switch final : public ControlApi {
     // every 30 s after) and the replies the workers pass up.
     void resolve_next_hops();
     void take_arp_replies();
+    // Queues an ARP frame for worker 0 to send out of `slot`; false if no mbuf or ring room.
+    bool send_arp(uint16_t slot, const uint8_t (&frame)[kArpFrameLen]);
     // The MAC frames vsw builds leave `out` with: the NIC's own, or (a vhost-user port has none)
     // a locally administered one derived from `ip`.
     static uint64_t output_mac(const SwitchPort& out, uint32_t ip);

@@ -7,6 +7,7 @@
 #include <rte_ring.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/arp.h"
 #include "src/control/switch.h"
@@ -96,19 +97,23 @@ void Switch::resolve_next_hops() {
         if (rt.arp_requests && now - rt.arp_requested_tsc < every) continue;
         const SwitchPort* out = find(m.output);
         if (!out || !out->link_up()) continue;
-        rte_mbuf* req = rte_pktmbuf_alloc(opts_.pool);
-        if (!req) continue;
-        auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(req, kArpFrameLen));
-        build_arp_request(p, output_mac(*out, m.local_ip), m.local_ip,
+        uint8_t req[kArpFrameLen];
+        build_arp_request(req, output_mac(*out, m.local_ip), m.local_ip,
                           m.gateway ? m.gateway : m.remote_ip);
-        req->port = out->slot;  // inject() sends it there
-        if (rte_ring_mp_enqueue(ctl_tx_, req) != 0) {
-            rte_pktmbuf_free(req);
-            continue;
-        }
+        if (!send_arp(out->slot, req)) continue;
         rt.arp_requested_tsc = now;
         ++rt.arp_requests;
     }
+}
+
+bool Switch::send_arp(uint16_t slot, const uint8_t (&frame)[kArpFrameLen]) {
+    rte_mbuf* m = ctl_tx_ ? rte_pktmbuf_alloc(opts_.pool) : nullptr;
+    if (!m) return false;
+    std::memcpy(rte_pktmbuf_append(m, kArpFrameLen), frame, kArpFrameLen);
+    m->port = slot;  // inject() sends it there
+    if (rte_ring_mp_enqueue(ctl_tx_, m) == 0) return true;
+    rte_pktmbuf_free(m);
+    return false;
 }
 
 void Switch::take_arp_replies() {

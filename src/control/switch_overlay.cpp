@@ -229,15 +229,9 @@ void Switch::resolve_vtep_next_hops() {
         NextHop& nh = next_hops_[hop];
         const uint64_t every = nh.mac ? 30 * hz : hz;
         if (nh.requests && now - nh.requested_tsc < every) continue;
-        rte_mbuf* req = rte_pktmbuf_alloc(opts_.pool);
-        if (!req) continue;
-        auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(req, kArpFrameLen));
-        build_arp_request(p, src_mac, up->config.vtep.ip, hop);
-        req->port = up->slot;  // inject() sends it there
-        if (rte_ring_mp_enqueue(ctl_tx_, req) != 0) {
-            rte_pktmbuf_free(req);
-            continue;
-        }
+        uint8_t req[kArpFrameLen];
+        build_arp_request(req, src_mac, up->config.vtep.ip, hop);
+        if (!send_arp(up->slot, req)) continue;
         nh.requested_tsc = now;
         ++nh.requests;
     }
@@ -247,14 +241,10 @@ bool Switch::take_underlay_arp(const ArpMessage& a) {
     const SwitchPort* up = vtep_port();
     if (!up) return false;
     const uint32_t local = up->config.vtep.ip;
-    if (a.request && a.target_ip == local && a.sender_ip != local && ctl_tx_) {
-        if (rte_mbuf* reply = rte_pktmbuf_alloc(opts_.pool)) {
-            auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(reply, kArpFrameLen));
-            build_arp_reply(p, output_mac(*up, local), local, a.sender_mac, a.sender_ip);
-            reply->port = up->slot;
-            if (rte_ring_mp_enqueue(ctl_tx_, reply) == 0) ++vtep_arp_answered_;
-            else rte_pktmbuf_free(reply);
-        }
+    if (a.request && a.target_ip == local && a.sender_ip != local) {
+        uint8_t reply[kArpFrameLen];
+        build_arp_reply(reply, output_mac(*up, local), local, a.sender_mac, a.sender_ip);
+        if (send_arp(up->slot, reply)) ++vtep_arp_answered_;
     }
     // A next hop that speaks (answering us, or asking for us) tells its MAC.
     auto it = next_hops_.find(a.sender_ip);

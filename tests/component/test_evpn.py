@@ -125,6 +125,7 @@ def run_fabric(work, fab):
 
     # VXLAN from a VTEP nobody announced, onto the underlay bridge.
     before = h2.vswd.ctl("vxlan", "show")["drops"]["vxlan_unknown_vtep"]
+    delivered = h2.vswd.port_stats("vm10")["tx_packets"]
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((fab.underlay_br, 0))
     s.send(bytes(Ether(dst=BCAST) / IP(src="10.99.0.9", dst=h2.vtep) / UDP(sport=50000, dport=4789) / VXLAN(vni=VNI10) /
@@ -132,7 +133,9 @@ def run_fabric(work, fab):
     s.close()
     wait_until(lambda: h2.vswd.ctl("vxlan", "show")["drops"]["vxlan_unknown_vtep"] == before + 1, 10,
                "h2 to drop VXLAN from 10.99.0.9 as vxlan_unknown_vtep")
-    check(True, "VXLAN from an unannounced VTEP dropped and counted")
+    check(h2.vswd.ctl("vxlan", "show")["drops"]["vxlan_unknown_vtep"] == before + 1 and
+          h2.vswd.port_stats("vm10")["tx_packets"] == delivered,
+          "VXLAN from an unannounced VTEP dropped and counted, not delivered")
 
     # A10 moves to h2 (its guest still on h1: a live migration's order): one frame there.
     ga = FakeGuest(work, "a10-again", s_a, True, [frame(A10, BCAST, "a-again")])  # stays connected

@@ -1,5 +1,6 @@
 #include "overlay/vxlan.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <set>
@@ -34,11 +35,11 @@ std::vector<uint8_t> inner_frame(uint16_t sport, uint16_t dport, size_t len = 60
 // What a remote VTEP would send to kLocal: outer headers + `inner`.
 std::vector<uint8_t> encapsulated(const std::vector<uint8_t>& inner, uint32_t vni,
                                   uint32_t src = kRemote, uint32_t dst = kLocal) {
-    std::vector<uint8_t> out(kVxlanOuterLen);
+    std::vector<uint8_t> out(kVxlanOuterLen + inner.size());
     write_vxlan_template(out.data(), 0x02aabbccddee, 0x02ffeeddccbb, src, dst, 64);
     finish_vxlan_header(out.data(), static_cast<uint32_t>(inner.size()), vni,
                         vxlan_source_port(inner.data(), inner.size()), 7);
-    out.insert(out.end(), inner.begin(), inner.end());
+    std::copy(inner.begin(), inner.end(), out.begin() + kVxlanOuterLen);
     return out;
 }
 
