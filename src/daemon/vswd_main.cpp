@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
             const auto now = std::chrono::system_clock::now().time_since_epoch();
             metrics.refresh(
                 sw.show().data, sw.stats("").data, sw.mirror_show().data, sw.ipfix_show().data,
+                sw.vxlan_show().data,
                 static_cast<uint64_t>(
                     std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
         };

@@ -3,12 +3,13 @@
 namespace vsw {
 
 void MetricsSnapshot::refresh(nlohmann::json show, nlohmann::json stats, nlohmann::json mirrors,
-                              nlohmann::json ipfix, uint64_t unix_ms) {
+                              nlohmann::json ipfix, nlohmann::json vxlan, uint64_t unix_ms) {
     auto views = std::make_shared<nlohmann::json>(nlohmann::json::object());
     (*views)["show"] = std::move(show);
     (*views)["stats"] = std::move(stats);
     (*views)["mirrors"] = std::move(mirrors);
     (*views)["ipfix"] = std::move(ipfix);
+    (*views)["vxlan"] = std::move(vxlan);
     (*views)["time_ms"] = unix_ms;
     std::lock_guard lock(mutex_);
     latest_ = std::move(views);

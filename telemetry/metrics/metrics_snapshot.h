@@ -1,4 +1,4 @@
-// The switch's views (show, stats, mirrors, IPFIX) as the control thread last took them, for
+// The switch's views (show, stats, mirrors, IPFIX, VXLAN) as the control thread last took them, for
 // readers on other threads: DPDK telemetry's callbacks and the Prometheus endpoint. They never
 // touch the switch itself, so they need no lock on it and cannot slow the control thread.
 #pragma once
@@ -12,12 +12,12 @@ namespace vsw {
 
 class MetricsSnapshot {
   public:
-    // Keeps the views the control thread just took (the answers to show, stats, mirror show
-    // and ipfix show), taken at `unix_ms`. About once a second.
+    // Keeps the views the control thread just took (the answers to show, stats, mirror show,
+    // ipfix show and vxlan show), taken at `unix_ms`. About once a second.
     void refresh(nlohmann::json show, nlohmann::json stats, nlohmann::json mirrors,
-                 nlohmann::json ipfix, uint64_t unix_ms);
-    // The latest views: {"show", "stats", "mirrors", "ipfix", "time_ms"}; an empty object before
-    // the first refresh. Any thread.
+                 nlohmann::json ipfix, nlohmann::json vxlan, uint64_t unix_ms);
+    // The latest views: {"show", "stats", "mirrors", "ipfix", "vxlan", "time_ms"}; an empty
+    // object before the first refresh. Any thread.
     std::shared_ptr<const nlohmann::json> latest() const;
 
   private:

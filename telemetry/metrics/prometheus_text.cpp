@@ -222,6 +222,50 @@ void ipfix(Exposition& e, const json& views) {
     }
 }
 
+// The overlay (vswctl vxlan show): the VTEP, per VNI its flood list and remote MACs, per remote
+// VTEP the encapsulation counters, and the overlay's drops. Remote MACs are counted, not listed:
+// one series per MAC would be thousands.
+void vxlan(Exposition& e, const json& views) {
+    const json& x = json_field(views, "vxlan");
+    if (const json& vtep = json_field(x, "vtep"); vtep.is_object()) {
+        const Labels labels = {{"port", vtep.value("port", "")},
+                               {"address", vtep.value("address", "")}};
+        e.add("vsw_vxlan_vtep_up", "gauge", "1 if the VTEP's underlay port has link.", labels,
+              json(vtep.value("link", "") == "up"));
+        e.add("vsw_vxlan_vtep_arp_answered_total", "counter",
+              "ARP requests for the VTEP address answered.", labels,
+              json_field(vtep, "arp_answered"));
+    }
+    for (const json& v : json_list(x, "vnis")) {
+        const Labels labels = {{"vlan", std::to_string(v.value("vlan", 0))},
+                               {"vni", std::to_string(v.value("vni", 0))}};
+        const json& flood = json_field(v, "flood");
+        e.add("vsw_vxlan_flood_vteps", "gauge",
+              "Remote VTEPs in the VNI's flood list (head-end replication).", labels,
+              json(flood.is_array() ? flood.size() : 0));
+        e.add("vsw_vxlan_remote_macs", "gauge", "Remote MACs of the VNI in the FDB.", labels,
+              json_field(v, "remote_macs"));
+    }
+    for (const json& v : json_list(x, "vteps")) {
+        const Labels labels = {{"vtep", v.value("ip", "")}};
+        for (const char* key :
+             {"encap_packets", "encap_bytes", "decap_packets", "decap_bytes", "unresolved"})
+            e.add(std::string("vsw_vxlan_") + key + "_total", "counter",
+                  "VXLAN traffic with one remote VTEP (unresolved: frames dropped while its "
+                  "next hop's MAC was unknown).",
+                  labels, json_field(v, key));
+        const json& hop_mac = json_field(v, "next_hop_mac");
+        e.add("vsw_vxlan_next_hop_resolved", "gauge",
+              "1 if the underlay next hop towards the remote VTEP is resolved by ARP.", labels,
+              json(hop_mac.is_string() && hop_mac.get<std::string>() != "resolving"));
+    }
+    if (const json& drops = json_field(x, "drops"); drops.is_object())
+        for (const auto& [reason, n] : drops.items())
+            e.add("vsw_vxlan_drops_total", "counter",
+                  "Overlay frames dropped, by reason (the VTEP port's vsw_port_drops_total).",
+                  {{"reason", reason}}, n);
+}
+
 }  // namespace
 
 std::string prometheus_escape(const std::string& value) {
@@ -242,6 +286,7 @@ std::string prometheus_text(const json& views) {
     mirrors(e, views);
     captures(e, json_field(views, "show"));
     ipfix(e, views);
+    vxlan(e, views);
     e.add("vsw_snapshot_timestamp_seconds", "gauge", "When vswd took these figures (Unix time).",
           {},
           json(json_field(views, "time_ms").is_number()

@@ -8,16 +8,17 @@ Checks: the VTEPs resolve each other by ARP; broadcast and unknown unicast cross
 only (VLAN 10 and 20 stay apart); MACs are not learned from the overlay; a remote MAC makes
 unicast go to its VTEP alone (no head-end replication); frames too large for the underlay, frames
 from an unannounced VTEP, with an unknown VNI, malformed or inner-tagged are dropped and counted;
-tshark decodes every VXLAN frame on the underlay without expert warnings; a restarted vswd keeps
-its VTEP address and VNI mappings."""
+tshark decodes every VXLAN frame on the underlay without expert warnings; vswd's Prometheus
+endpoint has the overlay's families; a restarted vswd keeps its VTEP address and VNI mappings."""
 import contextlib
 import os
 import signal
 import socket
 import subprocess
 import time
+import urllib.request
 
-from vswtest import IP, UDP, Dot1Q, Ether, FakeGuest, Raw, Vswd, check, log, rdpcap, run, wait_until
+from vswtest import IP, UDP, Dot1Q, Ether, FakeGuest, Raw, Vswd, check, free_port, log, rdpcap, run, wait_until
 from frame_checks import capture_in, expert_warnings
 from scapy.layers.vxlan import VXLAN
 
@@ -56,8 +57,8 @@ def veth_pair():
         subprocess.run(["ip", "link", "del", a], capture_output=True)
 
 
-def host(work, name, iface, vtep):
-    sw = Vswd(work, name).start()
+def host(work, name, iface, vtep, extra=()):
+    sw = Vswd(work, name, extra=list(extra)).start()
     sw.ctl("add-port", "up0", "--type", "dpdk", "--devargs", f"net_af_packet0,iface={iface}")
     sw.ctl("set-port", "up0", f"vtep-ip={vtep}/24")
     for vlan, vni in ((10, VNI10), (20, VNI20)):
@@ -93,8 +94,13 @@ def test(work):
         run_hosts(work, ia, ib)
 
 
+def metrics(port):
+    return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+
+
 def run_hosts(work, ia, ib):
-    a = host(work, "vswa", ia, VTEP_A)
+    metrics_port = free_port()
+    a = host(work, "vswa", ia, VTEP_A, ["--metrics-listen", f"127.0.0.1:{metrics_port}"])
     b = host(work, "vswb", ib, VTEP_B)
     show = a.ctl("vxlan", "show")
     check(show["vtep"]["address"] == f"{VTEP_A}/24" and show["vtep"]["inner_mtu"] == 1450,
@@ -167,6 +173,17 @@ def run_hosts(work, ia, ib):
     ga10.quit()
     check(at_b10 == ["a10-direct"], f"B10 got the unicast: {at_b10}")
     check(vtep_view(a, VTEP_GHOST)["unresolved"] == unresolved, "and no copy went towards the ghost VTEP")
+    # The same figures on the Prometheus endpoint (refreshed once a second).
+    encap_b = vtep_view(a, VTEP_B)["encap_packets"]
+    expected = [f'vsw_vxlan_unresolved_total{{vtep="{VTEP_GHOST}"}} {unresolved}',
+                f'vsw_vxlan_encap_packets_total{{vtep="{VTEP_B}"}} {encap_b}',
+                f'vsw_vxlan_flood_vteps{{vlan="10",vni="{VNI10}"}} 2',
+                f'vsw_vxlan_remote_macs{{vlan="10",vni="{VNI10}"}} 1',
+                f'vsw_vxlan_next_hop_resolved{{vtep="{VTEP_GHOST}"}} 0',
+                f'vsw_vxlan_drops_total{{reason="vxlan_unresolved"}} {unresolved}',
+                f'vsw_vxlan_vtep_up{{port="up0",address="{VTEP_A}/24"}} 1']
+    wait_until(lambda: all(line in metrics(metrics_port).splitlines() for line in expected), 5,
+               "the overlay's Prometheus families to match vxlan show")
     a.ctl("vxlan", "del-mac", str(VNI10), B10)
     check(all(e["mac"] != B10 for e in a.ctl("fdb", "show")["entries"]), "del-mac removes the remote entry")
 

@@ -24,6 +24,13 @@ json views() {
       "mirrors": {"mirrors": [{"name": "m0", "counters": {"packets": 4, "tx_dropped": 1}}]},
       "ipfix": {"config": {}, "active_flows": 3, "records": 5,
                 "exporter": {"collectors": [{"collector": "10.0.0.9:4739", "connected": true, "messages": 2}]}},
+      "vxlan": {"vtep": {"port": "up0", "address": "192.0.2.1/24", "link": "up", "mtu": 1500, "arp_answered": 4},
+                "vnis": [{"vlan": 10, "vni": 10010, "flood": ["192.0.2.2", "192.0.2.3"], "remote_macs": 5}],
+                "vteps": [{"ip": "192.0.2.2", "encap_packets": 11, "encap_bytes": 1100, "decap_packets": 9,
+                           "decap_bytes": 900, "unresolved": 1, "next_hop": "192.0.2.2", "next_hop_mac": "resolving"},
+                          {"ip": "192.0.2.3", "encap_packets": 1, "next_hop_mac": "02:00:00:00:00:03"}],
+                "remote_macs": [{"vni": 10010, "mac": "02:00:00:00:00:09", "vtep": "192.0.2.2"}],
+                "drops": {"vxlan_unknown_vtep": 6, "vxlan_malformed": 0}},
       "time_ms": 1700000000500})");
 }
 
@@ -80,6 +87,23 @@ TEST_CASE("counters, labels and values as the views have them") {
     CHECK(text.find("vsw_port_rx_rate_bits{") == std::string::npos);
 }
 
+TEST_CASE(
+    "the overlay: VTEP, flood lists and remote MACs per VNI, counters per remote VTEP, drops") {
+    const std::string text = prometheus_text(views());
+    CHECK_THAT(text,
+               Catch::Contains("vsw_vxlan_vtep_up{port=\"up0\",address=\"192.0.2.1/24\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_vxlan_flood_vteps{vlan=\"10\",vni=\"10010\"} 2\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_vxlan_remote_macs{vlan=\"10\",vni=\"10010\"} 5\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_vxlan_encap_packets_total{vtep=\"192.0.2.2\"} 11\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_vxlan_decap_bytes_total{vtep=\"192.0.2.2\"} 900\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_vxlan_unresolved_total{vtep=\"192.0.2.2\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_vxlan_next_hop_resolved{vtep=\"192.0.2.2\"} 0\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_vxlan_next_hop_resolved{vtep=\"192.0.2.3\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_vxlan_drops_total{reason=\"vxlan_unknown_vtep\"} 6\n"));
+    // One series per remote MAC would be thousands: they are counted, not listed.
+    CHECK(text.find("02:00:00:00:00:09") == std::string::npos);
+}
+
 TEST_CASE("label values are escaped") {
     CHECK(prometheus_escape("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
 }
@@ -88,4 +112,5 @@ TEST_CASE("no views yet: only the families that need none") {
     const std::string text = prometheus_text(json::object());
     CHECK_THAT(text, Catch::Contains("vsw_ipfix_enabled 0\n"));
     CHECK(text.find("vsw_port_") == std::string::npos);
+    CHECK(text.find("vsw_vxlan_") == std::string::npos);
 }
