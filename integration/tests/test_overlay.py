@@ -4,7 +4,8 @@ migration from one host to another. Three hosts (integration/lib/overlay_hosts.p
 gobgpd, vsw-evpn, vswd); guest g1 on host 1 and g3 on host 3, both in VLAN 10 (VNI 10010) at MTU
 1450 (the underlay's 1500 less 50 bytes of VXLAN), offloads on.
 
-1. g3 pings g1; iperf3 TCP both ways (the guests' TSO frames are cut to fit the underlay).
+1. g3 pings g1 (vswd sees their ARP: the MAC/IP routes carry their IPs); iperf3 TCP both ways
+   (the guests' TSO frames are cut to fit the underlay).
 2. g1 live-migrates to host 2 (QEMU to QEMU over TCP, vhost-user on both sides) while g3 pings it
    every 50 ms and streams 2.5 MiB to it over TCP: host 2 advertises g1's MAC with mobility
    sequence 1, host 1 withdraws, host 3's FDB follows; the outage (lost pings x 50 ms) stays
@@ -32,6 +33,17 @@ def guest_port(host, name):
     host.vswd.ctl("add-port", name, "--socket", sock)
     host.vswd.ctl("set-port", name, "vlan-mode=access", "tag=10", "mtu=1450")
     return sock
+
+
+def mac_ip_routes(host, mac):
+    """{(next hop, IP or None)} of the type-2 routes for `mac` in `host`'s RIB."""
+    found = set()
+    for paths in host.evpn_rib().values():
+        for p in paths:
+            if p["nlri"]["type"] == 2 and p["nlri"]["value"].get("mac") == mac:
+                nexthop = next(a["nexthop"] for a in p["attrs"] if a["type"] == 14)
+                found.add((nexthop, p["nlri"]["value"].get("ip") or None))
+    return found
 
 
 def iperf(src, dst_ip, dst, seconds=4):
@@ -62,6 +74,10 @@ def overlay(work, fab, image):
     rc, out = g3.run(f"ping -c 3 -W 2 {IP1}", timeout=60)
     check(rc == 0, f"g3 (host 3) pings g1 (host 1) over the overlay:\n{out}")
     wait_until(lambda: h3.remote_fdb().get((10, MAC1)) == h1.vtep, 10, "g1's MAC in host 3's FDB at host 1")
+    # vswd saw the guests' ARP: the MAC/IP routes carry their IPs.
+    local = {e["mac"]: e.get("ip") for e in h1.vswd.ctl("fdb", "show")["entries"] if "remote" not in e}
+    check(local.get(MAC1) == IP1, f"host 1's fdb show has g1's IP from its ARP: {local}")
+    wait_until(lambda: mac_ip_routes(h3, MAC1) == {(h1.vtep, IP1)}, 10, "host 3's RIB: g1's MAC/IP route with its IP")
     up = iperf(g3, IP1, g1)
     down = iperf(g1, IP3, g3)
     log(f"iperf3 over VXLAN: g3 -> g1 {up:.0f} Mbit/s, g1 -> g3 {down:.0f} Mbit/s")

@@ -14,6 +14,7 @@
 #include "qos/shaping.h"
 #include "src/config/path_policy.h"
 #include "src/config/state_file.h"
+#include "src/datapath/overlay_stage.h"
 #include "virtio/virtio_net.h"
 
 namespace vsw {
@@ -43,13 +44,17 @@ std::string Switch::start() {
     // Control-plane frames: ARP requests out (worker 0 sends them), ARP replies in (any worker).
     ctl_tx_ = rte_ring_create("vsw_ctl_tx", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
     ctl_rx_ = rte_ring_create("vsw_ctl_rx", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
-    if (!ctl_tx_ || !ctl_rx_) return "cannot create the control rings";
+    // The guests' ARP in overlay VLANs (src/datapath/overlay_stage.h), any worker.
+    arp_seen_ =
+        rte_ring_create_elem("vsw_arp_seen", sizeof(GuestArp), 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    if (!ctl_tx_ || !ctl_rx_ || !arp_seen_) return "cannot create the control rings";
     publish();
     for (unsigned i = 0; i < opts_.pmd_lcores.size(); ++i) {
         WorkerConfig wc;
         wc.id = i;
         wc.ctl_tx = i == 0 ? ctl_tx_ : nullptr;
         wc.ctl_rx = ctl_rx_;
+        wc.arp_seen = arp_seen_;
         wc.lcore = opts_.pmd_lcores[i];
         wc.max_sleep_us = opts_.max_sleep_us;
         wc.idle_linger_us = opts_.idle_linger_us;
@@ -76,6 +81,8 @@ void Switch::shutdown() {
         rte_ring_free(*r);
         *r = nullptr;
     }
+    rte_ring_free(arp_seen_);  // plain elements: nothing to free in it
+    arp_seen_ = nullptr;
 }
 
 uint32_t Switch::now_seconds() const {
@@ -358,10 +365,12 @@ void Switch::tick() {
     aged_total_ += fdb_.age(now_seconds(), settings_.fdb_aging_seconds);
     resolve_next_hops();
     resolve_vtep_next_hops();
+    forget_guest_ips();
 }
 
 void Switch::poll_links() {
     take_arp_replies();
+    take_guest_arps();
     for (uint16_t slot : order_) {
         SwitchPort& p = *slots_[slot];
         if (!p.is_vhost()) continue;

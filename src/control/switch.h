@@ -137,6 +137,10 @@ class Switch final : public ControlApi {
     // An ARP message from the underlay: answered if it asks for the VTEP address, learned if it
     // comes from a next hop. True if a next hop's MAC changed (publish).
     bool take_underlay_arp(const ArpMessage& a);
+    // The guests' ARP sightings from the workers: the IP of each (VLAN, MAC) of an overlay VLAN,
+    // for fdb show (vsw-evpn's MAC/IP routes). Entries not seen for kGuestIpMemory go.
+    void take_guest_arps();
+    void forget_guest_ips();
     nlohmann::json overlay_drops() const;
     // IPFIX (switch_ipfix.cpp): applies a configuration (new meters when the cache size or the
     // on/off state changes; the old ones' flows are exported as forced ends). "" or the error.
@@ -194,6 +198,15 @@ class Switch final : public ControlApi {
     };
     std::map<uint32_t, NextHop> next_hops_;  // the VTEPs' next hops, by IP
     uint64_t vtep_arp_answered_ = 0;         // ARP requests for the VTEP address answered
+    rte_ring* arp_seen_ = nullptr;           // GuestArp sightings the workers pass up
+    struct GuestIp {
+        uint32_t ip = 0;
+        uint16_t slot = 0;  // the port the ARP came in on
+        uint32_t seen = 0;  // now_seconds() of the last sighting
+    };
+    static constexpr uint32_t kGuestIpMemory = 600;  // seconds: longer than an FDB entry lives
+    static constexpr size_t kMaxGuestIps = 65536;
+    std::map<std::pair<uint16_t, Mac>, GuestIp> guest_ips_;  // (VLAN, MAC) -> last ARP's IP
 
     std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
 };

@@ -11,6 +11,7 @@
 
 #include "core/ipv4.h"
 #include "src/control/switch.h"
+#include "src/datapath/overlay_stage.h"
 
 namespace vsw {
 
@@ -269,6 +270,25 @@ json Switch::overlay_drops() const {
           DropReason::kVxlanOverMtu, DropReason::kVxlanUnresolved})
         drops[std::string(drop_reason_name(r))] = t.drops[static_cast<unsigned>(r)];
     return drops;
+}
+
+void Switch::take_guest_arps() {
+    if (!arp_seen_) return;
+    GuestArp a;
+    const uint32_t now = now_seconds();
+    while (rte_ring_sc_dequeue_elem(arp_seen_, &a, sizeof a) == 0) {
+        auto it = guest_ips_.find({a.vlan, a.mac});
+        if (it == guest_ips_.end()) {
+            if (guest_ips_.size() >= kMaxGuestIps) continue;  // bounded: a flood of made-up MACs
+            it = guest_ips_.emplace(std::make_pair(a.vlan, a.mac), GuestIp{}).first;
+        }
+        it->second = GuestIp{a.ip, a.slot, now};
+    }
+}
+
+void Switch::forget_guest_ips() {
+    const uint32_t now = now_seconds();
+    std::erase_if(guest_ips_, [&](const auto& e) { return now - e.second.seen > kGuestIpMemory; });
 }
 
 ControlResult Switch::vxlan_show() {

@@ -182,10 +182,15 @@ ControlResult Switch::fdb_show() {
             continue;
         }
         const SwitchPort* p = slots_[e.port].get();
-        entries.push_back({{"vlan", e.vlan},
-                           {"mac", mac_to_string(e.mac)},
-                           {"port", p ? p->config.name : "?"},
-                           {"age", now - e.last_seen}});
+        json entry = {{"vlan", e.vlan},
+                      {"mac", mac_to_string(e.mac)},
+                      {"port", p ? p->config.name : "?"},
+                      {"age", now - e.last_seen}};
+        // The IP the guest's last ARP gave, from the port it is learned on (overlay VLANs).
+        if (auto ip = guest_ips_.find({e.vlan, e.mac});
+            ip != guest_ips_.end() && ip->second.slot == e.port)
+            entry["ip"] = format_ipv4(ip->second.ip);
+        entries.push_back(std::move(entry));
     }
     std::sort(entries.begin(), entries.end(), [](const json& a, const json& b) {
         return std::tie(a["vlan"], a["mac"]) < std::tie(b["vlan"], b["mac"]);

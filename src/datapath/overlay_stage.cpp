@@ -22,6 +22,18 @@ bool to_control(Datapath& dp, rte_mbuf* m) {
 
 }  // namespace
 
+void snoop_guest_arp(Datapath& dp, const OverlayTable& ov, const uint8_t* eth, uint16_t len,
+                     const FrameVlan& f, uint16_t slot) {
+    const uint16_t tag = f.tagged ? 4 : 0;  // parse_arp reads the type at 12 and ARP after 14
+    if (len < tag + kArpFrameLen || !ov.segment_for_vlan(f.vlan) ||
+        !maybe_arp(eth + tag, len - tag))
+        return;
+    const auto arp = parse_arp(eth + tag, len - tag);
+    if (!arp || arp->sender_ip == 0 || arp->sender_mac != mac_from_bytes(eth + 6)) return;
+    GuestArp seen{arp->sender_mac, arp->sender_ip, f.vlan, slot};
+    rte_ring_mp_enqueue_elem(dp.arp_seen, &seen, sizeof seen);
+}
+
 void decide_underlay(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
                      uint16_t n, BurstDecisions& d) {
     const OverlayTable& ov = *snap.overlay;

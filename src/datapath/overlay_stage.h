@@ -10,14 +10,33 @@
 // a remote VTEP, or a copy of a flood for each VTEP in the VNI's flood list (head-end
 // replication), leaves the VTEP port untagged, segmented to fit the underlay's MTU, inside
 // outer headers chained in front of it (overlay/vxlan_encap.h).
+//
+// Guest ARP (snoop_guest_arp): an ARP request or reply from a local port of a VLAN in the overlay
+// tells the guest's IP; the control thread gets (VLAN, MAC, IP, port) for EVPN's MAC/IP routes.
 #pragma once
 
 #include <cstdint>
 
 #include "core/burst.h"
+#include "core/mac.h"
+#include "core/vlan.h"
 #include "src/datapath/pipeline.h"
 
 namespace vsw {
+
+// What a guest's ARP said, for the control thread (an element of Datapath::arp_seen).
+struct GuestArp {
+    Mac mac = 0;        // the ARP's sender, the same as the frame's source
+    uint32_t ip = 0;    // the sender's IPv4 address (host byte order), never 0
+    uint16_t vlan = 0;  // the VLAN the frame belongs to in the switch
+    uint16_t slot = 0;  // the port it came in on
+};
+
+// For a frame `eth` of VLAN f.vlan received on port `slot`: if it is an ARP whose
+// sender is the frame's source and the VLAN is mapped to a VNI, tells the control thread. A
+// full ring loses the sighting (the guest's next ARP tells again), never the frame.
+void snoop_guest_arp(Datapath& dp, const OverlayTable& ov, const uint8_t* eth, uint16_t len,
+                     const FrameVlan& f, uint16_t slot);
 
 // decide() for a burst received on the VTEP port (snap.overlay->uplink).
 void decide_underlay(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,

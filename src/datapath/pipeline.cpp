@@ -101,6 +101,12 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             last_learned = src;
             last_vlan = vlan;
         }
+        if (snap.overlay && dp.arp_seen && m->data_len >= kArpFrameLen) {
+            // ARP, broadcast or the answer to one: EVPN's MAC/IP routes carry the guest's IP.
+            const uint8_t* type = eth + (f->tagged ? 16 : 12);
+            if (type[0] == 0x08 && type[1] == 0x06)
+                snoop_guest_arp(dp, *snap.overlay, eth, m->data_len, *f, in.slot);
+        }
         if (mac_is_multicast(dst)) {
             d.out[i] = kOutFlood;
             continue;

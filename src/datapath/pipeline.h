@@ -42,9 +42,10 @@ struct Datapath {
     uint16_t n_pending = 0;                 // entries used in pending[]
     telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
     rte_ring* ctl_rx =
-        nullptr;               // ARP for the control thread (ERSPAN and VXLAN next hops, the VTEP)
-    uint16_t vxlan_ip_id = 0;  // outer IPv4 identification of this worker's VXLAN frames
-    MirrorBuffers mirrors;     // mirrored copies waiting for their sessions' outputs
+        nullptr;  // ARP for the control thread (ERSPAN and VXLAN next hops, the VTEP)
+    rte_ring* arp_seen = nullptr;  // guests' ARP in overlay VLANs (GuestArp) for the control thread
+    uint16_t vxlan_ip_id = 0;      // outer IPv4 identification of this worker's VXLAN frames
+    MirrorBuffers mirrors;         // mirrored copies waiting for their sessions' outputs
 };
 
 // Classifies, learns the source and decides the egress of each frame; counts rx and rx drops.

@@ -28,6 +28,7 @@ Worker::Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snap
     dp_->fdb = fdb;
     dp_->pool = pool;
     dp_->ctl_rx = cfg.ctl_rx;
+    dp_->arp_seen = cfg.arp_seen;
 }
 
 bool Worker::launch() {

@@ -67,15 +67,6 @@ void Agent::take_rib_events() {
 
 void Agent::originate(const std::map<std::string, apipb::Path>& want) {
     std::string err;
-    for (auto it = originated_.begin(); it != originated_.end();) {
-        if (want.count(it->first)) {
-            ++it;
-            continue;
-        }
-        if (bgp_->delete_path(it->second, err)) log_change("withdrawn", it->first);
-        else log_change("cannot withdraw", it->first + ": " + err);
-        it = originated_.erase(it);
-    }
     for (const auto& [key, path] : want) {
         auto it = originated_.find(key);
         // Same NLRI, same attributes: nothing to do. Otherwise AddPath replaces the path in
@@ -88,6 +79,16 @@ void Agent::originate(const std::map<std::string, apipb::Path>& want) {
         }
         originated_[key] = path;
         log_change("originated", key);
+    }
+    // Withdrawals last: a MAC whose route changes NLRI (its IP became known) is never absent.
+    for (auto it = originated_.begin(); it != originated_.end();) {
+        if (want.count(it->first)) {
+            ++it;
+            continue;
+        }
+        if (bgp_->delete_path(it->second, err)) log_change("withdrawn", it->first);
+        else log_change("cannot withdraw", it->first + ": " + err);
+        it = originated_.erase(it);
     }
 }
 

@@ -38,7 +38,9 @@ LocalView local_view(const json& vx, const json& fdb) {
         auto it = vni_of_vlan.find(e.at("vlan").get<uint16_t>());
         if (it == vni_of_vlan.end()) continue;  // a VLAN that stays on this host
         const auto mac = mac_from_string(e.at("mac").get<std::string>());
-        if (mac) v.macs.insert({it->second, *mac});
+        uint32_t ip = 0;
+        if (e.contains("ip") && !parse_ipv4(e["ip"].get<std::string>(), ip)) ip = 0;
+        if (mac) v.macs[{it->second, *mac}] = ip;
     }
     return v;
 }
@@ -86,7 +88,7 @@ EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn, uint
     std::erase_if(seen_, [&](const auto& e) { return now - e.second.last > kSequenceMemory; });
     // Local MACs: advertised, moved here (sequence + 1), or moved away (withdrawn).
     std::map<std::pair<uint32_t, Mac>, uint32_t> next;
-    for (const auto& key : local.macs) {
+    for (const auto& [key, ip] : local.macs) {
         auto remote = best.find(key);
         auto ours = advertised_.find(key);
         if (ours != advertised_.end()) {
@@ -111,9 +113,11 @@ EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn, uint
         std::string why;
         d.routes[read_route(p, why)->key] = std::move(p);
     }
+    // One route per MAC, with its IP once vswd saw the guest's ARP (the MAC-only route is then
+    // withdrawn: its NLRI differs).
     for (const auto& [key, seq] : advertised_) {
-        apipb::Path p =
-            mac_ip_route(o, key.first, local.vlan_of_vni.at(key.first), key.second, 0, seq);
+        apipb::Path p = mac_ip_route(o, key.first, local.vlan_of_vni.at(key.first), key.second,
+                                     local.macs.at(key), seq);
         std::string why;
         d.routes[read_route(p, why)->key] = std::move(p);
     }

@@ -35,7 +35,8 @@ namespace vsw::evpn {
 struct LocalView {
     uint32_t vtep = 0;                         // the VTEP address; 0: none configured
     std::map<uint32_t, uint16_t> vlan_of_vni;  // mapped VNIs
-    std::set<std::pair<uint32_t, Mac>> macs;   // (VNI, MAC) learned on local ports
+    // (VNI, MAC) learned on local ports -> the IP vswd saw in the guest's ARP (0: none yet)
+    std::map<std::pair<uint32_t, Mac>, uint32_t> macs;
 };
 
 // From the answers to vxlan-show and fdb-show; throws std::invalid_argument if they do not

@@ -249,7 +249,10 @@ void print_fdb(const json& r) {
         if (e.contains("remote"))  // behind a remote VTEP: the control plane's, never aged
             t.add({str(e["vlan"]), str(e["mac"]),
                    "vxlan " + str(e["remote"]) + " vni " + str(e["vni"]), "-"});
-        else t.add({str(e["vlan"]), str(e["mac"]), str(e["port"]), str(e["age"])});
+        else
+            t.add({str(e["vlan"]), str(e["mac"]),
+                   str(e["port"]) + (e.contains("ip") ? " ip " + str(e["ip"]) : ""),
+                   str(e["age"])});
     }
     std::cout << t.render() << r["entries"].size() << " entries (max " << str(r["max"])
               << ", aging " << str(r["aging_time"]) << " s)\n";

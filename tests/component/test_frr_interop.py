@@ -5,7 +5,8 @@ FRR's zebra and bgpd (advertise-all-vni), with a third namespace behind that bri
 address 192.168.10.9. Both speak iBGP l2vpn-evpn to each other.
 
 Checks: FRR learns vsw's VTEP from its type-3 route and its guest's MAC from its type-2 route
-(`show evpn mac vni all` lists it at vsw's VTEP); vsw learns FRR's VTEP and the kernel host's MAC;
+(`show evpn mac vni all` lists it at vsw's VTEP, `show evpn arp-cache` its IP, which vswd saw in
+the guest's ARP); vsw learns FRR's VTEP and the kernel host's MAC;
 the vsw guest's ARP request for 192.168.10.9 gets its answer through the kernel's VXLAN device,
 and its ping too."""
 import json
@@ -138,6 +139,14 @@ def interop(work, fab, frr):
     log(macs)
     line = next(l for l in macs.splitlines() if GUEST.lower() in l.lower())
     check("remote" in line and h1.vtep in line, f"FRR: the guest's MAC is remote at vsw's VTEP: {line.strip()}")
+    # vswd saw the guest's ARP: its MAC/IP route carries the IP, which FRR puts in its ARP cache.
+    wait_until(lambda: GUEST_IP in frr.vtysh(f"show evpn arp-cache vni {VNI}"), 30,
+               "FRR to learn the vsw guest's IP from its MAC/IP route")
+    cache = frr.vtysh(f"show evpn arp-cache vni {VNI}")
+    log(cache)
+    line = next(l for l in cache.splitlines() if GUEST_IP in l)
+    check("remote" in line and GUEST.lower() in line.lower() and h1.vtep in line,
+          f"FRR: the guest's IP is remote, with its MAC, at vsw's VTEP: {line.strip()}")
     wait_until(lambda: h1.vswd.port_stats("vm10")["tx_packets"] >= 2, 20, "the ARP reply and the echo reply")
     got = guest.quit(settle=1.0)
     replies = [p for p in got if ARP in p and p[ARP].op == 2 and p[ARP].psrc == KERNEL_IP]

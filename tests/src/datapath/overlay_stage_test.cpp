@@ -2,10 +2,13 @@
 // VTEP, decapsulation and its drops (src/datapath/overlay_stage.*, pipeline.cpp's to_vtep).
 #include "src/datapath/overlay_stage.h"
 
+#include <rte_ring.h>
+
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <vector>
 
+#include "core/arp.h"
 #include "core/bytes.h"
 #include "overlay/vxlan.h"
 #include "tests/support/datapath_fixture.h"
@@ -181,5 +184,69 @@ TEST_CASE("overlay: decapsulation takes only the VNI's VTEPs and never learns or
     CHECK(f.fdb.lookup(0x020000000078, kVlan) == -1);
     CHECK(f.port(2).counters[0].rx_packets.get() == n);
     flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+namespace {
+
+// A broadcast ARP request "who has 10.0.10.99? tell `ip`" from `src` (sender `sender`), tagged
+// with `tag` if not 0.
+rte_mbuf* guest_arp(Mac src, Mac sender, uint32_t ip, uint16_t tag = 0) {
+    uint8_t arp[kArpFrameLen];
+    build_arp_request(arp, sender, ip, 0x0a000a63);
+    std::vector<uint8_t> bytes(arp, arp + kArpFrameLen);
+    for (int i = 0; i < 6; ++i) bytes[6 + i] = static_cast<uint8_t>(src >> (40 - 8 * i));
+    if (tag) {
+        const uint8_t t[4] = {0x81, 0x00, static_cast<uint8_t>(tag >> 8),
+                              static_cast<uint8_t>(tag)};
+        bytes.insert(bytes.begin() + 12, t, t + 4);
+    }
+    rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
+    std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(bytes.size())), bytes.data(),
+                bytes.size());
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("overlay: a guest's ARP in an overlay VLAN tells the control thread its IP") {
+    OverlayFixture f;
+    f.set_vlan(1, VlanMode::kTrunk, 0, "10,20");
+    rte_ring* seen =
+        rte_ring_create_elem("test_arp_seen", sizeof(GuestArp), 16, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    REQUIRE(seen);
+    f.dp->arp_seen = seen;
+    constexpr Mac kGuest = 0x020000000a01, kOther = 0x020000000a02;
+    std::vector<rte_mbuf*> pkts = {
+        guest_arp(kGuest, kGuest, 0x0a000a01),  // port 0: access VLAN 10, mapped
+        guest_arp(kOther, kGuest, 0x0a000a02),  // the ARP's sender is not the frame's source
+        guest_arp(kOther, kOther, 0),           // an ARP probe (sender 0.0.0.0)
+    };
+    BurstDecisions d;
+    f.run_burst(0, pkts.data(), static_cast<uint16_t>(pkts.size()), d);
+    rte_mbuf* trunk[] = {guest_arp(kOther, kOther, 0x0a000a03, kVlan),  // port 1, tagged VLAN 10
+                         guest_arp(kOther, kOther, 0x0a001403, 20)};    // VLAN 20: not mapped
+    f.run_burst(1, trunk, 2, d);
+    CHECK(d.out[0] == kOutFlood);  // the frames are switched as ever
+    // The answer to an ARP is unicast: it tells too (the guest that was asked).
+    f.fdb.learn(kMacB, kVlan, 0, 0);
+    rte_mbuf* reply = guest_arp(kOther, kOther, 0x0a000a04, kVlan);
+    uint8_t* r = rte_pktmbuf_mtod(reply, uint8_t*);
+    for (int i = 0; i < 6; ++i) r[i] = static_cast<uint8_t>(kMacB >> (40 - 8 * i));
+    r[4 + 21] = 2;  // opcode: reply
+    f.run_burst(1, &reply, 1, d);
+    CHECK(d.out[0] == 0);
+    std::vector<GuestArp> got(4);
+    const unsigned n =
+        rte_ring_sc_dequeue_bulk_elem(seen, got.data(), sizeof(GuestArp), 3, nullptr);
+    REQUIRE(n == 3);
+    CHECK((got[0].mac == kGuest && got[0].ip == 0x0a000a01 && got[0].vlan == kVlan &&
+           got[0].slot == 0));
+    CHECK((got[1].mac == kOther && got[1].ip == 0x0a000a03 && got[1].vlan == kVlan &&
+           got[1].slot == 1));
+    CHECK((got[2].mac == kOther && got[2].ip == 0x0a000a04 && got[2].slot == 1));
+    CHECK(rte_ring_count(seen) == 0);
+    flush_all(*f.dp, f.snap);
+    rte_ring_free(seen);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }

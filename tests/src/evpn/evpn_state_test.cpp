@@ -33,7 +33,7 @@ LocalView view(uint32_t vtep, bool mac_here) {
     LocalView v;
     v.vtep = vtep;
     v.vlan_of_vni[kVni] = 10;
-    if (mac_here) v.macs.insert({kVni, kMac});
+    if (mac_here) v.macs[{kVni, kMac}] = 0;
     return v;
 }
 
@@ -99,6 +99,22 @@ TEST_CASE("evpn state: flood lists and remote MACs from the RIB, our own routes 
     d = s.decide(view(kA, false), 65000);
     CHECK(d.remote.macs.empty());
     CHECK(s.decide(view(0, false), 65000).routes.empty());  // no VTEP: nothing to originate
+}
+
+TEST_CASE("evpn state: the MAC/IP route carries the IP once vswd saw the guest's ARP") {
+    EvpnState s;
+    LocalView v = view(kA, true);
+    auto d = s.decide(v, 65000);
+    CHECK(d.routes.count("2:10.99.0.1:10:0:02:00:00:00:aa:10:"));
+    v.macs[{kVni, kMac}] = 0x0a000a01;  // 10.0.10.1
+    d = s.decide(v, 65000);
+    CHECK(d.routes.count("2:10.99.0.1:10:0:02:00:00:00:aa:10:10.0.10.1"));
+    CHECK_FALSE(d.routes.count("2:10.99.0.1:10:0:02:00:00:00:aa:10:"));  // replaced, not doubled
+    CHECK(d.routes.size() == 2);                                         // and the type-3
+    // A remote MAC/IP route programs the MAC like a MAC-only one.
+    EvpnState r;
+    r.apply(read(mac_ip_route({kB, 65000}, kVni, 10, kMac, 0x0a000a01, 0)));
+    CHECK(r.decide(view(kA, false), 65000).remote.macs.at({kVni, kMac}) == kB);
 }
 
 TEST_CASE("evpn state: MAC mobility") {
@@ -168,12 +184,15 @@ TEST_CASE("evpn state: vswd's answers") {
         {"vlan":10,"mac":"02:00:00:00:aa:10","port":"vm1","age":1},
         {"vlan":10,"mac":"02:00:00:00:aa:11","port":"vxlan","remote":"10.99.0.2","vni":10010},
         {"vlan":30,"mac":"02:00:00:00:aa:12","port":"vm2","age":1},
-        {"vlan":20,"mac":"02:00:00:00:aa:13","port":"vm3","age":1}]})");
+        {"vlan":20,"mac":"02:00:00:00:aa:13","port":"vm3","age":1,"ip":"10.0.20.13"},
+        {"vlan":20,"mac":"02:00:00:00:aa:14","port":"vm3","age":1,"ip":"not an address"}]})");
     const LocalView v = local_view(vx, fdb);
     CHECK(v.vtep == kA);
     CHECK(v.vlan_of_vni.at(10020) == 20);
     CHECK(v.macs ==
-          std::set<std::pair<uint32_t, Mac>>{{10010, 0x02000000aa10}, {10020, 0x02000000aa13}});
+          std::map<std::pair<uint32_t, Mac>, uint32_t>{{{10010, 0x02000000aa10}, 0},
+                                                       {{10020, 0x02000000aa13}, 0x0a00140d},
+                                                       {{10020, 0x02000000aa14}, 0}});
     CHECK(local_view(json::parse(R"({"vtep":null,"vnis":[]})"), fdb).vtep == 0);
     CHECK_THROWS_AS(local_view(json::object(), fdb), std::invalid_argument);
     CHECK_THROWS_AS(local_view(json::parse(R"({"vtep":{"address":"x"},"vnis":[]})"), fdb),
