@@ -56,6 +56,13 @@ void write_ipv4_template(uint8_t* ip, uint32_t src, uint32_t dst, uint8_t protoc
     ip[9] = protocol;
     put_be32(ip + 12, src);
     put_be32(ip + 16, dst);
+    seal_ipv4_template(ip);
+}
+
+void seal_ipv4_template(uint8_t* ip) {
+    put_be16(ip + 2, 0);
+    put_be16(ip + 4, 0);
+    put_be16(ip + 10, ipv4_header_checksum(ip));
 }
 
 uint16_t ipv4_header_checksum(const uint8_t* ip) {
@@ -76,9 +83,13 @@ uint16_t ipv4_header_checksum(const uint8_t* ip) {
 }
 
 void finish_ipv4_header(uint8_t* ip, uint16_t total_len, uint16_t id) {
+    // ~HC is the template's sum; adding the two fields that were 0 in it gives the header's.
+    uint32_t sum = uint32_t{static_cast<uint16_t>(~get_be16(ip + 10))} + total_len + id;
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
     put_be16(ip + 2, total_len);
     put_be16(ip + 4, id);
-    put_be16(ip + 10, ipv4_header_checksum(ip));
+    put_be16(ip + 10, static_cast<uint16_t>(~sum));
 }
 
 }  // namespace vsw

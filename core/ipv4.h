@@ -25,12 +25,17 @@ inline bool same_subnet(uint32_t a, uint32_t b, uint8_t prefix_len) {
 }
 
 // The fields every packet of a tunnel shares: version, header length, DSCP, TTL, protocol,
-// addresses (host byte order). Length, identification and checksum are per packet.
+// addresses (host byte order). Length and identification are per packet; the checksum field
+// holds the template's own (with both 0), which finish_ipv4_header updates.
 void write_ipv4_template(uint8_t* ip, uint32_t src, uint32_t dst, uint8_t protocol, uint8_t ttl,
                          uint8_t dscp);
 
-// Sets the total length and identification of a header written by write_ipv4_template and
-// computes its checksum.
+// After changing a template's other fields (flags): its checksum again.
+void seal_ipv4_template(uint8_t* ip);
+
+// Sets the total length and identification of a header copied from a sealed template and
+// updates its checksum for them (RFC 1624: no pass over the header, whose bytes were just
+// written and would be read back through the store buffer).
 void finish_ipv4_header(uint8_t* ip, uint16_t total_len, uint16_t id);
 
 // The checksum field's value for a 20-byte header (its own checksum field read as zero).

@@ -59,6 +59,7 @@ void write_vxlan_template(uint8_t out[kVxlanOuterLen], Mac dst_mac, Mac src_mac,
     put_be16(out + 12, 0x0800);
     write_ipv4_template(out + kIpOffset, src_ip, dst_ip, kProtoUdp, ttl, 0);
     out[kIpOffset + 6] = 0x40;  // DF: a VTEP must not fragment (RFC 7348 section 4.3)
+    seal_ipv4_template(out + kIpOffset);
     put_be16(out + kUdpOffset + 2, kVxlanUdpPort);  // source port, length: per frame; checksum 0
     out[kVxlanOffset] = kVxlanFlagI;
 }

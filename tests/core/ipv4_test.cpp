@@ -1,6 +1,7 @@
 #include "core/ipv4.h"
 
 #include <catch2/catch.hpp>
+#include <cstring>
 
 #include "core/bytes.h"
 
@@ -42,6 +43,21 @@ TEST_CASE("ipv4: the tunnel header template and its checksum") {
     uint8_t w[20];
     write_ipv4_template(w, 0xc0a80001, 0xc0a800c7, 17, 64, 0);
     w[6] = 0x40;
+    seal_ipv4_template(w);
     finish_ipv4_header(w, 0x0073, 0);
     CHECK(get_be16(w + 10) == 0xb861);
+}
+
+TEST_CASE("ipv4: the updated checksum is the one a full pass computes, for every length and id") {
+    uint8_t t[20];
+    write_ipv4_template(t, 0x0a630001, 0x0a630002, 17, 64, 0);
+    t[6] = 0x40;
+    seal_ipv4_template(t);
+    for (uint32_t len = 0; len <= 0xffff; len += 251)
+        for (uint32_t id = 0; id <= 0xffff; id += 257) {
+            uint8_t h[20];
+            std::memcpy(h, t, sizeof h);
+            finish_ipv4_header(h, static_cast<uint16_t>(len), static_cast<uint16_t>(id));
+            REQUIRE(get_be16(h + 10) == ipv4_header_checksum(h));
+        }
 }
