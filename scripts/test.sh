@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up (install, hugepages, build), then three stages:
 #   build/       every test (unit, component, e2e with QEMU guests and libvirtd)
-#   build-asan/  unit and component tests again under AddressSanitizer + UBSan (any report fails)
+#   build-asan/  unit and component tests again under AddressSanitizer + UBSan (any report fails),
+#                but for the variants of a component test in another configuration
 #   build-fuzz/  a smoke run of each libFuzzer target (clang, ASan + UBSan)
 # Prints "N passed, N failed" and exits non-zero if anything failed. With arguments, runs only
 # those tests of the first stage (meson test arguments, e.g. component-forwarding).
@@ -60,14 +61,14 @@ RUN_ONLY="$*"
 run_stage "$BUILD_DIR" main "$@"
 if [ -z "$RUN_ONLY" ]; then
   if configure build-asan -Db_sanitize=address,undefined -Db_lto=false -Ddebug=true -Doptimization=1; then
-    run_stage build-asan asan --suite unit --suite component
+    run_stage build-asan asan --suite unit --suite component --no-suite variant
   else
     echo "== asan: cannot configure build-asan"; logs+=("asan=missing")
   fi
   if CXX=clang++ configure build-fuzz -Dfuzz=true -Dtests=false -Db_lto=false \
        -Db_sanitize=address,undefined -Dbuildtype=debugoptimized &&
      ninja -C build-fuzz $(ls tests/fuzz/*_fuzz.cpp | sed 's|.*/\(.*\)_fuzz.cpp|tests/fuzz/fuzz_\1|') >/dev/null; then
-    run_stage build-fuzz fuzz --no-rebuild --suite fuzz
+    run_stage build-fuzz fuzz --no-rebuild --suite fuzz --num-processes 2
   else
     echo "== fuzz: cannot build build-fuzz"; logs+=("fuzz=missing")
   fi

@@ -277,6 +277,9 @@ void Switch::take_guest_arps() {
     GuestArp a;
     const uint32_t now = now_seconds();
     while (rte_ring_sc_dequeue_elem(arp_seen_, &a, sizeof a) == 0) {
+        // Only for a MAC the FDB has on that port (the worker learned it first): a guest's
+        // per-port MAC limit and the FDB's size bound this table too.
+        if (fdb_.lookup(a.mac, a.vlan) != a.slot) continue;
         auto it = guest_ips_.find({a.vlan, a.mac});
         if (it == guest_ips_.end()) {
             if (guest_ips_.size() >= kMaxGuestIps) continue;  // bounded: a flood of made-up MACs
