@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from guest_ping import BackgroundPing  # noqa: E402
 from guest_stream import GuestStream  # noqa: E402
 from qemu_guest import Guest, Nic, boot_all, build_image  # noqa: E402
 from vswd_process import BUILD, Vswd, check, log, run, wait_until  # noqa: E402
@@ -48,8 +49,7 @@ def test(work):
     gm_dst = Guest("gm", [Nic(work.file("m-dst.sock"), MAC_M)], dst_dir, image,
                    incoming=f"tcp:127.0.0.1:{MIGRATION_PORT}").start()
     wait_until(lambda: vswd.port("m-dst")["state"] in ("negotiated", "up"), 60, "vswd to reach the waiting QEMU")
-    count = 400
-    gp.check(f"(ping -i {PING_MS / 1000} -c {count} -W 1 {IP_M} > /tmp/ping.txt 2>&1 &) ; true")
+    ping = BackgroundPing(gp, IP_M, PING_MS).start()
     stream = GuestStream(gp, gm, IP_M).start()
     time.sleep(2)
     check(stream.received() > 0, "the stream into gm flows before the migration")
@@ -66,10 +66,8 @@ def test(work):
     log(f"TCP stream across the migration: {got} of {stream.size} bytes in {took:.1f} s, MD5 "
         + ("matches" if intact else "differs"))
     check(got == stream.size and intact, f"the stream into gm arrives intact: {got} of {stream.size} bytes")
-    wait_until(lambda: "packets transmitted" in gp.check("cat /tmp/ping.txt"), 60, "gp's ping to finish")
-    summary = [line for line in gp.check("cat /tmp/ping.txt").splitlines() if "packets transmitted" in line][0]
-    sent, got_pings = int(summary.split()[0]), int(summary.split()[3])
-    outage_ms = (sent - got_pings) * PING_MS
+    sent, got_pings, summary = ping.wait()
+    outage_ms = ping.outage_ms(sent, got_pings)
     log(f"ping across the migration: {summary} -> outage {outage_ms} ms")
     check(got_pings >= sent - 20, f"the outage is under 1 s: {outage_ms} ms ({sent - got_pings} of {sent} lost)")
     rc, out = gp.run(f"ping -c 3 -W 2 {IP_M}", timeout=60)

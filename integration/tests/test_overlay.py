@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from guest_ping import BackgroundPing  # noqa: E402
 from guest_stream import GuestStream  # noqa: E402
 from overlay_hosts import Fabric  # noqa: E402
 from qemu_guest import Guest, Nic, boot_all, build_image  # noqa: E402
@@ -94,8 +95,7 @@ def overlay(work, fab, image):
                    incoming=f"tcp:127.0.0.1:{MIGRATION_PORT}").start()
     # The waiting QEMU negotiates with host 2's vswd; its device starts when the migration ends.
     wait_until(lambda: h2.vswd.port("g1")["state"] in ("negotiated", "up"), 60, "host 2's vswd to reach the waiting QEMU")
-    count = 400
-    g3.check(f"(ping -i {PING_MS / 1000} -c {count} -W 1 {IP1} > /tmp/ping.txt 2>&1 &) ; true")
+    ping = BackgroundPing(g3, IP1, PING_MS).start()
     stream = GuestStream(g3, g1, IP1).start()
     time.sleep(2)
     check(stream.received() > 0, "the stream into g1 flows before the migration")
@@ -115,10 +115,8 @@ def overlay(work, fab, image):
                 seq = [c.get("sequence") for c in attrs[16]["value"] if c.get("type") == 6]
                 rib[attrs[14]["nexthop"]] = seq[0] if seq else 0
     check(rib == {h2.vtep: 1}, f"host 3's RIB: g1's MAC only from host 2, with mobility sequence 1: {rib}")
-    wait_until(lambda: "packets transmitted" in g3.check("cat /tmp/ping.txt"), 60, "g3's ping to finish")
-    summary = [l for l in g3.check("cat /tmp/ping.txt").splitlines() if "packets transmitted" in l][0]
-    sent, got = int(summary.split()[0]), int(summary.split()[3])
-    outage_ms = (sent - got) * PING_MS
+    sent, got, summary = ping.wait()
+    outage_ms = ping.outage_ms(sent, got)
     log(f"ping across the migration: {summary} -> outage {outage_ms} ms")
     check(got >= sent - 20, f"the outage across hosts is under 1 s: {outage_ms} ms ({sent - got} of {sent} pings lost)")
     got, intact, took = stream.wait(g1_dst)
