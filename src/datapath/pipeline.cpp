@@ -48,6 +48,7 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         }
     }
     // A burst usually repeats one source and one destination: learn and look up once each.
+    const bool snoop_arp = snap.overlay && dp.arp_seen;  // guests' ARP for EVPN (per burst)
     Mac last_learned = ~Mac{0};
     uint16_t last_vlan = 0;
     Mac last_dst = ~Mac{0};
@@ -101,7 +102,7 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             last_learned = src;
             last_vlan = vlan;
         }
-        if (snap.overlay && dp.arp_seen && m->data_len >= kArpFrameLen) {
+        if (snoop_arp && m->data_len >= kArpFrameLen) {
             // ARP, broadcast or the answer to one: EVPN's MAC/IP routes carry the guest's IP.
             const uint8_t* type = eth + (f->tagged ? 16 : 12);
             if (type[0] == 0x08 && type[1] == 0x06)
