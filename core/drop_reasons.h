@@ -14,6 +14,9 @@ namespace vsw {
 #define VSW_DROP_REASONS(X)                                                                     \
     X(kMalformed, "malformed", "rx", "frame shorter than an Ethernet header")                   \
     X(kInvalidSrcMac, "invalid_src_mac", "rx", "source MAC is multicast or broadcast")          \
+    X(kReservedMulticast, "reserved_multicast", "rx",                                           \
+      "to a reserved group address 01:80:C2:00:00:0X (STP, LACP, LLDP, 802.1X, pause): "        \
+      "link-local, never forwarded but on a port with forward-bpdu=on")                         \
     X(kBadVlanTag, "bad_vlan_tag", "rx", "truncated 802.1Q tag, VID 4095, or stacked tags")     \
     X(kVlanNotAllowed, "vlan_not_allowed", "rx", "the frame's VLAN is not carried by the port") \
     X(kSamePort, "same_port", "rx", "destination was learned on the ingress port")              \

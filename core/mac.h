@@ -21,6 +21,12 @@ inline bool mac_is_multicast(Mac m) {
     return (m >> 40) & 1;
 }
 
+// IEEE 802.1D reserved group addresses 01:80:C2:00:00:00-0F (STP, 802.3 slow protocols such as
+// LACP, 802.1X, LLDP, pause): link-local, a bridge never forwards them.
+inline bool mac_is_reserved_group(Mac m) {
+    return (m & ~Mac{0xf}) == 0x0180c2000000;
+}
+
 std::string mac_to_string(Mac m);
 std::optional<Mac> mac_from_string(std::string_view s);
 

@@ -125,6 +125,8 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
     }
     if (key == "offloads")
         return set_either(p.offloads, value, "on", "off", "offloads must be 'on' or 'off'");
+    if (key == "forward-bpdu")
+        return set_either(p.forward_bpdu, value, "on", "off", "forward-bpdu must be 'on' or 'off'");
     if (key == "mtu") {
         auto v = parse_uint(value, kMinMtu, kMaxMtu);
         if (!v)
@@ -136,7 +138,7 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
     if (is_bandwidth_setting(key)) return apply_bandwidth_setting(p.bandwidth, key, value);
     if (is_vtep_setting(key)) return apply_vtep_setting(p.vtep, key, value);
     return "unknown port setting '" + key +
-           "' (known: admin, description, vlan-mode, tag, trunks, offloads, mtu, "
+           "' (known: admin, description, vlan-mode, tag, trunks, offloads, mtu, forward-bpdu, "
            "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode, vtep-ip, "
            "vtep-gateway)";
 }
@@ -185,6 +187,7 @@ json to_json(const PortConfig& p) {
     if (!p.trunks.empty()) j["trunks"] = p.trunks;
     if (!p.offloads) j["offloads"] = "off";
     if (p.mtu != kDefaultMtu) j["mtu"] = p.mtu;
+    if (p.forward_bpdu) j["forward-bpdu"] = "on";
     if (p.vtep.enabled())
         j["vtep-ip"] = format_ipv4(p.vtep.ip) + "/" + std::to_string(p.vtep.prefix_len);
     if (p.vtep.gateway) j["vtep-gateway"] = format_ipv4(p.vtep.gateway);
@@ -230,7 +233,7 @@ PortConfig port_config_from_json(const json& j) {
         }
     }
     for (const char* key : {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode", "offloads",
-                            "vtep-ip", "vtep-gateway"}) {
+                            "forward-bpdu", "vtep-ip", "vtep-gateway"}) {
         std::string v = get_string(j, key, false);
         if (!v.empty())
             if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);

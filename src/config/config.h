@@ -49,9 +49,11 @@ struct PortConfig {
     std::string owner;  // who manages the port: "" = the operator, "libvirt:UUID" = vsw-libvirt
     VlanMode vlan_mode = VlanMode::kTrunk;  // see core/vlan.h
     uint16_t tag = 0;                       // access or native VLAN (1-4094); 0 in trunk mode
-    std::string trunks;       // VLANs a trunk carries, normalised "10,20-30"; "" = all
-    PortBandwidth bandwidth;  // tx-rate, rx-rate and their companions (qos/bandwidth.h)
-    VtepAddress vtep;         // dpdk only: the VXLAN underlay's VTEP address (vtep-ip=)
+    std::string trunks;         // VLANs a trunk carries, normalised "10,20-30"; "" = all
+    PortBandwidth bandwidth;    // tx-rate, rx-rate and their companions (qos/bandwidth.h)
+    VtepAddress vtep;           // dpdk only: the VXLAN underlay's VTEP address (vtep-ip=)
+    bool forward_bpdu = false;  // forward-bpdu=on: reserved group addresses (STP, LLDP, LACP...)
+                                // received here are switched like any multicast, as in OVS
 
     bool operator==(const PortConfig&) const = default;
 };

@@ -119,11 +119,14 @@ void Switch::publish() {
         s->ports[slot] = p;
         s->vlan[slot] = p->vlan.get();
         s->qos[slot] = p->qos.get();
+        s->role[slot] = s->mirrors && s->mirrors->span_output[slot] ? PortRole::kSpanOutput
+                        : s->overlay && s->overlay->uplink == slot  ? PortRole::kUnderlay
+                                                                    : PortRole::kSwitching;
+        uint32_t& features = s->features[slot];
+        if (p->config.forward_bpdu) features |= port_feature::kForwardBpdu;
+        if (s->mirrors && s->mirrors->arp_watch[slot]) features |= port_feature::kArpWatch;
         if (!p->attached) continue;
-        const bool span_output =
-            s->mirrors && s->mirrors->span_output[slot];                 // mirrored frames only
-        const bool underlay = s->overlay && s->overlay->uplink == slot;  // VXLAN only
-        if (p->admin_up.load(std::memory_order_relaxed) && !span_output && !underlay)
+        if (p->admin_up.load(std::memory_order_relaxed) && s->role[slot] == PortRole::kSwitching)
             s->flood[s->n_flood++] = slot;
         auto& w = s->workers[rx_worker_[slot]];
         w.rx[w.n_rx++] = slot;
@@ -318,13 +321,15 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
                                   c.trunks != p->config.trunks;
         const bool qos_changed = c.bandwidth != p->config.bandwidth;
         const bool vtep_changed = c.vtep != p->config.vtep;
+        const bool features_changed = c.forward_bpdu != p->config.forward_bpdu;  // feature word
         p->config = c;
         p->admin_up.store(c.admin_up, std::memory_order_relaxed);
         if (vtep_changed) {
             next_hops_.clear();        // other subnet, other next hops
             fdb_.flush_port(p->slot);  // an underlay port learns nothing
         }
-        if (!admin_changed && !vlan_changed && !qos_changed && !vtep_changed) return;
+        if (!admin_changed && !vlan_changed && !qos_changed && !vtep_changed && !features_changed)
+            return;
         // New VLAN and bandwidth views replace the old ones, which live until no worker sees them.
         std::unique_ptr<const PortVlan> retired_vlan;
         std::unique_ptr<const PortQos> retired_qos;

@@ -95,7 +95,8 @@ void decide_underlay(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* con
         d.classified[i] = true;
         const Mac dst = mac_from_bytes(inner);
         if (mac_is_multicast(dst)) {
-            d.out[i] = kOutFlood;
+            if (mac_is_reserved_group(dst)) c.drop(DropReason::kReservedMulticast);
+            else d.out[i] = kOutFlood;
             continue;
         }
         const int where = dp.fdb->lookup(dst, seg->vlan);

@@ -23,7 +23,9 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
     telemetry::PortCounters& c = in.counters[dp.worker];
     const PortVlan& in_vlan = *snap.vlan[in.slot];
     uint64_t bytes = 0;
-    if (snap.mirrors && snap.mirrors->span_output[in.slot]) {  // carries mirrored frames only
+    const PortRole role = snap.role[in.slot];
+    const uint32_t features = snap.features[in.slot];
+    if (role == PortRole::kSpanOutput) {  // carries mirrored frames only
         for (uint16_t i = 0; i < n; ++i) {
             bytes += pkts[i]->pkt_len;
             d.out[i] = kOutDrop;
@@ -34,11 +36,11 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         c.rx_bytes.add(bytes);
         return;
     }
-    if (snap.overlay && snap.overlay->uplink == in.slot) {  // the underlay: VXLAN and ARP only
+    if (role == PortRole::kUnderlay) {  // VXLAN and ARP only
         decide_underlay(dp, snap, in, pkts, n, d);
         return;
     }
-    if (snap.mirrors && snap.mirrors->arp_watch[in.slot] && dp.ctl_rx) {
+    if ((features & port_feature::kArpWatch) && dp.ctl_rx) {
         // An ERSPAN next hop may be answering our ARP: the control thread gets a reference.
         for (uint16_t i = 0; i < n; ++i) {
             if (!maybe_arp_reply(rte_pktmbuf_mtod(pkts[i], const uint8_t*), pkts[i]->data_len))
@@ -85,6 +87,11 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         const Mac src = mac_from_bytes(eth + 6);
         if (mac_is_multicast(src)) {
             c.drop(DropReason::kInvalidSrcMac);
+            continue;
+        }
+        if (mac_is_multicast(dst) && mac_is_reserved_group(dst) &&
+            !(features & port_feature::kForwardBpdu)) {
+            c.drop(DropReason::kReservedMulticast);  // link-local: neither learned nor switched
             continue;
         }
         DropReason why;
@@ -347,7 +354,7 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
     uint16_t up[kMaxPorts];
     uint16_t n_up = 0, n_down = 0;
     const uint16_t rx_mirrors = snap.mirrors ? snap.mirrors->rx[in.slot] : 0;
-    const bool from_overlay = snap.overlay && snap.overlay->uplink == in.slot;  // decapsulated
+    const bool from_overlay = snap.role[in.slot] == PortRole::kUnderlay;  // decapsulated
     for (uint16_t k = 0; k < snap.n_flood; ++k) {
         const uint16_t slot = snap.flood[k];
         if (slot == in.slot) continue;

@@ -9,6 +9,7 @@
 #include "qos/bandwidth.h"
 #include "src/datapath/overlay_table.h"
 #include "src/datapath/port.h"
+#include "src/datapath/port_features.h"
 #include "src/datapath/vlan_stage.h"
 #include "telemetry/ipfix/flow_meter.h"
 #include "telemetry/mirror/mirror.h"
@@ -20,6 +21,8 @@ struct Snapshot {
     Port* ports[kMaxPorts] = {};           // by slot; nullptr: no port in that slot
     const PortVlan* vlan[kMaxPorts] = {};  // by slot: the port's VLAN configuration
     const PortQos* qos[kMaxPorts] = {};    // by slot: the port's bandwidth configuration
+    PortRole role[kMaxPorts] = {};         // by slot: switching, SPAN output or underlay
+    uint32_t features[kMaxPorts] = {};     // by slot: port_feature bits (port_features.h)
     uint16_t flood[kMaxPorts] = {};        // slots a flood may go to (attached and admin up)
     uint16_t n_flood = 0;                  // entries used in flood[]
     struct WorkerPorts {

@@ -46,6 +46,8 @@ Commands:
                                      trunks=LIST|all (e.g. 10,20-30),
                                      offloads=on|off (checksums and TSO with the guest),
                                      mtu=68..9216 (largest IP packet; default 1500),
+                                     forward-bpdu=on|off (switch STP, LACP, LLDP... frames
+                                     to 01:80:C2:00:00:0X received here; default off: dropped),
                                      tx-rate=RATE tx-burst=BYTES tx-peak=RATE (guest TX),
                                      rx-rate=RATE rx-burst=BYTES rx-limit=BYTES|MS rx-mode=shape|police
                                      (guest RX); RATE in bit/s: 50M, 1.5G, 800k; none clears

@@ -69,6 +69,21 @@ TEST_CASE("mtu= takes 68 to 9216 bytes, keeps the old value on a bad one and per
     CHECK_THROWS_WITH(port_config_from_json(j), Catch::Contains("mtu must be"));
 }
 
+TEST_CASE("forward-bpdu= is on or off, off by default, and persists only when on") {
+    PortConfig p = test::port("vm1", PortType::kVhostUserServer, "/s", "", true, "");
+    CHECK_FALSE(p.forward_bpdu);
+    CHECK_FALSE(to_json(p).contains("forward-bpdu"));
+    CHECK(apply_port_setting(p, "forward-bpdu", "on").empty());
+    CHECK(p.forward_bpdu);
+    CHECK(to_json(p)["forward-bpdu"] == "on");
+    CHECK(port_config_from_json(to_json(p)) == p);
+    CHECK_THAT(apply_port_setting(p, "forward-bpdu", "yes"),
+               Catch::Contains("forward-bpdu must be 'on' or 'off'"));
+    CHECK(p.forward_bpdu);
+    CHECK(apply_port_setting(p, "forward-bpdu", "off").empty());
+    CHECK_FALSE(p.forward_bpdu);
+}
+
 TEST_CASE("configuration survives a JSON round trip") {
     SwitchConfig c;
     c.settings.fdb_aging_seconds = 77;

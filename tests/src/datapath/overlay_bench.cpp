@@ -61,7 +61,8 @@ struct Switch3 {
         }
         snap.flood[0] = 0;
         snap.flood[1] = 1;
-        snap.n_flood = 2;          // slot 2 is the VTEP port
+        snap.n_flood = 2;  // slot 2 is the VTEP port
+        snap.role[2] = PortRole::kUnderlay;
         ports[2].mtu.store(1550);  // 1500-byte payloads + 50 bytes of VXLAN fit
         auto t = std::make_unique<OverlayTable>();
         t->uplink = 2;

@@ -31,6 +31,7 @@ struct OverlayFixture : Fixture {
         set_vlan(0, VlanMode::kAccess, kVlan);
         set_vlan(1, VlanMode::kAccess, kVlan);
         snap.n_flood = 2;  // the VTEP port is never a flood target
+        snap.role[2] = PortRole::kUnderlay;
         auto t = std::make_unique<OverlayTable>();
         t->uplink = 2;
         t->local_ip = kLocalIp;
@@ -155,14 +156,15 @@ TEST_CASE("overlay: decapsulation takes only the VNI's VTEPs and never learns or
     rte_mbuf* inner_tagged = frame(kMacB, 0x020000000077, 64);
     put_be16(rte_pktmbuf_mtod(inner_tagged, uint8_t*) + 12, 0x8100);
     std::vector<rte_mbuf*> pkts = {
-        from_vtep(kVtep0, kVni, frame(kMacB, 0x020000000077)),       // to a local MAC: port 1
-        from_vtep(kVtep1, kVni, frame(kBroadcast, 0x020000000078)),  // broadcast: local ports
-        from_vtep(0x0a000009, kVni, frame(kMacB, 0x020000000079)),   // unannounced VTEP
-        from_vtep(kVtep0, 999, frame(kMacB, 0x02000000007a)),        // no VLAN rides VNI 999
-        from_vtep(kVtep0, kVni, frame(kMacC, 0x02000000007b)),       // remote MAC: no loop
-        from_vtep(kVtep0, kVni, inner_tagged),                       // inner 802.1Q tag
-        frame(kMacB, 0x02000000007c),                                // not VXLAN
-        arp,                                                         // no control ring here
+        from_vtep(kVtep0, kVni, frame(kMacB, 0x020000000077)),           // to a local MAC: port 1
+        from_vtep(kVtep1, kVni, frame(kBroadcast, 0x020000000078)),      // broadcast: local ports
+        from_vtep(0x0a000009, kVni, frame(kMacB, 0x020000000079)),       // unannounced VTEP
+        from_vtep(kVtep0, 999, frame(kMacB, 0x02000000007a)),            // no VLAN rides VNI 999
+        from_vtep(kVtep0, kVni, frame(kMacC, 0x02000000007b)),           // remote MAC: no loop
+        from_vtep(kVtep0, kVni, inner_tagged),                           // inner 802.1Q tag
+        frame(kMacB, 0x02000000007c),                                    // not VXLAN
+        arp,                                                             // no control ring here
+        from_vtep(kVtep0, kVni, frame(0x0180c200000e, 0x02000000007d)),  // LLDP: link-local
     };
     const auto n = static_cast<uint16_t>(pkts.size());
     BurstDecisions d;
@@ -178,7 +180,8 @@ TEST_CASE("overlay: decapsulation takes only the VNI's VTEPs and never learns or
     CHECK(drops(f.port(2), DropReason::kVxlanLoop) == 1);
     CHECK(drops(f.port(2), DropReason::kVxlanInnerTagged) == 1);
     CHECK(drops(f.port(2), DropReason::kUnderlayOther) == 2);
-    CHECK(f.counters[0].w[0].decap_packets.get() == 3);
+    CHECK(drops(f.port(2), DropReason::kReservedMulticast) == 1);
+    CHECK(f.counters[0].w[0].decap_packets.get() == 4);
     CHECK(f.counters[1].w[0].decap_packets.get() == 1);
     CHECK(f.fdb.lookup(0x020000000077, kVlan) == -1);  // not learned from the overlay
     CHECK(f.fdb.lookup(0x020000000078, kVlan) == -1);

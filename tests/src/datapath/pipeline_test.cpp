@@ -65,6 +65,36 @@ TEST_CASE("a destination whose port left the snapshot is flooded, not sent to a 
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
 
+TEST_CASE("reserved group addresses are neither learned nor flooded, unless forward-bpdu") {
+    constexpr Mac kStp = 0x0180c2000000, kLacp = 0x0180c2000002, kLldp = 0x0180c200000e;
+    constexpr Mac kAllLans = 0x0180c2000010;  // just past the reserved block: an ordinary group
+    Fixture f;
+    std::vector<rte_mbuf*> pkts = {frame(kStp, kMacA), frame(kLacp, kMacA), frame(kLldp, kMacA),
+                                   frame(kAllLans, kMacB)};
+    BurstDecisions d;
+    f.run_burst(0, pkts.data(), 4, d);
+    CHECK(d.out[0] == kOutDrop);
+    CHECK(d.out[1] == kOutDrop);
+    CHECK(d.out[2] == kOutDrop);
+    CHECK(d.out[3] == kOutFlood);
+    CHECK(drops(f.port(0), DropReason::kReservedMulticast) == 3);
+    CHECK(f.fdb.lookup(kMacA, 0) < 0);  // a link-local frame teaches nothing
+    CHECK(f.dp->tx[1].n == 1);
+    CHECK(f.dp->tx[2].n == 1);
+    flush_all(*f.dp, f.snap);
+
+    f.snap.features[0] |= port_feature::kForwardBpdu;  // forward-bpdu=on
+    pkts = {frame(kStp, kMacA), frame(kLldp, kMacA)};
+    f.run_burst(0, pkts.data(), 2, d);
+    CHECK(d.out[0] == kOutFlood);
+    CHECK(d.out[1] == kOutFlood);
+    CHECK(drops(f.port(0), DropReason::kReservedMulticast) == 3);
+    CHECK(f.fdb.lookup(kMacA, 0) == 0);
+    CHECK(f.dp->tx[1].n == 2);
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
 TEST_CASE("scatter: floods share one mbuf by reference, never back to the ingress port") {
     Fixture f;
     std::vector<rte_mbuf*> pkts = {frame(kBroadcast, kMacA), frame(kBroadcast, kMacA)};

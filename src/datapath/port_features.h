@@ -1,0 +1,24 @@
+// What each port is to the datapath and which optional stages run for it, decided once per
+// snapshot by the control thread (publish) and read once per burst by the workers: one role
+// decision at the top of decide(), one bit test per optional stage, so a port pays only for
+// what it uses.
+#pragma once
+
+#include <cstdint>
+
+namespace vsw {
+
+// A port's part in forwarding.
+enum class PortRole : uint8_t {
+    kSwitching,   // an ordinary port: classify, learn, switch
+    kSpanOutput,  // a SPAN session's output: carries mirrored frames only, drops what it receives
+    kUnderlay,    // the VTEP port: VXLAN to the VTEP address and ARP only, never flooded to
+};
+
+// The feature word: one bit per optional per-port behaviour.
+namespace port_feature {
+inline constexpr uint32_t kForwardBpdu = 1u << 0;  // forward-bpdu=on: reserved groups pass
+inline constexpr uint32_t kArpWatch = 1u << 1;     // ARP replies go up (ERSPAN next hops)
+}  // namespace port_feature
+
+}  // namespace vsw
