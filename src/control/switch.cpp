@@ -131,12 +131,10 @@ void Switch::publish() {
         auto& w = s->workers[rx_worker_[slot]];
         w.rx[w.n_rx++] = slot;
     }
-    if (exporter_) {  // IPFIX collectors learn which port each ingressInterface value is
-        std::vector<std::pair<uint32_t, std::string>> names;
-        for (uint16_t slot : order_)
-            names.emplace_back(slots_[slot]->ifindex(), slots_[slot]->config.name);
-        exporter_->set_interfaces(std::move(names));
-    }
+    std::vector<InterfaceTable::Entry> names;  // collectors learn which port each ifIndex is
+    for (uint16_t slot : order_)
+        names.emplace_back(slots_[slot]->ifindex(), slots_[slot]->config.name);
+    interfaces_.set(std::move(names));
     const Snapshot* old = current_.exchange(s, std::memory_order_acq_rel);
     if (opts_.rcu && !workers_.empty()) rte_rcu_qsbr_synchronize(opts_.rcu, RTE_QSBR_THRID_INVALID);
     delete old;

@@ -18,6 +18,8 @@
 #include "src/datapath/snapshot.h"
 #include "src/datapath/worker.h"
 #include "telemetry/capture/capture_session.h"
+#include "telemetry/export/export_thread.h"
+#include "telemetry/export/interface_table.h"
 #include "telemetry/ipfix/ipfix_exporter.h"
 
 struct rte_mempool;
@@ -175,6 +177,8 @@ class Switch final : public ControlApi {
     std::map<std::string, std::unique_ptr<MirrorRuntime>> mirror_rt_;  // their counters, by name
     rte_ring* ctl_tx_ = nullptr;  // frames worker 0 sends for us (ARP)
     rte_ring* ctl_rx_ = nullptr;  // ARP replies the workers pass up
+    InterfaceTable interfaces_;   // ifIndex -> port name, for the collectors of every exporter
+    ExportThread export_thread_;  // runs the exporters (before them: outlives them)
     IpfixConfig ipfix_;           // flow export settings (no collectors: off)
     std::array<std::unique_ptr<FlowMeter>, kMaxWorkers>
         meters_;                                             // one per worker while export is on

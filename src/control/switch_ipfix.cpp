@@ -1,5 +1,5 @@
 // Switch: IPFIX flow export (control side). Metering is telemetry/ipfix/flow_meter.cpp, the
-// exporting process telemetry/ipfix/ipfix_exporter.cpp.
+// exporting process telemetry/ipfix/ipfix_exporter.cpp on the exporter thread (telemetry/export/).
 #include <rte_cycles.h>
 #include <sys/socket.h>
 
@@ -49,7 +49,8 @@ std::string Switch::apply_ipfix(const IpfixConfig& c) {
         }
     }
     if (c.enabled() && !exporter_) {
-        exporter_ = std::make_unique<IpfixExporter>(epoch_ms_at_origin_);
+        exporter_ =
+            std::make_unique<IpfixExporter>(export_thread_, interfaces_, epoch_ms_at_origin_);
         exporter_->start();
     }
     ipfix_ = c;
@@ -90,8 +91,7 @@ ControlResult Switch::ipfix_set(const Settings& settings) {
     for (const auto& [k, v] : settings)
         if (auto e = apply_ipfix_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
     if (auto e = validate_ipfix(updated); !e.empty()) return ControlResult::fail(e);
-    for (const IpfixCollector& col :
-         updated.collectors) {  // a typo should fail now, not silently later
+    for (const Collector& col : updated.collectors) {  // a typo should fail now, not silently later
         sockaddr_storage addr;
         unsigned len;
         if (auto e = resolve_collector(col, addr, len); !e.empty()) return ControlResult::fail(e);

@@ -1,6 +1,5 @@
 #include "telemetry/ipfix/ipfix_config.h"
 
-#include <cctype>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -10,52 +9,6 @@
 namespace vsw {
 
 using nlohmann::json;
-
-std::string IpfixCollector::str() const {
-    const bool v6 = host.find(':') != std::string::npos;
-    return (tcp ? "tcp://" : "") + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-std::string parse_collector(const std::string& text, IpfixCollector& out) {
-    std::string s = text;
-    bool tcp = false;
-    if (s.rfind("tcp://", 0) == 0 || s.rfind("udp://", 0) == 0) {
-        tcp = s[0] == 't';
-        s = s.substr(6);
-    } else if (s.find("://") != std::string::npos) {
-        return "collector '" + text + "': the transport must be udp:// or tcp://";
-    }
-    std::string host, port;
-    if (!s.empty() && s[0] == '[') {
-        const auto close = s.find(']');
-        if (close == std::string::npos) return "collector '" + s + "': missing ']'";
-        host = s.substr(1, close - 1);
-        if (close + 1 < s.size()) {
-            if (s[close + 1] != ':') return "collector '" + s + "': expected ':PORT' after ']'";
-            port = s.substr(close + 2);
-        }
-    } else {
-        const auto colon = s.find(':');
-        if (colon != std::string::npos && s.find(':', colon + 1) != std::string::npos)
-            return "collector '" + s + "': write an IPv6 address as [ADDRESS]:PORT";
-        host = s.substr(0, colon);
-        if (colon != std::string::npos) port = s.substr(colon + 1);
-    }
-    if (host.empty() || host.size() > 253) return "collector '" + s + "': give HOST:PORT";
-    for (char ch : host)
-        if (!isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' &&
-            ch != '_')
-            return "collector '" + s + "': bad character in host";
-    out.host = host;
-    out.tcp = tcp;
-    out.port = 4739;
-    if (!port.empty()) {
-        auto p = parse_uint(port, 1, 65535);
-        if (!p) return "collector '" + s + "': port must be 1-65535";
-        out.port = static_cast<uint16_t>(*p);
-    }
-    return "";
-}
 
 namespace {
 
@@ -73,12 +26,12 @@ std::string set_uint(uint32_t& field, const std::string& key, const std::string&
 
 std::string apply_ipfix_setting(IpfixConfig& c, const std::string& key, const std::string& value) {
     if (key == "collectors" || key == "collector") {
-        std::vector<IpfixCollector> list;
+        std::vector<Collector> list;
         std::stringstream ss(value);
         for (std::string item; std::getline(ss, item, ',');) {
             if (item.empty()) continue;
-            IpfixCollector col;
-            if (auto e = parse_collector(item, col); !e.empty()) return e;
+            Collector col;
+            if (auto e = parse_collector(item, kIpfixPort, col); !e.empty()) return e;
             for (const auto& other : list)
                 if (other == col) return "collector " + col.str() + " listed twice";
             list.push_back(col);

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "telemetry/export/collector.h"
+
 namespace vsw {
 
 constexpr unsigned kMaxCollectors = 8;
@@ -15,33 +17,22 @@ constexpr unsigned kMaxCollectors = 8;
 // is at most half full): 4M flows are about 1 GiB.
 constexpr uint32_t kMaxCacheFlows = 4u << 20;
 
-struct IpfixCollector {
-    std::string host;  // name or address (IPv6 without brackets)
-    uint16_t port = 4739;
-    bool tcp = false;  // TCP instead of UDP
-
-    std::string str() const;  // "host:port", "[v6]:port", "tcp://host:port"
-    bool operator==(const IpfixCollector&) const = default;
-};
+constexpr uint16_t kIpfixPort = 4739;  // IANA's, for a collector given without a port
 
 struct IpfixConfig {
-    std::vector<IpfixCollector> collectors;  // empty: export off
-    uint32_t obs_domain = 0;                 // observation domain id in every message header
-    uint32_t sampling = 1;                   // meter 1 frame in N (1 = every frame)
-    bool sampling_random = false;            // random 1-in-N instead of every N-th
-    uint32_t active_timeout = 60;     // s: a longer flow is reported (and continues) this often
-    uint32_t idle_timeout = 15;       // s: a flow without frames this long ends
-    uint32_t cache_max = 65536;       // flows the caches hold together (split among PMDs)
-    uint32_t template_interval = 60;  // s: templates (and options records) are re-sent this often
-    uint32_t mtu = 1500;              // path MTU to the collectors: messages fit in one datagram
+    std::vector<Collector> collectors;  // empty: export off
+    uint32_t obs_domain = 0;            // observation domain id in every message header
+    uint32_t sampling = 1;              // meter 1 frame in N (1 = every frame)
+    bool sampling_random = false;       // random 1-in-N instead of every N-th
+    uint32_t active_timeout = 60;       // s: a longer flow is reported (and continues) this often
+    uint32_t idle_timeout = 15;         // s: a flow without frames this long ends
+    uint32_t cache_max = 65536;         // flows the caches hold together (split among PMDs)
+    uint32_t template_interval = 60;    // s: templates (and options records) are re-sent this often
+    uint32_t mtu = 1500;                // path MTU to the collectors: messages fit in one datagram
 
     bool enabled() const { return !collectors.empty(); }
     bool operator==(const IpfixConfig&) const = default;
 };
-
-// "host:port" / "[v6]:port" / "host" (port 4739), optionally after "udp://" or "tcp://".
-// Returns "" or the error.
-std::string parse_collector(const std::string& s, IpfixCollector& out);
 
 // Applies one KEY=VALUE. Returns "" or the error.
 //   collectors=H:P[,H:P]  obs-domain=N  sampling=N  sampling-mode=deterministic|random

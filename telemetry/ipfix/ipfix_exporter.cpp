@@ -15,7 +15,6 @@ namespace ipfix = telemetry::ipfix;
 
 namespace {
 
-constexpr unsigned kCycleMs = 20;    // how often the rings are drained when idle
 constexpr size_t kMaxBatch = 65536;  // records encoded and sent at a time
 
 uint64_t monotonic_ms() {
@@ -30,24 +29,24 @@ uint32_t wall_seconds() {
 
 }  // namespace
 
-IpfixExporter::IpfixExporter(uint64_t epoch_ms_at_origin)
-    : epoch_ms_at_origin_(epoch_ms_at_origin) {}
+IpfixExporter::IpfixExporter(ExportThread& thread, const InterfaceTable& interfaces,
+                             uint64_t epoch_ms_at_origin)
+    : thread_(thread), interfaces_(interfaces), epoch_ms_at_origin_(epoch_ms_at_origin) {}
 
 IpfixExporter::~IpfixExporter() {
     stop();
 }
 
 void IpfixExporter::start() {
-    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    if (started_) return;
+    started_ = true;
+    thread_.add(this);
 }
 
 void IpfixExporter::stop() {
-    {
-        std::lock_guard lock(mu_);
-        stop_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    if (!started_) return;
+    started_ = false;
+    thread_.remove(this);  // and its last cycle
 }
 
 void IpfixExporter::configure(const IpfixConfig& c) {
@@ -56,7 +55,7 @@ void IpfixExporter::configure(const IpfixConfig& c) {
         pending_ = c;
         config_changed_ = true;
     }
-    wake_.notify_all();
+    thread_.wake();
 }
 
 void IpfixExporter::set_meters(std::vector<FlowMeter*> active,
@@ -66,57 +65,31 @@ void IpfixExporter::set_meters(std::vector<FlowMeter*> active,
         active_ = std::move(active);
         for (auto& m : retired) retired_.push_back(std::move(m));
     }
-    wake_.notify_all();
-}
-
-void IpfixExporter::set_interfaces(std::vector<std::pair<uint32_t, std::string>> interfaces) {
-    std::lock_guard lock(mu_);
-    if (interfaces == interfaces_) return;
-    interfaces_ = std::move(interfaces);
-    interfaces_changed_ = true;
+    thread_.wake();
 }
 
 void IpfixExporter::sync() {
-    std::unique_lock lock(mu_);
-    if (!thread_.joinable() || stop_) return;
-    const uint64_t target = cycles_done_ + 2;  // the current cycle may have started before the call
-    wake_.notify_all();
-    synced_.wait(lock, [&] { return cycles_done_ >= target || stop_; });
-}
-
-void IpfixExporter::run() {
-    std::unique_lock lock(mu_);
-    while (!stop_) {
-        wake_.wait_for(lock, std::chrono::milliseconds(kCycleMs));
-        if (stop_) break;
-        lock.unlock();
-        cycle();
-        lock.lock();
-        ++cycles_done_;
-        synced_.notify_all();
-    }
-    lock.unlock();
-    cycle();
+    thread_.sync();
 }
 
 void IpfixExporter::apply_pending_config() {
     std::lock_guard lock(mu_);
-    if (interfaces_changed_) {  // collectors learn the new names at once
-        interfaces_changed_ = false;
+    if (const uint64_t v = interfaces_.version(); v != interfaces_seen_) {
+        interfaces_seen_ = v;  // collectors learn the new names at once
         for (auto& s : sessions_) s->templates_at_ms = 0;
     }
     if (!config_changed_) return;
     config_changed_ = false;
     const bool resend = pending_.mtu != config_.mtu || pending_.sampling != config_.sampling ||
                         pending_.sampling_random != config_.sampling_random;
+    const bool same_domain = pending_.obs_domain == config_.obs_domain;
     config_ = pending_;
     std::vector<std::unique_ptr<CollectorSession>> next;
-    for (const IpfixCollector& c : config_.collectors) {
+    for (const Collector& c : config_.collectors) {
         std::unique_ptr<CollectorSession> s;
         for (auto& old : sessions_)  // same collector, same domain: the transport session goes on
-            if (old && old->collector() == c && old->domain() == config_.obs_domain)
-                s = std::move(old);
-        if (!s) s = std::make_unique<CollectorSession>(c, config_.obs_domain);
+            if (old && old->collector() == c && same_domain) s = std::move(old);
+        if (!s) s = std::make_unique<CollectorSession>(c);
         if (resend) s->templates_at_ms = 0;
         next.push_back(std::move(s));
     }
@@ -191,7 +164,7 @@ ipfix::ExporterStats IpfixExporter::exporter_stats(const CollectorSession& s) co
 }
 
 void IpfixExporter::send_templates(CollectorSession& s, uint64_t now_ms) {
-    ipfix::MessageBuilder b(s.domain(), s.message_limit(config_.mtu));
+    ipfix::MessageBuilder b(config_.obs_domain, s.message_limit(config_.mtu));
     // UDP: templates again every interval (a collector may have missed them or restarted).
     // TCP: once per connection, which delivers them reliably; options data every interval.
     if (!s.collector().tcp || !s.templates_sent) {
@@ -207,12 +180,8 @@ void IpfixExporter::send_templates(CollectorSession& s, uint64_t now_ms) {
     si.algorithm = config_.sampling_random ? 3 : 1;
     si.population = config_.sampling;
     b.add_sampling(si);
-    std::vector<std::pair<uint32_t, std::string>> interfaces;
-    {
-        std::lock_guard lock(mu_);
-        interfaces = interfaces_;
-    }
-    for (const auto& [ifindex, name] : interfaces) {  // which port each ingressInterface value is
+    for (const auto& [ifindex, name] :
+         interfaces_.entries()) {  // which port each ingressInterface value is
         if (b.add_interface(ifindex, name)) continue;
         send_message(s, b, now_ms);
         b.begin(wall_seconds(), s.sequence());
@@ -224,7 +193,7 @@ void IpfixExporter::send_templates(CollectorSession& s, uint64_t now_ms) {
 
 void IpfixExporter::send_records(CollectorSession& s, const std::vector<FlowRecord>& records,
                                  uint64_t now_ms) {
-    ipfix::MessageBuilder b(s.domain(), s.message_limit(config_.mtu));
+    ipfix::MessageBuilder b(config_.obs_domain, s.message_limit(config_.mtu));
     b.begin(wall_seconds(), s.sequence());
     for (const FlowRecord& r : records) {
         if (b.add_flow(r, epoch_ms_at_origin_)) continue;

@@ -1,6 +1,6 @@
-// The IPFIX exporting process: a thread of its own (never a PMD) that drains the workers' record
-// rings, encodes IPFIX messages and sends them to every collector
-// (telemetry/ipfix/ipfix_transport.h).
+// The IPFIX exporting process: a source on the exporter thread (telemetry/export/export_thread.h)
+// that drains the workers' record rings, encodes IPFIX messages and sends them to every collector
+// over its transport session (telemetry/export/collector_session.h).
 //
 // Per collector (one transport session each, UDP or TCP): templates and options records (exporter
 // statistics, sampling) before the first data and again every template-interval (over TCP the
@@ -10,31 +10,33 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
-#include <string>
-#include <thread>
-#include <utility>
 #include <vector>
 
+#include "telemetry/export/collector_session.h"
+#include "telemetry/export/export_thread.h"
+#include "telemetry/export/interface_table.h"
 #include "telemetry/ipfix/flow_meter.h"
 #include "telemetry/ipfix/ipfix_config.h"
 #include "telemetry/ipfix/ipfix_message.h"
-#include "telemetry/ipfix/ipfix_transport.h"
 
 namespace vsw {
 
-class IpfixExporter {
+class IpfixExporter final : public ExportSource {
   public:
     // `epoch_ms_at_origin`: the wall-clock time (ms since 1970) of the switch clock's origin.
-    explicit IpfixExporter(uint64_t epoch_ms_at_origin);
-    ~IpfixExporter();
+    // `interfaces`: which port each ingressInterface value is, for the interface-names options
+    // records (sent with the other options records, and at once when the table changes).
+    IpfixExporter(ExportThread& thread, const InterfaceTable& interfaces,
+                  uint64_t epoch_ms_at_origin);
+    ~IpfixExporter() override;
 
+    // Registers with the exporter thread.
     void start();
-    // Sends whatever is left (rings, retired meters) and stops the thread.
+    // Sends whatever is left (rings, retired meters) and leaves the exporter thread.
     void stop();
     // New settings; collectors whose address and domain are unchanged keep their sequence.
     void configure(const IpfixConfig& c);
@@ -43,20 +45,16 @@ class IpfixExporter {
     void set_meters(std::vector<FlowMeter*> active,
                     std::vector<std::unique_ptr<FlowMeter>> retired);
 
-    // The ports by ingressInterface value, for the interface-names options records (sent with
-    // the other options records, and at once when the table changes).
-    void set_interfaces(std::vector<std::pair<uint32_t, std::string>> interfaces);
-
     // Returns once a whole cycle ran after the call: what was handed over has been sent.
     void sync();
 
     // Counters and per-collector state for `vswctl ipfix show`.
     nlohmann::json stats() const;
 
-  private:
-    void run();
     // One pass: takes records, sends templates when due, encodes and sends. Exporter thread.
-    void cycle();
+    void cycle() override;
+
+  private:
     void apply_pending_config();
     // Sends batch_ to every collector (templates first when due) and empties it.
     void export_batch();
@@ -66,27 +64,24 @@ class IpfixExporter {
     void send_message(CollectorSession& s, telemetry::ipfix::MessageBuilder& b, uint64_t now_ms);
     telemetry::ipfix::ExporterStats exporter_stats(const CollectorSession& s) const;
 
+    ExportThread& thread_;
+    const InterfaceTable& interfaces_;
     const uint64_t epoch_ms_at_origin_;
+    bool started_ = false;   // registered with thread_ (control thread's view)
     mutable std::mutex mu_;  // guards the fields up to the thread's own state
-    std::condition_variable wake_;
-    bool stop_ = false;
     bool config_changed_ = false;
-    uint64_t cycles_done_ = 0;  // cycles completed
-    std::condition_variable synced_;
     IpfixConfig pending_;             // from configure()
     std::vector<FlowMeter*> active_;  // from set_meters()
     std::vector<std::unique_ptr<FlowMeter>> retired_;
-    std::vector<std::pair<uint32_t, std::string>> interfaces_;  // from set_interfaces()
-    bool interfaces_changed_ = false;
     std::vector<std::unique_ptr<CollectorSession>>
         sessions_;                    // replaced under mu_; used without it
     FlowMeterTotals retired_totals_;  // meters already retired (their counters are gone with them)
 
     // Exporter thread only.
     IpfixConfig config_;
+    uint64_t interfaces_seen_ = 0;  // the interface table's version the collectors have
     std::vector<telemetry::FlowRecord> batch_;
     std::atomic<uint64_t> records_taken_{0};
-    std::thread thread_;
 };
 
 }  // namespace vsw

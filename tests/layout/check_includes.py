@@ -20,10 +20,12 @@ STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay
 # What the CLI, the agents and the state file may see of the stages: their settings and formats,
 # never their datapath (these parts build without DPDK).
 SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h",
-                   "overlay/overlay_config.h"]
+                   "telemetry/export/collector.h", "overlay/overlay_config.h"]
 CAPTURE_FORMATS = ["telemetry/capture/capture_request.h", "telemetry/capture/capture_stream.h",
                    "telemetry/capture/pcapng_writer.h"]
 TELEMETRY_ROOT = CORE + ["telemetry/*"]
+# An exporting stage sends through the shared collector sessions and exporter thread.
+EXPORTER = TELEMETRY_ROOT + ["telemetry/export/"]
 
 RULES = {
     "core": CORE,
@@ -31,7 +33,8 @@ RULES = {
     "vhost": CORE + ["virtio/"],
     "telemetry": TELEMETRY_ROOT,
     "telemetry/mirror": TELEMETRY_ROOT,
-    "telemetry/ipfix": TELEMETRY_ROOT,
+    "telemetry/export": TELEMETRY_ROOT,
+    "telemetry/ipfix": EXPORTER,
     "telemetry/capture": TELEMETRY_ROOT,
     "telemetry/metrics": TELEMETRY_ROOT,
     "qos": CORE + ["telemetry/*"],

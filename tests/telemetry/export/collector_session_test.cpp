@@ -1,5 +1,5 @@
-// The collector transport over UDP against a real socket on loopback.
-#include "telemetry/ipfix/ipfix_transport.h"
+// The collector transport (of every export protocol) over UDP against a real socket on loopback.
+#include "telemetry/export/collector_session.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -64,7 +64,7 @@ TEST_CASE(
     "UDP: the first message after a collector comes back reaches it (ECONNREFUSED is retried)") {
     uint16_t port;
     { port = UdpCollector().port; }  // a free port, nobody listening on it now
-    CollectorSession s(IpfixCollector{"127.0.0.1", port, false}, 1);
+    CollectorSession s(Collector{"127.0.0.1", port, false});
     REQUIRE(s.ready(0));
     s.send(message(1), 3, 0);  // the collector is down: refused by ICMP, reported on the next send
     let_icmp_arrive();
@@ -83,7 +83,7 @@ TEST_CASE(
 TEST_CASE("UDP: messages to a collector that stays down are counted as failed, never hidden") {
     uint16_t port;
     { port = UdpCollector().port; }
-    CollectorSession s(IpfixCollector{"127.0.0.1", port, false}, 1);
+    CollectorSession s(Collector{"127.0.0.1", port, false});
     REQUIRE(s.ready(0));
     for (int i = 0; i < 4; ++i) {
         s.send(message(static_cast<uint8_t>(i)), 1, 0);
@@ -96,11 +96,26 @@ TEST_CASE("UDP: messages to a collector that stays down are counted as failed, n
 
 TEST_CASE("UDP: a listening collector gets every message, nothing is counted as failed") {
     UdpCollector c;
-    CollectorSession s(IpfixCollector{"127.0.0.1", c.port, false}, 1);
+    CollectorSession s(Collector{"127.0.0.1", c.port, false});
     REQUIRE(s.ready(0));
     for (uint8_t i = 0; i < 3; ++i) s.send(message(i), 2, 0);
     for (uint8_t i = 0; i < 3; ++i) CHECK(c.receive().at(0) == i);
     CHECK(s.messages() == 3);
     CHECK(s.stats()["failed_messages"] == 0);
     CHECK(s.stats()["error"] == "");
+}
+
+TEST_CASE("the sequence counts records or messages, as the session's protocol says") {
+    UdpCollector c;
+    CollectorSession records(Collector{"127.0.0.1", c.port, false});
+    CollectorSession messages(Collector{"127.0.0.1", c.port, false}, SequenceCounts::kMessages);
+    REQUIRE(records.ready(0));
+    REQUIRE(messages.ready(0));
+    for (uint8_t i = 0; i < 3; ++i) {
+        records.send(message(i), 30, 0);
+        messages.send(message(i), 30, 0);
+    }
+    CHECK(records.sequence() == 90);
+    CHECK(messages.sequence() == 3);
+    CHECK(messages.records() == 90);
 }

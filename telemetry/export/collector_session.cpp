@@ -1,4 +1,4 @@
-#include "telemetry/ipfix/ipfix_transport.h"
+#include "telemetry/export/collector_session.h"
 
 #include <netdb.h>
 #include <poll.h>
@@ -26,7 +26,7 @@ constexpr const char* kRefused = "collector refused (ICMP port unreachable): is 
 
 }  // namespace
 
-std::string resolve_collector(const IpfixCollector& c, sockaddr_storage& addr, unsigned& addr_len) {
+std::string resolve_collector(const Collector& c, sockaddr_storage& addr, unsigned& addr_len) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = c.tcp ? SOCK_STREAM : SOCK_DGRAM;
@@ -41,8 +41,8 @@ std::string resolve_collector(const IpfixCollector& c, sockaddr_storage& addr, u
     return "";
 }
 
-CollectorSession::CollectorSession(const IpfixCollector& collector, uint32_t domain)
-    : collector_(collector), domain_(domain), retry_ms_(kTcpMinRetryMs) {}
+CollectorSession::CollectorSession(const Collector& collector, SequenceCounts counts)
+    : collector_(collector), counts_(counts), retry_ms_(kTcpMinRetryMs) {}
 
 CollectorSession::~CollectorSession() {
     if (fd_ >= 0) close(fd_);
@@ -165,7 +165,8 @@ void CollectorSession::flush_backlog(uint64_t now_ms) {
 }
 
 void CollectorSession::send(std::span<const uint8_t> msg, uint32_t records, uint64_t now_ms) {
-    sequence_.fetch_add(records, std::memory_order_relaxed);
+    sequence_.fetch_add(counts_ == SequenceCounts::kRecords ? records : 1,
+                        std::memory_order_relaxed);
     if (collector_.tcp) {  // queued whole, written as the connection takes it
         if (backlog_bytes_ + msg.size() > kMaxBacklogBytes) {
             failed(records);

@@ -1,11 +1,12 @@
-// One collector's transport session for the IPFIX exporter: a connected UDP socket, or a TCP
-// connection (non-blocking connect, a bounded backlog of whole messages, reconnection with
-// back-off). Driven by the exporter thread only; its counters and state can be read from any
-// thread (stats()).
+// One collector's transport session, for every export protocol (IPFIX, NetFlow, sFlow): a
+// connected UDP socket, or a TCP connection (non-blocking connect, a bounded backlog of whole
+// messages, reconnection with back-off). The name is resolved again at every (re)connect, so a
+// collector that moves is followed. Driven by the exporter thread only; its counters and state
+// can be read from any thread (stats()).
 //
-// The session also carries what RFC 7011 keeps per transport session: the sequence number (data
-// records sent so far; a new TCP connection starts again at 0) and whether the templates went
-// out on it.
+// The session also carries what the export protocols keep per transport session: the sequence
+// number (data records sent so far, or messages: SequenceCounts; a new TCP connection starts
+// again at 0) and whether the templates went out on it.
 #pragma once
 
 #include <atomic>
@@ -17,24 +18,28 @@
 #include <string>
 #include <vector>
 
-#include "telemetry/ipfix/ipfix_config.h"
+#include "telemetry/export/collector.h"
 
 struct sockaddr_storage;
 
 namespace vsw {
 
 // Resolves a collector's address; "" or the error (getaddrinfo's message).
-std::string resolve_collector(const IpfixCollector& c, sockaddr_storage& addr, unsigned& addr_len);
+std::string resolve_collector(const Collector& c, sockaddr_storage& addr, unsigned& addr_len);
+
+// What a protocol's sequence number counts: data records before this message (IPFIX, NetFlow
+// v5), or messages sent before it (NetFlow v9 and sFlow, whose encoders read it as the count).
+enum class SequenceCounts : uint8_t { kRecords, kMessages };
 
 class CollectorSession {
   public:
-    CollectorSession(const IpfixCollector& collector, uint32_t domain);
+    explicit CollectorSession(const Collector& collector,
+                              SequenceCounts counts = SequenceCounts::kRecords);
     ~CollectorSession();
     CollectorSession(const CollectorSession&) = delete;
     CollectorSession& operator=(const CollectorSession&) = delete;
 
-    const IpfixCollector& collector() const { return collector_; }
-    uint32_t domain() const { return domain_; }
+    const Collector& collector() const { return collector_; }
 
     // Opens the socket when due (after a failure: UDP every 10 s, TCP 1 s doubling to 30 s),
     // notices a finished TCP connect, writes what the TCP backlog holds. True if messages can
@@ -76,8 +81,8 @@ class CollectorSession {
     // reported by a later send): counted as failed, with its records.
     void refused();
 
-    const IpfixCollector collector_;
-    const uint32_t domain_;
+    const Collector collector_;
+    const SequenceCounts counts_;
     int fd_ = -1;
     int family_ = 0;                      // of the collector's address
     std::atomic<bool> connected_{false};  // fd open and (TCP) connect finished

@@ -1,0 +1,55 @@
+#include "telemetry/export/collector.h"
+
+#include <cctype>
+
+#include "core/parse.h"
+
+namespace vsw {
+
+std::string Collector::str() const {
+    const bool v6 = host.find(':') != std::string::npos;
+    return (tcp ? "tcp://" : "") + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string parse_collector(const std::string& text, uint16_t default_port, Collector& out) {
+    std::string s = text;
+    bool tcp = false;
+    if (s.rfind("tcp://", 0) == 0 || s.rfind("udp://", 0) == 0) {
+        tcp = s[0] == 't';
+        s = s.substr(6);
+    } else if (s.find("://") != std::string::npos) {
+        return "collector '" + text + "': the transport must be udp:// or tcp://";
+    }
+    std::string host, port;
+    if (!s.empty() && s[0] == '[') {
+        const auto close = s.find(']');
+        if (close == std::string::npos) return "collector '" + s + "': missing ']'";
+        host = s.substr(1, close - 1);
+        if (close + 1 < s.size()) {
+            if (s[close + 1] != ':') return "collector '" + s + "': expected ':PORT' after ']'";
+            port = s.substr(close + 2);
+        }
+    } else {
+        const auto colon = s.find(':');
+        if (colon != std::string::npos && s.find(':', colon + 1) != std::string::npos)
+            return "collector '" + s + "': write an IPv6 address as [ADDRESS]:PORT";
+        host = s.substr(0, colon);
+        if (colon != std::string::npos) port = s.substr(colon + 1);
+    }
+    if (host.empty() || host.size() > 253) return "collector '" + s + "': give HOST:PORT";
+    for (char ch : host)
+        if (!isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' &&
+            ch != '_')
+            return "collector '" + s + "': bad character in host";
+    out.host = host;
+    out.tcp = tcp;
+    out.port = default_port;
+    if (!port.empty()) {
+        auto p = parse_uint(port, 1, 65535);
+        if (!p) return "collector '" + s + "': port must be 1-65535";
+        out.port = static_cast<uint16_t>(*p);
+    }
+    return "";
+}
+
+}  // namespace vsw
