@@ -12,7 +12,7 @@
 
 #include "core/arp.h"
 #include "src/config/socket_access.h"
-#include "src/control/control_api.h"
+#include "src/control/command_table.h"
 #include "src/control/switch_port.h"
 #include "src/datapath/fdb.h"
 #include "src/datapath/snapshot.h"
@@ -40,10 +40,10 @@ struct SwitchOptions {
     SocketAccess sockets;         // vhost-user socket directory and permissions
 };
 
-class Switch final : public ControlApi {
+class Switch final {
   public:
     Switch(const SwitchOptions& opts, const SwitchSettings& settings);
-    ~Switch() override;
+    ~Switch();
 
     // Starts the PMD workers. Returns "" or an error.
     std::string start();
@@ -63,25 +63,30 @@ class Switch final : public ControlApi {
     // Stops workers and detaches every port (the configuration stays persisted).
     void shutdown();
 
-    ControlResult add_port(const PortConfig& port) override;
-    ControlResult del_port(const std::string& name) override;
-    ControlResult set_port(const std::string& name, const Settings& settings) override;
-    ControlResult set_switch(const Settings& settings) override;
-    ControlResult show() override;
-    ControlResult stats(const std::string& port) override;
-    ControlResult fdb_show() override;
-    ControlResult fdb_flush() override;
-    ControlResult mirror_add(const MirrorConfig& m) override;
-    ControlResult mirror_del(const std::string& name) override;
-    ControlResult mirror_show() override;
-    ControlResult ipfix_set(const Settings& settings) override;
-    ControlResult ipfix_del() override;
-    ControlResult ipfix_show() override;
-    ControlResult capture(const CaptureRequest& r, int client_fd) override;
-    ControlResult vxlan_map(uint16_t vlan, uint32_t vni) override;
-    ControlResult vxlan_unmap(uint16_t vlan) override;
-    ControlResult vxlan_remote(RemoteOp op, const OverlayRemote& r) override;
-    ControlResult vxlan_show() override;
+    // Puts the switch's commands into `table` (the switch must outlive it).
+    void register_commands(CommandTable& table);
+
+    ControlResult add_port(const PortConfig& port);
+    ControlResult del_port(const std::string& name);
+    ControlResult set_port(const std::string& name, const Settings& settings);
+    ControlResult set_switch(const Settings& settings);
+    ControlResult show();
+    ControlResult stats(const std::string& port);
+    ControlResult fdb_show();
+    ControlResult fdb_flush();
+    ControlResult mirror_add(const MirrorConfig& m);
+    ControlResult mirror_del(const std::string& name);
+    ControlResult mirror_show();
+    ControlResult ipfix_set(const Settings& settings);
+    ControlResult ipfix_del();
+    ControlResult ipfix_show();
+    // Starts capturing a port; on success the frames follow the answer on `client_fd` (the
+    // control connection: the switch keeps its own duplicate of it).
+    ControlResult capture(const CaptureRequest& r, int client_fd);
+    ControlResult vxlan_map(uint16_t vlan, uint32_t vni);
+    ControlResult vxlan_unmap(uint16_t vlan);
+    ControlResult vxlan_remote(RemoteOp op, const OverlayRemote& r);
+    ControlResult vxlan_show();
 
     SwitchConfig config() const;
 

@@ -98,8 +98,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "vswd %s: ready, %u PMD(s), control socket %s, state %s\n",
                      VSW_VERSION, n_workers, opts->ctl.path.c_str(), opts->state_file.c_str());
 
+        vsw::CommandTable commands;
+        sw.register_commands(commands);
         auto handler = [&](const std::string& req, int client_fd) {
-            return vsw::handle_request(sw, req, client_fd);
+            return vsw::handle_request(commands, req, client_fd);
         };
         // Telemetry and the Prometheus endpoint read a copy of the switch's views, taken here
         // once a second, never the switch itself.
@@ -107,8 +109,7 @@ int main(int argc, char** argv) {
         auto refresh_metrics = [&] {
             const auto now = std::chrono::system_clock::now().time_since_epoch();
             metrics.refresh(
-                sw.show().data, sw.stats("").data, sw.mirror_show().data, sw.ipfix_show().data,
-                sw.vxlan_show().data,
+                commands.views(),
                 static_cast<uint64_t>(
                     std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
         };

@@ -2,17 +2,12 @@
 
 namespace vsw {
 
-void MetricsSnapshot::refresh(nlohmann::json show, nlohmann::json stats, nlohmann::json mirrors,
-                              nlohmann::json ipfix, nlohmann::json vxlan, uint64_t unix_ms) {
-    auto views = std::make_shared<nlohmann::json>(nlohmann::json::object());
-    (*views)["show"] = std::move(show);
-    (*views)["stats"] = std::move(stats);
-    (*views)["mirrors"] = std::move(mirrors);
-    (*views)["ipfix"] = std::move(ipfix);
-    (*views)["vxlan"] = std::move(vxlan);
-    (*views)["time_ms"] = unix_ms;
+void MetricsSnapshot::refresh(std::map<std::string, nlohmann::json> views, uint64_t unix_ms) {
+    auto all = std::make_shared<nlohmann::json>(nlohmann::json::object());
+    for (auto& [name, view] : views) (*all)[name] = std::move(view);
+    (*all)["time_ms"] = unix_ms;
     std::lock_guard lock(mutex_);
-    latest_ = std::move(views);
+    latest_ = std::move(all);
 }
 
 std::shared_ptr<const nlohmann::json> MetricsSnapshot::latest() const {

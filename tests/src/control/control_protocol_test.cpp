@@ -3,89 +3,113 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "src/control/commands/capture_commands.h"
+#include "src/control/commands/ipfix_commands.h"
+#include "src/control/commands/mirror_commands.h"
+#include "src/control/commands/switch_commands.h"
+#include "src/control/commands/vxlan_commands.h"
+
 using namespace vsw;
 using nlohmann::json;
 
 namespace {
 
-// Stands in front of the switch: records what the protocol layer asked for.
-struct FakeSwitch : ControlApi {
+// Stands in front of the switch: every feature's commands, with handlers that record what the
+// protocol layer asked for.
+struct FakeSwitch {
     std::vector<std::string> calls;
     PortConfig last_port;
     Settings last_settings;
-    ControlResult add_port(const PortConfig& p) override {
-        calls.push_back("add-port");
-        last_port = p;
-        return ControlResult::ok({{"added", p.name}});
-    }
-    ControlResult del_port(const std::string& n) override {
-        calls.push_back("del-port " + n);
-        return n == "ghost" ? ControlResult::fail("no port named 'ghost'") : ControlResult::ok();
-    }
-    ControlResult set_port(const std::string& n, const Settings& s) override {
-        calls.push_back("set-port " + n);
-        last_settings = s;
-        return ControlResult::ok();
-    }
-    ControlResult set_switch(const Settings& s) override {
-        calls.push_back("set");
-        last_settings = s;
-        return ControlResult::ok();
-    }
-    ControlResult show() override {
-        return calls.push_back("show"), ControlResult::ok({{"ports", json::array()}});
-    }
-    ControlResult stats(const std::string& p) override {
-        return calls.push_back("stats " + p), ControlResult::ok();
-    }
-    ControlResult fdb_show() override { return calls.push_back("fdb-show"), ControlResult::ok(); }
-    ControlResult fdb_flush() override { return calls.push_back("fdb-flush"), ControlResult::ok(); }
-    ControlResult mirror_add(const MirrorConfig& m) override {
-        return calls.push_back("mirror-add " + m.name), ControlResult::ok();
-    }
-    ControlResult mirror_del(const std::string& n) override {
-        return calls.push_back("mirror-del " + n), ControlResult::ok();
-    }
-    ControlResult mirror_show() override {
-        return calls.push_back("mirror-show"), ControlResult::ok();
-    }
-    ControlResult ipfix_set(const Settings& s) override {
-        calls.push_back("ipfix-set");
-        last_settings = s;
-        return ControlResult::ok();
-    }
-    ControlResult ipfix_del() override { return calls.push_back("ipfix-del"), ControlResult::ok(); }
-    ControlResult ipfix_show() override {
-        return calls.push_back("ipfix-show"), ControlResult::ok();
-    }
     CaptureRequest last_capture;
     int last_capture_fd = -1;
-    ControlResult capture(const CaptureRequest& r, int fd) override {
-        calls.push_back("capture " + r.port);
-        last_capture = r;
-        last_capture_fd = fd;
-        return ControlResult::ok();
-    }
     OverlayRemote last_remote;
-    ControlResult vxlan_map(uint16_t vlan, uint32_t vni) override {
-        return calls.push_back("vxlan-map " + std::to_string(vlan) + " " + std::to_string(vni)),
-               ControlResult::ok();
-    }
-    ControlResult vxlan_unmap(uint16_t vlan) override {
-        return calls.push_back("vxlan-unmap " + std::to_string(vlan)), ControlResult::ok();
-    }
-    ControlResult vxlan_remote(RemoteOp op, const OverlayRemote& r) override {
-        last_remote = r;
-        const char* name = op == RemoteOp::kAdd ? "add" : op == RemoteOp::kDelete ? "del" : "sync";
-        return calls.push_back(std::string("vxlan-") + name), ControlResult::ok();
-    }
-    ControlResult vxlan_show() override {
-        return calls.push_back("vxlan-show"), ControlResult::ok();
+    CommandTable table;
+
+    FakeSwitch() {
+        using R = ControlResult;
+        register_switch_commands(
+            table,
+            {.show =
+                 [this] {
+                     return calls.push_back("show"), R::ok({{"ports", json::array()}});
+                 },
+             .stats =
+                 [this](const std::string& p) { return calls.push_back("stats " + p), R::ok(); },
+             .add_port =
+                 [this](const PortConfig& p) {
+                     calls.push_back("add-port");
+                     last_port = p;
+                     return R::ok({{"added", p.name}});
+                 },
+             .del_port =
+                 [this](const std::string& n) {
+                     calls.push_back("del-port " + n);
+                     return n == "ghost" ? R::fail("no port named 'ghost'") : R::ok();
+                 },
+             .set_port =
+                 [this](const std::string& n, const Settings& s) {
+                     calls.push_back("set-port " + n);
+                     last_settings = s;
+                     return R::ok();
+                 },
+             .set_switch =
+                 [this](const Settings& s) {
+                     calls.push_back("set");
+                     last_settings = s;
+                     return R::ok();
+                 },
+             .fdb_show = [this] { return calls.push_back("fdb-show"), R::ok(); },
+             .fdb_flush = [this] { return calls.push_back("fdb-flush"), R::ok(); }});
+        register_mirror_commands(
+            table, {.add =
+                        [this](const MirrorConfig& m) {
+                            return calls.push_back("mirror-add " + m.name), R::ok();
+                        },
+                    .del =
+                        [this](const std::string& n) {
+                            return calls.push_back("mirror-del " + n), R::ok();
+                        },
+                    .show = [this] { return calls.push_back("mirror-show"), R::ok(); }});
+        register_ipfix_commands(
+            table, {.set =
+                        [this](const Settings& s) {
+                            calls.push_back("ipfix-set");
+                            last_settings = s;
+                            return R::ok();
+                        },
+                    .del = [this] { return calls.push_back("ipfix-del"), R::ok(); },
+                    .show = [this] { return calls.push_back("ipfix-show"), R::ok(); }});
+        register_capture_commands(table, {.capture = [this](const CaptureRequest& r, int fd) {
+                                      calls.push_back("capture " + r.port);
+                                      last_capture = r;
+                                      last_capture_fd = fd;
+                                      return R::ok();
+                                  }});
+        register_vxlan_commands(
+            table, {.map =
+                        [this](uint16_t vlan, uint32_t vni) {
+                            return calls.push_back("vxlan-map " + std::to_string(vlan) + " " +
+                                                   std::to_string(vni)),
+                                   R::ok();
+                        },
+                    .unmap =
+                        [this](uint16_t vlan) {
+                            return calls.push_back("vxlan-unmap " + std::to_string(vlan)), R::ok();
+                        },
+                    .remote =
+                        [this](RemoteOp op, const OverlayRemote& r) {
+                            last_remote = r;
+                            const char* name = op == RemoteOp::kAdd      ? "add"
+                                               : op == RemoteOp::kDelete ? "del"
+                                                                         : "sync";
+                            return calls.push_back(std::string("vxlan-") + name), R::ok();
+                        },
+                    .show = [this] { return calls.push_back("vxlan-show"), R::ok(); }});
     }
 };
 
 json call(FakeSwitch& sw, const std::string& line, int fd = -1) {
-    return json::parse(handle_request(sw, line, fd));
+    return json::parse(handle_request(sw.table, line, fd));
 }
 
 std::string error_of(FakeSwitch& sw, const std::string& line) {
@@ -141,7 +165,7 @@ TEST_CASE("errors from the switch are passed on") {
 
 TEST_CASE("responses are single lines of valid JSON even for odd bytes") {
     FakeSwitch sw;
-    std::string resp = handle_request(sw, "{\"cmd\":\"x\xc3\x28\"}");
+    std::string resp = handle_request(sw.table, "{\"cmd\":\"x\xc3\x28\"}");
     CHECK(resp.find('\n') == std::string::npos);
     CHECK_NOTHROW(json::parse(resp));
 }
@@ -238,4 +262,23 @@ TEST_CASE("vxlan requests are checked before they reach the switch") {
     CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-add","macs":[{"vni":5}]})"), Catch::Contains("mac"));
     CHECK_THAT(error_of(sw, R"({"cmd":"vxlan-add","macs":{}})"), Catch::Contains("list"));
     CHECK(sw.calls.empty());
+}
+
+TEST_CASE("the command table: views by name, duplicates refused, a feature's absence is clear") {
+    FakeSwitch sw;
+    const auto views = sw.table.views();
+    CHECK(views.size() == 5);  // show, stats, mirrors, ipfix, vxlan
+    CHECK(views.at("show")["ports"].is_array());
+    CHECK(views.count("mirrors") == 1);
+    CHECK_THROWS_AS(sw.table.add("show", [](const Request&) { return ControlResult::ok(); }),
+                    std::logic_error);
+    CommandTable only_ports;
+    SwitchCommands just_show;  // a feature registers only what it has
+    just_show.show = [] { return ControlResult::ok(); };
+    register_switch_commands(only_ports, just_show);
+    CHECK(json::parse(handle_request(only_ports, R"({"cmd":"show"})"))["ok"] == true);
+    CHECK_THAT(json::parse(handle_request(only_ports, R"({"cmd":"mirror-show"})"))["error"]
+                   .get<std::string>(),
+               Catch::Contains("unknown command"));
+    CHECK(json::parse(handle_request(only_ports, R"({"cmd":"version"})"))["ok"] == true);
 }

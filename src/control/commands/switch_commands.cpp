@@ -1,0 +1,41 @@
+#include "src/control/commands/switch_commands.h"
+
+#include "vsw_version.h"
+
+namespace vsw {
+
+void register_switch_commands(CommandTable& t, const SwitchCommands& h) {
+    t.add("version", [](const Request&) { return ControlResult::ok({{"version", VSW_VERSION}}); });
+    if (h.show)
+        t.add(
+            "show", [f = h.show](const Request&) { return f(); }, "show");
+    if (h.stats)
+        t.add(
+            "stats",
+            [f = h.stats](const Request& r) {
+                return f(r.has("port") ? r.string_field("port") : "");
+            },
+            "stats");
+    if (h.add_port)
+        t.add("add-port", [f = h.add_port](const Request& r) {
+            PortConfig port = port_config_from_json(r.body());
+            if (r.has("settings"))  // add-port NAME ... KEY=VALUE: settings from the start
+                for (const auto& [k, v] : r.settings())
+                    if (auto e = apply_port_setting(port, k, v); !e.empty())
+                        return ControlResult::fail(e);
+            if (auto e = validate_port_config(port); !e.empty()) return ControlResult::fail(e);
+            return f(port);
+        });
+    if (h.del_port)
+        t.add("del-port", [f = h.del_port](const Request& r) { return f(r.string_field("name")); });
+    if (h.set_port)
+        t.add("set-port", [f = h.set_port](const Request& r) {
+            return f(r.string_field("name"), r.settings());
+        });
+    if (h.set_switch)
+        t.add("set", [f = h.set_switch](const Request& r) { return f(r.settings()); });
+    if (h.fdb_show) t.add("fdb-show", [f = h.fdb_show](const Request&) { return f(); });
+    if (h.fdb_flush) t.add("fdb-flush", [f = h.fdb_flush](const Request&) { return f(); });
+}
+
+}  // namespace vsw

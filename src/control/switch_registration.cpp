@@ -1,0 +1,38 @@
+// Switch: the control commands it serves, bound to its methods. One registration per feature.
+#include "src/control/commands/capture_commands.h"
+#include "src/control/commands/ipfix_commands.h"
+#include "src/control/commands/mirror_commands.h"
+#include "src/control/commands/switch_commands.h"
+#include "src/control/commands/vxlan_commands.h"
+#include "src/control/switch.h"
+
+namespace vsw {
+
+void Switch::register_commands(CommandTable& t) {
+    register_switch_commands(
+        t, {.show = [this] { return show(); },
+            .stats = [this](const std::string& port) { return stats(port); },
+            .add_port = [this](const PortConfig& p) { return add_port(p); },
+            .del_port = [this](const std::string& name) { return del_port(name); },
+            .set_port = [this](const std::string& name,
+                               const Settings& s) { return set_port(name, s); },
+            .set_switch = [this](const Settings& s) { return set_switch(s); },
+            .fdb_show = [this] { return fdb_show(); },
+            .fdb_flush = [this] { return fdb_flush(); }});
+    register_mirror_commands(t,
+                             {.add = [this](const MirrorConfig& m) { return mirror_add(m); },
+                              .del = [this](const std::string& name) { return mirror_del(name); },
+                              .show = [this] { return mirror_show(); }});
+    register_ipfix_commands(t, {.set = [this](const Settings& s) { return ipfix_set(s); },
+                                .del = [this] { return ipfix_del(); },
+                                .show = [this] { return ipfix_show(); }});
+    register_capture_commands(
+        t, {.capture = [this](const CaptureRequest& r, int fd) { return capture(r, fd); }});
+    register_vxlan_commands(
+        t, {.map = [this](uint16_t vlan, uint32_t vni) { return vxlan_map(vlan, vni); },
+            .unmap = [this](uint16_t vlan) { return vxlan_unmap(vlan); },
+            .remote = [this](RemoteOp op, const OverlayRemote& r) { return vxlan_remote(op, r); },
+            .show = [this] { return vxlan_show(); }});
+}
+
+}  // namespace vsw
