@@ -12,7 +12,7 @@ namespace vsw {
 struct CaptureCommands {
     // Starts capturing; `client_fd` is the control connection (the handler keeps its own
     // duplicate of it).
-    std::function<ControlResult(const CaptureRequest&, int client_fd)> capture;
+    std::function<ControlResult(const CaptureRequest&, int client_fd)> capture{};
 };
 
 void register_capture_commands(CommandTable& table, const CaptureCommands& handlers);

@@ -10,9 +10,9 @@
 namespace vsw {
 
 struct IpfixCommands {
-    std::function<ControlResult(const Settings&)> set;  // KEY=VALUE, strings
-    std::function<ControlResult()> del;                 // export off
-    std::function<ControlResult()> show;                // settings, flows, collectors
+    std::function<ControlResult(const Settings&)> set{};  // KEY=VALUE, strings
+    std::function<ControlResult()> del{};                 // export off
+    std::function<ControlResult()> show{};                // settings, flows, collectors
 };
 
 void register_ipfix_commands(CommandTable& table, const IpfixCommands& handlers);

@@ -10,9 +10,9 @@
 namespace vsw {
 
 struct MirrorCommands {
-    std::function<ControlResult(const MirrorConfig&)> add;  // a validated session
-    std::function<ControlResult(const std::string&)> del;   // by name
-    std::function<ControlResult()> show;                    // sessions and their counters
+    std::function<ControlResult(const MirrorConfig&)> add{};  // a validated session
+    std::function<ControlResult(const std::string&)> del{};   // by name
+    std::function<ControlResult()> show{};                    // sessions and their counters
 };
 
 void register_mirror_commands(CommandTable& table, const MirrorCommands& handlers);

@@ -12,10 +12,10 @@
 namespace vsw {
 
 struct VxlanCommands {
-    std::function<ControlResult(uint16_t vlan, uint32_t vni)> map;  // checked ranges
-    std::function<ControlResult(uint16_t vlan)> unmap;
-    std::function<ControlResult(RemoteOp, const OverlayRemote&)> remote;  // add, del, sync
-    std::function<ControlResult()> show;
+    std::function<ControlResult(uint16_t vlan, uint32_t vni)> map{};  // checked ranges
+    std::function<ControlResult(uint16_t vlan)> unmap{};
+    std::function<ControlResult(RemoteOp, const OverlayRemote&)> remote{};  // add, del, sync
+    std::function<ControlResult()> show{};
 };
 
 // vxlan-map, vxlan-unmap, vxlan-add, vxlan-del, vxlan-sync, vxlan-show.

@@ -1,0 +1,54 @@
+#include "src/vswctl/cli.h"
+
+#include <cstdio>
+
+namespace vsw::ctl {
+
+using nlohmann::json;
+
+void CliCall::expect_args(size_t lo, size_t hi) const {
+    if (words.size() - 1 < lo || words.size() - 1 > hi)
+        throw UsageError("wrong number of arguments for '" + words[0] + "' (see vswctl --help)");
+}
+
+void CliTable::add(CliCommand command) {
+    if (find(command.name)) throw std::logic_error("vswctl command '" + command.name + "' twice");
+    commands_.push_back(std::move(command));
+}
+
+const CliCommand* CliTable::find(const std::string& name) const {
+    for (const CliCommand& c : commands_)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+std::string str(const json& j) {
+    if (j.is_string()) return j.get<std::string>();
+    if (j.is_null()) return "-";
+    if (j.is_number_float()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", j.get<double>());
+        return buf;
+    }
+    return j.dump();
+}
+
+Settings parse_settings(const std::vector<std::string>& words, size_t from) {
+    Settings out;
+    for (size_t i = from; i < words.size(); ++i) {
+        auto eq = words[i].find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw UsageError("expected KEY=VALUE, got '" + words[i] + "'");
+        out.emplace_back(words[i].substr(0, eq), words[i].substr(eq + 1));
+    }
+    if (out.empty()) throw UsageError("give at least one KEY=VALUE");
+    return out;
+}
+
+json settings_json(const Settings& s) {
+    json j = json::object();
+    for (const auto& [k, v] : s) j[k] = v;
+    return j;
+}
+
+}  // namespace vsw::ctl

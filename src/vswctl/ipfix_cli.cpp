@@ -1,0 +1,114 @@
+// vswctl's IPFIX commands: set (options or KEY=VALUE), del, and the exporter's tables.
+#include <iostream>
+#include <utility>
+
+#include "src/vswctl/cli.h"
+#include "src/vswctl/table.h"
+
+namespace vsw::ctl {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: vswctl ipfix set [--collector HOST:PORT]... [--obs-domain N] ... | del | show";
+
+// ipfix set's options besides --collector: option name -> help (values are checked by vswd).
+constexpr std::pair<const char*, const char*> kSetOptions[] = {
+    {"obs-domain", "observation domain id (0-4294967295)"},
+    {"sampling", "meter 1 frame in N (1 = all)"},
+    {"sampling-mode", "deterministic or random"},
+    {"active-timeout", "seconds: long flows are reported this often"},
+    {"idle-timeout", "seconds without frames before a flow ends"},
+    {"cache-max", "flows held at once (all PMDs together)"},
+    {"template-interval", "seconds between template re-sends"},
+    {"mtu", "path MTU to the collectors (bytes)"}};
+
+void print_ipfix(const json& r) {
+    if (!r.value("enabled", false)) {
+        std::cout << "IPFIX export: off\n";
+        return;
+    }
+    std::cout << "IPFIX export:";
+    for (const auto& [k, v] : r["config"].items()) std::cout << " " << k << "=" << str(v);
+    std::cout << "\n\nflows in cache: " << str(r["active_flows"]) << "/" << str(r["cache_max"])
+              << ";  frames metered: " << str(r["metered_packets"])
+              << " (not sampled: " << str(r["not_sampled_packets"])
+              << ", ignored: " << str(r["ignored_packets"]) << ")\nrecords: " << str(r["records"])
+              << " (cache full evictions: " << str(r["evicted_flows"])
+              << ", lost before export: " << str(r["lost_records"]) << ")\n\n";
+    Table t({"COLLECTOR", "ADDRESS", "MESSAGES", "RECORDS", "BYTES", "SEQUENCE", "FAILED MSGS",
+             "FAILED RECORDS", "ERROR"});
+    if (r.contains("exporter"))
+        for (const auto& c : r["exporter"]["collectors"])
+            t.add({str(c["collector"]), str(c["address"]), str(c["messages"]), str(c["records"]),
+                   str(c["octets"]), str(c["sequence"]), str(c["failed_messages"]),
+                   str(c["failed_records"]),
+                   c["error"].get<std::string>().empty() ? "-" : str(c["error"])});
+    std::cout << t.render();
+}
+
+json ipfix_request(const CliCall& c) {
+    const auto& w = c.words;
+    if (w.size() < 2) throw UsageError(kUsage);
+    if (w[1] == "set") {
+        json settings = json::object();
+        if (c.given("collector")) {
+            std::string list;
+            for (const auto& col : c.option<std::vector<std::string>>("collector"))
+                list += (list.empty() ? "" : ",") + col;
+            settings["collectors"] = list;
+        }
+        for (const auto& [name, help] : kSetOptions)
+            if (c.given(name)) settings[name] = c.option<std::string>(name);
+        if (w.size() > 2)  // KEY=VALUE works too
+            for (const auto& [k, v] : parse_settings(w, 2)) settings[k] = v;
+        if (settings.empty())
+            throw UsageError("ipfix set: give at least one option (see vswctl --help)");
+        return {{"cmd", "ipfix-set"}, {"settings", settings}};
+    }
+    if (w[1] == "del" && w.size() == 2) return {{"cmd", "ipfix-del"}};
+    if (w[1] == "show" && w.size() == 2) return {{"cmd", "ipfix-show"}};
+    throw UsageError(kUsage);
+}
+
+}  // namespace
+
+void add_ipfix_cli(CliTable& t) {
+    std::vector<std::string> options = {"collector"};
+    for (const auto& [name, help] : kSetOptions) options.push_back(name);
+    t.add({.name = "ipfix",
+           .usage = "  ipfix set [--collector HOST:PORT]... [--obs-domain N] [--sampling N] "
+                    "[--sampling-mode MODE]\n"
+                    "            [--active-timeout S] [--idle-timeout S] [--cache-max N] "
+                    "[--template-interval S] [--mtu N]\n"
+                    "                                     IPFIX flow export to every collector "
+                    "(HOST:PORT for UDP,\n"
+                    "                                     tcp://HOST:PORT for TCP; --collector\n"
+                    "                                     replaces the list; other options change "
+                    "only what they\n"
+                    "                                     name). MODE: deterministic (every N-th "
+                    "frame) or random\n"
+                    "  ipfix del                          stop exporting (flows in the cache are "
+                    "exported first)\n"
+                    "  ipfix show                         settings, flows, records, and "
+                    "per-collector counters\n",
+           .options = options,
+           .declare =
+               [](po::options_description& d) {
+                   d.add_options()("collector", po::value<std::vector<std::string>>()->composing(),
+                                   "ipfix set: HOST:PORT (repeat for several)");
+                   for (const auto& [name, help] : kSetOptions)
+                       d.add_options()(name, po::value<std::string>(),
+                                       (std::string("ipfix set: ") + help).c_str());
+               },
+           .request = ipfix_request,
+           .print =
+               [](const CliCall& c, const json& r) {
+                   if (c.words[1] == "show") print_ipfix(r);
+                   else std::cout << "ok\n";
+               }});
+}
+
+}  // namespace vsw::ctl

@@ -1,0 +1,231 @@
+// vswctl's switch commands: the views (show, stats), ports, switch settings, the FDB, version.
+#include <iostream>
+
+#include "src/vswctl/cli.h"
+#include "src/vswctl/table.h"
+#include "vsw_version.h"
+
+namespace vsw::ctl {
+
+using nlohmann::json;
+
+namespace {
+
+void print_show(const json& r) {
+    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "BANDWIDTH", "PMD", "QUEUES", "OWNER",
+             "ENDPOINT", "FEATURES"});
+    for (const auto& p : r["ports"]) {
+        std::string endpoint =
+            p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
+        std::string state = str(p["state"]);
+        if (p.contains("error")) state += " (" + str(p["error"]) + ")";
+        if (p.contains("span_output_of"))
+            state += " (SPAN output of " + str(p["span_output_of"]) + ")";
+        const std::string owner =
+            p.value("owner", std::string("-"));  // "libvirt:UUID" -> "libvirt"
+        // A guest's negotiated features, or the offloads a dpdk port's device carries out.
+        const std::string features = p.contains("device_does")
+                                         ? "device: " + str(p["device_does"])
+                                         : str(p.value("features", json("-")));
+        t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]),
+               str(p["qos"]), str(p["worker"]), str(p.value("queues", json(0))),
+               owner.substr(0, owner.find(':')), endpoint, features});
+    }
+    std::cout << t.render();
+    const auto& pool = r["mbuf_pool"];
+    std::cout << "\nFDB: " << str(r["fdb"]["entries"]) << "/" << str(r["fdb"]["max"])
+              << " entries, aging " << str(r["settings"]["fdb-aging-time"])
+              << " s;  PMDs: " << str(r["pmds"]) << ";  mbufs in use: "
+              << (pool.is_null() ? "-" : str(pool["in_use"]) + "/" + str(pool["size"]))
+              << ";  sockets: " << str(r.value("socket_dir", json())) << "\n";
+    for (const auto& c : r.value("captures", json::array()))
+        std::cout << "Capturing " << str(c["port"]) << " (" << str(c["direction"]) << ", snaplen "
+                  << str(c["snaplen"]) << "): " << str(c["frames"]) << " frames, "
+                  << str(c["dropped"]) << " lost\n";
+}
+
+void print_stats(const json& r) {
+    Table t({"PORT", "RX_PKTS", "RX_BYTES", "TX_PKTS", "TX_BYTES", "FLOODED", "DROPS"});
+    std::vector<std::string> drop_lines;
+    for (const auto& p : r["ports"]) {
+        t.add({str(p["name"]), str(p["rx_packets"]), str(p["rx_bytes"]), str(p["tx_packets"]),
+               str(p["tx_bytes"]), str(p["flooded"]), str(p["drops_total"])});
+        std::string reasons;
+        for (const auto& [reason, n] : p["drops"].items())
+            if (n.get<uint64_t>()) reasons += " " + reason + "=" + str(n);
+        if (p["learn_full"].get<uint64_t>())
+            reasons += " (learn_full=" + str(p["learn_full"]) + ")";
+        if (!reasons.empty()) drop_lines.push_back("  " + str(p["name"]) + ":" + reasons);
+    }
+    std::cout << t.render();
+    std::vector<std::string> shaping;
+    for (const auto& p : r["ports"]) {
+        if (p.contains("tx_shaping"))
+            shaping.push_back("  " + str(p["name"]) + " guest-TX: tokens " +
+                              str(p["tx_shaping"]["tokens"]) + " B, throttled rounds " +
+                              str(p["tx_shaping"]["throttled_rounds"]));
+        if (p.contains("rx_shaping"))
+            shaping.push_back("  " + str(p["name"]) + " guest-RX (" + str(p["rx_shaping"]["mode"]) +
+                              "): tokens " + str(p["rx_shaping"]["tokens"]) + " B, queue " +
+                              str(p["rx_shaping"]["queue_packets"]) + " frames / " +
+                              str(p["rx_shaping"]["queue_bytes"]) + " B of " +
+                              str(p["rx_shaping"]["limit_bytes"]) + ", queued " +
+                              str(p["rx_shaping"]["queued_packets"]));
+    }
+    if (!shaping.empty()) {
+        std::cout << "\nShaping:\n";
+        for (const auto& l : shaping) std::cout << l << "\n";
+    }
+    if (!drop_lines.empty()) {
+        std::cout << "\nDrops by reason:\n";
+        for (const auto& l : drop_lines) std::cout << l << "\n";
+    }
+    Table pmd({"PMD", "LCORE", "RX_PKTS", "BUSY%", "CYCLES/PKT", "SLEEPS"});
+    for (const auto& p : r["pmds"])
+        pmd.add({str(p["id"]), str(p["lcore"]), str(p["rx_packets"]), str(p["busy_pct"]),
+                 str(p["cycles_per_packet"]), str(p["sleeps"])});
+    std::cout << "\n" << pmd.render();
+    const auto& pool = r["mbuf_pool"];
+    std::string floods;
+    for (const auto& [vlan, n] : r["vlan_floods"].items()) floods += " " + vlan + ":" + str(n);
+    if (!floods.empty()) std::cout << "\nFloods per VLAN (vlan:frames):" << floods << "\n";
+    std::cout << "\nmbufs in use: " << str(pool["in_use"]) << "/" << str(pool["size"])
+              << ";  FDB entries: " << str(r["fdb"]["entries"])
+              << " (aged out: " << str(r["fdb"]["aged"]) << ")\n";
+}
+
+void print_fdb(const json& r) {
+    Table t({"VLAN", "MAC", "PORT", "AGE"});
+    for (const auto& e : r["entries"]) {
+        if (e.contains("remote"))  // behind a remote VTEP: the control plane's, never aged
+            t.add({str(e["vlan"]), str(e["mac"]),
+                   "vxlan " + str(e["remote"]) + " vni " + str(e["vni"]), "-"});
+        else
+            t.add({str(e["vlan"]), str(e["mac"]),
+                   str(e["port"]) + (e.contains("ip") ? " ip " + str(e["ip"]) : ""),
+                   str(e["age"])});
+    }
+    std::cout << t.render() << r["entries"].size() << " entries (max " << str(r["max"])
+              << ", aging " << str(r["aging_time"]) << " s)\n";
+}
+
+json add_port_request(const CliCall& c) {
+    if (c.words.size() < 2)
+        throw UsageError("usage: vswctl add-port NAME --type TYPE ... [KEY=VALUE...]");
+    json req = {{"cmd", "add-port"},
+                {"name", c.words[1]},
+                {"type", c.option<std::string>("type", "vhost-user-client")}};
+    if (c.words.size() > 2) req["settings"] = settings_json(parse_settings(c.words, 2));
+    for (const char* field : {"socket", "devargs", "description", "owner"})
+        if (const auto v = c.option<std::string>(field); !v.empty()) req[field] = v;
+    return req;
+}
+
+}  // namespace
+
+void add_switch_cli(CliTable& t) {
+    t.add({.name = "show",
+           .usage = "  show                               ports, their state, negotiated virtio "
+                    "features, queues\n",
+           .request =
+               [](const CliCall& c) {
+                   return c.expect_args(0, 0), json{{"cmd", "show"}};
+               },
+           .print = [](const CliCall&, const json& r) { print_show(r); }});
+    t.add({.name = "stats",
+           .usage = "  stats [PORT]                       rx/tx counters, drops by reason, PMD "
+                    "cycles per packet\n",
+           .request =
+               [](const CliCall& c) {
+                   c.expect_args(0, 1);
+                   json req = {{"cmd", "stats"}};
+                   if (c.words.size() == 2) req["port"] = c.words[1];
+                   return req;
+               },
+           .print = [](const CliCall&, const json& r) { print_stats(r); }});
+    t.add(
+        {.name = "add-port",
+         .usage =
+             "  add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT] "
+             "[KEY=VALUE...]\n"
+             "                                     TYPE: vhost-user-client (QEMU listens; "
+             "default),\n"
+             "                                           vhost-user-server (vswd listens), dpdk;\n"
+             "                                     KEY=VALUE: as for set-port\n",
+         .options = {"type", "socket", "devargs", "description", "owner"},
+         .declare =
+             [](po::options_description& d) {
+                 d.add_options()("type", po::value<std::string>(), "add-port: port type")(
+                     "socket", po::value<std::string>(), "add-port: vhost-user socket path")(
+                     "devargs", po::value<std::string>(), "add-port: DPDK devargs for --type dpdk")(
+                     "description", po::value<std::string>(), "add-port: free text")(
+                     "owner", po::value<std::string>(),
+                     "add-port: who manages the port (vsw-libvirt sets libvirt:UUID)");
+             },
+         .request = add_port_request});
+    t.add({.name = "del-port",
+           .usage = "  del-port NAME                      remove a port\n",
+           .request = [](const CliCall& c) {
+               c.expect_args(1, 1);
+               return json{{"cmd", "del-port"}, {"name", c.words[1]}};
+           }});
+    t.add({.name = "set-port",
+           .usage = "  set-port NAME KEY=VALUE...         admin=up|down, description=TEXT,\n"
+                    "                                     "
+                    "vlan-mode=access|trunk|native-tagged|native-untagged,\n"
+                    "                                     tag=VLAN|none (access or native VLAN),\n"
+                    "                                     trunks=LIST|all (e.g. 10,20-30),\n"
+                    "                                     offloads=on|off (checksums and TSO with "
+                    "the guest),\n"
+                    "                                     mtu=68..9216 (largest IP packet; default "
+                    "1500),\n"
+                    "                                     forward-bpdu=on|off (switch STP, LACP, "
+                    "LLDP... frames\n"
+                    "                                     to 01:80:C2:00:00:0X received here; "
+                    "default off: dropped),\n"
+                    "                                     tx-rate=RATE tx-burst=BYTES tx-peak=RATE "
+                    "(guest TX),\n"
+                    "                                     rx-rate=RATE rx-burst=BYTES "
+                    "rx-limit=BYTES|MS rx-mode=shape|police\n"
+                    "                                     (guest RX); RATE in bit/s: 50M, 1.5G, "
+                    "800k; none clears\n",
+           .request = [](const CliCall& c) {
+               if (c.words.size() < 3) throw UsageError("usage: vswctl set-port NAME KEY=VALUE...");
+               return json{{"cmd", "set-port"},
+                           {"name", c.words[1]},
+                           {"settings", settings_json(parse_settings(c.words, 2))}};
+           }});
+    t.add({.name = "set",
+           .usage = "  set KEY=VALUE...                   fdb-aging-time=SECONDS\n",
+           .request = [](const CliCall& c) {
+               return json{{"cmd", "set"}, {"settings", settings_json(parse_settings(c.words, 1))}};
+           }});
+    t.add({.name = "fdb",
+           .usage = "  fdb show                           learned MAC addresses (and remote ones: "
+                    "PORT vxlan)\n"
+                    "  fdb flush                          forget all learned MAC addresses\n",
+           .request =
+               [](const CliCall& c) {
+                   c.expect_args(1, 1);
+                   if (c.words[1] == "show") return json{{"cmd", "fdb-show"}};
+                   if (c.words[1] == "flush") return json{{"cmd", "fdb-flush"}};
+                   throw UsageError("usage: vswctl fdb show|flush");
+               },
+           .print =
+               [](const CliCall& c, const json& r) {
+                   if (c.words[1] == "show") print_fdb(r);
+                   else std::cout << "flushed " << str(r["flushed"]) << " entries\n";
+               }});
+    t.add({.name = "version",
+           .usage = "  version                            versions of vswctl and vswd\n",
+           .request =
+               [](const CliCall& c) {
+                   return c.expect_args(0, 0), json{{"cmd", "version"}};
+               },
+           .print =
+               [](const CliCall&, const json& r) {
+                   std::cout << "vswctl " VSW_VERSION "\nvswd   " << str(r["version"]) << "\n";
+               }});
+}
+
+}  // namespace vsw::ctl
