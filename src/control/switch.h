@@ -20,7 +20,7 @@
 #include "telemetry/capture/capture_session.h"
 #include "telemetry/export/export_thread.h"
 #include "telemetry/export/interface_table.h"
-#include "telemetry/ipfix/ipfix_exporter.h"
+#include "telemetry/ipfix/flow_exporter.h"
 
 struct rte_mempool;
 struct rte_rcu_qsbr;
@@ -187,7 +187,7 @@ class Switch final {
     IpfixConfig ipfix_;           // flow export settings (no collectors: off)
     std::array<std::unique_ptr<FlowMeter>, kMaxWorkers>
         meters_;                                             // one per worker while export is on
-    std::unique_ptr<IpfixExporter> exporter_;                // created when export is first enabled
+    std::unique_ptr<FlowExporter> exporter_;                 // created when export is first enabled
     uint64_t epoch_ms_at_origin_ = 0;                        // wall clock at tsc_origin_
     std::vector<std::unique_ptr<CaptureSession>> captures_;  // running captures
     unsigned captures_created_ = 0;                          // for unique ring and pool names

@@ -1,10 +1,12 @@
 // Switch: IPFIX flow export (control side). Metering is telemetry/ipfix/flow_meter.cpp, the
-// exporting process telemetry/ipfix/ipfix_exporter.cpp on the exporter thread (telemetry/export/).
+// exporting process telemetry/ipfix/flow_exporter.cpp on the exporter thread (telemetry/export/),
+// with an encoder per collector (flow_encoders.cpp).
 #include <rte_cycles.h>
 #include <sys/socket.h>
 
 #include <new>
 
+#include "src/control/flow_encoders.h"
 #include "src/control/switch.h"
 
 namespace vsw {
@@ -49,8 +51,8 @@ std::string Switch::apply_ipfix(const IpfixConfig& c) {
         }
     }
     if (c.enabled() && !exporter_) {
-        exporter_ =
-            std::make_unique<IpfixExporter>(export_thread_, interfaces_, epoch_ms_at_origin_);
+        exporter_ = std::make_unique<FlowExporter>(export_thread_, interfaces_, epoch_ms_at_origin_,
+                                                   make_flow_encoder);
         exporter_->start();
     }
     ipfix_ = c;

@@ -8,17 +8,29 @@ namespace vsw {
 
 std::string Collector::str() const {
     const bool v6 = host.find(':') != std::string::npos;
-    return (tcp ? "tcp://" : "") + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    const std::string scheme = !protocol.empty() ? protocol + "://" : tcp ? "tcp://" : "";
+    return scheme + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-std::string parse_collector(const std::string& text, uint16_t default_port, Collector& out) {
+std::string parse_collector(const std::string& text, uint16_t default_port, Collector& out,
+                            std::span<const CollectorProtocol> protocols) {
     std::string s = text;
     bool tcp = false;
+    std::string protocol;
     if (s.rfind("tcp://", 0) == 0 || s.rfind("udp://", 0) == 0) {
         tcp = s[0] == 't';
         s = s.substr(6);
-    } else if (s.find("://") != std::string::npos) {
-        return "collector '" + text + "': the transport must be udp:// or tcp://";
+    } else if (const auto sep = s.find("://"); sep != std::string::npos) {
+        std::string known = "udp:// or tcp://";
+        for (const CollectorProtocol& p : protocols) {
+            known += std::string(", ") + p.scheme + "://";
+            if (s.compare(0, sep, p.scheme) == 0) {
+                protocol = p.scheme;
+                default_port = p.default_port;
+            }
+        }
+        if (protocol.empty()) return "collector '" + text + "': the transport must be " + known;
+        s = s.substr(sep + 3);
     }
     std::string host, port;
     if (!s.empty() && s[0] == '[') {
@@ -43,6 +55,7 @@ std::string parse_collector(const std::string& text, uint16_t default_port, Coll
             return "collector '" + s + "': bad character in host";
     out.host = host;
     out.tcp = tcp;
+    out.protocol = protocol;
     out.port = default_port;
     if (!port.empty()) {
         auto p = parse_uint(port, 1, 65535);

@@ -4,21 +4,31 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 namespace vsw {
 
 struct Collector {
-    std::string host;   // name or address (IPv6 without brackets)
-    uint16_t port = 0;  // UDP or TCP port
-    bool tcp = false;   // TCP instead of UDP
+    std::string host;        // name or address (IPv6 without brackets)
+    uint16_t port = 0;       // UDP or TCP port
+    bool tcp = false;        // TCP instead of UDP
+    std::string protocol{};  // "" = the setting's own, else a scheme it allows ("netflow9")
 
-    std::string str() const;  // "host:port", "[v6]:port", "tcp://host:port"
+    std::string str() const;  // "host:port", "[v6]:port", "tcp://host:port", "netflow9://host:port"
     bool operator==(const Collector&) const = default;
 };
 
+// Another protocol a setting takes collectors of, written as its scheme ("netflow9://H:P"),
+// always over UDP.
+struct CollectorProtocol {
+    const char* scheme;     // "netflow9"
+    uint16_t default_port;  // for a collector given without a port
+};
+
 // "host:port" / "[v6]:port" / "host" (port `default_port`), optionally after "udp://" or
-// "tcp://". Returns "" or the error.
-std::string parse_collector(const std::string& s, uint16_t default_port, Collector& out);
+// "tcp://", or after the scheme of one of `protocols`. Returns "" or the error.
+std::string parse_collector(const std::string& s, uint16_t default_port, Collector& out,
+                            std::span<const CollectorProtocol> protocols = {});
 
 }  // namespace vsw

@@ -29,3 +29,19 @@ TEST_CASE("collectors parse with names, IPv4, IPv6 and default port") {
     CHECK_THAT(parse_collector("sctp://collector:4739", 4739, c),
                Catch::Contains("udp:// or tcp://"));
 }
+
+TEST_CASE("a setting may take collectors of other protocols, by scheme, over UDP") {
+    const CollectorProtocol others[] = {{"netflow9", 2055}, {"sflow", 6343}};
+    Collector c;
+    CHECK(parse_collector("netflow9://192.0.2.1", 4739, c, others) == "");
+    CHECK((c.protocol == "netflow9" && c.port == 2055 && !c.tcp));
+    CHECK(c.str() == "netflow9://192.0.2.1:2055");
+    CHECK(parse_collector("sflow://[::1]:9999", 4739, c, others) == "");
+    CHECK((c.protocol == "sflow" && c.port == 9999 && c.str() == "sflow://[::1]:9999"));
+    CHECK(parse_collector("192.0.2.1", 4739, c, others) == "");
+    CHECK((c.protocol.empty() && c.port == 4739));
+    CHECK_THAT(parse_collector("netflow5://h:1", 4739, c, others),
+               Catch::Contains("udp:// or tcp://, netflow9://, sflow://"));
+    CHECK_THAT(parse_collector("netflow9://h:1", 4739, c),  // not one this setting takes
+               Catch::Contains("udp:// or tcp://"));
+}

@@ -1,12 +1,8 @@
-// The IPFIX exporting process: a source on the exporter thread (telemetry/export/export_thread.h)
-// that drains the workers' record rings, encodes IPFIX messages and sends them to every collector
-// over its transport session (telemetry/export/collector_session.h).
-//
-// Per collector (one transport session each, UDP or TCP): templates and options records (exporter
-// statistics, sampling) before the first data and again every template-interval (over TCP the
-// templates once per connection); sequence number = data records sent to it before this message
-// (RFC 7011 section 3.1); messages never larger than the path MTU allows. Nothing here ever
-// blocks a worker: a slow exporter fills the rings and the workers count the records they lose.
+// The flow exporting process: a source on the exporter thread (telemetry/export/export_thread.h)
+// that drains the workers' record rings and hands every batch to each collector's encoder
+// (flow_encoder.h: IPFIX, NetFlow v9, NetFlow v5), which sends over the collector's transport
+// session (telemetry/export/collector_session.h). Nothing here ever blocks a worker: a slow
+// exporter fills the rings and the workers count the records they lose.
 #pragma once
 
 #include <atomic>
@@ -19,20 +15,20 @@
 #include "telemetry/export/collector_session.h"
 #include "telemetry/export/export_thread.h"
 #include "telemetry/export/interface_table.h"
+#include "telemetry/ipfix/flow_encoder.h"
 #include "telemetry/ipfix/flow_meter.h"
 #include "telemetry/ipfix/ipfix_config.h"
-#include "telemetry/ipfix/ipfix_message.h"
 
 namespace vsw {
 
-class IpfixExporter final : public ExportSource {
+class FlowExporter final : public ExportSource {
   public:
     // `epoch_ms_at_origin`: the wall-clock time (ms since 1970) of the switch clock's origin.
-    // `interfaces`: which port each ingressInterface value is, for the interface-names options
-    // records (sent with the other options records, and at once when the table changes).
-    IpfixExporter(ExportThread& thread, const InterfaceTable& interfaces,
-                  uint64_t epoch_ms_at_origin);
-    ~IpfixExporter() override;
+    // `interfaces`: which port each ifIndex value is, for the encoders' options records.
+    // `encoders`: the encoder of each collector's protocol.
+    FlowExporter(ExportThread& thread, const InterfaceTable& interfaces,
+                 uint64_t epoch_ms_at_origin, FlowEncoderFactory encoders);
+    ~FlowExporter() override;
 
     // Registers with the exporter thread.
     void start();
@@ -55,26 +51,26 @@ class IpfixExporter final : public ExportSource {
     void cycle() override;
 
   private:
+    struct Collecting {                             // one collector
+        std::unique_ptr<CollectorSession> session;  // its transport session
+        std::unique_ptr<FlowEncoder> encoder;       // its protocol (null: none speaks it)
+    };
     void apply_pending_config();
     // Sends batch_ to every collector (templates first when due) and empties it.
     void export_batch();
-    void send_templates(CollectorSession& s, uint64_t now_ms);
-    void send_records(CollectorSession& s, const std::vector<telemetry::FlowRecord>& records,
-                      uint64_t now_ms);
-    void send_message(CollectorSession& s, telemetry::ipfix::MessageBuilder& b, uint64_t now_ms);
-    telemetry::ipfix::ExporterStats exporter_stats(const CollectorSession& s) const;
+    FlowMeterTotals totals() const;
 
     ExportThread& thread_;
     const InterfaceTable& interfaces_;
     const uint64_t epoch_ms_at_origin_;
+    const FlowEncoderFactory encoders_;
     bool started_ = false;   // registered with thread_ (control thread's view)
     mutable std::mutex mu_;  // guards the fields up to the thread's own state
     bool config_changed_ = false;
     IpfixConfig pending_;             // from configure()
     std::vector<FlowMeter*> active_;  // from set_meters()
     std::vector<std::unique_ptr<FlowMeter>> retired_;
-    std::vector<std::unique_ptr<CollectorSession>>
-        sessions_;                    // replaced under mu_; used without it
+    std::vector<Collecting> collecting_;  // replaced under mu_; used without it
     FlowMeterTotals retired_totals_;  // meters already retired (their counters are gone with them)
 
     // Exporter thread only.
