@@ -13,7 +13,8 @@ PACKAGES=(
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients  # libvirtd + virsh (e2e tests)
   python3 python3-scapy                # component tests: frame generation and pcap checks
   iproute2 procps kmod tshark          # tshark: independent decoding of captures
-  nfdump                               # nfcapd/nfdump: an independent IPFIX collector
+  nfdump                               # nfcapd/nfdump: an independent IPFIX and NetFlow collector
+  softflowd pmacct nfdump-sflow        # a reference NetFlow exporter; nfacctd/sfacctd, sfcapd: collectors
   clang libclang-rt-14-dev             # libFuzzer targets (tests/fuzz) and their sanitizer runtimes
   clang-format-14                      # the format test (.clang-format stays applied)
   prometheus                           # a real scraper (and promtool) for vswd's /metrics

@@ -8,7 +8,8 @@
 
 namespace vsw {
 
-// The encoder for `c`'s protocol: IPFIX for HOST:PORT and tcp://HOST:PORT; null if none.
+// The encoder for `c`'s protocol: IPFIX for HOST:PORT and tcp://HOST:PORT, NetFlow for
+// netflow9://HOST:PORT and netflow5://HOST:PORT; null if none.
 std::unique_ptr<FlowEncoder> make_flow_encoder(const Collector& c);
 
 }  // namespace vsw

@@ -78,37 +78,41 @@ json ipfix_request(const CliCall& c) {
 void add_ipfix_cli(CliTable& t) {
     std::vector<std::string> options = {"collector"};
     for (const auto& [name, help] : kSetOptions) options.push_back(name);
-    t.add({.name = "ipfix",
-           .usage = "  ipfix set [--collector HOST:PORT]... [--obs-domain N] [--sampling N] "
-                    "[--sampling-mode MODE]\n"
-                    "            [--active-timeout S] [--idle-timeout S] [--cache-max N] "
-                    "[--template-interval S] [--mtu N]\n"
-                    "                                     IPFIX flow export to every collector "
-                    "(HOST:PORT for UDP,\n"
-                    "                                     tcp://HOST:PORT for TCP; --collector\n"
-                    "                                     replaces the list; other options change "
-                    "only what they\n"
-                    "                                     name). MODE: deterministic (every N-th "
-                    "frame) or random\n"
-                    "  ipfix del                          stop exporting (flows in the cache are "
-                    "exported first)\n"
-                    "  ipfix show                         settings, flows, records, and "
-                    "per-collector counters\n",
-           .options = options,
-           .declare =
-               [](po::options_description& d) {
-                   d.add_options()("collector", po::value<std::vector<std::string>>()->composing(),
-                                   "ipfix set: HOST:PORT (repeat for several)");
-                   for (const auto& [name, help] : kSetOptions)
-                       d.add_options()(name, po::value<std::string>(),
-                                       (std::string("ipfix set: ") + help).c_str());
-               },
-           .request = ipfix_request,
-           .print =
-               [](const CliCall& c, const json& r) {
-                   if (c.words[1] == "show") print_ipfix(r);
-                   else std::cout << "ok\n";
-               }});
+    t.add(
+        {.name = "ipfix",
+         .usage = "  ipfix set [--collector HOST:PORT]... [--obs-domain N] [--sampling N] "
+                  "[--sampling-mode MODE]\n"
+                  "            [--active-timeout S] [--idle-timeout S] [--cache-max N] "
+                  "[--template-interval S] [--mtu N]\n"
+                  "                                     IPFIX flow export to every collector "
+                  "(HOST:PORT for UDP,\n"
+                  "                                     tcp://HOST:PORT for TCP; NetFlow:\n"
+                  "                                     netflow9://HOST:PORT, netflow5://HOST:PORT "
+                  "(IPv4 only); --collector\n"
+                  "                                     replaces the list; other options change "
+                  "only what they\n"
+                  "                                     name). MODE: deterministic (every N-th "
+                  "frame) or random\n"
+                  "  ipfix del                          stop exporting (flows in the cache are "
+                  "exported first)\n"
+                  "  ipfix show                         settings, flows, records, and "
+                  "per-collector counters\n",
+         .options = options,
+         .declare =
+             [](po::options_description& d) {
+                 d.add_options()(
+                     "collector", po::value<std::vector<std::string>>()->composing(),
+                     "ipfix set: HOST:PORT, tcp://, netflow9://, netflow5:// (repeat for several)");
+                 for (const auto& [name, help] : kSetOptions)
+                     d.add_options()(name, po::value<std::string>(),
+                                     (std::string("ipfix set: ") + help).c_str());
+             },
+         .request = ipfix_request,
+         .print =
+             [](const CliCall& c, const json& r) {
+                 if (c.words[1] == "show") print_ipfix(r);
+                 else std::cout << "ok\n";
+             }});
 }
 
 }  // namespace vsw::ctl

@@ -12,6 +12,9 @@ using nlohmann::json;
 
 namespace {
 
+// Flow export speaks NetFlow too, from the same flow cache (telemetry/netflow/), over UDP.
+constexpr CollectorProtocol kFlowProtocols[] = {{"netflow9", 2055}, {"netflow5", 2055}};
+
 std::string set_uint(uint32_t& field, const std::string& key, const std::string& value, uint64_t lo,
                      uint64_t hi, const char* unit) {
     auto v = parse_uint(value, lo, hi);
@@ -31,7 +34,8 @@ std::string apply_ipfix_setting(IpfixConfig& c, const std::string& key, const st
         for (std::string item; std::getline(ss, item, ',');) {
             if (item.empty()) continue;
             Collector col;
-            if (auto e = parse_collector(item, kIpfixPort, col); !e.empty()) return e;
+            if (auto e = parse_collector(item, kIpfixPort, col, kFlowProtocols); !e.empty())
+                return e;
             for (const auto& other : list)
                 if (other == col) return "collector " + col.str() + " listed twice";
             list.push_back(col);

@@ -36,7 +36,8 @@ RULES = {
     "telemetry/export": TELEMETRY_ROOT,
     "telemetry/ipfix": EXPORTER,
     # NetFlow encodes the flow cache's records (its types only, not the metering).
-    "telemetry/netflow": EXPORTER + ["telemetry/ipfix/flow_cache.h", "telemetry/ipfix/flow_key.h"],
+    "telemetry/netflow": EXPORTER + ["telemetry/ipfix/flow_cache.h", "telemetry/ipfix/flow_key.h",
+                                     "telemetry/ipfix/flow_encoder.h"],
     "telemetry/sflow": EXPORTER,
     "telemetry/capture": TELEMETRY_ROOT,
     "telemetry/metrics": TELEMETRY_ROOT,

@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""NetFlow v9 (RFC 3954) and v5 export from the flow cache IPFIX uses, checked by independent
+decoders. Guest a (VLAN 10) sends known flows -- UDP, a TCP connection closed by FIN, ICMP echo,
+IPv6 UDP, a non-IP ethertype -- and guest b answers one UDP flow; vswd exports them to
+netflow9:// and netflow5:// collectors beside each other.
+
+Checked: nfcapd/nfdump (one per version) list every IP flow the version can carry with exact
+packet and IP byte counts and report 0 sequence errors; tshark's cflow dissector decodes every
+packet with no expert warning, v9 sequence numbers count export packets and v5's count flows;
+v9 carries the templates, the sampling options record and the interface names (source id = the
+observation domain); v5 leaves out IPv6 and non-IP flows, v9 non-IP ones; pmacct's nfacctd, a
+second independent decoder, sees the same v9 flows; softflowd, a reference exporter, run over a
+pcap of the same frames (`softflowd -r FILE -v 9`), reports the same flows with the same packet
+and byte counts; a collector of an unknown protocol is refused; the collectors persist."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from ipfix_collectors import Capture, Nfcapd
+from vswtest import Ether, FakeGuest, IP, Raw, UDP, Vswd, check, live_processes, log, run, wait_until
+from scapy.all import ICMP, IPv6, TCP, wrpcap  # noqa: E402
+
+MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b"}
+PORTS = {"v9": 12055, "v5": 12056, "v9cap": 12057, "v5cap": 12058, "soft": 12059, "pmacct": 12060}
+
+
+def a_frames():
+    a, b = MAC["a"], MAC["b"]
+    udp = [Ether(src=a, dst=b) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=2000) /
+           Raw(b"u" * (50 + 40 * i)) for i in range(5)]
+    tcp = [Ether(src=a, dst=b) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=40000, dport=80, flags=f, seq=i) /
+           Raw(b"t" * n) for i, (f, n) in enumerate([("S", 0), ("A", 100), ("PA", 200), ("A", 300), ("FA", 0)])]
+    icmp = [Ether(src=a, dst=b) / IP(src="10.0.0.1", dst="10.0.0.2") / ICMP(type=8, code=0, id=1, seq=i) /
+            Raw(b"p" * 56) for i in range(3)]
+    v6 = [Ether(src=a, dst=b) / IPv6(src="fd00::1", dst="fd00::2") / UDP(sport=3000, dport=4000) / Raw(b"6" * 80)
+          for _ in range(4)]
+    other = [Ether(src=a, dst=b, type=0x88b5) / Raw(b"x" * 60) for _ in range(2)]
+    return udp, tcp, icmp, v6, other
+
+
+def b_frames():
+    return [Ether(src=MAC["b"], dst=MAC["a"]) / IP(src="10.0.0.2", dst="10.0.0.1") / UDP(sport=2000, dport=1000) /
+            Raw(b"r" * 70) for _ in range(4)]
+
+
+def ip_bytes(frames):
+    return sum(len(bytes(f[IPv6])) if IPv6 in f else len(bytes(f[IP])) for f in frames)
+
+
+def nfdump_flows(nfcapd):
+    """(src, dst, sport, dport, proto) -> (packets, bytes) as nfdump lists them."""
+    lines = nfcapd.flows()
+    header = lines[0].split(",")
+    out = {}
+    for line in lines[1:]:
+        row = dict(zip(header, line.split(",")))
+        if not row.get("ipkt", "").isdigit():
+            continue
+        proto = {"UDP": 17, "TCP": 6, "ICMP": 1}.get(row["pr"], row["pr"])
+        ports = (0, 0) if proto == 1 else (int(float(row["sp"])), int(float(row["dp"])))
+        key = (row["sa"], row["da"], *ports, proto)
+        pk, by = out.get(key, (0, 0))
+        out[key] = (pk + int(row["ipkt"]), by + int(row["ibyt"]))
+    return out
+
+
+def cflow_packets(capture):
+    """Each NetFlow packet tshark decoded: its header fields and record count."""
+    r = subprocess.run(["tshark", "-r", capture.pcap, "-d", f"udp.port=={capture.port},cflow", "-T", "fields",
+                       "-e", "cflow.version", "-e", "cflow.sequence", "-e", "cflow.count", "-e", "cflow.source_id",
+                       "-e", "cflow.template_id", "-e", "cflow.sampling_interval", "-e", "cflow.if_descr",
+                       "-E", "separator=|", "-E", "aggregator=,"],
+                       capture_output=True, text=True, check=True)
+    out = []
+    for line in r.stdout.splitlines():
+        f = line.split("|")
+        if not f[0]:
+            continue
+        out.append({"version": int(f[0]), "sequence": int(f[1]), "count": int(f[2]), "source_id": f[3],
+                    "templates": f[4], "sampling": f[5], "names": f[6]})
+    return out
+
+
+class Nfacctd:
+    """pmacct's NetFlow collector, printing the flows it aggregates as JSON lines."""
+
+    def __init__(self, work, port):
+        self.out = work.file("nfacctd-flows.json")
+        conf = work.file("nfacctd.conf")
+        with open(conf, "w") as f:
+            f.write(f"daemonize: false\nnfacctd_ip: 127.0.0.1\nnfacctd_port: {port}\nplugins: print\n"
+                    f"aggregate: src_host, dst_host, src_port, dst_port, proto\nprint_output: json\n"
+                    f"print_output_file: {self.out}\nprint_refresh_time: 1\nprint_history: 1h\n"
+                    f"print_output_file_append: true\n")
+        self.log_path = work.file("nfacctd.log")
+        self.proc = subprocess.Popen(["nfacctd", "-f", conf], stdout=open(self.log_path, "w"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        live_processes.append(self.proc)
+        wait_until(lambda: f"127.0.0.1:{port} " in subprocess.run(["ss", "-uln"], capture_output=True,
+                                                                  text=True).stdout, 30, "nfacctd to listen")
+
+    def flows(self):
+        out = {}
+        if os.path.exists(self.out):
+            for line in open(self.out):
+                if line.strip():
+                    j = json.loads(line)
+                    proto = {"tcp": 6, "udp": 17, "icmp": 1}.get(j["ip_proto"], j["ip_proto"])
+                    key = (j["ip_src"], j["ip_dst"], j["port_src"], j["port_dst"], proto)
+                    out[key] = out.get(key, 0) + j["packets"]
+        return out
+
+    def stop(self):
+        """Ends nfacctd and its plugin process (what they printed is already read)."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+
+def test(work):
+    vswd = Vswd(work).start()
+    sock = {n: work.file(f"{n}.sock") for n in MAC}
+    for n in MAC:
+        vswd.ctl("add-port", n, "--socket", sock[n], "vlan-mode=access", "tag=10")
+    ifindex = {n: vswd.port(n)["ifindex"] for n in MAC}
+    nf9, nf5 = Nfcapd(work, PORTS["v9"], "nfcapd-v9"), Nfcapd(work, PORTS["v5"], "nfcapd-v5")
+    cap9, cap5 = Capture(work, PORTS["v9cap"], "v9"), Capture(work, PORTS["v5cap"], "v5")
+    pmacct = Nfacctd(work, PORTS["pmacct"])
+
+    code, err = vswd.ctl_fail("ipfix", "set", "--collector=netflow7://127.0.0.1:2055")
+    check("netflow9://" in err and "netflow5://" in err, f"an unknown protocol is refused, naming the known ones: {err}")
+    collectors = [f"--collector=netflow9://127.0.0.1:{PORTS['v9']}", f"--collector=netflow5://127.0.0.1:{PORTS['v5']}",
+                  f"--collector=netflow9://127.0.0.1:{PORTS['v9cap']}",
+                  f"--collector=netflow5://127.0.0.1:{PORTS['v5cap']}",
+                  f"--collector=netflow9://127.0.0.1:{PORTS['pmacct']}"]
+    vswd.ctl("ipfix", "set", *collectors, "--obs-domain=7", "--idle-timeout=1", "--active-timeout=60")
+    show = vswd.ctl("ipfix", "show")
+    check(show["config"]["collectors"].count("netflow9://") == 3 and "netflow5://127.0.0.1:12056" in
+          show["config"]["collectors"], f"the collectors keep their protocol: {show['config']['collectors']}")
+
+    udp, tcp, icmp, v6, other = a_frames()
+    fb = b_frames()
+    order = udp + tcp + icmp + v6 + other
+    ga = FakeGuest(work, "a", sock["a"], True, order)
+    gb = FakeGuest(work, "b", sock["b"], True, fb)
+    for n in MAC:
+        vswd.wait_port_state(n, "up")
+    ga.start()
+    gb.start()
+    ipv4 = {("10.0.0.1", "10.0.0.2", 1000, 2000, 17): (len(udp), ip_bytes(udp)),
+            ("10.0.0.1", "10.0.0.2", 40000, 80, 6): (len(tcp), ip_bytes(tcp)),
+            ("10.0.0.1", "10.0.0.2", 0, 0, 1): (len(icmp), ip_bytes(icmp)),
+            ("10.0.0.2", "10.0.0.1", 2000, 1000, 17): (len(fb), ip_bytes(fb))}
+    ipv6 = {("fd00::1", "fd00::2", 3000, 4000, 17): (len(v6), ip_bytes(v6))}
+    wait_until(lambda: vswd.ctl("ipfix", "show")["records"] >= 6, 30, "the flows to end (idle timeout 1 s)")
+    time.sleep(2)  # the exporter's next cycles send them
+    log("vswctl ipfix show:\n" + vswd.ctl_text("ipfix", "show"))
+    stats = {c["collector"]: c for c in vswd.ctl("ipfix", "show")["exporter"]["collectors"]}
+    check(all(c["failed_messages"] == 0 for c in stats.values()), "no collector lost a message")
+    ga.quit()
+    gb.quit()
+
+    seq9, seq5 = nf9.stop(), nf5.stop()
+    check(seq9 and sum(seq9) == 0 and seq5 and sum(seq5) == 0, f"nfcapd: 0 sequence errors (v9 {seq9}, v5 {seq5})")
+    got9, got5 = nfdump_flows(nf9), nfdump_flows(nf5)
+    log(f"nfdump v9: {got9}\nnfdump v5: {got5}")
+    check(got9 == {**ipv4, **ipv6}, "nfdump lists every IP flow of v9 with exact packets and IP bytes (no L2 flow)")
+    check(got5 == ipv4, "nfdump lists every IPv4 flow of v5 with exact packets and IP bytes (no IPv6, no L2)")
+
+    cap9.stop()
+    cap5.stop()
+    check(cap9.expert_warnings() == [] and cap5.expert_warnings() == [], "tshark decodes both with no expert warning")
+    p9, p5 = cflow_packets(cap9), cflow_packets(cap5)
+    check(p9 and all(p["version"] == 9 and p["source_id"] == "7" for p in p9), "v9 packets, source id 7")
+    check([p["sequence"] for p in p9] == list(range(len(p9))), "v9 sequence numbers count export packets from 0")
+    check(any("256" in p["templates"] and "258" in p["templates"] for p in p9) and
+          any(p["sampling"] == "1" for p in p9), "v9 templates and the sampling options record (1 in 1)")
+    check(all(f"a" in p["names"] and "b" in p["names"] for p in p9 if p["names"]) and any(p["names"] for p in p9),
+          f"v9 names the interfaces ({ifindex})")
+    flows5 = 0
+    for p in p5:
+        check(p["version"] == 5 and p["sequence"] == flows5, f"v5 flow sequence {p['sequence']} = flows before ({flows5})")
+        flows5 += p["count"]
+    check(flows5 == len(ipv4), f"v5 sent {flows5} flow records, one per IPv4 flow")
+
+    wait_until(lambda: len(pmacct.flows()) >= len(ipv4) + len(ipv6), 20, "nfacctd to print the flows")
+    pm = pmacct.flows()
+    pmacct.stop()
+    check(pm == {k: v[0] for k, v in {**ipv4, **ipv6}.items()}, f"pmacct's nfacctd sees the same v9 flows: {pm}")
+
+    # A reference exporter over the same frames: softflowd reading a pcap of them.
+    pcap = work.file("same-traffic.pcap")
+    wrpcap(pcap, order + fb)
+    soft = Nfcapd(work, PORTS["soft"], "nfcapd-softflowd")
+    subprocess.run(["softflowd", "-r", pcap, "-n", f"127.0.0.1:{PORTS['soft']}", "-v", "9", "-6", "-d",
+                    "-p", work.file("softflowd.pid"), "-c", "none"],  # its control socket: not needed
+                   capture_output=True, timeout=60, check=True)
+    soft.stop()
+    ref = nfdump_flows(soft)
+    log(f"softflowd: {ref}")
+    check(ref == got9, "softflowd exports the same flows with the same packet and byte counts")
+
+    vswd.ctl("ipfix", "set", f"--collector=netflow5://127.0.0.1:{PORTS['v5']}")
+    check(vswd.stop() == 0, "vswd stops cleanly")
+    state = json.load(open(vswd.state_path))
+    check(state["ipfix"]["collectors"] == f"netflow5://127.0.0.1:{PORTS['v5']}", "the collector persists")
+
+
+if __name__ == "__main__":
+    run(test, "netflow")
