@@ -208,6 +208,22 @@ class Nfcapd:
                   if "Sequence Errors:" in line]
         return errors
 
+    def flow_counts(self):
+        """nfdump's view: (src, dst, sport, dport, proto) -> (packets, bytes) (ICMP: ports 0)."""
+        lines = self.flows()
+        header = lines[0].split(",")
+        out = {}
+        for line in lines[1:]:
+            row = dict(zip(header, line.split(",")))
+            if "sa" not in row or not row.get("ipkt", "").isdigit():
+                continue
+            proto = {"UDP": 17, "TCP": 6, "ICMP": 1}.get(row["pr"], row["pr"])
+            ports = (0, 0) if proto == 1 else (int(float(row["sp"])), int(float(row["dp"])))
+            key = (row["sa"], row["da"], *ports, int(proto) if str(proto).isdigit() else proto)
+            pk, by = out.get(key, (0, 0))
+            out[key] = (pk + int(row["ipkt"]), by + int(row["ibyt"]))
+        return out
+
     def flows(self):
         """nfdump's flows: the CSV lines of `nfdump -R DIR -o csv` (header first), without its summary."""
         r = subprocess.run(["nfdump", "-R", self.dir, "-o", "csv"], capture_output=True, text=True, check=True)

@@ -33,6 +33,7 @@ struct ControlResult {
 class Request {
   public:
     Request(const nlohmann::json& body, int client_fd) : body_(body), client_fd_(client_fd) {}
+    Request(nlohmann::json&&, int) = delete;  // it keeps a reference: the body must outlive it
 
     const nlohmann::json& body() const { return body_; }
     // The connection it came on (a capture streams on it); -1: none.
@@ -49,6 +50,17 @@ class Request {
 };
 
 using CommandHandler = std::function<ControlResult(const Request&)>;
+
+// Applies a request's KEY=VALUE settings to `target` with `apply`, checks the whole with
+// `validate`, and hands it to `handler`; the first error is the answer instead.
+template <class T, class Handler, class Apply, class Validate>
+ControlResult configure_then(const Handler& handler, T target, const Settings& settings,
+                             Apply apply, Validate validate) {
+    for (const auto& [k, v] : settings)
+        if (auto e = apply(target, k, v); !e.empty()) return ControlResult::fail(e);
+    if (auto e = validate(target); !e.empty()) return ControlResult::fail(e);
+    return handler(target);
+}
 
 class CommandTable {
   public:

@@ -6,9 +6,9 @@
 namespace vsw {
 
 std::unique_ptr<FlowEncoder> make_flow_encoder(const Collector& c) {
-    if (c.protocol.empty()) return std::make_unique<IpfixEncoder>();
-    if (c.protocol == "netflow9") return std::make_unique<Netflow9Encoder>();
-    if (c.protocol == "netflow5") return std::make_unique<Netflow5Encoder>();
+    if (c.protocol.empty()) return make_ipfix_encoder();
+    if (c.protocol == "netflow9") return make_netflow9_encoder();
+    if (c.protocol == "netflow5") return make_netflow5_encoder();
     return nullptr;
 }
 

@@ -51,8 +51,9 @@ std::string Switch::apply_ipfix(const IpfixConfig& c) {
         }
     }
     if (c.enabled() && !exporter_) {
-        exporter_ = std::make_unique<FlowExporter>(export_thread_, interfaces_, epoch_ms_at_origin_,
-                                                   make_flow_encoder);
+        exporter_ = std::make_unique<FlowExporter>(
+            export_thread_, interfaces_, epoch_ms_at_origin_, make_flow_encoder,
+            [origin = tsc_origin_] { return (rte_rdtsc() - origin) / (rte_get_tsc_hz() / 1000); });
         exporter_->start();
     }
     ipfix_ = c;

@@ -89,11 +89,6 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             c.drop(DropReason::kInvalidSrcMac);
             continue;
         }
-        if (mac_is_multicast(dst) && mac_is_reserved_group(dst) &&
-            !(features & port_feature::kForwardBpdu)) {
-            c.drop(DropReason::kReservedMulticast);  // link-local: neither learned nor switched
-            continue;
-        }
         DropReason why;
         const std::optional<FrameVlan> f = classify_ingress(in_vlan, eth, m->data_len, why);
         if (!f) {
@@ -101,7 +96,12 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             continue;
         }
         d.vlan[i] = *f;
-        d.classified[i] = true;
+        d.classified[i] = true;  // mirrored and metered as received, even if dropped below
+        if (mac_is_multicast(dst) && mac_is_reserved_group(dst) &&
+            !(features & port_feature::kForwardBpdu)) {
+            c.drop(DropReason::kReservedMulticast);  // link-local: neither learned nor switched
+            continue;
+        }
         const uint16_t vlan = f->vlan;
         if (src != last_learned || vlan != last_vlan) {
             if (dp.fdb->learn(src, vlan, in.slot, now_s) == Fdb::LearnResult::kFull)

@@ -36,46 +36,48 @@ int top_run(const CliCall& c) {
 }  // namespace
 
 void add_top_cli(CliTable& t) {
-    t.add({.name = "top",
-           .usage = "  top [--interval S] [--iterations N] per-port rates (pps, bit/s, drops/s), "
-                    "refreshed like top\n",
-           .options = {"interval", "iterations"},
-           .declare =
-               [](po::options_description& d) {
-                   d.add_options()("interval", po::value<double>(),
-                                   "top: seconds between screens (default 1)")(
-                       "iterations", po::value<unsigned>(),
-                       "top: screens to show, then exit (default: until Ctrl-C)");
-               },
-           .run = top_run});
+    t.add(
+        {.name = "top",
+         .usage =
+             R"(  top [--interval S] [--iterations N] per-port rates (pps, bit/s, drops/s), refreshed like top
+)",
+         .options = {"interval", "iterations"},
+         .declare =
+             [](po::options_description& d) {
+                 d.add_options()("interval", po::value<double>(),
+                                 "top: seconds between screens (default 1)")(
+                     "iterations", po::value<unsigned>(),
+                     "top: screens to show, then exit (default: until Ctrl-C)");
+             },
+         .run = top_run});
 }
 
 void add_capture_cli(CliTable& t) {
-    t.add({.name = "capture",
-           .usage = "  capture PORT -w FILE [--direction rx|tx|both] [--snaplen BYTES] [--count N] "
-                    "[--seconds S]\n"
-                    "          [--filter EXPR]            write the port's frames (those matching "
-                    "the pcap-filter\n"
-                    "                                     EXPR) to FILE as pcapng (- = standard "
-                    "output); until the\n"
-                    "                                     count or time is reached or Ctrl-C\n",
-           .options = {"write", "direction", "snaplen", "count", "filter", "seconds"},
-           .declare =
-               [](po::options_description& d) {
-                   d.add_options()("write,w", po::value<std::string>(),
-                                   "capture: the pcapng file to write (- = standard output)")(
-                       "direction", po::value<std::string>(),
-                       "capture: rx (from the port), tx (to it) or both (default)")(
-                       "snaplen", po::value<uint32_t>(),
-                       "capture: bytes kept of each frame (64-65535, default 65535)")(
-                       "count", po::value<uint64_t>(),
-                       "capture: stop after N frames (default: no limit)")(
-                       "filter,f", po::value<std::string>(),
-                       "capture: only frames matching a pcap-filter(7) expression")(
-                       "seconds", po::value<double>(),
-                       "capture: stop after S seconds (default: no limit)");
-               },
-           .run = capture_run});
+    t.add(
+        {.name = "capture",
+         .usage =
+             R"(  capture PORT -w FILE [--direction rx|tx|both] [--snaplen BYTES] [--count N] [--seconds S]
+          [--filter EXPR]            write the port's frames (those matching the pcap-filter
+                                     EXPR) to FILE as pcapng (- = standard output); until the
+                                     count or time is reached or Ctrl-C
+)",
+         .options = {"write", "direction", "snaplen", "count", "filter", "seconds"},
+         .declare =
+             [](po::options_description& d) {
+                 d.add_options()("write,w", po::value<std::string>(),
+                                 "capture: the pcapng file to write (- = standard output)")(
+                     "direction", po::value<std::string>(),
+                     "capture: rx (from the port), tx (to it) or both (default)")(
+                     "snaplen", po::value<uint32_t>(),
+                     "capture: bytes kept of each frame (64-65535, default 65535)")(
+                     "count", po::value<uint64_t>(),
+                     "capture: stop after N frames (default: no limit)")(
+                     "filter,f", po::value<std::string>(),
+                     "capture: only frames matching a pcap-filter(7) expression")(
+                     "seconds", po::value<double>(),
+                     "capture: stop after S seconds (default: no limit)");
+             },
+         .run = capture_run});
 }
 
 }  // namespace vsw::ctl

@@ -22,6 +22,18 @@ const CliCommand* CliTable::find(const std::string& name) const {
     return nullptr;
 }
 
+void declare_string_options(po::options_description& d, const std::string& command,
+                            std::span<const StringOption> options) {
+    for (const StringOption& o : options)
+        d.add_options()(o.name, po::value<std::string>(), (command + ": " + o.help).c_str());
+}
+
+std::vector<std::string> option_names(std::span<const StringOption> options) {
+    std::vector<std::string> out;
+    for (const StringOption& o : options) out.push_back(o.name);
+    return out;
+}
+
 std::string str(const json& j) {
     if (j.is_string()) return j.get<std::string>();
     if (j.is_null()) return "-";

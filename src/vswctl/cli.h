@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -70,6 +71,16 @@ void add_mirror_cli(CliTable& t);   // mirror add|del|show
 void add_ipfix_cli(CliTable& t);    // ipfix set|del|show
 void add_vxlan_cli(CliTable& t);    // vxlan ...
 void add_libvirt_xml_cli(CliTable& t);  // libvirt-xml
+
+// A command's string options, each with its help: declared as --NAME, the help prefixed by the
+// command's name ("ipfix set: ...").
+struct StringOption {
+    const char* name;  // the option, without "--"
+    const char* help;  // its help text
+};
+void declare_string_options(po::options_description& d, const std::string& command,
+                            std::span<const StringOption> options);
+std::vector<std::string> option_names(std::span<const StringOption> options);
 
 // Helpers for printers and request builders.
 std::string str(const nlohmann::json& j);  // a value for a table cell ("-" for null)

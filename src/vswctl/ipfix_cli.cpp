@@ -1,4 +1,5 @@
 // vswctl's IPFIX commands: set (options or KEY=VALUE), del, and the exporter's tables.
+#include <algorithm>
 #include <iostream>
 #include <utility>
 
@@ -15,7 +16,7 @@ constexpr const char* kUsage =
     "usage: vswctl ipfix set [--collector HOST:PORT]... [--obs-domain N] ... | del | show";
 
 // ipfix set's options besides --collector: option name -> help (values are checked by vswd).
-constexpr std::pair<const char*, const char*> kSetOptions[] = {
+constexpr StringOption kSetOptions[] = {
     {"obs-domain", "observation domain id (0-4294967295)"},
     {"sampling", "meter 1 frame in N (1 = all)"},
     {"sampling-mode", "deterministic or random"},
@@ -60,14 +61,17 @@ json ipfix_request(const CliCall& c) {
                 list += (list.empty() ? "" : ",") + col;
             settings["collectors"] = list;
         }
-        for (const auto& [name, help] : kSetOptions)
-            if (c.given(name)) settings[name] = c.option<std::string>(name);
+        for (const StringOption& o : kSetOptions)
+            if (c.given(o.name)) settings[o.name] = c.option<std::string>(o.name);
         if (w.size() > 2)  // KEY=VALUE works too
             for (const auto& [k, v] : parse_settings(w, 2)) settings[k] = v;
         if (settings.empty())
             throw UsageError("ipfix set: give at least one option (see vswctl --help)");
         return {{"cmd", "ipfix-set"}, {"settings", settings}};
     }
+    if (c.given("collector") || std::any_of(std::begin(kSetOptions), std::end(kSetOptions),
+                                            [&](const StringOption& o) { return c.given(o.name); }))
+        throw UsageError("--collector, --obs-domain, --sampling, ... go with ipfix set");
     if (w[1] == "del" && w.size() == 2) return {{"cmd", "ipfix-del"}};
     if (w[1] == "show" && w.size() == 2) return {{"cmd", "ipfix-show"}};
     throw UsageError(kUsage);
@@ -76,36 +80,28 @@ json ipfix_request(const CliCall& c) {
 }  // namespace
 
 void add_ipfix_cli(CliTable& t) {
-    std::vector<std::string> options = {"collector"};
-    for (const auto& [name, help] : kSetOptions) options.push_back(name);
+    std::vector<std::string> options = option_names(kSetOptions);
+    options.push_back("collector");
     t.add(
         {.name = "ipfix",
-         .usage = "  ipfix set [--collector HOST:PORT]... [--obs-domain N] [--sampling N] "
-                  "[--sampling-mode MODE]\n"
-                  "            [--active-timeout S] [--idle-timeout S] [--cache-max N] "
-                  "[--template-interval S] [--mtu N]\n"
-                  "                                     IPFIX flow export to every collector "
-                  "(HOST:PORT for UDP,\n"
-                  "                                     tcp://HOST:PORT for TCP; NetFlow:\n"
-                  "                                     netflow9://HOST:PORT, netflow5://HOST:PORT "
-                  "(IPv4 only); --collector\n"
-                  "                                     replaces the list; other options change "
-                  "only what they\n"
-                  "                                     name). MODE: deterministic (every N-th "
-                  "frame) or random\n"
-                  "  ipfix del                          stop exporting (flows in the cache are "
-                  "exported first)\n"
-                  "  ipfix show                         settings, flows, records, and "
-                  "per-collector counters\n",
+         .usage =
+             R"(  ipfix set [--collector HOST:PORT]... [--obs-domain N] [--sampling N] [--sampling-mode MODE]
+            [--active-timeout S] [--idle-timeout S] [--cache-max N] [--template-interval S] [--mtu N]
+                                     IPFIX flow export to every collector (HOST:PORT for UDP,
+                                     tcp://HOST:PORT for TCP; NetFlow:
+                                     netflow9://HOST:PORT, netflow5://HOST:PORT (IPv4 only); --collector
+                                     replaces the list; other options change only what they
+                                     name). MODE: deterministic (every N-th frame) or random
+  ipfix del                          stop exporting (flows in the cache are exported first)
+  ipfix show                         settings, flows, records, and per-collector counters
+)",
          .options = options,
          .declare =
              [](po::options_description& d) {
                  d.add_options()(
                      "collector", po::value<std::vector<std::string>>()->composing(),
                      "ipfix set: HOST:PORT, tcp://, netflow9://, netflow5:// (repeat for several)");
-                 for (const auto& [name, help] : kSetOptions)
-                     d.add_options()(name, po::value<std::string>(),
-                                     (std::string("ipfix set: ") + help).c_str());
+                 declare_string_options(d, "ipfix set", kSetOptions);
              },
          .request = ipfix_request,
          .print =

@@ -10,6 +10,23 @@ namespace vsw::ctl {
 
 namespace {
 
+constexpr StringOption kOptions[] = {
+    {"domain", "domain name"},
+    {"mac", "the interface's MAC (default: random 52:54:00:xx:xx:xx)"},
+    {"vlan", "access VLAN (native VLAN with --trunks)"},
+    {"trunks", "VLANs of a trunk, e.g. 10,20-30"},
+    {"rate", "bandwidth both ways, bit/s (100M)"},
+    {"rx-rate", "bandwidth towards the guest"},
+    {"tx-rate", "bandwidth from the guest"},
+    {"mode", "server (QEMU listens; default) or client"},
+};
+
+std::vector<std::string> libvirt_xml_option_names() {
+    std::vector<std::string> names = option_names(kOptions);
+    names.push_back("socket-dir");
+    return names;
+}
+
 uint64_t rate_option(const std::string& opt, const std::string& v) {
     if (v.empty()) return 0;
     auto r = parse_rate(v);
@@ -48,38 +65,24 @@ int libvirt_xml_run(const CliCall& c) {
 }  // namespace
 
 void add_libvirt_xml_cli(CliTable& t) {
-    t.add({.name = "libvirt-xml",
-           .usage = "  libvirt-xml --domain NAME [--mac M] [--vlan N] [--trunks LIST] [--rate R | "
-                    "--rx-rate R --tx-rate R]\n"
-                    "              [--mode server|client] [--socket-dir DIR]\n"
-                    "                                     the interface, memoryBacking and vsw "
-                    "metadata XML for a\n"
-                    "                                     libvirt domain (vsw-libvirt applies it; "
-                    "needs no vswd)\n",
-           .options = {"domain", "mac", "vlan", "trunks", "rate", "rx-rate", "tx-rate", "mode",
-                       "socket-dir"},
-           .declare =
-               [](po::options_description& d) {
-                   d.add_options()("domain", po::value<std::string>(), "libvirt-xml: domain name")(
-                       "mac", po::value<std::string>(),
-                       "libvirt-xml: the interface's MAC (default: random 52:54:00:xx:xx:xx)")(
-                       "vlan", po::value<std::string>(),
-                       "libvirt-xml: access VLAN (native VLAN with --trunks)")(
-                       "trunks", po::value<std::string>(),
-                       "libvirt-xml: VLANs of a trunk, e.g. 10,20-30")(
-                       "rate", po::value<std::string>(),
-                       "libvirt-xml: bandwidth both ways, bit/s (100M)")(
-                       "rx-rate", po::value<std::string>(),
-                       "libvirt-xml: bandwidth towards the guest")(
-                       "tx-rate", po::value<std::string>(),
-                       "libvirt-xml: bandwidth from the guest")(
-                       "mode", po::value<std::string>(),
-                       "libvirt-xml: server (QEMU listens; default) or client")(
-                       "socket-dir",
-                       po::value<std::string>()->default_value(LibvirtXmlRequest{}.socket_dir),
-                       "libvirt-xml: vswd's --socket-dir");
-               },
-           .run = libvirt_xml_run});
+    t.add(
+        {.name = "libvirt-xml",
+         .usage =
+             R"(  libvirt-xml --domain NAME [--mac M] [--vlan N] [--trunks LIST] [--rate R | --rx-rate R --tx-rate R]
+              [--mode server|client] [--socket-dir DIR]
+                                     the interface, memoryBacking and vsw metadata XML for a
+                                     libvirt domain (vsw-libvirt applies it; needs no vswd)
+)",
+         .options = libvirt_xml_option_names(),
+         .declare =
+             [](po::options_description& d) {
+                 declare_string_options(d, "libvirt-xml", kOptions);
+                 d.add_options()(
+                     "socket-dir",
+                     po::value<std::string>()->default_value(LibvirtXmlRequest{}.socket_dir),
+                     "libvirt-xml: vswd's --socket-dir");
+             },
+         .run = libvirt_xml_run});
 }
 
 }  // namespace vsw::ctl

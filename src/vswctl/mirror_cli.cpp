@@ -56,18 +56,16 @@ void add_mirror_cli(CliTable& t) {
     t.add(
         {.name = "mirror",
          .usage =
-             "  mirror add NAME KEY=VALUE...       a mirror session: sources=PORT[,PORT] "
-             "direction=rx|tx|both\n"
-             "                                     vlans=LIST snaplen=BYTES output=PORT, and for\n"
-             "                                     RSPAN: rspan-vlan=N (output = the uplink);\n"
-             "                                     ERSPAN: erspan=2|3 local-ip=A remote-ip=A "
-             "session-id=N\n"
-             "                                     [next-hop-mac=M | gateway=A (ARP; default: "
-             "remote-ip)]\n"
-             "                                     [index=N (II)] [hw-id=N granularity=0-3 (III)]\n"
-             "                                     [ttl=N dscp=N]; without them: SPAN to output\n"
-             "  mirror del NAME                    remove a mirror session\n"
-             "  mirror show                        sessions and their counters\n",
+             R"(  mirror add NAME KEY=VALUE...       a mirror session: sources=PORT[,PORT] direction=rx|tx|both
+                                     vlans=LIST snaplen=BYTES output=PORT, and for
+                                     RSPAN: rspan-vlan=N (output = the uplink);
+                                     ERSPAN: erspan=2|3 local-ip=A remote-ip=A session-id=N
+                                     [next-hop-mac=M | gateway=A (ARP; default: remote-ip)]
+                                     [index=N (II)] [hw-id=N granularity=0-3 (III)]
+                                     [ttl=N dscp=N]; without them: SPAN to output
+  mirror del NAME                    remove a mirror session
+  mirror show                        sessions and their counters
+)",
          .request = mirror_request,
          .print = [](const CliCall& c, const json& r) {
              if (c.words[1] == "show") print_mirrors(r);

@@ -124,34 +124,37 @@ json add_port_request(const CliCall& c) {
 }  // namespace
 
 void add_switch_cli(CliTable& t) {
-    t.add({.name = "show",
-           .usage = "  show                               ports, their state, negotiated virtio "
-                    "features, queues\n",
-           .request =
-               [](const CliCall& c) {
-                   return c.expect_args(0, 0), json{{"cmd", "show"}};
-               },
-           .print = [](const CliCall&, const json& r) { print_show(r); }});
-    t.add({.name = "stats",
-           .usage = "  stats [PORT]                       rx/tx counters, drops by reason, PMD "
-                    "cycles per packet\n",
-           .request =
-               [](const CliCall& c) {
-                   c.expect_args(0, 1);
-                   json req = {{"cmd", "stats"}};
-                   if (c.words.size() == 2) req["port"] = c.words[1];
-                   return req;
-               },
-           .print = [](const CliCall&, const json& r) { print_stats(r); }});
+    t.add(
+        {.name = "show",
+         .usage =
+             R"(  show                               ports, their state, negotiated virtio features, queues
+)",
+         .request =
+             [](const CliCall& c) {
+                 return c.expect_args(0, 0), json{{"cmd", "show"}};
+             },
+         .print = [](const CliCall&, const json& r) { print_show(r); }});
+    t.add(
+        {.name = "stats",
+         .usage =
+             R"(  stats [PORT]                       rx/tx counters, drops by reason, PMD cycles per packet
+)",
+         .request =
+             [](const CliCall& c) {
+                 c.expect_args(0, 1);
+                 json req = {{"cmd", "stats"}};
+                 if (c.words.size() == 2) req["port"] = c.words[1];
+                 return req;
+             },
+         .print = [](const CliCall&, const json& r) { print_stats(r); }});
     t.add(
         {.name = "add-port",
          .usage =
-             "  add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT] "
-             "[KEY=VALUE...]\n"
-             "                                     TYPE: vhost-user-client (QEMU listens; "
-             "default),\n"
-             "                                           vhost-user-server (vswd listens), dpdk;\n"
-             "                                     KEY=VALUE: as for set-port\n",
+             R"(  add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT] [KEY=VALUE...]
+                                     TYPE: vhost-user-client (QEMU listens; default),
+                                           vhost-user-server (vswd listens), dpdk;
+                                     KEY=VALUE: as for set-port
+)",
          .options = {"type", "socket", "devargs", "description", "owner"},
          .declare =
              [](po::options_description& d) {
@@ -164,31 +167,25 @@ void add_switch_cli(CliTable& t) {
              },
          .request = add_port_request});
     t.add({.name = "del-port",
-           .usage = "  del-port NAME                      remove a port\n",
+           .usage = R"(  del-port NAME                      remove a port
+)",
            .request = [](const CliCall& c) {
                c.expect_args(1, 1);
                return json{{"cmd", "del-port"}, {"name", c.words[1]}};
            }});
     t.add({.name = "set-port",
-           .usage = "  set-port NAME KEY=VALUE...         admin=up|down, description=TEXT,\n"
-                    "                                     "
-                    "vlan-mode=access|trunk|native-tagged|native-untagged,\n"
-                    "                                     tag=VLAN|none (access or native VLAN),\n"
-                    "                                     trunks=LIST|all (e.g. 10,20-30),\n"
-                    "                                     offloads=on|off (checksums and TSO with "
-                    "the guest),\n"
-                    "                                     mtu=68..9216 (largest IP packet; default "
-                    "1500),\n"
-                    "                                     forward-bpdu=on|off (switch STP, LACP, "
-                    "LLDP... frames\n"
-                    "                                     to 01:80:C2:00:00:0X received here; "
-                    "default off: dropped),\n"
-                    "                                     tx-rate=RATE tx-burst=BYTES tx-peak=RATE "
-                    "(guest TX),\n"
-                    "                                     rx-rate=RATE rx-burst=BYTES "
-                    "rx-limit=BYTES|MS rx-mode=shape|police\n"
-                    "                                     (guest RX); RATE in bit/s: 50M, 1.5G, "
-                    "800k; none clears\n",
+           .usage = R"(  set-port NAME KEY=VALUE...         admin=up|down, description=TEXT,
+                                     vlan-mode=access|trunk|native-tagged|native-untagged,
+                                     tag=VLAN|none (access or native VLAN),
+                                     trunks=LIST|all (e.g. 10,20-30),
+                                     offloads=on|off (checksums and TSO with the guest),
+                                     mtu=68..9216 (largest IP packet; default 1500),
+                                     forward-bpdu=on|off (switch STP, LACP, LLDP... frames
+                                     to 01:80:C2:00:00:0X received here; default off: dropped),
+                                     tx-rate=RATE tx-burst=BYTES tx-peak=RATE (guest TX),
+                                     rx-rate=RATE rx-burst=BYTES rx-limit=BYTES|MS rx-mode=shape|police
+                                     (guest RX); RATE in bit/s: 50M, 1.5G, 800k; none clears
+)",
            .request = [](const CliCall& c) {
                if (c.words.size() < 3) throw UsageError("usage: vswctl set-port NAME KEY=VALUE...");
                return json{{"cmd", "set-port"},
@@ -196,28 +193,32 @@ void add_switch_cli(CliTable& t) {
                            {"settings", settings_json(parse_settings(c.words, 2))}};
            }});
     t.add({.name = "set",
-           .usage = "  set KEY=VALUE...                   fdb-aging-time=SECONDS\n",
+           .usage = R"(  set KEY=VALUE...                   fdb-aging-time=SECONDS
+)",
            .request = [](const CliCall& c) {
                return json{{"cmd", "set"}, {"settings", settings_json(parse_settings(c.words, 1))}};
            }});
-    t.add({.name = "fdb",
-           .usage = "  fdb show                           learned MAC addresses (and remote ones: "
-                    "PORT vxlan)\n"
-                    "  fdb flush                          forget all learned MAC addresses\n",
-           .request =
-               [](const CliCall& c) {
-                   c.expect_args(1, 1);
-                   if (c.words[1] == "show") return json{{"cmd", "fdb-show"}};
-                   if (c.words[1] == "flush") return json{{"cmd", "fdb-flush"}};
-                   throw UsageError("usage: vswctl fdb show|flush");
-               },
-           .print =
-               [](const CliCall& c, const json& r) {
-                   if (c.words[1] == "show") print_fdb(r);
-                   else std::cout << "flushed " << str(r["flushed"]) << " entries\n";
-               }});
+    t.add(
+        {.name = "fdb",
+         .usage =
+             R"(  fdb show                           learned MAC addresses (and remote ones: PORT vxlan)
+  fdb flush                          forget all learned MAC addresses
+)",
+         .request =
+             [](const CliCall& c) {
+                 c.expect_args(1, 1);
+                 if (c.words[1] == "show") return json{{"cmd", "fdb-show"}};
+                 if (c.words[1] == "flush") return json{{"cmd", "fdb-flush"}};
+                 throw UsageError("usage: vswctl fdb show|flush");
+             },
+         .print =
+             [](const CliCall& c, const json& r) {
+                 if (c.words[1] == "show") print_fdb(r);
+                 else std::cout << "flushed " << str(r["flushed"]) << " entries\n";
+             }});
     t.add({.name = "version",
-           .usage = "  version                            versions of vswctl and vswd\n",
+           .usage = R"(  version                            versions of vswctl and vswd
+)",
            .request =
                [](const CliCall& c) {
                    return c.expect_args(0, 0), json{{"cmd", "version"}};

@@ -7,32 +7,30 @@
 namespace vsw::ctl {
 
 void add_vxlan_cli(CliTable& t) {
-    t.add({.name = "vxlan",
-           .usage = "  vxlan map VLAN VNI | unmap VLAN    carry a VLAN in a VXLAN VNI across hosts "
-                    "(persisted; the\n"
-                    "                                     VTEP: set-port UPLINK vtep-ip=A/N "
-                    "[vtep-gateway=A])\n"
-                    "  vxlan add-vtep VNI IP... | del-vtep VNI [IP...]\n"
-                    "                                     remote VTEPs in a VNI's flood list "
-                    "(vsw-evpn does this)\n"
-                    "  vxlan add-mac VNI MAC VTEP | del-mac VNI MAC\n"
-                    "                                     a MAC behind a remote VTEP (vsw-evpn "
-                    "does this)\n"
-                    "  vxlan show                         VTEP, VNIs, flood lists, remote VTEPs, "
-                    "counters, drops\n",
-           .request =
-               [](const CliCall& c) {
-                   try {
-                       return vxlan_request(c.words);
-                   } catch (const std::invalid_argument& e) {
-                       throw UsageError(e.what());
-                   }
-               },
-           .print =
-               [](const CliCall& c, const nlohmann::json& r) {
-                   if (c.words[1] == "show") std::cout << format_vxlan(r);
-                   else std::cout << "ok\n";
-               }});
+    t.add(
+        {.name = "vxlan",
+         .usage =
+             R"(  vxlan map VLAN VNI | unmap VLAN    carry a VLAN in a VXLAN VNI across hosts (persisted; the
+                                     VTEP: set-port UPLINK vtep-ip=A/N [vtep-gateway=A])
+  vxlan add-vtep VNI IP... | del-vtep VNI [IP...]
+                                     remote VTEPs in a VNI's flood list (vsw-evpn does this)
+  vxlan add-mac VNI MAC VTEP | del-mac VNI MAC
+                                     a MAC behind a remote VTEP (vsw-evpn does this)
+  vxlan show                         VTEP, VNIs, flood lists, remote VTEPs, counters, drops
+)",
+         .request =
+             [](const CliCall& c) {
+                 try {
+                     return vxlan_request(c.words);
+                 } catch (const std::invalid_argument& e) {
+                     throw UsageError(e.what());
+                 }
+             },
+         .print =
+             [](const CliCall& c, const nlohmann::json& r) {
+                 if (c.words[1] == "show") std::cout << format_vxlan(r);
+                 else std::cout << "ok\n";
+             }});
 }
 
 }  // namespace vsw::ctl

@@ -222,7 +222,8 @@ nlohmann::json CollectorSession::stats() const {
             {"records", records_.load()},
             {"octets", octets_.load()},
             {"failed_messages", failed_messages_.load()},
-            {"failed_records", failed_records_.load()}};
+            {"failed_records", failed_records_.load()},
+            {"skipped_records", skipped_records_.load()}};
 }
 
 }  // namespace vsw

@@ -54,6 +54,10 @@ class CollectorSession {
     void count_unsent(uint64_t records) {
         failed_records_.fetch_add(records, std::memory_order_relaxed);
     }
+    // Records the session's protocol cannot carry (NetFlow v5: IPv6; v9 and v5: non-IP flows).
+    void count_skipped(uint64_t records) {
+        skipped_records_.fetch_add(records, std::memory_order_relaxed);
+    }
 
     uint32_t sequence() const { return sequence_.load(std::memory_order_relaxed); }
     // The largest message: the path MTU less the IP and UDP (TCP) headers.
@@ -100,7 +104,7 @@ class CollectorSession {
     std::atomic<uint64_t> backlog_bytes_{0};
     std::atomic<uint32_t> sequence_{0};
     std::atomic<uint64_t> messages_{0}, records_{0}, octets_{0}, failed_messages_{0},
-        failed_records_{0};
+        failed_records_{0}, skipped_records_{0};
     mutable std::mutex text_mu_;  // guards the two strings below
     std::string address_;         // what the collector resolved to
     std::string error_;           // the last problem, "" when fine

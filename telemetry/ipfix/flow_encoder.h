@@ -24,6 +24,7 @@ struct FlowExportContext {
     const InterfaceTable& interfaces;  // ifIndex -> port name, for options records
     uint64_t epoch_ms_at_origin = 0;   // wall clock (ms since 1970) at the switch clock's origin
     uint64_t unix_ms = 0;              // wall clock now
+    uint64_t switch_ms = 0;            // switch clock now (the flow records' times)
     FlowMeterTotals totals;            // the meters' counts: what was lost or ignored so far
 };
 

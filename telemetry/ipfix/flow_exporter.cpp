@@ -30,11 +30,13 @@ uint64_t wall_ms() {
 }  // namespace
 
 FlowExporter::FlowExporter(ExportThread& thread, const InterfaceTable& interfaces,
-                           uint64_t epoch_ms_at_origin, FlowEncoderFactory encoders)
+                           uint64_t epoch_ms_at_origin, FlowEncoderFactory encoders,
+                           std::function<uint64_t()> switch_clock_ms)
     : thread_(thread),
       interfaces_(interfaces),
       epoch_ms_at_origin_(epoch_ms_at_origin),
-      encoders_(std::move(encoders)) {}
+      encoders_(std::move(encoders)),
+      switch_clock_ms_(std::move(switch_clock_ms)) {}
 
 FlowExporter::~FlowExporter() {
     stop();
@@ -141,7 +143,8 @@ void FlowExporter::cycle() {
 void FlowExporter::export_batch() {
     records_taken_.fetch_add(batch_.size(), std::memory_order_relaxed);
     const uint64_t now = monotonic_ms();
-    const FlowExportContext ctx{config_, interfaces_, epoch_ms_at_origin_, wall_ms(), totals()};
+    const FlowExportContext ctx{config_,   interfaces_,        epoch_ms_at_origin_,
+                                wall_ms(), switch_clock_ms_(), totals()};
     for (Collecting& c : collecting_) {  // only this thread replaces collecting_
         CollectorSession& s = *c.session;
         if (!c.encoder || !s.ready(now)) {  // these records cannot go anywhere

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
@@ -25,9 +26,11 @@ class FlowExporter final : public ExportSource {
   public:
     // `epoch_ms_at_origin`: the wall-clock time (ms since 1970) of the switch clock's origin.
     // `interfaces`: which port each ifIndex value is, for the encoders' options records.
-    // `encoders`: the encoder of each collector's protocol.
+    // `encoders`: the encoder of each collector's protocol. `switch_clock_ms`: the switch
+    // clock now (ms since its origin), what the records' times count.
     FlowExporter(ExportThread& thread, const InterfaceTable& interfaces,
-                 uint64_t epoch_ms_at_origin, FlowEncoderFactory encoders);
+                 uint64_t epoch_ms_at_origin, FlowEncoderFactory encoders,
+                 std::function<uint64_t()> switch_clock_ms);
     ~FlowExporter() override;
 
     // Registers with the exporter thread.
@@ -64,6 +67,7 @@ class FlowExporter final : public ExportSource {
     const InterfaceTable& interfaces_;
     const uint64_t epoch_ms_at_origin_;
     const FlowEncoderFactory encoders_;
+    const std::function<uint64_t()> switch_clock_ms_;
     bool started_ = false;   // registered with thread_ (control thread's view)
     mutable std::mutex mu_;  // guards the fields up to the thread's own state
     bool config_changed_ = false;

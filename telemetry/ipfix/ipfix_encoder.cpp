@@ -29,7 +29,20 @@ ipfix::ExporterStats exporter_stats(const CollectorSession& s, const FlowMeterTo
     return x;
 }
 
+class IpfixEncoder final : public FlowEncoder {
+  public:
+    SequenceCounts sequence_counts() const override { return SequenceCounts::kRecords; }
+    void send_templates(CollectorSession& s, const FlowExportContext& ctx,
+                        uint64_t now_ms) override;
+    void send_records(CollectorSession& s, std::span<const telemetry::FlowRecord> records,
+                      const FlowExportContext& ctx, uint64_t now_ms) override;
+};
+
 }  // namespace
+
+std::unique_ptr<FlowEncoder> make_ipfix_encoder() {
+    return std::make_unique<IpfixEncoder>();
+}
 
 void IpfixEncoder::send_templates(CollectorSession& s, const FlowExportContext& ctx,
                                   uint64_t now_ms) {

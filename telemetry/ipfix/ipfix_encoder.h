@@ -8,13 +8,6 @@
 
 namespace vsw {
 
-class IpfixEncoder final : public FlowEncoder {
-  public:
-    SequenceCounts sequence_counts() const override { return SequenceCounts::kRecords; }
-    void send_templates(CollectorSession& s, const FlowExportContext& ctx,
-                        uint64_t now_ms) override;
-    void send_records(CollectorSession& s, std::span<const telemetry::FlowRecord> records,
-                      const FlowExportContext& ctx, uint64_t now_ms) override;
-};
+std::unique_ptr<FlowEncoder> make_ipfix_encoder();
 
 }  // namespace vsw

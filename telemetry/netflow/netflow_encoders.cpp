@@ -11,21 +11,16 @@ namespace nf = telemetry::netflow;
 
 namespace {
 
-// sysUptime 0 is the switch clock's origin, the time flow records are counted from.
+// sysUptime 0 is the switch clock's origin, the clock flow records' times are on.
 nf::ExportClock clock_of(const FlowExportContext& ctx) {
-    const uint64_t switch_ms =
-        ctx.unix_ms > ctx.epoch_ms_at_origin ? ctx.unix_ms - ctx.epoch_ms_at_origin : 0;
-    return {switch_ms, 0, ctx.unix_ms};
+    return {ctx.switch_ms, 0, ctx.unix_ms};
 }
 
 void send(CollectorSession& s, std::span<const uint8_t> packet, uint32_t flows, uint64_t now_ms) {
     s.send(packet, flows, now_ms);
 }
 
-}  // namespace
-
-void Netflow9Encoder::send_templates(CollectorSession& s, const FlowExportContext& ctx,
-                                     uint64_t now_ms) {
+void v9_templates(CollectorSession& s, const FlowExportContext& ctx, uint64_t now_ms) {
     const IpfixConfig& c = ctx.config;
     nf::Netflow9Builder b(c.obs_domain, s.message_limit(c.mtu));
     const nf::ExportClock clock = clock_of(ctx);
@@ -44,9 +39,8 @@ void Netflow9Encoder::send_templates(CollectorSession& s, const FlowExportContex
     s.templates_at_ms = now_ms + uint64_t{c.template_interval} * 1000;
 }
 
-void Netflow9Encoder::send_records(CollectorSession& s,
-                                   std::span<const telemetry::FlowRecord> records,
-                                   const FlowExportContext& ctx, uint64_t now_ms) {
+void v9_records(CollectorSession& s, std::span<const telemetry::FlowRecord> records,
+                const FlowExportContext& ctx, uint64_t now_ms) {
     nf::Netflow9Builder b(ctx.config.obs_domain, s.message_limit(ctx.config.mtu));
     const nf::ExportClock clock = clock_of(ctx);
     b.begin(clock, s.sequence());
@@ -60,19 +54,19 @@ void Netflow9Encoder::send_records(CollectorSession& s,
             added = b.add_flow(r);  // always fits an empty packet (mtu >= 576)
         }
         flows += added == nf::AddResult::kAdded;
+        if (added == nf::AddResult::kNotExported) s.count_skipped(1);
     }
     if (flows) send(s, b.finish(), flows, now_ms);
 }
 
-void Netflow5Encoder::send_templates(CollectorSession& s, const FlowExportContext& ctx,
-                                     uint64_t now_ms) {
+// v5 has no templates: nothing to send, ever.
+void v5_templates(CollectorSession& s, const FlowExportContext& ctx, uint64_t now_ms) {
     s.templates_sent = true;
     s.templates_at_ms = now_ms + uint64_t{ctx.config.template_interval} * 1000;
 }
 
-void Netflow5Encoder::send_records(CollectorSession& s,
-                                   std::span<const telemetry::FlowRecord> records,
-                                   const FlowExportContext& ctx, uint64_t now_ms) {
+void v5_records(CollectorSession& s, std::span<const telemetry::FlowRecord> records,
+                const FlowExportContext& ctx, uint64_t now_ms) {
     const IpfixConfig& c = ctx.config;
     const nf::V5Sampling sampling{
         static_cast<uint8_t>(c.sampling <= 1     ? 0
@@ -86,12 +80,44 @@ void Netflow5Encoder::send_records(CollectorSession& s,
     const nf::ExportClock clock = clock_of(ctx);
     b.begin(clock, s.sequence());
     for (const telemetry::FlowRecord& r : records) {
-        if (b.add_flow(r) != nf::AddResult::kNoRoom) continue;
+        const nf::AddResult added = b.add_flow(r);
+        if (added == nf::AddResult::kNotExported) s.count_skipped(1);
+        if (added != nf::AddResult::kNoRoom) continue;
         send(s, b.finish(), b.records(), now_ms);
         b.begin(clock, s.sequence());
         b.add_flow(r);  // an empty packet takes any flow (a 2^32-packet one as several records)
     }
     if (!b.empty()) send(s, b.finish(), b.records(), now_ms);
+}
+
+// One class for both versions: they differ in what they send, not in how the exporter uses them.
+class NetflowEncoder final : public FlowEncoder {
+  public:
+    explicit NetflowEncoder(bool v9) : v9_(v9) {}
+    SequenceCounts sequence_counts() const override {
+        return v9_ ? SequenceCounts::kMessages : SequenceCounts::kRecords;
+    }
+    void send_templates(CollectorSession& s, const FlowExportContext& ctx,
+                        uint64_t now_ms) override {
+        v9_ ? v9_templates(s, ctx, now_ms) : v5_templates(s, ctx, now_ms);
+    }
+    void send_records(CollectorSession& s, std::span<const telemetry::FlowRecord> records,
+                      const FlowExportContext& ctx, uint64_t now_ms) override {
+        v9_ ? v9_records(s, records, ctx, now_ms) : v5_records(s, records, ctx, now_ms);
+    }
+
+  private:
+    bool v9_;  // NetFlow v9, else v5
+};
+
+}  // namespace
+
+std::unique_ptr<FlowEncoder> make_netflow9_encoder() {
+    return std::make_unique<NetflowEncoder>(true);
+}
+
+std::unique_ptr<FlowEncoder> make_netflow5_encoder() {
+    return std::make_unique<NetflowEncoder>(false);
 }
 
 }  // namespace vsw

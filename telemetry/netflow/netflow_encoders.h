@@ -12,23 +12,7 @@
 
 namespace vsw {
 
-class Netflow9Encoder final : public FlowEncoder {
-  public:
-    SequenceCounts sequence_counts() const override { return SequenceCounts::kMessages; }
-    void send_templates(CollectorSession& s, const FlowExportContext& ctx,
-                        uint64_t now_ms) override;
-    void send_records(CollectorSession& s, std::span<const telemetry::FlowRecord> records,
-                      const FlowExportContext& ctx, uint64_t now_ms) override;
-};
-
-class Netflow5Encoder final : public FlowEncoder {
-  public:
-    SequenceCounts sequence_counts() const override { return SequenceCounts::kRecords; }
-    // v5 has no templates: nothing to send, ever.
-    void send_templates(CollectorSession& s, const FlowExportContext& ctx,
-                        uint64_t now_ms) override;
-    void send_records(CollectorSession& s, std::span<const telemetry::FlowRecord> records,
-                      const FlowExportContext& ctx, uint64_t now_ms) override;
-};
+std::unique_ptr<FlowEncoder> make_netflow9_encoder();
+std::unique_ptr<FlowEncoder> make_netflow5_encoder();
 
 }  // namespace vsw

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 
+from flow_frames import a_flows, b_answer
 from ipfix_collectors import Capture, Nfcapd, check_sequence_numbers
 from vswtest import Dot1Q, Ether, FakeGuest, IP, Raw, UDP, Vswd, check, log, run, wait_until
 from scapy.all import ICMP, IPv6, TCP  # noqa: E402
@@ -37,23 +38,14 @@ def ip_len(frame):
 
 
 def a_frames():
-    a, b = MAC["a"], MAC["b"]
-    udp = [Ether(src=a, dst=b) / IP(src="10.0.0.1", dst="10.0.0.2", tos=0x20) / UDP(sport=1000, dport=2000) /
-           Raw(b"u" * (50 + 40 * i)) for i in range(5)]
-    tcp = [Ether(src=a, dst=b) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=40000, dport=80, flags=f, seq=i) /
-           Raw(b"t" * n) for i, (f, n) in enumerate([("S", 0), ("A", 100), ("PA", 200), ("A", 300), ("FA", 0)])]
-    icmp = [Ether(src=a, dst=b) / IP(src="10.0.0.1", dst="10.0.0.2") / ICMP(type=8, code=0, id=1, seq=i) /
-            Raw(b"p" * 56) for i in range(3)]
-    v6 = [Ether(src=a, dst=b) / IPv6(src="fd00::1", dst="fd00::2") / UDP(sport=3000, dport=4000) / Raw(b"6" * 80)
-          for _ in range(4)]
-    other = [Ether(src=a, dst=b, type=0x88b5) / Raw(b"x" * 60) for _ in range(2)]
-    bad = [Ether(src=a, dst=b) / Dot1Q(vlan=4095) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP() / Raw(b"bad")]
-    return {"udp": udp, "tcp": tcp, "icmp": icmp, "v6": v6, "l2": other, "bad": bad}
+    flows = a_flows(MAC["a"], MAC["b"])
+    bad = [Ether(src=MAC["a"], dst=MAC["b"]) / Dot1Q(vlan=4095) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP() /
+           Raw(b"bad")]
+    return {**flows, "bad": bad}
 
 
 def b_frames():
-    return [Ether(src=MAC["b"], dst=MAC["a"]) / IP(src="10.0.0.2", dst="10.0.0.1") / UDP(sport=2000, dport=1000) /
-            Raw(b"r" * 70) for _ in range(4)]
+    return b_answer(MAC["b"], MAC["a"])
 
 
 def expected(frames, reason):
@@ -195,7 +187,7 @@ def test(work):
     names = {int(r["cflow.inputint"]): r["cflow.if_name"] for m in messages for r in m["records"] if r["template"] == 261}
     check(names == {ifindex["a"]: "a", ifindex["b"]: "b"}, f"interface-names options records map ingressInterface to ports ({names})")
 
-    nf = nfcapd_flows(nfcapd)
+    nf = nfcapd.flow_counts()
     log(f"nfdump: {nf}")
     # nfcapd 1.7 advances its expected sequence number by flow records only, while RFC 7011 counts
     # every data record, options data included (tshark and the check above agree with the RFC).
@@ -276,24 +268,6 @@ def test(work):
           "sampling options records: systematic count-based 1 in 3, then 1 in 1 after the change")
     check(check_sequence_numbers(messages) == [] and capture.expert_warnings() == [], "sequence numbers and tshark clean")
     check(all(m["length"] <= 576 - 28 for m in messages), "after --mtu 576 every message fits 548 bytes")
-
-
-def nfcapd_flows(nfcapd):
-    """nfdump's view: (src, dst, sport, dport, proto) -> (packets, bytes)."""
-    lines = nfcapd.flows()
-    header = lines[0].split(",")
-    out = {}
-    for line in lines[1:]:
-        row = dict(zip(header, line.split(",")))
-        if "sa" not in row or not row.get("ipkt", "").isdigit():
-            continue
-        proto = {"UDP": 17, "TCP": 6, "ICMP": 1}.get(row["pr"], row["pr"])
-        dp = int(float(row["dp"])) if proto != 1 else 0
-        sp = int(float(row["sp"])) if proto != 1 else 0
-        key = (row["sa"], row["da"], sp, dp, int(proto) if str(proto).isdigit() else proto)
-        pk, by = out.get(key, (0, 0))
-        out[key] = (pk + int(row["ipkt"]), by + int(row["ibyt"]))
-    return out
 
 
 if __name__ == "__main__":

@@ -7,11 +7,7 @@ void register_mirror_commands(CommandTable& t, const MirrorCommands& h) {
         t.add("mirror-add", [f = h.add](const Request& r) {
             MirrorConfig m;
             m.name = r.string_field("name");
-            for (const auto& [k, v] : r.settings())
-                if (auto e = apply_mirror_setting(m, k, v); !e.empty())
-                    return ControlResult::fail(e);
-            if (auto e = validate_mirror(m); !e.empty()) return ControlResult::fail(e);
-            return f(m);
+            return configure_then(f, m, r.settings(), apply_mirror_setting, validate_mirror);
         });
     if (h.del)
         t.add("mirror-del", [f = h.del](const Request& r) { return f(r.string_field("name")); });

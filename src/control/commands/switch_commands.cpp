@@ -18,13 +18,10 @@ void register_switch_commands(CommandTable& t, const SwitchCommands& h) {
             "stats");
     if (h.add_port)
         t.add("add-port", [f = h.add_port](const Request& r) {
-            PortConfig port = port_config_from_json(r.body());
-            if (r.has("settings"))  // add-port NAME ... KEY=VALUE: settings from the start
-                for (const auto& [k, v] : r.settings())
-                    if (auto e = apply_port_setting(port, k, v); !e.empty())
-                        return ControlResult::fail(e);
-            if (auto e = validate_port_config(port); !e.empty()) return ControlResult::fail(e);
-            return f(port);
+            // add-port NAME ... KEY=VALUE: settings from the start
+            const Settings settings = r.has("settings") ? r.settings() : Settings{};
+            return configure_then(f, port_config_from_json(r.body()), settings, apply_port_setting,
+                                  validate_port_config);
         });
     if (h.del_port)
         t.add("del-port", [f = h.del_port](const Request& r) { return f(r.string_field("name")); });
