@@ -1,7 +1,6 @@
 #include "telemetry/ipfix/ipfix_message.h"
 
 #include <array>
-#include <cstring>
 
 #include "core/bytes.h"
 
@@ -106,28 +105,6 @@ constexpr uint16_t kAllTemplates[] = {kTemplateIpv4,     kTemplateIpv6,
                                       kTemplateL2,       kTemplateExporterStats,
                                       kTemplateSampling, kTemplateInterfaces};
 
-// Big-endian writers that advance the cursor.
-struct Writer {
-    uint8_t* p;
-    void u8(uint64_t v) { *p++ = static_cast<uint8_t>(v); }
-    void u16(uint64_t v) {
-        u8(v >> 8);
-        u8(v);
-    }
-    void u32(uint64_t v) {
-        u16(v >> 16);
-        u16(v);
-    }
-    void u64(uint64_t v) {
-        u32(v >> 32);
-        u32(v);
-    }
-    void bytes(const uint8_t* b, size_t n) {
-        memcpy(p, b, n);
-        p += n;
-    }
-};
-
 }  // namespace
 
 std::span<const Field> template_fields(uint16_t id) {
@@ -169,7 +146,7 @@ MessageBuilder::MessageBuilder(uint32_t observation_domain, uint16_t max_len)
 
 void MessageBuilder::begin(uint32_t export_time_s, uint32_t sequence) {
     bytes_.assign(kHeaderLen, 0);
-    Writer w{bytes_.data()};
+    BeWriter w{bytes_.data()};
     w.u16(kVersion);
     w.u16(0);  // length, set by finish()
     w.u32(export_time_s);
@@ -200,7 +177,7 @@ bool MessageBuilder::add_templates() {
             if ((scope_field_count(id) != 0) == (set == kSetOptionsTemplate))
                 len += 4 + (scope_field_count(id) ? 2 : 0) + 4 * template_fields(id).size();
         bytes_.resize(start + len);
-        Writer w{bytes_.data() + start};
+        BeWriter w{bytes_.data() + start};
         w.u16(set);
         w.u16(len);
         for (uint16_t id : kAllTemplates) {
@@ -226,7 +203,7 @@ uint8_t* MessageBuilder::open_record(uint16_t id, uint16_t len) {
         set_start_ = bytes_.size();
         set_id_ = id;
         bytes_.resize(bytes_.size() + 4);
-        Writer w{bytes_.data() + set_start_};
+        BeWriter w{bytes_.data() + set_start_};
         w.u16(id);
     }
     const size_t at = bytes_.size();
@@ -239,7 +216,7 @@ bool MessageBuilder::add_flow(const FlowRecord& r, uint64_t epoch_ms) {
     const uint16_t id = template_for(r.key.kind);
     uint8_t* p = open_record(id, record_length(id));
     if (!p) return false;
-    Writer w{p};
+    BeWriter w{p};
     const FlowKey& k = r.key;
     w.u64(epoch_ms + r.c.first_ms);
     w.u64(epoch_ms + r.c.last_ms);
@@ -271,7 +248,7 @@ bool MessageBuilder::add_flow(const FlowRecord& r, uint64_t epoch_ms) {
 bool MessageBuilder::add_exporter_stats(const ExporterStats& s) {
     uint8_t* p = open_record(kTemplateExporterStats, record_length(kTemplateExporterStats));
     if (!p) return false;
-    Writer w{p};
+    BeWriter w{p};
     w.u32(s.process_id);
     for (uint64_t v : {s.messages, s.records, s.octets, s.lost_records, s.lost_packets,
                        s.lost_octets, s.ignored_packets, s.ignored_octets})
@@ -282,7 +259,7 @@ bool MessageBuilder::add_exporter_stats(const ExporterStats& s) {
 bool MessageBuilder::add_sampling(const SamplingInfo& s) {
     uint8_t* p = open_record(kTemplateSampling, record_length(kTemplateSampling));
     if (!p) return false;
-    Writer w{p};
+    BeWriter w{p};
     w.u64(s.selector_id);
     w.u16(s.algorithm);
     w.u32(s.size);
@@ -294,10 +271,10 @@ bool MessageBuilder::add_interface(uint32_t ifindex, std::string_view name) {
     if (name.size() > 254) name = name.substr(0, 254);  // one length byte (RFC 7011 section 7)
     uint8_t* p = open_record(kTemplateInterfaces, static_cast<uint16_t>(4 + 1 + name.size()));
     if (!p) return false;
-    Writer w{p};
+    BeWriter w{p};
     w.u32(ifindex);
     w.u8(name.size());
-    w.bytes(reinterpret_cast<const uint8_t*>(name.data()), name.size());
+    w.bytes(name.data(), name.size());
     return true;
 }
 

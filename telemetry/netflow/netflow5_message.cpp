@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/bytes.h"
+#include "telemetry/ipfix/flow_cache.h"
 
 namespace vsw::telemetry::netflow {
 

@@ -12,9 +12,12 @@
 #include <span>
 #include <vector>
 
-#include "telemetry/ipfix/flow_cache.h"
 #include "telemetry/netflow/add_result.h"
 #include "telemetry/netflow/export_clock.h"
+
+namespace vsw::telemetry {
+struct FlowRecord;  // telemetry/ipfix/flow_cache.h (this header passes it by reference only)
+}
 
 namespace vsw::telemetry::netflow {
 

@@ -11,7 +11,7 @@ namespace {
 
 // Field types (RFC 3954 section 8, and Cisco's NetFlow v9 list for the MAC, VLAN, direction
 // and interface-name fields). Scope types (section 6.1) are a separate number space.
-enum : uint16_t {
+enum FieldType : uint16_t {
     kInBytes = 1,
     kInPkts = 2,
     kProtocol = 4,
@@ -79,28 +79,6 @@ constexpr size_t align4(size_t n) {
     return (n + 3) & ~size_t{3};
 }
 
-// Big-endian writers that advance the cursor.
-struct Writer {
-    uint8_t* p;
-    void u8(uint64_t v) { *p++ = static_cast<uint8_t>(v); }
-    void u16(uint64_t v) {
-        put_be16(p, static_cast<uint16_t>(v));
-        p += 2;
-    }
-    void u32(uint64_t v) {
-        put_be32(p, static_cast<uint32_t>(v));
-        p += 4;
-    }
-    void u64(uint64_t v) {
-        u32(v >> 32);
-        u32(v);
-    }
-    void bytes(const void* b, size_t n) {
-        memcpy(p, b, n);
-        p += n;
-    }
-};
-
 // Template FlowSet: header, then per template its id, field count and fields.
 size_t template_flowset_length() {
     size_t len = 4;
@@ -145,7 +123,7 @@ Netflow9Builder::Netflow9Builder(uint32_t source_id, uint16_t max_len)
 void Netflow9Builder::begin(const ExportClock& clock, uint32_t sequence) {
     clock_ = clock;
     bytes_.assign(kV9HeaderLen, 0);
-    Writer w{bytes_.data()};
+    BeWriter w{bytes_.data()};
     w.u16(kV9Version);
     w.u16(0);  // count, set by finish()
     w.u32(clock.sys_uptime());
@@ -177,7 +155,7 @@ bool Netflow9Builder::add_templates() {
     close_flowset();
     const size_t at = bytes_.size();
     bytes_.resize(at + len, 0);  // padding included: zeros
-    Writer w{bytes_.data() + at};
+    BeWriter w{bytes_.data() + at};
     w.u16(kV9FlowSetTemplate);
     w.u16(template_flowset_length());
     for (uint16_t id : kDataTemplates) {
@@ -234,24 +212,20 @@ AddResult Netflow9Builder::add_flow(const FlowRecord& r) {
     const uint16_t id = k.kind == FlowKind::kIpv4 ? kV9TemplateIpv4 : kV9TemplateIpv6;
     uint8_t* p = open_record(id, v9_record_length(id));
     if (!p) return AddResult::kNoRoom;
-    Writer w{p};
+    BeWriter w{p};
     w.u32(clock_.uptime_of(r.c.first_ms));
     w.u32(clock_.uptime_of(r.c.last_ms));
     w.u64(r.c.packets);
     w.u64(r.c.ip_octets);
     w.u32(k.in_port);
     w.u8(0);  // DIRECTION: ingress
-    w.bytes(k.src_mac, 6);
-    w.bytes(k.dst_mac, 6);
+    for (const uint8_t* mac : {k.src_mac, k.dst_mac}) w.bytes(mac, 6);
     w.u16(k.vlan);
     const size_t ip_len = id == kV9TemplateIpv4 ? 4 : 16;
-    w.bytes(k.src_ip, ip_len);
-    w.bytes(k.dst_ip, ip_len);
+    for (const uint8_t* ip : {k.src_ip, k.dst_ip}) w.bytes(ip, ip_len);
     w.u8(k.protocol);
     w.u8(r.c.tos);
-    w.u16(k.src_port);
-    w.u16(k.dst_port);
-    w.u16(k.icmp_type_code);
+    for (uint16_t v : {k.src_port, k.dst_port, k.icmp_type_code}) w.u16(v);
     w.u8(r.c.tcp_flags);  // v9's field has 8 bits: NS (0x100) is not reported
     return AddResult::kAdded;
 }
@@ -259,7 +233,7 @@ AddResult Netflow9Builder::add_flow(const FlowRecord& r) {
 bool Netflow9Builder::add_sampling(const V9Sampling& s) {
     uint8_t* p = open_record(kV9TemplateSampling, v9_record_length(kV9TemplateSampling));
     if (!p) return false;
-    Writer w{p};
+    BeWriter w{p};
     w.u32(source_id_);  // scope System: this exporter
     w.u32(s.interval);
     w.u8(s.algorithm);
@@ -270,7 +244,7 @@ bool Netflow9Builder::add_interface(uint32_t ifindex, std::string_view name) {
     uint8_t* p = open_record(kV9TemplateInterfaces, v9_record_length(kV9TemplateInterfaces));
     if (!p) return false;
     name = name.substr(0, kV9InterfaceNameLen - 1);  // at least one zero byte follows
-    Writer w{p};
+    BeWriter w{p};
     w.u32(source_id_);  // scope System: this exporter
     w.u32(ifindex);
     memset(w.p, 0, kV9InterfaceNameLen);

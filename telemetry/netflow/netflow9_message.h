@@ -21,6 +21,12 @@
 
 namespace vsw::telemetry::netflow {
 
+// One field of a template, in the template FlowSet's order.
+struct V9Field {
+    uint16_t type;    // field type (options templates: scope fields give a scope type)
+    uint16_t length;  // bytes
+};
+
 constexpr uint16_t kV9Version = 9;
 constexpr uint16_t kV9HeaderLen = 20;
 constexpr uint16_t kV9FlowSetTemplate = 0;
@@ -33,11 +39,6 @@ constexpr uint16_t kV9ScopeSystem = 1;           // options scope type: the whol
 constexpr uint16_t kV9InterfaceNameLen = 32;     // IF_DESC bytes, zero-padded
 constexpr uint8_t kV9SamplingDeterministic = 1;  // SAMPLING_ALGORITHM: every n-th packet
 constexpr uint8_t kV9SamplingRandom = 2;         // one packet out of n at random
-
-struct V9Field {
-    uint16_t type;    // field type (options templates: scope fields give a scope type)
-    uint16_t length;  // bytes
-};
 
 // The fields of each template, in record order (options templates: scope fields first).
 std::span<const V9Field> v9_template_fields(uint16_t template_id);

@@ -15,25 +15,24 @@ constexpr size_t xdr_padded(size_t n) {
     return (n + 3) & ~size_t{3};
 }
 
-// XDR writers that advance the cursor.
-struct Writer {
-    uint8_t* p;
-    void u32(uint64_t v) {
-        put_be32(p, static_cast<uint32_t>(v));
-        p += 4;
-    }
-    void u64(uint64_t v) {
-        u32(v >> 32);
-        u32(v);
-    }
-    // Variable-length opaque data or string: length, bytes, zeros to a multiple of 4.
-    void opaque(const void* b, size_t n) {
-        u32(n);
-        if (n) memcpy(p, b, n);
-        memset(p + n, 0, xdr_padded(n) - n);
-        p += xdr_padded(n);
-    }
-};
+// XDR variable-length opaque data or string: length, bytes, zeros to a multiple of 4.
+void put_opaque(BeWriter& w, const void* b, size_t n) {
+    w.u32(n);
+    w.bytes(b, n);
+    memset(w.p, 0, xdr_padded(n) - n);
+    w.p += xdr_padded(n) - n;
+}
+
+// The head of a sample: its format and length, its sequence number and data source (an
+// interface, expanded: type and index in two words).
+void put_sample_head(BeWriter& w, uint32_t format, size_t len, uint32_t sequence,
+                     uint32_t source_index) {
+    w.u32(format);
+    w.u32(len);
+    w.u32(sequence);
+    w.u32(kSourceIfIndex);
+    w.u32(source_index);
+}
 
 // Sizes of the samples and records. Each sample and record starts with its data_format
 // (enterprise << 12 | format: enterprise 0 here, so the format alone) and its length.
@@ -77,11 +76,10 @@ DatagramBuilder::DatagramBuilder(const AgentAddress& agent, uint32_t sub_agent_i
 void DatagramBuilder::begin(uint32_t sequence, uint32_t uptime_ms) {
     const size_t address_len = agent_.type == kAddressIpv6 ? 16 : 4;
     bytes_.assign(4 + 4 + address_len + 4 + 4 + 4 + 4, 0);
-    Writer w{bytes_.data()};
+    BeWriter w{bytes_.data()};
     w.u32(kVersion);
     w.u32(agent_.type);
-    memcpy(w.p, agent_.bytes, address_len);
-    w.p += address_len;
+    w.bytes(agent_.bytes, address_len);
     w.u32(sub_agent_id_);
     w.u32(sequence);
     w.u32(uptime_ms);
@@ -103,12 +101,8 @@ bool DatagramBuilder::add_packet_sample(const PacketSample& s) {
                               (s.vlans ? kRecordHeadLen + kExtendedSwitchLen : 0);
     uint8_t* p = append(kRecordHeadLen + sample_len);
     if (!p) return false;
-    Writer w{p};
-    w.u32(kFlowSampleExpanded);
-    w.u32(sample_len);
-    w.u32(s.sequence);
-    w.u32(kSourceIfIndex);
-    w.u32(s.source_index);
+    BeWriter w{p};
+    put_sample_head(w, kFlowSampleExpanded, sample_len, s.sequence, s.source_index);
     w.u32(s.sampling_rate);
     w.u32(s.sample_pool);
     w.u32(s.drops);
@@ -123,7 +117,7 @@ bool DatagramBuilder::add_packet_sample(const PacketSample& s) {
     w.u32(kHeaderProtocolEthernet);
     w.u32(uint64_t{s.frame_length} + kFcsLen);
     w.u32(kFcsLen);  // stripped: the FCS
-    w.opaque(s.frame.data(), copy);
+    put_opaque(w, s.frame.data(), copy);
 
     if (s.vlans) {
         w.u32(kRecordExtendedSwitch);
@@ -143,12 +137,8 @@ bool DatagramBuilder::add_counters_sample(const CountersSample& s) {
                               (name.empty() ? 0 : kRecordHeadLen + 4 + xdr_padded(name.size()));
     uint8_t* p = append(kRecordHeadLen + sample_len);
     if (!p) return false;
-    Writer w{p};
-    w.u32(kCountersSampleExpanded);
-    w.u32(sample_len);
-    w.u32(s.sequence);
-    w.u32(kSourceIfIndex);
-    w.u32(s.source_index);
+    BeWriter w{p};
+    put_sample_head(w, kCountersSampleExpanded, sample_len, s.sequence, s.source_index);
     w.u32(name.empty() ? 1 : 2);  // counter records
 
     const InterfaceCounters& c = s.counters;
@@ -172,7 +162,7 @@ bool DatagramBuilder::add_counters_sample(const CountersSample& s) {
     if (!name.empty()) {
         w.u32(kRecordPortName);
         w.u32(4 + xdr_padded(name.size()));
-        w.opaque(name.data(), name.size());
+        put_opaque(w, name.data(), name.size());
     }
     ++samples_;
     return true;

@@ -33,12 +33,14 @@ constexpr uint16_t kDefaultMaxLen = 1400;        // sFlow's default maximum data
 constexpr uint32_t kDefaultHeaderBytes = 128;    // frame bytes a flow sample carries
 constexpr uint32_t kMaxPortNameLen = 255;        // port_name is a string<255>
 
-// Discard reasons: the value of a discarded output interface (sFlow v5, "interface").
-constexpr uint32_t kDiscardUnknown = 256;
-constexpr uint32_t kDiscardAcl = 258;
-constexpr uint32_t kDiscardNoBufferSpace = 259;
-constexpr uint32_t kDiscardRateLimit = 261;
-constexpr uint32_t kDiscardTooBig = 262;
+// Why a frame was discarded: the value of a discarded output interface (sFlow v5, "interface").
+enum class DiscardReason : uint32_t {
+    kUnknown = 256,
+    kAcl = 258,
+    kNoBufferSpace = 259,
+    kRateLimit = 261,
+    kTooBig = 262,
+};
 
 // The agent's address in the datagram header.
 struct AgentAddress {
@@ -55,7 +57,9 @@ struct Interface {
     uint32_t value = 0;   // ifIndex (0 unknown) / discard reason / how many (0 unknown)
 
     static constexpr Interface port(uint32_t ifindex) { return {0, ifindex}; }
-    static constexpr Interface discarded(uint32_t reason) { return {1, reason}; }
+    static constexpr Interface discarded(DiscardReason reason) {
+        return {1, static_cast<uint32_t>(reason)};
+    }
     static constexpr Interface flooded(uint32_t ports) { return {2, ports}; }
     static constexpr Interface switch_itself() { return {0, 0xffffffff}; }  // to/from the agent
     bool operator==(const Interface&) const = default;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "tests/support/flow_records.h"
 #include "tests/support/ipfix_decoder.h"
 
 using namespace vsw::telemetry;
@@ -13,24 +14,12 @@ using vsw::test::IpfixDecoder;
 namespace {
 
 FlowRecord record(FlowKind kind, uint32_t n) {
-    FlowRecord r{};
-    r.key.kind = kind;
-    r.key.in_port = 4;
-    r.key.vlan = 10;
-    r.key.ethertype = kind == FlowKind::kIpv6 ? 0x86dd : kind == FlowKind::kIpv4 ? 0x0800 : 0x0806;
+    FlowRecord r = vsw::test::flow_record(kind, 6, 1234, 80);
     r.key.src_mac[5] = 1;
     r.key.dst_mac[5] = 2;
-    r.key.protocol = 6;
-    r.key.src_port = 1234;
-    r.key.dst_port = 80;
     memcpy(r.key.src_ip, &n, 4);
     r.key.dst_ip[15] = 9;
-    r.reason = FlowEndReason::kIdle;
-    r.c.packets = n;
-    r.c.l2_octets = n * 100;
-    r.c.ip_octets = n * 86;
-    r.c.first_ms = 1000;
-    r.c.last_ms = 2500;
+    r.c = vsw::test::frames(n, 100, 86, 1000, 2500);
     r.c.tcp_flags = 0x1b;
     return r;
 }
@@ -108,18 +97,13 @@ TEST_CASE("options records: exporter statistics and sampling") {
     b.add_templates();
     dec.decode(bytes(b.finish()));
     b.begin(0, 42);
-    ExporterStats s;
-    s.process_id = 9;
-    s.messages = 11;
-    s.records = 12;
-    s.octets = 13;
-    s.lost_records = 14;
-    s.ignored_packets = 15;
-    REQUIRE(b.add_exporter_stats(s));
-    SamplingInfo si;
-    si.algorithm = 3;
-    si.population = 100;
-    REQUIRE(b.add_sampling(si));
+    REQUIRE(b.add_exporter_stats({.process_id = 9,
+                                  .messages = 11,
+                                  .records = 12,
+                                  .octets = 13,
+                                  .lost_records = 14,
+                                  .ignored_packets = 15}));
+    REQUIRE(b.add_sampling({.algorithm = 3, .population = 100}));
     auto m = dec.decode(bytes(b.finish()));
     CHECK(m.sequence == 42);
     REQUIRE(m.records.size() == 2);

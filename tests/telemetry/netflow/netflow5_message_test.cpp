@@ -1,13 +1,18 @@
 #include "telemetry/netflow/netflow5_message.h"
 
 #include <catch2/catch.hpp>
-#include <cstring>
 #include <span>
 #include <stdexcept>
 #include <vector>
 
+#include "core/bytes.h"
+#include "tests/support/flow_records.h"
+
 using namespace vsw::telemetry;
 using namespace vsw::telemetry::netflow;
+using vsw::test::flow_record;
+using vsw::test::frames;
+using vsw::test::set_ipv4;
 
 namespace {
 
@@ -29,43 +34,39 @@ struct V5Packet {
     std::vector<V5Record> records;
 };
 
-uint16_t be16(const uint8_t* p) {
-    return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-uint32_t be32(const uint8_t* p) {
-    return static_cast<uint32_t>(be16(p)) << 16 | be16(p + 2);
-}
+using vsw::get_be16;
+using vsw::get_be32;
 
 V5Packet decode(std::span<const uint8_t> m) {
     if (m.size() < 24) throw std::runtime_error("shorter than the header");
-    if (be16(&m[0]) != 5) throw std::runtime_error("version != 5");
+    if (get_be16(&m[0]) != 5) throw std::runtime_error("version != 5");
     V5Packet d;
-    d.count = be16(&m[2]);
+    d.count = get_be16(&m[2]);
     if (d.count > 30) throw std::runtime_error("more than 30 records");
     if (m.size() != 24u + 48u * d.count) throw std::runtime_error("length != 24 + 48 * count");
-    d.sys_uptime = be32(&m[4]);
-    d.unix_secs = be32(&m[8]);
-    d.unix_nsecs = be32(&m[12]);
+    d.sys_uptime = get_be32(&m[4]);
+    d.unix_secs = get_be32(&m[8]);
+    d.unix_nsecs = get_be32(&m[12]);
     if (d.unix_nsecs >= 1'000'000'000) throw std::runtime_error("unix_nsecs >= 1 s");
-    d.flow_sequence = be32(&m[16]);
+    d.flow_sequence = get_be32(&m[16]);
     d.engine_type = m[20];
     d.engine_id = m[21];
-    d.sampling = be16(&m[22]);
+    d.sampling = get_be16(&m[22]);
     for (size_t i = 0; i < d.count; ++i) {
         const uint8_t* p = &m[24 + 48 * i];
         V5Record r;
-        r.src = be32(p);
-        r.dst = be32(p + 4);
-        if (be32(p + 8) != 0) throw std::runtime_error("next hop set");
-        r.input = be16(p + 12);
-        if (be16(p + 14) != 0) throw std::runtime_error("output set");
-        r.packets = be32(p + 16);
-        r.octets = be32(p + 20);
-        r.first = be32(p + 24);
-        r.last = be32(p + 28);
+        r.src = get_be32(p);
+        r.dst = get_be32(p + 4);
+        if (get_be32(p + 8) != 0) throw std::runtime_error("next hop set");
+        r.input = get_be16(p + 12);
+        if (get_be16(p + 14) != 0) throw std::runtime_error("output set");
+        r.packets = get_be32(p + 16);
+        r.octets = get_be32(p + 20);
+        r.first = get_be32(p + 24);
+        r.last = get_be32(p + 28);
         if (r.first > r.last) throw std::runtime_error("first after last");
-        r.src_port = be16(p + 32);
-        r.dst_port = be16(p + 34);
+        r.src_port = get_be16(p + 32);
+        r.dst_port = get_be16(p + 34);
         if (p[36] != 0) throw std::runtime_error("pad1 set");
         r.tcp_flags = p[37];
         r.protocol = p[38];
@@ -77,23 +78,12 @@ V5Packet decode(std::span<const uint8_t> m) {
     return d;
 }
 
+// A UDP flow of n packets, 192.168.0.n:5353 -> 192.168.1.1:53.
 FlowRecord record(FlowKind kind, uint32_t n) {
-    FlowRecord r{};
-    r.key.kind = kind;
-    r.key.in_port = 4;
-    r.key.vlan = 10;
-    r.key.protocol = 17;
-    r.key.src_port = 5353;
-    r.key.dst_port = 53;
-    const uint8_t src4[4] = {192, 168, 0, static_cast<uint8_t>(n)}, dst4[4] = {192, 168, 1, 1};
-    memcpy(r.key.src_ip, src4, 4);
-    memcpy(r.key.dst_ip, dst4, 4);
+    FlowRecord r = flow_record(kind, 17, 5353, 53);
+    set_ipv4(r.key, {192, 168, 0, static_cast<uint8_t>(n)}, {192, 168, 1, 1});
     r.reason = FlowEndReason::kActive;
-    r.c.packets = n;
-    r.c.ip_octets = n * 60;
-    r.c.first_ms = 5'000;
-    r.c.last_ms = 9'000;
-    r.c.tcp_flags = 0;
+    r.c = frames(n, 0, 60, 5'000, 9'000);
     r.c.tos = 0xb8;
     return r;
 }

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/byte_reader.h"
+
 namespace vsw::test {
 
 struct V9Record {
@@ -52,11 +54,21 @@ class Netflow9Decoder {
 
     // Throws std::runtime_error on any framing error or a data FlowSet without a known template.
     V9Packet decode(std::span<const uint8_t> m) {
-        auto u16 = [&](size_t at) {
-            if (at + 2 > m.size()) throw std::runtime_error("read past the end");
-            return static_cast<uint16_t>(m[at] << 8 | m[at + 1]);
+        const ByteReader in(m);
+        // `n` (type, length) pairs from p on; p moves past them.
+        auto read_fields = [&](size_t& p, size_t n,
+                               std::vector<std::pair<uint16_t, uint16_t>>& to) {
+            for (size_t i = 0; i < n; ++i, p += 4) to.emplace_back(in.u16(p), in.u16(p + 2));
         };
-        auto u32 = [&](size_t at) { return static_cast<uint32_t>(u16(at)) << 16 | u16(at + 2); };
+        size_t records = 0;  // templates, options templates and data records
+        // Remembers a template that ends at p, inside its FlowSet.
+        auto define = [&](uint16_t id, const Template& t, size_t p, size_t end,
+                          std::vector<uint16_t>& defined) {
+            if (p > end) throw std::runtime_error("template past its FlowSet");
+            templates_[id] = t;
+            defined.push_back(id);
+            ++records;
+        };
         auto check_padding = [&](size_t from, size_t end) {
             if (end - from >= 4) throw std::runtime_error("padding of 4 bytes or more");
             for (size_t i = from; i < end; ++i)
@@ -64,15 +76,15 @@ class Netflow9Decoder {
         };
         V9Packet d;
         if (m.size() < 20) throw std::runtime_error("shorter than the header");
-        if (u16(0) != 9) throw std::runtime_error("version != 9");
-        d.count = u16(2);
-        d.sys_uptime = u32(4);
-        d.unix_secs = u32(8);
-        d.sequence = u32(12);
-        d.source_id = u32(16);
-        size_t at = 20, records = 0;
+        if (in.u16(0) != 9) throw std::runtime_error("version != 9");
+        d.count = in.u16(2);
+        d.sys_uptime = in.u32(4);
+        d.unix_secs = in.u32(8);
+        d.sequence = in.u32(12);
+        d.source_id = in.u32(16);
+        size_t at = 20;
         while (at < m.size()) {
-            const uint16_t id = u16(at), len = u16(at + 2);
+            const uint16_t id = in.u16(at), len = in.u16(at + 2);
             if (len < 4 || at + len > m.size()) throw std::runtime_error("bad FlowSet length");
             if (len % 4) throw std::runtime_error("FlowSet not padded to 4 bytes");
             d.flowsets.push_back(id);
@@ -80,34 +92,26 @@ class Netflow9Decoder {
             size_t p = at + 4;
             if (id == 0) {
                 while (end - p >= 4) {
-                    const uint16_t tid = u16(p), n = u16(p + 2);
+                    const uint16_t tid = in.u16(p), n = in.u16(p + 2);
                     if (tid < 256) throw std::runtime_error("template id below 256");
                     p += 4;
                     Template t;
-                    for (uint16_t i = 0; i < n; ++i, p += 4)
-                        t.fields.emplace_back(u16(p), u16(p + 2));
-                    if (p > end) throw std::runtime_error("template past its FlowSet");
-                    templates_[tid] = t;
-                    d.templates.push_back(tid);
-                    ++records;
+                    read_fields(p, n, t.fields);
+                    define(tid, t, p, end, d.templates);
                 }
                 check_padding(p, end);
             } else if (id == 1) {
                 while (end - p >= 6) {
-                    const uint16_t tid = u16(p), scope_len = u16(p + 2), option_len = u16(p + 4);
+                    const uint16_t tid = in.u16(p), scope_len = in.u16(p + 2),
+                                   option_len = in.u16(p + 4);
                     if (tid < 256) throw std::runtime_error("options template id below 256");
                     if (scope_len % 4 || option_len % 4 || scope_len == 0)
                         throw std::runtime_error("bad options template lengths");
                     p += 6;
                     Template t;
-                    for (size_t i = 0; i < scope_len / 4u; ++i, p += 4)
-                        t.scopes.emplace_back(u16(p), u16(p + 2));
-                    for (size_t i = 0; i < option_len / 4u; ++i, p += 4)
-                        t.fields.emplace_back(u16(p), u16(p + 2));
-                    if (p > end) throw std::runtime_error("options template past its FlowSet");
-                    templates_[tid] = t;
-                    d.options_templates.push_back(tid);
-                    ++records;
+                    read_fields(p, scope_len / 4u, t.scopes);
+                    read_fields(p, option_len / 4u, t.fields);
+                    define(tid, t, p, end, d.options_templates);
                 }
                 check_padding(p, end);
             } else if (id >= 256) {
@@ -119,16 +123,10 @@ class Netflow9Decoder {
                 while (end - p >= rec_len) {
                     V9Record r;
                     r.template_id = id;
-                    for (auto [type, n] : t->second.scopes) {
-                        r.scopes[type].assign(m.begin() + static_cast<long>(p),
-                                              m.begin() + static_cast<long>(p + n));
-                        p += n;
-                    }
+                    for (auto [type, n] : t->second.scopes) r.scopes[type] = in.take_bytes(p, n);
                     for (auto [type, n] : t->second.fields) {
                         if (r.fields.count(type)) throw std::runtime_error("field type twice");
-                        r.fields[type].assign(m.begin() + static_cast<long>(p),
-                                              m.begin() + static_cast<long>(p + n));
-                        p += n;
+                        r.fields[type] = in.take_bytes(p, n);
                     }
                     d.records.push_back(std::move(r));
                     ++records;

@@ -5,40 +5,30 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/flow_records.h"
 #include "tests/telemetry/netflow/netflow9_decoder.h"
 
 using namespace vsw::telemetry;
 using namespace vsw::telemetry::netflow;
+using vsw::test::flow_record;
+using vsw::test::frames;
 using vsw::test::Netflow9Decoder;
+using vsw::test::set_ipv4;
 
 namespace {
 
 FlowRecord record(FlowKind kind, uint32_t n) {
-    FlowRecord r{};
-    r.key.kind = kind;
-    r.key.in_port = 4;
-    r.key.vlan = 10;
-    r.key.ethertype = kind == FlowKind::kIpv6 ? 0x86dd : kind == FlowKind::kIpv4 ? 0x0800 : 0x0806;
+    FlowRecord r = flow_record(kind, 6, 1234, 80);
     const uint8_t src_mac[6] = {0x52, 0x54, 0, 0, 0, 1}, dst_mac[6] = {0x52, 0x54, 0, 0, 0, 2};
     memcpy(r.key.src_mac, src_mac, 6);
     memcpy(r.key.dst_mac, dst_mac, 6);
-    r.key.protocol = 6;
-    r.key.src_port = 1234;
-    r.key.dst_port = 80;
-    const uint8_t src4[4] = {10, 0, 0, static_cast<uint8_t>(n)}, dst4[4] = {10, 0, 1, 9};
-    memcpy(r.key.src_ip, src4, 4);
-    memcpy(r.key.dst_ip, dst4, 4);
+    set_ipv4(r.key, {10, 0, 0, static_cast<uint8_t>(n)}, {10, 0, 1, 9});
     if (kind == FlowKind::kIpv6) {
         r.key.src_ip[0] = 0xfd;
         r.key.dst_ip[0] = 0xfd;
         r.key.dst_ip[15] = 9;
     }
-    r.reason = FlowEndReason::kIdle;
-    r.c.packets = n;
-    r.c.l2_octets = n * 100;
-    r.c.ip_octets = n * 86;
-    r.c.first_ms = 61'000;
-    r.c.last_ms = 62'500;
+    r.c = frames(n, 100, 86, 61'000, 62'500);
     r.c.tcp_flags = 0x11b;  // NS + ACK PSH SYN FIN
     r.c.tos = 0x28;
     return r;

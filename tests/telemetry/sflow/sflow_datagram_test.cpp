@@ -67,6 +67,23 @@ AgentAddress agent4() {
     return AgentAddress::ipv4(0xc0a80001);  // 192.168.0.1
 }
 
+// Decodes a datagram that must be `size` bytes and hold one sample, of `format`.
+vsw::test::SflowDatagram decode_single(std::span<const uint8_t> m, size_t size, uint32_t format) {
+    CHECK(m.size() == size);
+    auto d = SflowDecoder().decode(m);
+    CHECK(d.sample_formats == std::vector<uint32_t>{format});
+    return d;
+}
+
+// A flow or counters sample's sequence number and data source: port 3 (packet_sample() and
+// counters_sample() sample there).
+template <class Sample>
+void check_source(const Sample& s, uint32_t sequence) {
+    CHECK(s.sequence == sequence);
+    CHECK(s.source_type == kSourceIfIndex);
+    CHECK(s.source_index == 3);
+}
+
 }  // namespace
 
 TEST_CASE("sflow: the datagram header, IPv4 and IPv6 agents") {
@@ -100,15 +117,10 @@ TEST_CASE("sflow: an expanded flow sample decodes to what was encoded") {
     b.begin(1, 1000);
     REQUIRE(b.add_packet_sample(packet_sample(f, 9)));
     CHECK(b.samples() == 1);
-    auto m = bytes(b.finish());
     // header 28, sample head 8 + fixed 44, raw header 8 + 16 + 64, extended switch 8 + 16
-    CHECK(m.size() == 28 + 52 + 88 + 24);
-    auto d = SflowDecoder().decode(m);
-    CHECK(d.sample_formats == std::vector<uint32_t>{3});
+    const auto d = decode_single(bytes(b.finish()), 28 + 52 + 88 + 24, kFlowSampleExpanded);
     const auto& s = d.flows.at(0);
-    CHECK(s.sequence == 9);
-    CHECK(s.source_type == 0);
-    CHECK(s.source_index == 3);
+    check_source(s, 9);
     CHECK(s.sampling_rate == 400);
     CHECK(s.sample_pool == 3600);
     CHECK(s.drops == 2);
@@ -154,7 +166,7 @@ TEST_CASE("sflow: output interfaces: a port, a flood, a discard, the switch itse
     DatagramBuilder b(agent4(), 0);
     b.begin(1, 0);
     for (Interface out : {Interface::port(5), Interface::flooded(7),
-                          Interface::discarded(kDiscardAcl), Interface::switch_itself()}) {
+                          Interface::discarded(DiscardReason::kAcl), Interface::switch_itself()}) {
         PacketSample s = packet_sample(f, 1);
         s.output = out;
         REQUIRE(b.add_packet_sample(s));
@@ -179,15 +191,10 @@ TEST_CASE("sflow: an expanded counters sample with the port's name") {
     DatagramBuilder b(agent4(), 0);
     b.begin(1, 0);
     REQUIRE(b.add_counters_sample(counters_sample(4, "web1-5254000a0001")));
-    auto m = bytes(b.finish());
     // header 28, sample head 8 + fixed 16, if_counters 8 + 88, port name 8 + 4 + 20 (17 + 3)
-    CHECK(m.size() == 28 + 24 + 96 + 32);
-    auto d = SflowDecoder().decode(m);
-    CHECK(d.sample_formats == std::vector<uint32_t>{4});
+    const auto d = decode_single(bytes(b.finish()), 28 + 24 + 96 + 32, kCountersSampleExpanded);
     const auto& s = d.counters.at(0);
-    CHECK(s.sequence == 4);
-    CHECK(s.source_type == 0);
-    CHECK(s.source_index == 3);
+    check_source(s, 4);
     CHECK(s.record_formats == std::vector<uint32_t>{1, 1005});
     const auto& c = s.ifc;
     CHECK(c.if_index == 3);

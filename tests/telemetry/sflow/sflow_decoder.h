@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/byte_reader.h"
+
 namespace vsw::test {
 
 struct SflowRawHeader {
@@ -63,7 +65,7 @@ struct SflowDatagram {
 class SflowDecoder {
   public:
     SflowDatagram decode(std::span<const uint8_t> m) {
-        m_ = m;
+        in_ = ByteReader(m);
         SflowDatagram d;
         size_t p = 0;
         if (u32(p) != 5) throw std::runtime_error("version != 5");
@@ -91,24 +93,10 @@ class SflowDecoder {
     }
 
   private:
-    uint32_t u32(size_t& p) {
-        if (p + 4 > m_.size()) throw std::runtime_error("read past the end");
-        const uint32_t v =
-            static_cast<uint32_t>(m_[p]) << 24 | m_[p + 1] << 16 | m_[p + 2] << 8 | m_[p + 3];
-        p += 4;
-        return v;
-    }
-    uint64_t u64(size_t& p) {
-        const uint64_t hi = u32(p);
-        return hi << 32 | u32(p);
-    }
-    std::vector<uint8_t> bytes(size_t& p, size_t n) {
-        if (p + n > m_.size()) throw std::runtime_error("read past the end");
-        std::vector<uint8_t> v(m_.begin() + static_cast<long>(p),
-                               m_.begin() + static_cast<long>(p + n));
-        p += n;
-        return v;
-    }
+    // XDR items at p, moving p past them.
+    uint32_t u32(size_t& p) const { return in_.take_u32(p); }
+    uint64_t u64(size_t& p) const { return in_.take_u64(p); }
+    std::vector<uint8_t> bytes(size_t& p, size_t n) const { return in_.take_bytes(p, n); }
     // XDR opaque<> / string<>: length, bytes, zero padding to 4.
     std::vector<uint8_t> opaque(size_t& p) {
         const uint32_t n = u32(p);
@@ -204,7 +192,7 @@ class SflowDecoder {
         return s;
     }
 
-    std::span<const uint8_t> m_;
+    ByteReader in_;  // the datagram being decoded
 };
 
 }  // namespace vsw::test
