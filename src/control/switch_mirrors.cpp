@@ -197,19 +197,12 @@ ControlResult Switch::mirror_show() {
     for (const MirrorConfig& m : mirrors_) {
         json j = to_json(m);
         const MirrorRuntime& rt = *mirror_rt_.at(m.name);
-        uint64_t packets = 0, bytes = 0, truncated = 0, no_mbufs = 0, tx_dropped = 0,
-                 unresolved = 0;
-        for (const auto& w : rt.w) {
-            packets += w.packets.get();
-            bytes += w.bytes.get();
-            truncated += w.truncated.get();
-            no_mbufs += w.no_mbufs.get();
-            tx_dropped += w.tx_dropped.get();
-            unresolved += w.unresolved.get();
-        }
-        j["counters"] = {{"packets", packets},
-                         {"bytes", bytes},
-                         {"truncated", truncated},
+        using B = MirrorRuntime::Block;
+        const uint64_t no_mbufs = rt.w.sum(&B::no_mbufs), tx_dropped = rt.w.sum(&B::tx_dropped),
+                       unresolved = rt.w.sum(&B::unresolved);
+        j["counters"] = {{"packets", rt.w.sum(&B::packets)},
+                         {"bytes", rt.w.sum(&B::bytes)},
+                         {"truncated", rt.w.sum(&B::truncated)},
                          {"no_mbufs", no_mbufs},
                          {"tx_dropped", tx_dropped},
                          {"unresolved", unresolved},

@@ -318,16 +318,14 @@ ControlResult Switch::vxlan_show() {
     }
     json vteps = json::array();
     for (const auto& [ip, v] : vteps_) {
-        uint64_t ep = 0, eb = 0, dp = 0, db = 0, unresolved = 0;
-        for (const auto& w : v.counters->w) {
-            ep += w.encap_packets.get();
-            eb += w.encap_bytes.get();
-            dp += w.decap_packets.get();
-            db += w.decap_bytes.get();
-            unresolved += w.unresolved.get();
-        }
-        json j = {{"ip", format_ipv4(ip)}, {"encap_packets", ep}, {"encap_bytes", eb},
-                  {"decap_packets", dp},   {"decap_bytes", db},   {"unresolved", unresolved}};
+        using B = VtepCounters::Block;
+        const auto& w = v.counters->w;
+        json j = {{"ip", format_ipv4(ip)},
+                  {"encap_packets", w.sum(&B::encap_packets)},
+                  {"encap_bytes", w.sum(&B::encap_bytes)},
+                  {"decap_packets", w.sum(&B::decap_packets)},
+                  {"decap_bytes", w.sum(&B::decap_bytes)},
+                  {"unresolved", w.sum(&B::unresolved)}};
         const uint32_t hop = up ? up->config.vtep.next_hop(ip) : 0;
         j["next_hop"] = hop ? format_ipv4(hop) : "none (off-link, no vtep-gateway)";
         if (auto nh = next_hops_.find(hop); hop && nh != next_hops_.end()) {

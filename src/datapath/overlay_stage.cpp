@@ -77,7 +77,7 @@ void decide_underlay(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* con
             c.drop(DropReason::kVxlanUnknownVtep);
             continue;
         }
-        VtepCounters::PerWorker& vc = ov.vteps[static_cast<unsigned>(vtep)].counters->w[dp.worker];
+        VtepCounters::Block& vc = ov.vteps[static_cast<unsigned>(vtep)].counters->w[dp.worker];
         vc.decap_packets.add(1);
         vc.decap_bytes.add(m->pkt_len);
         vxlan_strip(m, vx);

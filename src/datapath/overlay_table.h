@@ -12,19 +12,21 @@
 #include "core/limits.h"
 #include "core/vlan.h"
 #include "overlay/vxlan.h"
+#include "telemetry/per_worker.h"
 #include "telemetry/port_counters.h"
 
 namespace vsw {
 
 // One remote VTEP's counters; owned by the Switch (they outlive snapshots), one block per worker.
 struct VtepCounters {
-    struct alignas(64) PerWorker {
+    struct alignas(64) Block {
         telemetry::Counter encap_packets;  // frames encapsulated to it
         telemetry::Counter encap_bytes;    // their bytes, outer headers included
         telemetry::Counter decap_packets;  // frames from it decapsulated
         telemetry::Counter decap_bytes;    // their bytes as received (outer headers included)
         telemetry::Counter unresolved;     // frames for it dropped: next hop MAC not known yet
-    } w[kMaxWorkers];
+    };
+    telemetry::PerWorker<Block> w;  // one block per worker
 };
 
 struct RemoteVtep {

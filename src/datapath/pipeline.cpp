@@ -277,7 +277,7 @@ inline void encapsulate_to(Datapath& dp, const Snapshot& snap, const RemoteVtep&
         c.drop(DropReason::kNoMbufs);
         return;
     }
-    VtepCounters::PerWorker& vc = v.counters->w[dp.worker];
+    VtepCounters::Block& vc = v.counters->w[dp.worker];
     vc.encap_packets.add(1);
     vc.encap_bytes.add(out->pkt_len);
     push(dp, snap, snap.overlay->uplink, out);

@@ -89,9 +89,7 @@ void CaptureSession::request_stop(const char* reason) {
 }
 
 uint64_t CaptureSession::dropped() const {
-    uint64_t n = 0;
-    for (const auto& w : tap_.w) n += w.no_mbufs.get() + w.ring_full.get();
-    return n;
+    return tap_.w.sum(&CaptureTap::Block::no_mbufs) + tap_.w.sum(&CaptureTap::Block::ring_full);
 }
 
 nlohmann::json CaptureSession::status() const {

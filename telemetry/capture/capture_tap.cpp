@@ -10,7 +10,7 @@ namespace vsw {
 
 void capture_burst(CaptureTap& tap, unsigned worker, rte_mbuf* const* pkts, uint16_t n,
                    uint8_t direction, uint64_t tsc) {
-    CaptureTap::PerWorker& w = tap.w[worker];
+    CaptureTap::Block& w = tap.w[worker];
     rte_mbuf* copies[kBurst];
     uint64_t match[kBurst];
     if (tap.filter) tap.filter->run(pkts, n, match);

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "core/limits.h"
+#include "telemetry/per_worker.h"
 #include "telemetry/port_counters.h"
 
 struct rte_mbuf;
@@ -36,11 +37,12 @@ struct CaptureTap {
     uint32_t snaplen = 0;                   // bytes copied of each frame
     uint8_t directions = 0;                 // kCaptureRx | kCaptureTx
     const CaptureFilter* filter = nullptr;  // only frames it accepts (null: every frame)
-    struct alignas(64) PerWorker {
+    struct alignas(64) Block {
         telemetry::Counter copied;     // copies queued for the capture thread
         telemetry::Counter no_mbufs;   // frames not copied: the tap's pool was empty
         telemetry::Counter ring_full;  // copies dropped: the capture thread fell behind
-    } w[kMaxWorkers];
+    };
+    telemetry::PerWorker<Block> w;  // one block per worker
 };
 
 // Copies the frames of a burst into the tap (the frames themselves are not touched).

@@ -16,6 +16,7 @@
 #include "core/limits.h"
 #include "core/vlan.h"
 #include "telemetry/mirror/mirror_config.h"
+#include "telemetry/per_worker.h"
 #include "telemetry/port_counters.h"
 
 struct rte_mbuf;
@@ -41,14 +42,15 @@ struct MirrorRuntime {
     uint64_t arp_requested_tsc = 0;  // when the last request went out
     uint64_t arp_requests = 0;       // requests sent
     uint64_t arp_replies = 0;        // replies from the next hop taken
-    struct alignas(64) PerWorker {
+    struct alignas(64) Block {
         telemetry::Counter packets;     // copies handed to the output port
         telemetry::Counter bytes;       // their bytes (as sent, encapsulation included)
         telemetry::Counter truncated;   // copies cut to snaplen
         telemetry::Counter no_mbufs;    // copies not made: mbuf pool empty
         telemetry::Counter tx_dropped;  // copies the output port did not take (full, down)
         telemetry::Counter unresolved;  // copies not made: the next hop's MAC is not known yet
-    } w[kMaxWorkers];
+    };
+    telemetry::PerWorker<Block> w;  // one block per worker
 };
 
 // One session as the workers see it.

@@ -39,7 +39,7 @@ void mirror_flush(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, unsi
     const uint16_t sent = send(s.out_slot, b.pkts, n);
     uint64_t bytes = 0;
     for (uint16_t k = 0; k < sent; ++k) bytes += len[k];
-    MirrorRuntime::PerWorker& w = s.rt->w[worker];
+    MirrorRuntime::Block& w = s.rt->w[worker];
     w.packets.add(sent);
     w.bytes.add(bytes);
     if (sent < n) w.tx_dropped.add(n - sent);
@@ -68,7 +68,7 @@ void mirror_frame(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, rte_
         mask = static_cast<uint16_t>(mask & (mask - 1));
         const MirrorSession& s = t.s[i];
         if (!s.all_vlans && !s.vlans.test(vlan & kMaxVlan)) continue;
-        MirrorRuntime::PerWorker& w = s.rt->w[worker];
+        MirrorRuntime::Block& w = s.rt->w[worker];
         if (!s.next_hop_known) {
             w.unresolved.add(1);
             continue;

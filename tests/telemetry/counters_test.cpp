@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "telemetry/per_worker.h"
 #include "telemetry/pmd_stats.h"
 #include "telemetry/port_counters.h"
 
@@ -35,4 +36,16 @@ TEST_CASE("counter blocks do not share cache lines between workers") {
 TEST_CASE("cycles per packet") {
     CHECK(cycles_per_packet(1000, 10) == Approx(100.0));
     CHECK(cycles_per_packet(1000, 0) == 0.0);
+}
+
+TEST_CASE("PerWorker sums one field over every worker's block") {
+    struct Block {
+        Counter a, b;
+    };
+    PerWorker<Block> w;
+    w[0].a.add(3);
+    w[vsw::kMaxWorkers - 1].a.add(4);
+    w[1].b.add(5);
+    CHECK(w.sum(&Block::a) == 7);
+    CHECK(w.sum(&Block::b) == 5);
 }
