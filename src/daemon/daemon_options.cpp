@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/parse.h"
+#include "src/config/program_options.h"
 #include "vsw_version.h"
 
 namespace vsw {
@@ -53,7 +54,8 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& ex
     o.sockets.dir = "/run/vsw/vhost";
     po::options_description desc("vswd " VSW_VERSION
                                  " - vhost-user switch daemon\n\nUsage: vswd [options]\n\nOptions");
-    desc.add_options()("help,h", "show this help")("version", "print the version")(
+    add_standard_options(desc);
+    desc.add_options()(
         "ctl-socket", po::value(&o.ctl.path)->default_value(o.ctl.path),
         "control socket path (vswctl talks to it); its directory must not be world-writable")(
         "ctl-owner", po::value(&ctl_owner),
@@ -98,22 +100,8 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int& ex
         "fdb-aging", po::value(&o.fdb_aging)->default_value(o.fdb_aging),
         "FDB aging time in seconds for a new state file (then: vswctl set fdb-aging-time=N)");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        std::cerr << "vswd: " << e.what() << "\n(see vswd --help)\n";
-        exit_code = 2;
-        return std::nullopt;
-    }
-    if (vm.count("help")) {
-        std::cout << desc << "\n";
-        exit_code = 0;
-        return std::nullopt;
-    }
-    if (vm.count("version")) {
-        std::cout << "vswd " VSW_VERSION "\n";
-        exit_code = 0;
+    if (auto status = parse_command_line("vswd", argc, argv, desc, vm)) {
+        exit_code = *status;
         return std::nullopt;
     }
     auto fail = [&](const std::string& msg) -> std::optional<DaemonOptions> {

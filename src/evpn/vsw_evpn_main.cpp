@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "src/config/program_options.h"
 #include "src/evpn/evpn_agent.h"
 #include "vsw_version.h"
 
@@ -34,32 +35,16 @@ int main(int argc, char** argv) {
         "lists and remote MACs. gobgpd keeps the BGP sessions (l2vpn-evpn) and route "
         "reflectors.\n\n"
         "Usage: vsw-evpn [options]\n\nOptions");
-    desc.add_options()("help,h", "show this help")("version", "print the version")(
-        "ctl", po::value(&o.vswd_ctl)->default_value(o.vswd_ctl),
-        "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")(
+    vsw::add_standard_options(desc);
+    desc.add_options()("ctl", po::value(&o.vswd_ctl)->default_value(o.vswd_ctl),
+                       "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")(
         "gobgp", po::value(&o.gobgp)->default_value(o.gobgp), "gobgpd's gRPC API, HOST:PORT")(
         "interval-ms", po::value(&o.interval_ms)->default_value(o.interval_ms),
         "how often to look at vswd and the RIB (10 to 10000)");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        std::cerr << "vsw-evpn: " << e.what() << " (see vsw-evpn --help)\n";
-        return 2;
-    }
-    if (vm.count("help")) {
-        std::cout << desc << "\n";
-        return 0;
-    }
-    if (vm.count("version")) {
-        std::cout << "vsw-evpn " VSW_VERSION "\n";
-        return 0;
-    }
-    if (o.interval_ms < 10 || o.interval_ms > 10000) {
-        std::cerr << "vsw-evpn: --interval-ms must be 10 to 10000\n";
-        return 2;
-    }
+    if (auto status = vsw::parse_command_line("vsw-evpn", argc, argv, desc, vm)) return *status;
+    if (o.interval_ms < 10 || o.interval_ms > 10000)
+        return vsw::usage_error("vsw-evpn", "--interval-ms must be 10 to 10000");
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);

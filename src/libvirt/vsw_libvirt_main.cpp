@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "src/config/program_options.h"
 #include "src/libvirt/agent.h"
 #include "vsw_version.h"
 
@@ -41,8 +42,8 @@ int main(int argc, char** argv) {
         "rx-limit,\n"
         "rx-mode (as vswctl set-port). Change them live with virsh metadata --live.\n\n"
         "Usage: vsw-libvirt [options]\n\nOptions");
-    desc.add_options()("help,h", "show this help")("version", "print the version")(
-        "connect,c", po::value(&o.uri)->default_value(o.uri), "libvirt URI")(
+    vsw::add_standard_options(desc);
+    desc.add_options()("connect,c", po::value(&o.uri)->default_value(o.uri), "libvirt URI")(
         "ctl", po::value(&o.ctl)->default_value(o.ctl),
         "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")(
         "socket-dir", po::value(&o.socket_dir),
@@ -52,33 +53,13 @@ int main(int argc, char** argv) {
         "resync-interval", po::value(&o.resync_interval_s)->default_value(o.resync_interval_s),
         "seconds between full resyncs");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        std::cerr << "vsw-libvirt: " << e.what() << " (see vsw-libvirt --help)\n";
-        return 2;
-    }
-    if (vm.count("help")) {
-        std::cout << desc << "\n";
-        return 0;
-    }
-    if (vm.count("version")) {
-        std::cout << "vsw-libvirt " VSW_VERSION "\n";
-        return 0;
-    }
-    if (o.poll_interval_ms < 100 || o.poll_interval_ms > 60000) {
-        std::cerr << "vsw-libvirt: --poll-interval-ms must be 100 to 60000\n";
-        return 2;
-    }
-    if (o.resync_interval_s < 1 || o.resync_interval_s > 86400) {
-        std::cerr << "vsw-libvirt: --resync-interval must be 1 to 86400 seconds\n";
-        return 2;
-    }
-    if (!o.socket_dir.empty() && o.socket_dir[0] != '/') {
-        std::cerr << "vsw-libvirt: --socket-dir must be an absolute path\n";
-        return 2;
-    }
+    if (auto status = vsw::parse_command_line("vsw-libvirt", argc, argv, desc, vm)) return *status;
+    if (o.poll_interval_ms < 100 || o.poll_interval_ms > 60000)
+        return vsw::usage_error("vsw-libvirt", "--poll-interval-ms must be 100 to 60000");
+    if (o.resync_interval_s < 1 || o.resync_interval_s > 86400)
+        return vsw::usage_error("vsw-libvirt", "--resync-interval must be 1 to 86400 seconds");
+    if (!o.socket_dir.empty() && o.socket_dir[0] != '/')
+        return vsw::usage_error("vsw-libvirt", "--socket-dir must be an absolute path");
     struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, nullptr);
