@@ -19,6 +19,7 @@ Each has start(), stop(), and cycles(): how the switch itself counts its cost, a
 pair begin()/end() -> cycles per packet over the interval (None if the switch cannot tell)."""
 import re
 import os
+import socket
 import shutil
 import subprocess
 import time
@@ -88,6 +89,46 @@ class VswErspan(VswMirror):
     name = "vsw+erspan"
     mirror = ["erspan=2", "local-ip=192.0.2.1", "remote-ip=192.0.2.2", "session-id=1",
               "next-hop-mac=02:00:00:00:00:01"]
+
+
+class VswAll(Vsw):
+    """vsw with every feature a port can have on and passing everything: both ports in access
+    VLAN 10, guest TX and RX shapers far above the rate (they count tokens, never limit), a SPAN
+    session of both ports' received frames to a net_null sink, IPFIX 1:1 and (unless the build
+    is older) NetFlow v9 1:1 to a local UDP socket that reads nothing."""
+    name = "vsw+all"
+    netflow = True
+
+    def start(self):
+        super().start()
+        self.collector = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # takes, never reads
+        self.collector.bind(("127.0.0.1", 0))
+        port = self.collector.getsockname()[1]
+        for i in range(len(self.sockets)):
+            self.vswd.ctl("set-port", f"p{i}", "vlan-mode=access", "tag=10", "tx-rate=40G", "rx-rate=40G")
+        self.vswd.ctl("add-port", "sink", "--type", "dpdk", "--devargs", "net_null0,no-rx=1")
+        self.vswd.ctl("mirror", "add", "m", "sources=p0,p1", "direction=rx", "output=sink")
+        collectors = [f"--collector=127.0.0.1:{port}"]
+        if self.netflow:
+            collectors.append(f"--collector=netflow9://127.0.0.1:{port}")
+        self.vswd.ctl("ipfix", "set", *collectors, "--sampling=1")
+
+    def stop(self):
+        super().stop()
+        if hasattr(self, "collector"):
+            self.collector.close()
+
+
+class VswAllIpfix(VswAll):
+    """vsw+all without NetFlow: the features an older build (vsw+all-baseline) has too."""
+    name = "vsw+all-ipfix"
+    netflow = False
+
+
+class VswAllBaseline(VswAllIpfix):
+    """vsw+all-ipfix on vswd as built elsewhere (VSW_BASELINE_BUILD)."""
+    name = "vsw+all-baseline"
+    binary = os.path.join(os.environ.get("VSW_BASELINE_BUILD", "/nonexistent"), "src", "vswd")
 
 
 class TestpmdXconnect:
@@ -218,4 +259,5 @@ class VswBaseline(Vsw):
 
 
 SWITCHES = [Vsw, TestpmdXconnect, OvsDpdk]  # the default comparison
-FEATURES = [VswSpan, VswErspan, VswBaseline]  # chosen by name: --switches vsw,vsw+span,...
+FEATURES = [VswSpan, VswErspan, VswBaseline, VswAll, VswAllIpfix,
+            VswAllBaseline]  # chosen by name: --switches vsw,vsw+span,...

@@ -7,6 +7,9 @@ vm2vm.png. Not a test: it asserts nothing and prints numbers.
 Usage: vm2vm.py [--rounds N] [--seconds S] [--sizes 64,1518] [--switches vsw,testpmd-xconnect,ovs-dpdk]
                 [--profile]   (perf record of vswd, software clock, during one extra 64B run)
        vm2vm.py --switches vsw,vsw+span,vsw+erspan    the feature table: cost of a mirror session
+       VSW_BASELINE_BUILD=DIR vm2vm.py --switches vsw,vsw-baseline,vsw+all-ipfix,vsw+all-baseline
+                      plain and every-feature switching (VLAN, shapers, SPAN, IPFIX 1:1) against an
+                      older build; vsw+all adds NetFlow v9 1:1
 """
 import argparse
 import datetime
