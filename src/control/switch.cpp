@@ -34,6 +34,17 @@ Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
     const uint64_t wall_ms =
         static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1'000'000;
     epoch_ms_at_origin_ = wall_ms - (rte_rdtsc() - tsc_origin_) * 1000 / rte_get_tsc_hz();
+    SwitchServices services;
+    services.publish = [this] { publish(); };
+    services.persist_or_undo = [this](ControlResult ok, const std::function<void()>& undo) {
+        return persist_or_undo(std::move(ok), undo);
+    };
+    services.workers = static_cast<unsigned>(opts_.pmd_lcores.size());
+    services.tsc_origin = tsc_origin_;
+    services.epoch_ms_at_origin = epoch_ms_at_origin_;
+    services.export_thread = &export_thread_;
+    services.interfaces = &interfaces_;
+    controllers_ = make_controllers(services);
 }
 
 Switch::~Switch() {
@@ -71,8 +82,8 @@ void Switch::shutdown() {
     for (auto& w : workers_) w->stop();
     workers_.clear();
     for (auto& s : captures_) detach_capture(*s, "vswd is shutting down");
-    captures_.clear();  // each sends its end record first
-    stop_ipfix();       // exports every flow still in the caches (forced end) before exit
+    captures_.clear();                           // each sends its end record first
+    for (auto& c : controllers_) c->shutdown();  // flow export: every cached flow goes out
     delete current_.exchange(nullptr);
     for (rte_ring** r : {&ctl_tx_, &ctl_rx_}) {
         if (!*r) continue;
@@ -112,8 +123,8 @@ void Switch::publish() {
     auto* s = new Snapshot();
     s->generation = ++generation_;
     s->mirrors = build_mirror_table();
-    s->flows = build_flow_export();
     s->overlay = build_overlay_table();
+    for (auto& c : controllers_) c->publish(*s);
     for (uint16_t slot : order_) {
         SwitchPort* p = slots_[slot].get();
         s->ports[slot] = p;
@@ -265,10 +276,7 @@ void Switch::restore(const SwitchConfig& config) {
     }
     overlay_ = config.overlay;
     if (!mirrors_.empty() || !overlay_.vni_of_vlan.empty()) publish();
-    if (config.ipfix.enabled()) {
-        if (auto e = apply_ipfix(config.ipfix); !e.empty())
-            fprintf(stderr, "vswd: cannot restore ipfix: %s\n", e.c_str());
-    }
+    for (auto& c : controllers_) c->restore(config);
 }
 
 ControlResult Switch::persist_or_undo(ControlResult ok, const std::function<void()>& undo) {
@@ -359,7 +367,7 @@ SwitchConfig Switch::config() const {
     c.settings = settings_;
     for (uint16_t slot : order_) c.ports.push_back(slots_[slot]->config);
     c.mirrors = mirrors_;
-    c.ipfix = ipfix_;
+    for (const auto& controller : controllers_) controller->save(c);
     c.overlay = overlay_;
     return c;
 }
@@ -369,6 +377,7 @@ void Switch::tick() {
     resolve_next_hops();
     resolve_vtep_next_hops();
     forget_guest_ips();
+    for (auto& c : controllers_) c->tick();
 }
 
 void Switch::poll_links() {

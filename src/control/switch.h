@@ -13,6 +13,7 @@
 #include "core/arp.h"
 #include "src/config/socket_access.h"
 #include "src/control/command_table.h"
+#include "src/control/controller.h"
 #include "src/control/switch_port.h"
 #include "src/datapath/fdb.h"
 #include "src/datapath/snapshot.h"
@@ -20,7 +21,6 @@
 #include "telemetry/capture/capture_session.h"
 #include "telemetry/export/export_thread.h"
 #include "telemetry/export/interface_table.h"
-#include "telemetry/ipfix/flow_exporter.h"
 
 struct rte_mempool;
 struct rte_rcu_qsbr;
@@ -77,9 +77,6 @@ class Switch final {
     ControlResult mirror_add(const MirrorConfig& m);
     ControlResult mirror_del(const std::string& name);
     ControlResult mirror_show();
-    ControlResult ipfix_set(const Settings& settings);
-    ControlResult ipfix_del();
-    ControlResult ipfix_show();
     // Starts capturing a port; on success the frames follow the answer on `client_fd` (the
     // control connection: the switch keeps its own duplicate of it).
     ControlResult capture(const CaptureRequest& r, int client_fd);
@@ -149,12 +146,6 @@ class Switch final {
     void take_guest_arps();
     void forget_guest_ips();
     nlohmann::json overlay_drops() const;
-    // IPFIX (switch_ipfix.cpp): applies a configuration (new meters when the cache size or the
-    // on/off state changes; the old ones' flows are exported as forced ends). "" or the error.
-    std::string apply_ipfix(const IpfixConfig& c);
-    std::unique_ptr<const FlowExport> build_flow_export() const;
-    // Hands every meter to the exporter to flush, and stops it (shutdown).
-    void stop_ipfix();
     uint32_t now_seconds() const;
     // Captures: makes the tap of `s` unreachable by workers, then lets its thread finish.
     void detach_capture(CaptureSession& s, const char* reason);
@@ -184,10 +175,8 @@ class Switch final {
     rte_ring* ctl_rx_ = nullptr;  // ARP replies the workers pass up
     InterfaceTable interfaces_;   // ifIndex -> port name, for the collectors of every exporter
     ExportThread export_thread_;  // runs the exporters (before them: outlives them)
-    IpfixConfig ipfix_;           // flow export settings (no collectors: off)
-    std::array<std::unique_ptr<FlowMeter>, kMaxWorkers>
-        meters_;                                             // one per worker while export is on
-    std::unique_ptr<FlowExporter> exporter_;                 // created when export is first enabled
+    // Each feature's control side (controller.h), after the export thread they may run on.
+    std::vector<std::unique_ptr<Controller>> controllers_;
     uint64_t epoch_ms_at_origin_ = 0;                        // wall clock at tsc_origin_
     std::vector<std::unique_ptr<CaptureSession>> captures_;  // running captures
     unsigned captures_created_ = 0;                          // for unique ring and pool names

@@ -1,6 +1,5 @@
 // Switch: the control commands it serves, bound to its methods. One registration per feature.
 #include "src/control/commands/capture_commands.h"
-#include "src/control/commands/ipfix_commands.h"
 #include "src/control/commands/mirror_commands.h"
 #include "src/control/commands/switch_commands.h"
 #include "src/control/commands/vxlan_commands.h"
@@ -23,9 +22,6 @@ void Switch::register_commands(CommandTable& t) {
                              {.add = [this](const MirrorConfig& m) { return mirror_add(m); },
                               .del = [this](const std::string& name) { return mirror_del(name); },
                               .show = [this] { return mirror_show(); }});
-    register_ipfix_commands(t, {.set = [this](const Settings& s) { return ipfix_set(s); },
-                                .del = [this] { return ipfix_del(); },
-                                .show = [this] { return ipfix_show(); }});
     register_capture_commands(
         t, {.capture = [this](const CaptureRequest& r, int fd) { return capture(r, fd); }});
     register_vxlan_commands(
@@ -33,6 +29,7 @@ void Switch::register_commands(CommandTable& t) {
             .unmap = [this](uint16_t vlan) { return vxlan_unmap(vlan); },
             .remote = [this](RemoteOp op, const OverlayRemote& r) { return vxlan_remote(op, r); },
             .show = [this] { return vxlan_show(); }});
+    for (auto& c : controllers_) c->register_commands(t);
 }
 
 }  // namespace vsw

@@ -1,13 +1,14 @@
-// Switch: IPFIX flow export (control side). Metering is telemetry/ipfix/flow_meter.cpp, the
-// exporting process telemetry/ipfix/flow_exporter.cpp on the exporter thread (telemetry/export/),
-// with an encoder per collector (flow_encoders.cpp).
+// Flow export's control side (flow_export_controller.h).
+#include "src/control/controllers/flow_export_controller.h"
+
 #include <rte_cycles.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <new>
 
+#include "src/control/commands/ipfix_commands.h"
 #include "src/control/flow_encoders.h"
-#include "src/control/switch.h"
 
 namespace vsw {
 
@@ -19,23 +20,38 @@ constexpr uint32_t kRecordRing = 32768;  // records a worker can hand over betwe
 
 }  // namespace
 
-std::unique_ptr<const FlowExport> Switch::build_flow_export() const {
-    if (!ipfix_.enabled() || !meters_[0]) return nullptr;
-    auto x = std::make_unique<FlowExport>();
-    x->sampling = ipfix_.sampling;
-    x->sampling_random = ipfix_.sampling_random;
-    x->timeouts.active_ms = uint64_t{ipfix_.active_timeout} * 1000;
-    x->timeouts.idle_ms = uint64_t{ipfix_.idle_timeout} * 1000;
-    x->tsc_per_ms = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
-    for (unsigned i = 0; i < kMaxWorkers; ++i) x->meter[i] = meters_[i].get();
-    return x;
+FlowExportController::~FlowExportController() {
+    shutdown();
 }
 
-std::string Switch::apply_ipfix(const IpfixConfig& c) {
-    const unsigned n_workers =
-        std::max<unsigned>(1, static_cast<unsigned>(opts_.pmd_lcores.size()));
+void FlowExportController::register_commands(CommandTable& t) {
+    register_ipfix_commands(t, {.set = [this](const Settings& s) { return set(s); },
+                                .del = [this] { return del(); },
+                                .show = [this] { return show(); }});
+}
+
+void FlowExportController::restore(const SwitchConfig& c) {
+    if (!c.ipfix.enabled()) return;
+    if (auto e = apply(c.ipfix); !e.empty())
+        fprintf(stderr, "vswd: cannot restore ipfix: %s\n", e.c_str());
+}
+
+void FlowExportController::publish(Snapshot& next) {
+    if (!config_.enabled() || !meters_[0]) return;
+    auto x = std::make_unique<FlowExport>();
+    x->sampling = config_.sampling;
+    x->sampling_random = config_.sampling_random;
+    x->timeouts.active_ms = uint64_t{config_.active_timeout} * 1000;
+    x->timeouts.idle_ms = uint64_t{config_.idle_timeout} * 1000;
+    x->tsc_per_ms = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
+    for (unsigned i = 0; i < kMaxWorkers; ++i) x->meter[i] = meters_[i].get();
+    next.flows = std::move(x);
+}
+
+std::string FlowExportController::apply(const IpfixConfig& c) {
+    const unsigned n_workers = std::max(1u, sw_.workers);
     const bool new_meters =
-        c.enabled() != ipfix_.enabled() || !meters_[0] || c.cache_max != ipfix_.cache_max;
+        c.enabled() != config_.enabled() || !meters_[0] || c.cache_max != config_.cache_max;
     std::array<std::unique_ptr<FlowMeter>, kMaxWorkers> fresh;
     if (c.enabled() && new_meters) {
         const uint32_t per_worker = (c.cache_max + n_workers - 1) / n_workers;
@@ -52,13 +68,15 @@ std::string Switch::apply_ipfix(const IpfixConfig& c) {
     }
     if (c.enabled() && !exporter_) {
         exporter_ = std::make_unique<FlowExporter>(
-            export_thread_, interfaces_, epoch_ms_at_origin_, make_flow_encoder,
-            [origin = tsc_origin_] { return (rte_rdtsc() - origin) / (rte_get_tsc_hz() / 1000); });
+            *sw_.export_thread, *sw_.interfaces, sw_.epoch_ms_at_origin, make_flow_encoder,
+            [origin = sw_.tsc_origin] {
+                return (rte_rdtsc() - origin) / (rte_get_tsc_hz() / 1000);
+            });
         exporter_->start();
     }
-    ipfix_ = c;
+    config_ = c;
     if (!new_meters) {
-        publish();  // new sampling or timeouts
+        sw_.publish();  // new sampling or timeouts
         if (exporter_) exporter_->configure(c);
         return "";
     }
@@ -66,7 +84,7 @@ std::string Switch::apply_ipfix(const IpfixConfig& c) {
     for (auto& m : meters_)
         if (m) retired.push_back(std::move(m));
     meters_ = std::move(fresh);
-    publish();  // from here no worker touches the retired meters
+    sw_.publish();  // from here no worker touches the retired meters
     if (exporter_) {
         std::vector<FlowMeter*> active;
         for (auto& m : meters_)
@@ -79,7 +97,7 @@ std::string Switch::apply_ipfix(const IpfixConfig& c) {
     return "";
 }
 
-void Switch::stop_ipfix() {
+void FlowExportController::shutdown() {
     if (!exporter_) return;
     std::vector<std::unique_ptr<FlowMeter>> retired;
     for (auto& m : meters_)
@@ -89,8 +107,8 @@ void Switch::stop_ipfix() {
     exporter_.reset();
 }
 
-ControlResult Switch::ipfix_set(const Settings& settings) {
-    IpfixConfig updated = ipfix_;
+ControlResult FlowExportController::set(const Settings& settings) {
+    IpfixConfig updated = config_;
     for (const auto& [k, v] : settings)
         if (auto e = apply_ipfix_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
     if (auto e = validate_ipfix(updated); !e.empty()) return ControlResult::fail(e);
@@ -99,23 +117,23 @@ ControlResult Switch::ipfix_set(const Settings& settings) {
         unsigned len;
         if (auto e = resolve_collector(col, addr, len); !e.empty()) return ControlResult::fail(e);
     }
-    const IpfixConfig old = ipfix_;
-    if (auto e = apply_ipfix(updated); !e.empty()) return ControlResult::fail(e);
-    return persist_or_undo(ControlResult::ok({{"ipfix", to_json(updated)}}),
-                           [&] { apply_ipfix(old); });
+    const IpfixConfig old = config_;
+    if (auto e = apply(updated); !e.empty()) return ControlResult::fail(e);
+    return sw_.persist_or_undo(ControlResult::ok({{"ipfix", to_json(updated)}}),
+                               [&] { apply(old); });
 }
 
-ControlResult Switch::ipfix_del() {
-    if (!ipfix_.enabled()) return ControlResult::fail("IPFIX export is not configured");
-    const IpfixConfig old = ipfix_;
-    apply_ipfix(IpfixConfig{});
-    return persist_or_undo(ControlResult::ok({{"deleted", "ipfix"}}), [&] { apply_ipfix(old); });
+ControlResult FlowExportController::del() {
+    if (!config_.enabled()) return ControlResult::fail("IPFIX export is not configured");
+    const IpfixConfig old = config_;
+    apply(IpfixConfig{});
+    return sw_.persist_or_undo(ControlResult::ok({{"deleted", "ipfix"}}), [&] { apply(old); });
 }
 
-ControlResult Switch::ipfix_show() {
-    json j = {{"enabled", ipfix_.enabled()}};
-    if (!ipfix_.enabled()) return ControlResult::ok(j);
-    j["config"] = to_json(ipfix_);
+ControlResult FlowExportController::show() const {
+    json j = {{"enabled", config_.enabled()}};
+    if (!config_.enabled()) return ControlResult::ok(j);
+    j["config"] = to_json(config_);
     uint64_t flows = 0, capacity = 0, evicted = 0, started = 0;
     FlowMeterTotals t;
     for (const auto& m : meters_) {
