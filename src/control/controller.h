@@ -11,6 +11,7 @@
 
 #include "src/config/config.h"
 #include "src/control/command_table.h"
+#include "src/control/switch_port.h"
 #include "src/datapath/snapshot.h"
 #include "telemetry/export/export_thread.h"
 #include "telemetry/export/interface_table.h"
@@ -31,6 +32,11 @@ struct SwitchServices {
     uint64_t epoch_ms_at_origin = 0;             // the wall clock (ms since 1970) at that origin
     ExportThread* export_thread = nullptr;       // the exporter thread every exporter runs on
     const InterfaceTable* interfaces = nullptr;  // ifIndex -> port name, kept by the switch
+    std::function<SwitchPort*(const std::string& name)> find_port;  // null: no such port
+    std::function<SwitchPort*(uint16_t slot)> port_at;              // null: an empty slot
+    // Waits until no worker reads what the control thread just took away from it (a pointer it
+    // cleared); returns at once when no worker runs.
+    std::function<void()> synchronize;
 };
 
 class Controller {
@@ -45,6 +51,12 @@ class Controller {
     // Its part of the configuration: taken at start, put into what is persisted.
     virtual void restore(const SwitchConfig& c) { (void)c; }
     virtual void save(SwitchConfig& c) const { (void)c; }
+    // Frequent control work: after every control request and a few times a second.
+    virtual void poll() {}
+    // A port is going: no worker polls or sends to it any more; its device is still there.
+    virtual void port_removed(uint16_t slot) { (void)slot; }
+    // Its part of `show`'s answer.
+    virtual void add_to_show(nlohmann::json& show) const { (void)show; }
     // vswd is exiting; the workers have stopped.
     virtual void shutdown() {}
 };

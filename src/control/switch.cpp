@@ -44,6 +44,14 @@ Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
     services.epoch_ms_at_origin = epoch_ms_at_origin_;
     services.export_thread = &export_thread_;
     services.interfaces = &interfaces_;
+    services.find_port = [this](const std::string& name) { return find(name); };
+    services.port_at = [this](uint16_t slot) {
+        return slot < kMaxPorts ? slots_[slot].get() : nullptr;
+    };
+    services.synchronize = [this] {
+        if (opts_.rcu && !workers_.empty())
+            rte_rcu_qsbr_synchronize(opts_.rcu, RTE_QSBR_THRID_INVALID);
+    };
     controllers_ = make_controllers(services);
 }
 
@@ -81,9 +89,8 @@ void Switch::shutdown() {
     for (uint16_t slot : order_) detach(*slots_[slot]);
     for (auto& w : workers_) w->stop();
     workers_.clear();
-    for (auto& s : captures_) detach_capture(*s, "vswd is shutting down");
-    captures_.clear();                           // each sends its end record first
-    for (auto& c : controllers_) c->shutdown();  // flow export: every cached flow goes out
+    // Captures end (each sends its end record), flow export sends every cached flow.
+    for (auto& c : controllers_) c->shutdown();
     delete current_.exchange(nullptr);
     for (rte_ring** r : {&ctl_tx_, &ctl_rx_}) {
         if (!*r) continue;
@@ -94,6 +101,10 @@ void Switch::shutdown() {
     }
     rte_ring_free(arp_seen_);  // plain elements: nothing to free in it
     arp_seen_ = nullptr;
+}
+
+void Switch::service_controllers() {
+    for (auto& c : controllers_) c->poll();
 }
 
 uint32_t Switch::now_seconds() const {
@@ -241,7 +252,7 @@ void Switch::destroy_port(SwitchPort* port) {
     const uint16_t slot = port->slot;
     order_.erase(std::find(order_.begin(), order_.end(), slot));
     publish();  // no worker polls or transmits to it any more
-    end_captures(slot, "the port was deleted");
+    for (auto& c : controllers_) c->port_removed(slot);  // captures of it end
     detach(*port);  // then the device goes (destroy_device waits for workers too)
     fdb_.flush_port(slot);
     guest_rx_flush(port->shaping);

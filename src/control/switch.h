@@ -57,9 +57,9 @@ class Switch final {
     // disconnects the guests whose memory vanished under vswd (vhost/memory_fault.h).
     // Cheap; call several times a second.
     void poll_links();
-    // Packet capture (switch_captures.cpp): attaches the taps of captures whose answer went out,
-    // detaches those that are done, frees finished ones. Call after every control request.
-    void service_captures();
+    // The controllers' frequent work (captures attach and end): call after every control
+    // request.
+    void service_controllers();
     // Stops workers and detaches every port (the configuration stays persisted).
     void shutdown();
 
@@ -77,9 +77,6 @@ class Switch final {
     ControlResult mirror_add(const MirrorConfig& m);
     ControlResult mirror_del(const std::string& name);
     ControlResult mirror_show();
-    // Starts capturing a port; on success the frames follow the answer on `client_fd` (the
-    // control connection: the switch keeps its own duplicate of it).
-    ControlResult capture(const CaptureRequest& r, int client_fd);
     ControlResult vxlan_map(uint16_t vlan, uint32_t vni);
     ControlResult vxlan_unmap(uint16_t vlan);
     ControlResult vxlan_remote(RemoteOp op, const OverlayRemote& r);
@@ -147,11 +144,6 @@ class Switch final {
     void forget_guest_ips();
     nlohmann::json overlay_drops() const;
     uint32_t now_seconds() const;
-    // Captures: makes the tap of `s` unreachable by workers, then lets its thread finish.
-    void detach_capture(CaptureSession& s, const char* reason);
-    // Ends the captures of a port about to go (after publish(): no worker sees the port).
-    void end_captures(uint16_t slot, const char* reason);
-    nlohmann::json captures_view() const;
 
     SwitchOptions opts_;                                        // construction options
     SwitchSettings settings_;                                   // current switch-wide settings
@@ -177,9 +169,7 @@ class Switch final {
     ExportThread export_thread_;  // runs the exporters (before them: outlives them)
     // Each feature's control side (controller.h), after the export thread they may run on.
     std::vector<std::unique_ptr<Controller>> controllers_;
-    uint64_t epoch_ms_at_origin_ = 0;                        // wall clock at tsc_origin_
-    std::vector<std::unique_ptr<CaptureSession>> captures_;  // running captures
-    unsigned captures_created_ = 0;                          // for unique ring and pool names
+    uint64_t epoch_ms_at_origin_ = 0;  // wall clock at tsc_origin_
 
     OverlayConfig overlay_;  // VLAN -> VNI (persisted)
     OverlayRemote remote_;   // the control plane's remote VTEPs and MACs

@@ -1,5 +1,4 @@
 // Switch: the control commands it serves, bound to its methods. One registration per feature.
-#include "src/control/commands/capture_commands.h"
 #include "src/control/commands/mirror_commands.h"
 #include "src/control/commands/switch_commands.h"
 #include "src/control/commands/vxlan_commands.h"
@@ -22,8 +21,6 @@ void Switch::register_commands(CommandTable& t) {
                              {.add = [this](const MirrorConfig& m) { return mirror_add(m); },
                               .del = [this](const std::string& name) { return mirror_del(name); },
                               .show = [this] { return mirror_show(); }});
-    register_capture_commands(
-        t, {.capture = [this](const CaptureRequest& r, int fd) { return capture(r, fd); }});
     register_vxlan_commands(
         t, {.map = [this](uint16_t vlan, uint32_t vni) { return vxlan_map(vlan, vni); },
             .unmap = [this](uint16_t vlan) { return vxlan_unmap(vlan); },

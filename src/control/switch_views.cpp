@@ -84,13 +84,14 @@ ControlResult Switch::show() {
         }
         ports.push_back(j);
     }
-    return ControlResult::ok({{"ports", ports},
-                              {"captures", captures_view()},
-                              {"settings", to_json(config())["settings"]},
-                              {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}}},
-                              {"pmds", workers_.size()},
-                              {"socket_dir", opts_.sockets.dir},
-                              {"mbuf_pool", pool_json(opts_.pool)}});
+    json answer = {{"ports", ports},
+                   {"settings", to_json(config())["settings"]},
+                   {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}}},
+                   {"pmds", workers_.size()},
+                   {"socket_dir", opts_.sockets.dir},
+                   {"mbuf_pool", pool_json(opts_.pool)}};
+    for (const auto& c : controllers_) c->add_to_show(answer);  // captures, ...
+    return ControlResult::ok(answer);
 }
 
 json Switch::port_stats(const SwitchPort& p) const {

@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
                 rc = die("control socket failed");
                 break;
             }
-            sw.service_captures();
+            sw.service_controllers();
             sw.poll_links();
             auto now = std::chrono::steady_clock::now();
             if (now - last_tick >= std::chrono::seconds(1)) {

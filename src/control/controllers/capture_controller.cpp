@@ -1,15 +1,21 @@
-// Packet capture, control side: starting, ending and reaping capture sessions.
-#include <rte_rcu_qsbr.h>
+// Packet capture's control side (capture_controller.h).
+#include "src/control/controllers/capture_controller.h"
+
 #include <unistd.h>
 
-#include "src/control/switch.h"
+#include "src/control/commands/capture_commands.h"
 
 namespace vsw {
 
 using nlohmann::json;
 
-ControlResult Switch::capture(const CaptureRequest& r, int client_fd) {
-    SwitchPort* p = find(r.port);
+void CaptureController::register_commands(CommandTable& t) {
+    register_capture_commands(
+        t, {.capture = [this](const CaptureRequest& r, int fd) { return capture(r, fd); }});
+}
+
+ControlResult CaptureController::capture(const CaptureRequest& r, int client_fd) {
+    SwitchPort* p = sw_.find_port(r.port);
     if (!p) return ControlResult::fail("no port named '" + r.port + "'");
     for (const auto& s : captures_)
         if (s->slot() == p->slot && !s->is_detached())
@@ -20,35 +26,34 @@ ControlResult Switch::capture(const CaptureRequest& r, int client_fd) {
     const int fd = ::dup(client_fd);
     if (fd < 0) return ControlResult::fail("cannot keep the connection for the capture");
     std::string error;
-    auto s = CaptureSession::create(r, p->slot, fd, captures_created_++, error);
+    auto s = CaptureSession::create(r, p->slot, fd, created_++, error);
     if (!s) return ControlResult::fail(error);
     captures_.push_back(std::move(s));
-    // The tap is attached by service_captures(), after this answer went out: frames never
-    // overtake it on the connection.
+    // The tap is attached by poll(), after this answer went out: frames never overtake it on
+    // the connection.
     json answer = to_json(r);
     answer["type"] = port_type_name(p->config.type);
     answer["description"] = p->config.description;
     return ControlResult::ok(answer);
 }
 
-void Switch::detach_capture(CaptureSession& s, const char* reason) {
-    if (SwitchPort* p = slots_[s.slot()].get(); p && p->capture.load() == s.tap()) {
+void CaptureController::detach(CaptureSession& s, const char* reason) {
+    if (SwitchPort* p = sw_.port_at(s.slot()); p && p->capture.load() == s.tap()) {
         p->capture.store(nullptr, std::memory_order_release);
-        if (opts_.rcu && !workers_.empty())
-            rte_rcu_qsbr_synchronize(opts_.rcu, RTE_QSBR_THRID_INVALID);
+        sw_.synchronize();
     }
     s.detached(reason);
 }
 
-void Switch::end_captures(uint16_t slot, const char* reason) {
+void CaptureController::port_removed(uint16_t slot) {
     for (auto& s : captures_)
-        if (s->slot() == slot && !s->is_detached()) detach_capture(*s, reason);
+        if (s->slot() == slot && !s->is_detached()) detach(*s, "the port was deleted");
 }
 
-void Switch::service_captures() {
+void CaptureController::poll() {
     for (auto& s : captures_) {
         if (!s->started() && !s->is_detached()) {
-            SwitchPort* p = slots_[s->slot()].get();
+            SwitchPort* p = sw_.port_at(s->slot());
             if (!p) {  // cannot happen: nothing runs between the answer and this call
                 s->detached("the port was deleted");
                 continue;
@@ -56,13 +61,13 @@ void Switch::service_captures() {
             p->capture.store(s->tap(), std::memory_order_release);
             s->start();
         } else if (s->wants_detach() && !s->is_detached()) {
-            detach_capture(*s, nullptr);
+            detach(*s, nullptr);
         }
     }
     std::erase_if(captures_, [](const auto& s) { return s->finished(); });
 }
 
-json Switch::captures_view() const {
+void CaptureController::add_to_show(json& show) const {
     json list = json::array();
     for (const auto& s : captures_) {
         if (s->is_detached()) continue;
@@ -70,7 +75,12 @@ json Switch::captures_view() const {
         j["port"] = s->request().port;
         list.push_back(j);
     }
-    return list;
+    show["captures"] = list;
+}
+
+void CaptureController::shutdown() {
+    for (auto& s : captures_) detach(*s, "vswd is shutting down");
+    captures_.clear();  // each sends its end record first
 }
 
 }  // namespace vsw
