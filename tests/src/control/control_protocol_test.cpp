@@ -25,6 +25,13 @@ struct FakeSwitch {
     OverlayRemote last_remote;
     CommandTable table;
 
+    // Records a command that took settings.
+    ControlResult took(const std::string& call, const Settings& s) {
+        calls.push_back(call);
+        last_settings = s;
+        return ControlResult::ok();
+    }
+
     FakeSwitch() {
         using R = ControlResult;
         register_switch_commands(
@@ -46,18 +53,9 @@ struct FakeSwitch {
                      calls.push_back("del-port " + n);
                      return n == "ghost" ? R::fail("no port named 'ghost'") : R::ok();
                  },
-             .set_port =
-                 [this](const std::string& n, const Settings& s) {
-                     calls.push_back("set-port " + n);
-                     last_settings = s;
-                     return R::ok();
-                 },
-             .set_switch =
-                 [this](const Settings& s) {
-                     calls.push_back("set");
-                     last_settings = s;
-                     return R::ok();
-                 },
+             .set_port = [this](const std::string& n,
+                                const Settings& s) { return took("set-port " + n, s); },
+             .set_switch = [this](const Settings& s) { return took("set", s); },
              .fdb_show = [this] { return calls.push_back("fdb-show"), R::ok(); },
              .fdb_flush = [this] { return calls.push_back("fdb-flush"), R::ok(); }});
         register_mirror_commands(
@@ -71,12 +69,7 @@ struct FakeSwitch {
                         },
                     .show = [this] { return calls.push_back("mirror-show"), R::ok(); }});
         register_ipfix_commands(
-            table, {.set =
-                        [this](const Settings& s) {
-                            calls.push_back("ipfix-set");
-                            last_settings = s;
-                            return R::ok();
-                        },
+            table, {.set = [this](const Settings& s) { return took("ipfix-set", s); },
                     .del = [this] { return calls.push_back("ipfix-del"), R::ok(); },
                     .show = [this] { return calls.push_back("ipfix-show"), R::ok(); }});
         register_capture_commands(table, {.capture = [this](const CaptureRequest& r, int fd) {
