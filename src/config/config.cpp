@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 
 #include "core/ipv4.h"
@@ -196,6 +197,10 @@ json to_json(const PortConfig& p) {
 
 namespace {
 
+// The state file's sections this file reads; any other top-level key is a controller's section.
+const std::set<std::string> kCoreSections = {"format", "version", "settings", "ports",
+                                             "mirrors",  "ipfix",   "vxlan"};
+
 std::string get_string(const json& j, const char* field, bool required) {
     auto it = j.find(field);
     if (it == j.end()) {
@@ -261,6 +266,7 @@ json to_json(const SwitchConfig& c) {
     }
     if (c.ipfix.enabled()) j["ipfix"] = to_json(c.ipfix);
     if (!c.overlay.vni_of_vlan.empty()) j["vxlan"] = to_json(c.overlay);
+    for (const auto& [name, text] : c.sections) j[name] = json::parse(text);
     return j;
 }
 
@@ -304,6 +310,8 @@ SwitchConfig switch_config_from_json(const json& j) {
     }
     if (auto it = j.find("ipfix"); it != j.end()) c.ipfix = ipfix_config_from_json(*it);
     if (auto it = j.find("vxlan"); it != j.end()) c.overlay = overlay_config_from_json(*it);
+    for (const auto& [name, value] : j.items())
+        if (!kCoreSections.contains(name)) c.sections[name] = value.dump();
     unsigned vteps = 0;
     for (const auto& p : c.ports) vteps += p.vtep.enabled();
     if (vteps > 1) throw std::invalid_argument("more than one port has a vtep-ip");

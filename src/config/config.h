@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -71,6 +72,10 @@ struct SwitchConfig {
     std::vector<MirrorConfig> mirrors;  // mirror sessions, in creation order
     IpfixConfig ipfix;                  // flow export (no collectors: off)
     OverlayConfig overlay;              // VLAN -> VNI mappings of the VXLAN overlay
+    // Top-level sections a feature's controller owns ("sflow": its JSON text), kept as read:
+    // the controller validates its own at restore, and a section no controller knows (written
+    // by a newer vswd) survives being saved again.
+    std::map<std::string, std::string> sections;
 
     bool operator==(const SwitchConfig&) const = default;
 };

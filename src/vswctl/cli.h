@@ -1,8 +1,8 @@
 // vswctl's commands as a table: each command is its name, its lines of the help, the options
 // that go with it, and either a request to vswd plus a printer for the answer, or a run of its
-// own (capture, top, libvirt-xml). Each feature registers its commands beside its printers
-// (switch_cli.cpp, mirror_cli.cpp, ipfix_cli.cpp, vxlan.cpp, capture.cpp, top.cpp,
-// libvirt_xml.cpp); vswctl_main.cpp only parses the command line and dispatches.
+// own (capture, top, libvirt-xml). Each feature defines its commands beside its printers
+// (switch_cli.cpp, mirror_cli.cpp, ipfix_cli.cpp, ...) and adds one line to cli_commands.cpp;
+// vswctl_main.cpp only parses the command line and dispatches.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -63,14 +63,8 @@ class CliTable {
     std::vector<CliCommand> commands_;  // in registration (help) order
 };
 
-// Each feature's commands.
-void add_switch_cli(CliTable& t);   // show, stats, add-port, del-port, set-port, set, fdb, version
-void add_top_cli(CliTable& t);      // top
-void add_capture_cli(CliTable& t);  // capture
-void add_mirror_cli(CliTable& t);   // mirror add|del|show
-void add_ipfix_cli(CliTable& t);    // ipfix set|del|show
-void add_vxlan_cli(CliTable& t);    // vxlan ...
-void add_libvirt_xml_cli(CliTable& t);  // libvirt-xml
+// Every feature's commands, registered in cli_commands.cpp.
+CliTable all_commands();
 
 // A command's string options, each with its help: declared as --NAME, the help prefixed by the
 // command's name ("ipfix set: ...").

@@ -31,14 +31,6 @@ Commands:
     std::exit(code);
 }
 
-CliTable all_commands() {
-    CliTable t;
-    for (auto add : {add_switch_cli, add_top_cli, add_capture_cli, add_mirror_cli, add_ipfix_cli,
-                     add_vxlan_cli, add_libvirt_xml_cli})
-        add(t);
-    return t;
-}
-
 // Asks vswd, prints its answer (as JSON with --json). Returns the exit status.
 int call_vswd(const CliCommand& command, const CliCall& call) {
     const json req = command.request(call);

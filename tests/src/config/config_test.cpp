@@ -7,6 +7,7 @@
 #include "tests/support/port_config_helper.h"
 
 using namespace vsw;
+using nlohmann::json;
 
 TEST_CASE("port configs are validated by type") {
     PortConfig p = test::port("vm1", PortType::kVhostUserClient, "/run/vsw/vm1.sock", "", true, "");
@@ -165,4 +166,18 @@ TEST_CASE("port_settings reproduce a port's settings on another port, whatever i
             CHECK(p == want);
         }
     }
+}
+
+TEST_CASE("a top-level section a controller owns is kept as read and saved again") {
+    auto j = json::parse(R"({"format":"vsw-state","version":1,"ports":[],
+                             "sflow":{"sampling":100,"collectors":["c:6343"]},
+                             "from-a-newer-vswd":[1,2,3]})");
+    SwitchConfig c = switch_config_from_json(j);
+    REQUIRE(c.sections.size() == 2);
+    CHECK(json::parse(c.sections.at("sflow")) == j["sflow"]);
+    const json again = to_json(c);
+    CHECK(again["sflow"] == j["sflow"]);
+    CHECK(again["from-a-newer-vswd"] == j["from-a-newer-vswd"]);
+    CHECK(switch_config_from_json(again) == c);
+    CHECK_FALSE(to_json(SwitchConfig{}).contains("sflow"));  // nothing written for no section
 }
