@@ -66,6 +66,9 @@ inline constexpr std::size_t kDropReasonCount = 0
 std::string_view drop_reason_name(DropReason r);
 // Human description of a reason.
 std::string_view drop_reason_description(DropReason r);
+// Whether frames dropped for this reason were being received (else sent); over_mtu, "rx/tx",
+// counts as received.
+bool drop_reason_is_rx(DropReason r);
 // Reason for a counter name, if it is one.
 std::optional<DropReason> drop_reason_from_name(std::string_view name);
 

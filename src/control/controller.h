@@ -34,6 +34,8 @@ struct SwitchServices {
     const InterfaceTable* interfaces = nullptr;  // ifIndex -> port name, kept by the switch
     std::function<SwitchPort*(const std::string& name)> find_port;  // null: no such port
     std::function<SwitchPort*(uint16_t slot)> port_at;              // null: an empty slot
+    // A port's counters as `vswctl stats` shows them (its "ports" entry).
+    std::function<nlohmann::json(const SwitchPort& port)> port_stats;
     // Waits until no worker reads what the control thread just took away from it (a pointer it
     // cleared); returns at once when no worker runs.
     std::function<void()> synchronize;
@@ -44,7 +46,8 @@ class Controller {
     virtual ~Controller() = default;
     // Its commands (the controller outlives the table).
     virtual void register_commands(CommandTable& table) = 0;
-    // Its slice of the snapshot about to be published (and its ports' feature bits).
+    // Its slice of the snapshot about to be published (and its ports' feature bits): every
+    // port, role and the flood set are already in `next`.
     virtual void publish(Snapshot& next) { (void)next; }
     // Periodic work, about once a second.
     virtual void tick() {}

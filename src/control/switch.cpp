@@ -48,6 +48,7 @@ Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
     services.port_at = [this](uint16_t slot) {
         return slot < kMaxPorts ? slots_[slot].get() : nullptr;
     };
+    services.port_stats = [this](const SwitchPort& p) { return port_stats(p); };
     services.synchronize = [this] {
         if (opts_.rcu && !workers_.empty())
             rte_rcu_qsbr_synchronize(opts_.rcu, RTE_QSBR_THRID_INVALID);
@@ -135,7 +136,6 @@ void Switch::publish() {
     s->generation = ++generation_;
     s->mirrors = build_mirror_table();
     s->overlay = build_overlay_table();
-    for (auto& c : controllers_) c->publish(*s);
     for (uint16_t slot : order_) {
         SwitchPort* p = slots_[slot].get();
         s->ports[slot] = p;
@@ -153,6 +153,7 @@ void Switch::publish() {
         auto& w = s->workers[rx_worker_[slot]];
         w.rx[w.n_rx++] = slot;
     }
+    for (auto& c : controllers_) c->publish(*s);
     std::vector<InterfaceTable::Entry> names;  // collectors learn which port each ifIndex is
     for (uint16_t slot : order_)
         names.emplace_back(slots_[slot]->ifindex(), slots_[slot]->config.name);
