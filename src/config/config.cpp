@@ -198,8 +198,8 @@ json to_json(const PortConfig& p) {
 namespace {
 
 // The state file's sections this file reads; any other top-level key is a controller's section.
-const std::set<std::string> kCoreSections = {"format", "version", "settings", "ports",
-                                             "mirrors",  "ipfix",   "vxlan"};
+const std::set<std::string> kCoreSections = {"format",  "version", "settings", "ports",
+                                             "mirrors", "ipfix",   "vxlan"};
 
 std::string get_string(const json& j, const char* field, bool required) {
     auto it = j.find(field);
