@@ -182,12 +182,14 @@ def check_sequence_numbers(messages):
 
 
 class Nfcapd:
-    def __init__(self, work, port, name="nfcapd"):
+    """nfdump's collector daemon: nfcapd (IPFIX, NetFlow) or, with program="sfcapd", sFlow's."""
+
+    def __init__(self, work, port, name="nfcapd", program="nfcapd"):
         self.dir = work.file(f"{name}-{port}")
         os.makedirs(self.dir, exist_ok=True)
         self.log_path = work.file(f"{name}-{port}.log")
         self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen(["nfcapd", "-w", self.dir, "-p", str(port), "-b", "127.0.0.1", "-t", "60"],
+        self.proc = subprocess.Popen([program, "-w", self.dir, "-p", str(port), "-b", "127.0.0.1", "-t", "60"],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         live_processes.append(self.proc)
         wait_until(lambda: self._bound(port), 30, "nfcapd to listen")

@@ -36,10 +36,13 @@ def wait_until(predicate, timeout, what):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def check(cond, msg):
+def check(cond, msg, quiet=False):
+    """Fails the test with `msg` unless `cond`; logs it when it holds (unless quiet: a check
+    made for every item of a long list)."""
     if not cond:
         raise AssertionError(msg)
-    log(f"ok: {msg}")
+    if not quiet:
+        log(f"ok: {msg}")
 
 
 class Workdir:

@@ -2,6 +2,7 @@
 #include "src/control/controller.h"
 #include "src/control/controllers/capture_controller.h"
 #include "src/control/controllers/flow_export_controller.h"
+#include "src/control/controllers/sflow_controller.h"
 
 namespace vsw {
 
@@ -9,6 +10,7 @@ std::vector<std::unique_ptr<Controller>> make_controllers(const SwitchServices& 
     std::vector<std::unique_ptr<Controller>> out;
     out.push_back(std::make_unique<CaptureController>(services));     // vswctl capture
     out.push_back(std::make_unique<FlowExportController>(services));  // IPFIX, NetFlow
+    out.push_back(std::make_unique<SflowController>(services));       // sFlow
     return out;
 }
 

@@ -19,6 +19,7 @@ enum class PortRole : uint8_t {
 namespace port_feature {
 inline constexpr uint32_t kForwardBpdu = 1u << 0;  // forward-bpdu=on: reserved groups pass
 inline constexpr uint32_t kArpWatch = 1u << 1;     // ARP replies go up (ERSPAN next hops)
+inline constexpr uint32_t kSflow = 1u << 2;        // sFlow samples what the port receives
 }  // namespace port_feature
 
 }  // namespace vsw

@@ -13,6 +13,7 @@
 #include "src/datapath/vlan_stage.h"
 #include "telemetry/ipfix/flow_meter.h"
 #include "telemetry/mirror/mirror.h"
+#include "telemetry/sflow/sflow_sampler.h"
 
 namespace vsw {
 
@@ -32,6 +33,7 @@ struct Snapshot {
     std::unique_ptr<const MirrorTable> mirrors;   // null: no mirror session
     std::unique_ptr<const FlowExport> flows;      // null: IPFIX export off
     std::unique_ptr<const OverlayTable> overlay;  // null: no VTEP port, no VXLAN
+    std::unique_ptr<const SflowSampling> sflow;   // null: sFlow off
 };
 
 }  // namespace vsw

@@ -99,6 +99,9 @@ void Worker::run() {
                 if (flows)
                     meter_burst(*flows->meter[cfg_.id], *flows, in.ifindex(), pkts, n, decisions,
                                 now_ms);
+                if (snap->features[in.slot] & port_feature::kSflow)
+                    sflow_sample_burst(*snap->sflow->sampler[cfg_.id], *snap->sflow, in.slot, pkts,
+                                       n, decisions);
                 scatter(dp, *snap, in, pkts, n, decisions);
             }
             if (cfg_.ctl_tx) inject(dp, *snap, cfg_.ctl_tx);

@@ -9,13 +9,14 @@ void add_top_cli(CliTable& t);          // top
 void add_capture_cli(CliTable& t);      // capture
 void add_mirror_cli(CliTable& t);       // mirror add|del|show
 void add_ipfix_cli(CliTable& t);        // ipfix set|del|show
+void add_sflow_cli(CliTable& t);        // sflow set|del|show
 void add_vxlan_cli(CliTable& t);        // vxlan ...
 void add_libvirt_xml_cli(CliTable& t);  // libvirt-xml
 
 CliTable all_commands() {
     CliTable t;
     for (auto add : {add_switch_cli, add_top_cli, add_capture_cli, add_mirror_cli, add_ipfix_cli,
-                     add_vxlan_cli, add_libvirt_xml_cli})
+                     add_sflow_cli, add_vxlan_cli, add_libvirt_xml_cli})
         add(t);
     return t;
 }

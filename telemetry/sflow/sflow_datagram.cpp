@@ -173,4 +173,12 @@ std::span<const uint8_t> DatagramBuilder::finish() {
     return {bytes_.data(), bytes_.size()};
 }
 
+void set_datagram_sequence(std::span<uint8_t> datagram, uint32_t sequence) {
+    if (datagram.size() < 8) return;
+    const uint32_t type = get_be32(datagram.data() + 4);
+    const size_t at = 4 + 4 + (type == kAddressIpv6 ? 16 : 4) + 4;
+    if (datagram.size() < at + 4) return;
+    put_be32(datagram.data() + at, sequence);
+}
+
 }  // namespace vsw::telemetry::sflow

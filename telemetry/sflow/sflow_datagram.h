@@ -149,4 +149,8 @@ class DatagramBuilder {
     uint32_t samples_ = 0;        // samples so far
 };
 
+// Rewrites the sequence number of a finished datagram (one datagram goes to several collectors,
+// each counting its own).
+void set_datagram_sequence(std::span<uint8_t> datagram, uint32_t sequence);
+
 }  // namespace vsw::telemetry::sflow

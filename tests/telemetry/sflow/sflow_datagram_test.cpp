@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "core/bytes.h"
 #include "tests/telemetry/sflow/sflow_decoder.h"
 
 using namespace vsw::telemetry::sflow;
+using vsw::get_be32;
 using vsw::test::SflowDecoder;
 
 namespace {
@@ -278,5 +280,27 @@ TEST_CASE("sflow: sequence numbers are the caller's (datagram and per-source sam
         CHECK(d.flows.at(0).sequence == seq + 100);
         CHECK(d.counters.at(0).sequence == seq + 200);
         CHECK(d.sample_formats == std::vector<uint32_t>{3, 4});
+    }
+}
+
+TEST_CASE("one datagram, several collectors: each gets its own sequence number") {
+    for (const bool v6 : {false, true}) {
+        uint8_t address[16] = {0x20, 0x01, 0x0d, 0xb8};
+        DatagramBuilder b(v6 ? AgentAddress::ipv6(address) : AgentAddress::ipv4(0x0a000001), 3);
+        b.begin(0, 1000);
+        CountersSample s;
+        s.sequence = 1;
+        s.source_index = 1;
+        REQUIRE(b.add_counters_sample(s));
+        const auto bytes = b.finish();
+        std::vector<uint8_t> copy(bytes.begin(), bytes.end());
+        set_datagram_sequence(copy, 77);
+        const size_t at = v6 ? 28 : 16;  // version, address type, address, sub-agent
+        CHECK(get_be32(copy.data() + at) == 77);
+        CHECK(get_be32(copy.data() + at - 4) == 3);     // the sub-agent id is untouched
+        CHECK(get_be32(copy.data() + at + 4) == 1000);  // and the uptime
+        std::vector<uint8_t> tiny(6, 0);
+        set_datagram_sequence(tiny, 1);  // too short: left alone
+        CHECK(tiny == std::vector<uint8_t>(6, 0));
     }
 }
