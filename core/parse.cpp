@@ -1,6 +1,7 @@
 #include "core/parse.h"
 
 #include <charconv>
+#include <sstream>
 
 namespace vsw {
 
@@ -44,6 +45,30 @@ std::string set_either(bool& flag, const std::string& value, const char* yes, co
     else if (value == no) flag = false;
     else return std::string(message) + ", not '" + value + "'";
     return "";
+}
+
+std::string set_uint_setting(uint32_t& field, const std::string& key, const std::string& value,
+                             uint64_t lo, uint64_t hi, const char* unit) {
+    auto v = parse_uint(value, lo, hi);
+    if (!v)
+        return key + " must be " + std::to_string(lo) + "-" + std::to_string(hi) +
+               (*unit ? " " : "") + unit + " (got '" + value + "')";
+    field = static_cast<uint32_t>(*v);
+    return "";
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+    return out;
 }
 
 std::string validate_port_name(const std::string& name) {

@@ -28,6 +28,15 @@ std::optional<std::vector<NumberRange>> parse_range_list(const std::string& s, u
 std::string set_either(bool& flag, const std::string& value, const char* yes, const char* no,
                        const char* message);
 
+// A number setting: `field` = value if it is within [lo, hi]. "" or "KEY must be LO-HI UNIT (got
+// 'VALUE')".
+std::string set_uint_setting(uint32_t& field, const std::string& key, const std::string& value,
+                             uint64_t lo, uint64_t hi, const char* unit);
+
+// "a,b,,c" -> {"a", "b", "c"} (empty items left out), and back with commas.
+std::vector<std::string> split_list(const std::string& s);
+std::string join_list(const std::vector<std::string>& items);
+
 // Names of ports and mirror sessions: 1 to 32 of [A-Za-z0-9_.-]. "" or the operator's message.
 std::string validate_port_name(const std::string& name);
 

@@ -236,3 +236,38 @@ class Nfcapd:
             if line.strip():
                 lines.append(line)
         return lines
+
+
+class Pmacct:
+    """pmacct's collector daemon (nfacctd for NetFlow, sfacctd for sFlow, which renormalises:
+    packets are scaled up by the sampling), printing the flows it aggregates as JSON lines.
+    `key(j)`: a printed line's flow key; flows() sums the packets per key."""
+
+    def __init__(self, work, port, daemon, aggregate, key, extra=""):
+        self.key = key
+        self.out = work.file(f"{daemon}-flows.json")
+        conf = work.file(f"{daemon}.conf")
+        with open(conf, "w") as f:
+            f.write(f"daemonize: false\n{daemon}_ip: 127.0.0.1\n{daemon}_port: {port}\n{extra}plugins: print\n"
+                    f"aggregate: {aggregate}\nprint_output: json\nprint_output_file: {self.out}\n"
+                    f"print_refresh_time: 1\nprint_history: 1h\nprint_output_file_append: true\n")
+        self.log_path = work.file(f"{daemon}.log")
+        self.proc = subprocess.Popen([daemon, "-f", conf], stdout=open(self.log_path, "w"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        live_processes.append(self.proc)
+        wait_until(lambda: f"127.0.0.1:{port} " in subprocess.run(["ss", "-uln"], capture_output=True,
+                                                                  text=True).stdout, 30, f"{daemon} to listen")
+
+    def flows(self):
+        out = {}
+        if os.path.exists(self.out):
+            for line in open(self.out):
+                if line.strip():
+                    j = json.loads(line)
+                    out[self.key(j)] = out.get(self.key(j), 0) + j["packets"]
+        return out
+
+    def stop(self):
+        """Ends the daemon and its plugin process (what they printed is already read)."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)

@@ -129,6 +129,14 @@ class Vswd:
             raise AssertionError(f"vswctl {' '.join(args)} unexpectedly succeeded: {r.stdout}")
         return r.returncode, r.stderr.strip()
 
+    def add_guest_ports(self, names, *settings):
+        """A vhost-user-client port per name, on WORK/NAME.sock, with the same KEY=VALUE
+        settings; returns ({name: socket path}, {name: ifindex})."""
+        sockets = {n: self.work.file(f"{n}.sock") for n in names}
+        for n in names:
+            self.ctl("add-port", n, "--socket", sockets[n], *settings)
+        return sockets, {n: self.port(n)["ifindex"] for n in names}
+
     def port(self, name):
         for p in self.ctl("show")["ports"]:
             if p["name"] == name:

@@ -11,6 +11,7 @@
 
 #include "src/config/config.h"
 #include "src/control/command_table.h"
+#include "src/control/commands/settings_commands.h"
 #include "src/control/switch_port.h"
 #include "src/datapath/snapshot.h"
 #include "telemetry/export/export_thread.h"
@@ -40,6 +41,45 @@ struct SwitchServices {
     // cleared); returns at once when no worker runs.
     std::function<void()> synchronize;
 };
+
+// A feature configured by settings alone (ipfix, sflow), for settings_requests().
+template <class Config>
+struct SettingsFeature {
+    const char* name = "";            // "sflow": set's answer is {name: settings}
+    const char* not_configured = "";  // del's error when the feature is off
+    const Config* config = nullptr;   // the feature's settings now
+    std::string (*parse)(Config&, const std::string& key, const std::string& value) = nullptr;
+    std::function<std::string(const Config&)> check{};  // the whole, before it takes effect
+    std::function<std::string(const Config&)> apply{};  // makes settings take effect
+    std::function<bool()> configured{};                 // del has something to delete
+};
+
+// The set and del requests of such a feature: set applies KEY=VALUE settings to a copy of its
+// settings with `parse`, checks the whole, makes it take effect and persists it (or goes back to
+// what was); del does the same with Config{} (off). Errors ("" or the message) are the answers.
+template <class Config>
+SettingsCommands settings_requests(const SwitchServices& sw, SettingsFeature<Config> f,
+                                   std::function<ControlResult()> show) {
+    const auto change = [sw, f](const Config& next, nlohmann::json answer) {
+        const Config before = *f.config;  // apply() replaces *f.config
+        if (auto e = f.apply(next); !e.empty()) return ControlResult::fail(e);
+        return sw.persist_or_undo(ControlResult::ok(std::move(answer)), [&] { f.apply(before); });
+    };
+    return {.set =
+                [f, change](const Settings& settings) {
+                    Config next = *f.config;
+                    for (const auto& [k, v] : settings)
+                        if (auto e = f.parse(next, k, v); !e.empty()) return ControlResult::fail(e);
+                    if (auto e = f.check(next); !e.empty()) return ControlResult::fail(e);
+                    return change(next, {{f.name, to_json(next)}});
+                },
+            .del =
+                [f, change] {
+                    if (!f.configured()) return ControlResult::fail(f.not_configured);
+                    return change(Config{}, {{"deleted", f.name}});
+                },
+            .show = std::move(show)};
+}
 
 class Controller {
   public:

@@ -1,6 +1,7 @@
 #include "src/vswctl/cli.h"
 
 #include <cstdio>
+#include <iostream>
 
 namespace vsw::ctl {
 
@@ -61,6 +62,25 @@ json settings_json(const Settings& s) {
     json j = json::object();
     for (const auto& [k, v] : s) j[k] = v;
     return j;
+}
+
+std::function<void(const CliCall&, const json&)> show_printer(
+    std::function<void(const json&)> print) {
+    return [print = std::move(print)](const CliCall& c, const json& r) {
+        if (c.words.size() > 1 && c.words[1] == "show") print(r);
+        else std::cout << "ok\n";
+    };
+}
+
+bool print_settings_line(const json& r, const char* what) {
+    std::cout << what << ":";
+    if (!r.value("enabled", false)) {
+        std::cout << " off\n";
+        return false;
+    }
+    for (const auto& [k, v] : r["config"].items()) std::cout << " " << k << "=" << str(v);
+    std::cout << "\n";
+    return true;
 }
 
 }  // namespace vsw::ctl

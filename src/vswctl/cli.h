@@ -81,5 +81,11 @@ std::string str(const nlohmann::json& j);  // a value for a table cell ("-" for 
 // KEY=VALUE words from words[from] on; at least one (UsageError otherwise).
 Settings parse_settings(const std::vector<std::string>& words, size_t from);
 nlohmann::json settings_json(const Settings& s);
+// The printer of a command whose `show` answer `print` prints; its other subcommands print "ok".
+std::function<void(const CliCall&, const nlohmann::json&)> show_printer(
+    std::function<void(const nlohmann::json&)> print);
+// The first line of a settings feature's show (ipfix, sflow): "WHAT: off", then false (nothing
+// more to print), or "WHAT: KEY=VALUE ..." from the answer's "config".
+bool print_settings_line(const nlohmann::json& r, const char* what);
 
 }  // namespace vsw::ctl

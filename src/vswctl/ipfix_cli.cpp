@@ -27,13 +27,8 @@ constexpr StringOption kSetOptions[] = {
     {"mtu", "path MTU to the collectors (bytes)"}};
 
 void print_ipfix(const json& r) {
-    if (!r.value("enabled", false)) {
-        std::cout << "IPFIX export: off\n";
-        return;
-    }
-    std::cout << "IPFIX export:";
-    for (const auto& [k, v] : r["config"].items()) std::cout << " " << k << "=" << str(v);
-    std::cout << "\n\nflows in cache: " << str(r["active_flows"]) << "/" << str(r["cache_max"])
+    if (!print_settings_line(r, "IPFIX export")) return;
+    std::cout << "\nflows in cache: " << str(r["active_flows"]) << "/" << str(r["cache_max"])
               << ";  frames metered: " << str(r["metered_packets"])
               << " (not sampled: " << str(r["not_sampled_packets"])
               << ", ignored: " << str(r["ignored_packets"]) << ")\nrecords: " << str(r["records"])
@@ -104,11 +99,7 @@ void add_ipfix_cli(CliTable& t) {
                  declare_string_options(d, "ipfix set", kSetOptions);
              },
          .request = ipfix_request,
-         .print =
-             [](const CliCall& c, const json& r) {
-                 if (c.words[1] == "show") print_ipfix(r);
-                 else std::cout << "ok\n";
-             }});
+         .print = show_printer(print_ipfix)});
 }
 
 }  // namespace vsw::ctl

@@ -67,10 +67,7 @@ void add_mirror_cli(CliTable& t) {
   mirror show                        sessions and their counters
 )",
          .request = mirror_request,
-         .print = [](const CliCall& c, const json& r) {
-             if (c.words[1] == "show") print_mirrors(r);
-             else std::cout << "ok\n";
-         }});
+         .print = show_printer(print_mirrors)});
 }
 
 }  // namespace vsw::ctl

@@ -11,15 +11,22 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kUsage = "usage: vswctl sflow set KEY=VALUE... | del | show";
+// sflow's lines of vswctl's help.
+constexpr const char* kHelp =
+    R"(  sflow set KEY=VALUE...             sFlow v5 to every collector: collectors=HOST:PORT[,...]
+                                     (UDP, default port 6343; replaces the list),
+                                     sampling=N (1 in N frames, at random; default 400),
+                                     polling=S (counter samples per port; 0 none; default 30),
+                                     header=BYTES (of each sampled frame, 14-256; default 128),
+                                     agent=IP|auto, ports=LIST|all, max-datagram=BYTES;
+                                     changes only what is given
+  sflow del                          stop sFlow
+  sflow show                         settings, ports, and per-collector counters
+)";
 
 void print_sflow(const json& r) {
-    if (!r.value("enabled", false)) {
-        std::cout << "sFlow: off\n";
-        return;
-    }
-    std::cout << "sFlow:";
-    for (const auto& [k, v] : r["config"].items()) std::cout << " " << k << "=" << str(v);
-    std::cout << "\nagent address: " << str(r["agent_address"])
+    if (!print_settings_line(r, "sFlow")) return;
+    std::cout << "agent address: " << str(r["agent_address"])
               << ";  frames sampled: " << str(r["sampled_packets"])
               << " (lost before export: " << str(r["lost_samples"]) << ")\n";
     const json& agent = r.contains("agent") ? r["agent"] : json::object();
@@ -61,24 +68,10 @@ json sflow_request(const CliCall& c) {
 }  // namespace
 
 void add_sflow_cli(CliTable& t) {
-    t.add(
-        {.name = "sflow",
-         .usage =
-             R"(  sflow set KEY=VALUE...            sFlow v5 to every collector: collectors=HOST:PORT[,...]
-                                     (UDP, default port 6343; replaces the list),
-                                     sampling=N (1 in N frames, at random; default 400),
-                                     polling=S (counter samples per port; 0 none; default 30),
-                                     header=BYTES (of each sampled frame, 14-256; default 128),
-                                     agent=IP|auto, ports=LIST|all, max-datagram=BYTES;
-                                     changes only what is given
-  sflow del                          stop sFlow
-  sflow show                         settings, ports, and per-collector counters
-)",
-         .request = sflow_request,
-         .print = [](const CliCall& c, const json& r) {
-             if (c.words[1] == "show") print_sflow(r);
-             else std::cout << "ok\n";
-         }});
+    t.add({.name = "sflow",
+           .usage = kHelp,
+           .request = sflow_request,
+           .print = show_printer(print_sflow)});
 }
 
 }  // namespace vsw::ctl

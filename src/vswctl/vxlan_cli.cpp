@@ -26,11 +26,7 @@ void add_vxlan_cli(CliTable& t) {
                      throw UsageError(e.what());
                  }
              },
-         .print =
-             [](const CliCall& c, const nlohmann::json& r) {
-                 if (c.words[1] == "show") std::cout << format_vxlan(r);
-                 else std::cout << "ok\n";
-             }});
+         .print = show_printer([](const nlohmann::json& r) { std::cout << format_vxlan(r); })});
 }
 
 }  // namespace vsw::ctl

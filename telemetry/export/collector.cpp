@@ -65,4 +65,26 @@ std::string parse_collector(const std::string& text, uint16_t default_port, Coll
     return "";
 }
 
+std::string parse_collector_list(const std::string& list, uint16_t default_port, unsigned max,
+                                 std::vector<Collector>& out,
+                                 std::span<const CollectorProtocol> protocols) {
+    std::vector<Collector> parsed;
+    for (const std::string& item : split_list(list)) {
+        Collector col;
+        if (auto e = parse_collector(item, default_port, col, protocols); !e.empty()) return e;
+        for (const auto& other : parsed)
+            if (other == col) return "collector " + col.str() + " listed twice";
+        parsed.push_back(col);
+    }
+    if (parsed.size() > max) return "at most " + std::to_string(max) + " collectors";
+    out = std::move(parsed);
+    return "";
+}
+
+std::string collector_list_str(const std::vector<Collector>& list) {
+    std::vector<std::string> items;
+    for (const auto& c : list) items.push_back(c.str());
+    return join_list(items);
+}
+
 }  // namespace vsw

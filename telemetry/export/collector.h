@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace vsw {
 
@@ -30,5 +31,13 @@ struct CollectorProtocol {
 // "tcp://", or after the scheme of one of `protocols`. Returns "" or the error.
 std::string parse_collector(const std::string& s, uint16_t default_port, Collector& out,
                             std::span<const CollectorProtocol> protocols = {});
+
+// A comma-separated list of collectors (as parse_collector reads each), none twice and at most
+// `max`. Returns "" or the error; `out` is replaced only on success.
+std::string parse_collector_list(const std::string& list, uint16_t default_port, unsigned max,
+                                 std::vector<Collector>& out,
+                                 std::span<const CollectorProtocol> protocols = {});
+// The list back as parse_collector_list reads it ("h:1,tcp://h2:2").
+std::string collector_list_str(const std::vector<Collector>& list);
 
 }  // namespace vsw

@@ -41,6 +41,15 @@ std::string resolve_collector(const Collector& c, sockaddr_storage& addr, unsign
     return "";
 }
 
+std::string resolve_collectors(const std::vector<Collector>& list) {
+    for (const Collector& c : list) {
+        sockaddr_storage addr;
+        unsigned len;
+        if (auto e = resolve_collector(c, addr, len); !e.empty()) return e;
+    }
+    return "";
+}
+
 CollectorSession::CollectorSession(const Collector& collector, SequenceCounts counts)
     : collector_(collector), counts_(counts), retry_ms_(kTcpMinRetryMs) {}
 

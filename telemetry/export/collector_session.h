@@ -27,6 +27,10 @@ namespace vsw {
 // Resolves a collector's address; "" or the error (getaddrinfo's message).
 std::string resolve_collector(const Collector& c, sockaddr_storage& addr, unsigned& addr_len);
 
+// Resolves every collector of a list now, so that a typo fails the request that made it rather
+// than export, silently, later. "" or the first error.
+std::string resolve_collectors(const std::vector<Collector>& list);
+
 // What a protocol's sequence number counts: data records before this message (IPFIX, NetFlow
 // v5), or messages sent before it (NetFlow v9 and sFlow, whose encoders read it as the count).
 enum class SequenceCounts : uint8_t { kRecords, kMessages };

@@ -54,4 +54,28 @@ class ExportThread {
     std::thread thread_;
 };
 
+// A source's place on the exporter thread, kept by the source itself: start() adds it once,
+// stop() takes it off (its last cycle runs on the caller's thread, so a source calls stop() in
+// its own destructor, while it is still whole), sync() and wake() as ExportThread's.
+class ExportRegistration {
+  public:
+    ExportRegistration(ExportThread& thread, ExportSource& source)
+        : thread_(thread), source_(source) {}
+    void start() {
+        if (!started_) thread_.add(&source_);
+        started_ = true;
+    }
+    void stop() {
+        if (started_) thread_.remove(&source_);
+        started_ = false;
+    }
+    void sync() { thread_.sync(); }
+    void wake() { thread_.wake(); }
+
+  private:
+    ExportThread& thread_;
+    ExportSource& source_;
+    bool started_ = false;  // added to thread_ (the owner's view)
+};
+
 }  // namespace vsw

@@ -32,7 +32,7 @@ uint64_t wall_ms() {
 FlowExporter::FlowExporter(ExportThread& thread, const InterfaceTable& interfaces,
                            uint64_t epoch_ms_at_origin, FlowEncoderFactory encoders,
                            std::function<uint64_t()> switch_clock_ms)
-    : thread_(thread),
+    : registration_(thread, *this),
       interfaces_(interfaces),
       epoch_ms_at_origin_(epoch_ms_at_origin),
       encoders_(std::move(encoders)),
@@ -42,25 +42,13 @@ FlowExporter::~FlowExporter() {
     stop();
 }
 
-void FlowExporter::start() {
-    if (started_) return;
-    started_ = true;
-    thread_.add(this);
-}
-
-void FlowExporter::stop() {
-    if (!started_) return;
-    started_ = false;
-    thread_.remove(this);  // and its last cycle
-}
-
 void FlowExporter::configure(const IpfixConfig& c) {
     {
         std::lock_guard lock(mu_);
         pending_ = c;
         config_changed_ = true;
     }
-    thread_.wake();
+    registration_.wake();
 }
 
 void FlowExporter::set_meters(std::vector<FlowMeter*> active,
@@ -70,11 +58,7 @@ void FlowExporter::set_meters(std::vector<FlowMeter*> active,
         active_ = std::move(active);
         for (auto& m : retired) retired_.push_back(std::move(m));
     }
-    thread_.wake();
-}
-
-void FlowExporter::sync() {
-    thread_.sync();
+    registration_.wake();
 }
 
 void FlowExporter::apply_pending_config() {

@@ -34,9 +34,9 @@ class FlowExporter final : public ExportSource {
     ~FlowExporter() override;
 
     // Registers with the exporter thread.
-    void start();
+    void start() { registration_.start(); }
     // Sends whatever is left (rings, retired meters) and leaves the exporter thread.
-    void stop();
+    void stop() { registration_.stop(); }
     // New settings; collectors whose address and domain are unchanged keep their sequence.
     void configure(const IpfixConfig& c);
     // `active`: the meters the workers fill now. `retired`: meters no worker uses any more:
@@ -45,7 +45,7 @@ class FlowExporter final : public ExportSource {
                     std::vector<std::unique_ptr<FlowMeter>> retired);
 
     // Returns once a whole cycle ran after the call: what was handed over has been sent.
-    void sync();
+    void sync() { registration_.sync(); }
 
     // Counters and per-collector state for `vswctl ipfix show`.
     nlohmann::json stats() const;
@@ -63,12 +63,11 @@ class FlowExporter final : public ExportSource {
     void export_batch();
     FlowMeterTotals totals() const;
 
-    ExportThread& thread_;
+    ExportRegistration registration_;  // on the exporter thread
     const InterfaceTable& interfaces_;
     const uint64_t epoch_ms_at_origin_;
     const FlowEncoderFactory encoders_;
     const std::function<uint64_t()> switch_clock_ms_;
-    bool started_ = false;   // registered with thread_ (control thread's view)
     mutable std::mutex mu_;  // guards the fields up to the thread's own state
     bool config_changed_ = false;
     IpfixConfig pending_;             // from configure()

@@ -14,24 +14,6 @@ namespace vsw {
 
 using nlohmann::json;
 
-namespace {
-
-std::vector<std::string> split(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    for (std::string item; std::getline(ss, item, ',');)
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
-    return s;
-}
-
-}  // namespace
-
 const char* mirror_kind_name(MirrorKind k) {
     switch (k) {
         case MirrorKind::kSpan: return "span";
@@ -53,7 +35,7 @@ std::string apply_mirror_setting(MirrorConfig& m, const std::string& key,
         return "";
     };
     if (key == "sources") {
-        m.sources = split(value);
+        m.sources = split_list(value);
         for (const auto& s : m.sources)
             if (auto e = validate_port_name(s); !e.empty()) return "sources: " + e;
         return m.sources.empty() ? "sources needs at least one port" : "";
@@ -183,7 +165,7 @@ std::string validate_mirror_against(const MirrorConfig& m, const std::vector<Mir
 
 json to_json(const MirrorConfig& m) {
     json j = {{"name", m.name},
-              {"sources", join(m.sources)},
+              {"sources", join_list(m.sources)},
               {"direction", m.rx && m.tx ? "both"
                             : m.rx       ? "rx"
                                          : "tx"},

@@ -69,26 +69,10 @@ std::string source_address_towards(const Collector& c, sf::AgentAddress& out) {
 }
 
 SflowAgent::SflowAgent(ExportThread& thread, std::function<uint64_t()> uptime_ms)
-    : thread_(thread), uptime_ms_(std::move(uptime_ms)) {}
+    : registration_(thread, *this), uptime_ms_(std::move(uptime_ms)) {}
 
 SflowAgent::~SflowAgent() {
     stop();
-}
-
-void SflowAgent::start() {
-    if (started_) return;
-    started_ = true;
-    thread_.add(this);
-}
-
-void SflowAgent::stop() {
-    if (!started_) return;
-    started_ = false;
-    thread_.remove(this);  // and its last cycle
-}
-
-void SflowAgent::sync() {
-    thread_.sync();
 }
 
 void SflowAgent::configure(const SflowConfig& c, const sf::AgentAddress& agent) {
@@ -118,7 +102,7 @@ void SflowAgent::post_counters(std::vector<SflowCounterPoll> polls) {
         std::lock_guard lock(mu_);
         for (auto& p : polls) polls_.push_back(std::move(p));
     }
-    thread_.wake();
+    registration_.wake();
 }
 
 void SflowAgent::forget_port(uint16_t slot) {

@@ -42,8 +42,8 @@ class SflowAgent final : public ExportSource {
     // `uptime_ms`: the agent's uptime now (the switch clock), the datagrams' uptime.
     SflowAgent(ExportThread& thread, std::function<uint64_t()> uptime_ms);
     ~SflowAgent() override;
-    void start();  // registers with the exporter thread
-    void stop();   // sends what is left and leaves it
+    void start() { registration_.start(); }  // registers with the exporter thread
+    void stop() { registration_.stop(); }    // sends what is left and leaves it
 
     // New settings and agent address; collectors that stay keep their sessions and sequences.
     void configure(const SflowConfig& c, const telemetry::sflow::AgentAddress& agent);
@@ -55,7 +55,7 @@ class SflowAgent final : public ExportSource {
     // Port `slot` is gone: its sample pool and drops start again from 0 for the next port there.
     void forget_port(uint16_t slot);
     // Returns once a whole cycle ran after the call.
-    void sync();
+    void sync() { registration_.sync(); }
     // Counters and per-collector state for `vswctl sflow show`.
     nlohmann::json stats() const;
 
@@ -72,9 +72,8 @@ class SflowAgent final : public ExportSource {
     void send_datagram();
     void begin_datagram();
 
-    ExportThread& thread_;
+    ExportRegistration registration_;  // on the exporter thread
     const std::function<uint64_t()> uptime_ms_;
-    bool started_ = false;  // registered with thread_ (control thread's view)
 
     mutable std::mutex mu_;  // guards everything below but the atomics; held by cycle()
     SflowConfig config_;

@@ -13,14 +13,12 @@ second independent decoder, sees the same v9 flows; softflowd, a reference expor
 pcap of the same frames (`softflowd -r FILE -v 9`), reports the same flows with the same packet
 and byte counts; a collector of an unknown protocol is refused; the collectors persist."""
 import json
-import os
-import signal
 import subprocess
 import time
 
 from flow_frames import a_flows, b_answer
-from ipfix_collectors import Capture, Nfcapd
-from vswtest import IP, FakeGuest, Vswd, check, live_processes, log, run, wait_until
+from ipfix_collectors import Capture, Nfcapd, Pmacct
+from vswtest import IP, FakeGuest, Vswd, check, log, run, wait_until
 from scapy.all import IPv6, wrpcap  # noqa: E402
 
 MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b"}
@@ -48,50 +46,20 @@ def cflow_packets(capture):
     return out
 
 
-class Nfacctd:
-    """pmacct's NetFlow collector, printing the flows it aggregates as JSON lines."""
-
-    def __init__(self, work, port):
-        self.out = work.file("nfacctd-flows.json")
-        conf = work.file("nfacctd.conf")
-        with open(conf, "w") as f:
-            f.write(f"daemonize: false\nnfacctd_ip: 127.0.0.1\nnfacctd_port: {port}\nplugins: print\n"
-                    f"aggregate: src_host, dst_host, src_port, dst_port, proto\nprint_output: json\n"
-                    f"print_output_file: {self.out}\nprint_refresh_time: 1\nprint_history: 1h\n"
-                    f"print_output_file_append: true\n")
-        self.log_path = work.file("nfacctd.log")
-        self.proc = subprocess.Popen(["nfacctd", "-f", conf], stdout=open(self.log_path, "w"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        live_processes.append(self.proc)
-        wait_until(lambda: f"127.0.0.1:{port} " in subprocess.run(["ss", "-uln"], capture_output=True,
-                                                                  text=True).stdout, 30, "nfacctd to listen")
-
-    def flows(self):
-        out = {}
-        if os.path.exists(self.out):
-            for line in open(self.out):
-                if line.strip():
-                    j = json.loads(line)
-                    proto = {"tcp": 6, "udp": 17, "icmp": 1}.get(j["ip_proto"], j["ip_proto"])
-                    key = (j["ip_src"], j["ip_dst"], j["port_src"], j["port_dst"], proto)
-                    out[key] = out.get(key, 0) + j["packets"]
-        return out
-
-    def stop(self):
-        """Ends nfacctd and its plugin process (what they printed is already read)."""
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
+def nfacctd(work, port):
+    """pmacct's NetFlow collector: flows by 5-tuple (protocol as its number)."""
+    def key(j):
+        return (j["ip_src"], j["ip_dst"], j["port_src"], j["port_dst"],
+                {"tcp": 6, "udp": 17, "icmp": 1}.get(j["ip_proto"], j["ip_proto"]))
+    return Pmacct(work, port, "nfacctd", "src_host, dst_host, src_port, dst_port, proto", key)
 
 
 def test(work):
     vswd = Vswd(work).start()
-    sock = {n: work.file(f"{n}.sock") for n in MAC}
-    for n in MAC:
-        vswd.ctl("add-port", n, "--socket", sock[n], "vlan-mode=access", "tag=10")
-    ifindex = {n: vswd.port(n)["ifindex"] for n in MAC}
+    sock, ifindex = vswd.add_guest_ports(MAC, "vlan-mode=access", "tag=10")
     nf9, nf5 = Nfcapd(work, PORTS["v9"], "nfcapd-v9"), Nfcapd(work, PORTS["v5"], "nfcapd-v5")
     cap9, cap5 = Capture(work, PORTS["v9cap"], "v9"), Capture(work, PORTS["v5cap"], "v5")
-    pmacct = Nfacctd(work, PORTS["pmacct"])
+    pmacct = nfacctd(work, PORTS["pmacct"])
 
     code, err = vswd.ctl_fail("ipfix", "set", "--collector=netflow7://127.0.0.1:2055")
     check("netflow9://" in err and "netflow5://" in err, f"an unknown protocol is refused, naming the known ones: {err}")

@@ -17,13 +17,11 @@ sample_pool = sequence. Counter samples name the ports and equal `vswctl stats` 
 stops. nfdump-sflow's sfcapd + nfdump and pmacct's sfacctd (JSON) decode the same flow. A TCP
 collector and sampling=0 are refused; the settings persist and come back after a restart."""
 import json
-import os
-import signal
 import subprocess
 import time
 
-from ipfix_collectors import Capture, Nfcapd
-from vswtest import IP, FakeGuest, Vswd, check, live_processes, log, run, wait_until
+from ipfix_collectors import Capture, Nfcapd, Pmacct
+from vswtest import IP, FakeGuest, Vswd, check, log, run, wait_until
 from scapy.all import UDP, Dot1Q, Ether, Raw, rdpcap  # noqa: E402
 
 MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:0c"}
@@ -113,46 +111,16 @@ def settled(vswd, port, want):
     return last
 
 
-class Sfacctd:
-    """pmacct's sFlow collector, printing the flows it aggregates as JSON lines (renormalised:
-    packets are samples x the sampling rate)."""
-
-    def __init__(self, work, port):
-        self.out = work.file("sfacctd-flows.json")
-        conf = work.file("sfacctd.conf")
-        with open(conf, "w") as f:
-            f.write(f"daemonize: false\nsfacctd_ip: 127.0.0.1\nsfacctd_port: {port}\nsfacctd_renormalize: true\n"
-                    f"plugins: print\naggregate: src_host, dst_host, src_port, dst_port, proto, in_iface\n"
-                    f"print_output: json\nprint_output_file: {self.out}\nprint_refresh_time: 1\n"
-                    f"print_history: 1h\nprint_output_file_append: true\n")
-        self.log_path = work.file("sfacctd.log")
-        self.proc = subprocess.Popen(["sfacctd", "-f", conf], stdout=open(self.log_path, "w"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        live_processes.append(self.proc)
-        wait_until(lambda: f"127.0.0.1:{port} " in subprocess.run(["ss", "-uln"], capture_output=True,
-                                                                  text=True).stdout, 30, "sfacctd to listen")
-
-    def flows(self):
-        out = {}
-        if os.path.exists(self.out):
-            for line in open(self.out):
-                if line.strip():
-                    j = json.loads(line)
-                    key = (j["ip_src"], j["ip_dst"], j["port_src"], j["port_dst"], j["ip_proto"], j["iface_in"])
-                    out[key] = out.get(key, 0) + j["packets"]
-        return out
-
-    def stop(self):
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
+def sfacctd(work, port):
+    """pmacct's sFlow collector: flows by 5-tuple and input ifIndex."""
+    return Pmacct(work, port, "sfacctd", "src_host, dst_host, src_port, dst_port, proto, in_iface",
+                  lambda j: (j["ip_src"], j["ip_dst"], j["port_src"], j["port_dst"], j["ip_proto"], j["iface_in"]),
+                  extra="sfacctd_renormalize: true\n")
 
 
 def test(work):
     vswd = Vswd(work).start()
-    sock = {n: work.file(f"{n}.sock") for n in MAC}
-    for n in MAC:
-        vswd.ctl("add-port", n, "--socket", sock[n], "vlan-mode=access", "tag=10")
-    ifindex = {n: vswd.port(n)["ifindex"] for n in MAC}
+    sock, ifindex = vswd.add_guest_ports(MAC, "vlan-mode=access", "tag=10")
 
     code, err = vswd.ctl_fail("sflow", "set", f"collectors=tcp://127.0.0.1:{PORTS['tshark']}")
     check(code != 0 and "UDP" in err, f"a TCP collector is refused: {err}")
@@ -162,7 +130,7 @@ def test(work):
 
     cap = Capture(work, PORTS["tshark"], "sflow")
     sfcapd = Nfcapd(work, PORTS["sfcapd"], "sfcapd", program="sfcapd")
-    sfacctd = Sfacctd(work, PORTS["sfacctd"])
+    pmacct = sfacctd(work, PORTS["sfacctd"])
     vswd.ctl("sflow", "set", ",".join(f"collectors=127.0.0.1:{PORTS['tshark']}" if i == 0 else f"127.0.0.1:{p}"
                                       for i, p in enumerate(PORTS.values())), f"sampling={RATE}", "polling=1")
     show = vswd.ctl("sflow", "show")
@@ -267,10 +235,10 @@ def test(work):
           f"nfdump: a's flow is its {len(fa)} samples x {RATE} packets")
     check(sum(v for (src, _), v in packets.items() if src == "10.0.0.3") == len(frames2), "and c's frames, 1 each")
 
-    wait_until(lambda: sfacctd.flows(), 20, "sfacctd to print the flows")
+    wait_until(lambda: pmacct.flows(), 20, "sfacctd to print the flows")
     time.sleep(1.5)  # its next print
-    pm = sfacctd.flows()
-    sfacctd.stop()
+    pm = pmacct.flows()
+    pmacct.stop()
     log(f"sfacctd: {pm}")
     # sfacctd counts the first sample as its sampling rate, each later one as the growth of
     # sample_pool since the one before.

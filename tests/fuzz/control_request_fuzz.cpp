@@ -8,8 +8,8 @@
 
 #include "overlay/vxlan.h"
 #include "src/control/commands/capture_commands.h"
-#include "src/control/commands/ipfix_commands.h"
 #include "src/control/commands/mirror_commands.h"
+#include "src/control/commands/settings_commands.h"
 #include "src/control/commands/switch_commands.h"
 #include "src/control/commands/vxlan_commands.h"
 #include "src/control/control_protocol.h"
@@ -33,16 +33,17 @@ vsw::CommandTable accept_all() {
     vsw::register_mirror_commands(t, {.add = [](const vsw::MirrorConfig&) { return R::ok(); },
                                       .del = [](const std::string&) { return R::ok(); },
                                       .show = [] { return R::ok(); }});
-    vsw::register_ipfix_commands(
-        t, {.set =
-                [](const vsw::Settings& s) {
-                    vsw::IpfixConfig c;  // as the switch does: apply, then validate (no throw)
-                    for (const auto& [k, v] : s)
-                        if (!vsw::apply_ipfix_setting(c, k, v).empty()) return R::fail("bad");
-                    return vsw::validate_ipfix(c).empty() ? R::ok() : R::fail("bad");
-                },
-            .del = [] { return R::ok(); },
-            .show = [] { return R::ok(); }});
+    vsw::register_settings_commands(
+        t, "ipfix",
+        {.set =
+             [](const vsw::Settings& s) {
+                 vsw::IpfixConfig c;  // as the switch does: apply, then validate (no throw)
+                 for (const auto& [k, v] : s)
+                     if (!vsw::apply_ipfix_setting(c, k, v).empty()) return R::fail("bad");
+                 return vsw::validate_ipfix(c).empty() ? R::ok() : R::fail("bad");
+             },
+         .del = [] { return R::ok(); },
+         .show = [] { return R::ok(); }});
     vsw::register_capture_commands(
         t, {.capture = [](const vsw::CaptureRequest& r, int) {
             // what reaches the switch was checked

@@ -2,12 +2,10 @@
 #include "src/control/controllers/flow_export_controller.h"
 
 #include <rte_cycles.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <new>
 
-#include "src/control/commands/ipfix_commands.h"
 #include "src/control/flow_encoders.h"
 
 namespace vsw {
@@ -25,9 +23,20 @@ FlowExportController::~FlowExportController() {
 }
 
 void FlowExportController::register_commands(CommandTable& t) {
-    register_ipfix_commands(t, {.set = [this](const Settings& s) { return set(s); },
-                                .del = [this] { return del(); },
-                                .show = [this] { return show(); }});
+    SettingsFeature<IpfixConfig> feature{.name = "ipfix",
+                                         .not_configured = "IPFIX export is not configured",
+                                         .config = &config_,
+                                         .parse = apply_ipfix_setting,
+                                         .check =
+                                             [](const IpfixConfig& c) {
+                                                 const std::string e = validate_ipfix(c);
+                                                 return e.empty() ? resolve_collectors(c.collectors)
+                                                                  : e;  // a typo fails now
+                                             },
+                                         .apply = [this](const IpfixConfig& c) { return apply(c); },
+                                         .configured = [this] { return config_.enabled(); }};
+    register_settings_commands(
+        t, "ipfix", settings_requests(sw_, std::move(feature), [this] { return show(); }));
 }
 
 void FlowExportController::restore(const SwitchConfig& c) {
@@ -105,29 +114,6 @@ void FlowExportController::shutdown() {
     exporter_->set_meters({}, std::move(retired));
     exporter_->stop();  // its last cycle exports them
     exporter_.reset();
-}
-
-ControlResult FlowExportController::set(const Settings& settings) {
-    IpfixConfig updated = config_;
-    for (const auto& [k, v] : settings)
-        if (auto e = apply_ipfix_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
-    if (auto e = validate_ipfix(updated); !e.empty()) return ControlResult::fail(e);
-    for (const Collector& col : updated.collectors) {  // a typo should fail now, not silently later
-        sockaddr_storage addr;
-        unsigned len;
-        if (auto e = resolve_collector(col, addr, len); !e.empty()) return ControlResult::fail(e);
-    }
-    const IpfixConfig old = config_;
-    if (auto e = apply(updated); !e.empty()) return ControlResult::fail(e);
-    return sw_.persist_or_undo(ControlResult::ok({{"ipfix", to_json(updated)}}),
-                               [&] { apply(old); });
-}
-
-ControlResult FlowExportController::del() {
-    if (!config_.enabled()) return ControlResult::fail("IPFIX export is not configured");
-    const IpfixConfig old = config_;
-    apply(IpfixConfig{});
-    return sw_.persist_or_undo(ControlResult::ok({{"deleted", "ipfix"}}), [&] { apply(old); });
 }
 
 ControlResult FlowExportController::show() const {

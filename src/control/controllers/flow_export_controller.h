@@ -27,11 +27,8 @@ class FlowExportController final : public Controller {
     // Exports every flow still in the caches (forced end) before vswd exits.
     void shutdown() override;
 
-    ControlResult set(const Settings& settings);  // changes only what is given
-    ControlResult del();
-    ControlResult show() const;
-
   private:
+    ControlResult show() const;  // settings, state and counters
     // Applies a configuration: new meters when the cache size or the on/off state changes (the
     // old ones' flows are exported as forced ends). "" or the error.
     std::string apply(const IpfixConfig& c);

@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/drop_reasons.h"
-#include "src/control/commands/sflow_commands.h"
 
 namespace vsw {
 
@@ -50,9 +49,20 @@ SflowController::~SflowController() {
 }
 
 void SflowController::register_commands(CommandTable& t) {
-    register_sflow_commands(t, {.set = [this](const Settings& s) { return set(s); },
-                                .del = [this] { return del(); },
-                                .show = [this] { return show(); }});
+    SettingsFeature<SflowConfig> feature{
+        .name = "sflow",
+        .not_configured = "sFlow is not configured",
+        .config = &config_,
+        .parse = apply_sflow_setting,
+        .check =
+            [](const SflowConfig& c) {
+                const std::string e = validate_sflow(c);
+                return e.empty() ? resolve_collectors(c.collectors) : e;  // a typo fails now
+            },
+        .apply = [this](const SflowConfig& c) { return apply(c); },
+        .configured = [this] { return config_.enabled() || unreadable_.has_value(); }};
+    register_settings_commands(
+        t, "sflow", settings_requests(sw_, std::move(feature), [this] { return show(); }));
 }
 
 void SflowController::restore(const SwitchConfig& c) {
@@ -165,29 +175,6 @@ void SflowController::shutdown() {
     poll_counters(true);  // the last counters
     agent_->stop();       // its last cycle sends them and the samples still in the rings
     agent_.reset();
-}
-
-ControlResult SflowController::set(const Settings& settings) {
-    SflowConfig updated = config_;
-    for (const auto& [k, v] : settings)
-        if (auto e = apply_sflow_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
-    if (auto e = validate_sflow(updated); !e.empty()) return ControlResult::fail(e);
-    for (const Collector& col : updated.collectors) {  // a typo should fail now, not silently later
-        sockaddr_storage addr;
-        unsigned len;
-        if (auto e = resolve_collector(col, addr, len); !e.empty()) return ControlResult::fail(e);
-    }
-    const SflowConfig old = config_;
-    if (auto e = apply(updated); !e.empty()) return ControlResult::fail(e);
-    return sw_.persist_or_undo(ControlResult::ok({{"sflow", to_json(updated)}}),
-                               [&] { apply(old); });
-}
-
-ControlResult SflowController::del() {
-    if (!config_.enabled() && !unreadable_) return ControlResult::fail("sFlow is not configured");
-    const SflowConfig old = config_;
-    apply(SflowConfig{});
-    return sw_.persist_or_undo(ControlResult::ok({{"deleted", "sflow"}}), [&] { apply(old); });
 }
 
 ControlResult SflowController::show() const {

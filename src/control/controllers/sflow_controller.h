@@ -29,11 +29,8 @@ class SflowController final : public Controller {
     void port_removed(uint16_t slot) override;
     void shutdown() override;
 
-    ControlResult set(const Settings& settings);  // changes only what is given
-    ControlResult del();
-    ControlResult show() const;
-
   private:
+    ControlResult show() const;  // settings, state and counters
     // Applies a configuration: samplers and the agent when sFlow goes on, none when it goes
     // off. "" or the error.
     std::string apply(const SflowConfig& c);

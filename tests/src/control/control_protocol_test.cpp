@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "src/control/commands/capture_commands.h"
-#include "src/control/commands/ipfix_commands.h"
 #include "src/control/commands/mirror_commands.h"
+#include "src/control/commands/settings_commands.h"
 #include "src/control/commands/switch_commands.h"
 #include "src/control/commands/vxlan_commands.h"
 
@@ -68,10 +68,11 @@ struct FakeSwitch {
                             return calls.push_back("mirror-del " + n), R::ok();
                         },
                     .show = [this] { return calls.push_back("mirror-show"), R::ok(); }});
-        register_ipfix_commands(
-            table, {.set = [this](const Settings& s) { return took("ipfix-set", s); },
-                    .del = [this] { return calls.push_back("ipfix-del"), R::ok(); },
-                    .show = [this] { return calls.push_back("ipfix-show"), R::ok(); }});
+        register_settings_commands(
+            table, "ipfix",
+            {.set = [this](const Settings& s) { return took("ipfix-set", s); },
+             .del = [this] { return calls.push_back("ipfix-del"), R::ok(); },
+             .show = [this] { return calls.push_back("ipfix-show"), R::ok(); }});
         register_capture_commands(table, {.capture = [this](const CaptureRequest& r, int fd) {
                                       calls.push_back("capture " + r.port);
                                       last_capture = r;

@@ -18,7 +18,7 @@ TEST_CASE("sflow settings: defaults, collectors, ranges, ports and the agent") {
     CHECK(c.collectors[0].port == 6343);  // sFlow's port when none is given
     CHECK(c.collectors[1].port == 7000);
     CHECK(apply_sflow_setting(c, "collectors", "tcp://10.0.0.9") ==
-          "sFlow goes over UDP only (tcp://10.0.0.9)");
+          "sFlow goes over UDP only (tcp://10.0.0.9:6343)");
     CHECK(apply_sflow_setting(c, "collectors", "a:1,a:1") == "collector a:1 listed twice");
     CHECK(c.collectors.size() == 2);  // a refused setting changes nothing
 
