@@ -65,17 +65,12 @@ void take_sample(SflowSampler& s, const SflowSampling& x, uint16_t slot, const r
 
 }  // namespace
 
-void sflow_sample_burst(SflowSampler& s, const SflowSampling& x, uint16_t slot,
+void sflow_take_samples(SflowSampler& s, const SflowSampling& x, uint16_t slot,
                         rte_mbuf* const* pkts, uint16_t n, const BurstDecisions& d) {
     SflowSampler::PortState& ps = s.port[slot];
     if (ps.drawn_for != x.rate) {
         ps.countdown = sflow_next_gap(x.rate);
         ps.drawn_for = x.rate;
-    }
-    if (ps.countdown > n) {  // the common case: no sample in this burst
-        ps.countdown -= n;
-        ps.pool += n;
-        return;
     }
     for (uint16_t i = 0; i < n; ++i) {
         ++ps.pool;

@@ -66,12 +66,24 @@ struct SflowSampling {
     SflowSampler* sampler[kMaxWorkers] = {};  // per worker; owned by the sFlow controller
 };
 
-// Samples one burst received on port `slot` (after decide(): the decisions give each frame's
-// output and VLAN).
-void sflow_sample_burst(SflowSampler& s, const SflowSampling& x, uint16_t slot,
-                        rte_mbuf* const* pkts, uint16_t n, const BurstDecisions& d);
-
 // The next gap between samples: uniform in 1..2N-1, so that it averages N.
 uint32_t sflow_next_gap(uint32_t rate);
+
+// Takes the samples due in a burst whose countdown ends in it (or that has a new rate).
+void sflow_take_samples(SflowSampler& s, const SflowSampling& x, uint16_t slot,
+                        rte_mbuf* const* pkts, uint16_t n, const BurstDecisions& d);
+
+// Samples one burst received on port `slot` (after decide(): the decisions give each frame's
+// output and VLAN). Inline: most bursts only count down.
+inline void sflow_sample_burst(SflowSampler& s, const SflowSampling& x, uint16_t slot,
+                               rte_mbuf* const* pkts, uint16_t n, const BurstDecisions& d) {
+    SflowSampler::PortState& ps = s.port[slot];
+    if (ps.countdown > n && ps.drawn_for == x.rate) [[likely]] {
+        ps.countdown -= n;
+        ps.pool += n;
+        return;
+    }
+    sflow_take_samples(s, x, slot, pkts, n, d);
+}
 
 }  // namespace vsw
