@@ -27,17 +27,18 @@ class Counter {
 // follow these lists, so a new counter cannot be counted without also being reported.
 //   X(field, help)
 // Traffic counters: top-level fields of a port's stats, Prometheus vsw_port_<field>_total.
-#define VSW_PORT_TRAFFIC_COUNTERS(X)                                                      \
-    X(rx_packets, "Frames received from the port (including those later dropped).")       \
-    X(rx_bytes, "Bytes received from the port (L2, no FCS).")                             \
-    X(tx_packets, "Frames sent to the port (handed to it and accepted).")                 \
-    X(tx_bytes, "Bytes sent to the port.")                                                \
-    X(flooded, "Frames from the port that were flooded (broadcast, multicast, unknown).") \
-    X(learn_full, "Source MACs from the port not learned because the FDB was full.")      \
-    X(tx_segments,                                                                        \
-      "Segments vsw cut for the port from large frames it does not take (software TSO).") \
-    X(to_control,                                                                         \
-      "Frames from the port handed to vswd's control thread (ARP on the VXLAN underlay).")
+#define VSW_PORT_TRAFFIC_COUNTERS(X)                                                               \
+    X(rx_packets, "Frames received from the port (including those later dropped).")                \
+    X(rx_bytes, "Bytes received from the port (L2, no FCS).")                                      \
+    X(tx_packets, "Frames sent to the port (handed to it and accepted).")                          \
+    X(tx_bytes, "Bytes sent to the port.")                                                         \
+    X(flooded, "Frames from the port that were flooded (broadcast, multicast, unknown).")          \
+    X(learn_full, "Source MACs from the port not learned because the FDB was full.")               \
+    X(tx_segments,                                                                                 \
+      "Segments vsw cut for the port from large frames it does not take (software TSO).")          \
+    X(to_control,                                                                                  \
+      "Frames from the port handed to vswd's control thread (the slow path: ARP for the VTEP and " \
+      "next hops, link-local frames a feature claims).")
 // Shaping counters: reported inside the port's tx_shaping / rx_shaping views.
 #define VSW_PORT_SHAPING_COUNTERS(X)                                     \
     X(tx_throttled, "PMD rounds in which guest TX waited for tokens.")   \

@@ -12,6 +12,7 @@
 #include "src/config/config.h"
 #include "src/control/command_table.h"
 #include "src/control/commands/settings_commands.h"
+#include "src/control/slow_path.h"
 #include "src/control/switch_port.h"
 #include "src/datapath/snapshot.h"
 #include "telemetry/export/export_thread.h"
@@ -35,6 +36,9 @@ struct SwitchServices {
     const InterfaceTable* interfaces = nullptr;  // ifIndex -> port name, kept by the switch
     std::function<SwitchPort*(const std::string& name)> find_port;  // null: no such port
     std::function<SwitchPort*(uint16_t slot)> port_at;              // null: an empty slot
+    // The slow path: a controller claims punted frames (and sets kPuntReserved on the ports
+    // whose link-local frames it wants) and sends frames out of a port.
+    SlowPath* slow_path = nullptr;
     // A port's counters as `vswctl stats` shows them (its "ports" entry).
     std::function<nlohmann::json(const SwitchPort& port)> port_stats;
     // Waits until no worker reads what the control thread just took away from it (a pointer it

@@ -49,6 +49,7 @@ Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
         return slot < kMaxPorts ? slots_[slot].get() : nullptr;
     };
     services.port_stats = [this](const SwitchPort& p) { return port_stats(p); };
+    services.slow_path = &slow_path_;
     services.synchronize = [this] {
         if (opts_.rcu && !workers_.empty())
             rte_rcu_qsbr_synchronize(opts_.rcu, RTE_QSBR_THRID_INVALID);
@@ -61,20 +62,15 @@ Switch::~Switch() {
 }
 
 std::string Switch::start() {
-    // Control-plane frames: ARP requests out (worker 0 sends them), ARP replies in (any worker).
-    ctl_tx_ = rte_ring_create("vsw_ctl_tx", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
-    ctl_rx_ = rte_ring_create("vsw_ctl_rx", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
-    // The guests' ARP in overlay VLANs (src/datapath/overlay_stage.h), any worker.
-    arp_seen_ =
-        rte_ring_create_elem("vsw_arp_seen", sizeof(GuestArp), 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
-    if (!ctl_tx_ || !ctl_rx_ || !arp_seen_) return "cannot create the control rings";
+    if (auto e = slow_path_.create(opts_.pool); !e.empty()) return e;
+    slow_path_.claim(PuntReason::kArp, [this](const Punt& p) { take_arp(p); });
+    slow_path_.claim(PuntReason::kGuestArp, [this](const Punt& p) { take_guest_arp(p.guest_arp); });
     publish();
     for (unsigned i = 0; i < opts_.pmd_lcores.size(); ++i) {
         WorkerConfig wc;
         wc.id = i;
-        wc.ctl_tx = i == 0 ? ctl_tx_ : nullptr;
-        wc.ctl_rx = ctl_rx_;
-        wc.arp_seen = arp_seen_;
+        wc.inject = i == 0 ? slow_path_.inject_ring() : nullptr;
+        wc.punt = slow_path_.punt_ring();
         wc.lcore = opts_.pmd_lcores[i];
         wc.max_sleep_us = opts_.max_sleep_us;
         wc.idle_linger_us = opts_.idle_linger_us;
@@ -93,15 +89,7 @@ void Switch::shutdown() {
     // Captures end (each sends its end record), flow export sends every cached flow.
     for (auto& c : controllers_) c->shutdown();
     delete current_.exchange(nullptr);
-    for (rte_ring** r : {&ctl_tx_, &ctl_rx_}) {
-        if (!*r) continue;
-        rte_mbuf* m;
-        while (rte_ring_dequeue(*r, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
-        rte_ring_free(*r);
-        *r = nullptr;
-    }
-    rte_ring_free(arp_seen_);  // plain elements: nothing to free in it
-    arp_seen_ = nullptr;
+    slow_path_.destroy();
 }
 
 void Switch::service_controllers() {
@@ -110,6 +98,10 @@ void Switch::service_controllers() {
 
 uint32_t Switch::now_seconds() const {
     return seconds_since(tsc_origin_, rte_rdtsc(), rte_get_tsc_hz());
+}
+
+uint64_t Switch::now_ms() const {
+    return (rte_rdtsc() - tsc_origin_) / std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
 }
 
 SwitchPort* Switch::find(const std::string& name) const {
@@ -343,8 +335,8 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
         p->config = c;
         p->admin_up.store(c.admin_up, std::memory_order_relaxed);
         if (vtep_changed) {
-            next_hops_.clear();        // other subnet, other next hops
-            fdb_.flush_port(p->slot);  // an underlay port learns nothing
+            neighbors_.forget_port(p->slot);  // other subnet, other next hops
+            fdb_.flush_port(p->slot);         // an underlay port learns nothing
         }
         if (!admin_changed && !vlan_changed && !qos_changed && !vtep_changed && !features_changed)
             return;
@@ -388,13 +380,13 @@ void Switch::tick() {
     aged_total_ += fdb_.age(now_seconds(), settings_.fdb_aging_seconds);
     resolve_next_hops();
     resolve_vtep_next_hops();
+    neighbors_.forget_unwanted(now_ms());
     forget_guest_ips();
     for (auto& c : controllers_) c->tick();
 }
 
 void Switch::poll_links() {
-    take_arp_replies();
-    take_guest_arps();
+    slow_path_.poll();  // ARP replies and requests, guests' ARP, claimed link-local frames
     for (uint16_t slot : order_) {
         SwitchPort& p = *slots_[slot];
         if (!p.is_vhost()) continue;

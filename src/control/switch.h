@@ -14,6 +14,7 @@
 #include "src/config/socket_access.h"
 #include "src/control/command_table.h"
 #include "src/control/controller.h"
+#include "src/control/neighbors.h"
 #include "src/control/switch_port.h"
 #include "src/datapath/fdb.h"
 #include "src/datapath/snapshot.h"
@@ -113,12 +114,10 @@ class Switch final {
     const MirrorConfig* mirror_using(const std::string& port) const;
     // A session's runtime; ERSPAN ones get their hand-off ring. Null if it cannot be created.
     std::unique_ptr<MirrorRuntime> make_mirror_runtime(const MirrorConfig& m);
-    // ERSPAN next hops without a static MAC: ARP requests (about once a second until answered,
-    // every 30 s after) and the replies the workers pass up.
+    // ERSPAN next hops without a static MAC: wanted from the neighbours (neighbors.h).
     void resolve_next_hops();
-    void take_arp_replies();
-    // Queues an ARP frame for worker 0 to send out of `slot`; false if no mbuf or ring room.
-    bool send_arp(uint16_t slot, const uint8_t (&frame)[kArpFrameLen]);
+    // An ARP frame punted up: the VTEP address answered, next hops learned.
+    void take_arp(const Punt& p);
     // The MAC frames vsw builds leave `out` with: the NIC's own, or (a vhost-user port has none)
     // a locally administered one derived from `ip`.
     static uint64_t output_mac(const SwitchPort& out, uint32_t ip);
@@ -132,18 +131,17 @@ class Switch final {
     std::string program_remote(const OverlayRemote& next);
     // Adds or removes the remote FDB entries of VNI `vni` in VLAN `vlan`.
     void program_vni_macs(uint32_t vni, uint16_t vlan, bool add);
-    // ARP for the remote VTEPs' next hops: at once for a new one, each second until answered,
-    // every 30 s after.
+    // The remote VTEPs' next hops, wanted from the neighbours (neighbors.h).
     void resolve_vtep_next_hops();
-    // An ARP message from the underlay: answered if it asks for the VTEP address, learned if it
-    // comes from a next hop. True if a next hop's MAC changed (publish).
-    bool take_underlay_arp(const ArpMessage& a);
+    // An ARP request for the VTEP address is answered.
+    void answer_vtep_arp(const ArpMessage& a);
     // The guests' ARP sightings from the workers: the IP of each (VLAN, MAC) of an overlay VLAN,
     // for fdb show (vsw-evpn's MAC/IP routes). Entries not seen for kGuestIpMemory go.
-    void take_guest_arps();
+    void take_guest_arp(const GuestArp& a);
     void forget_guest_ips();
     nlohmann::json overlay_drops() const;
     uint32_t now_seconds() const;
+    uint64_t now_ms() const;  // the switch clock
 
     SwitchOptions opts_;                                        // construction options
     SwitchSettings settings_;                                   // current switch-wide settings
@@ -163,8 +161,11 @@ class Switch final {
     uint64_t rings_created_ = 0;                            // for unique rte_ring names
     std::vector<MirrorConfig> mirrors_;                     // mirror sessions, in creation order
     std::map<std::string, std::unique_ptr<MirrorRuntime>> mirror_rt_;  // their counters, by name
-    rte_ring* ctl_tx_ = nullptr;  // frames worker 0 sends for us (ARP)
-    rte_ring* ctl_rx_ = nullptr;  // ARP replies the workers pass up
+    SlowPath slow_path_;  // punts up from the workers, frames down through worker 0
+    // ARP for the next hops of ERSPAN sessions and VXLAN (requests go out on the slow path).
+    Neighbors neighbors_{[this](uint16_t slot, std::span<const uint8_t> frame) {
+        return slow_path_.send(slot, frame);
+    }};
     InterfaceTable interfaces_;   // ifIndex -> port name, for the collectors of every exporter
     ExportThread export_thread_;  // runs the exporters (before them: outlives them)
     // Each feature's control side (controller.h), after the export thread they may run on.
@@ -178,15 +179,7 @@ class Switch final {
         std::unique_ptr<VtepCounters> counters;  // outlive snapshots
     };
     std::map<uint32_t, RemoteVtepState> vteps_;  // remote VTEPs named by remote_, by IP
-    struct NextHop {
-        Mac mac = 0;                 // 0 = not resolved yet
-        uint64_t requested_tsc = 0;  // when the last request went out
-        uint64_t requests = 0;       // requests sent
-        uint64_t replies = 0;        // answers taken (replies, or its own requests)
-    };
-    std::map<uint32_t, NextHop> next_hops_;  // the VTEPs' next hops, by IP
-    uint64_t vtep_arp_answered_ = 0;         // ARP requests for the VTEP address answered
-    rte_ring* arp_seen_ = nullptr;           // GuestArp sightings the workers pass up
+    uint64_t vtep_arp_answered_ = 0;             // ARP requests for the VTEP address answered
     struct GuestIp {
         uint32_t ip = 0;
         uint16_t slot = 0;  // the port the ARP came in on

@@ -68,7 +68,7 @@ std::unique_ptr<const MirrorTable> Switch::build_mirror_table() const {
         if (is_erspan(c.kind)) {
             MirrorConfig resolved = c;
             if (!c.next_hop_mac) {
-                resolved.next_hop_mac = s.rt->arp_mac;
+                resolved.next_hop_mac = neighbors_.mac_of(c.gateway ? c.gateway : c.remote_ip);
                 t->arp_watch[out->slot] = true;  // keep listening: the next hop may move
             }
             s.next_hop_known = resolved.next_hop_mac != 0;
@@ -88,59 +88,22 @@ std::unique_ptr<const MirrorTable> Switch::build_mirror_table() const {
 }
 
 void Switch::resolve_next_hops() {
-    if (!ctl_tx_) return;
-    const uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+    if (!slow_path_.inject_ring()) return;
+    const uint64_t now = now_ms();
     for (const MirrorConfig& m : mirrors_) {
         if (!is_erspan(m.kind) || m.next_hop_mac) continue;
-        MirrorRuntime& rt = *mirror_rt_.at(m.name);
-        const uint64_t every = rt.arp_mac ? 30 * hz : hz;  // until answered: each second
-        if (rt.arp_requests && now - rt.arp_requested_tsc < every) continue;
         const SwitchPort* out = find(m.output);
         if (!out || !out->link_up()) continue;
-        uint8_t req[kArpFrameLen];
-        build_arp_request(req, output_mac(*out, m.local_ip), m.local_ip,
-                          m.gateway ? m.gateway : m.remote_ip);
-        if (!send_arp(out->slot, req)) continue;
-        rt.arp_requested_tsc = now;
-        ++rt.arp_requests;
+        neighbors_.want(m.gateway ? m.gateway : m.remote_ip,
+                        {out->slot, output_mac(*out, m.local_ip), m.local_ip}, now);
     }
 }
 
-bool Switch::send_arp(uint16_t slot, const uint8_t (&frame)[kArpFrameLen]) {
-    rte_mbuf* m = ctl_tx_ ? rte_pktmbuf_alloc(opts_.pool) : nullptr;
-    if (!m) return false;
-    std::memcpy(rte_pktmbuf_append(m, kArpFrameLen), frame, kArpFrameLen);
-    m->port = slot;  // inject() sends it there
-    if (rte_ring_mp_enqueue(ctl_tx_, m) == 0) return true;
-    rte_pktmbuf_free(m);
-    return false;
-}
-
-void Switch::take_arp_replies() {
-    if (!ctl_rx_) return;
-    rte_mbuf* m;
-    bool changed = false;
-    while (rte_ring_sc_dequeue(ctl_rx_, reinterpret_cast<void**>(&m)) == 0) {
-        const auto arp = parse_arp(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
-        rte_pktmbuf_free(m);
-        if (!arp) continue;
-        if (take_underlay_arp(*arp)) changed = true;  // VXLAN: switch_overlay.cpp
-        if (arp->request) continue;
-        for (const MirrorConfig& c : mirrors_) {
-            if (!is_erspan(c.kind) || c.next_hop_mac) continue;
-            if (arp->sender_ip != (c.gateway ? c.gateway : c.remote_ip)) continue;
-            MirrorRuntime& rt = *mirror_rt_.at(c.name);
-            ++rt.arp_replies;
-            if (rt.arp_mac != arp->sender_mac) {
-                fprintf(stderr, "vswd: mirror %s: next hop %s is at %s\n", c.name.c_str(),
-                        format_ipv4(arp->sender_ip).c_str(),
-                        mac_to_string(arp->sender_mac).c_str());
-                rt.arp_mac = arp->sender_mac;
-                changed = true;
-            }
-        }
-    }
-    if (changed) publish();  // new ERSPAN and VXLAN headers carry the MAC
+void Switch::take_arp(const Punt& p) {
+    const auto arp = parse_arp(rte_pktmbuf_mtod(p.frame, const uint8_t*), p.frame->data_len);
+    if (!arp) return;
+    answer_vtep_arp(*arp);                  // VXLAN: switch_overlay.cpp
+    if (neighbors_.learn(*arp)) publish();  // new ERSPAN and VXLAN headers carry the MAC
 }
 
 ControlResult Switch::mirror_add(const MirrorConfig& m) {
@@ -208,11 +171,12 @@ ControlResult Switch::mirror_show() {
                          {"unresolved", unresolved},
                          {"dropped", no_mbufs + tx_dropped + unresolved}};
         if (is_erspan(m.kind) && !m.next_hop_mac) {
-            j["next-hop"] =
-                rt.arp_mac ? mac_to_string(rt.arp_mac) + " (arp)" : std::string("resolving");
-            j["arp"] = {{"target", format_ipv4(m.gateway ? m.gateway : m.remote_ip)},
-                        {"requests", rt.arp_requests},
-                        {"replies", rt.arp_replies}};
+            const uint32_t hop = m.gateway ? m.gateway : m.remote_ip;
+            const Neighbors::Entry* nh = neighbors_.find(hop);
+            j["next-hop"] = nh && nh->mac ? mac_to_string(nh->mac) + " (arp)" : "resolving";
+            j["arp"] = {{"target", format_ipv4(hop)},
+                        {"requests", nh ? nh->requests : 0},
+                        {"replies", nh ? nh->replies : 0}};
         }
         out.push_back(j);
     }

@@ -65,8 +65,7 @@ std::unique_ptr<const OverlayTable> Switch::build_overlay_table() const {
         r.ip = ip;
         r.counters = v.counters.get();
         const uint32_t hop = up->config.vtep.next_hop(ip);
-        auto nh = hop ? next_hops_.find(hop) : next_hops_.end();
-        const Mac mac = nh != next_hops_.end() ? nh->second.mac : 0;
+        const Mac mac = hop ? neighbors_.mac_of(hop) : 0;
         r.resolved = mac != 0;
         write_vxlan_template(r.header, mac, src_mac, t->local_ip, ip, kVxlanTtl);
         t->by_ip.emplace_back(ip, v.index);
@@ -155,12 +154,6 @@ std::string Switch::program_remote(const OverlayRemote& next) {
         retired.push_back(std::move(it->second.counters));
         it = vteps_.erase(it);
     }
-    std::erase_if(next_hops_, [&](const auto& nh) {
-        const SwitchPort* up = vtep_port();
-        for (uint32_t ip : ips)
-            if (up && up->config.vtep.next_hop(ip) == nh.first) return false;
-        return true;
-    });
     if (!retired.empty()) publish();
     resolve_vtep_next_hops();  // new next hops are asked at once
     return "";
@@ -221,41 +214,22 @@ ControlResult Switch::vxlan_unmap(uint16_t vlan) {
 
 void Switch::resolve_vtep_next_hops() {
     const SwitchPort* up = vtep_port();
-    if (!ctl_tx_ || !up || !up->link_up()) return;
-    const uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
-    const Mac src_mac = output_mac(*up, up->config.vtep.ip);
-    for (const auto& [ip, v] : vteps_) {
-        const uint32_t hop = up->config.vtep.next_hop(ip);
-        if (!hop) continue;  // off-link and no gateway: counted as vxlan_unresolved
-        NextHop& nh = next_hops_[hop];
-        const uint64_t every = nh.mac ? 30 * hz : hz;
-        if (nh.requests && now - nh.requested_tsc < every) continue;
-        uint8_t req[kArpFrameLen];
-        build_arp_request(req, src_mac, up->config.vtep.ip, hop);
-        if (!send_arp(up->slot, req)) continue;
-        nh.requested_tsc = now;
-        ++nh.requests;
-    }
+    if (!slow_path_.inject_ring() || !up || !up->link_up()) return;
+    const uint64_t now = now_ms();
+    const Neighbors::Via via{up->slot, output_mac(*up, up->config.vtep.ip), up->config.vtep.ip};
+    for (const auto& [ip, v] : vteps_)
+        if (const uint32_t hop = up->config.vtep.next_hop(ip))  // else counted as unresolved
+            neighbors_.want(hop, via, now);
 }
 
-bool Switch::take_underlay_arp(const ArpMessage& a) {
+void Switch::answer_vtep_arp(const ArpMessage& a) {
     const SwitchPort* up = vtep_port();
-    if (!up) return false;
+    if (!up) return;
     const uint32_t local = up->config.vtep.ip;
-    if (a.request && a.target_ip == local && a.sender_ip != local) {
-        uint8_t reply[kArpFrameLen];
-        build_arp_reply(reply, output_mac(*up, local), local, a.sender_mac, a.sender_ip);
-        if (send_arp(up->slot, reply)) ++vtep_arp_answered_;
-    }
-    // A next hop that speaks (answering us, or asking for us) tells its MAC.
-    auto it = next_hops_.find(a.sender_ip);
-    if (it == next_hops_.end() || (a.request && a.target_ip != local)) return false;
-    ++it->second.replies;
-    if (it->second.mac == a.sender_mac) return false;
-    fprintf(stderr, "vswd: vxlan: next hop %s is at %s\n", format_ipv4(a.sender_ip).c_str(),
-            mac_to_string(a.sender_mac).c_str());
-    it->second.mac = a.sender_mac;
-    return true;
+    if (!a.request || a.target_ip != local || a.sender_ip == local) return;
+    uint8_t reply[kArpFrameLen];
+    build_arp_reply(reply, output_mac(*up, local), local, a.sender_mac, a.sender_ip);
+    if (slow_path_.send(up->slot, reply)) ++vtep_arp_answered_;
 }
 
 json Switch::overlay_drops() const {
@@ -272,21 +246,16 @@ json Switch::overlay_drops() const {
     return drops;
 }
 
-void Switch::take_guest_arps() {
-    if (!arp_seen_) return;
-    GuestArp a;
-    const uint32_t now = now_seconds();
-    while (rte_ring_sc_dequeue_elem(arp_seen_, &a, sizeof a) == 0) {
-        // Only for a MAC the FDB has on that port (the worker learned it first): a guest's
-        // per-port MAC limit and the FDB's size bound this table too.
-        if (fdb_.lookup(a.mac, a.vlan) != a.slot) continue;
-        auto it = guest_ips_.find({a.vlan, a.mac});
-        if (it == guest_ips_.end()) {
-            if (guest_ips_.size() >= kMaxGuestIps) continue;  // bounded: a flood of made-up MACs
-            it = guest_ips_.emplace(std::make_pair(a.vlan, a.mac), GuestIp{}).first;
-        }
-        it->second = GuestIp{a.ip, a.slot, now};
+void Switch::take_guest_arp(const GuestArp& a) {
+    // Only for a MAC the FDB has on that port (the worker learned it first): a guest's
+    // per-port MAC limit and the FDB's size bound this table too.
+    if (fdb_.lookup(a.mac, a.vlan) != a.slot) return;
+    auto it = guest_ips_.find({a.vlan, a.mac});
+    if (it == guest_ips_.end()) {
+        if (guest_ips_.size() >= kMaxGuestIps) return;  // bounded: a flood of made-up MACs
+        it = guest_ips_.emplace(std::make_pair(a.vlan, a.mac), GuestIp{}).first;
     }
+    it->second = GuestIp{a.ip, a.slot, now_seconds()};
 }
 
 void Switch::forget_guest_ips() {
@@ -328,9 +297,9 @@ ControlResult Switch::vxlan_show() {
                   {"unresolved", w.sum(&B::unresolved)}};
         const uint32_t hop = up ? up->config.vtep.next_hop(ip) : 0;
         j["next_hop"] = hop ? format_ipv4(hop) : "none (off-link, no vtep-gateway)";
-        if (auto nh = next_hops_.find(hop); hop && nh != next_hops_.end()) {
-            j["next_hop_mac"] = nh->second.mac ? mac_to_string(nh->second.mac) : "resolving";
-            j["arp"] = {{"requests", nh->second.requests}, {"replies", nh->second.replies}};
+        if (const Neighbors::Entry* nh = hop ? neighbors_.find(hop) : nullptr) {
+            j["next_hop_mac"] = nh->mac ? mac_to_string(nh->mac) : "resolving";
+            j["arp"] = {{"requests", nh->requests}, {"replies", nh->replies}};
         }
         vteps.push_back(j);
     }

@@ -89,7 +89,8 @@ ControlResult Switch::show() {
                    {"fdb", {{"entries", fdb_.size()}, {"max", fdb_.max_entries()}}},
                    {"pmds", workers_.size()},
                    {"socket_dir", opts_.sockets.dir},
-                   {"mbuf_pool", pool_json(opts_.pool)}};
+                   {"mbuf_pool", pool_json(opts_.pool)},
+                   {"slow_path", slow_path_.stats()}};
     for (const auto& c : controllers_) c->add_to_show(answer);  // captures, ...
     return ControlResult::ok(answer);
 }

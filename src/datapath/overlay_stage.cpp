@@ -8,20 +8,6 @@
 #include "overlay/vxlan_encap.h"
 
 namespace vsw {
-namespace {
-
-// Hands an ARP frame to the control thread (it answers for the VTEP address and learns next
-// hops). False if nobody takes it.
-bool to_control(Datapath& dp, rte_mbuf* m) {
-    if (!dp.ctl_rx) return false;
-    mbuf_share(m, 1);  // scatter frees the burst's reference; the control thread frees this one
-    if (rte_ring_mp_enqueue(dp.ctl_rx, m) == 0) return true;
-    mbuf_share(m, -1);
-    return false;
-}
-
-}  // namespace
-
 void snoop_guest_arp(Datapath& dp, const OverlayTable& ov, const uint8_t* eth, uint16_t len,
                      const FrameVlan& f, uint16_t slot) {
     const uint16_t tag = f.tagged ? 4 : 0;  // parse_arp reads the type at 12 and ARP after 14
@@ -30,8 +16,7 @@ void snoop_guest_arp(Datapath& dp, const OverlayTable& ov, const uint8_t* eth, u
         return;
     const auto arp = parse_arp(eth + tag, len - tag);
     if (!arp || arp->sender_ip == 0 || arp->sender_mac != mac_from_bytes(eth + 6)) return;
-    GuestArp seen{arp->sender_mac, arp->sender_ip, f.vlan, slot};
-    rte_ring_mp_enqueue_elem(dp.arp_seen, &seen, sizeof seen);
+    punt_guest_arp(dp.punt, GuestArp{arp->sender_mac, arp->sender_ip, f.vlan, slot});
 }
 
 void decide_underlay(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
@@ -51,7 +36,8 @@ void decide_underlay(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* con
         d.classified[i] = false;
         const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
         if (maybe_arp(f, m->data_len)) {
-            if (to_control(dp, m)) c.to_control.add(1);
+            // For the VTEP address or a next hop: the control thread answers or learns.
+            if (punt_frame(dp.punt, PuntReason::kArp, in.slot, m)) c.to_control.add(1);
             else c.drop(DropReason::kUnderlayOther);
             continue;
         }

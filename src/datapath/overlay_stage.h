@@ -21,16 +21,9 @@
 #include "core/mac.h"
 #include "core/vlan.h"
 #include "src/datapath/pipeline.h"
+#include "src/datapath/slow_path.h"
 
 namespace vsw {
-
-// What a guest's ARP said, for the control thread (an element of Datapath::arp_seen).
-struct GuestArp {
-    Mac mac = 0;        // the ARP's sender, the same as the frame's source
-    uint32_t ip = 0;    // the sender's IPv4 address (host byte order), never 0
-    uint16_t vlan = 0;  // the VLAN the frame belongs to in the switch
-    uint16_t slot = 0;  // the port it came in on
-};
 
 // For a frame `eth` of VLAN f.vlan received on port `slot`: if it is an ARP whose
 // sender is the frame's source and the VLAN is mapped to a VNI, tells the control thread. A

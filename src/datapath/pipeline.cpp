@@ -14,6 +14,7 @@
 #include "src/datapath/offload_stage.h"
 #include "src/datapath/overlay_stage.h"
 #include "src/datapath/port_io.h"
+#include "src/datapath/slow_path.h"
 #include "src/datapath/vlan_stage.h"
 
 namespace vsw {
@@ -40,17 +41,14 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         decide_underlay(dp, snap, in, pkts, n, d);
         return;
     }
-    if ((features & port_feature::kArpWatch) && dp.ctl_rx) {
+    if (features & port_feature::kArpWatch) {
         // An ERSPAN next hop may be answering our ARP: the control thread gets a reference.
-        for (uint16_t i = 0; i < n; ++i) {
-            if (!maybe_arp_reply(rte_pktmbuf_mtod(pkts[i], const uint8_t*), pkts[i]->data_len))
-                continue;
-            mbuf_share(pkts[i], 1);
-            if (rte_ring_mp_enqueue(dp.ctl_rx, pkts[i]) != 0) mbuf_share(pkts[i], -1);
-        }
+        for (uint16_t i = 0; i < n; ++i)
+            if (maybe_arp_reply(rte_pktmbuf_mtod(pkts[i], const uint8_t*), pkts[i]->data_len))
+                punt_frame(dp.punt, PuntReason::kArp, in.slot, pkts[i]);
     }
     // A burst usually repeats one source and one destination: learn and look up once each.
-    const bool snoop_arp = snap.overlay && dp.arp_seen;  // guests' ARP for EVPN (per burst)
+    const bool snoop_arp = snap.overlay && dp.punt;  // guests' ARP for EVPN (per burst)
     Mac last_learned = ~Mac{0};
     uint16_t last_vlan = 0;
     Mac last_dst = ~Mac{0};
@@ -99,7 +97,11 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         d.classified[i] = true;  // mirrored and metered as received, even if dropped below
         if (mac_is_multicast(dst) && mac_is_reserved_group(dst) &&
             !(features & port_feature::kForwardBpdu)) {
-            c.drop(DropReason::kReservedMulticast);  // link-local: neither learned nor switched
+            // Link-local: neither learned nor switched; a feature of the port may claim it.
+            if ((features & port_feature::kPuntReserved) &&
+                punt_frame(dp.punt, PuntReason::kReservedMulticast, in.slot, pkts[i]))
+                c.to_control.add(1);
+            else c.drop(DropReason::kReservedMulticast);
             continue;
         }
         const uint16_t vlan = f->vlan;

@@ -41,11 +41,9 @@ struct Datapath {
     uint16_t pending[kMaxPorts];            // slots with buffered frames
     uint16_t n_pending = 0;                 // entries used in pending[]
     telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
-    rte_ring* ctl_rx =
-        nullptr;  // ARP for the control thread (ERSPAN and VXLAN next hops, the VTEP)
-    rte_ring* arp_seen = nullptr;  // guests' ARP in overlay VLANs (GuestArp) for the control thread
-    uint16_t vxlan_ip_id = 0;      // outer IPv4 identification of this worker's VXLAN frames
-    MirrorBuffers mirrors;         // mirrored copies waiting for their sessions' outputs
+    rte_ring* punt = nullptr;  // the slow path up to the control thread (slow_path.h)
+    uint16_t vxlan_ip_id = 0;  // outer IPv4 identification of this worker's VXLAN frames
+    MirrorBuffers mirrors;     // mirrored copies waiting for their sessions' outputs
 };
 
 // Classifies, learns the source and decides the egress of each frame; counts rx and rx drops.
@@ -63,7 +61,8 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot);
 // them).
 void take_mirror_handoffs(Datapath& dp, const Snapshot& snap);
 
-// Sends the frames the control thread queued on `ring` (each to the slot in its `port` field).
+// Sends the frames the control thread queued on the slow path's inject ring `ring` (each to the
+// slot in its `port` field).
 void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring);
 
 // Transmits every buffered frame: the end of a polling round.

@@ -17,9 +17,10 @@ enum class PortRole : uint8_t {
 
 // The feature word: one bit per optional per-port behaviour.
 namespace port_feature {
-inline constexpr uint32_t kForwardBpdu = 1u << 0;  // forward-bpdu=on: reserved groups pass
-inline constexpr uint32_t kArpWatch = 1u << 1;     // ARP replies go up (ERSPAN next hops)
-inline constexpr uint32_t kSflow = 1u << 2;        // sFlow samples what the port receives
+inline constexpr uint32_t kForwardBpdu = 1u << 0;   // forward-bpdu=on: reserved groups pass
+inline constexpr uint32_t kArpWatch = 1u << 1;      // ARP replies go up (ERSPAN next hops)
+inline constexpr uint32_t kSflow = 1u << 2;         // sFlow samples what the port receives
+inline constexpr uint32_t kPuntReserved = 1u << 3;  // reserved group frames go up (LACP, CFM)
 }  // namespace port_feature
 
 }  // namespace vsw

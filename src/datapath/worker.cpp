@@ -27,8 +27,7 @@ Worker::Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snap
     dp_->worker = cfg.id;
     dp_->fdb = fdb;
     dp_->pool = pool;
-    dp_->ctl_rx = cfg.ctl_rx;
-    dp_->arp_seen = cfg.arp_seen;
+    dp_->punt = cfg.punt;
 }
 
 bool Worker::launch() {
@@ -104,7 +103,7 @@ void Worker::run() {
                                        n, decisions);
                 scatter(dp, *snap, in, pkts, n, decisions);
             }
-            if (cfg_.ctl_tx) inject(dp, *snap, cfg_.ctl_tx);
+            if (cfg_.inject) inject(dp, *snap, cfg_.inject);
             // Timeouts: a slice of the cache per round, a larger one when there was nothing to do.
             if (flows) meter_expire(*flows->meter[cfg_.id], *flows, now_ms, received ? 256 : 4096);
             if (snap->mirrors) take_mirror_handoffs(dp, *snap);

@@ -30,9 +30,8 @@ struct WorkerConfig {
     // round finds several (a NIC's interrupt moderation): fewer, larger batches, fewer guest
     // interrupts. A round with a full burst never sleeps, so a loaded PMD loses nothing.
     uint32_t moderation_us = 0;
-    rte_ring* ctl_tx = nullptr;    // frames the control thread sends (worker 0 only)
-    rte_ring* ctl_rx = nullptr;    // ARP replies for the control thread
-    rte_ring* arp_seen = nullptr;  // guests' ARP sightings (GuestArp) for the control thread
+    rte_ring* inject = nullptr;  // the slow path: frames the control thread sends (worker 0 only)
+    rte_ring* punt = nullptr;    // the slow path: punts up to the control thread (slow_path.h)
 };
 
 class Worker {

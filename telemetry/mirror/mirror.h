@@ -37,11 +37,6 @@ struct MirrorRuntime {
     rte_ring* handoff = nullptr;       // MP/SC: copies made by other workers, for the owner
     std::atomic<uint32_t> gre_seq{0};  // next GRE sequence number (written by the owner only)
     std::atomic<uint16_t> ip_id{0};    // outer IPv4 identification
-    // Control thread only: the next hop's MAC as ARP found it (ERSPAN without next-hop-mac).
-    uint64_t arp_mac = 0;            // 0 = not resolved yet
-    uint64_t arp_requested_tsc = 0;  // when the last request went out
-    uint64_t arp_requests = 0;       // requests sent
-    uint64_t arp_replies = 0;        // replies from the next hop taken
     struct alignas(64) Block {
         telemetry::Counter packets;     // copies handed to the output port
         telemetry::Counter bytes;       // their bytes (as sent, encapsulation included)

@@ -128,6 +128,9 @@ def run_hosts(work, ia, ib):
     check(vtep_view(a, VTEP_GHOST)["next_hop_mac"] == "resolving", "the ghost VTEP stays unresolved")
     check(a.ctl("vxlan", "show")["vtep"]["arp_answered"] >= 1 and b.ctl("vxlan", "show")["vtep"]["arp_answered"] >= 1,
           "each VTEP answered the other's ARP")
+    slow = a.ctl("show")["slow_path"]
+    check(slow["punted"]["arp"] >= 1 and slow["sent"] >= 1 and slow["unclaimed"] == 0,
+          f"the underlay's ARP went up the slow path and requests and answers down it: {slow}")
 
     # Phase 1: flooding. A10 broadcasts, sends to B10 (unknown: flooded) and a frame too large
     # for the underlay; A20 broadcasts; B10 broadcasts.

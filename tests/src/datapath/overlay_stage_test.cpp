@@ -216,9 +216,9 @@ TEST_CASE("overlay: a guest's ARP in an overlay VLAN tells the control thread it
     OverlayFixture f;
     f.set_vlan(1, VlanMode::kTrunk, 0, "10,20");
     rte_ring* seen =
-        rte_ring_create_elem("test_arp_seen", sizeof(GuestArp), 16, SOCKET_ID_ANY, RING_F_SC_DEQ);
+        rte_ring_create_elem("test_arp_seen", sizeof(Punt), 16, SOCKET_ID_ANY, RING_F_SC_DEQ);
     REQUIRE(seen);
-    f.dp->arp_seen = seen;
+    f.dp->punt = seen;
     constexpr Mac kGuest = 0x020000000a01, kOther = 0x020000000a02;
     std::vector<rte_mbuf*> pkts = {
         guest_arp(kGuest, kGuest, 0x0a000a01),  // port 0: access VLAN 10, mapped
@@ -239,10 +239,15 @@ TEST_CASE("overlay: a guest's ARP in an overlay VLAN tells the control thread it
     r[4 + 21] = 2;  // opcode: reply
     f.run_burst(1, &reply, 1, d);
     CHECK(d.out[0] == 0);
-    std::vector<GuestArp> got(4);
-    const unsigned n =
-        rte_ring_sc_dequeue_bulk_elem(seen, got.data(), sizeof(GuestArp), 3, nullptr);
+    std::vector<Punt> punts(4);
+    const unsigned n = rte_ring_sc_dequeue_bulk_elem(seen, punts.data(), sizeof(Punt), 3, nullptr);
     REQUIRE(n == 3);
+    punts.resize(n);
+    std::vector<GuestArp> got;
+    for (const Punt& p : punts) {
+        CHECK((p.reason == PuntReason::kGuestArp && p.frame == nullptr));  // a sighting only
+        got.push_back(p.guest_arp);
+    }
     CHECK((got[0].mac == kGuest && got[0].ip == 0x0a000a01 && got[0].vlan == kVlan &&
            got[0].slot == 0));
     CHECK((got[1].mac == kOther && got[1].ip == 0x0a000a03 && got[1].vlan == kVlan &&

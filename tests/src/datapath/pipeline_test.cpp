@@ -4,6 +4,8 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "src/datapath/ethdev_port.h"
+#include "src/datapath/slow_path.h"
 #include "tests/support/datapath_fixture.h"
 
 using namespace vsw;
@@ -92,6 +95,38 @@ TEST_CASE("reserved group addresses are neither learned nor flooded, unless forw
     CHECK(f.fdb.lookup(kMacA, 0) == 0);
     CHECK(f.dp->tx[1].n == 2);
     flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("reserved group frames go up the slow path where a feature claims them (LACP, CFM)") {
+    constexpr Mac kLacp = 0x0180c2000002, kCfm = 0x0180c2000030;  // CFM level 0: an ordinary group
+    Fixture f;
+    rte_ring* punt =
+        rte_ring_create_elem("test_punt", sizeof(Punt), 4, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    REQUIRE(punt);
+    f.dp->punt = punt;
+    f.snap.features[0] |= port_feature::kPuntReserved;
+    std::vector<rte_mbuf*> pkts = {frame(kLacp, kMacA), frame(kLacp, kMacA), frame(kCfm, kMacA),
+                                   frame(kLacp, kMacA), frame(kLacp, kMacA)};
+    BurstDecisions d;
+    f.run_burst(0, pkts.data(), 5, d);
+    CHECK(d.out[0] == kOutDrop);  // never switched
+    CHECK(d.out[2] == kOutFlood);
+    // A ring of 4 holds 3: the fourth LACPDU finds it full and is dropped, counted.
+    CHECK(f.port(0).counters[0].to_control.get() == 3);
+    CHECK(drops(f.port(0), DropReason::kReservedMulticast) == 1);
+    CHECK(f.fdb.lookup(kMacA, 0) == 0);  // learned from the CFM frame only
+    flush_all(*f.dp, f.snap);
+    Punt p[3];
+    REQUIRE(rte_ring_sc_dequeue_bulk_elem(punt, p, sizeof(Punt), 3, nullptr) == 3);
+    for (const Punt& q : p) {
+        CHECK(q.reason == PuntReason::kReservedMulticast);
+        CHECK(q.slot == 0);
+        REQUIRE(q.frame != nullptr);
+        CHECK(mac_from_bytes(rte_pktmbuf_mtod(q.frame, const uint8_t*)) == kLacp);
+        rte_pktmbuf_free(q.frame);  // the control thread's reference
+    }
+    rte_ring_free(punt);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
 
