@@ -95,9 +95,10 @@ class VswAll(Vsw):
     """vsw with every feature a port can have on and passing everything: both ports in access
     VLAN 10, guest TX and RX shapers far above the rate (they count tokens, never limit), a SPAN
     session of both ports' received frames to a net_null sink, IPFIX 1:1 and (unless the build
-    is older) NetFlow v9 1:1 to a local UDP socket that reads nothing."""
+    is older) NetFlow v9 1:1 and sFlow 1-in-1000 to a local UDP socket that reads nothing."""
     name = "vsw+all"
     netflow = True
+    sflow = True
 
     def start(self):
         super().start()
@@ -112,6 +113,8 @@ class VswAll(Vsw):
         if self.netflow:
             collectors.append(f"--collector=netflow9://127.0.0.1:{port}")
         self.vswd.ctl("ipfix", "set", *collectors, "--sampling=1")
+        if self.sflow:
+            self.vswd.ctl("sflow", "set", f"collectors=127.0.0.1:{port}", "sampling=1000", "polling=20")
 
     def stop(self):
         super().stop()
@@ -123,6 +126,24 @@ class VswAllIpfix(VswAll):
     """vsw+all without NetFlow: the features an older build (vsw+all-baseline) has too."""
     name = "vsw+all-ipfix"
     netflow = False
+    sflow = False
+
+
+class VswSflow(Vsw):
+    """vsw with sFlow sampling 1 in 1000 on both ports (and counters every 20 s) to a local UDP
+    socket that reads nothing."""
+    name = "vsw+sflow"
+
+    def start(self):
+        super().start()
+        self.collector = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # takes, never reads
+        self.collector.bind(("127.0.0.1", 0))
+        self.vswd.ctl("sflow", "set", f"collectors=127.0.0.1:{self.collector.getsockname()[1]}",
+                      "sampling=1000", "polling=20")
+
+    def stop(self):
+        super().stop()
+        self.collector.close()
 
 
 class VswAllBaseline(VswAllIpfix):
@@ -260,4 +281,18 @@ class VswBaseline(Vsw):
 
 SWITCHES = [Vsw, TestpmdXconnect, OvsDpdk]  # the default comparison
 FEATURES = [VswSpan, VswErspan, VswBaseline, VswAll, VswAllIpfix,
-            VswAllBaseline]  # chosen by name: --switches vsw,vsw+span,...
+            VswAllBaseline, VswSflow]  # chosen by name: --switches vsw,vsw+span,...
+
+
+
+class VswSflowIdle(VswSflow):
+    """vsw with sFlow configured (agent, exporter thread, counter polling) but no port sampled:
+    what sFlow costs outside the PMD."""
+    name = "vsw+sflow-idle"
+
+    def start(self):
+        super().start()
+        self.vswd.ctl("sflow", "set", "ports=none-of-them")
+
+
+FEATURES += [VswSflowIdle]

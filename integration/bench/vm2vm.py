@@ -9,7 +9,8 @@ Usage: vm2vm.py [--rounds N] [--seconds S] [--sizes 64,1518] [--switches vsw,tes
        vm2vm.py --switches vsw,vsw+span,vsw+erspan    the feature table: cost of a mirror session
        VSW_BASELINE_BUILD=DIR vm2vm.py --switches vsw,vsw-baseline,vsw+all-ipfix,vsw+all-baseline
                       plain and every-feature switching (VLAN, shapers, SPAN, IPFIX 1:1) against an
-                      older build; vsw+all adds NetFlow v9 1:1
+                      older build; vsw+all adds NetFlow v9 1:1 and sFlow 1 in 1000
+       vm2vm.py --switches vsw,vsw+sflow       the cost of sFlow 1 in 1000 on both ports
 """
 import argparse
 import datetime
