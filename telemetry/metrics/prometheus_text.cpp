@@ -222,6 +222,46 @@ void ipfix(Exposition& e, const json& views) {
     }
 }
 
+// sFlow (vswctl sflow show): on or off, samples taken and lost, per port its sample pool and
+// flow samples, per collector its datagrams.
+void sflow(Exposition& e, const json& views) {
+    const json& x = json_field(views, "sflow");
+    e.add("vsw_sflow_enabled", "gauge", "1 if sFlow is configured.", {},
+          json(x.contains("config")));
+    e.add("vsw_sflow_sampled_packets_total", "counter", "Frames the PMDs sampled for sFlow.", {},
+          json_field(x, "sampled_packets"));
+    e.add("vsw_sflow_lost_samples_total", "counter",
+          "sFlow samples lost before the agent took them (a full ring).", {},
+          json_field(x, "lost_samples"));
+    const json& agent = json_field(x, "agent");
+    for (const char* key : {"datagrams", "flow_samples", "counter_samples"})
+        e.add(std::string("vsw_sflow_") + key + "_total", "counter",
+              "sFlow agent counter (vswctl sflow show).", {}, json_field(agent, key));
+    for (const json& c : json_list(agent, "collectors")) {
+        const Labels collector = {{"collector", c.value("collector", "")}};
+        e.add("vsw_sflow_collector_datagrams_total", "counter", "sFlow datagrams to one collector.",
+              collector, json_field(c, "messages"));
+        e.add("vsw_sflow_collector_failed_datagrams_total", "counter",
+              "sFlow datagrams one collector's socket refused.", collector,
+              json_field(c, "failed_messages"));
+    }
+}
+
+// The slow path (vswctl show): frames punted up by reason, and those nobody claimed.
+void slow_path(Exposition& e, const json& show) {
+    const json& s = json_field(show, "slow_path");
+    const json& punted = json_field(s, "punted");
+    if (punted.is_object())
+        for (const auto& [reason, count] : punted.items())
+            e.add("vsw_slow_path_punted_total", "counter",
+                  "Frames (or sightings) the PMDs handed to the control thread, by reason.",
+                  {{"reason", reason}}, count);
+    e.add("vsw_slow_path_unclaimed_total", "counter",
+          "Punted frames no feature claimed (freed at once).", {}, json_field(s, "unclaimed"));
+    e.add("vsw_slow_path_sent_total", "counter",
+          "Frames the control thread sent out of a port (ARP).", {}, json_field(s, "sent"));
+}
+
 // The overlay (vswctl vxlan show): the VTEP, per VNI its flood list and remote MACs, per remote
 // VTEP the encapsulation counters, and the overlay's drops. Remote MACs are counted, not listed:
 // one series per MAC would be thousands.
@@ -286,6 +326,8 @@ std::string prometheus_text(const json& views) {
     mirrors(e, views);
     captures(e, json_field(views, "show"));
     ipfix(e, views);
+    sflow(e, views);
+    slow_path(e, json_field(views, "show"));
     vxlan(e, views);
     e.add("vsw_snapshot_timestamp_seconds", "gauge", "When vswd took these figures (Unix time).",
           {},

@@ -20,7 +20,11 @@ json views() {
                 "fdb": {"entries": 2, "max": 8192, "aged": 1}, "mbuf_pool": {"size": 1023, "in_use": 0}},
       "show": {"ports": [{"name": "web\"1", "type": "vhost-user-client", "state": "up", "sessions": 1,
                           "connects": 1, "disconnects": 0, "refused_messages": 0}],
-               "captures": [{"port": "web\"1", "direction": "both", "snaplen": 65535, "frames": 12, "dropped": 3}]},
+               "captures": [{"port": "web\"1", "direction": "both", "snaplen": 65535, "frames": 12, "dropped": 3}],
+               "slow_path": {"punted": {"arp": 4, "guest_arp": 0}, "unclaimed": 1, "sent": 6, "send_failed": 0}},
+      "sflow": {"config": {}, "sampled_packets": 40, "lost_samples": 2,
+                "agent": {"datagrams": 8, "flow_samples": 38, "counter_samples": 3,
+                          "collectors": [{"collector": "10.0.0.9:6343", "messages": 8, "failed_messages": 1}]}},
       "mirrors": {"mirrors": [{"name": "m0", "counters": {"packets": 4, "tx_dropped": 1}}]},
       "ipfix": {"config": {}, "active_flows": 3, "records": 5,
                 "exporter": {"collectors": [{"collector": "10.0.0.9:4739", "connected": true, "messages": 2}]}},
@@ -83,6 +87,15 @@ TEST_CASE("counters, labels and values as the views have them") {
     CHECK_THAT(text,
                Catch::Contains("vsw_ipfix_collector_connected{collector=\"10.0.0.9:4739\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("vsw_snapshot_timestamp_seconds 1700000000.5\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_sflow_enabled 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_sflow_sampled_packets_total 40\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_sflow_lost_samples_total 2\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_sflow_counter_samples_total 3\n"));
+    CHECK_THAT(text,
+               Catch::Contains(
+                   "vsw_sflow_collector_failed_datagrams_total{collector=\"10.0.0.9:6343\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_slow_path_punted_total{reason=\"arp\"} 4\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_slow_path_unclaimed_total 1\n"));
     // A port without rx shaping has no rx shaping samples (absent, not zero).
     CHECK(text.find("vsw_port_rx_rate_bits{") == std::string::npos);
 }
@@ -111,6 +124,7 @@ TEST_CASE("label values are escaped") {
 TEST_CASE("no views yet: only the families that need none") {
     const std::string text = prometheus_text(json::object());
     CHECK_THAT(text, Catch::Contains("vsw_ipfix_enabled 0\n"));
+    CHECK_THAT(text, Catch::Contains("vsw_sflow_enabled 0\n"));
     CHECK(text.find("vsw_port_") == std::string::npos);
     CHECK(text.find("vsw_vxlan_") == std::string::npos);
 }
