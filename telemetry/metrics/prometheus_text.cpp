@@ -200,51 +200,48 @@ void captures(Exposition& e, const json& show) {
     }
 }
 
-void ipfix(Exposition& e, const json& views) {
-    const json& x = json_field(views, "ipfix");
-    e.add("vsw_ipfix_enabled", "gauge", "1 if IPFIX export is configured.", {},
-          json(x.contains("config")));
-    e.add("vsw_ipfix_active_flows", "gauge", "Flows in the caches.", {},
-          json_field(x, "active_flows"));
-    e.add("vsw_ipfix_cache_max_flows", "gauge", "Flow cache size.", {}, json_field(x, "cache_max"));
-    for (const char* key : {"metered_packets", "not_sampled_packets", "ignored_packets", "records",
-                            "evicted_flows", "flows_started", "lost_records"})
-        e.add(std::string("vsw_ipfix_") + key + "_total", "counter",
-              "IPFIX metering counter (vswctl ipfix show).", {}, json_field(x, key));
-    for (const json& c : json_list(json_field(x, "exporter"), "collectors")) {
+// An exporting feature's families (ipfix, sflow): `vsw_NAME_enabled`, `vsw_NAME_KEY_total` for
+// each of `counters` found in the view or in its `agent` part, and per collector session
+// whether it is connected and its messages, records, octets and failures.
+void exporter(Exposition& e, const std::string& name, const json& x, const json& sessions,
+              std::initializer_list<const char*> counters, const char* counter_help) {
+    const std::string prefix = "vsw_" + name + "_";
+    e.add(prefix + "enabled", "gauge", "1 if it is configured.", {}, json(x.contains("config")));
+    for (const char* key : counters) {
+        const json& v =
+            x.contains(key) ? json_field(x, key) : json_field(json_field(x, "agent"), key);
+        e.add(prefix + key + "_total", "counter", counter_help, {}, v);
+    }
+    for (const json& c : json_list(sessions, "collectors")) {
         const Labels collector = {{"collector", c.value("collector", "")}};
-        e.add("vsw_ipfix_collector_connected", "gauge", "1 if the collector's session is up.",
+        e.add(prefix + "collector_connected", "gauge", "1 if the collector's session is up.",
               collector, json_field(c, "connected"));
         for (const char* key :
              {"messages", "records", "octets", "failed_messages", "failed_records"})
-            e.add(std::string("vsw_ipfix_collector_") + key + "_total", "counter",
-                  "IPFIX export to one collector.", collector, json_field(c, key));
+            e.add(prefix + "collector_" + key + "_total", "counter",
+                  "Export to one collector (messages: datagrams for sFlow).", collector,
+                  json_field(c, key));
     }
 }
 
-// sFlow (vswctl sflow show): on or off, samples taken and lost, per port its sample pool and
-// flow samples, per collector its datagrams.
+void ipfix(Exposition& e, const json& views) {
+    const json& x = json_field(views, "ipfix");
+    e.add("vsw_ipfix_active_flows", "gauge", "Flows in the caches.", {},
+          json_field(x, "active_flows"));
+    e.add("vsw_ipfix_cache_max_flows", "gauge", "Flow cache size.", {}, json_field(x, "cache_max"));
+    exporter(e, "ipfix", x, json_field(x, "exporter"),
+             {"metered_packets", "not_sampled_packets", "ignored_packets", "records",
+              "evicted_flows", "flows_started", "lost_records"},
+             "IPFIX metering counter (vswctl ipfix show).");
+}
+
+// sFlow (vswctl sflow show): frames sampled, samples lost before the agent took them, the
+// agent's datagrams and samples, per collector its session.
 void sflow(Exposition& e, const json& views) {
     const json& x = json_field(views, "sflow");
-    e.add("vsw_sflow_enabled", "gauge", "1 if sFlow is configured.", {},
-          json(x.contains("config")));
-    e.add("vsw_sflow_sampled_packets_total", "counter", "Frames the PMDs sampled for sFlow.", {},
-          json_field(x, "sampled_packets"));
-    e.add("vsw_sflow_lost_samples_total", "counter",
-          "sFlow samples lost before the agent took them (a full ring).", {},
-          json_field(x, "lost_samples"));
-    const json& agent = json_field(x, "agent");
-    for (const char* key : {"datagrams", "flow_samples", "counter_samples"})
-        e.add(std::string("vsw_sflow_") + key + "_total", "counter",
-              "sFlow agent counter (vswctl sflow show).", {}, json_field(agent, key));
-    for (const json& c : json_list(agent, "collectors")) {
-        const Labels collector = {{"collector", c.value("collector", "")}};
-        e.add("vsw_sflow_collector_datagrams_total", "counter", "sFlow datagrams to one collector.",
-              collector, json_field(c, "messages"));
-        e.add("vsw_sflow_collector_failed_datagrams_total", "counter",
-              "sFlow datagrams one collector's socket refused.", collector,
-              json_field(c, "failed_messages"));
-    }
+    exporter(e, "sflow", x, json_field(x, "agent"),
+             {"sampled_packets", "lost_samples", "datagrams", "flow_samples", "counter_samples"},
+             "sFlow counter (vswctl sflow show).");
 }
 
 // The slow path (vswctl show): frames punted up by reason, and those nobody claimed.
