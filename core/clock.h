@@ -1,6 +1,6 @@
-// Clocks: the switch clock in whole seconds (what the FDB ages by) from TSC ticks, and a fake
-// clock for tests of code that takes a clock as a template parameter. Workers read the TSC
-// themselves (rte_rdtsc); token buckets take ticks and their rate, not a clock object.
+// Clocks: the switch clock in whole seconds (what the FDB ages by) and in milliseconds from TSC
+// ticks, and a fake clock for tests of code that takes a clock as a template parameter. Workers
+// read the TSC themselves (rte_rdtsc); token buckets take ticks and their rate, not a clock object.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,11 @@ struct FakeClock {
 // Converts ticks to whole seconds since `origin`: what the FDB uses for aging.
 inline uint32_t seconds_since(uint64_t origin, uint64_t now, uint64_t hz) {
     return static_cast<uint32_t>((now - origin) / hz);
+}
+
+// The same in milliseconds: the switch clock of the control thread and the exporters.
+inline uint64_t ms_since(uint64_t origin, uint64_t now, uint64_t hz) {
+    return (now - origin) / (hz >= 1000 ? hz / 1000 : 1);
 }
 
 }  // namespace vsw

@@ -12,8 +12,10 @@
 #include "src/config/config.h"
 #include "src/control/command_table.h"
 #include "src/control/commands/settings_commands.h"
+#include "src/control/neighbors.h"
 #include "src/control/slow_path.h"
 #include "src/control/switch_port.h"
+#include "src/datapath/fdb.h"
 #include "src/datapath/snapshot.h"
 #include "telemetry/export/export_thread.h"
 #include "telemetry/export/interface_table.h"
@@ -36,6 +38,11 @@ struct SwitchServices {
     const InterfaceTable* interfaces = nullptr;  // ifIndex -> port name, kept by the switch
     std::function<SwitchPort*(const std::string& name)> find_port;  // null: no such port
     std::function<SwitchPort*(uint16_t slot)> port_at;              // null: an empty slot
+    std::function<std::vector<SwitchPort*>()> ports;                // in creation order
+    std::function<unsigned(uint16_t slot)> rx_worker;               // the worker polling a port
+    Fdb* fdb = nullptr;                                             // the shared FDB
+    // ARP resolution of next hops, shared by every feature that sends to an IP (ERSPAN, VXLAN).
+    Neighbors* neighbors = nullptr;
     // The slow path: a controller claims punted frames (and sets kPuntReserved on the ports
     // whose link-local frames it wants) and sends frames out of a port.
     SlowPath* slow_path = nullptr;
@@ -44,7 +51,15 @@ struct SwitchServices {
     // Waits until no worker reads what the control thread just took away from it (a pointer it
     // cleared); returns at once when no worker runs.
     std::function<void()> synchronize;
+
+    // The switch clock (the FDB's, the workers'): since tsc_origin.
+    uint64_t clock_ms() const;
+    uint32_t clock_seconds() const;
 };
+
+// The source MAC of the frames vsw builds (ERSPAN, VXLAN, ARP) leaving `out`: the NIC's own or,
+// as a vhost-user port has none, a locally administered one derived from `local_ip`.
+uint64_t frame_source_mac(const SwitchPort& out, uint32_t local_ip);
 
 // A feature configured by settings alone (ipfix, sflow), for settings_requests().
 template <class Config>
@@ -90,6 +105,10 @@ class Controller {
     virtual ~Controller() = default;
     // Its commands (the controller outlives the table).
     virtual void register_commands(CommandTable& table) = 0;
+    // Its slice of a snapshot that takes ports out of switching: the roles of the ports it
+    // claims (a SPAN output, the VTEP port). Called first, when `next` has every port but no
+    // flood set yet (the switch builds it from the roles).
+    virtual void claim_ports(Snapshot& next) { (void)next; }
     // Its slice of the snapshot about to be published (and its ports' feature bits): every
     // port, role and the flood set are already in `next`.
     virtual void publish(Snapshot& next) { (void)next; }
@@ -100,10 +119,39 @@ class Controller {
     virtual void save(SwitchConfig& c) const { (void)c; }
     // Frequent control work: after every control request and a few times a second.
     virtual void poll() {}
+    // Why a port cannot have configuration `c` (added, or changed by set-port), or "".
+    virtual std::string check_port(const PortConfig& c) const {
+        (void)c;
+        return "";
+    }
+    // Why port `name` cannot be deleted now (the feature uses it), or "".
+    virtual std::string port_in_use(const std::string& name) const {
+        (void)name;
+        return "";
+    }
+    // A port's configuration changed from `before` (set-port), after the new snapshot.
+    virtual void port_changed(SwitchPort& port, const PortConfig& before) {
+        (void)port;
+        (void)before;
+    }
     // A port is going: no worker polls or sends to it any more; its device is still there.
     virtual void port_removed(uint16_t slot) { (void)slot; }
-    // Its part of `show`'s answer.
+    // Its part of `show`'s answer, and of each port's entry in it.
     virtual void add_to_show(nlohmann::json& show) const { (void)show; }
+    virtual void add_to_port_view(const SwitchPort& port, nlohmann::json& view) const {
+        (void)port;
+        (void)view;
+    }
+    // Its part of a port's `vswctl stats` entry.
+    virtual void add_to_port_stats(const SwitchPort& port, nlohmann::json& stats) const {
+        (void)port;
+        (void)stats;
+    }
+    // Its part of an `fdb show` entry (a remote VTEP, a guest's IP).
+    virtual void add_to_fdb_entry(const Fdb::Entry& e, nlohmann::json& view) const {
+        (void)e;
+        (void)view;
+    }
     // vswd is exiting; the workers have stopped.
     virtual void shutdown() {}
 };

@@ -34,7 +34,7 @@ Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
     const uint64_t wall_ms =
         static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1'000'000;
     epoch_ms_at_origin_ = wall_ms - (rte_rdtsc() - tsc_origin_) * 1000 / rte_get_tsc_hz();
-    SwitchServices services;
+    SwitchServices& services = services_;
     services.publish = [this] { publish(); };
     services.persist_or_undo = [this](ControlResult ok, const std::function<void()>& undo) {
         return persist_or_undo(std::move(ok), undo);
@@ -48,6 +48,14 @@ Switch::Switch(const SwitchOptions& opts, const SwitchSettings& settings)
     services.port_at = [this](uint16_t slot) {
         return slot < kMaxPorts ? slots_[slot].get() : nullptr;
     };
+    services.ports = [this] {
+        std::vector<SwitchPort*> out;
+        for (uint16_t slot : order_) out.push_back(slots_[slot].get());
+        return out;
+    };
+    services.rx_worker = [this](uint16_t slot) { return rx_worker_[slot]; };
+    services.fdb = &fdb_;
+    services.neighbors = &neighbors_;
     services.port_stats = [this](const SwitchPort& p) { return port_stats(p); };
     services.slow_path = &slow_path_;
     services.synchronize = [this] {
@@ -64,7 +72,6 @@ Switch::~Switch() {
 std::string Switch::start() {
     if (auto e = slow_path_.create(opts_.pool); !e.empty()) return e;
     slow_path_.claim(PuntReason::kArp, [this](const Punt& p) { take_arp(p); });
-    slow_path_.claim(PuntReason::kGuestArp, [this](const Punt& p) { take_guest_arp(p.guest_arp); });
     publish();
     for (unsigned i = 0; i < opts_.pmd_lcores.size(); ++i) {
         WorkerConfig wc;
@@ -97,11 +104,18 @@ void Switch::service_controllers() {
 }
 
 uint32_t Switch::now_seconds() const {
-    return seconds_since(tsc_origin_, rte_rdtsc(), rte_get_tsc_hz());
+    return services_.clock_seconds();
 }
 
-uint64_t Switch::now_ms() const {
-    return (rte_rdtsc() - tsc_origin_) / std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
+void Switch::take_arp(const Punt& p) {
+    const auto arp = parse_arp(rte_pktmbuf_mtod(p.frame, const uint8_t*), p.frame->data_len);
+    if (arp && neighbors_.learn(*arp)) publish();  // new ERSPAN and VXLAN headers carry the MAC
+}
+
+std::string Switch::controllers_refuse(const PortConfig& c) const {
+    for (const auto& controller : controllers_)
+        if (auto e = controller->check_port(c); !e.empty()) return e;
+    return "";
 }
 
 SwitchPort* Switch::find(const std::string& name) const {
@@ -126,19 +140,12 @@ unsigned Switch::least_loaded_worker() const {
 void Switch::publish() {
     auto* s = new Snapshot();
     s->generation = ++generation_;
-    s->mirrors = build_mirror_table();
-    s->overlay = build_overlay_table();
+    for (uint16_t slot : order_) s->ports[slot] = slots_[slot].get();
+    for (auto& c : controllers_) c->claim_ports(*s);  // SPAN outputs, the VTEP port
     for (uint16_t slot : order_) {
         SwitchPort* p = slots_[slot].get();
-        s->ports[slot] = p;
         s->vlan[slot] = p->vlan.get();
-        s->qos[slot] = p->qos.get();
-        s->role[slot] = s->mirrors && s->mirrors->span_output[slot] ? PortRole::kSpanOutput
-                        : s->overlay && s->overlay->uplink == slot  ? PortRole::kUnderlay
-                                                                    : PortRole::kSwitching;
-        uint32_t& features = s->features[slot];
-        if (p->config.forward_bpdu) features |= port_feature::kForwardBpdu;
-        if (s->mirrors && s->mirrors->arp_watch[slot]) features |= port_feature::kArpWatch;
+        if (p->config.forward_bpdu) s->features[slot] |= port_feature::kForwardBpdu;
         if (!p->attached) continue;
         if (p->admin_up.load(std::memory_order_relaxed) && s->role[slot] == PortRole::kSwitching)
             s->flood[s->n_flood++] = slot;
@@ -200,7 +207,7 @@ void Switch::detach(SwitchPort& port) {
 std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     if (auto e = validate_port_config(cfg); !e.empty()) return e;
     if (find(cfg.name)) return "a port named '" + cfg.name + "' already exists";
-    if (auto e = vtep_conflict(cfg); !e.empty()) return e;
+    if (auto e = controllers_refuse(cfg); !e.empty()) return e;
     for (uint16_t slot : order_) {
         const PortConfig& o = slots_[slot]->config;
         if (is_vhost(cfg.type) && o.socket == cfg.socket)
@@ -218,7 +225,6 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     port->offloads.store(cfg.offloads, std::memory_order_relaxed);
     port->mtu.store(cfg.mtu, std::memory_order_relaxed);
     port->vlan = std::make_unique<const PortVlan>(port_vlan(cfg));
-    port->qos = make_qos(cfg);
     const std::string ring = "vsw_rxq" + std::to_string(++rings_created_);
     port->shaping.rx_queue = rte_ring_create(ring.c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
     if (!port->shaping.rx_queue) return "cannot create the port's shaping queue (out of memory?)";
@@ -233,12 +239,6 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
     order_.push_back(static_cast<uint16_t>(slot));
     publish();
     return keep_on_error ? "" : err;
-}
-
-std::unique_ptr<const PortQos> Switch::make_qos(const PortConfig& c) {
-    PortQos q = port_qos(c.bandwidth);
-    q.version = ++qos_versions_;
-    return std::make_unique<const PortQos>(q);
 }
 
 void Switch::destroy_port(SwitchPort* port) {
@@ -262,24 +262,6 @@ void Switch::restore(const SwitchConfig& config) {
             fprintf(stderr, "vswd: port '%s' restored but not attached: %s\n", p.name.c_str(),
                     port->error.c_str());
     }
-    std::vector<std::string> names;
-    for (uint16_t slot : order_) names.push_back(slots_[slot]->config.name);
-    for (const MirrorConfig& m : config.mirrors) {
-        if (auto e = validate_mirror_against(m, mirrors_, names); !e.empty()) {
-            fprintf(stderr, "vswd: cannot restore mirror '%s': %s\n", m.name.c_str(), e.c_str());
-            continue;
-        }
-        auto rt = make_mirror_runtime(m);
-        if (!rt) {
-            fprintf(stderr, "vswd: cannot restore mirror '%s': no memory for its ring\n",
-                    m.name.c_str());
-            continue;
-        }
-        mirror_rt_[m.name] = std::move(rt);
-        mirrors_.push_back(m);
-    }
-    overlay_ = config.overlay;
-    if (!mirrors_.empty() || !overlay_.vni_of_vlan.empty()) publish();
     for (auto& c : controllers_) c->restore(config);
 }
 
@@ -301,9 +283,8 @@ ControlResult Switch::add_port(const PortConfig& cfg) {
 ControlResult Switch::del_port(const std::string& name) {
     SwitchPort* p = find(name);
     if (!p) return ControlResult::fail("no port named '" + name + "'");
-    if (const MirrorConfig* m = mirror_using(name))
-        return ControlResult::fail("port " + name + " is used by mirror " + m->name +
-                                   ": delete the mirror first");
+    for (const auto& c : controllers_)
+        if (auto e = c->port_in_use(name); !e.empty()) return ControlResult::fail(e);
     PortConfig old = p->config;
     destroy_port(p);
     return persist_or_undo(ControlResult::ok({{"deleted", name}}), [&] { create_port(old, true); });
@@ -317,7 +298,7 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
         if (auto e = apply_port_setting(updated, k, v); !e.empty()) return ControlResult::fail(e);
     if (auto e = validate_port_config(updated); !e.empty()) return ControlResult::fail(e);
     if (auto e = offloads_change_error(*p, updated); !e.empty()) return ControlResult::fail(e);
-    if (auto e = vtep_conflict(updated); !e.empty()) return ControlResult::fail(e);
+    if (auto e = controllers_refuse(updated); !e.empty()) return ControlResult::fail(e);
     const PortConfig old = p->config;
     auto apply = [this, p](const PortConfig& c) {
         if (c.offloads != p->config.offloads) {
@@ -326,32 +307,19 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
                 vhost::offer_offloads(c.socket, c.offloads);  // next guest
         }
         p->mtu.store(c.mtu, std::memory_order_relaxed);  // the next burst's limit
-        const bool admin_changed = p->admin_up.load(std::memory_order_relaxed) != c.admin_up;
         const bool vlan_changed = c.vlan_mode != p->config.vlan_mode || c.tag != p->config.tag ||
                                   c.trunks != p->config.trunks;
-        const bool qos_changed = c.bandwidth != p->config.bandwidth;
-        const bool vtep_changed = c.vtep != p->config.vtep;
-        const bool features_changed = c.forward_bpdu != p->config.forward_bpdu;  // feature word
-        p->config = c;
+        const PortConfig before = std::exchange(p->config, c);
         p->admin_up.store(c.admin_up, std::memory_order_relaxed);
-        if (vtep_changed) {
-            neighbors_.forget_port(p->slot);  // other subnet, other next hops
-            fdb_.flush_port(p->slot);         // an underlay port learns nothing
-        }
-        if (!admin_changed && !vlan_changed && !qos_changed && !vtep_changed && !features_changed)
-            return;
-        // New VLAN and bandwidth views replace the old ones, which live until no worker sees them.
+        if (before == c) return;
+        // A new VLAN view replaces the old one, which lives until no worker sees it.
         std::unique_ptr<const PortVlan> retired_vlan;
-        std::unique_ptr<const PortQos> retired_qos;
         if (vlan_changed)
             retired_vlan = std::exchange(p->vlan, std::make_unique<const PortVlan>(port_vlan(c)));
-        if (qos_changed) retired_qos = std::exchange(p->qos, make_qos(c));
-        publish();
-        if (qos_changed && !p->qos->rx_shaped)
-            guest_rx_flush(p->shaping);  // nobody drains it any more
+        publish();  // the controllers' views (bandwidth, roles, feature bits) follow the config
         // Its MACs were learned in VLANs it may no longer carry, or lead nowhere while down.
         if (vlan_changed || !c.admin_up) fdb_.flush_port(p->slot);
-        if (vtep_changed) resolve_vtep_next_hops();
+        for (auto& controller : controllers_) controller->port_changed(*p, before);
     };
     apply(updated);
     return persist_or_undo(ControlResult::ok({{"updated", name}}), [&] { apply(old); });
@@ -370,19 +338,14 @@ SwitchConfig Switch::config() const {
     SwitchConfig c;
     c.settings = settings_;
     for (uint16_t slot : order_) c.ports.push_back(slots_[slot]->config);
-    c.mirrors = mirrors_;
     for (const auto& controller : controllers_) controller->save(c);
-    c.overlay = overlay_;
     return c;
 }
 
 void Switch::tick() {
     aged_total_ += fdb_.age(now_seconds(), settings_.fdb_aging_seconds);
-    resolve_next_hops();
-    resolve_vtep_next_hops();
-    neighbors_.forget_unwanted(now_ms());
-    forget_guest_ips();
-    for (auto& c : controllers_) c->tick();
+    for (auto& c : controllers_) c->tick();  // they want their next hops from the neighbours
+    neighbors_.forget_unwanted(services_.clock_ms());
 }
 
 void Switch::poll_links() {

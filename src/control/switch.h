@@ -75,13 +75,6 @@ class Switch final {
     ControlResult stats(const std::string& port);
     ControlResult fdb_show();
     ControlResult fdb_flush();
-    ControlResult mirror_add(const MirrorConfig& m);
-    ControlResult mirror_del(const std::string& name);
-    ControlResult mirror_show();
-    ControlResult vxlan_map(uint16_t vlan, uint32_t vni);
-    ControlResult vxlan_unmap(uint16_t vlan);
-    ControlResult vxlan_remote(RemoteOp op, const OverlayRemote& r);
-    ControlResult vxlan_show();
 
     SwitchConfig config() const;
 
@@ -108,40 +101,11 @@ class Switch final {
     // Persists the configuration; on failure runs `undo` and returns the error.
     ControlResult persist_or_undo(ControlResult ok, const std::function<void()>& undo);
     nlohmann::json port_stats(const SwitchPort& p) const;
-    // Mirrors (switch_mirrors.cpp): the sessions compiled for the workers (null if none), and
-    // the session that uses a port as source or output.
-    std::unique_ptr<const MirrorTable> build_mirror_table() const;
-    const MirrorConfig* mirror_using(const std::string& port) const;
-    // A session's runtime; ERSPAN ones get their hand-off ring. Null if it cannot be created.
-    std::unique_ptr<MirrorRuntime> make_mirror_runtime(const MirrorConfig& m);
-    // ERSPAN next hops without a static MAC: wanted from the neighbours (neighbors.h).
-    void resolve_next_hops();
-    // An ARP frame punted up: the VTEP address answered, next hops learned.
+    // Why a controller refuses `c` as a port's configuration, or "".
+    std::string controllers_refuse(const PortConfig& c) const;
+    // An ARP frame punted up: the neighbours learn from it (ERSPAN's and VXLAN's next hops).
     void take_arp(const Punt& p);
-    // The MAC frames vsw builds leave `out` with: the NIC's own, or (a vhost-user port has none)
-    // a locally administered one derived from `ip`.
-    static uint64_t output_mac(const SwitchPort& out, uint32_t ip);
-    // VXLAN overlay (switch_overlay.cpp). The port with a VTEP address, or null.
-    const SwitchPort* vtep_port() const;
-    // Why `c` cannot be a port's configuration next to the others' VTEP addresses, or "".
-    std::string vtep_conflict(const PortConfig& c) const;
-    std::unique_ptr<const OverlayTable> build_overlay_table() const;
-    // Makes `next` the control plane's state: VTEPs, flood lists, remote FDB entries. "" or why
-    // not (nothing changed then).
-    std::string program_remote(const OverlayRemote& next);
-    // Adds or removes the remote FDB entries of VNI `vni` in VLAN `vlan`.
-    void program_vni_macs(uint32_t vni, uint16_t vlan, bool add);
-    // The remote VTEPs' next hops, wanted from the neighbours (neighbors.h).
-    void resolve_vtep_next_hops();
-    // An ARP request for the VTEP address is answered.
-    void answer_vtep_arp(const ArpMessage& a);
-    // The guests' ARP sightings from the workers: the IP of each (VLAN, MAC) of an overlay VLAN,
-    // for fdb show (vsw-evpn's MAC/IP routes). Entries not seen for kGuestIpMemory go.
-    void take_guest_arp(const GuestArp& a);
-    void forget_guest_ips();
-    nlohmann::json overlay_drops() const;
     uint32_t now_seconds() const;
-    uint64_t now_ms() const;  // the switch clock
 
     SwitchOptions opts_;                                        // construction options
     SwitchSettings settings_;                                   // current switch-wide settings
@@ -157,10 +121,7 @@ class Switch final {
     uint64_t tsc_origin_ = 0;                               // switch clock origin
     std::vector<std::unique_ptr<Worker>> workers_;          // PMD threads
     uint64_t aged_total_ = 0;                               // FDB entries removed by aging
-    uint64_t qos_versions_ = 0;                             // PortQos versions handed out
     uint64_t rings_created_ = 0;                            // for unique rte_ring names
-    std::vector<MirrorConfig> mirrors_;                     // mirror sessions, in creation order
-    std::map<std::string, std::unique_ptr<MirrorRuntime>> mirror_rt_;  // their counters, by name
     SlowPath slow_path_;  // punts up from the workers, frames down through worker 0
     // ARP for the next hops of ERSPAN sessions and VXLAN (requests go out on the slow path).
     Neighbors neighbors_{[this](uint16_t slot, std::span<const uint8_t> frame) {
@@ -171,25 +132,7 @@ class Switch final {
     // Each feature's control side (controller.h), after the export thread they may run on.
     std::vector<std::unique_ptr<Controller>> controllers_;
     uint64_t epoch_ms_at_origin_ = 0;  // wall clock at tsc_origin_
-
-    OverlayConfig overlay_;  // VLAN -> VNI (persisted)
-    OverlayRemote remote_;   // the control plane's remote VTEPs and MACs
-    struct RemoteVtepState {
-        uint16_t index = 0;                      // in OverlayTable::vteps and FDB entries
-        std::unique_ptr<VtepCounters> counters;  // outlive snapshots
-    };
-    std::map<uint32_t, RemoteVtepState> vteps_;  // remote VTEPs named by remote_, by IP
-    uint64_t vtep_arp_answered_ = 0;             // ARP requests for the VTEP address answered
-    struct GuestIp {
-        uint32_t ip = 0;
-        uint16_t slot = 0;  // the port the ARP came in on
-        uint32_t seen = 0;  // now_seconds() of the last sighting
-    };
-    static constexpr uint32_t kGuestIpMemory = 600;  // seconds: longer than an FDB entry lives
-    static constexpr size_t kMaxGuestIps = 65536;
-    std::map<std::pair<uint16_t, Mac>, GuestIp> guest_ips_;  // (VLAN, MAC) -> last ARP's IP
-
-    std::unique_ptr<const PortQos> make_qos(const PortConfig& c);
+    SwitchServices services_;          // what the controllers use of the switch
 };
 
 }  // namespace vsw

@@ -1,12 +1,11 @@
 // A port as the control thread keeps it: the datapath's Port (what workers read through the
 // snapshot) and what only the control thread uses: the operator's configuration, the attachment
-// state and the VLAN and bandwidth views published for the port.
+// state and the VLAN view published for the port.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "qos/bandwidth.h"
 #include "src/config/config.h"
 #include "src/datapath/port.h"
 #include "src/datapath/vlan_stage.h"
@@ -18,7 +17,6 @@ struct SwitchPort : Port {
     bool attached = false;                 // socket registered / device opened
     std::string error;                     // why attaching failed, when !attached
     std::unique_ptr<const PortVlan> vlan;  // published in snapshots; replaced, never changed
-    std::unique_ptr<const PortQos> qos;    // likewise
 };
 
 // The datapath's kind of a configured port type.

@@ -1,7 +1,5 @@
 // Switch: the control commands it serves, bound to its methods. One registration per feature.
-#include "src/control/commands/mirror_commands.h"
 #include "src/control/commands/switch_commands.h"
-#include "src/control/commands/vxlan_commands.h"
 #include "src/control/switch.h"
 
 namespace vsw {
@@ -17,15 +15,6 @@ void Switch::register_commands(CommandTable& t) {
             .set_switch = [this](const Settings& s) { return set_switch(s); },
             .fdb_show = [this] { return fdb_show(); },
             .fdb_flush = [this] { return fdb_flush(); }});
-    register_mirror_commands(t,
-                             {.add = [this](const MirrorConfig& m) { return mirror_add(m); },
-                              .del = [this](const std::string& name) { return mirror_del(name); },
-                              .show = [this] { return mirror_show(); }});
-    register_vxlan_commands(
-        t, {.map = [this](uint16_t vlan, uint32_t vni) { return vxlan_map(vlan, vni); },
-            .unmap = [this](uint16_t vlan) { return vxlan_unmap(vlan); },
-            .remote = [this](RemoteOp op, const OverlayRemote& r) { return vxlan_remote(op, r); },
-            .show = [this] { return vxlan_show(); }});
     for (auto& c : controllers_) c->register_commands(t);
 }
 

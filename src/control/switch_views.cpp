@@ -49,9 +49,7 @@ ControlResult Switch::show() {
         j["worker"] = rx_worker_[slot];
         j["mtu"] = p.config.mtu;
         if (!p.error.empty()) j["error"] = p.error;
-        for (const MirrorConfig& m : mirrors_)  // out of normal forwarding while it is one
-            if (m.kind == MirrorKind::kSpan && m.output == p.config.name)
-                j["span_output_of"] = m.name;
+        for (const auto& c : controllers_) c->add_to_port_view(p, j);
         if (p.is_vhost()) {
             // The running device's features, or what the connection negotiated before it runs.
             const bool ready = p.vhost.ready.load();
@@ -111,19 +109,7 @@ json Switch::port_stats(const SwitchPort& p) const {
 #define VSW_X(field, help) j[#field] = t.field;
     VSW_PORT_TRAFFIC_COUNTERS(VSW_X)
 #undef VSW_X
-    if (p.qos->tx_shaped)
-        j["tx_shaping"] = {{"rate", p.config.bandwidth.tx_rate},
-                           {"tokens", p.shaping.tx_tokens.load()},
-                           {"throttled_rounds", t.tx_throttled}};
-    if (p.qos->rx_shaped)
-        j["rx_shaping"] = {{"rate", p.config.bandwidth.rx_rate},
-                           {"mode", p.qos->rx_police ? "police" : "shape"},
-                           {"tokens", p.shaping.rx_tokens.load()},
-                           {"limit_bytes", p.qos->rx_limit},
-                           {"queue_packets", guest_rx_queued(p.shaping)},
-                           {"queue_bytes", p.shaping.rx_queue_bytes.load()},
-                           {"queued_packets", t.rx_queued},
-                           {"queued_bytes", t.rx_queued_bytes}};
+    for (const auto& c : controllers_) c->add_to_port_stats(p, j);
     return j;
 }
 
@@ -170,28 +156,16 @@ ControlResult Switch::stats(const std::string& port) {
 ControlResult Switch::fdb_show() {
     const uint32_t now = now_seconds();
     json entries = json::array();
-    std::map<uint16_t, uint32_t> vtep_ip;  // remote VTEP index -> IP
-    for (const auto& [ip, v] : vteps_) vtep_ip[v.index] = ip;
     for (const Fdb::Entry& e : fdb_.entries()) {
-        if (e.remote) {  // the control plane's: behind a remote VTEP, never aged
-            auto ip = vtep_ip.find(e.vtep);
-            auto vni = overlay_.vni_of_vlan.find(e.vlan);
-            entries.push_back({{"vlan", e.vlan},
-                               {"mac", mac_to_string(e.mac)},
-                               {"port", "vxlan"},
-                               {"remote", ip != vtep_ip.end() ? format_ipv4(ip->second) : "?"},
-                               {"vni", vni != overlay_.vni_of_vlan.end() ? vni->second : 0}});
-            continue;
+        json entry = {{"vlan", e.vlan}, {"mac", mac_to_string(e.mac)}};
+        if (e.remote) {
+            entry["port"] = "vxlan";  // the control plane's: behind a remote VTEP, never aged
+        } else {
+            const SwitchPort* p = slots_[e.port].get();
+            entry["port"] = p ? p->config.name : "?";
+            entry["age"] = now - e.last_seen;
         }
-        const SwitchPort* p = slots_[e.port].get();
-        json entry = {{"vlan", e.vlan},
-                      {"mac", mac_to_string(e.mac)},
-                      {"port", p ? p->config.name : "?"},
-                      {"age", now - e.last_seen}};
-        // The IP the guest's last ARP gave, from the port it is learned on (overlay VLANs).
-        if (auto ip = guest_ips_.find({e.vlan, e.mac});
-            ip != guest_ips_.end() && ip->second.slot == e.port)
-            entry["ip"] = format_ipv4(ip->second.ip);
+        for (const auto& c : controllers_) c->add_to_fdb_entry(e, entry);
         entries.push_back(std::move(entry));
     }
     std::sort(entries.begin(), entries.end(), [](const json& a, const json& b) {

@@ -62,16 +62,14 @@ struct MirrorSession {
     uint8_t granularity = 1;           // ERSPAN III timestamp unit
     bool next_hop_known = true;        // ERSPAN: header[] has the next hop's MAC
     uint16_t owner = 0;                // ERSPAN: the worker that numbers and sends the copies
-    MirrorRuntime* rt = nullptr;       // owned by the Switch
+    MirrorRuntime* rt = nullptr;       // owned by the mirror controller
 };
 
 struct MirrorTable {
-    uint16_t n = 0;                    // sessions used
-    MirrorSession s[kMaxMirrors];      // sessions
-    uint16_t rx[kMaxPorts] = {};       // per slot: sessions copying what it receives (bit i: s[i])
-    uint16_t tx[kMaxPorts] = {};       // per slot: sessions copying what is sent to it
-    bool span_output[kMaxPorts] = {};  // per slot: a SPAN output, out of normal forwarding
-    bool arp_watch[kMaxPorts] = {};    // per slot: pass ARP replies to the control thread
+    uint16_t n = 0;                // sessions used
+    MirrorSession s[kMaxMirrors];  // sessions
+    uint16_t rx[kMaxPorts] = {};   // per slot: sessions copying what it receives (bit i: s[i])
+    uint16_t tx[kMaxPorts] = {};   // per slot: sessions copying what is sent to it
 };
 
 // Builds a session's ERSPAN header template from its config and the output port's MAC.

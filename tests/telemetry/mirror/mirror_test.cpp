@@ -24,10 +24,7 @@ struct MirrorFixture : Fixture {
         t->s[0] = mirror_session(kind, snaplen, rt);
         if (rx) t->rx[0] = 1;
         if (tx) t->tx[0] = 1;
-        if (kind == MirrorKind::kSpan) {
-            t->span_output[2] = true;
-            snap.role[2] = PortRole::kSpanOutput;  // as publish() decides it
-        }
+        if (kind == MirrorKind::kSpan) snap.role[2] = PortRole::kSpanOutput;  // as publish()
         snap.mirrors = std::move(t);
         snap.n_flood = 2;  // a SPAN output is no flood target
     }
