@@ -11,8 +11,12 @@
 
 namespace vsw {
 
-uint64_t SwitchServices::clock_ms() const {
+uint64_t switch_clock_ms(uint64_t tsc_origin) {
     return ms_since(tsc_origin, rte_rdtsc(), rte_get_tsc_hz());
+}
+
+uint64_t SwitchServices::clock_ms() const {
+    return switch_clock_ms(tsc_origin);
 }
 
 uint32_t SwitchServices::clock_seconds() const {

@@ -57,6 +57,9 @@ struct SwitchServices {
     uint32_t clock_seconds() const;
 };
 
+// The switch clock in milliseconds, for threads that keep only its origin (the exporters).
+uint64_t switch_clock_ms(uint64_t tsc_origin);
+
 // The source MAC of the frames vsw builds (ERSPAN, VXLAN, ARP) leaving `out`: the NIC's own or,
 // as a vhost-user port has none, a locally administered one derived from `local_ip`.
 uint64_t frame_source_mac(const SwitchPort& out, uint32_t local_ip);

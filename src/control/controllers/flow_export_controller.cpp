@@ -78,9 +78,7 @@ std::string FlowExportController::apply(const IpfixConfig& c) {
     if (c.enabled() && !exporter_) {
         exporter_ = std::make_unique<FlowExporter>(
             *sw_.export_thread, *sw_.interfaces, sw_.epoch_ms_at_origin, make_flow_encoder,
-            [origin = sw_.tsc_origin] {
-                return (rte_rdtsc() - origin) / (rte_get_tsc_hz() / 1000);
-            });
+            [origin = sw_.tsc_origin] { return switch_clock_ms(origin); });
         exporter_->start();
     }
     config_ = c;

@@ -18,10 +18,6 @@ namespace {
 
 constexpr uint32_t kSampleRing = 4096;  // samples a worker can hand over between agent cycles
 
-uint64_t switch_clock_ms(uint64_t origin) {
-    return (rte_rdtsc() - origin) / std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
-}
-
 // A port's counters as sFlow's generic interface counters, from its `vswctl stats` entry.
 // vsw does not count unicast, multicast and broadcast apart: every frame is reported as
 // unicast, and the multicast and broadcast counters as unknown (sFlow's 2^32-1).
@@ -146,7 +142,7 @@ std::string SflowController::apply(const SflowConfig& c) {
 
 void SflowController::poll_counters(bool all) {
     if (!config_.enabled() || !agent_) return;
-    const uint64_t now = switch_clock_ms(sw_.tsc_origin);
+    const uint64_t now = sw_.clock_ms();
     if (!all && (config_.polling == 0 || now - polled_at_ms_ < config_.polling * uint64_t{1000}))
         return;
     polled_at_ms_ = now;
