@@ -14,6 +14,8 @@ namespace vsw {
 
 using nlohmann::json;
 
+MirrorController::MirrorController(const SwitchServices& services) : sw_(services) {}
+
 void MirrorController::register_commands(CommandTable& t) {
     register_mirror_commands(t, {.add = [this](const MirrorConfig& m) { return add(m); },
                                  .del = [this](const std::string& name) { return del(name); },

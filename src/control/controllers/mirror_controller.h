@@ -16,7 +16,7 @@ namespace vsw {
 
 class MirrorController final : public Controller {
   public:
-    explicit MirrorController(const SwitchServices& services) : sw_(services) {}
+    explicit MirrorController(const SwitchServices& services);
 
     void register_commands(CommandTable& table) override;
     void claim_ports(Snapshot& next) override;

@@ -23,13 +23,14 @@ class OverlayController final : public Controller {
   public:
     explicit OverlayController(const SwitchServices& services);
 
-    void register_commands(CommandTable& table) override;
-    void claim_ports(Snapshot& next) override;
-    void tick() override;
-    void restore(const SwitchConfig& c) override;
-    void save(SwitchConfig& c) const override;
+    // The VTEP port is the underlay: one per switch.
     std::string check_port(const PortConfig& c) const override;
     void port_changed(SwitchPort& port, const PortConfig& before) override;
+    void claim_ports(Snapshot& next) override;
+    void register_commands(CommandTable& table) override;
+    void restore(const SwitchConfig& c) override;
+    void save(SwitchConfig& c) const override;
+    void tick() override;
     void add_to_fdb_entry(const Fdb::Entry& e, nlohmann::json& view) const override;
 
     ControlResult map(uint16_t vlan, uint32_t vni);
