@@ -1,26 +1,22 @@
 #include "src/datapath/pipeline.h"
 
-#include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include <cstring>
-
 #include "core/arp.h"
 #include "core/mbuf.h"
-#include "overlay/vxlan_encap.h"
 #include "qos/shaping.h"
 #include "src/datapath/offload_stage.h"
-#include "src/datapath/overlay_stage.h"
 #include "src/datapath/port_io.h"
 #include "src/datapath/slow_path.h"
+#include "src/datapath/vlan_egress.h"
 #include "src/datapath/vlan_stage.h"
 
 namespace vsw {
 
 void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
-            uint32_t now_s, BurstDecisions& d) {
+            uint32_t now_s, BurstDecisions& d, OverlayDecisions& remote) {
     telemetry::PortCounters& c = in.counters[dp.worker];
     const PortVlan& in_vlan = *snap.vlan[in.slot];
     uint64_t bytes = 0;
@@ -38,7 +34,9 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
         return;
     }
     if (role == PortRole::kUnderlay) {  // VXLAN and ARP only
-        decide_underlay(dp, snap, in, pkts, n, d);
+        decide_underlay(UnderlayIngress{*snap.overlay, *dp.fdb, dp.punt, dp.worker, in.slot, c,
+                                        snap.ports, snap.vlan},
+                        pkts, n, d);
         return;
     }
     if (features & port_feature::kArpWatch) {
@@ -115,7 +113,7 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             // ARP, broadcast or the answer to one: EVPN's MAC/IP routes carry the guest's IP.
             const uint8_t* type = eth + (f->tagged ? 16 : 12);
             if (type[0] == 0x08 && type[1] == 0x06)
-                snoop_guest_arp(dp, *snap.overlay, eth, m->data_len, *f, in.slot);
+                snoop_guest_arp(dp.punt, *snap.overlay, eth, m->data_len, *f, in.slot);
         }
         if (mac_is_multicast(dst)) {
             d.out[i] = kOutFlood;
@@ -131,7 +129,7 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             // Behind a remote VTEP; without an overlay now (its port went) the entry leads
             // nowhere: flood.
             d.out[i] = snap.overlay ? kOutRemote : kOutFlood;
-            d.vtep[i] = static_cast<uint16_t>(slot - Fdb::kRemote);
+            remote.vtep[i] = static_cast<uint16_t>(slot - Fdb::kRemote);
         } else if (slot < 0 || snap.ports[slot] == nullptr) {
             d.out[i] = kOutFlood;
         } else if (slot == in.slot) {
@@ -147,73 +145,6 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
 }
 
 namespace {
-
-constexpr uint16_t kMacsLen = 12;  // destination + source MAC
-constexpr uint16_t kTagLen = 4;    // 802.1Q header
-
-// Gives frame `m` (of which the caller owns one reference) the headers `port` wants. A frame
-// nobody else holds is edited in place; a shared one (a flood) keeps its bytes and gets a new
-// first segment with the MACs and the tag, chained to a clone that skips the old header.
-// Returns what to transmit, or nullptr (reference released) if no mbuf was left.
-// The offload metadata of `from` on `to`, whose L2 header is now `l2_len` bytes (a guest's
-// large frame keeps its segment size and header lengths through a retag).
-void carry_offloads(rte_mbuf* to, const rte_mbuf* from, uint16_t l2_len) {
-    constexpr uint64_t kMetadata = kOffloadFlags | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6;
-    if (!(from->ol_flags & kOffloadFlags)) return;
-    to->ol_flags = (to->ol_flags & ~kMetadata) | (from->ol_flags & kMetadata);
-    to->tso_segsz = from->tso_segsz;
-    to->l3_len = from->l3_len;
-    to->l4_len = from->l4_len;
-    to->l2_len = l2_len;
-}
-
-rte_mbuf* retag(rte_mbuf* m, EgressAction action, const FrameVlan& f, rte_mempool* pool) {
-    const uint16_t tci = rte_cpu_to_be_16(make_tci(f.pcp, f.vlan));
-    const uint16_t tpid = rte_cpu_to_be_16(kEtherTypeVlan);
-    constexpr uint16_t kUntagged = kMacsLen + 2,
-                       kTagged = kMacsLen + kTagLen + 2;  // L2 header bytes
-    if (rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m)) {
-        uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
-        switch (action) {
-            case EgressAction::kStrip:
-                memmove(p + kTagLen, p, kMacsLen);
-                rte_pktmbuf_adj(m, kTagLen);
-                carry_offloads(m, m, kUntagged);
-                return m;
-            case EgressAction::kPush:
-                if (uint8_t* q = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kTagLen))) {
-                    memmove(q, q + kTagLen, kMacsLen);
-                    memcpy(q + kMacsLen, &tpid, 2);
-                    memcpy(q + kMacsLen + 2, &tci, 2);
-                    carry_offloads(m, m, kTagged);
-                    return m;
-                }
-                break;  // no headroom: use a header segment
-            case EgressAction::kSetVid: memcpy(p + kMacsLen + 2, &tci, 2); return m;
-            case EgressAction::kAsIs: return m;
-        }
-    }
-    rte_mbuf* head = rte_pktmbuf_alloc(pool);
-    rte_mbuf* body = head ? rte_pktmbuf_clone(m, pool) : nullptr;
-    if (!body) {
-        rte_pktmbuf_free(head);
-        rte_pktmbuf_free(m);
-        return nullptr;
-    }
-    const uint16_t old_header = f.tagged ? kMacsLen + kTagLen : kMacsLen;
-    const bool tag = action != EgressAction::kStrip;
-    uint8_t* h =
-        reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, tag ? kMacsLen + kTagLen : kMacsLen));
-    memcpy(h, rte_pktmbuf_mtod(m, const uint8_t*), kMacsLen);
-    if (tag) {
-        memcpy(h + kMacsLen, &tpid, 2);
-        memcpy(h + kMacsLen + 2, &tci, 2);
-    }
-    carry_offloads(head, m, tag ? kTagged : kUntagged);
-    rte_pktmbuf_free(m);  // the clone holds the payload now
-    rte_pktmbuf_adj(body, old_header);
-    return mbuf_chain_header(head, body);
-}
 
 inline void push(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m) {
     TxBuffer& b = dp.tx[slot];
@@ -270,74 +201,18 @@ inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* 
     push(dp, snap, slot, m);
 }
 
-// Puts one frame (untagged, within the underlay's MTU, no offload flags) into VXLAN for `v` and
-// buffers it on the VTEP port.
-inline void encapsulate_to(Datapath& dp, const Snapshot& snap, const RemoteVtep& v, uint32_t vni,
-                           rte_mbuf* m, telemetry::PortCounters& c) {
-    rte_mbuf* out = vxlan_encapsulate(m, v.header, vni, dp.vxlan_ip_id++, dp.pool);
-    if (!out) {
-        c.drop(DropReason::kNoMbufs);
-        return;
-    }
-    VtepCounters::Block& vc = v.counters->w[dp.worker];
-    vc.encap_packets.add(1);
-    vc.encap_bytes.add(out->pkt_len);
-    push(dp, snap, snap.overlay->uplink, out);
-}
-
-// Sends one reference of `m` (a frame of VLAN f.vlan) to remote VTEP `vtep` through the VTEP
-// port: untagged, cut into segments (or checksummed) where it is a guest's large frame, and
-// dropped as vxlan_over_mtu where it does not fit the underlay's MTU with 50 bytes of VXLAN.
-// Drops are counted on the VTEP port.
+// Sends one reference of `m` (a frame of VLAN f.vlan) to remote VTEP `vtep`: the overlay's
+// egress (overlay_stage.h), then the VTEP port's TX buffer.
 void to_vtep(Datapath& dp, const Snapshot& snap, uint16_t vtep, rte_mbuf* m, const FrameVlan& f) {
     const OverlayTable& ov = *snap.overlay;
     Port& up = *snap.ports[ov.uplink];
-    telemetry::PortCounters& c = up.counters[dp.worker];
-    const OverlaySegment* seg = ov.segment_for_vlan(f.vlan);
-    const RemoteVtep* v = vtep < ov.vteps.size() ? &ov.vteps[vtep] : nullptr;
-    if (!seg || !v || !v->ip || !v->resolved) {
-        // An entry for a VTEP whose next hop ARP has not found yet, or (for a moment while the
-        // control thread reprograms) one of a VLAN no longer mapped.
-        c.drop(DropReason::kVxlanUnresolved);
-        if (v && v->counters) v->counters->w[dp.worker].unresolved.add(1);
-        rte_pktmbuf_free(m);
-        return;
-    }
-    if (!up.link_up()) {
-        c.drop(DropReason::kPortDown);
-        rte_pktmbuf_free(m);
-        return;
-    }
-    if (f.tagged) {  // the inner frame is untagged: the VNI says its VLAN
-        m = retag(m, EgressAction::kStrip, f, dp.pool);
-        if (!m) {
-            c.drop(DropReason::kNoMbufs);
-            return;
-        }
-    }
-    const uint16_t mtu = up.mtu.load(std::memory_order_relaxed);
-    const uint32_t inner_mtu = mtu > kVxlanOverhead ? mtu - kVxlanOverhead : 0;
-    if (m->ol_flags & kOffloadFlags) {
-        // A guest's large frame or partial checksum: what a wire would carry, then each in VXLAN.
-        if ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && segments_for(m, inner_mtu) == 0) {
-            c.drop(DropReason::kVxlanOverMtu);
-            rte_pktmbuf_free(m);
-            return;
-        }
-        rte_mbuf* wire[offload::kMaxSegments];
-        const uint16_t k = wire_frames(m, dp.pool, wire, inner_mtu);
-        rte_pktmbuf_free(m);
-        if (k == 0) c.drop(DropReason::kNoMbufs);
-        if (k > 1) c.tx_segments.add(k);
-        for (uint16_t i = 0; i < k; ++i) encapsulate_to(dp, snap, *v, seg->vni, wire[i], c);
-        return;
-    }
-    if (m->pkt_len > inner_mtu + kEtherHeader) {
-        c.drop(DropReason::kVxlanOverMtu);
-        rte_pktmbuf_free(m);
-        return;
-    }
-    encapsulate_to(dp, snap, *v, seg->vni, m, c);
+    OverlayEgress e{ov,           up.counters[dp.worker],
+                    up.link_up(), up.mtu.load(std::memory_order_relaxed),
+                    dp.worker,    dp.pool,
+                    dp.overlay};
+    rte_mbuf* out[kMaxEncapsulated];
+    const uint16_t k = encapsulate_for_vtep(e, vtep, m, f, out);
+    for (uint16_t i = 0; i < k; ++i) push(dp, snap, ov.uplink, out[i]);
 }
 
 }  // namespace
@@ -347,7 +222,7 @@ void take_mirror_handoffs(Datapath& dp, const Snapshot& snap) {
 }
 
 void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
-             const BurstDecisions& d) {
+             const BurstDecisions& d, const OverlayDecisions& remote) {
     rte_mbuf* to_free[kBurst];
     uint16_t n_free = 0;
     telemetry::PortCounters& c = in.counters[dp.worker];
@@ -396,7 +271,7 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
             for (uint16_t k = 0; k < n_targets; ++k) egress(dp, snap, targets[k], m, d.vlan[i]);
             for (uint16_t k = 0; k < n_remote; ++k) to_vtep(dp, snap, seg->flood[k], m, d.vlan[i]);
         } else if (out == kOutRemote) {
-            to_vtep(dp, snap, d.vtep[i], m, d.vlan[i]);
+            to_vtep(dp, snap, remote.vtep[i], m, d.vlan[i]);
         } else {
             to_free[n_free++] = m;
         }

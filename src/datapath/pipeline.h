@@ -20,6 +20,7 @@
 #include "core/burst.h"
 #include "core/mac.h"
 #include "src/datapath/fdb.h"
+#include "src/datapath/overlay_stage.h"
 #include "src/datapath/snapshot.h"
 #include "telemetry/mirror/mirror_stage.h"
 #include "telemetry/port_counters.h"
@@ -42,17 +43,18 @@ struct Datapath {
     uint16_t n_pending = 0;                 // entries used in pending[]
     telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
     rte_ring* punt = nullptr;  // the slow path up to the control thread (slow_path.h)
-    uint16_t vxlan_ip_id = 0;  // outer IPv4 identification of this worker's VXLAN frames
+    OverlayWorker overlay;     // this worker's VXLAN state
     MirrorBuffers mirrors;     // mirrored copies waiting for their sessions' outputs
 };
 
 // Classifies, learns the source and decides the egress of each frame; counts rx and rx drops.
+// A frame for a MAC behind a remote VTEP gets kOutRemote in `out` and its VTEP in `remote`.
 void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
-            uint32_t now_s, BurstDecisions& out);
+            uint32_t now_s, BurstDecisions& out, OverlayDecisions& remote);
 
 // Moves each frame into the TX buffer of its egress port(s); frees dropped ones.
 void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
-             const BurstDecisions& d);
+             const BurstDecisions& d, const OverlayDecisions& remote);
 
 // Transmits one slot's buffer now (or queues it, for a guest-RX-shaped port: qos/shaping.h).
 void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot);

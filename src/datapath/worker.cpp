@@ -56,6 +56,7 @@ void Worker::run() {
     uint32_t sleep_us = 0;
     rte_mbuf* pkts[kBurst];
     BurstDecisions decisions;
+    OverlayDecisions remote;
 
     while (!stop_.load(std::memory_order_relaxed)) {
         // The snapshot and every port in it stay alive until this round's quiescent report.
@@ -94,14 +95,14 @@ void Worker::run() {
                 n = drop_over_mtu(pkts, n, mtu, counters);
                 if (n == 0) continue;
                 if (q.tx_shaped) guest_tx_charge(in.shaping, pkts, n);
-                decide(dp, *snap, in, pkts, n, now_s, decisions);
+                decide(dp, *snap, in, pkts, n, now_s, decisions, remote);
                 if (flows)
                     meter_burst(*flows->meter[cfg_.id], *flows, in.ifindex(), pkts, n, decisions,
                                 now_ms);
                 if (snap->features[in.slot] & port_feature::kSflow)
                     sflow_sample_burst(*snap->sflow->sampler[cfg_.id], *snap->sflow, in.slot, pkts,
                                        n, decisions);
-                scatter(dp, *snap, in, pkts, n, decisions);
+                scatter(dp, *snap, in, pkts, n, decisions, remote);
             }
             if (cfg_.inject) inject(dp, *snap, cfg_.inject);
             // Timeouts: a slice of the cache per round, a larger one when there was nothing to do.
