@@ -39,6 +39,9 @@ struct Port;
 
 // The overlay's part of a burst's decisions, passed along beside BurstDecisions (core/burst.h).
 struct OverlayDecisions {
+    // The burst's floods also go to every VTEP of their VNI's flood list: there is an overlay
+    // and the burst came from a switching port (never back from the underlay).
+    bool flood_to_vteps = false;
     uint16_t vtep[kBurst];  // a frame decided kOutRemote: its remote VTEP's index in the table
 };
 

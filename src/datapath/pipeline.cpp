@@ -15,30 +15,29 @@
 
 namespace vsw {
 
-void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
-            uint32_t now_s, BurstDecisions& d, OverlayDecisions& remote) {
-    telemetry::PortCounters& c = in.counters[dp.worker];
+namespace {
+
+// A SPAN session's output carries mirrored frames only: what it receives is dropped.
+void decide_span_output(telemetry::PortCounters& c, rte_mbuf* const* pkts, uint16_t n,
+                        BurstDecisions& d) {
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        bytes += pkts[i]->pkt_len;
+        d.out[i] = kOutDrop;
+        d.classified[i] = false;
+    }
+    c.drop(DropReason::kMirrorOutput, n);
+    c.rx_packets.add(n);
+    c.rx_bytes.add(bytes);
+}
+
+// An ordinary port: classify, learn and look up each frame.
+void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::PortCounters& c,
+                      rte_mbuf* const* pkts, uint16_t n, uint32_t now_s, BurstDecisions& d,
+                      OverlayDecisions& remote) {
     const PortVlan& in_vlan = *snap.vlan[in.slot];
     uint64_t bytes = 0;
-    const PortRole role = snap.role[in.slot];
     const uint32_t features = snap.features[in.slot];
-    if (role == PortRole::kSpanOutput) {  // carries mirrored frames only
-        for (uint16_t i = 0; i < n; ++i) {
-            bytes += pkts[i]->pkt_len;
-            d.out[i] = kOutDrop;
-            d.classified[i] = false;
-        }
-        c.drop(DropReason::kMirrorOutput, n);
-        c.rx_packets.add(n);
-        c.rx_bytes.add(bytes);
-        return;
-    }
-    if (role == PortRole::kUnderlay) {  // VXLAN and ARP only
-        decide_underlay(UnderlayIngress{*snap.overlay, *dp.fdb, dp.punt, dp.worker, in.slot, c,
-                                        snap.ports, snap.vlan},
-                        pkts, n, d);
-        return;
-    }
     if (features & port_feature::kArpWatch) {
         // An ERSPAN next hop may be answering our ARP: the control thread gets a reference.
         for (uint16_t i = 0; i < n; ++i)
@@ -144,17 +143,37 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
     c.rx_bytes.add(bytes);
 }
 
-namespace {
+}  // namespace
 
-inline void push(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m) {
-    TxBuffer& b = dp.tx[slot];
-    if (!b.pending) {
-        b.pending = true;
-        dp.pending[dp.n_pending++] = slot;
+void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
+            uint32_t now_s, BurstDecisions& d, OverlayDecisions& remote) {
+    telemetry::PortCounters& c = in.counters[dp.worker];
+    switch (snap.role[in.slot]) {  // the port's one role decision
+        case PortRole::kSwitching:
+            // Floods also go to the VNI's VTEPs, when there is an overlay.
+            remote.flood_to_vteps = snap.overlay != nullptr;
+            decide_switching(dp, snap, in, c, pkts, n, now_s, d, remote);
+            break;
+        case PortRole::kSpanOutput:
+            remote.flood_to_vteps = false;
+            decide_span_output(c, pkts, n, d);
+            break;
+        case PortRole::kUnderlay:  // VXLAN and ARP only; decapsulated frames stay local
+            remote.flood_to_vteps = false;
+            decide_underlay(UnderlayIngress{.table = *snap.overlay,
+                                            .fdb = *dp.fdb,
+                                            .punt = dp.punt,
+                                            .worker = dp.worker,
+                                            .slot = in.slot,
+                                            .counters = c,
+                                            .ports = snap.ports,
+                                            .vlan = snap.vlan},
+                            pkts, n, d);
+            break;
     }
-    b.pkts[b.n++] = m;
-    if (b.n == kBurst) flush_slot(dp, snap, slot);
 }
+
+namespace {
 
 // The mirror stage's way out: a session's copies leave through its output port.
 struct MirrorSend {
@@ -165,10 +184,9 @@ struct MirrorSend {
     }
 };
 
-// Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`. A guest's
-// large frame or partial checksum is mirrored as it would be on a wire: its segments, or a
-// copy with its checksum complete.
-inline void mirror(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan,
+}  // namespace
+
+void mirror_copies(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan,
                    bool egress_side) {
     if (m->ol_flags & kOffloadFlags) {
         rte_mbuf* wire[offload::kMaxSegments];
@@ -184,39 +202,6 @@ inline void mirror(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* 
                  MirrorSend{dp, snap});
 }
 
-// Sends one reference of `m` to `slot`, with the headers that port wants.
-inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m,
-                   const FrameVlan& f) {
-    const EgressAction a = egress_action(*snap.vlan[slot], f);
-    if (a != EgressAction::kAsIs) {
-        m = retag(m, a, f, dp.pool);
-        if (!m) {
-            snap.ports[slot]->counters[dp.worker].drop(DropReason::kNoMbufs);
-            return;
-        }
-    }
-    if (snap.mirrors) {  // as sent to the port: after its tag was set
-        if (const uint16_t mask = snap.mirrors->tx[slot]) mirror(dp, snap, mask, m, f.vlan, true);
-    }
-    push(dp, snap, slot, m);
-}
-
-// Sends one reference of `m` (a frame of VLAN f.vlan) to remote VTEP `vtep`: the overlay's
-// egress (overlay_stage.h), then the VTEP port's TX buffer.
-void to_vtep(Datapath& dp, const Snapshot& snap, uint16_t vtep, rte_mbuf* m, const FrameVlan& f) {
-    const OverlayTable& ov = *snap.overlay;
-    Port& up = *snap.ports[ov.uplink];
-    OverlayEgress e{ov,           up.counters[dp.worker],
-                    up.link_up(), up.mtu.load(std::memory_order_relaxed),
-                    dp.worker,    dp.pool,
-                    dp.overlay};
-    rte_mbuf* out[kMaxEncapsulated];
-    const uint16_t k = encapsulate_for_vtep(e, vtep, m, f, out);
-    for (uint16_t i = 0; i < k; ++i) push(dp, snap, ov.uplink, out[i]);
-}
-
-}  // namespace
-
 void take_mirror_handoffs(Datapath& dp, const Snapshot& snap) {
     mirror_take_handoffs(dp.mirrors, *snap.mirrors, dp.worker, MirrorSend{dp, snap});
 }
@@ -231,7 +216,6 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
     uint16_t up[kMaxPorts];
     uint16_t n_up = 0, n_down = 0;
     const uint16_t rx_mirrors = snap.mirrors ? snap.mirrors->rx[in.slot] : 0;
-    const bool from_overlay = snap.role[in.slot] == PortRole::kUnderlay;  // decapsulated
     for (uint16_t k = 0; k < snap.n_flood; ++k) {
         const uint16_t slot = snap.flood[k];
         if (slot == in.slot) continue;
@@ -243,9 +227,10 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
         const int16_t out = d.out[i];
         // As received: before any egress edits it (the copy's reference keeps it from in-place
         // edits).
-        if (rx_mirrors && d.classified[i]) mirror(dp, snap, rx_mirrors, m, d.vlan[i].vlan, false);
+        if (rx_mirrors && d.classified[i])
+            mirror_copies(dp, snap, rx_mirrors, m, d.vlan[i].vlan, /*egress_side=*/false);
         if (out >= 0) {
-            egress(dp, snap, static_cast<uint16_t>(out), m, d.vlan[i]);
+            egress_list_to_port(dp, snap, static_cast<uint16_t>(out), m, d.vlan[i]);
         } else if (out == kOutFlood) {
             // The flood stays inside the frame's VLAN: its local ports and, from a local port
             // of a VLAN in the overlay, every VTEP in the VNI's flood list.
@@ -255,7 +240,7 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
             for (uint16_t k = 0; k < n_up; ++k)
                 if (snap.vlan[up[k]]->carries(vlan)) targets[n_targets++] = up[k];
             const OverlaySegment* seg =
-                from_overlay || !snap.overlay ? nullptr : snap.overlay->segment_for_vlan(vlan);
+                remote.flood_to_vteps ? snap.overlay->segment_for_vlan(vlan) : nullptr;
             const auto n_remote = static_cast<uint16_t>(seg ? seg->flood.size() : 0);
             c.flooded.add(1);
             dp.vlan_floods[vlan].add(1);
@@ -268,10 +253,12 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
             // One reference per egress; each transmit or drop releases one.
             if (n_targets + n_remote > 1)
                 mbuf_share(m, static_cast<int16_t>(n_targets + n_remote - 1));
-            for (uint16_t k = 0; k < n_targets; ++k) egress(dp, snap, targets[k], m, d.vlan[i]);
-            for (uint16_t k = 0; k < n_remote; ++k) to_vtep(dp, snap, seg->flood[k], m, d.vlan[i]);
+            for (uint16_t k = 0; k < n_targets; ++k)
+                egress_list_to_port(dp, snap, targets[k], m, d.vlan[i]);
+            for (uint16_t k = 0; k < n_remote; ++k)
+                egress_list_to_vtep(dp, snap, seg->flood[k], m, d.vlan[i]);
         } else if (out == kOutRemote) {
-            to_vtep(dp, snap, remote.vtep[i], m, d.vlan[i]);
+            egress_list_to_vtep(dp, snap, remote.vtep[i], m, d.vlan[i]);
         } else {
             to_free[n_free++] = m;
         }
@@ -290,17 +277,7 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot) {
         rte_pktmbuf_free_bulk(b.pkts, n);
         return;
     }
-    const PortQos& q = *snap.qos[slot];
-    telemetry::PortCounters& c = port->counters[dp.worker];
-    auto send = [&](rte_mbuf** pkts, uint16_t k) {
-        if (q.rx_shaped) guest_rx_enqueue(port->shaping, q, c, pkts, k);
-        else transmit(*port, dp.worker, pkts, k);
-    };
-    // Frames the port cannot take as they are (a guest's large frames, partial checksums, a
-    // frame over its MTU) are made into what it can take first, or dropped: the egress step.
-    if (needs_egress_step(b.pkts, n, port->mtu.load(std::memory_order_relaxed)))
-        send_prepared(egress_offloads(*port), b.pkts, n, dp.pool, c, send);
-    else send(b.pkts, n);
+    flush_list(dp, snap, *port, b.pkts, n);
 }
 
 void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring) {
@@ -310,7 +287,7 @@ void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring) {
     for (unsigned i = 0; i < n; ++i) {
         const uint16_t slot = pkts[i]->port;
         if (slot < kMaxPorts && snap.ports[slot]) {
-            push(dp, snap, slot, pkts[i]);
+            buffer_for(dp, snap, slot, pkts[i]);
         } else {
             ++dp.orphan_drops;
             rte_pktmbuf_free(pkts[i]);

@@ -17,4 +17,12 @@ namespace vsw {
 // to transmit, or nullptr (reference released) if no mbuf was left.
 rte_mbuf* retag(rte_mbuf* m, EgressAction action, const FrameVlan& f, rte_mempool* pool);
 
+// The VLAN egress stage: frame `m` (one reference) as `port` wants it; most frames pass as they
+// are. nullptr if no mbuf was left (the reference released).
+inline rte_mbuf* vlan_egress(const PortVlan& port, const FrameVlan& f, rte_mbuf* m,
+                             rte_mempool* pool) {
+    const EgressAction a = egress_action(port, f);
+    return a == EgressAction::kAsIs ? m : retag(m, a, f, pool);
+}
+
 }  // namespace vsw

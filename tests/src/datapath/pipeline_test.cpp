@@ -361,3 +361,47 @@ TEST_CASE("zero copy: frames leave in the mbufs and data buffers they arrived in
     flush_all(*f.dp, f.snap);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
+
+TEST_CASE("the ingress list: a polled port's burst is received, checked and decided") {
+    Fixture f;
+    // net_null with copy=1 receives its zeroed dummy frame: 64 bytes from MAC 0 to MAC 0, learned
+    // on the port and then found there (same_port).
+    ethdev_close(f.port(0).eth);
+    REQUIRE(ethdev_open("net_null0,copy=1", 1, g_pool, f.port(0).eth) == "");
+    Burst b;
+    RoundTime t;
+    CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == kBurst);
+    CHECK(f.port(0).counters[0].rx_packets.get() == kBurst);
+    CHECK(drops(f.port(0), DropReason::kSamePort) == kBurst);
+    CHECK(f.fdb.lookup(0, 0) == 0);
+    // The MTU holds on every port, whatever its features: 50 bytes of payload over an MTU of 40.
+    f.port(0).mtu = 40;
+    CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == kBurst);
+    CHECK(drops(f.port(0), DropReason::kOverMtu) == kBurst);
+    CHECK(f.port(0).counters[0].rx_packets.get() == 2 * kBurst);
+    f.port(0).admin_up = false;  // not polled at all
+    CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == 0);
+    CHECK(f.port(0).counters[0].rx_packets.get() == 2 * kBurst);
+    round_end_list(*f.dp, f.snap, t, true);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("the end of a round flushes every TX buffer and sends the slow path's frames") {
+    Fixture f;
+    rte_ring* down = rte_ring_create("test_inject", 4, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    REQUIRE(down);
+    f.dp->inject = down;
+    rte_mbuf* m = frame(kBroadcast, kMacA);
+    BurstDecisions d;
+    f.run_burst(0, &m, 1, d);
+    rte_mbuf* up = frame(kMacB, kMacA);
+    up->port = 2;  // for port 2
+    REQUIRE(rte_ring_enqueue(down, up) == 0);
+    CHECK(f.dp->n_pending == 2);
+    round_end_list(*f.dp, f.snap, RoundTime{}, true);
+    CHECK(f.dp->n_pending == 0);
+    CHECK(f.port(1).counters[0].tx_packets.get() == 1);
+    CHECK(f.port(2).counters[0].tx_packets.get() == 2);
+    rte_ring_free(down);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
