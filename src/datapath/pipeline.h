@@ -135,6 +135,16 @@ inline OverlayEgress overlay_egress_slice(Datapath& dp, const Snapshot& snap) {
             .state = dp.overlay};
 }
 
+// The offload egress step's slice of destination `p`: what it takes of a guest's offloads
+// (nothing with offloads=off), and its MTU.
+inline EgressOffloads egress_offloads_slice(const Port& p) {
+    const uint16_t mtu = p.mtu.load(std::memory_order_relaxed);
+    if (!p.offloads.load(std::memory_order_relaxed)) return {.mtu = mtu};
+    if (p.is_vhost())
+        return guest_egress_offloads(p.vhost.features.load(std::memory_order_relaxed), mtu);
+    return device_egress_offloads(p.eth.offloads, mtu);
+}
+
 // ---- The lists ----
 
 // The ingress list: port `in`'s turn in a polling round. Returns how many frames it received.
@@ -212,7 +222,7 @@ inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf*
     // Frames the port cannot take as they are (a guest's large frames, partial checksums, a
     // frame over its MTU) are made into what it can take first, or dropped: the egress step.
     if (needs_egress_step(pkts, n, port.mtu.load(std::memory_order_relaxed)))
-        send_prepared(egress_offloads(port), pkts, n, dp.pool, c, send);
+        send_prepared(egress_offloads_slice(port), pkts, n, dp.pool, c, send);
     else send(pkts, n);
 }
 
