@@ -1,11 +1,12 @@
 // The datapath of one PMD worker, written down once: the stages in the order they run, as lists
 // (inline functions at the end of this file, each stage a plain function call behind its gate:
-// a bit of the port's feature word, a per-port setting, or a table the snapshot has or not).
+// a bit of the port's feature word ([bit] below), a per-port setting, or a table the snapshot
+// has or not).
 //
 //   ingress, per port a worker polls, per round (ingress_list):
-//     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx -> guest offloads
+//     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx -> guest offloads [bit]
 //     -> MTU -> shaping (TX charge) -> decide: the port's role, then classify, learn, look up
-//     -> IPFIX -> sFlow -> scatter
+//     -> IPFIX -> sFlow [bit] -> scatter
 //   egress, per frame scatter() sends, once per destination (egress_list_to_port/_to_vtep):
 //     mirror rx (once, as received) -> to a local port: VLAN egress -> mirror tx -> TX buffer
 //                                   -> to a remote VTEP: overlay encapsulation -> TX buffer
@@ -145,6 +146,16 @@ inline EgressOffloads egress_offloads_slice(const Port& p) {
     return device_egress_offloads(p.eth.offloads, mtu);
 }
 
+// The ingress list's checks of a received burst: a guest's large frames and partial checksums,
+// checked against their bytes where the port's features say its guest may send them; then the
+// MTU, which every port keeps. Returns how many frames remain (the burst compacted).
+inline uint16_t checks_on_receipt(uint32_t features, rte_mbuf** pkts, uint16_t n, uint16_t mtu,
+                                  telemetry::PortCounters& c) {
+    if ((features & port_feature::kGuestOffloads) && offloads_requested(pkts, n))
+        n = accept_guest_offloads(pkts, n, mtu, c);
+    return drop_over_mtu(pkts, n, mtu, c);
+}
+
 // ---- The lists ----
 
 // The ingress list: port `in`'s turn in a polling round. Returns how many frames it received.
@@ -163,13 +174,8 @@ inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const
     const uint16_t received = receive(in, dp.pool, b.pkts);
     if (received == 0) return 0;
     capture_received(in.capture, dp.worker, b.pkts, received, t.tsc);
-    uint16_t n = received;
-    // A guest's large frames and partial checksums, checked against their bytes; then the MTU,
-    // which every port keeps.
-    const uint16_t mtu = in.mtu.load(std::memory_order_relaxed);
-    if (in.is_vhost() && offloads_requested(b.pkts, n))
-        n = accept_guest_offloads(b.pkts, n, mtu, c);
-    n = drop_over_mtu(b.pkts, n, mtu, c);
+    const uint16_t n =
+        checks_on_receipt(features, b.pkts, received, in.mtu.load(std::memory_order_relaxed), c);
     if (n == 0) return received;
     if (q.tx_shaped) guest_tx_charge(in.shaping, b.pkts, n);
     decide(dp, snap, in, b.pkts, n, t.now_s, b.decisions, b.remote);
