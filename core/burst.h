@@ -16,12 +16,11 @@ namespace vsw {
 enum : int16_t {
     kOutFlood = -1,   // broadcast, multicast or unknown unicast
     kOutDrop = -2,    // dropped; the reason was counted in decide()
-    kOutRemote = -3,  // to a MAC behind a remote VTEP: `vtep` says which
+    kOutRemote = -3,  // to a MAC behind a remote VTEP (the overlay's decisions say which)
 };
 
 struct BurstDecisions {
     int16_t out[kBurst];      // egress slot (>= 0), kOutFlood, kOutDrop or kOutRemote
-    uint16_t vtep[kBurst];    // kOutRemote: the remote VTEP's index (src/datapath/overlay_table.h)
     FrameVlan vlan[kBurst];   // each frame's VLAN and tag, valid if classified
     bool classified[kBurst];  // the frame got a VLAN (it may still be dropped): rx-mirrorable
 };

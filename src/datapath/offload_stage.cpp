@@ -96,26 +96,24 @@ uint32_t segments_for(const rte_mbuf* m, uint32_t mtu) {
     return (m->pkt_len - headers + mss - 1) / mss;
 }
 
-EgressOffloads egress_offloads(const Port& p) {
-    const uint16_t mtu = p.mtu.load(std::memory_order_relaxed);
-    if (!p.offloads.load(std::memory_order_relaxed)) return {.mtu = mtu};
-    if (!p.is_vhost()) {
-        const DeviceOffloads& d = p.eth.offloads;
-        // One VLAN tag at most: the L2 header of a segment is 14 or 18 bytes.
-        const uint16_t l2 = d.tso_counts_l2 ? RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN : 0;
-        return {.csum = d.csum,
-                .tso4 = d.tso4,
-                .tso6 = d.tso6,
-                .mtu = mtu,
-                .device = true,
-                .device_segment = static_cast<uint16_t>(mtu > l2 ? mtu - l2 : 0)};
-    }
-    const uint64_t f = p.vhost.features.load(std::memory_order_relaxed);
+EgressOffloads device_egress_offloads(const DeviceOffloads& d, uint16_t mtu) {
+    // One VLAN tag at most: the L2 header of a segment is 14 or 18 bytes.
+    const uint16_t l2 = d.tso_counts_l2 ? RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN : 0;
+    return {.csum = d.csum,
+            .tso4 = d.tso4,
+            .tso6 = d.tso6,
+            .mtu = mtu,
+            .device = true,
+            .device_segment = static_cast<uint16_t>(mtu > l2 ? mtu - l2 : 0)};
+}
+
+EgressOffloads guest_egress_offloads(uint64_t virtio_features, uint16_t mtu) {
+    const uint64_t f = virtio_features;
     EgressOffloads e;
     e.csum = f & virtio::bit(virtio::kGuestCsum);
     e.tso4 = e.csum && (f & virtio::bit(virtio::kGuestTso4));
     e.tso6 = e.csum && (f & virtio::bit(virtio::kGuestTso6));
-    e.mtu = p.mtu.load(std::memory_order_relaxed);
+    e.mtu = mtu;
     return e;
 }
 

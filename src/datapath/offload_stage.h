@@ -26,7 +26,7 @@
 
 #include "core/limits.h"
 #include "offload/tcp_layout.h"
-#include "src/datapath/port.h"
+#include "src/datapath/ethdev_port.h"
 #include "telemetry/port_counters.h"
 
 namespace vsw {
@@ -82,7 +82,10 @@ struct EgressOffloads {
     bool device = false;
     uint16_t device_segment = 0;
 };
-EgressOffloads egress_offloads(const Port& p);
+// What a guest whose port has offloads=on takes, from the virtio-net features it negotiated.
+EgressOffloads guest_egress_offloads(uint64_t virtio_features, uint16_t mtu);
+// What a device whose port has offloads=on takes: what it does itself.
+EgressOffloads device_egress_offloads(const DeviceOffloads& d, uint16_t mtu);
 
 // Whether a burst needs the egress step for a destination of `mtu`: offloaded frames, or a frame
 // too large for it (a tagged full-size frame is not: its tag does not count).

@@ -1,46 +1,43 @@
 #include "src/datapath/pipeline.h"
 
-#include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include <cstring>
-
 #include "core/arp.h"
 #include "core/mbuf.h"
-#include "overlay/vxlan_encap.h"
 #include "qos/shaping.h"
 #include "src/datapath/offload_stage.h"
-#include "src/datapath/overlay_stage.h"
 #include "src/datapath/port_io.h"
 #include "src/datapath/slow_path.h"
+#include "src/datapath/vlan_egress.h"
 #include "src/datapath/vlan_stage.h"
 
 namespace vsw {
 
-void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
-            uint32_t now_s, BurstDecisions& d) {
-    telemetry::PortCounters& c = in.counters[dp.worker];
+namespace {
+
+// A SPAN session's output carries mirrored frames only: what it receives is dropped.
+void decide_span_output(telemetry::PortCounters& c, rte_mbuf* const* pkts, uint16_t n,
+                        BurstDecisions& d) {
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        bytes += pkts[i]->pkt_len;
+        d.out[i] = kOutDrop;
+        d.classified[i] = false;
+    }
+    c.drop(DropReason::kMirrorOutput, n);
+    c.rx_packets.add(n);
+    c.rx_bytes.add(bytes);
+}
+
+// An ordinary port: classify, learn and look up each frame.
+void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::PortCounters& c,
+                      rte_mbuf* const* pkts, uint16_t n, uint32_t now_s, BurstDecisions& d,
+                      OverlayDecisions& remote) {
     const PortVlan& in_vlan = *snap.vlan[in.slot];
     uint64_t bytes = 0;
-    const PortRole role = snap.role[in.slot];
     const uint32_t features = snap.features[in.slot];
-    if (role == PortRole::kSpanOutput) {  // carries mirrored frames only
-        for (uint16_t i = 0; i < n; ++i) {
-            bytes += pkts[i]->pkt_len;
-            d.out[i] = kOutDrop;
-            d.classified[i] = false;
-        }
-        c.drop(DropReason::kMirrorOutput, n);
-        c.rx_packets.add(n);
-        c.rx_bytes.add(bytes);
-        return;
-    }
-    if (role == PortRole::kUnderlay) {  // VXLAN and ARP only
-        decide_underlay(dp, snap, in, pkts, n, d);
-        return;
-    }
     if (features & port_feature::kArpWatch) {
         // An ERSPAN next hop may be answering our ARP: the control thread gets a reference.
         for (uint16_t i = 0; i < n; ++i)
@@ -115,7 +112,7 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             // ARP, broadcast or the answer to one: EVPN's MAC/IP routes carry the guest's IP.
             const uint8_t* type = eth + (f->tagged ? 16 : 12);
             if (type[0] == 0x08 && type[1] == 0x06)
-                snoop_guest_arp(dp, *snap.overlay, eth, m->data_len, *f, in.slot);
+                snoop_guest_arp(dp.punt, *snap.overlay, eth, m->data_len, *f, in.slot);
         }
         if (mac_is_multicast(dst)) {
             d.out[i] = kOutFlood;
@@ -131,7 +128,7 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             // Behind a remote VTEP; without an overlay now (its port went) the entry leads
             // nowhere: flood.
             d.out[i] = snap.overlay ? kOutRemote : kOutFlood;
-            d.vtep[i] = static_cast<uint16_t>(slot - Fdb::kRemote);
+            remote.vtep[i] = static_cast<uint16_t>(slot - Fdb::kRemote);
         } else if (slot < 0 || snap.ports[slot] == nullptr) {
             d.out[i] = kOutFlood;
         } else if (slot == in.slot) {
@@ -146,84 +143,37 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
     c.rx_bytes.add(bytes);
 }
 
+}  // namespace
+
+void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
+            uint32_t now_s, BurstDecisions& d, OverlayDecisions& remote) {
+    telemetry::PortCounters& c = in.counters[dp.worker];
+    switch (snap.role[in.slot]) {  // the port's one role decision
+        case PortRole::kSwitching:
+            // Floods also go to the VNI's VTEPs, when there is an overlay.
+            remote.flood_to_vteps = snap.overlay != nullptr;
+            decide_switching(dp, snap, in, c, pkts, n, now_s, d, remote);
+            break;
+        case PortRole::kSpanOutput:
+            remote.flood_to_vteps = false;
+            decide_span_output(c, pkts, n, d);
+            break;
+        case PortRole::kUnderlay:  // VXLAN and ARP only; decapsulated frames stay local
+            remote.flood_to_vteps = false;
+            decide_underlay(UnderlayIngress{.table = *snap.overlay,
+                                            .fdb = *dp.fdb,
+                                            .punt = dp.punt,
+                                            .worker = dp.worker,
+                                            .slot = in.slot,
+                                            .counters = c,
+                                            .ports = snap.ports,
+                                            .vlan = snap.vlan},
+                            pkts, n, d);
+            break;
+    }
+}
+
 namespace {
-
-constexpr uint16_t kMacsLen = 12;  // destination + source MAC
-constexpr uint16_t kTagLen = 4;    // 802.1Q header
-
-// Gives frame `m` (of which the caller owns one reference) the headers `port` wants. A frame
-// nobody else holds is edited in place; a shared one (a flood) keeps its bytes and gets a new
-// first segment with the MACs and the tag, chained to a clone that skips the old header.
-// Returns what to transmit, or nullptr (reference released) if no mbuf was left.
-// The offload metadata of `from` on `to`, whose L2 header is now `l2_len` bytes (a guest's
-// large frame keeps its segment size and header lengths through a retag).
-void carry_offloads(rte_mbuf* to, const rte_mbuf* from, uint16_t l2_len) {
-    constexpr uint64_t kMetadata = kOffloadFlags | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6;
-    if (!(from->ol_flags & kOffloadFlags)) return;
-    to->ol_flags = (to->ol_flags & ~kMetadata) | (from->ol_flags & kMetadata);
-    to->tso_segsz = from->tso_segsz;
-    to->l3_len = from->l3_len;
-    to->l4_len = from->l4_len;
-    to->l2_len = l2_len;
-}
-
-rte_mbuf* retag(rte_mbuf* m, EgressAction action, const FrameVlan& f, rte_mempool* pool) {
-    const uint16_t tci = rte_cpu_to_be_16(make_tci(f.pcp, f.vlan));
-    const uint16_t tpid = rte_cpu_to_be_16(kEtherTypeVlan);
-    constexpr uint16_t kUntagged = kMacsLen + 2,
-                       kTagged = kMacsLen + kTagLen + 2;  // L2 header bytes
-    if (rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m)) {
-        uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
-        switch (action) {
-            case EgressAction::kStrip:
-                memmove(p + kTagLen, p, kMacsLen);
-                rte_pktmbuf_adj(m, kTagLen);
-                carry_offloads(m, m, kUntagged);
-                return m;
-            case EgressAction::kPush:
-                if (uint8_t* q = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kTagLen))) {
-                    memmove(q, q + kTagLen, kMacsLen);
-                    memcpy(q + kMacsLen, &tpid, 2);
-                    memcpy(q + kMacsLen + 2, &tci, 2);
-                    carry_offloads(m, m, kTagged);
-                    return m;
-                }
-                break;  // no headroom: use a header segment
-            case EgressAction::kSetVid: memcpy(p + kMacsLen + 2, &tci, 2); return m;
-            case EgressAction::kAsIs: return m;
-        }
-    }
-    rte_mbuf* head = rte_pktmbuf_alloc(pool);
-    rte_mbuf* body = head ? rte_pktmbuf_clone(m, pool) : nullptr;
-    if (!body) {
-        rte_pktmbuf_free(head);
-        rte_pktmbuf_free(m);
-        return nullptr;
-    }
-    const uint16_t old_header = f.tagged ? kMacsLen + kTagLen : kMacsLen;
-    const bool tag = action != EgressAction::kStrip;
-    uint8_t* h =
-        reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, tag ? kMacsLen + kTagLen : kMacsLen));
-    memcpy(h, rte_pktmbuf_mtod(m, const uint8_t*), kMacsLen);
-    if (tag) {
-        memcpy(h + kMacsLen, &tpid, 2);
-        memcpy(h + kMacsLen + 2, &tci, 2);
-    }
-    carry_offloads(head, m, tag ? kTagged : kUntagged);
-    rte_pktmbuf_free(m);  // the clone holds the payload now
-    rte_pktmbuf_adj(body, old_header);
-    return mbuf_chain_header(head, body);
-}
-
-inline void push(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m) {
-    TxBuffer& b = dp.tx[slot];
-    if (!b.pending) {
-        b.pending = true;
-        dp.pending[dp.n_pending++] = slot;
-    }
-    b.pkts[b.n++] = m;
-    if (b.n == kBurst) flush_slot(dp, snap, slot);
-}
 
 // The mirror stage's way out: a session's copies leave through its output port.
 struct MirrorSend {
@@ -234,10 +184,9 @@ struct MirrorSend {
     }
 };
 
-// Copies `m` (not consumed) to each session in `mask` that takes frames of `vlan`. A guest's
-// large frame or partial checksum is mirrored as it would be on a wire: its segments, or a
-// copy with its checksum complete.
-inline void mirror(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan,
+}  // namespace
+
+void mirror_copies(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan,
                    bool egress_side) {
     if (m->ol_flags & kOffloadFlags) {
         rte_mbuf* wire[offload::kMaxSegments];
@@ -253,101 +202,12 @@ inline void mirror(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* 
                  MirrorSend{dp, snap});
 }
 
-// Sends one reference of `m` to `slot`, with the headers that port wants.
-inline void egress(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m,
-                   const FrameVlan& f) {
-    const EgressAction a = egress_action(*snap.vlan[slot], f);
-    if (a != EgressAction::kAsIs) {
-        m = retag(m, a, f, dp.pool);
-        if (!m) {
-            snap.ports[slot]->counters[dp.worker].drop(DropReason::kNoMbufs);
-            return;
-        }
-    }
-    if (snap.mirrors) {  // as sent to the port: after its tag was set
-        if (const uint16_t mask = snap.mirrors->tx[slot]) mirror(dp, snap, mask, m, f.vlan, true);
-    }
-    push(dp, snap, slot, m);
-}
-
-// Puts one frame (untagged, within the underlay's MTU, no offload flags) into VXLAN for `v` and
-// buffers it on the VTEP port.
-inline void encapsulate_to(Datapath& dp, const Snapshot& snap, const RemoteVtep& v, uint32_t vni,
-                           rte_mbuf* m, telemetry::PortCounters& c) {
-    rte_mbuf* out = vxlan_encapsulate(m, v.header, vni, dp.vxlan_ip_id++, dp.pool);
-    if (!out) {
-        c.drop(DropReason::kNoMbufs);
-        return;
-    }
-    VtepCounters::Block& vc = v.counters->w[dp.worker];
-    vc.encap_packets.add(1);
-    vc.encap_bytes.add(out->pkt_len);
-    push(dp, snap, snap.overlay->uplink, out);
-}
-
-// Sends one reference of `m` (a frame of VLAN f.vlan) to remote VTEP `vtep` through the VTEP
-// port: untagged, cut into segments (or checksummed) where it is a guest's large frame, and
-// dropped as vxlan_over_mtu where it does not fit the underlay's MTU with 50 bytes of VXLAN.
-// Drops are counted on the VTEP port.
-void to_vtep(Datapath& dp, const Snapshot& snap, uint16_t vtep, rte_mbuf* m, const FrameVlan& f) {
-    const OverlayTable& ov = *snap.overlay;
-    Port& up = *snap.ports[ov.uplink];
-    telemetry::PortCounters& c = up.counters[dp.worker];
-    const OverlaySegment* seg = ov.segment_for_vlan(f.vlan);
-    const RemoteVtep* v = vtep < ov.vteps.size() ? &ov.vteps[vtep] : nullptr;
-    if (!seg || !v || !v->ip || !v->resolved) {
-        // An entry for a VTEP whose next hop ARP has not found yet, or (for a moment while the
-        // control thread reprograms) one of a VLAN no longer mapped.
-        c.drop(DropReason::kVxlanUnresolved);
-        if (v && v->counters) v->counters->w[dp.worker].unresolved.add(1);
-        rte_pktmbuf_free(m);
-        return;
-    }
-    if (!up.link_up()) {
-        c.drop(DropReason::kPortDown);
-        rte_pktmbuf_free(m);
-        return;
-    }
-    if (f.tagged) {  // the inner frame is untagged: the VNI says its VLAN
-        m = retag(m, EgressAction::kStrip, f, dp.pool);
-        if (!m) {
-            c.drop(DropReason::kNoMbufs);
-            return;
-        }
-    }
-    const uint16_t mtu = up.mtu.load(std::memory_order_relaxed);
-    const uint32_t inner_mtu = mtu > kVxlanOverhead ? mtu - kVxlanOverhead : 0;
-    if (m->ol_flags & kOffloadFlags) {
-        // A guest's large frame or partial checksum: what a wire would carry, then each in VXLAN.
-        if ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && segments_for(m, inner_mtu) == 0) {
-            c.drop(DropReason::kVxlanOverMtu);
-            rte_pktmbuf_free(m);
-            return;
-        }
-        rte_mbuf* wire[offload::kMaxSegments];
-        const uint16_t k = wire_frames(m, dp.pool, wire, inner_mtu);
-        rte_pktmbuf_free(m);
-        if (k == 0) c.drop(DropReason::kNoMbufs);
-        if (k > 1) c.tx_segments.add(k);
-        for (uint16_t i = 0; i < k; ++i) encapsulate_to(dp, snap, *v, seg->vni, wire[i], c);
-        return;
-    }
-    if (m->pkt_len > inner_mtu + kEtherHeader) {
-        c.drop(DropReason::kVxlanOverMtu);
-        rte_pktmbuf_free(m);
-        return;
-    }
-    encapsulate_to(dp, snap, *v, seg->vni, m, c);
-}
-
-}  // namespace
-
 void take_mirror_handoffs(Datapath& dp, const Snapshot& snap) {
     mirror_take_handoffs(dp.mirrors, *snap.mirrors, dp.worker, MirrorSend{dp, snap});
 }
 
 void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
-             const BurstDecisions& d) {
+             const BurstDecisions& d, const OverlayDecisions& remote) {
     rte_mbuf* to_free[kBurst];
     uint16_t n_free = 0;
     telemetry::PortCounters& c = in.counters[dp.worker];
@@ -356,7 +216,6 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
     uint16_t up[kMaxPorts];
     uint16_t n_up = 0, n_down = 0;
     const uint16_t rx_mirrors = snap.mirrors ? snap.mirrors->rx[in.slot] : 0;
-    const bool from_overlay = snap.role[in.slot] == PortRole::kUnderlay;  // decapsulated
     for (uint16_t k = 0; k < snap.n_flood; ++k) {
         const uint16_t slot = snap.flood[k];
         if (slot == in.slot) continue;
@@ -368,9 +227,10 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
         const int16_t out = d.out[i];
         // As received: before any egress edits it (the copy's reference keeps it from in-place
         // edits).
-        if (rx_mirrors && d.classified[i]) mirror(dp, snap, rx_mirrors, m, d.vlan[i].vlan, false);
+        if (rx_mirrors && d.classified[i])
+            mirror_copies(dp, snap, rx_mirrors, m, d.vlan[i].vlan, /*egress_side=*/false);
         if (out >= 0) {
-            egress(dp, snap, static_cast<uint16_t>(out), m, d.vlan[i]);
+            egress_list_to_port(dp, snap, static_cast<uint16_t>(out), m, d.vlan[i]);
         } else if (out == kOutFlood) {
             // The flood stays inside the frame's VLAN: its local ports and, from a local port
             // of a VLAN in the overlay, every VTEP in the VNI's flood list.
@@ -380,7 +240,7 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
             for (uint16_t k = 0; k < n_up; ++k)
                 if (snap.vlan[up[k]]->carries(vlan)) targets[n_targets++] = up[k];
             const OverlaySegment* seg =
-                from_overlay || !snap.overlay ? nullptr : snap.overlay->segment_for_vlan(vlan);
+                remote.flood_to_vteps ? snap.overlay->segment_for_vlan(vlan) : nullptr;
             const auto n_remote = static_cast<uint16_t>(seg ? seg->flood.size() : 0);
             c.flooded.add(1);
             dp.vlan_floods[vlan].add(1);
@@ -393,10 +253,12 @@ void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts
             // One reference per egress; each transmit or drop releases one.
             if (n_targets + n_remote > 1)
                 mbuf_share(m, static_cast<int16_t>(n_targets + n_remote - 1));
-            for (uint16_t k = 0; k < n_targets; ++k) egress(dp, snap, targets[k], m, d.vlan[i]);
-            for (uint16_t k = 0; k < n_remote; ++k) to_vtep(dp, snap, seg->flood[k], m, d.vlan[i]);
+            for (uint16_t k = 0; k < n_targets; ++k)
+                egress_list_to_port(dp, snap, targets[k], m, d.vlan[i]);
+            for (uint16_t k = 0; k < n_remote; ++k)
+                egress_list_to_vtep(dp, snap, seg->flood[k], m, d.vlan[i]);
         } else if (out == kOutRemote) {
-            to_vtep(dp, snap, d.vtep[i], m, d.vlan[i]);
+            egress_list_to_vtep(dp, snap, remote.vtep[i], m, d.vlan[i]);
         } else {
             to_free[n_free++] = m;
         }
@@ -415,17 +277,7 @@ void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot) {
         rte_pktmbuf_free_bulk(b.pkts, n);
         return;
     }
-    const PortQos& q = *snap.qos[slot];
-    telemetry::PortCounters& c = port->counters[dp.worker];
-    auto send = [&](rte_mbuf** pkts, uint16_t k) {
-        if (q.rx_shaped) guest_rx_enqueue(port->shaping, q, c, pkts, k);
-        else transmit(*port, dp.worker, pkts, k);
-    };
-    // Frames the port cannot take as they are (a guest's large frames, partial checksums, a
-    // frame over its MTU) are made into what it can take first, or dropped: the egress step.
-    if (needs_egress_step(b.pkts, n, port->mtu.load(std::memory_order_relaxed)))
-        send_prepared(egress_offloads(*port), b.pkts, n, dp.pool, c, send);
-    else send(b.pkts, n);
+    flush_list(dp, snap, *port, b.pkts, n);
 }
 
 void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring) {
@@ -435,7 +287,7 @@ void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring) {
     for (unsigned i = 0; i < n; ++i) {
         const uint16_t slot = pkts[i]->port;
         if (slot < kMaxPorts && snap.ports[slot]) {
-            push(dp, snap, slot, pkts[i]);
+            buffer_for(dp, snap, slot, pkts[i]);
         } else {
             ++dp.orphan_drops;
             rte_pktmbuf_free(pkts[i]);

@@ -1,26 +1,45 @@
-// The per-burst datapath stages of one PMD worker:
+// The datapath of one PMD worker, written down once: the stages in the order they run, as lists
+// (inline functions at the end of this file, each stage a plain function call behind its gate:
+// a bit of the port's feature word ([bit] below), a per-port setting, or a table the snapshot
+// has or not).
 //
-//   rx burst -> decide (classify, learn, look up) -> scatter (per-egress TX buffers) -> flush
+//   ingress, per port a worker polls, per round (ingress_list):
+//     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx -> guest offloads [bit]
+//     -> MTU -> shaping (TX charge) -> decide: the port's role, then classify, learn, look up
+//     -> IPFIX -> sFlow [bit] -> scatter
+//   egress, per frame scatter() sends, once per destination (egress_list_to_port/_to_vtep):
+//     mirror rx (once, as received) -> to a local port: VLAN egress -> mirror tx -> TX buffer
+//                                   -> to a remote VTEP: overlay encapsulation -> TX buffer
+//   flush, per TX buffer when full and at the end of the round (flush_list):
+//     offload egress step (segments, checksums, MTU) -> shaping (guest-RX queue) or transmit
+//   end of round (round_end_list): slow-path inject -> IPFIX expiry -> mirror handoffs
+//     -> flush every buffer -> mirror buffers
 //
 // A TX buffer is flushed when it holds a full burst, and at the end of every polling round: the
 // drain deadline is one round (as OVS with tx-flush-interval=0). Buffers never outlive a round,
 // so they never hold a port across an RCU quiescent state, and a deleted port's slot can be
 // reused at once.
 //
-// Each stage is a plain function over one burst; ports are dispatched with a switch on their
-// kind (port_io.h), never a virtual call; the shaping, mirror, IPFIX and capture stages live in
-// qos/ and telemetry/ and see a port only through their slice of it. Every mbuf that enters
-// leaves exactly once: sent, or freed and counted under a drop reason. Floods share one mbuf
-// among egress ports through its reference count (zero copy); each port's transmit releases one
-// reference.
+// Ports are dispatched with a switch on their kind (port_io.h), never a virtual call; the
+// shaping, mirror, IPFIX, sFlow, capture and overlay stages live in qos/, telemetry/ and
+// overlay_stage.h and see a port only through their slice of it, which the lists cut. Every
+// mbuf that enters leaves exactly once: sent, or freed and counted under a drop reason. Floods
+// share one mbuf among egress ports through its reference count (zero copy); each port's
+// transmit releases one reference.
 #pragma once
 
 #include <cstdint>
 
 #include "core/burst.h"
 #include "core/mac.h"
+#include "qos/shaping.h"
 #include "src/datapath/fdb.h"
+#include "src/datapath/offload_stage.h"
+#include "src/datapath/overlay_stage.h"
+#include "src/datapath/port_io.h"
 #include "src/datapath/snapshot.h"
+#include "src/datapath/vlan_egress.h"
+#include "telemetry/capture/capture_tap.h"
 #include "telemetry/mirror/mirror_stage.h"
 #include "telemetry/port_counters.h"
 
@@ -34,27 +53,47 @@ namespace vsw {
 struct Datapath {
     unsigned worker = 0;          // worker index: selects counter blocks and TX queues
     Fdb* fdb = nullptr;           // shared FDB
-    rte_mempool* pool = nullptr;  // for header segments when a shared frame needs a new tag
+    rte_mempool* pool = nullptr;  // received frames, header segments, segments of large frames
     uint64_t orphan_drops = 0;    // frames buffered for a port that disappeared
     telemetry::Counter flood_skipped_down;  // flood copies not made: target's link down (no drop)
     TxBuffer tx[kMaxPorts];                 // one buffer per egress slot
     uint16_t pending[kMaxPorts];            // slots with buffered frames
     uint16_t n_pending = 0;                 // entries used in pending[]
     telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
-    rte_ring* punt = nullptr;  // the slow path up to the control thread (slow_path.h)
-    uint16_t vxlan_ip_id = 0;  // outer IPv4 identification of this worker's VXLAN frames
-    MirrorBuffers mirrors;     // mirrored copies waiting for their sessions' outputs
+    rte_ring* punt = nullptr;    // the slow path up to the control thread (slow_path.h)
+    rte_ring* inject = nullptr;  // the slow path down: the control thread's frames (worker 0)
+    OverlayWorker overlay;       // this worker's VXLAN state
+    MirrorBuffers mirrors;       // mirrored copies waiting for their sessions' outputs
 };
 
+// A polling round's clock, read once at its start.
+struct RoundTime {
+    uint64_t tsc = 0;     // the TSC at the start of the round
+    uint64_t hz = 0;      // TSC ticks per second
+    uint32_t now_s = 0;   // the switch clock in seconds (FDB ages)
+    uint64_t now_ms = 0;  // the switch clock in ms (IPFIX flow times); 0 when export is off
+};
+
+// One burst on its way through the ingress list.
+struct Burst {
+    rte_mbuf* pkts[kBurst];    // the frames received
+    BurstDecisions decisions;  // what decide() made of each
+    OverlayDecisions remote;   // the overlay's part of it
+};
+
+// ---- The pipeline's own stages ----
+
 // Classifies, learns the source and decides the egress of each frame; counts rx and rx drops.
+// A frame for a MAC behind a remote VTEP gets kOutRemote in `out` and its VTEP in `remote`.
 void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
-            uint32_t now_s, BurstDecisions& out);
+            uint32_t now_s, BurstDecisions& out, OverlayDecisions& remote);
 
-// Moves each frame into the TX buffer of its egress port(s); frees dropped ones.
+// Moves each frame into the TX buffer of its egress port(s) through the egress list; frees
+// dropped ones.
 void scatter(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts, uint16_t n,
-             const BurstDecisions& d);
+             const BurstDecisions& d, const OverlayDecisions& remote);
 
-// Transmits one slot's buffer now (or queues it, for a guest-RX-shaped port: qos/shaping.h).
+// Transmits one slot's buffer now through the flush list.
 void flush_slot(Datapath& dp, const Snapshot& snap, uint16_t slot);
 
 // Takes the ERSPAN copies other workers made for sessions this worker owns (numbers and buffers
@@ -67,5 +106,141 @@ void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring);
 
 // Transmits every buffered frame: the end of a polling round.
 void flush_all(Datapath& dp, const Snapshot& snap);
+
+// Copies `m` (not consumed) to each mirror session in `mask` that takes frames of `vlan`, as the
+// frame is received (`egress_side` false) or sent; a guest's large frame or partial checksum is
+// mirrored as a wire would carry it.
+void mirror_copies(Datapath& dp, const Snapshot& snap, uint16_t mask, rte_mbuf* m, uint16_t vlan,
+                   bool egress_side);
+
+// Puts `m` in the TX buffer of `slot`; a full buffer is flushed at once.
+inline void buffer_for(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m) {
+    TxBuffer& b = dp.tx[slot];
+    if (!b.pending) {
+        b.pending = true;
+        dp.pending[dp.n_pending++] = slot;
+    }
+    b.pkts[b.n++] = m;
+    if (b.n == kBurst) flush_slot(dp, snap, slot);
+}
+
+// The overlay egress's slice: the table, the VTEP port as it is now, this worker's state.
+inline OverlayEgress overlay_egress_slice(Datapath& dp, const Snapshot& snap) {
+    Port& up = *snap.ports[snap.overlay->uplink];
+    return {.table = *snap.overlay,
+            .uplink_counters = up.counters[dp.worker],
+            .uplink_up = up.link_up(),
+            .uplink_mtu = up.mtu.load(std::memory_order_relaxed),
+            .worker = dp.worker,
+            .pool = dp.pool,
+            .state = dp.overlay};
+}
+
+// The offload egress step's slice of destination `p`: what it takes of a guest's offloads
+// (nothing with offloads=off), and its MTU.
+inline EgressOffloads egress_offloads_slice(const Port& p) {
+    const uint16_t mtu = p.mtu.load(std::memory_order_relaxed);
+    if (!p.offloads.load(std::memory_order_relaxed)) return {.mtu = mtu};
+    if (p.is_vhost())
+        return guest_egress_offloads(p.vhost.features.load(std::memory_order_relaxed), mtu);
+    return device_egress_offloads(p.eth.offloads, mtu);
+}
+
+// The ingress list's checks of a received burst: a guest's large frames and partial checksums,
+// checked against their bytes where the port's features say its guest may send them; then the
+// MTU, which every port keeps. Returns how many frames remain (the burst compacted).
+inline uint16_t checks_on_receipt(uint32_t features, rte_mbuf** pkts, uint16_t n, uint16_t mtu,
+                                  telemetry::PortCounters& c) {
+    if ((features & port_feature::kGuestOffloads) && offloads_requested(pkts, n))
+        n = accept_guest_offloads(pkts, n, mtu, c);
+    return drop_over_mtu(pkts, n, mtu, c);
+}
+
+// ---- The lists ----
+
+// The ingress list: port `in`'s turn in a polling round. Returns how many frames it received.
+inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const RoundTime& t,
+                             Burst& b) {
+    if (!in.admin_up.load(std::memory_order_relaxed)) return 0;  // not polled
+    const PortQos& q = *snap.qos[in.slot];
+    const uint32_t features = snap.features[in.slot];
+    telemetry::PortCounters& c = in.counters[dp.worker];
+    if (q.rx_shaped)  // shaping: what waits in the port's guest-RX queue goes first
+        guest_rx_drain(in.shaping, q, c, t.tsc, t.hz,
+                       [&](rte_mbuf** out, uint16_t k, uint16_t first_new) {
+                           return offer(in, dp.worker, out, k, first_new);
+                       });
+    if (q.tx_shaped && !guest_tx_allowed(in.shaping, q, c, t.tsc, t.hz)) return 0;  // no credit
+    const uint16_t received = receive(in, dp.pool, b.pkts);
+    if (received == 0) return 0;
+    capture_received(in.capture, dp.worker, b.pkts, received, t.tsc);
+    const uint16_t n =
+        checks_on_receipt(features, b.pkts, received, in.mtu.load(std::memory_order_relaxed), c);
+    if (n == 0) return received;
+    if (q.tx_shaped) guest_tx_charge(in.shaping, b.pkts, n);
+    decide(dp, snap, in, b.pkts, n, t.now_s, b.decisions, b.remote);
+    if (const FlowExport* flows = snap.flows.get())
+        meter_burst(*flows->meter[dp.worker], *flows, in.ifindex(), b.pkts, n, b.decisions,
+                    t.now_ms);
+    if (features & port_feature::kSflow)
+        sflow_sample_burst(*snap.sflow->sampler[dp.worker], *snap.sflow, in.slot, b.pkts, n,
+                           b.decisions);
+    scatter(dp, snap, in, b.pkts, n, b.decisions, b.remote);
+    return received;
+}
+
+// The egress list to a local port: one reference of `m`, a frame of VLAN f.vlan, to `slot`.
+// (scatter() has mirrored the frame as received before it takes it to any destination.)
+inline void egress_list_to_port(Datapath& dp, const Snapshot& snap, uint16_t slot, rte_mbuf* m,
+                                const FrameVlan& f) {
+    m = vlan_egress(*snap.vlan[slot], f, m, dp.pool);
+    if (!m) {
+        snap.ports[slot]->counters[dp.worker].drop(DropReason::kNoMbufs);
+        return;
+    }
+    if (snap.mirrors) {  // as sent to the port: after its tag was set
+        if (const uint16_t mask = snap.mirrors->tx[slot])
+            mirror_copies(dp, snap, mask, m, f.vlan, /*egress_side=*/true);
+    }
+    buffer_for(dp, snap, slot, m);
+}
+
+// The egress list to a remote VTEP: one reference of `m`, a frame of VLAN f.vlan, to VTEP
+// `vtep` (an index in the overlay table) through the VTEP port.
+inline void egress_list_to_vtep(Datapath& dp, const Snapshot& snap, uint16_t vtep, rte_mbuf* m,
+                                const FrameVlan& f) {
+    OverlayEgress e = overlay_egress_slice(dp, snap);
+    rte_mbuf* out[kMaxEncapsulated];
+    const uint16_t k = encapsulate_for_vtep(e, vtep, m, f, out);
+    for (uint16_t i = 0; i < k; ++i) buffer_for(dp, snap, snap.overlay->uplink, out[i]);
+}
+
+// The flush list: `n` frames buffered for `port`, when its buffer is full and at the end of
+// every round.
+inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf** pkts,
+                       uint16_t n) {
+    const PortQos& q = *snap.qos[port.slot];
+    telemetry::PortCounters& c = port.counters[dp.worker];
+    auto send = [&](rte_mbuf** ready, uint16_t k) {  // shaping, or the device (capture tx there)
+        if (q.rx_shaped) guest_rx_enqueue(port.shaping, q, c, ready, k);
+        else transmit(port, dp.worker, ready, k);
+    };
+    // Frames the port cannot take as they are (a guest's large frames, partial checksums, a
+    // frame over its MTU) are made into what it can take first, or dropped: the egress step.
+    if (needs_egress_step(pkts, n, port.mtu.load(std::memory_order_relaxed)))
+        send_prepared(egress_offloads_slice(port), pkts, n, dp.pool, c, send);
+    else send(pkts, n);
+}
+
+// The end of a polling round, after every port's ingress list. `busy`: the round received
+// frames.
+inline void round_end_list(Datapath& dp, const Snapshot& snap, const RoundTime& t, bool busy) {
+    if (dp.inject) inject(dp, snap, dp.inject);  // the control thread's frames (worker 0)
+    // IPFIX timeouts: a slice of the cache per round, a larger one when there was nothing to do.
+    if (const FlowExport* flows = snap.flows.get())
+        meter_expire(*flows->meter[dp.worker], *flows, t.now_ms, busy ? 256 : 4096);
+    if (snap.mirrors) take_mirror_handoffs(dp, snap);
+    if (dp.n_pending || dp.mirrors.pending) flush_all(dp, snap);
+}
 
 }  // namespace vsw

@@ -21,6 +21,10 @@ inline constexpr uint32_t kForwardBpdu = 1u << 0;   // forward-bpdu=on: reserved
 inline constexpr uint32_t kArpWatch = 1u << 1;      // ARP replies go up (ERSPAN next hops)
 inline constexpr uint32_t kSflow = 1u << 2;         // sFlow samples what the port receives
 inline constexpr uint32_t kPuntReserved = 1u << 3;  // reserved group frames go up (LACP, CFM)
+// A guest that may send large frames and partial checksums (a vhost port with offloads=on): its
+// bursts are checked for offload requests. Without it the guest cannot have negotiated them
+// (vswd withholds them from its socket), so the check is skipped; the MTU holds either way.
+inline constexpr uint32_t kGuestOffloads = 1u << 4;
 }  // namespace port_feature
 
 }  // namespace vsw

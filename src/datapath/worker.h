@@ -58,7 +58,6 @@ class Worker {
     WorkerConfig cfg_;                              // settings
     const std::atomic<const Snapshot*>* snapshot_;  // the published configuration
     rte_rcu_qsbr* rcu_;                             // quiescent-state reporting
-    rte_mempool* pool_;                             // mbufs for receiving
     uint64_t tsc_origin_;                           // switch clock origin (FDB seconds)
     std::atomic<bool> stop_{false};                 // set by stop()
     bool launched_ = false;                         // launch() succeeded

@@ -46,6 +46,7 @@ struct Fixture {
     std::vector<std::unique_ptr<const PortQos>> qos;     // by port: what snap.qos points at
     Snapshot snap;
     std::unique_ptr<Datapath> dp = std::make_unique<Datapath>();
+    OverlayDecisions remote;  // the overlay's part of the last burst's decisions
 
     Fixture() {
         for (uint16_t i = 0; i < 3; ++i) {
@@ -81,8 +82,8 @@ struct Fixture {
     Port& port(int i) { return *ports[static_cast<size_t>(i)]; }
     // One burst received on port `in`: decide, then scatter into the TX buffers.
     void run_burst(int in, rte_mbuf** pkts, uint16_t n, BurstDecisions& d, uint32_t now_s = 0) {
-        decide(*dp, snap, port(in), pkts, n, now_s, d);
-        scatter(*dp, snap, port(in), pkts, n, d);
+        decide(*dp, snap, port(in), pkts, n, now_s, d, remote);
+        scatter(*dp, snap, port(in), pkts, n, d, remote);
     }
 };
 

@@ -187,6 +187,27 @@ TEST_CASE("mtu: a frame over its port's MTU without a TSO request is dropped as 
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
 
+TEST_CASE("ingress: offload requests are checked where the port's features say; MTU on all") {
+    // What the ingress list does with a received burst (checks_on_receipt, pipeline.h).
+    auto burst = [] {
+        return std::vector<rte_mbuf*>{from_guest({.payload = 8000}, 1400),            // TSO
+                                      chain(tcp_frame({.payload = 1451 - 40}), {})};  // over 1450
+    };
+    telemetry::PortCounters c;
+    std::vector<rte_mbuf*> pkts = burst();
+    REQUIRE(checks_on_receipt(port_feature::kGuestOffloads, pkts.data(), 2, 1450, c) == 1);
+    CHECK(pkts[0]->ol_flags & RTE_MBUF_F_TX_TCP_SEG);  // accepted: its TX metadata set
+    CHECK(c.drops[static_cast<unsigned>(DropReason::kOverMtu)].get() == 1);
+    rte_pktmbuf_free(pkts[0]);
+    // Without the bit nothing reads the offload flags (such a port's guest cannot have
+    // negotiated them); the MTU still holds: the frame without TX metadata is over it too.
+    pkts = burst();
+    CHECK(checks_on_receipt(0, pkts.data(), 2, 1450, c) == 0);
+    CHECK(c.drops[static_cast<unsigned>(DropReason::kOverMtu)].get() == 3);
+    CHECK(bad_offloads(c) == 0);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
 TEST_CASE("mtu: a TSO request must fit the source's MTU") {
     telemetry::PortCounters c;
     // 20 + 20 bytes of headers + 1448 = 1488: beyond 1450, within 1500.

@@ -110,9 +110,10 @@ void cases(rte_mempool* pool, Switch3& sw, size_t len) {
                         bytes.size());
     };
     BurstDecisions d;
+    OverlayDecisions remote;
     auto burst = [&](int in) {
-        decide(sw.dp, sw.snap, sw.ports[in], pkts, kBurst, 0, d);
-        scatter(sw.dp, sw.snap, sw.ports[in], pkts, kBurst, d);
+        decide(sw.dp, sw.snap, sw.ports[in], pkts, kBurst, 0, d, remote);
+        scatter(sw.dp, sw.snap, sw.ports[in], pkts, kBurst, d, remote);
         flush_all(sw.dp, sw.snap);
     };
     char name[96];

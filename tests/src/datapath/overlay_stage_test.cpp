@@ -1,5 +1,5 @@
 // The VXLAN overlay in the datapath over real mbufs: head-end replication, unicast to a remote
-// VTEP, decapsulation and its drops (src/datapath/overlay_stage.*, pipeline.cpp's to_vtep).
+// VTEP, decapsulation and its drops (src/datapath/overlay_stage.*, overlay egress).
 #include "src/datapath/overlay_stage.h"
 
 #include <rte_ring.h>
@@ -130,7 +130,7 @@ TEST_CASE("overlay: unicast to a remote MAC goes to its VTEP alone, untagged, wi
     BurstDecisions d;
     f.run_burst(0, pkts.data(), 3, d);
     CHECK(d.out[0] == kOutRemote);
-    CHECK(d.vtep[0] == 1);
+    CHECK(f.remote.vtep[0] == 1);
     CHECK(f.dp->tx[1].n == 0);
     REQUIRE(f.dp->tx[2].n == 1);
     uint32_t vni = 0;

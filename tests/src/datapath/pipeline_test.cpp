@@ -33,7 +33,8 @@ TEST_CASE("decide: classification, learning and lookup") {
         frame(kMacA, kMacA),       // destination learned on the ingress port -> same_port
     };
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), pkts.data(), static_cast<uint16_t>(pkts.size()), 5, d);
+    decide(*f.dp, f.snap, f.port(0), pkts.data(), static_cast<uint16_t>(pkts.size()), 5, d,
+           f.remote);
     CHECK(d.out[0] == 1);
     CHECK(d.out[1] == kOutFlood);
     CHECK(d.out[2] == kOutFlood);
@@ -47,7 +48,7 @@ TEST_CASE("decide: classification, learning and lookup") {
     CHECK(f.port(0).counters[0].rx_packets.get() == 6);
     CHECK(f.port(0).counters[0].rx_bytes.get() == 5 * 64 + 10);
 
-    scatter(*f.dp, f.snap, f.port(0), pkts.data(), static_cast<uint16_t>(pkts.size()), d);
+    scatter(*f.dp, f.snap, f.port(0), pkts.data(), static_cast<uint16_t>(pkts.size()), d, f.remote);
     flush_all(*f.dp, f.snap);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
@@ -59,9 +60,9 @@ TEST_CASE("a destination whose port left the snapshot is flooded, not sent to a 
     f.snap.n_flood = 2;  // slots 0 and 1
     rte_mbuf* m = frame(kMacB, kMacA);
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
+    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d, f.remote);
     CHECK(d.out[0] == kOutFlood);
-    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    scatter(*f.dp, f.snap, f.port(0), &m, 1, d, f.remote);
     CHECK(f.dp->tx[1].n == 1);
     CHECK(f.dp->tx[2].n == 0);
     flush_all(*f.dp, f.snap);
@@ -242,10 +243,10 @@ TEST_CASE("VLANs: a flood stays inside its VLAN and each port gets its own taggi
     f.set_vlan(2, VlanMode::kAccess, 20);
     rte_mbuf* m = frame(kBroadcast, kMacA);
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
+    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d, f.remote);
     REQUIRE(d.out[0] == kOutFlood);
     CHECK(d.vlan[0].vlan == 10);
-    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    scatter(*f.dp, f.snap, f.port(0), &m, 1, d, f.remote);
     CHECK(f.dp->tx[2].n == 0);  // VLAN 20: nothing leaks
     REQUIRE(f.dp->tx[1].n == 1);
     const std::vector<uint8_t> w = wire(f.dp->tx[1].pkts[0]);
@@ -290,9 +291,9 @@ TEST_CASE("VLANs: unicast is retagged in place, priority bits kept") {
     f.fdb.learn(kMacB, 10, 1, 0);
     rte_mbuf* m = tagged_frame(kMacB, kMacA, 6, 0);  // priority-tagged: VID 0, PCP 6
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d);
+    decide(*f.dp, f.snap, f.port(0), &m, 1, 0, d, f.remote);
     REQUIRE(d.out[0] == 1);
-    scatter(*f.dp, f.snap, f.port(0), &m, 1, d);
+    scatter(*f.dp, f.snap, f.port(0), &m, 1, d, f.remote);
     REQUIRE(f.dp->tx[1].n == 1);
     CHECK(f.dp->tx[1].pkts[0] == m);  // edited in place: nobody else holds it
     Tag t = tag_of(wire(m));
@@ -358,5 +359,49 @@ TEST_CASE("zero copy: frames leave in the mbufs and data buffers they arrived in
     CHECK(head->next->data_off == flood_off + 12);  // it starts after the old MACs
     CHECK(rte_mbuf_refcnt_read(flood) == 2);        // the access port + the clone
     flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("the ingress list: a polled port's burst is received, checked and decided") {
+    Fixture f;
+    // net_null with copy=1 receives its zeroed dummy frame: 64 bytes from MAC 0 to MAC 0, learned
+    // on the port and then found there (same_port).
+    ethdev_close(f.port(0).eth);
+    REQUIRE(ethdev_open("net_null0,copy=1", 1, g_pool, f.port(0).eth) == "");
+    Burst b;
+    RoundTime t;
+    CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == kBurst);
+    CHECK(f.port(0).counters[0].rx_packets.get() == kBurst);
+    CHECK(drops(f.port(0), DropReason::kSamePort) == kBurst);
+    CHECK(f.fdb.lookup(0, 0) == 0);
+    // The MTU holds on every port, whatever its features: 50 bytes of payload over an MTU of 40.
+    f.port(0).mtu = 40;
+    CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == kBurst);
+    CHECK(drops(f.port(0), DropReason::kOverMtu) == kBurst);
+    CHECK(f.port(0).counters[0].rx_packets.get() == 2 * kBurst);
+    f.port(0).admin_up = false;  // not polled at all
+    CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == 0);
+    CHECK(f.port(0).counters[0].rx_packets.get() == 2 * kBurst);
+    round_end_list(*f.dp, f.snap, t, true);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("the end of a round flushes every TX buffer and sends the slow path's frames") {
+    Fixture f;
+    rte_ring* down = rte_ring_create("test_inject", 4, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    REQUIRE(down);
+    f.dp->inject = down;
+    rte_mbuf* m = frame(kBroadcast, kMacA);
+    BurstDecisions d;
+    f.run_burst(0, &m, 1, d);
+    rte_mbuf* up = frame(kMacB, kMacA);
+    up->port = 2;  // for port 2
+    REQUIRE(rte_ring_enqueue(down, up) == 0);
+    CHECK(f.dp->n_pending == 2);
+    round_end_list(*f.dp, f.snap, RoundTime{}, true);
+    CHECK(f.dp->n_pending == 0);
+    CHECK(f.port(1).counters[0].tx_packets.get() == 1);
+    CHECK(f.port(2).counters[0].tx_packets.get() == 2);
+    rte_ring_free(down);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }

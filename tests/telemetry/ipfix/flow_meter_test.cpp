@@ -53,7 +53,7 @@ struct MeterRig {
             const uint16_t n = static_cast<uint16_t>(std::min<int>(kBurst, count - at));
             for (uint16_t i = 0; i < n; ++i) pkts[i] = make(at + i);
             BurstDecisions d;
-            decide(*f.dp, f.snap, f.port(0), pkts, n, 0, d);
+            decide(*f.dp, f.snap, f.port(0), pkts, n, 0, d, f.remote);
             meter_burst(meter, x, f.port(0).ifindex(), pkts, n, d, now_ms);
             rte_pktmbuf_free_bulk(pkts, n);
         }

@@ -62,10 +62,10 @@ TEST_CASE(
     rte_mbuf* from_output = frame(kBroadcast, kMacC);
     rte_mbuf* pkts[1] = {from_output};
     BurstDecisions d;
-    decide(*f.dp, f.snap, f.port(2), pkts, 1, 0, d);
+    decide(*f.dp, f.snap, f.port(2), pkts, 1, 0, d, f.remote);
     CHECK(d.out[0] == kOutDrop);
     CHECK(drops(f.port(2), DropReason::kMirrorOutput) == 1);
-    scatter(*f.dp, f.snap, f.port(2), pkts, 1, d);
+    scatter(*f.dp, f.snap, f.port(2), pkts, 1, d, f.remote);
     flush_all(*f.dp, f.snap);
     CHECK(f.rt.w[0].packets.get() == 1);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);

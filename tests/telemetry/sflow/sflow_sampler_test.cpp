@@ -42,7 +42,7 @@ struct SamplerRig {
                                 static_cast<uint16_t>(64 + k % 100));
             }
             BurstDecisions d;
-            decide(*f.dp, f.snap, f.port(0), pkts, n, 0, d);
+            decide(*f.dp, f.snap, f.port(0), pkts, n, 0, d, f.remote);
             sflow_sample_burst(sampler, x, 0, pkts, n, d);
             rte_pktmbuf_free_bulk(pkts, n);
         }
