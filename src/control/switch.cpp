@@ -146,6 +146,8 @@ void Switch::publish() {
         SwitchPort* p = slots_[slot].get();
         s->vlan[slot] = p->vlan.get();
         if (p->config.forward_bpdu) s->features[slot] |= port_feature::kForwardBpdu;
+        if (p->is_vhost() && p->config.offloads)  // its guest may send TSO frames, partial sums
+            s->features[slot] |= port_feature::kGuestOffloads;
         if (!p->attached) continue;
         if (p->admin_up.load(std::memory_order_relaxed) && s->role[slot] == PortRole::kSwitching)
             s->flood[s->n_flood++] = slot;
@@ -301,11 +303,8 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
     if (auto e = controllers_refuse(updated); !e.empty()) return ControlResult::fail(e);
     const PortConfig old = p->config;
     auto apply = [this, p](const PortConfig& c) {
-        if (c.offloads != p->config.offloads) {
-            p->offloads.store(c.offloads, std::memory_order_relaxed);
-            if (p->is_vhost() && p->attached)
-                vhost::offer_offloads(c.socket, c.offloads);  // next guest
-        }
+        const bool offloads_changed = c.offloads != p->config.offloads;
+        if (offloads_changed) p->offloads.store(c.offloads, std::memory_order_relaxed);
         p->mtu.store(c.mtu, std::memory_order_relaxed);  // the next burst's limit
         const bool vlan_changed = c.vlan_mode != p->config.vlan_mode || c.tag != p->config.tag ||
                                   c.trunks != p->config.trunks;
@@ -317,6 +316,9 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
         if (vlan_changed)
             retired_vlan = std::exchange(p->vlan, std::make_unique<const PortVlan>(port_vlan(c)));
         publish();  // the controllers' views (bandwidth, roles, feature bits) follow the config
+        // The next guest is offered them once the feature word takes what it may send.
+        if (offloads_changed && p->is_vhost() && p->attached)
+            vhost::offer_offloads(c.socket, c.offloads);
         // Its MACs were learned in VLANs it may no longer carry, or lead nowhere while down.
         if (vlan_changed || !c.admin_up) fdb_.flush_port(p->slot);
         for (auto& controller : controllers_) controller->port_changed(*p, before);
