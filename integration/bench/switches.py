@@ -91,7 +91,22 @@ class VswErspan(VswMirror):
               "next-hop-mac=02:00:00:00:00:01"]
 
 
-class VswAll(Vsw):
+class VswExporting(Vsw):
+    """vsw exporting to a local UDP socket that takes datagrams and never reads them."""
+
+    def start(self):
+        super().start()
+        self.collector = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.collector.bind(("127.0.0.1", 0))
+        self.collector_port = self.collector.getsockname()[1]
+
+    def stop(self):
+        super().stop()
+        if hasattr(self, "collector"):
+            self.collector.close()
+
+
+class VswAll(VswExporting):
     """vsw with every feature a port can have on and passing everything: both ports in access
     VLAN 10, guest TX and RX shapers far above the rate (they count tokens, never limit), a SPAN
     session of both ports' received frames to a net_null sink, IPFIX 1:1 and (unless the build
@@ -102,9 +117,7 @@ class VswAll(Vsw):
 
     def start(self):
         super().start()
-        self.collector = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # takes, never reads
-        self.collector.bind(("127.0.0.1", 0))
-        port = self.collector.getsockname()[1]
+        port = self.collector_port
         for i in range(len(self.sockets)):
             self.vswd.ctl("set-port", f"p{i}", "vlan-mode=access", "tag=10", "tx-rate=40G", "rx-rate=40G")
         self.vswd.ctl("add-port", "sink", "--type", "dpdk", "--devargs", "net_null0,no-rx=1")
@@ -116,11 +129,6 @@ class VswAll(Vsw):
         if self.sflow:
             self.vswd.ctl("sflow", "set", f"collectors=127.0.0.1:{port}", "sampling=1000", "polling=20")
 
-    def stop(self):
-        super().stop()
-        if hasattr(self, "collector"):
-            self.collector.close()
-
 
 class VswAllIpfix(VswAll):
     """vsw+all without NetFlow: the features an older build (vsw+all-baseline) has too."""
@@ -129,21 +137,15 @@ class VswAllIpfix(VswAll):
     sflow = False
 
 
-class VswSflow(Vsw):
+class VswSflow(VswExporting):
     """vsw with sFlow sampling 1 in 1000 on both ports (and counters every 20 s) to a local UDP
     socket that reads nothing."""
     name = "vsw+sflow"
 
     def start(self):
         super().start()
-        self.collector = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # takes, never reads
-        self.collector.bind(("127.0.0.1", 0))
-        self.vswd.ctl("sflow", "set", f"collectors=127.0.0.1:{self.collector.getsockname()[1]}",
+        self.vswd.ctl("sflow", "set", f"collectors=127.0.0.1:{self.collector_port}",
                       "sampling=1000", "polling=20")
-
-    def stop(self):
-        super().stop()
-        self.collector.close()
 
 
 class VswAllBaseline(VswAllIpfix):
@@ -295,4 +297,21 @@ class VswSflowIdle(VswSflow):
         self.vswd.ctl("sflow", "set", "ports=none-of-them")
 
 
-FEATURES += [VswSflowIdle]
+class VswFlowExport(VswExporting):
+    """vsw with flow export 1:1 to one collector, a local UDP socket that reads nothing:
+    IPFIX (vsw+ipfix) or NetFlow v9 (vsw+netflow9), to compare the two encoders."""
+    name = "vsw+ipfix"
+    scheme = ""
+
+    def start(self):
+        super().start()
+        self.vswd.ctl("ipfix", "set", f"--collector={self.scheme}127.0.0.1:{self.collector_port}",
+                      "--sampling=1")
+
+
+class VswNetflow9(VswFlowExport):
+    name = "vsw+netflow9"
+    scheme = "netflow9://"
+
+
+FEATURES += [VswSflowIdle, VswFlowExport, VswNetflow9]

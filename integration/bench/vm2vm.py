@@ -11,6 +11,7 @@ Usage: vm2vm.py [--rounds N] [--seconds S] [--sizes 64,1518] [--switches vsw,tes
                       plain and every-feature switching (VLAN, shapers, SPAN, IPFIX 1:1) against an
                       older build; vsw+all adds NetFlow v9 1:1 and sFlow 1 in 1000
        vm2vm.py --switches vsw,vsw+sflow       the cost of sFlow 1 in 1000 on both ports
+       vm2vm.py --switches vsw,vsw+ipfix,vsw+netflow9   IPFIX 1:1 against NetFlow v9 1:1
 """
 import argparse
 import datetime
