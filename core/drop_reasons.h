@@ -48,7 +48,11 @@ namespace vsw {
     X(kVxlanOverMtu, "vxlan_over_mtu", "tx",                                                    \
       "frame + 50 bytes of VXLAN larger than the VTEP port's mtu=")                             \
     X(kVxlanUnresolved, "vxlan_unresolved", "tx",                                               \
-      "the remote VTEP's next hop MAC is not known yet (ARP pending) or it has no route")
+      "the remote VTEP's next hop MAC is not known yet (ARP pending) or it has no route")       \
+    X(kMacLimit, "mac_limit", "rx",                                                             \
+      "from a new source MAC on a port that already has its mac-limit of learned MACs")         \
+    X(kStorm, "storm", "rx",                                                                    \
+      "broadcast, multicast or unknown unicast over the port's flood-rate (storm control)")
 
 enum class DropReason : unsigned {
 #define VSW_X(e, name, side, desc) e,

@@ -73,6 +73,7 @@ std::string validate_port_config(const PortConfig& p) {
             break;
     }
     if (auto e = validate_bandwidth(p.bandwidth); !e.empty()) return e;
+    if (auto e = validate_security(p.security); !e.empty()) return e;
     return "";
 }
 
@@ -138,10 +139,11 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
     }
     if (is_bandwidth_setting(key)) return apply_bandwidth_setting(p.bandwidth, key, value);
     if (is_vtep_setting(key)) return apply_vtep_setting(p.vtep, key, value);
+    if (is_security_setting(key)) return apply_security_setting(p.security, key, value);
     return "unknown port setting '" + key +
            "' (known: admin, description, vlan-mode, tag, trunks, offloads, mtu, forward-bpdu, "
            "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode, vtep-ip, "
-           "vtep-gateway)";
+           "vtep-gateway, mac-limit, flood-rate, flood-burst)";
 }
 
 Settings port_settings(const PortConfig& p) {
@@ -154,6 +156,7 @@ Settings port_settings(const PortConfig& p) {
         {"mtu", std::to_string(p.mtu)},
     };
     for (auto& setting : bandwidth_settings(p.bandwidth)) s.push_back(std::move(setting));
+    for (auto& setting : security_settings(p.security)) s.push_back(std::move(setting));
     return s;
 }
 
@@ -192,6 +195,9 @@ json to_json(const PortConfig& p) {
     if (p.vtep.enabled())
         j["vtep-ip"] = format_ipv4(p.vtep.ip) + "/" + std::to_string(p.vtep.prefix_len);
     if (p.vtep.gateway) j["vtep-gateway"] = format_ipv4(p.vtep.gateway);
+    if (p.security.mac_limit) j["mac-limit"] = p.security.mac_limit;
+    if (p.security.flood_rate) j["flood-rate"] = p.security.flood_rate;
+    if (p.security.flood_burst) j["flood-burst"] = p.security.flood_burst;
     return j;
 }
 
@@ -228,7 +234,8 @@ PortConfig port_config_from_json(const json& j) {
     p.devargs = get_string(j, "devargs", false);
     p.description = get_string(j, "description", false);
     p.owner = get_string(j, "owner", false);
-    for (const char* key : {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst", "mtu"}) {
+    for (const char* key : {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst", "mtu",
+                            "mac-limit", "flood-rate", "flood-burst"}) {
         if (auto it = j.find(key); it != j.end()) {
             if (!it->is_number_unsigned())
                 throw std::invalid_argument(std::string("field '") + key + "' must be a number");

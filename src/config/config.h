@@ -13,6 +13,7 @@
 #include "core/vlan.h"
 #include "overlay/overlay_config.h"
 #include "qos/bandwidth.h"
+#include "security/port_security_config.h"
 #include "telemetry/ipfix/ipfix_config.h"
 #include "telemetry/mirror/mirror_config.h"
 
@@ -55,6 +56,7 @@ struct PortConfig {
     VtepAddress vtep;           // dpdk only: the VXLAN underlay's VTEP address (vtep-ip=)
     bool forward_bpdu = false;  // forward-bpdu=on: reserved group addresses (STP, LLDP, LACP...)
                                 // received here are switched like any multicast, as in OVS
+    PortSecurity security;      // mac-limit, flood-rate (security/port_security_config.h)
 
     bool operator==(const PortConfig&) const = default;
 };

@@ -5,18 +5,20 @@
 #include "src/control/controllers/flow_export_controller.h"
 #include "src/control/controllers/mirror_controller.h"
 #include "src/control/controllers/overlay_controller.h"
+#include "src/control/controllers/port_security_controller.h"
 #include "src/control/controllers/sflow_controller.h"
 
 namespace vsw {
 
 std::vector<std::unique_ptr<Controller>> make_controllers(const SwitchServices& services) {
     std::vector<std::unique_ptr<Controller>> out;
-    out.push_back(std::make_unique<BandwidthController>(services));   // per-port shaping
-    out.push_back(std::make_unique<OverlayController>(services));     // VXLAN
-    out.push_back(std::make_unique<MirrorController>(services));      // SPAN, RSPAN, ERSPAN
-    out.push_back(std::make_unique<CaptureController>(services));     // vswctl capture
-    out.push_back(std::make_unique<FlowExportController>(services));  // IPFIX, NetFlow
-    out.push_back(std::make_unique<SflowController>(services));       // sFlow
+    out.push_back(std::make_unique<BandwidthController>(services));     // per-port shaping
+    out.push_back(std::make_unique<PortSecurityController>(services));  // MAC limit, storm
+    out.push_back(std::make_unique<OverlayController>(services));       // VXLAN
+    out.push_back(std::make_unique<MirrorController>(services));        // SPAN, RSPAN, ERSPAN
+    out.push_back(std::make_unique<CaptureController>(services));       // vswctl capture
+    out.push_back(std::make_unique<FlowExportController>(services));    // IPFIX, NetFlow
+    out.push_back(std::make_unique<SflowController>(services));         // sFlow
     return out;
 }
 

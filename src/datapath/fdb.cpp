@@ -15,6 +15,11 @@ bool is_remote_value(uint64_t v) {
     return v & kRemoteBit;
 }
 
+// The port slot + 1 a value counts for, or 0 (being written, or remote).
+unsigned local_owner(uint64_t v) {
+    return is_remote_value(v) ? 0 : static_cast<unsigned>(v & 0xffff);
+}
+
 }  // namespace
 
 uint64_t Fdb::make_key(Mac mac, uint16_t vlan) {
@@ -56,7 +61,17 @@ Fdb::Bucket& Fdb::bucket_for(uint64_t key) const {
     return buckets_[hash(key) & bucket_mask_];
 }
 
-Fdb::LearnResult Fdb::learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now) {
+void Fdb::recount(uint64_t gone, uint64_t now_in) {
+    const unsigned from = local_owner(gone), to = local_owner(now_in);
+    if (from == to) return;
+    if (from) learned_[from - 1].fetch_sub(1, std::memory_order_relaxed);
+    if (to) learned_[to - 1].fetch_add(1, std::memory_order_relaxed);
+}
+
+Fdb::LearnResult Fdb::learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now, uint32_t limit) {
+    const auto at_limit = [&] {
+        return limit && port < kMaxPorts && learned_[port].load(std::memory_order_relaxed) >= limit;
+    };
     const uint64_t key = make_key(mac, vlan);
     const uint16_t t = tag(key);
     const uint64_t want = make_value(port, now, t);
@@ -67,18 +82,22 @@ Fdb::LearnResult Fdb::learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now)
         if (k == key) {
             uint64_t v = b.value[i].load(std::memory_order_relaxed);
             if (v == want) return LearnResult::kUnchanged;  // common case: no cache-line write
-            b.value[i].store(want, std::memory_order_release);
-            bool moved = (v & 0xffff) != 0 && (v & 0xffff) != (want & 0xffff);
+            if ((v & 0xffff) != (want & 0xffff) && at_limit()) return LearnResult::kLimited;
+            const uint64_t old = b.value[i].exchange(want, std::memory_order_acq_rel);
+            recount(old, want);
+            bool moved = (old & 0xffff) != 0 && (old & 0xffff) != (want & 0xffff);
             return moved ? LearnResult::kMoved : LearnResult::kRefreshed;
         }
         if (k == 0 && empty < 0) empty = static_cast<int>(i);
     }
     if (empty < 0 || count_.load(std::memory_order_relaxed) >= max_entries_)
         return LearnResult::kFull;
+    if (at_limit()) return LearnResult::kLimited;
     for (unsigned i = static_cast<unsigned>(empty); i < kSlotsPerBucket; ++i) {
         uint64_t expected = 0;
         if (b.key[i].compare_exchange_strong(expected, key, std::memory_order_acq_rel)) {
-            b.value[i].store(want, std::memory_order_release);
+            // Exchanged, not stored: another port's worker may have written the slot already.
+            recount(b.value[i].exchange(want, std::memory_order_acq_rel), want);
             count_.fetch_add(1, std::memory_order_relaxed);
             return LearnResult::kLearned;
         }
@@ -102,7 +121,7 @@ int Fdb::lookup(Mac mac, uint16_t vlan) const {
 bool Fdb::remove_slot(Bucket& b, unsigned i, uint64_t key) {
     uint64_t expected = key;
     if (!b.key[i].compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return false;
-    b.value[i].store(0, std::memory_order_release);
+    recount(b.value[i].exchange(0, std::memory_order_acq_rel), 0);
     count_.fetch_sub(1, std::memory_order_relaxed);
     return true;
 }
@@ -128,19 +147,19 @@ bool Fdb::set_remote(Mac mac, uint16_t vlan, uint16_t vtep) {
     Bucket& b = bucket_for(key);
     for (unsigned i = 0; i < kSlotsPerBucket; ++i)
         if (b.key[i].load(std::memory_order_acquire) == key) {
-            b.value[i].store(want, std::memory_order_release);
+            recount(b.value[i].exchange(want, std::memory_order_acq_rel), want);
             return true;
         }
     if (count_.load(std::memory_order_relaxed) >= max_entries_) return false;
     for (unsigned i = 0; i < kSlotsPerBucket; ++i) {
         uint64_t expected = 0;
         if (b.key[i].compare_exchange_strong(expected, key, std::memory_order_acq_rel)) {
-            b.value[i].store(want, std::memory_order_release);
+            recount(b.value[i].exchange(want, std::memory_order_acq_rel), want);
             count_.fetch_add(1, std::memory_order_relaxed);
             return true;
         }
         if (expected == key) {  // a worker learned it just now: the control plane's word wins
-            b.value[i].store(want, std::memory_order_release);
+            recount(b.value[i].exchange(want, std::memory_order_acq_rel), want);
             return true;
         }
     }
@@ -170,7 +189,8 @@ uint32_t Fdb::age(uint32_t now, uint32_t aging_seconds) {
 }
 
 uint32_t Fdb::flush() {
-    return remove_if([](uint64_t v) { return !is_remote_value(v); });
+    // Not a slot being written (value 0): its learner counts it once the value is there.
+    return remove_if([](uint64_t v) { return v != 0 && !is_remote_value(v); });
 }
 
 uint32_t Fdb::flush_port(uint16_t port) {

@@ -9,6 +9,10 @@
 // `value`; readers accept a value only if its tag matches the key they found, so a value left
 // over from an aged entry is never taken for a new one. Two workers learning the same new MAC at
 // the same instant may both insert it; lookups take the first and aging removes the other.
+//
+// Each port's learned entries are counted, for its MAC limit: a value changes hands only by an
+// atomic exchange, so the count follows exactly what the table holds. A port's new entries are
+// learned by the one worker that polls it, so checking its limit and then inserting is exact too.
 #pragma once
 
 #include <atomic>
@@ -16,6 +20,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/mac.h"
 
 namespace vsw {
@@ -26,7 +31,8 @@ class Fdb {
     static constexpr uint32_t kDefaultMaxEntries = 8192;
     static constexpr uint32_t kDefaultAgingSeconds = 300;
 
-    enum class LearnResult { kUnchanged, kRefreshed, kLearned, kMoved, kFull };
+    // kLimited: the port already has `limit` learned MACs; nothing learned.
+    enum class LearnResult { kUnchanged, kRefreshed, kLearned, kMoved, kFull, kLimited };
 
     struct Entry {
         uint16_t vlan;       // 0..4095
@@ -46,7 +52,9 @@ class Fdb {
     explicit Fdb(uint32_t max_entries = kDefaultMaxEntries);
 
     // Learns `mac` on `port` at second `now`. kFull: table or bucket full, nothing learned.
-    LearnResult learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now);
+    // `limit`: how many entries `port` may have (0 = no limit); a MAC new to the port beyond it
+    // is not learned (kLimited), one it has is refreshed.
+    LearnResult learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now, uint32_t limit = 0);
 
     // Port slot `mac` was learned on, kRemote + VTEP index for a remote entry, or -1.
     int lookup(Mac mac, uint16_t vlan) const;
@@ -75,6 +83,10 @@ class Fdb {
 
     std::vector<Entry> entries() const;
     uint32_t size() const { return count_.load(std::memory_order_relaxed); }
+    // Entries learned on `port` now.
+    uint32_t learned_on(uint16_t port) const {
+        return port < kMaxPorts ? learned_[port].load(std::memory_order_relaxed) : 0;
+    }
     uint32_t max_entries() const { return max_entries_; }
 
   private:
@@ -91,13 +103,16 @@ class Fdb {
     Bucket& bucket_for(uint64_t key) const;
     // Removes slot i of b if it still holds `key`; true if this call removed it.
     bool remove_slot(Bucket& b, unsigned i, uint64_t key);
+    // Takes the count of a value out of the table (it was replaced or removed), puts `now_in`'s.
+    void recount(uint64_t gone, uint64_t now_in);
     template <class Pred>
     uint32_t remove_if(Pred pred);
 
-    uint32_t max_entries_;               // size limit
-    uint64_t bucket_mask_;               // number of buckets - 1
-    std::unique_ptr<Bucket[]> buckets_;  // the table
-    std::atomic<uint32_t> count_{0};     // live entries
+    uint32_t max_entries_;                           // size limit
+    uint64_t bucket_mask_;                           // number of buckets - 1
+    std::unique_ptr<Bucket[]> buckets_;              // the table
+    std::atomic<uint32_t> count_{0};                 // live entries
+    std::atomic<uint32_t> learned_[kMaxPorts] = {};  // local entries per port
 };
 
 }  // namespace vsw

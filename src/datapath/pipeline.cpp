@@ -46,6 +46,8 @@ void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::P
     }
     // A burst usually repeats one source and one destination: learn and look up once each.
     const bool snoop_arp = snap.overlay && dp.punt;  // guests' ARP for EVPN (per burst)
+    const uint32_t mac_limit =
+        (features & port_feature::kMacLimit) ? snap.security->mac_limit[in.slot] : 0;
     Mac last_learned = ~Mac{0};
     uint16_t last_vlan = 0;
     Mac last_dst = ~Mac{0};
@@ -103,8 +105,12 @@ void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::P
         }
         const uint16_t vlan = f->vlan;
         if (src != last_learned || vlan != last_vlan) {
-            if (dp.fdb->learn(src, vlan, in.slot, now_s) == Fdb::LearnResult::kFull)
-                c.learn_full.add(1);
+            const Fdb::LearnResult learned = dp.fdb->learn(src, vlan, in.slot, now_s, mac_limit);
+            if (learned == Fdb::LearnResult::kLimited) {  // a new MAC beyond the port's limit
+                c.drop(DropReason::kMacLimit);
+                continue;
+            }
+            if (learned == Fdb::LearnResult::kFull) c.learn_full.add(1);
             last_learned = src;
             last_vlan = vlan;
         }

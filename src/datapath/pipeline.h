@@ -5,8 +5,8 @@
 //
 //   ingress, per port a worker polls, per round (ingress_list):
 //     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx -> guest offloads [bit]
-//     -> MTU -> shaping (TX charge) -> decide: the port's role, then classify, learn, look up
-//     -> IPFIX -> sFlow [bit] -> scatter
+//     -> MTU -> shaping (TX charge) -> decide: the port's role, then classify, learn (up to
+//     the MAC limit [bit]), look up -> storm control [bit] -> IPFIX -> sFlow [bit] -> scatter
 //   egress, per frame scatter() sends, once per destination (egress_list_to_port/_to_vtep):
 //     mirror rx (once, as received) -> to a local port: VLAN egress -> mirror tx -> TX buffer
 //                                   -> to a remote VTEP: overlay encapsulation -> TX buffer
@@ -33,6 +33,7 @@
 #include "core/burst.h"
 #include "core/mac.h"
 #include "qos/shaping.h"
+#include "security/storm_control.h"
 #include "src/datapath/fdb.h"
 #include "src/datapath/offload_stage.h"
 #include "src/datapath/overlay_stage.h"
@@ -60,10 +61,11 @@ struct Datapath {
     uint16_t pending[kMaxPorts];            // slots with buffered frames
     uint16_t n_pending = 0;                 // entries used in pending[]
     telemetry::Counter vlan_floods[kMaxVlan + 1];  // frames flooded, per VLAN
-    rte_ring* punt = nullptr;    // the slow path up to the control thread (slow_path.h)
-    rte_ring* inject = nullptr;  // the slow path down: the control thread's frames (worker 0)
-    OverlayWorker overlay;       // this worker's VXLAN state
-    MirrorBuffers mirrors;       // mirrored copies waiting for their sessions' outputs
+    rte_ring* punt = nullptr;     // the slow path up to the control thread (slow_path.h)
+    rte_ring* inject = nullptr;   // the slow path down: the control thread's frames (worker 0)
+    OverlayWorker overlay;        // this worker's VXLAN state
+    MirrorBuffers mirrors;        // mirrored copies waiting for their sessions' outputs
+    StormMeter storm[kMaxPorts];  // storm control of the ports this worker polls
 };
 
 // A polling round's clock, read once at its start.
@@ -179,6 +181,9 @@ inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const
     if (n == 0) return received;
     if (q.tx_shaped) guest_tx_charge(in.shaping, b.pkts, n);
     decide(dp, snap, in, b.pkts, n, t.now_s, b.decisions, b.remote);
+    if (features & port_feature::kStormControl)
+        storm_control_burst(dp.storm[in.slot], snap.security->storm[in.slot], b.decisions, n, t.tsc,
+                            t.hz, c);
     if (const FlowExport* flows = snap.flows.get())
         meter_burst(*flows->meter[dp.worker], *flows, in.ifindex(), b.pkts, n, b.decisions,
                     t.now_ms);

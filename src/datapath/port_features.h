@@ -25,6 +25,8 @@ inline constexpr uint32_t kPuntReserved = 1u << 3;  // reserved group frames go 
 // bursts are checked for offload requests. Without it the guest cannot have negotiated them
 // (vswd withholds them from its socket), so the check is skipped; the MTU holds either way.
 inline constexpr uint32_t kGuestOffloads = 1u << 4;
+inline constexpr uint32_t kMacLimit = 1u << 5;      // mac-limit: learning stops at the limit
+inline constexpr uint32_t kStormControl = 1u << 6;  // flood-rate: its floods are metered
 }  // namespace port_feature
 
 }  // namespace vsw

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "qos/bandwidth.h"
+#include "security/security_table.h"
 #include "src/datapath/overlay_table.h"
 #include "src/datapath/port.h"
 #include "src/datapath/port_features.h"
@@ -27,13 +28,14 @@ struct Snapshot {
     uint16_t flood[kMaxPorts] = {};        // slots a flood may go to (attached and admin up)
     uint16_t n_flood = 0;                  // entries used in flood[]
     struct WorkerPorts {
-        uint16_t rx[kMaxPorts];                   // slots this worker polls
-        uint16_t n_rx;                            // entries used in rx[]
-    } workers[kMaxWorkers] = {};                  // per-worker polling assignment
-    std::unique_ptr<const MirrorTable> mirrors;   // null: no mirror session
-    std::unique_ptr<const FlowExport> flows;      // null: IPFIX export off
-    std::unique_ptr<const OverlayTable> overlay;  // null: no VTEP port, no VXLAN
-    std::unique_ptr<const SflowSampling> sflow;   // null: sFlow off
+        uint16_t rx[kMaxPorts];                     // slots this worker polls
+        uint16_t n_rx;                              // entries used in rx[]
+    } workers[kMaxWorkers] = {};                    // per-worker polling assignment
+    std::unique_ptr<const MirrorTable> mirrors;     // null: no mirror session
+    std::unique_ptr<const FlowExport> flows;        // null: IPFIX export off
+    std::unique_ptr<const OverlayTable> overlay;    // null: no VTEP port, no VXLAN
+    std::unique_ptr<const SflowSampling> sflow;     // null: sFlow off
+    std::unique_ptr<const SecurityTable> security;  // null: no MAC limit, no storm control
 };
 
 }  // namespace vsw

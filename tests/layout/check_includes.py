@@ -16,11 +16,12 @@ import re
 import sys
 
 CORE = ["core/"]
-STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/"]
+STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/", "security/"]
 # What the CLI, the agents and the state file may see of the stages: their settings and formats,
 # never their datapath (these parts build without DPDK).
 SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h",
-                   "telemetry/export/collector.h", "overlay/overlay_config.h"]
+                   "telemetry/export/collector.h", "overlay/overlay_config.h",
+                   "security/port_security_config.h"]
 CAPTURE_FORMATS = ["telemetry/capture/capture_request.h", "telemetry/capture/capture_stream.h",
                    "telemetry/capture/pcapng_writer.h"]
 TELEMETRY_ROOT = CORE + ["telemetry/*"]
@@ -44,6 +45,8 @@ RULES = {
     "qos": CORE + ["telemetry/*"],
     "offload": CORE,
     "overlay": CORE,
+    # Port security: its stages meter with qos/'s token bucket and count per port.
+    "security": CORE + ["qos/token_bucket.h", "telemetry/*"],
     "src/datapath": STAGES,
     "src/config": CORE + SHARED_SETTINGS,
     "src/control": STAGES + ["src/datapath/", "src/config/"],

@@ -94,6 +94,8 @@ TEST_CASE("configuration survives a JSON round trip") {
         test::port("b", PortType::kVhostUserServer, "/run/vsw/b.sock", "", false, ""));
     c.ports.push_back(
         test::port("up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, ""));
+    c.ports[0].security = {.mac_limit = 8, .flood_rate = 1000, .flood_burst = 50};
+    c.ports[1].security.flood_rate = 10;
     CHECK(switch_config_from_json(nlohmann::json::parse(to_json(c).dump())) == c);
 }
 
@@ -144,6 +146,9 @@ TEST_CASE("port_settings reproduce a port's settings on another port, whatever i
     REQUIRE(apply_port_setting(target, "rx-rate", "20M").empty());
     REQUIRE(apply_port_setting(target, "rx-mode", "police").empty());
     REQUIRE(apply_port_setting(target, "mtu", "1450").empty());
+    REQUIRE(apply_port_setting(target, "mac-limit", "4").empty());
+    REQUIRE(apply_port_setting(target, "flood-rate", "500").empty());
+    REQUIRE(apply_port_setting(target, "flood-burst", "20").empty());
     REQUIRE(validate_port_config(target).empty());
 
     PortConfig a = test::port("vm1", PortType::kVhostUserClient, "/s", "", true, "");
@@ -154,6 +159,7 @@ TEST_CASE("port_settings reproduce a port's settings on another port, whatever i
     REQUIRE(apply_port_setting(a, "tx-peak", "80M").empty());
     REQUIRE(apply_port_setting(a, "admin", "down").empty());
     REQUIRE(apply_port_setting(a, "description", "x").empty());
+    REQUIRE(apply_port_setting(a, "flood-rate", "100").empty());
     PortConfig plain = test::port("vm1", PortType::kVhostUserClient, "/s", "", true, "");
     for (const PortConfig& want : {a, plain, target}) {
         for (const PortConfig& from : {target, a, plain}) {

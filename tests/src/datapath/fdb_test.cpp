@@ -138,3 +138,43 @@ TEST_CASE("FDB remote entries respect the size limit") {
     CHECK(!fdb.set_remote(0x020000000010, 1, 0));
     CHECK(fdb.set_remote(0x020000000001, 1, 1));  // an existing one can still change
 }
+
+TEST_CASE("FDB counts each port's entries through learning, moves, aging, flushes and remotes") {
+    Fdb fdb(64);
+    CHECK(fdb.learn(kA, 0, 1, 0) == Fdb::LearnResult::kLearned);
+    CHECK(fdb.learn(kA, 10, 1, 0) == Fdb::LearnResult::kLearned);  // another VLAN, another entry
+    CHECK(fdb.learn(kB, 0, 2, 0) == Fdb::LearnResult::kLearned);
+    CHECK(fdb.learned_on(1) == 2);
+    CHECK(fdb.learned_on(2) == 1);
+    CHECK(fdb.learn(kA, 0, 1, 5) == Fdb::LearnResult::kRefreshed);
+    CHECK(fdb.learned_on(1) == 2);
+    CHECK(fdb.learn(kA, 0, 2, 6) == Fdb::LearnResult::kMoved);
+    CHECK(fdb.learned_on(1) == 1);
+    CHECK(fdb.learned_on(2) == 2);
+    CHECK(fdb.set_remote(kB, 0, 7));  // the control plane takes it from port 2
+    CHECK(fdb.learned_on(2) == 1);
+    CHECK(fdb.learn(kB, 0, 1, 7) == Fdb::LearnResult::kMoved);  // and a local port back
+    CHECK(fdb.learned_on(1) == 2);
+    CHECK(fdb.age(302, 300) == 1);  // kA in VLAN 10, last seen at 0
+    CHECK(fdb.learned_on(1) == 1);
+    CHECK(fdb.flush_port(2) == 1);
+    CHECK(fdb.learned_on(2) == 0);
+    CHECK(fdb.flush() == 1);
+    CHECK(fdb.learned_on(1) == 0);
+    CHECK(fdb.learned_on(vsw::kMaxPorts) == 0);  // out of range: none
+}
+
+TEST_CASE("FDB MAC limit: a port at its limit learns no new MAC but refreshes its own") {
+    Fdb fdb(64);
+    for (Mac m = 1; m <= 3; ++m) CHECK(fdb.learn(m << 8, 0, 1, 0, 3) == Fdb::LearnResult::kLearned);
+    CHECK(fdb.learn(4 << 8, 0, 1, 0, 3) == Fdb::LearnResult::kLimited);
+    CHECK(fdb.lookup(4 << 8, 0) == -1);
+    CHECK(fdb.learn(1 << 8, 0, 1, 9, 3) == Fdb::LearnResult::kRefreshed);
+    CHECK(fdb.learn(kA, 0, 2, 0, 3) == Fdb::LearnResult::kLearned);  // other ports: their own
+    CHECK(fdb.learn(kA, 0, 1, 1, 3) == Fdb::LearnResult::kLimited);  // a move in counts as new
+    CHECK(fdb.lookup(kA, 0) == 2);
+    CHECK(fdb.learn(4 << 8, 0, 1, 0, 0) == Fdb::LearnResult::kLearned);  // 0: no limit
+    CHECK(fdb.age(305, 300) == 4);  // aged entries make room again
+    CHECK(fdb.learned_on(1) == 1);  // 1 << 8 refreshed at 9
+    CHECK(fdb.learn(5 << 8, 0, 1, 305, 3) == Fdb::LearnResult::kLearned);
+}

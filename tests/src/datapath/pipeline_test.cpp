@@ -99,6 +99,33 @@ TEST_CASE("reserved group addresses are neither learned nor flooded, unless forw
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
 
+TEST_CASE("mac-limit: frames from MACs new to a port at its limit are dropped, not learned") {
+    constexpr Mac kM1 = 0x020000000011, kM2 = 0x020000000012, kM3 = 0x020000000013;
+    Fixture f;
+    auto table = std::make_unique<SecurityTable>();
+    table->mac_limit[0] = 2;
+    f.snap.security = std::move(table);
+    f.snap.features[0] |= port_feature::kMacLimit;
+    std::vector<rte_mbuf*> pkts = {frame(kMacB, kM1), frame(kMacB, kM2), frame(kMacB, kM3),
+                                   frame(kMacB, kM1), frame(kMacB, kM3)};
+    BurstDecisions d;
+    f.run_burst(0, pkts.data(), 5, d);
+    CHECK(d.out[0] == kOutFlood);
+    CHECK(d.out[1] == kOutFlood);
+    CHECK(d.out[2] == kOutDrop);
+    CHECK(d.out[3] == kOutFlood);  // a MAC it has goes on
+    CHECK(d.out[4] == kOutDrop);   // and a new one stays out, burst after burst
+    CHECK(drops(f.port(0), DropReason::kMacLimit) == 2);
+    CHECK(f.fdb.learned_on(0) == 2);
+    CHECK(f.fdb.lookup(kM3, 0) < 0);
+    // Port 1 has no limit.
+    pkts = {frame(kMacB, kM3)};
+    f.run_burst(1, pkts.data(), 1, d);
+    CHECK(f.fdb.lookup(kM3, 0) == 1);
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
 TEST_CASE("reserved group frames go up the slow path where a feature claims them (LACP, CFM)") {
     constexpr Mac kLacp = 0x0180c2000002, kCfm = 0x0180c2000030;  // CFM level 0: an ordinary group
     Fixture f;
