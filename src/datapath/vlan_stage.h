@@ -21,7 +21,8 @@ struct PortVlan {
 
     // Builds the membership set from mode, tag and trunks (empty trunks: every VLAN).
     static PortVlan make(VlanMode mode, uint16_t tag, const VlanSet& trunks);
-    bool carries(uint16_t vlan) const { return members.test(vlan & kMaxVlan); }
+    // operator[], not test(): no range check (the mask keeps it in range), so it inlines.
+    bool carries(uint16_t vlan) const { return members[vlan & kMaxVlan]; }
 };
 
 // Reads the frame's tag (`frame` has `len` bytes in its first segment, at least 14) and decides

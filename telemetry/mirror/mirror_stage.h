@@ -67,7 +67,7 @@ void mirror_frame(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, rte_
         const unsigned i = static_cast<unsigned>(__builtin_ctz(mask));
         mask = static_cast<uint16_t>(mask & (mask - 1));
         const MirrorSession& s = t.s[i];
-        if (!s.all_vlans && !s.vlans.test(vlan & kMaxVlan)) continue;
+        if (!s.all_vlans && !s.vlans[vlan & kMaxVlan]) continue;
         MirrorRuntime::Block& w = s.rt->w[worker];
         if (!s.next_hop_known) {
             w.unresolved.add(1);
