@@ -12,13 +12,13 @@ namespace vsw {
 
 std::vector<std::unique_ptr<Controller>> make_controllers(const SwitchServices& services) {
     std::vector<std::unique_ptr<Controller>> out;
-    out.push_back(std::make_unique<BandwidthController>(services));     // per-port shaping
-    out.push_back(std::make_unique<PortSecurityController>(services));  // MAC limit, storm
-    out.push_back(std::make_unique<OverlayController>(services));       // VXLAN
-    out.push_back(std::make_unique<MirrorController>(services));        // SPAN, RSPAN, ERSPAN
-    out.push_back(std::make_unique<CaptureController>(services));       // vswctl capture
-    out.push_back(std::make_unique<FlowExportController>(services));    // IPFIX, NetFlow
-    out.push_back(std::make_unique<SflowController>(services));         // sFlow
+    out.push_back(std::make_unique<BandwidthController>(services));   // per-port shaping
+    out.push_back(make_port_security_controller(services));           // MAC limit, storm
+    out.push_back(std::make_unique<OverlayController>(services));     // VXLAN
+    out.push_back(std::make_unique<MirrorController>(services));      // SPAN, RSPAN, ERSPAN
+    out.push_back(std::make_unique<CaptureController>(services));     // vswctl capture
+    out.push_back(std::make_unique<FlowExportController>(services));  // IPFIX, NetFlow
+    out.push_back(std::make_unique<SflowController>(services));       // sFlow
     return out;
 }
 
