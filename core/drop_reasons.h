@@ -52,7 +52,11 @@ namespace vsw {
     X(kMacLimit, "mac_limit", "rx",                                                             \
       "from a new source MAC on a port that already has its mac-limit of learned MACs")         \
     X(kStorm, "storm", "rx",                                                                    \
-      "broadcast, multicast or unknown unicast over the port's flood-rate (storm control)")
+      "broadcast, multicast or unknown unicast over the port's flood-rate (storm control)")     \
+    X(kSpoofedMac, "spoofed_mac", "rx", "port-security: source MAC not in allowed-macs")        \
+    X(kSpoofedIp, "spoofed_ip", "rx", "port-security: IPv4 source not in allowed-ips")          \
+    X(kSpoofedArp, "spoofed_arp", "rx", "port-security: ARP sender MAC or IP not the guest's")  \
+    X(kEthertypeNotAllowed, "ethertype_not_allowed", "rx", "port-security: ethertype not allowed")
 
 enum class DropReason : unsigned {
 #define VSW_X(e, name, side, desc) e,

@@ -143,7 +143,8 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
     return "unknown port setting '" + key +
            "' (known: admin, description, vlan-mode, tag, trunks, offloads, mtu, forward-bpdu, "
            "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode, vtep-ip, "
-           "vtep-gateway, mac-limit, flood-rate, flood-burst)";
+           "vtep-gateway, mac-limit, flood-rate, flood-burst, port-security, allowed-macs, "
+           "allowed-ips, allowed-ethertypes)";
 }
 
 Settings port_settings(const PortConfig& p) {
@@ -198,6 +199,10 @@ json to_json(const PortConfig& p) {
     if (p.security.mac_limit) j["mac-limit"] = p.security.mac_limit;
     if (p.security.flood_rate) j["flood-rate"] = p.security.flood_rate;
     if (p.security.flood_burst) j["flood-burst"] = p.security.flood_burst;
+    if (p.security.enabled) j["port-security"] = "on";
+    if (!p.security.allowed_macs.empty()) j["allowed-macs"] = allowed_macs_str(p.security);
+    if (!p.security.allowed_ipv4.empty()) j["allowed-ips"] = allowed_ips_str(p.security);
+    if (!p.security.ethertypes.empty()) j["allowed-ethertypes"] = ethertypes_str(p.security);
     return j;
 }
 
@@ -245,7 +250,8 @@ PortConfig port_config_from_json(const json& j) {
         }
     }
     for (const char* key : {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode", "offloads",
-                            "forward-bpdu", "vtep-ip", "vtep-gateway"}) {
+                            "forward-bpdu", "vtep-ip", "vtep-gateway", "allowed-macs",
+                            "allowed-ips", "allowed-ethertypes", "port-security"}) {
         std::string v = get_string(j, key, false);
         if (!v.empty())
             if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);

@@ -5,8 +5,9 @@
 //
 //   ingress, per port a worker polls, per round (ingress_list):
 //     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx -> guest offloads [bit]
-//     -> MTU -> shaping (TX charge) -> decide: the port's role, then classify, learn (up to
-//     the MAC limit [bit]), look up -> storm control [bit] -> IPFIX -> sFlow [bit] -> scatter
+//     -> MTU -> port security [bit] -> shaping (TX charge) -> decide: the port's role, then
+//     classify, learn (up to the MAC limit [bit]), look up -> storm control [bit] -> IPFIX -> sFlow
+//     [bit] -> scatter
 //   egress, per frame scatter() sends, once per destination (egress_list_to_port/_to_vtep):
 //     mirror rx (once, as received) -> to a local port: VLAN egress -> mirror tx -> TX buffer
 //                                   -> to a remote VTEP: overlay encapsulation -> TX buffer
@@ -33,6 +34,7 @@
 #include "core/burst.h"
 #include "core/mac.h"
 #include "qos/shaping.h"
+#include "security/guest_policy_stage.h"
 #include "security/storm_control.h"
 #include "src/datapath/fdb.h"
 #include "src/datapath/offload_stage.h"
@@ -176,8 +178,10 @@ inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const
     const uint16_t received = receive(in, dp.pool, b.pkts);
     if (received == 0) return 0;
     capture_received(in.capture, dp.worker, b.pkts, received, t.tsc);
-    const uint16_t n =
+    uint16_t n =
         checks_on_receipt(features, b.pkts, received, in.mtu.load(std::memory_order_relaxed), c);
+    if (features & port_feature::kPortSecurity)
+        n = enforce_guest_policy(snap.security->guest[in.slot], b.pkts, n, c);
     if (n == 0) return received;
     if (q.tx_shaped) guest_tx_charge(in.shaping, b.pkts, n);
     decide(dp, snap, in, b.pkts, n, t.now_s, b.decisions, b.remote);

@@ -3,12 +3,34 @@
 port's mac-limit (the rest dropped as mac_limit), so a small FDB keeps room for the others and
 their unicast goes direct instead of flooding to the attacker; and a guest's broadcast storm
 passes at its port's flood-rate, the excess dropped as storm before any other port sees it.
-The settings are shown, checked and persisted."""
+And with port-security=on a guest sends only from its own MAC, its own IPv4 addresses (or
+0.0.0.0) and the allowed ethertypes; its ARP cannot claim another's address: each spoof is
+dropped with its reason, reaches no other port and teaches the FDB nothing, while its legitimate
+frames flow beside them. The settings are shown, checked and persisted."""
 import json
 
+from scapy.all import ARP, IP, UDP
 from vswtest import Ether, FakeGuest, Raw, Vswd, check, log, run, wait_until
 
-MAC = {"b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:0c", "d": "02:00:00:00:00:0d"}
+MAC = {"b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:0c", "d": "02:00:00:00:00:0d",
+       "e": "02:00:00:00:00:0e"}
+E_IP, NEIGHBOUR_IP, THIEF = "10.0.0.5", "10.0.0.9", "02:00:00:00:00:66"
+BCAST = "ff:ff:ff:ff:ff:ff"
+
+
+def e_frames():
+    """What e's guest sends: legitimate frames tagged ok-*, spoofs tagged bad-*."""
+    ok = [Ether(src=MAC["e"], dst=BCAST) / IP(src=E_IP, dst="10.0.0.255") / UDP() / Raw(b"ok-ip"),
+          Ether(src=MAC["e"], dst=BCAST) / IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67) / Raw(b"ok-dhcp"),
+          Ether(src=MAC["e"], dst=BCAST) / ARP(hwsrc=MAC["e"], psrc=E_IP, pdst=NEIGHBOUR_IP) / Raw(b"ok-arp"),
+          Ether(src=MAC["e"], dst=BCAST, type=0x8035) / Raw(b"\0" * 28 + b"ok-rarp")]
+    bad = {"spoofed_mac": Ether(src=THIEF, dst=BCAST) / IP(src=E_IP) / UDP() / Raw(b"bad-mac"),
+           "spoofed_ip": Ether(src=MAC["e"], dst=BCAST) / IP(src=NEIGHBOUR_IP) / UDP() / Raw(b"bad-ip"),
+           # arping -U for the neighbour's address: a gratuitous ARP that would poison caches
+           "spoofed_arp": Ether(src=MAC["e"], dst=BCAST) / ARP(op=2, hwsrc=MAC["e"], psrc=NEIGHBOUR_IP,
+                                                               hwdst=BCAST, pdst=NEIGHBOUR_IP) / Raw(b"bad-arp"),
+           "ethertype_not_allowed": Ether(src=MAC["e"], dst=BCAST, type=0x88b5) / Raw(b"bad-type".ljust(46, b"\0"))}
+    return ok, bad
 FAKE = [f"02:aa:00:00:{i >> 8:02x}:{i & 0xff:02x}" for i in range(100)]  # a's made-up sources
 UNKNOWN = "02:ee:ee:ee:ee:ee"  # nobody: a's frames flood
 LIMIT, FDB_MAX, STORM = 8, 64, 300
@@ -20,8 +42,11 @@ def tagged(frames, tag):
 
 def test(work):
     vswd = Vswd(work, extra=["--fdb-max", str(FDB_MAX)]).start()
-    for n in "abcd":
+    for n in "abcde":
         vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"))
+    vswd.ctl("set-port", "e", "port-security=on", f"allowed-macs={MAC['e']}", f"allowed-ips={E_IP}")
+    _, err = vswd.ctl_fail("set-port", "b", "port-security=on")
+    check("needs allowed-macs" in err, f"port-security without a MAC is refused: {err.strip()}")
     vswd.ctl("set-port", "a", f"mac-limit={LIMIT}")
     vswd.ctl("set-port", "d", "flood-rate=100")
     a, d = vswd.port("a"), vswd.port("d")
@@ -34,9 +59,11 @@ def test(work):
         check(why in err, f"{bad} is refused: {err.strip()}")
     state = json.load(open(vswd.state_path))
     saved = {p["name"]: p for p in state["ports"]}
-    check(saved["a"].get("mac-limit") == LIMIT and saved["d"].get("flood-rate") == 100,
+    check(saved["a"].get("mac-limit") == LIMIT and saved["d"].get("flood-rate") == 100 and
+          saved["e"].get("port-security") == "on" and saved["e"].get("allowed-ips") == E_IP,
           "the settings are persisted")
 
+    e_ok, e_bad = e_frames()
     guests = {
         "a": FakeGuest(work, "a", work.file("a.sock"), True,
                        [Ether(src=m, dst=UNKNOWN) / Raw(b"a-flood") for m in FAKE]),
@@ -46,8 +73,9 @@ def test(work):
                        [Ether(src=MAC["c"], dst="ff:ff:ff:ff:ff:ff") / Raw(b"c-hello")]),
         "d": FakeGuest(work, "d", work.file("d.sock"), True,
                        [Ether(src=MAC["d"], dst="ff:ff:ff:ff:ff:ff") / Raw(b"d-storm") for _ in range(STORM)]),
+        "e": FakeGuest(work, "e", work.file("e.sock"), True, e_ok + list(e_bad.values())),
     }
-    for n in "abcd":
+    for n in "abcde":
         vswd.wait_port_state(n, "up")
     for n in "ad":  # a full virtio ring makes testpmd wait, not drop: N frames sent means N
         wait_until(guests[n].ready, 60, f"fake guest {n} to finish starting")
@@ -63,6 +91,8 @@ def test(work):
     guests["d"].start()
     wait_until(lambda: vswd.port_stats("d")["rx_packets"] == STORM, 20, "d's storm")
     wait_until(lambda: vswd.port_stats("b")["tx_packets"] >= LIMIT + 1, 20, "deliveries to b")
+    guests["e"].start()
+    wait_until(lambda: vswd.port_stats("e")["rx_packets"] == len(e_ok) + len(e_bad), 20, "e's frames")
 
     fdb = vswd.ctl("fdb", "show")["entries"]
     on_a = [e for e in fdb if e["port"] == "a"]
@@ -82,6 +112,13 @@ def test(work):
     for n in "bc":
         check(tagged(got[n], "d-storm") == STORM - storm,
               f"{n} got exactly d's broadcasts that passed: {tagged(got[n], 'd-storm')} = {STORM} - {storm}")
+    for reason in e_bad:
+        check(stats["e"]["drops"][reason] == 1, f"e's {reason} frame dropped and counted: {stats['e']['drops'][reason]}")
+    for n in "bc":
+        oks = sorted(t for t in ("ok-ip", "ok-dhcp", "ok-arp", "ok-rarp") if tagged(got[n], t))
+        check(oks == ["ok-arp", "ok-dhcp", "ok-ip", "ok-rarp"], f"{n} got e's legitimate frames: {oks}")
+        check(tagged(got[n], "bad-") == 0, f"{n} got none of e's spoofs")
+    check(THIEF not in {e["mac"] for e in fdb}, "the spoofed source MAC was not learned")
     text = vswd.ctl_text("stats", "d")
     check("storm" in text, "vswctl stats names the reason")
 

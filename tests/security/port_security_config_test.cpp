@@ -14,14 +14,24 @@ TEST_CASE("port security settings: set, cleared with none, checked") {
     CHECK(apply_security_setting(s, "flood-burst", "50") == "");
     CHECK(s == PortSecurity{10, 1000, 50});
     CHECK(security_settings(s) ==
-          std::vector<std::pair<std::string, std::string>>{
-              {"mac-limit", "10"}, {"flood-rate", "1000"}, {"flood-burst", "50"}});
+          std::vector<std::pair<std::string, std::string>>{{"mac-limit", "10"},
+                                                           {"flood-rate", "1000"},
+                                                           {"flood-burst", "50"},
+                                                           {"allowed-macs", "none"},
+                                                           {"allowed-ips", "none"},
+                                                           {"allowed-ethertypes", "default"},
+                                                           {"port-security", "off"}});
     CHECK(apply_security_setting(s, "flood-rate", "none") == "");
     CHECK(s == PortSecurity{10, 0, 0});  // the burst went with its rate
     CHECK(apply_security_setting(s, "mac-limit", "none") == "");
     CHECK(security_settings(s) ==
-          std::vector<std::pair<std::string, std::string>>{
-              {"mac-limit", "none"}, {"flood-rate", "none"}, {"flood-burst", "none"}});
+          std::vector<std::pair<std::string, std::string>>{{"mac-limit", "none"},
+                                                           {"flood-rate", "none"},
+                                                           {"flood-burst", "none"},
+                                                           {"allowed-macs", "none"},
+                                                           {"allowed-ips", "none"},
+                                                           {"allowed-ethertypes", "default"},
+                                                           {"port-security", "off"}});
 }
 
 TEST_CASE("port security settings: bad values are refused with the range") {
@@ -41,4 +51,43 @@ TEST_CASE("storm control's default burst: a tenth of a second, at least 16 packe
     CHECK(effective_flood_burst({0, 100, 0}) == 16);
     CHECK(effective_flood_burst({0, 5000, 0}) == 500);
     CHECK(effective_flood_burst({0, 5000, 20}) == 20);
+}
+
+TEST_CASE("port-security settings: MACs, IPv4 sources and ethertypes") {
+    PortSecurity s;
+    CHECK(apply_security_setting(s, "port-security", "on") == "");
+    CHECK(validate_security(s) ==
+          "port-security=on needs allowed-macs (the guest's MAC addresses)");
+    CHECK(apply_security_setting(s, "allowed-macs", "02:00:00:00:00:01,02:00:00:00:00:02") == "");
+    CHECK(apply_security_setting(s, "allowed-ips", "10.0.0.5,192.168.1.0/24") == "");
+    CHECK(apply_security_setting(s, "allowed-ethertypes", "ipv4,arp,0x88cc") == "");
+    CHECK(validate_security(s) == "");
+    CHECK(allowed_macs_str(s) == "02:00:00:00:00:01,02:00:00:00:00:02");
+    CHECK(allowed_ips_str(s) == "10.0.0.5,192.168.1.0/24");
+    CHECK(ethertypes_str(s) == "ipv4,arp,0x88cc");
+    PortSecurity copy;
+    for (const auto& [k, v] : security_settings(s))
+        REQUIRE(apply_security_setting(copy, k, v) == "");
+    CHECK(copy == s);
+    CHECK(apply_security_setting(s, "allowed-ethertypes", "default") == "");
+    CHECK(ethertypes_str(s) == "default");
+    struct Refused {
+        const char* key;
+        const char* value;
+        const char* why;
+    };
+    for (const Refused& r : {
+             Refused{"allowed-macs", "01:00:5e:00:00:01",
+                     "allowed-macs: '01:00:5e:00:00:01' is not a unicast MAC address"},
+             Refused{"allowed-ips", "fe80::1",
+                     "allowed-ips: 'fe80::1': IPv6 addresses are not checked yet (IPv4 only)"},
+             Refused{"allowed-ips", "10.0.0.300",
+                     "allowed-ips: '10.0.0.300' is not an IPv4 address or prefix"},
+             Refused{"allowed-ethertypes", "0x0100",
+                     "allowed-ethertypes: '0x0100' is not ipv4, arp, ipv6, rarp or an ethertype "
+                     "0x0600-0xffff"},
+             Refused{"port-security", "yes", "port-security must be 'on' or 'off'"},
+         })
+        CHECK(apply_security_setting(s, r.key, r.value) == r.why);
+    CHECK(s.allowed_macs.size() == 2);  // refused values change nothing
 }

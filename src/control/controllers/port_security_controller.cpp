@@ -25,12 +25,14 @@ class PortSecurityController final : public Controller {
             const uint32_t burst = s.flood_rate ? effective_flood_burst(s) : 0;
             if (storm.rate != s.flood_rate || storm.burst != burst)
                 storm = {s.flood_rate, burst, ++storm_versions_};  // the meters start afresh
-            if (!s.mac_limit && !s.flood_rate) continue;
+            if (!s.mac_limit && !s.flood_rate && !s.enabled) continue;
             if (!t) t = std::make_unique<SecurityTable>();
             t->mac_limit[p->slot] = s.mac_limit;
             t->storm[p->slot] = storm;
+            if (s.enabled) t->guest[p->slot] = make_guest_policy(s);
             if (s.mac_limit) next.features[p->slot] |= port_feature::kMacLimit;
             if (s.flood_rate) next.features[p->slot] |= port_feature::kStormControl;
+            if (s.enabled) next.features[p->slot] |= port_feature::kPortSecurity;
         }
         next.security = std::move(t);
     }
