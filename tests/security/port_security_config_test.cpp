@@ -5,6 +5,22 @@
 
 using namespace vsw;
 
+namespace {
+
+// security_settings() of a port with only these limit and storm values set.
+std::vector<std::pair<std::string, std::string>> storm_and_limit(const char* limit,
+                                                                 const char* rate,
+                                                                 const char* burst) {
+    std::vector<std::pair<std::string, std::string>> out = {
+        {"mac-limit", limit}, {"flood-rate", rate}, {"flood-burst", burst}};
+    for (const char* list : {"allowed-macs", "allowed-ips"}) out.emplace_back(list, "none");
+    out.emplace_back("allowed-ethertypes", "default");
+    out.emplace_back("port-security", "off");
+    return out;
+}
+
+}  // namespace
+
 TEST_CASE("port security settings: set, cleared with none, checked") {
     PortSecurity s;
     CHECK(is_security_setting("mac-limit"));
@@ -13,25 +29,11 @@ TEST_CASE("port security settings: set, cleared with none, checked") {
     CHECK(apply_security_setting(s, "flood-rate", "1000") == "");
     CHECK(apply_security_setting(s, "flood-burst", "50") == "");
     CHECK(s == PortSecurity{10, 1000, 50});
-    CHECK(security_settings(s) ==
-          std::vector<std::pair<std::string, std::string>>{{"mac-limit", "10"},
-                                                           {"flood-rate", "1000"},
-                                                           {"flood-burst", "50"},
-                                                           {"allowed-macs", "none"},
-                                                           {"allowed-ips", "none"},
-                                                           {"allowed-ethertypes", "default"},
-                                                           {"port-security", "off"}});
+    CHECK(security_settings(s) == storm_and_limit("10", "1000", "50"));
     CHECK(apply_security_setting(s, "flood-rate", "none") == "");
     CHECK(s == PortSecurity{10, 0, 0});  // the burst went with its rate
     CHECK(apply_security_setting(s, "mac-limit", "none") == "");
-    CHECK(security_settings(s) ==
-          std::vector<std::pair<std::string, std::string>>{{"mac-limit", "none"},
-                                                           {"flood-rate", "none"},
-                                                           {"flood-burst", "none"},
-                                                           {"allowed-macs", "none"},
-                                                           {"allowed-ips", "none"},
-                                                           {"allowed-ethertypes", "default"},
-                                                           {"port-security", "off"}});
+    CHECK(security_settings(s) == storm_and_limit("none", "none", "none"));
 }
 
 TEST_CASE("port security settings: bad values are refused with the range") {
