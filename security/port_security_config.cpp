@@ -40,24 +40,45 @@ std::string set_macs(std::vector<Mac>& out, const std::string& value) {
     return "";
 }
 
-std::string set_ips(std::vector<Ipv4Prefix>& out, const std::string& value) {
-    std::vector<Ipv4Prefix> ips;
+// A list of IPv4 and IPv6 addresses or prefixes, "dhcp" among them, or "any" alone.
+std::string set_ips(PortSecurity& s, const std::string& value) {
+    PortSecurity ips;
     for (const std::string& item : split_list(value == "none" ? "" : value)) {
-        Ipv4Prefix p;
-        if (item.find(':') != std::string::npos)
-            return "allowed-ips: '" + item + "': IPv6 addresses are not checked yet (IPv4 only)";
-        if (!parse_ipv4_prefix(item.find('/') == std::string::npos ? item + "/32" : item, p.ip,
-                               p.len))
-            return "allowed-ips: '" + item + "' is not an IPv4 address or prefix";
-        ips.push_back(p);
+        if (item == "any") {
+            ips.any_ip = true;
+        } else if (item == "dhcp") {
+            ips.learn_dhcp = true;
+        } else if (item.find(':') != std::string::npos) {
+            Ipv6Prefix p;
+            if (!parse_ipv6_prefix(item, p.addr, p.len))
+                return "allowed-ips: '" + item + "' is not an IPv6 address or prefix";
+            ips.allowed_ipv6.push_back(p);
+        } else {
+            Ipv4Prefix p;
+            if (!parse_ipv4_prefix(item, p.ip, p.len))
+                return "allowed-ips: '" + item + "' is not an IPv4 address or prefix";
+            ips.allowed_ipv4.push_back(p);
+        }
     }
-    if (ips.size() > kMaxAllowedIps)
+    const size_t n = ips.allowed_ipv4.size() + ips.allowed_ipv6.size();
+    if (ips.any_ip && (n || ips.learn_dhcp))
+        return "allowed-ips: 'any' stands alone (every address is allowed)";
+    if (n > kMaxAllowedIps)
         return "allowed-ips: at most " + std::to_string(kMaxAllowedIps) + " addresses or prefixes";
-    out = std::move(ips);
+    s.allowed_ipv4 = std::move(ips.allowed_ipv4);
+    s.allowed_ipv6 = std::move(ips.allowed_ipv6);
+    s.any_ip = ips.any_ip;
+    s.learn_dhcp = ips.learn_dhcp;
     return "";
 }
 
-std::string set_ethertypes(std::vector<uint16_t>& out, const std::string& value) {
+// A list of ethertypes, "default" (clean-traffic's) or "any".
+std::string set_ethertypes(PortSecurity& s, const std::string& value) {
+    if (value == "any") {
+        s.ethertypes.clear();
+        s.any_ethertype = true;
+        return "";
+    }
     static const std::pair<const char*, uint16_t> kNames[] = {
         {"ipv4", 0x0800}, {"arp", 0x0806}, {"ipv6", 0x86dd}, {"rarp", 0x8035}};
     std::vector<uint16_t> types;
@@ -73,12 +94,13 @@ std::string set_ethertypes(std::vector<uint16_t>& out, const std::string& value)
         }
         if (!t)
             return "allowed-ethertypes: '" + item +
-                   "' is not ipv4, arp, ipv6, rarp or an ethertype 0x0600-0xffff";
+                   "' is not ipv4, arp, ipv6, rarp, an ethertype 0x0600-0xffff, default or any";
         if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
     }
     if (types.size() > kMaxEthertypes)
         return "allowed-ethertypes: at most " + std::to_string(kMaxEthertypes);
-    out = std::move(types);
+    s.ethertypes = std::move(types);
+    s.any_ethertype = false;
     return "";
 }
 
@@ -101,7 +123,7 @@ std::string ethertype_word(uint16_t t) {
 bool is_security_setting(const std::string& key) {
     return key == "mac-limit" || key == "flood-rate" || key == "flood-burst" ||
            key == "port-security" || key == "allowed-macs" || key == "allowed-ips" ||
-           key == "allowed-ethertypes";
+           key == "allowed-ethertypes" || key == "trusted";
 }
 
 std::string apply_security_setting(PortSecurity& s, const std::string& key,
@@ -113,14 +135,14 @@ std::string apply_security_setting(PortSecurity& s, const std::string& key,
         return e;
     }
     if (key == "flood-burst") return set_count(s.flood_burst, key, value, kMaxFloodRate, "packets");
-    if (key == "port-security") {
-        if (value != "on" && value != "off") return "port-security must be 'on' or 'off'";
-        s.enabled = value == "on";
+    if (key == "port-security" || key == "trusted") {
+        if (value != "on" && value != "off") return key + " must be 'on' or 'off'";
+        (key == "trusted" ? s.trusted : s.enabled) = value == "on";
         return "";
     }
     if (key == "allowed-macs") return set_macs(s.allowed_macs, value);
-    if (key == "allowed-ips") return set_ips(s.allowed_ipv4, value);
-    if (key == "allowed-ethertypes") return set_ethertypes(s.ethertypes, value);
+    if (key == "allowed-ips") return set_ips(s, value);
+    if (key == "allowed-ethertypes") return set_ethertypes(s, value);
     return "unknown port security setting '" + key + "'";
 }
 
@@ -133,10 +155,10 @@ std::string validate_security(const PortSecurity& s) {
 
 std::vector<std::pair<std::string, std::string>> security_settings(const PortSecurity& s) {
     const auto word = [](uint32_t v) { return v ? std::to_string(v) : std::string("none"); };
-    return {{"mac-limit", word(s.mac_limit)},           {"flood-rate", word(s.flood_rate)},
-            {"flood-burst", word(s.flood_burst)},       {"allowed-macs", allowed_macs_str(s)},
-            {"allowed-ips", allowed_ips_str(s)},        {"allowed-ethertypes", ethertypes_str(s)},
-            {"port-security", s.enabled ? "on" : "off"}};
+    return {{"mac-limit", word(s.mac_limit)},      {"flood-rate", word(s.flood_rate)},
+            {"flood-burst", word(s.flood_burst)},  {"allowed-macs", allowed_macs_str(s)},
+            {"allowed-ips", allowed_ips_str(s)},   {"allowed-ethertypes", ethertypes_str(s)},
+            {"trusted", s.trusted ? "on" : "off"}, {"port-security", s.enabled ? "on" : "off"}};
 }
 
 std::string allowed_macs_str(const PortSecurity& s) {
@@ -146,13 +168,18 @@ std::string allowed_macs_str(const PortSecurity& s) {
 }
 
 std::string allowed_ips_str(const PortSecurity& s) {
+    if (s.any_ip) return "any";
     std::vector<std::string> items;
+    if (s.learn_dhcp) items.push_back("dhcp");
     for (const Ipv4Prefix& p : s.allowed_ipv4)
         items.push_back(format_ipv4(p.ip) + (p.len == 32 ? "" : "/" + std::to_string(p.len)));
+    for (const Ipv6Prefix& p : s.allowed_ipv6)
+        items.push_back(format_ipv6(p.addr) + (p.len == 128 ? "" : "/" + std::to_string(p.len)));
     return items.empty() ? "none" : join_list(items);
 }
 
 std::string ethertypes_str(const PortSecurity& s) {
+    if (s.any_ethertype) return "any";
     std::vector<std::string> items;
     for (uint16_t t : s.ethertypes) items.push_back(ethertype_word(t));
     return items.empty() ? "default" : join_list(items);

@@ -1,7 +1,8 @@
 // A port's isolation settings as the operator sets them, persisted with its config: how many
 // MACs it may learn (mac-limit), how much broadcast, multicast and unknown unicast it may flood
 // (flood-rate, storm control), and what its guest may send (port-security=on: its source MACs,
-// IPv4 addresses and ethertypes). Pure: no DPDK.
+// IPv4 and IPv6 addresses, ethertypes, and no DHCP server or router advertisement unless the
+// port is trusted). Pure: no DPDK.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/ipv6.h"
 #include "core/mac.h"
 
 namespace vsw {
@@ -20,6 +22,13 @@ struct Ipv4Prefix {
     bool operator==(const Ipv4Prefix&) const = default;
 };
 
+// An IPv6 prefix a guest may send from.
+struct Ipv6Prefix {
+    Ipv6Address addr{};
+    uint8_t len = 128;
+    bool operator==(const Ipv6Prefix&) const = default;
+};
+
 struct PortSecurity {
     uint32_t mac_limit = 0;           // MACs the port may have learned at once; 0 = no limit
     uint32_t flood_rate = 0;          // packets/s of its frames that flood; 0 = no storm control
@@ -27,7 +36,12 @@ struct PortSecurity {
     bool enabled = false;             // port-security=on: the guest's sources are checked
     std::vector<Mac> allowed_macs{};  // source MACs it may send from (at least one when on)
     std::vector<Ipv4Prefix> allowed_ipv4{};  // IPv4 sources (0.0.0.0, DHCP's, always allowed)
+    std::vector<Ipv6Prefix> allowed_ipv6{};  // IPv6 sources (:: and the MACs' fe80:: always)
+    bool any_ip = false;                     // allowed-ips=any: addresses are not checked
+    bool learn_dhcp = false;                 // allowed-ips=dhcp: also what a DHCP server acks
     std::vector<uint16_t> ethertypes{};      // what it may send; empty = IPv4, ARP, IPv6, RARP
+    bool any_ethertype = false;              // allowed-ethertypes=any
+    bool trusted = false;  // trusted=on: may be a DHCP server and send router advertisements
 
     bool operator==(const PortSecurity&) const = default;
 };
@@ -42,7 +56,7 @@ constexpr unsigned kMaxEthertypes = 8;
 inline const std::vector<uint16_t> kDefaultEthertypes = {0x0800, 0x0806, 0x86dd, 0x8035};
 
 // The keys apply_security_setting takes: mac-limit, flood-rate, flood-burst, port-security,
-// allowed-macs, allowed-ips, allowed-ethertypes.
+// allowed-macs, allowed-ips, allowed-ethertypes, trusted.
 bool is_security_setting(const std::string& key);
 // Applies one ("none" clears it; clearing flood-rate clears its burst). "" or the error.
 std::string apply_security_setting(PortSecurity& s, const std::string& key,

@@ -1,9 +1,10 @@
 // Port security as the workers see it: each port's MAC limit, storm control and guest policy,
-// built by the
-// port security controller and published with the snapshot, never changed while published.
+// built by the port security controller and published with the snapshot, never changed while
+// published.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 
 #include "core/limits.h"
 #include "security/guest_policy.h"
@@ -14,7 +15,20 @@ namespace vsw {
 struct SecurityTable {
     uint32_t mac_limit[kMaxPorts] = {};  // learned MACs a port may have; 0 = no limit
     StormPolicy storm[kMaxPorts] = {};   // by slot
-    GuestPolicy guest[kMaxPorts] = {};   // by slot: what its guest may send (port-security=on)
+    // By slot: what its guest may send (port-security=on), null when not checked. The policies
+    // (about 1 KB each) are only those of the ports that have one.
+    const GuestPolicy* guest[kMaxPorts] = {};
+
+    SecurityTable() = default;
+    SecurityTable(const SecurityTable&) = delete;  // `guest` points into `policies`
+    SecurityTable& operator=(const SecurityTable&) = delete;
+
+    void set_guest_policy(uint16_t slot, const GuestPolicy& p) {
+        guest[slot] = &policies.emplace_back(p);
+    }
+
+  private:
+    std::deque<GuestPolicy> policies;  // a deque: adding one moves no other
 };
 
 }  // namespace vsw

@@ -181,7 +181,7 @@ inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const
     uint16_t n =
         checks_on_receipt(features, b.pkts, received, in.mtu.load(std::memory_order_relaxed), c);
     if (features & port_feature::kPortSecurity)
-        n = enforce_guest_policy(snap.security->guest[in.slot], b.pkts, n, c);
+        n = enforce_guest_policy(*snap.security->guest[in.slot], b.pkts, n, c);
     if (n == 0) return received;
     if (q.tx_shaped) guest_tx_charge(in.shaping, b.pkts, n);
     decide(dp, snap, in, b.pkts, n, t.now_s, b.decisions, b.remote);

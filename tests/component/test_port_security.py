@@ -4,18 +4,28 @@ port's mac-limit (the rest dropped as mac_limit), so a small FDB keeps room for 
 their unicast goes direct instead of flooding to the attacker; and a guest's broadcast storm
 passes at its port's flood-rate, the excess dropped as storm before any other port sees it.
 And with port-security=on a guest sends only from its own MAC, its own IPv4 addresses (or
-0.0.0.0) and the allowed ethertypes; its ARP cannot claim another's address: each spoof is
+0.0.0.0), its own IPv6 addresses (its link-local one, and :: for duplicate address
+detection) and the allowed ethertypes; its ARP and neighbour discovery cannot claim another's
+address, and it can neither answer DHCP nor advertise itself as an IPv6 router: each spoof is
 dropped with its reason, reaches no other port and teaches the FDB nothing, while its legitimate
 frames flow beside them. The settings are shown, checked and persisted."""
 import json
 
-from scapy.all import ARP, IP, UDP
+from collections import Counter
+
+from scapy.all import ARP, IP, UDP, BOOTP, DHCP, IPv6, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6NDOptDstLLAddr
 from vswtest import Ether, FakeGuest, Raw, Vswd, check, log, run, wait_until
 
 MAC = {"b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:0c", "d": "02:00:00:00:00:0d",
        "e": "02:00:00:00:00:0e"}
 E_IP, NEIGHBOUR_IP, THIEF = "10.0.0.5", "10.0.0.9", "02:00:00:00:00:66"
-BCAST = "ff:ff:ff:ff:ff:ff"
+E_IP6, NEIGHBOUR_IP6, E_LL = "2001:db8::5", "2001:db8::9", "fe80::ff:fe00:e"  # e's link-local: its MAC's
+BCAST, V6_ALL = "ff:ff:ff:ff:ff:ff", "33:33:00:00:00:01"
+
+
+def nd_tag(tag):
+    """A tag in a neighbour discovery message: an option of an unknown type (ignored, RFC 4861)."""
+    return Raw(bytes([200, 2]) + tag.encode().ljust(14, b"\0"))
 
 
 def e_frames():
@@ -23,13 +33,27 @@ def e_frames():
     ok = [Ether(src=MAC["e"], dst=BCAST) / IP(src=E_IP, dst="10.0.0.255") / UDP() / Raw(b"ok-ip"),
           Ether(src=MAC["e"], dst=BCAST) / IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67) / Raw(b"ok-dhcp"),
           Ether(src=MAC["e"], dst=BCAST) / ARP(hwsrc=MAC["e"], psrc=E_IP, pdst=NEIGHBOUR_IP) / Raw(b"ok-arp"),
-          Ether(src=MAC["e"], dst=BCAST, type=0x8035) / Raw(b"\0" * 28 + b"ok-rarp")]
-    bad = {"spoofed_mac": Ether(src=THIEF, dst=BCAST) / IP(src=E_IP) / UDP() / Raw(b"bad-mac"),
-           "spoofed_ip": Ether(src=MAC["e"], dst=BCAST) / IP(src=NEIGHBOUR_IP) / UDP() / Raw(b"bad-ip"),
+          Ether(src=MAC["e"], dst=BCAST, type=0x8035) / Raw(b"\0" * 28 + b"ok-rarp"),
+          Ether(src=MAC["e"], dst=V6_ALL) / IPv6(src=E_IP6, dst="ff02::1") / UDP() / Raw(b"ok-ip6"),
+          Ether(src=MAC["e"], dst=V6_ALL) / IPv6(src="::", dst="ff02::1:ff00:5") / ICMPv6ND_NS(tgt=E_IP6) / nd_tag("ok-dad"),
+          Ether(src=MAC["e"], dst=V6_ALL) / IPv6(src=E_LL, dst="ff02::1") / ICMPv6ND_NA(tgt=E_IP6, R=0) /
+          ICMPv6NDOptDstLLAddr(lladdr=MAC["e"]) / nd_tag("ok-na")]
+    bad = [("spoofed_mac", Ether(src=THIEF, dst=BCAST) / IP(src=E_IP) / UDP() / Raw(b"bad-mac")),
+           ("spoofed_ip", Ether(src=MAC["e"], dst=BCAST) / IP(src=NEIGHBOUR_IP) / UDP() / Raw(b"bad-ip")),
            # arping -U for the neighbour's address: a gratuitous ARP that would poison caches
-           "spoofed_arp": Ether(src=MAC["e"], dst=BCAST) / ARP(op=2, hwsrc=MAC["e"], psrc=NEIGHBOUR_IP,
-                                                               hwdst=BCAST, pdst=NEIGHBOUR_IP) / Raw(b"bad-arp"),
-           "ethertype_not_allowed": Ether(src=MAC["e"], dst=BCAST, type=0x88b5) / Raw(b"bad-type".ljust(46, b"\0"))}
+           ("spoofed_arp", Ether(src=MAC["e"], dst=BCAST) / ARP(op=2, hwsrc=MAC["e"], psrc=NEIGHBOUR_IP,
+                                                                hwdst=BCAST, pdst=NEIGHBOUR_IP) / Raw(b"bad-arp")),
+           ("ethertype_not_allowed", Ether(src=MAC["e"], dst=BCAST, type=0x88b5) / Raw(b"bad-type".ljust(46, b"\0"))),
+           ("spoofed_ip", Ether(src=MAC["e"], dst=V6_ALL) / IPv6(src=NEIGHBOUR_IP6, dst="ff02::1") / UDP() / Raw(b"bad-ip6")),
+           # the IPv6 arping -U: an unsolicited advertisement of the neighbour's address
+           ("spoofed_nd", Ether(src=MAC["e"], dst=V6_ALL) / IPv6(src=E_LL, dst="ff02::1") /
+            ICMPv6ND_NA(tgt=NEIGHBOUR_IP6, R=0, S=0, O=1) / ICMPv6NDOptDstLLAddr(lladdr=MAC["e"]) / nd_tag("bad-na")),
+           # a duplicate address probe for the neighbour's address would make it give it up
+           ("spoofed_nd", Ether(src=MAC["e"], dst=V6_ALL) / IPv6(src="::", dst="ff02::1:ff00:9") /
+            ICMPv6ND_NS(tgt=NEIGHBOUR_IP6) / nd_tag("bad-dad")),
+           ("ra_guard", Ether(src=MAC["e"], dst=V6_ALL) / IPv6(src=E_LL, dst="ff02::1") / ICMPv6ND_RA() / nd_tag("bad-ra")),
+           ("dhcp_server", Ether(src=MAC["e"], dst=BCAST) / IP(src=E_IP, dst="255.255.255.255") / UDP(sport=67, dport=68) /
+            BOOTP(op=2, yiaddr=NEIGHBOUR_IP) / DHCP(options=[("message-type", "offer"), "end"]) / Raw(b"bad-dhcp"))]
     return ok, bad
 FAKE = [f"02:aa:00:00:{i >> 8:02x}:{i & 0xff:02x}" for i in range(100)]  # a's made-up sources
 UNKNOWN = "02:ee:ee:ee:ee:ee"  # nobody: a's frames flood
@@ -44,7 +68,7 @@ def test(work):
     vswd = Vswd(work, extra=["--fdb-max", str(FDB_MAX)]).start()
     for n in "abcde":
         vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"))
-    vswd.ctl("set-port", "e", "port-security=on", f"allowed-macs={MAC['e']}", f"allowed-ips={E_IP}")
+    vswd.ctl("set-port", "e", "port-security=on", f"allowed-macs={MAC['e']}", f"allowed-ips={E_IP},{E_IP6}")
     _, err = vswd.ctl_fail("set-port", "b", "port-security=on")
     check("needs allowed-macs" in err, f"port-security without a MAC is refused: {err.strip()}")
     vswd.ctl("set-port", "a", f"mac-limit={LIMIT}")
@@ -60,7 +84,7 @@ def test(work):
     state = json.load(open(vswd.state_path))
     saved = {p["name"]: p for p in state["ports"]}
     check(saved["a"].get("mac-limit") == LIMIT and saved["d"].get("flood-rate") == 100 and
-          saved["e"].get("port-security") == "on" and saved["e"].get("allowed-ips") == E_IP,
+          saved["e"].get("port-security") == "on" and saved["e"].get("allowed-ips") == f"{E_IP},{E_IP6}",
           "the settings are persisted")
 
     e_ok, e_bad = e_frames()
@@ -73,7 +97,7 @@ def test(work):
                        [Ether(src=MAC["c"], dst="ff:ff:ff:ff:ff:ff") / Raw(b"c-hello")]),
         "d": FakeGuest(work, "d", work.file("d.sock"), True,
                        [Ether(src=MAC["d"], dst="ff:ff:ff:ff:ff:ff") / Raw(b"d-storm") for _ in range(STORM)]),
-        "e": FakeGuest(work, "e", work.file("e.sock"), True, e_ok + list(e_bad.values())),
+        "e": FakeGuest(work, "e", work.file("e.sock"), True, e_ok + [f for _, f in e_bad]),
     }
     for n in "abcde":
         vswd.wait_port_state(n, "up")
@@ -112,11 +136,13 @@ def test(work):
     for n in "bc":
         check(tagged(got[n], "d-storm") == STORM - storm,
               f"{n} got exactly d's broadcasts that passed: {tagged(got[n], 'd-storm')} = {STORM} - {storm}")
-    for reason in e_bad:
-        check(stats["e"]["drops"][reason] == 1, f"e's {reason} frame dropped and counted: {stats['e']['drops'][reason]}")
+    for reason, count in Counter(r for r, _ in e_bad).items():
+        check(stats["e"]["drops"][reason] == count,
+              f"e's {reason} frames dropped and counted: {stats['e']['drops'][reason]} of {count}")
     for n in "bc":
-        oks = sorted(t for t in ("ok-ip", "ok-dhcp", "ok-arp", "ok-rarp") if tagged(got[n], t))
-        check(oks == ["ok-arp", "ok-dhcp", "ok-ip", "ok-rarp"], f"{n} got e's legitimate frames: {oks}")
+        oks = sorted(t for t in ("ok-ip", "ok-dhcp", "ok-arp", "ok-rarp", "ok-ip6", "ok-dad", "ok-na") if tagged(got[n], t))
+        check(oks == ["ok-arp", "ok-dad", "ok-dhcp", "ok-ip", "ok-ip6", "ok-na", "ok-rarp"],
+              f"{n} got e's legitimate frames: {oks}")
         check(tagged(got[n], "bad-") == 0, f"{n} got none of e's spoofs")
     check(THIEF not in {e["mac"] for e in fdb}, "the spoofed source MAC was not learned")
     text = vswd.ctl_text("stats", "d")

@@ -29,7 +29,7 @@ class PortSecurityController final : public Controller {
             if (!t) t = std::make_unique<SecurityTable>();
             t->mac_limit[p->slot] = s.mac_limit;
             t->storm[p->slot] = storm;
-            if (s.enabled) t->guest[p->slot] = make_guest_policy(s);
+            if (s.enabled) t->set_guest_policy(p->slot, make_guest_policy(s));
             if (s.mac_limit) next.features[p->slot] |= port_feature::kMacLimit;
             if (s.flood_rate) next.features[p->slot] |= port_feature::kStormControl;
             if (s.enabled) next.features[p->slot] |= port_feature::kPortSecurity;
