@@ -53,6 +53,8 @@ namespace vsw {
       "from a new source MAC on a port that already has its mac-limit of learned MACs")         \
     X(kStorm, "storm", "rx",                                                                    \
       "broadcast, multicast or unknown unicast over the port's flood-rate (storm control)")     \
+    X(kMacPinned, "mac_pinned", "rx",                                                           \
+      "from a MAC pinned to another port (one of its allowed-macs with port-security=on)")      \
     X(kSpoofedMac, "spoofed_mac", "rx", "port-security: source MAC not in allowed-macs")        \
     X(kSpoofedIp, "spoofed_ip", "rx", "port-security: IPv4 or IPv6 source not in allowed-ips")  \
     X(kSpoofedArp, "spoofed_arp", "rx", "port-security: ARP sender MAC or IP not the guest's")  \

@@ -163,7 +163,8 @@ ControlResult Switch::fdb_show() {
         } else {
             const SwitchPort* p = slots_[e.port].get();
             entry["port"] = p ? p->config.name : "?";
-            entry["age"] = now - e.last_seen;
+            if (e.pinned) entry["pinned"] = true;  // a port-security MAC: never ages or moves
+            else entry["age"] = now - e.last_seen;
         }
         for (const auto& c : controllers_) c->add_to_fdb_entry(e, entry);
         entries.push_back(std::move(entry));

@@ -10,6 +10,11 @@
 // over from an aged entry is never taken for a new one. Two workers learning the same new MAC at
 // the same instant may both insert it; lookups take the first and aging removes the other.
 //
+// A pinned entry (a MAC a port-security port is allowed to send from) never ages and never
+// moves: a frame from it on another port is refused (kPinned), and neither learning nor the
+// overlay replaces it. The control thread pins a port's MACs in its untagged VLAN; a port-security
+// port's worker pins them in the VLANs its guest tags (only allowed MACs get that far).
+//
 // Each port's learned entries are counted, for its MAC limit: a value changes hands only by an
 // atomic exchange, so the count follows exactly what the table holds. A port's new entries are
 // learned by the one worker that polls it, so checking its limit and then inserting is exact too.
@@ -31,16 +36,20 @@ class Fdb {
     static constexpr uint32_t kDefaultMaxEntries = 8192;
     static constexpr uint32_t kDefaultAgingSeconds = 300;
 
-    // kLimited: the port already has `limit` learned MACs; nothing learned.
-    enum class LearnResult { kUnchanged, kRefreshed, kLearned, kMoved, kFull, kLimited };
+    // kLimited: the port already has `limit` learned MACs; nothing learned. kPinned: the MAC is
+    // pinned to another port; nothing learned.
+    enum class LearnResult { kUnchanged, kRefreshed, kLearned, kMoved, kFull, kLimited, kPinned };
+    // set_remote: kPinned: the MAC is pinned to a local port, which keeps it.
+    enum class RemoteResult { kSet, kFull, kPinned };
 
     struct Entry {
-        uint16_t vlan;       // 0..4095
-        Mac mac;             // learned source address
-        uint16_t port;       // port slot it was learned on (local entries)
-        uint32_t last_seen;  // second (switch clock) it was last seen (local entries)
-        bool remote;         // behind a remote VTEP: `vtep` is its index, port and last_seen 0
-        uint16_t vtep;       // remote VTEP index (remote entries)
+        uint16_t vlan;        // 0..4095
+        Mac mac;              // learned source address
+        uint16_t port;        // port slot it was learned on (local entries)
+        uint32_t last_seen;   // second (switch clock) it was last seen (local entries)
+        bool remote;          // behind a remote VTEP: `vtep` is its index, port and last_seen 0
+        uint16_t vtep;        // remote VTEP index (remote entries)
+        bool pinned = false;  // never ages or moves (local entries)
     };
 
     // lookup() results at or above kRemote: kRemote + the remote VTEP's index.
@@ -53,15 +62,22 @@ class Fdb {
 
     // Learns `mac` on `port` at second `now`. kFull: table or bucket full, nothing learned.
     // `limit`: how many entries `port` may have (0 = no limit); a MAC new to the port beyond it
-    // is not learned (kLimited), one it has is refreshed.
-    LearnResult learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now, uint32_t limit = 0);
+    // is not learned (kLimited), one it has is refreshed. `pin`: learn it pinned (it takes over
+    // an entry that is not).
+    LearnResult learn(Mac mac, uint16_t vlan, uint16_t port, uint32_t now, uint32_t limit = 0,
+                      bool pin = false);
+
+    // Pinned entries (control thread): pins (mac, vlan) to `port`, replacing any entry; false if
+    // the table is full. unpin_port removes every entry pinned to `port`; returns how many.
+    bool pin(Mac mac, uint16_t vlan, uint16_t port);
+    uint32_t unpin_port(uint16_t port);
 
     // Port slot `mac` was learned on, kRemote + VTEP index for a remote entry, or -1.
     int lookup(Mac mac, uint16_t vlan) const;
 
     // Remote entries (control thread): sets (mac, vlan) to be behind VTEP `vtep`, replacing a
-    // local or remote entry; false if the table is full. Removing touches remote entries only.
-    bool set_remote(Mac mac, uint16_t vlan, uint16_t vtep);
+    // local or remote entry but a pinned one. Removing touches remote entries only.
+    RemoteResult set_remote(Mac mac, uint16_t vlan, uint16_t vtep);
     bool remove_remote(Mac mac, uint16_t vlan);
     uint32_t flush_remote();
 
@@ -73,11 +89,11 @@ class Fdb {
         __builtin_prefetch(&b.value[0]);
     }
 
-    // Removes entries not seen for `aging_seconds` or more; returns how many.
+    // Removes entries not seen for `aging_seconds` or more (not pinned ones); returns how many.
     uint32_t age(uint32_t now, uint32_t aging_seconds);
 
-    // Removes every learned entry, or those of one port; returns how many (remote entries stay:
-    // they are the control plane's).
+    // Removes every learned entry, or those of one port; returns how many (remote and pinned
+    // entries stay: they are the control plane's and the port's configuration).
     uint32_t flush();
     uint32_t flush_port(uint16_t port);
 
@@ -98,7 +114,7 @@ class Fdb {
     static uint64_t make_key(Mac mac, uint16_t vlan);
     static uint64_t hash(uint64_t key);
     static uint16_t tag(uint64_t key);
-    static uint64_t make_value(uint16_t port, uint32_t now, uint16_t tag);
+    static uint64_t make_value(uint16_t port, uint32_t now, uint16_t tag, bool pinned = false);
     static uint64_t make_remote_value(uint16_t vtep, uint16_t tag);
     Bucket& bucket_for(uint64_t key) const;
     // Removes slot i of b if it still holds `key`; true if this call removed it.
@@ -107,6 +123,8 @@ class Fdb {
     void recount(uint64_t gone, uint64_t now_in);
     template <class Pred>
     uint32_t remove_if(Pred pred);
+    template <class Replace>
+    RemoteResult put(Mac mac, uint16_t vlan, uint64_t want, Replace replace);
 
     uint32_t max_entries_;                           // size limit
     uint64_t bucket_mask_;                           // number of buckets - 1

@@ -48,6 +48,8 @@ void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::P
     const bool snoop_arp = snap.overlay && dp.punt;  // guests' ARP for EVPN (per burst)
     const uint32_t mac_limit =
         (features & port_feature::kMacLimit) ? snap.security->mac_limit[in.slot] : 0;
+    // A port-security port's sources passed its guest policy: its own MACs, pinned to it.
+    const bool pin_sources = features & port_feature::kPortSecurity;
     Mac last_learned = ~Mac{0};
     uint16_t last_vlan = 0;
     Mac last_dst = ~Mac{0};
@@ -105,9 +107,14 @@ void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::P
         }
         const uint16_t vlan = f->vlan;
         if (src != last_learned || vlan != last_vlan) {
-            const Fdb::LearnResult learned = dp.fdb->learn(src, vlan, in.slot, now_s, mac_limit);
+            const Fdb::LearnResult learned =
+                dp.fdb->learn(src, vlan, in.slot, now_s, mac_limit, pin_sources);
             if (learned == Fdb::LearnResult::kLimited) {  // a new MAC beyond the port's limit
                 c.drop(DropReason::kMacLimit);
+                continue;
+            }
+            if (learned == Fdb::LearnResult::kPinned) {  // another port's guest's MAC
+                c.drop(DropReason::kMacPinned);
                 continue;
             }
             if (learned == Fdb::LearnResult::kFull) c.learn_full.add(1);

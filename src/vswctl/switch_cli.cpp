@@ -103,7 +103,7 @@ void print_fdb(const json& r) {
         else
             t.add({str(e["vlan"]), str(e["mac"]),
                    str(e["port"]) + (e.contains("ip") ? " ip " + str(e["ip"]) : ""),
-                   str(e["age"])});
+                   e.contains("pinned") ? "pinned" : str(e["age"])});
     }
     std::cout << t.render() << r["entries"].size() << " entries (max " << str(r["max"])
               << ", aging " << str(r["aging_time"]) << " s)\n";
@@ -201,7 +201,8 @@ void add_switch_cli(CliTable& t) {
     t.add(
         {.name = "fdb",
          .usage =
-             R"(  fdb show                           learned MAC addresses (and remote ones: PORT vxlan)
+             R"(  fdb show                           learned MAC addresses (remote ones: PORT vxlan; a
+                                     port-security guest's: AGE pinned)
   fdb flush                          forget all learned MAC addresses
 )",
          .request =

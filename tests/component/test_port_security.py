@@ -8,7 +8,8 @@ And with port-security=on a guest sends only from its own MAC, its own IPv4 addr
 detection) and the allowed ethertypes; its ARP and neighbour discovery cannot claim another's
 address, and it can neither answer DHCP nor advertise itself as an IPv6 router: each spoof is
 dropped with its reason, reaches no other port and teaches the FDB nothing, while its legitimate
-frames flow beside them. The settings are shown, checked and persisted."""
+frames flow beside them. Its allowed MAC is pinned to its port from the start: another port's
+frame from it is dropped as mac_pinned. The settings are shown, checked and persisted."""
 import json
 
 from collections import Counter
@@ -87,12 +88,19 @@ def test(work):
           saved["e"].get("port-security") == "on" and saved["e"].get("allowed-ips") == f"{E_IP},{E_IP6}",
           "the settings are persisted")
 
+    pinned = [e for e in vswd.ctl("fdb", "show")["entries"] if e["mac"] == MAC["e"]]
+    check(pinned == [{"vlan": 0, "mac": MAC["e"], "port": "e", "pinned": True}],
+          f"e's allowed MAC is pinned to it before its guest sends anything: {pinned}")
+    _, err = vswd.ctl_fail("set-port", "c", "port-security=on", f"allowed-macs={MAC['e']}")
+    check(f"{MAC['e']} is already port e's" in err, f"a MAC is pinned to one port only: {err.strip()}")
+
     e_ok, e_bad = e_frames()
     guests = {
         "a": FakeGuest(work, "a", work.file("a.sock"), True,
                        [Ether(src=m, dst=UNKNOWN) / Raw(b"a-flood") for m in FAKE]),
         "b": FakeGuest(work, "b", work.file("b.sock"), True,
-                       [Ether(src=MAC["b"], dst=MAC["c"]) / Raw(b"b-to-c") for _ in range(10)]),
+                       [Ether(src=MAC["b"], dst=MAC["c"]) / Raw(b"b-to-c") for _ in range(10)] +
+                       [Ether(src=MAC["e"], dst=BCAST) / Raw(b"b-hijack")]),
         "c": FakeGuest(work, "c", work.file("c.sock"), True,
                        [Ether(src=MAC["c"], dst="ff:ff:ff:ff:ff:ff") / Raw(b"c-hello")]),
         "d": FakeGuest(work, "d", work.file("d.sock"), True,
@@ -111,7 +119,7 @@ def test(work):
     guests["c"].start()
     wait_until(lambda: vswd.port_stats("c")["rx_packets"] == 1, 20, "c's hello")
     guests["b"].start()
-    wait_until(lambda: vswd.port_stats("b")["rx_packets"] == 10, 20, "b's unicast to c")
+    wait_until(lambda: vswd.port_stats("b")["rx_packets"] == 11, 20, "b's unicast to c, and its hijack")
     guests["d"].start()
     wait_until(lambda: vswd.port_stats("d")["rx_packets"] == STORM, 20, "d's storm")
     wait_until(lambda: vswd.port_stats("b")["tx_packets"] >= LIMIT + 1, 20, "deliveries to b")
@@ -145,6 +153,10 @@ def test(work):
               f"{n} got e's legitimate frames: {oks}")
         check(tagged(got[n], "bad-") == 0, f"{n} got none of e's spoofs")
     check(THIEF not in {e["mac"] for e in fdb}, "the spoofed source MAC was not learned")
+    check(stats["b"]["drops"]["mac_pinned"] == 1 and tagged(got["c"], "b-hijack") == 0,
+          "b's frame from e's pinned MAC was dropped as mac_pinned and reached nobody")
+    check([(x["port"], x.get("pinned")) for x in fdb if x["mac"] == MAC["e"]] == [("e", True)],
+          "e's MAC stayed pinned to e")
     text = vswd.ctl_text("stats", "d")
     check("storm" in text, "vswctl stats names the reason")
 

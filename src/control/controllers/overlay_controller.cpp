@@ -58,9 +58,18 @@ void OverlayController::claim_ports(Snapshot& next) {
 }
 
 void OverlayController::set_remote_mac(Mac mac, uint16_t vlan, uint32_t vni, uint32_t vtep) {
-    if (!sw_.fdb->set_remote(mac, vlan, vteps_.at(vtep)))
-        fprintf(stderr, "vswd: FDB full: remote MAC %s (VNI %u) not programmed\n",
-                mac_to_string(mac).c_str(), vni);
+    switch (sw_.fdb->set_remote(mac, vlan, vteps_.at(vtep))) {
+        case Fdb::RemoteResult::kSet: break;
+        case Fdb::RemoteResult::kFull:
+            fprintf(stderr, "vswd: FDB full: remote MAC %s (VNI %u) not programmed\n",
+                    mac_to_string(mac).c_str(), vni);
+            break;
+        case Fdb::RemoteResult::kPinned:  // a guest's own MAC here: the overlay does not take it
+            fprintf(stderr,
+                    "vswd: remote MAC %s (VNI %u, VTEP %s) is pinned to a local port: kept local\n",
+                    mac_to_string(mac).c_str(), vni, format_ipv4(vtep).c_str());
+            break;
+    }
 }
 
 void OverlayController::program_vni_macs(uint32_t vni, uint16_t vlan, bool add) {

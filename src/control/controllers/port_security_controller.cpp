@@ -1,7 +1,9 @@
 // Port security's control side (port_security_controller.h).
 #include "src/control/controllers/port_security_controller.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 
 #include "security/security_table.h"
 
@@ -16,10 +18,12 @@ class PortSecurityController final : public Controller {
     // Its settings are the ports' own: add-port and set-port take them.
     void register_commands(CommandTable&) override {}
 
-    // The table and the feature bits of the ports that have a limit or storm control.
+    // The table and the feature bits of the ports that have a limit or storm control; the
+    // allowed MACs pinned in the FDB.
     void publish(Snapshot& next) override {
         std::unique_ptr<SecurityTable> t;
         for (SwitchPort* p : sw_.ports()) {
+            pin_allowed_macs(*p);
             const PortSecurity& s = p->config.security;
             StormPolicy& storm = storm_[p->slot];
             const uint32_t burst = s.flood_rate ? effective_flood_burst(s) : 0;
@@ -37,7 +41,26 @@ class PortSecurityController final : public Controller {
         next.security = std::move(t);
     }
 
-    void port_removed(uint16_t slot) override { storm_[slot] = {}; }
+    void port_removed(uint16_t slot) override {
+        storm_[slot] = {};
+        sw_.fdb->unpin_port(slot);
+        pins_[slot] = {};
+    }
+
+    // An allowed MAC is pinned to one port: it cannot be another's too.
+    std::string check_port(const PortConfig& c) const override {
+        if (!c.security.enabled) return "";
+        for (const SwitchPort* p : sw_.ports()) {
+            const PortSecurity& other = p->config.security;
+            if (p->config.name == c.name || !other.enabled) continue;
+            for (Mac m : c.security.allowed_macs)
+                if (std::find(other.allowed_macs.begin(), other.allowed_macs.end(), m) !=
+                    other.allowed_macs.end())
+                    return "allowed-macs: " + mac_to_string(m) + " is already port " +
+                           p->config.name + "'s (a MAC is pinned to one port)";
+        }
+        return "";
+    }
 
     // A limited port's learned MACs.
     void add_to_port_view(const SwitchPort& p, nlohmann::json& view) const override {
@@ -45,7 +68,33 @@ class PortSecurityController final : public Controller {
     }
 
   private:
+    // What a port's pins depend on: its allowed MACs and its untagged VLAN.
+    struct Pins {
+        std::vector<Mac> macs;
+        uint16_t vlan = 0;
+        bool operator==(const Pins&) const = default;
+    };
+
+    // Pins the port's allowed MACs in its untagged VLAN (its worker pins them in tagged ones as
+    // its guest uses them), once its settings changed: the old pins go first.
+    void pin_allowed_macs(const SwitchPort& p) {
+        const PortConfig& c = p.config;
+        Pins want;
+        if (c.security.enabled) {
+            want.macs = c.security.allowed_macs;
+            want.vlan = c.vlan_mode == VlanMode::kTrunk ? 0 : c.tag;
+        }
+        if (want == pins_[p.slot]) return;
+        sw_.fdb->unpin_port(p.slot);
+        for (Mac m : want.macs)
+            if (!sw_.fdb->pin(m, want.vlan, p.slot))
+                fprintf(stderr, "vswd: port '%s': FDB full: allowed MAC %s not pinned\n",
+                        c.name.c_str(), mac_to_string(m).c_str());
+        pins_[p.slot] = std::move(want);
+    }
+
     const SwitchServices sw_;
+    std::array<Pins, kMaxPorts> pins_{};          // as last applied, by slot
     std::array<StormPolicy, kMaxPorts> storm_{};  // as last published, by slot
     uint64_t storm_versions_ = 0;                 // StormPolicy versions handed out
 };

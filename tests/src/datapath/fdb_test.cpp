@@ -9,6 +9,8 @@ using vsw::Mac;
 namespace {
 constexpr Mac kA = 0x020000000001;
 constexpr Mac kB = 0x020000000002;
+constexpr Mac kC = 0x020000000003;
+constexpr auto kSet = Fdb::RemoteResult::kSet;
 }  // namespace
 
 TEST_CASE("FDB learns and looks up per (VLAN, MAC)") {
@@ -104,10 +106,10 @@ TEST_CASE("FDB holds its limit of distinct MACs with realistic addresses") {
 
 TEST_CASE("FDB remote entries: set, looked up as kRemote + VTEP, never aged or flushed") {
     Fdb fdb(16);
-    CHECK(fdb.set_remote(0x020000000001, 10, 3));
+    CHECK(fdb.set_remote(0x020000000001, 10, 3) == kSet);
     CHECK(fdb.lookup(0x020000000001, 10) == Fdb::kRemote + 3);
-    CHECK(fdb.lookup(0x020000000001, 20) == -1);   // per VLAN
-    CHECK(fdb.set_remote(0x020000000001, 10, 4));  // re-pointed to another VTEP
+    CHECK(fdb.lookup(0x020000000001, 20) == -1);           // per VLAN
+    CHECK(fdb.set_remote(0x020000000001, 10, 4) == kSet);  // re-pointed to another VTEP
     CHECK(fdb.lookup(0x020000000001, 10) == Fdb::kRemote + 4);
     CHECK(fdb.size() == 1);
     CHECK(fdb.age(1000000, 1) == 0);
@@ -122,11 +124,11 @@ TEST_CASE("FDB remote entries: set, looked up as kRemote + VTEP, never aged or f
     CHECK(!fdb.remove_remote(0x020000000001, 10));
     CHECK(fdb.lookup(0x020000000001, 10) == 2);
     // Remote over local (EVPN says it is elsewhere now), then removed.
-    CHECK(fdb.set_remote(0x020000000001, 10, 1));
+    CHECK(fdb.set_remote(0x020000000001, 10, 1) == kSet);
     CHECK(fdb.remove_remote(0x020000000001, 10));
     CHECK(fdb.lookup(0x020000000001, 10) == -1);
     CHECK(fdb.size() == 0);
-    for (Mac m = 1; m <= 5; ++m) CHECK(fdb.set_remote(0x020000000000 | m, 1, 0));
+    for (Mac m = 1; m <= 5; ++m) CHECK(fdb.set_remote(0x020000000000 | m, 1, 0) == kSet);
     fdb.learn(0x020000000099, 1, 0, 0);
     CHECK(fdb.flush_remote() == 5);
     CHECK(fdb.size() == 1);
@@ -134,9 +136,9 @@ TEST_CASE("FDB remote entries: set, looked up as kRemote + VTEP, never aged or f
 
 TEST_CASE("FDB remote entries respect the size limit") {
     Fdb fdb(4);
-    for (Mac m = 1; m <= 4; ++m) CHECK(fdb.set_remote(0x020000000000 | m, 1, 0));
-    CHECK(!fdb.set_remote(0x020000000010, 1, 0));
-    CHECK(fdb.set_remote(0x020000000001, 1, 1));  // an existing one can still change
+    for (Mac m = 1; m <= 4; ++m) CHECK(fdb.set_remote(0x020000000000 | m, 1, 0) == kSet);
+    CHECK(fdb.set_remote(0x020000000010, 1, 0) == Fdb::RemoteResult::kFull);
+    CHECK(fdb.set_remote(0x020000000001, 1, 1) == kSet);  // an existing one can still change
 }
 
 TEST_CASE("FDB counts each port's entries through learning, moves, aging, flushes and remotes") {
@@ -151,7 +153,7 @@ TEST_CASE("FDB counts each port's entries through learning, moves, aging, flushe
     CHECK(fdb.learn(kA, 0, 2, 6) == Fdb::LearnResult::kMoved);
     CHECK(fdb.learned_on(1) == 1);
     CHECK(fdb.learned_on(2) == 2);
-    CHECK(fdb.set_remote(kB, 0, 7));  // the control plane takes it from port 2
+    CHECK(fdb.set_remote(kB, 0, 7) == kSet);  // the control plane takes it from port 2
     CHECK(fdb.learned_on(2) == 1);
     CHECK(fdb.learn(kB, 0, 1, 7) == Fdb::LearnResult::kMoved);  // and a local port back
     CHECK(fdb.learned_on(1) == 2);
@@ -177,4 +179,38 @@ TEST_CASE("FDB MAC limit: a port at its limit learns no new MAC but refreshes it
     CHECK(fdb.age(305, 300) == 4);  // aged entries make room again
     CHECK(fdb.learned_on(1) == 1);  // 1 << 8 refreshed at 9
     CHECK(fdb.learn(5 << 8, 0, 1, 305, 3) == Fdb::LearnResult::kLearned);
+}
+
+TEST_CASE("FDB pinned entries never age, never move, and the overlay does not take them") {
+    Fdb fdb(64);
+    constexpr uint16_t kGuestPort = 3, kOtherPort = 5;
+    REQUIRE(fdb.pin(kA, 10, kGuestPort));
+    CHECK(fdb.lookup(kA, 10) == kGuestPort);
+    CHECK(fdb.learned_on(kGuestPort) == 1);  // counts towards the port's mac-limit
+    CHECK(fdb.learn(kA, 10, kOtherPort, 5) == Fdb::LearnResult::kPinned);
+    CHECK(fdb.learn(kA, 10, kGuestPort, 5) == Fdb::LearnResult::kUnchanged);  // no refresh write
+    CHECK(fdb.lookup(kA, 10) == kGuestPort);
+    CHECK(fdb.set_remote(kA, 10, 2) == Fdb::RemoteResult::kPinned);
+    CHECK(fdb.lookup(kA, 10) == kGuestPort);
+    CHECK(fdb.age(1000000, 1) == 0);
+    CHECK(fdb.flush() == 0);
+    CHECK(fdb.flush_port(kGuestPort) == 0);
+    auto e = fdb.entries();
+    REQUIRE(e.size() == 1);
+    CHECK((e[0].pinned && e[0].port == kGuestPort && !e[0].remote));
+    // Learned pinned (a tagged VLAN of a port-security port) over an ordinary entry.
+    CHECK(fdb.learn(kB, 20, kOtherPort, 1) == Fdb::LearnResult::kLearned);
+    CHECK(fdb.learn(kB, 20, kGuestPort, 2, 0, true) == Fdb::LearnResult::kMoved);
+    CHECK(fdb.learn(kB, 20, kOtherPort, 3) == Fdb::LearnResult::kPinned);
+    CHECK(fdb.learned_on(kOtherPort) == 0);
+    CHECK(fdb.learned_on(kGuestPort) == 2);
+    // A pin takes a MAC from whoever had it, remote or local.
+    CHECK(fdb.set_remote(kC, 10, 1) == kSet);
+    REQUIRE(fdb.pin(kC, 10, kGuestPort));
+    CHECK(fdb.lookup(kC, 10) == kGuestPort);
+    // Unpinned with the port's security: gone, counts too.
+    fdb.learn(0x020000000077, 10, kGuestPort, 4);
+    CHECK(fdb.unpin_port(kGuestPort) == 3);
+    CHECK(fdb.learned_on(kGuestPort) == 1);
+    CHECK(fdb.learn(kA, 10, kOtherPort, 6) == Fdb::LearnResult::kLearned);
 }

@@ -126,6 +126,31 @@ TEST_CASE("mac-limit: frames from MACs new to a port at its limit are dropped, n
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
 
+TEST_CASE("pinned MACs: another port's frames from them are dropped as mac_pinned") {
+    constexpr Mac kPinned = 0x020000000021, kTagged = 0x020000000022;
+    Fixture f;
+    REQUIRE(f.fdb.pin(kPinned, 0, 0));  // the control thread pins port 0's allowed MAC
+    // Port 0 has port security: what reaches decide() passed its policy, and is pinned as learned.
+    f.snap.security = std::make_unique<SecurityTable>();
+    f.snap.features[0] |= port_feature::kPortSecurity;
+    std::vector<rte_mbuf*> pkts = {frame(kMacB, kPinned), frame(kMacB, kTagged)};
+    BurstDecisions d;
+    f.run_burst(0, pkts.data(), 2, d);
+    CHECK(d.out[0] == kOutFlood);
+    CHECK(d.out[1] == kOutFlood);
+    // Port 1 (no port security of its own) claims both.
+    pkts = {frame(kMacB, kPinned), frame(kMacB, kTagged), frame(kMacB, kMacC)};
+    f.run_burst(1, pkts.data(), 3, d);
+    CHECK(d.out[0] == kOutDrop);
+    CHECK(d.out[1] == kOutDrop);
+    CHECK(d.out[2] == kOutFlood);
+    CHECK(drops(f.port(1), DropReason::kMacPinned) == 2);
+    CHECK(f.fdb.lookup(kPinned, 0) == 0);
+    CHECK(f.fdb.lookup(kTagged, 0) == 0);
+    flush_all(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
 TEST_CASE("reserved group frames go up the slow path where a feature claims them (LACP, CFM)") {
     constexpr Mac kLacp = 0x0180c2000002, kCfm = 0x0180c2000030;  // CFM level 0: an ordinary group
     Fixture f;
