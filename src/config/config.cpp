@@ -144,7 +144,7 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
            "' (known: admin, description, vlan-mode, tag, trunks, offloads, mtu, forward-bpdu, "
            "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode, vtep-ip, "
            "vtep-gateway, mac-limit, flood-rate, flood-burst, port-security, allowed-macs, "
-           "allowed-ips, allowed-ethertypes)";
+           "allowed-ips, allowed-ethertypes, trusted)";
 }
 
 Settings port_settings(const PortConfig& p) {
@@ -196,13 +196,13 @@ json to_json(const PortConfig& p) {
     if (p.vtep.enabled())
         j["vtep-ip"] = format_ipv4(p.vtep.ip) + "/" + std::to_string(p.vtep.prefix_len);
     if (p.vtep.gateway) j["vtep-gateway"] = format_ipv4(p.vtep.gateway);
-    if (p.security.mac_limit) j["mac-limit"] = p.security.mac_limit;
-    if (p.security.flood_rate) j["flood-rate"] = p.security.flood_rate;
-    if (p.security.flood_burst) j["flood-burst"] = p.security.flood_burst;
-    if (p.security.enabled) j["port-security"] = "on";
-    if (!p.security.allowed_macs.empty()) j["allowed-macs"] = allowed_macs_str(p.security);
-    if (!p.security.allowed_ipv4.empty()) j["allowed-ips"] = allowed_ips_str(p.security);
-    if (!p.security.ethertypes.empty()) j["allowed-ethertypes"] = ethertypes_str(p.security);
+    // Port security: every setting that is not its default, the counts as numbers.
+    for (const auto& [key, value] : security_settings(p.security)) {
+        if (value == "none" || value == "off" || value == "default") continue;
+        if (key == "mac-limit" || key == "flood-rate" || key == "flood-burst")
+            j[key] = std::stoul(value);
+        else j[key] = value;
+    }
     return j;
 }
 
@@ -251,7 +251,7 @@ PortConfig port_config_from_json(const json& j) {
     }
     for (const char* key : {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode", "offloads",
                             "forward-bpdu", "vtep-ip", "vtep-gateway", "allowed-macs",
-                            "allowed-ips", "allowed-ethertypes", "port-security"}) {
+                            "allowed-ips", "allowed-ethertypes", "trusted", "port-security"}) {
         std::string v = get_string(j, key, false);
         if (!v.empty())
             if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "tests/support/port_config_helper.h"
 
@@ -96,6 +97,17 @@ TEST_CASE("configuration survives a JSON round trip") {
         test::port("up0", PortType::kDpdk, "", "net_af_packet0,iface=veth0", true, ""));
     c.ports[0].security = {.mac_limit = 8, .flood_rate = 1000, .flood_burst = 50};
     c.ports[1].security.flood_rate = 10;
+    // Every port security setting, not at its default, on one port or another.
+    for (auto [i, key, value] : {std::tuple{1, "allowed-macs", "02:00:00:00:00:01"},
+                                 {1, "allowed-ips", "any"},
+                                 {1, "allowed-ethertypes", "any"},
+                                 {1, "port-security", "on"},
+                                 {2, "allowed-macs", "02:00:00:00:00:02,02:00:00:00:00:03"},
+                                 {2, "allowed-ips", "dhcp,10.0.0.5,2001:db8::/64"},
+                                 {2, "allowed-ethertypes", "ipv4,arp"},
+                                 {2, "trusted", "on"},
+                                 {2, "port-security", "on"}})
+        REQUIRE(apply_port_setting(c.ports[i], key, value) == "");
     CHECK(switch_config_from_json(nlohmann::json::parse(to_json(c).dump())) == c);
 }
 
