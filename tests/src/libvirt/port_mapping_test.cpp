@@ -180,6 +180,8 @@ TEST_CASE("the documented examples give the ports their comments promise") {
     CHECK(vlan_summary(web.ports[0]) == "access 10");
     CHECK(web.ports[0].bandwidth.rx_rate == 12207 * 8192);
     CHECK(web.ports[0].bandwidth.tx_rate == 12207 * 8192);
+    CHECK(web.ports[0].security.enabled);
+    CHECK(allowed_ips_str(web.ports[0].security) == "10.0.10.5");
 
     auto router = domain_ports(example("router1.xml"), "/run/vsw/vhost");
     CHECK(router.log.empty());
