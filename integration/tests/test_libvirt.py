@@ -10,7 +10,9 @@ loses nothing and events work after it; a stopped domain's port goes and comes b
 same name; bad metadata is logged and the port still works. Port security from libvirt's
 clean-traffic (which libvirt 9.0 drops from vhostuser interfaces, so vsw's metadata carries it):
 a guest that changes its MAC loses its network until it changes it back, a second IP it adds can
-neither send nor take replies, and its gratuitous ARP for a neighbour's address poisons nobody."""
+neither send nor take replies, and its gratuitous ARP for a neighbour's address poisons nobody.
+(--port-security=default is not run here yet: vswd's show --json does not carry allowed-ips=any
+or allowed-ethertypes=any, so the agent would re-set the ports at every resync.)"""
 import os
 import shutil
 import stat
@@ -173,8 +175,9 @@ def test(work):
     check("<filterref" not in libvirt.virsh("dumpxml", name_a).stdout,
           "libvirt 9.0 accepted the vhostuser interface's <filterref> and silently dropped it")
     check(pa.get("port-security") == "on" and pa.get("allowed-macs") == MAC_A and pa.get("allowed-ips") == "10.0.0.1"
-          and pa.get("allowed-ethertypes") == "ipv4,arp,rarp" and "port-security" not in pb,
-          "the metadata's clean-traffic (IP 10.0.0.1) became port security of a's port; b's has none")
+          and pa.get("allowed-ethertypes") == "ipv4,arp,rarp",
+          "the metadata's clean-traffic (IP 10.0.0.1) became port security of a's port")
+    check("port-security" not in pb and "port-security" not in pa2, "the unfiltered ports are open (no --port-security)")
 
     boot_all(guests, {name_a: "ip link set eth0 up && ip link set eth1 up && ip addr add 10.0.0.1/24 dev eth0",
                       name_b: "ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0"}, log=log)

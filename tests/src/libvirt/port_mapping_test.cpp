@@ -276,9 +276,8 @@ TEST_CASE("an unknown filter or bad security settings keep the port admin down",
     CHECK_FALSE(forced.ports[0].admin_up);
 }
 
-// Hidden until vswd takes allowed-ips=any and allowed-ethertypes=any (issue 27's next step).
 TEST_CASE("--port-security=default locks unfiltered ports to their MAC; filters still win",
-          "[.needs-any]") {
+          "[libvirt]") {
     MappingOptions lock;
     lock.lock_mac_by_default = true;
     auto out =
@@ -292,9 +291,30 @@ TEST_CASE("--port-security=default locks unfiltered ports to their MAC; filters 
     CHECK(out.ports[0].admin_up);
     CHECK(out.ports[0].security.enabled);
     CHECK(allowed_macs_str(out.ports[0].security) == "52:54:00:aa:00:01");
+    CHECK(allowed_ips_str(out.ports[0].security) == "any");
+    CHECK(ethertypes_str(out.ports[0].security) == "any");
     CHECK(allowed_ips_str(out.ports[1].security) == "10.0.0.2");
     CHECK_FALSE(out.ports[2].security.enabled);  // the operator's metadata says so
 
     auto open = domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a")}), "/d");
     CHECK_FALSE(open.ports[0].security.enabled);  // off, the default: as before
+}
+
+TEST_CASE("IPv6 IP parameters, dhcp learning and trusted reach the port", "[libvirt]") {
+    auto out =
+        domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:02", "/d/b")},
+                            {filtered("52:54:00:aa:00:01", "clean-traffic",
+                                      {{"IP", "10.0.0.1"}, {"IP", "2001:db8::/64"}}),
+                             filtered("52:54:00:aa:00:02", "clean-traffic",
+                                      {{"CTRL_IP_LEARNING", "any"}}, {{"trusted", "on"}})}),
+                     "/d");
+    INFO(joined(out.log));
+    CHECK(out.log.empty());
+    REQUIRE(out.ports.size() == 2);
+    CHECK(out.ports[0].admin_up);
+    CHECK(allowed_ips_str(out.ports[0].security) == "10.0.0.1,2001:db8::/64");
+    CHECK(ethertypes_str(out.ports[0].security) == "ipv4,arp,rarp,ipv6");
+    CHECK(out.ports[1].admin_up);
+    CHECK(out.ports[1].security.learn_dhcp);
+    CHECK(out.ports[1].security.trusted);
 }
