@@ -158,7 +158,10 @@ int Agent::run(const std::atomic<bool>& stop) {
     }
     log("watching " + opts_.uri + " for domains with vhost-user interfaces in " +
         (opts_.socket_dir.empty() ? std::string("vswd's socket directory") : opts_.socket_dir) +
-        ", vswd at " + opts_.ctl);
+        ", vswd at " + opts_.ctl +
+        (opts_.mapping.lock_mac_by_default
+             ? "; ports without a traffic filter are locked to their MAC (--port-security=default)"
+             : ""));
     tick();
     while (!stop.load()) {
         if (virEventRunDefaultImpl() < 0) {
@@ -289,7 +292,7 @@ std::optional<std::vector<PortConfig>> Agent::wanted_ports(void* dom_ptr, const 
         log_once(uuid, {"domain " + name + ": " + error + "; its ports are left as they are"});
         return std::nullopt;
     }
-    DomainPorts dp = domain_ports(*d, dir);
+    DomainPorts dp = domain_ports(*d, dir, opts_.mapping);
     std::vector<std::string> lines;
     for (const auto& l : dp.log) lines.push_back("domain " + name + ": " + l);
     log_once(uuid, lines);
@@ -417,7 +420,13 @@ bool Agent::execute(const Plan& plan, const std::map<std::string, std::string>& 
         if (c.kind != PortChange::Kind::kDelete)
             what += " (" + std::string(c.config.admin_up ? "" : "admin down, ") + "socket " +
                     c.config.socket + ", vlan " + vlan_summary(c.config) + ", bandwidth " +
-                    qos_summary(c.config.bandwidth) + ")";
+                    qos_summary(c.config.bandwidth) +
+                    (c.config.security.enabled
+                         ? ", port security: macs " + allowed_macs_str(c.config.security) +
+                               ", ips " + allowed_ips_str(c.config.security) + ", ethertypes " +
+                               ethertypes_str(c.config.security)
+                         : "") +
+                    ")";
         log(what);
     }
     return true;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "src/libvirt/domain_xml.h"
+#include "src/libvirt/port_mapping.h"
 #include "src/libvirt/reconcile.h"
 #include "src/libvirt/vswd_link.h"
 
@@ -34,6 +35,7 @@ struct AgentOptions {
     unsigned poll_interval_ms = 1000;       // how often active domains are listed
     unsigned resync_interval_s = 30;        // how often everything is reconciled anyway
     unsigned reconnect_interval_ms = 2000;  // between attempts to reach libvirtd
+    MappingOptions mapping;                 // --port-security=default
 };
 
 class Agent {

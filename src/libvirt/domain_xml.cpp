@@ -119,6 +119,32 @@ void read_interface(const xmlNode* n, unsigned index, Domain& d) {
     d.interfaces.push_back(std::move(itf));
 }
 
+// The <parameter name= value=/> children of a <vsw:port filter=...>.
+void read_filter_parameters(const xmlNode* n, FilterRef& filter, Domain& d) {
+    for (const xmlNode* c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        if (!named(c, "parameter")) {
+            d.problems.push_back(std::string("vsw metadata: unknown element <") +
+                                 reinterpret_cast<const char*>(c->name) +
+                                 "> in a <port> ignored (expected <parameter>)");
+            continue;
+        }
+        auto name = attr(c, "name");
+        auto value = attr(c, "value");
+        if (!name || name->empty() || !value) {
+            d.problems.push_back(
+                "vsw metadata: a filter <parameter> without name or value ignored");
+            continue;
+        }
+        if (filter.parameters.size() == kMaxFilterParameters) {
+            d.problems.push_back("vsw metadata: more than " + std::to_string(kMaxFilterParameters) +
+                                 " filter parameters; the rest ignored");
+            return;
+        }
+        filter.parameters.emplace_back(*name, *value);
+    }
+}
+
 void read_metadata_port(const xmlNode* n, Domain& d) {
     MetadataPort port;
     for (const xmlAttr* a = n->properties; a; a = a->next) {
@@ -136,6 +162,8 @@ void read_metadata_port(const xmlNode* n, Domain& d) {
                 return;
             }
             port.mac = *norm;
+        } else if (key == "filter") {
+            port.filter = FilterRef{value, {}};
         } else {
             port.settings.emplace_back(key, value);
         }
@@ -144,6 +172,10 @@ void read_metadata_port(const xmlNode* n, Domain& d) {
         d.problems.push_back("vsw metadata: <port> without a mac attribute; entry skipped");
         return;
     }
+    if (port.filter) read_filter_parameters(n, *port.filter, d);
+    else if (xmlFirstElementChild(const_cast<xmlNode*>(n)))
+        d.problems.push_back("vsw metadata: <port mac='" + port.mac +
+                             "'> has child elements but no filter attribute; they are ignored");
     for (const auto& other : d.metadata)
         if (other.mac == port.mac) {
             d.problems.push_back("vsw metadata: a second <port mac='" + port.mac +

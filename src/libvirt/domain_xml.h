@@ -1,6 +1,7 @@
 // What vsw reads from a libvirt domain's XML: its vhost-user interfaces, their <bandwidth>, and
-// vsw's own <metadata> element (libvirt rejects <vlan> on vhostuser interfaces, so VLANs live
-// there). Pure parsing: no libvirt connection, so it is unit-tested and fuzzed on its own.
+// vsw's own <metadata> element (libvirt rejects <vlan> on vhostuser interfaces and silently drops
+// their <filterref>, so VLANs and traffic filters live there). Pure parsing: no libvirt
+// connection, so it is unit-tested and fuzzed on its own.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +14,13 @@
 namespace vsw::libvirt {
 
 // vsw's metadata namespace. One element in it, holding a <port mac=... KEY=VALUE.../> per
-// interface:
+// interface; filter="NAME" with <parameter name= value=/> children is what libvirt's
+// <filterref filter="NAME"><parameter .../></filterref> would say on the interface:
 //   <vsw:ports xmlns:vsw="urn:vsw:libvirt:1">
 //     <vsw:port mac="52:54:00:00:00:01" vlan-mode="access" tag="10"/>
+//     <vsw:port mac="52:54:00:00:00:02" filter="clean-traffic">
+//       <vsw:parameter name="IP" value="10.0.0.2"/>
+//     </vsw:port>
 //   </vsw:ports>
 inline constexpr const char* kMetadataNamespace = "urn:vsw:libvirt:1";
 
@@ -35,10 +40,21 @@ struct VhostUserInterface {
     std::string mtu;                    // <mtu size='N'/> as written ("" = none): QEMU's host_mtu
 };
 
+// A traffic filter as libvirt names it: <filterref filter=NAME> and its <parameter>s.
+struct FilterRef {
+    std::string name;
+    // (name, value) in document order; a name may repeat (several IP parameters).
+    std::vector<std::pair<std::string, std::string>> parameters;
+};
+
+// At most this many <parameter>s per port; more are ignored (and said so).
+inline constexpr unsigned kMaxFilterParameters = 64;
+
 // One <vsw:port> of the metadata: the settings for the interface with that MAC, in document order.
 struct MetadataPort {
     std::string mac;
     std::vector<std::pair<std::string, std::string>> settings;
+    std::optional<FilterRef> filter{};  // filter="NAME" and its <parameter> children
 };
 
 struct Domain {

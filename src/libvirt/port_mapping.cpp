@@ -4,11 +4,10 @@
 #include <array>
 
 #include "src/config/path_policy.h"
+#include "src/libvirt/traffic_filter.h"
 
 namespace vsw::libvirt {
 namespace {
-
-using Settings = std::vector<std::pair<std::string, std::string>>;
 
 constexpr size_t kDomainPartMax = 19;  // + '-' + 12 hex digits = 32, the longest port name
 
@@ -16,6 +15,9 @@ constexpr std::array kAdminKeys = {"admin"};
 constexpr std::array kVlanKeys = {"vlan-mode", "tag", "trunks"};
 constexpr std::array kTxKeys = {"tx-rate", "tx-burst", "tx-peak"};
 constexpr std::array kRxKeys = {"rx-rate", "rx-burst", "rx-limit", "rx-mode"};
+constexpr std::array kSecurityKeys = {"port-security",      "allowed-macs", "allowed-ips",
+                                      "allowed-ethertypes", "mac-limit",    "flood-rate",
+                                      "flood-burst",        "trusted"};
 
 template <size_t N>
 bool in(const std::array<const char*, N>& keys, const std::string& k) {
@@ -68,6 +70,19 @@ std::string apply_group(PortConfig& p, const Settings& settings) {
     return "";
 }
 
+// The port security settings of interface `itf` before its metadata keys: its traffic filter's,
+// or the MAC lock of --port-security=default. Sets `refusal` if the port must stay down.
+Settings security_from_filter(const VhostUserInterface& itf, const MetadataPort* meta,
+                              const MappingOptions& options, const std::string& who,
+                              std::string& refusal, std::vector<std::string>& log) {
+    if (!meta || !meta->filter)
+        return options.lock_mac_by_default ? mac_locked_settings(itf.mac) : Settings{};
+    FilterSettings f = filter_settings(*meta->filter, itf.mac);
+    for (const auto& note : f.notes) log.push_back(who + ": " + note);
+    refusal = f.refusal;
+    return f.settings;
+}
+
 }  // namespace
 
 std::string port_name(const std::string& domain, const std::string& mac) {
@@ -92,7 +107,8 @@ std::string owner_uuid(const std::string& owner) {
     return owner.rfind(prefix, 0) == 0 ? owner.substr(prefix.size()) : "";
 }
 
-DomainPorts domain_ports(const Domain& d, const std::string& socket_dir) {
+DomainPorts domain_ports(const Domain& d, const std::string& socket_dir,
+                         const MappingOptions& options) {
     DomainPorts out;
     for (const auto& problem : d.problems) out.log.push_back(problem);
     std::vector<std::string> used_macs;
@@ -123,19 +139,21 @@ DomainPorts domain_ports(const Domain& d, const std::string& socket_dir) {
         }
 
         // Settings from <bandwidth>, then from vsw's metadata, sorted into their groups.
+        const auto meta_it = std::find_if(d.metadata.begin(), d.metadata.end(),
+                                          [&](const MetadataPort& m) { return m.mac == itf.mac; });
+        const MetadataPort* meta = meta_it == d.metadata.end() ? nullptr : &*meta_it;
         Settings admin, vlan, tx, rx;
+        std::string refusal;
+        Settings security = security_from_filter(itf, meta, options, who, refusal, out.log);
         if (itf.outbound) tx = tx_from_bandwidth(*itf.outbound, who, out.log);
         if (itf.inbound) rx = rx_from_bandwidth(*itf.inbound, who, out.log);
-        for (const MetadataPort& m : d.metadata) {
-            if (m.mac != itf.mac) continue;
-            for (const auto& [k, v] : m.settings) {
-                if (in(kAdminKeys, k)) admin.emplace_back(k, v);
-                else if (in(kVlanKeys, k)) vlan.emplace_back(k, v);
-                else if (in(kTxKeys, k)) tx.emplace_back(k, v);
-                else if (in(kRxKeys, k)) rx.emplace_back(k, v);
-                else
-                    out.log.push_back(who + ": unknown vsw metadata attribute '" + k + "' ignored");
-            }
+        for (const auto& [k, v] : meta ? meta->settings : Settings{}) {
+            if (in(kAdminKeys, k)) admin.emplace_back(k, v);
+            else if (in(kVlanKeys, k)) vlan.emplace_back(k, v);
+            else if (in(kTxKeys, k)) tx.emplace_back(k, v);
+            else if (in(kRxKeys, k)) rx.emplace_back(k, v);
+            else if (in(kSecurityKeys, k)) security.emplace_back(k, v);
+            else out.log.push_back(who + ": unknown vsw metadata attribute '" + k + "' ignored");
         }
         if (auto e = apply_group(p, admin); !e.empty())
             out.log.push_back(who + ": " + e + "; admin state ignored");
@@ -143,6 +161,14 @@ DomainPorts domain_ports(const Domain& d, const std::string& socket_dir) {
             p.admin_up = false;
             out.log.push_back(who + ": VLAN settings rejected (" + e + "); port " + p.name +
                               " kept admin down");
+        }
+        if (!refusal.empty()) {
+            p.admin_up = false;
+            out.log.push_back(who + ": " + refusal + "; port " + p.name + " kept admin down");
+        } else if (auto e = apply_group(p, security); !e.empty()) {
+            p.admin_up = false;
+            out.log.push_back(who + ": port security settings rejected (" + e + "); port " +
+                              p.name + " kept admin down");
         }
         // libvirt gives the guest <mtu size> through QEMU's host_mtu: the port takes the same.
         if (!itf.mtu.empty())

@@ -40,7 +40,16 @@ int main(int argc, char** argv) {
         "  </vsw:ports>\n"
         "Keys: admin, vlan-mode, tag, trunks, tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, "
         "rx-limit,\n"
-        "rx-mode (as vswctl set-port). Change them live with virsh metadata --live.\n\n"
+        "rx-mode, port-security, allowed-macs, allowed-ips, allowed-ethertypes, mac-limit, "
+        "flood-rate,\n"
+        "flood-burst, trusted (as vswctl set-port). Change them live with virsh metadata "
+        "--live.\n"
+        "libvirt drops <filterref> from vhostuser interfaces: give vsw the filter instead, as\n"
+        "  <vsw:port mac='...' filter='clean-traffic'><vsw:parameter name='IP' "
+        "value='10.0.0.5'/></vsw:port>\n"
+        "(clean-traffic, no-mac-spoofing, no-ip-spoofing, no-arp-spoofing and their parts; "
+        "another\n"
+        "filter keeps the port admin down).\n\n"
         "Usage: vsw-libvirt [options]\n\nOptions");
     vsw::add_standard_options(desc);
     desc.add_options()("connect,c", po::value(&o.uri)->default_value(o.uri), "libvirt URI")(
@@ -52,12 +61,19 @@ int main(int argc, char** argv) {
         "how often to list active domains (libvirt has no event for a starting domain)")(
         "resync-interval", po::value(&o.resync_interval_s)->default_value(o.resync_interval_s),
         "seconds between full resyncs");
+    std::string port_security = "off";
+    desc.add_options()("port-security", po::value(&port_security)->default_value(port_security),
+                       "default: lock every port without a traffic filter to its domain's MAC "
+                       "(allowed-ips=any); off: leave it open");
     po::variables_map vm;
     if (auto status = vsw::parse_command_line("vsw-libvirt", argc, argv, desc, vm)) return *status;
     if (o.poll_interval_ms < 100 || o.poll_interval_ms > 60000)
         return vsw::usage_error("vsw-libvirt", "--poll-interval-ms must be 100 to 60000");
     if (o.resync_interval_s < 1 || o.resync_interval_s > 86400)
         return vsw::usage_error("vsw-libvirt", "--resync-interval must be 1 to 86400 seconds");
+    if (port_security != "default" && port_security != "off")
+        return vsw::usage_error("vsw-libvirt", "--port-security must be default or off");
+    o.mapping.lock_mac_by_default = port_security == "default";
     if (!o.socket_dir.empty() && o.socket_dir[0] != '/')
         return vsw::usage_error("vsw-libvirt", "--socket-dir must be an absolute path");
     struct sigaction sa {};

@@ -148,3 +148,45 @@ TEST_CASE("entities are not expanded and no external resource is loaded") {
     auto d = parse_domain(xml, error);
     if (d) CHECK(d->uuid.find("root:") == std::string::npos);  // /etc/passwd was not read
 }
+
+TEST_CASE("a metadata port's filter and its parameters are read in order", "[libvirt]") {
+    auto d = parse(R"(<domain><name>a</name><uuid>u</uuid><metadata>
+      <vsw:ports xmlns:vsw='urn:vsw:libvirt:1'>
+        <vsw:port mac='52:54:00:aa:00:01' filter='clean-traffic' tag='10'>
+          <vsw:parameter name='IP' value='10.0.0.1'/>
+          <vsw:parameter name='IP' value='2001:db8::1'/>
+          <vsw:parameter name='CTRL_IP_LEARNING' value='none'/>
+          <vsw:parameter value='no name'/>
+          <vsw:rule/>
+        </vsw:port>
+        <vsw:port mac='52:54:00:aa:00:02' tag='20'><vsw:parameter name='IP' value='10.0.0.2'/></vsw:port>
+      </vsw:ports></metadata></domain>)");
+    REQUIRE(d.metadata.size() == 2);
+    REQUIRE(d.metadata[0].filter);
+    CHECK(d.metadata[0].filter->name == "clean-traffic");
+    CHECK(d.metadata[0].filter->parameters ==
+          std::vector<std::pair<std::string, std::string>>{
+              {"IP", "10.0.0.1"}, {"IP", "2001:db8::1"}, {"CTRL_IP_LEARNING", "none"}});
+    CHECK(d.metadata[0].settings ==
+          std::vector<std::pair<std::string, std::string>>{{"tag", "10"}});
+    CHECK_FALSE(d.metadata[1].filter);
+    REQUIRE(d.problems.size() == 3);
+    CHECK_THAT(d.problems[0], Catch::Contains("without name or value"));
+    CHECK_THAT(d.problems[1], Catch::Contains("unknown element <rule>"));
+    CHECK_THAT(d.problems[2], Catch::Contains("no filter attribute"));
+}
+
+TEST_CASE("at most kMaxFilterParameters parameters are kept", "[libvirt]") {
+    std::string params;
+    for (unsigned i = 0; i < kMaxFilterParameters + 5; ++i)
+        params += "<vsw:parameter name='IP' value='10.0.0." + std::to_string(i % 250) + "'/>";
+    auto d = parse(
+        "<domain><name>a</name><uuid>u</uuid><metadata><vsw:ports "
+        "xmlns:vsw='urn:vsw:libvirt:1'><vsw:port mac='52:54:00:aa:00:01' "
+        "filter='clean-traffic'>" +
+        params + "</vsw:port></vsw:ports></metadata></domain>");
+    REQUIRE(d.metadata.size() == 1);
+    CHECK(d.metadata[0].filter->parameters.size() == kMaxFilterParameters);
+    REQUIRE(d.problems.size() == 1);
+    CHECK_THAT(d.problems[0], Catch::Contains("the rest ignored"));
+}

@@ -180,6 +180,8 @@ TEST_CASE("the documented examples give the ports their comments promise") {
     CHECK(vlan_summary(web.ports[0]) == "access 10");
     CHECK(web.ports[0].bandwidth.rx_rate == 12207 * 8192);
     CHECK(web.ports[0].bandwidth.tx_rate == 12207 * 8192);
+    CHECK(web.ports[0].security.enabled);
+    CHECK(allowed_ips_str(web.ports[0].security) == "10.0.10.5");
 
     auto router = domain_ports(example("router1.xml"), "/run/vsw/vhost");
     CHECK(router.log.empty());
@@ -189,4 +191,130 @@ TEST_CASE("the documented examples give the ports their comments promise") {
     CHECK(vlan_summary(router.ports[1]) == "access 30");
     CHECK(router.ports[1].bandwidth.rx_police);
     CHECK(router.ports[1].bandwidth.rx_rate == 2441 * 8192);
+}
+
+namespace {
+
+MetadataPort filtered(const std::string& mac, const std::string& filter,
+                      std::vector<std::pair<std::string, std::string>> parameters,
+                      std::vector<std::pair<std::string, std::string>> settings = {}) {
+    return MetadataPort{mac, std::move(settings), FilterRef{filter, std::move(parameters)}};
+}
+
+}  // namespace
+
+TEST_CASE("a metadata traffic filter becomes the port's port security", "[libvirt]") {
+    auto out =
+        domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a")},
+                            {filtered("52:54:00:aa:00:01", "clean-traffic", {{"IP", "10.0.0.1"}})}),
+                     "/d");
+    INFO(joined(out.log));
+    CHECK(out.log.empty());
+    REQUIRE(out.ports.size() == 1);
+    const PortConfig& p = out.ports[0];
+    CHECK(p.admin_up);
+    CHECK(p.security.enabled);
+    CHECK(allowed_macs_str(p.security) == "52:54:00:aa:00:01");
+    CHECK(allowed_ips_str(p.security) == "10.0.0.1");
+    CHECK(ethertypes_str(p.security) == "ipv4,arp,rarp");
+}
+
+TEST_CASE("explicit port security keys override what the filter sets", "[libvirt]") {
+    auto out =
+        domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a")},
+                            {filtered("52:54:00:aa:00:01", "clean-traffic", {{"IP", "10.0.0.1"}},
+                                      {{"allowed-ips", "10.0.0.1,10.0.0.2"},
+                                       {"allowed-ethertypes", "default"},
+                                       {"mac-limit", "4"}})}),
+                     "/d");
+    REQUIRE(out.ports.size() == 1);
+    const PortConfig& p = out.ports[0];
+    CHECK(p.security.enabled);
+    CHECK(allowed_ips_str(p.security) == "10.0.0.1,10.0.0.2");
+    CHECK(ethertypes_str(p.security) == "default");
+    CHECK(p.security.mac_limit == 4);
+}
+
+TEST_CASE("port security keys work without a filter, as the other metadata keys", "[libvirt]") {
+    auto out = domain_ports(
+        domain({nic("52:54:00:aa:00:01", "/d/a")}, {{"52:54:00:aa:00:01",
+                                                     {{"port-security", "on"},
+                                                      {"allowed-macs", "52:54:00:aa:00:01"},
+                                                      {"allowed-ips", "10.0.0.9"},
+                                                      {"flood-rate", "100"}}}}),
+        "/d");
+    INFO(joined(out.log));
+    CHECK(out.log.empty());
+    REQUIRE(out.ports.size() == 1);
+    CHECK(out.ports[0].security.enabled);
+    CHECK(allowed_ips_str(out.ports[0].security) == "10.0.0.9");
+    CHECK(out.ports[0].security.flood_rate == 100);
+}
+
+TEST_CASE("an unknown filter or bad security settings keep the port admin down", "[libvirt]") {
+    auto unknown = domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a")},
+                                       {filtered("52:54:00:aa:00:01", "my-own-filter", {})}),
+                                "/d");
+    REQUIRE(unknown.ports.size() == 1);
+    CHECK_FALSE(unknown.ports[0].admin_up);
+    CHECK_THAT(joined(unknown.log), Catch::Contains("'my-own-filter' is not one vsw enforces") &&
+                                        Catch::Contains("kept admin down"));
+
+    auto bad_ip = domain_ports(
+        domain({nic("52:54:00:aa:00:01", "/d/a")},
+               {filtered("52:54:00:aa:00:01", "clean-traffic", {{"IP", "10.0.0.300"}})}),
+        "/d");
+    REQUIRE(bad_ip.ports.size() == 1);
+    CHECK_FALSE(bad_ip.ports[0].admin_up);
+    CHECK_THAT(joined(bad_ip.log), Catch::Contains("port security settings rejected"));
+
+    // An operator's admin=up does not open it either.
+    auto forced =
+        domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a")},
+                            {filtered("52:54:00:aa:00:01", "nope", {}, {{"admin", "up"}})}),
+                     "/d");
+    CHECK_FALSE(forced.ports[0].admin_up);
+}
+
+TEST_CASE("--port-security=default locks unfiltered ports to their MAC; filters still win",
+          "[libvirt]") {
+    MappingOptions lock;
+    lock.lock_mac_by_default = true;
+    auto out =
+        domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:02", "/d/b"),
+                             nic("52:54:00:aa:00:03", "/d/c")},
+                            {filtered("52:54:00:aa:00:02", "clean-traffic", {{"IP", "10.0.0.2"}}),
+                             {"52:54:00:aa:00:03", {{"port-security", "off"}}}}),
+                     "/d", lock);
+    INFO(joined(out.log));
+    REQUIRE(out.ports.size() == 3);
+    CHECK(out.ports[0].admin_up);
+    CHECK(out.ports[0].security.enabled);
+    CHECK(allowed_macs_str(out.ports[0].security) == "52:54:00:aa:00:01");
+    CHECK(allowed_ips_str(out.ports[0].security) == "any");
+    CHECK(ethertypes_str(out.ports[0].security) == "any");
+    CHECK(allowed_ips_str(out.ports[1].security) == "10.0.0.2");
+    CHECK_FALSE(out.ports[2].security.enabled);  // the operator's metadata says so
+
+    auto open = domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a")}), "/d");
+    CHECK_FALSE(open.ports[0].security.enabled);  // off, the default: as before
+}
+
+TEST_CASE("IPv6 IP parameters, dhcp learning and trusted reach the port", "[libvirt]") {
+    auto out =
+        domain_ports(domain({nic("52:54:00:aa:00:01", "/d/a"), nic("52:54:00:aa:00:02", "/d/b")},
+                            {filtered("52:54:00:aa:00:01", "clean-traffic",
+                                      {{"IP", "10.0.0.1"}, {"IP", "2001:db8::/64"}}),
+                             filtered("52:54:00:aa:00:02", "clean-traffic",
+                                      {{"CTRL_IP_LEARNING", "any"}}, {{"trusted", "on"}})}),
+                     "/d");
+    INFO(joined(out.log));
+    CHECK(out.log.empty());
+    REQUIRE(out.ports.size() == 2);
+    CHECK(out.ports[0].admin_up);
+    CHECK(allowed_ips_str(out.ports[0].security) == "10.0.0.1,2001:db8::/64");
+    CHECK(ethertypes_str(out.ports[0].security) == "ipv4,arp,rarp,ipv6");
+    CHECK(out.ports[1].admin_up);
+    CHECK(out.ports[1].security.learn_dhcp);
+    CHECK(out.ports[1].security.trusted);
 }
