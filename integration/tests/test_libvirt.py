@@ -11,8 +11,8 @@ same name; bad metadata is logged and the port still works. Port security from l
 clean-traffic (which libvirt 9.0 drops from vhostuser interfaces, so vsw's metadata carries it):
 a guest that changes its MAC loses its network until it changes it back, a second IP it adds can
 neither send nor take replies, and its gratuitous ARP for a neighbour's address poisons nobody.
-(--port-security=default is not run here yet: vswd's show --json does not carry allowed-ips=any
-or allowed-ethertypes=any, so the agent would re-set the ports at every resync.)"""
+The agent runs with --port-security=default: the ports without a filter are locked to their
+domain's MAC, and stay exactly so across resyncs."""
 import os
 import shutil
 import stat
@@ -45,7 +45,7 @@ def metadata(*ports):
 class Agent:
     def __init__(self, work, libvirt, vswd):
         self.log_path = work.file("vsw-libvirt.log")
-        self.cmd = [AGENT, "--connect", libvirt.uri, "--ctl", vswd.ctl_path]
+        self.cmd = [AGENT, "--connect", libvirt.uri, "--ctl", vswd.ctl_path, "--port-security=default"]
 
     def start(self):
         self.logf = open(self.log_path, "a")
@@ -177,7 +177,9 @@ def test(work):
     check(pa.get("port-security") == "on" and pa.get("allowed-macs") == MAC_A and pa.get("allowed-ips") == "10.0.0.1"
           and pa.get("allowed-ethertypes") == "ipv4,arp,rarp",
           "the metadata's clean-traffic (IP 10.0.0.1) became port security of a's port")
-    check("port-security" not in pb and "port-security" not in pa2, "the unfiltered ports are open (no --port-security)")
+    check(all(p.get("port-security") == "on" and p.get("allowed-macs") == mac and p.get("allowed-ips") == "any" and
+              p.get("allowed-ethertypes") == "any" for p, mac in ((pb, MAC_B), (pa2, MAC_A2))),
+          "with --port-security=default the unfiltered ports are locked to their domain's MAC (addresses open)")
 
     boot_all(guests, {name_a: "ip link set eth0 up && ip link set eth1 up && ip addr add 10.0.0.1/24 dev eth0",
                       name_b: "ip link set eth0 up && ip addr add 10.0.0.2/24 dev eth0"}, log=log)
