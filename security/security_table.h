@@ -18,6 +18,9 @@ struct SecurityTable {
     // By slot: what its guest may send (port-security=on), null when not checked. The policies
     // (about 1 KB each) are only those of the ports that have one.
     const GuestPolicy* guest[kMaxPorts] = {};
+    // A port learns its guest's addresses from DHCP (allowed-ips=dhcp): every port's DHCP
+    // goes up the slow path too (the server's ACK comes in on another port).
+    bool snoop_dhcp = false;
 
     SecurityTable() = default;
     SecurityTable(const SecurityTable&) = delete;  // `guest` points into `policies`

@@ -15,7 +15,8 @@ constexpr unsigned kPuntRing = 1024;   // punts waiting between two polls
 constexpr unsigned kInjectRing = 256;  // frames waiting for worker 0
 
 // The reasons' names in `show`, by PuntReason.
-constexpr const char* kReasonNames[kPuntReasonCount] = {"arp", "guest_arp", "reserved_multicast"};
+constexpr const char* kReasonNames[kPuntReasonCount] = {"arp", "guest_arp", "reserved_multicast",
+                                                        "dhcp"};
 
 }  // namespace
 

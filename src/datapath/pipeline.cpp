@@ -7,6 +7,7 @@
 #include "core/arp.h"
 #include "core/mbuf.h"
 #include "qos/shaping.h"
+#include "security/dhcp_message.h"
 #include "src/datapath/offload_stage.h"
 #include "src/datapath/port_io.h"
 #include "src/datapath/slow_path.h"
@@ -46,6 +47,7 @@ void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::P
     }
     // A burst usually repeats one source and one destination: learn and look up once each.
     const bool snoop_arp = snap.overlay && dp.punt;  // guests' ARP for EVPN (per burst)
+    const bool snoop_dhcp = snap.security && snap.security->snoop_dhcp && dp.punt;
     const uint32_t mac_limit =
         (features & port_feature::kMacLimit) ? snap.security->mac_limit[in.slot] : 0;
     // A port-security port's sources passed its guest policy: its own MACs, pinned to it.
@@ -127,6 +129,8 @@ void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::P
             if (type[0] == 0x08 && type[1] == 0x06)
                 snoop_guest_arp(dp.punt, *snap.overlay, eth, m->data_len, *f, in.slot);
         }
+        if (snoop_dhcp && is_dhcp_frame(eth, m->data_len))  // port security's DHCP learning
+            punt_frame(dp.punt, PuntReason::kDhcp, in.slot, pkts[i]);
         if (mac_is_multicast(dst)) {
             d.out[i] = kOutFlood;
             continue;

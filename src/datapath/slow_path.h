@@ -20,8 +20,9 @@ enum class PuntReason : uint8_t {
                          // ERSPAN and VXLAN next hops (the frame)
     kGuestArp,           // what a guest's ARP in an overlay VLAN said (`guest_arp`, no frame)
     kReservedMulticast,  // to 01:80:C2:00:00:0X, on a port whose feature claims them (the frame)
+    kDhcp,               // DHCP, while a port learns its guest's addresses from it (the frame)
 };
-inline constexpr unsigned kPuntReasonCount = 3;
+inline constexpr unsigned kPuntReasonCount = 4;
 
 // What a guest's ARP said, for EVPN's MAC/IP routes.
 struct GuestArp {

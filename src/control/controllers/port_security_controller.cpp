@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "security/security_table.h"
+#include "src/control/controllers/dhcp_learning.h"
 
 namespace vsw {
 
@@ -13,7 +14,12 @@ namespace {
 
 class PortSecurityController final : public Controller {
   public:
-    explicit PortSecurityController(const SwitchServices& services) : sw_(services) {}
+    explicit PortSecurityController(const SwitchServices& services)
+        : sw_(services), dhcp_(services) {
+        sw_.slow_path->claim(PuntReason::kDhcp, [this](const Punt& p) {
+            if (p.frame && dhcp_.take(p.slot, p.frame)) addresses_changed();
+        });
+    }
 
     // Its settings are the ports' own: add-port and set-port take them.
     void register_commands(CommandTable&) override {}
@@ -33,7 +39,9 @@ class PortSecurityController final : public Controller {
             if (!t) t = std::make_unique<SecurityTable>();
             t->mac_limit[p->slot] = s.mac_limit;
             t->storm[p->slot] = storm;
-            if (s.enabled) t->set_guest_policy(p->slot, make_guest_policy(s));
+            if (s.enabled)
+                t->set_guest_policy(p->slot, make_guest_policy(s, dhcp_.addresses(p->config.name)));
+            if (s.enabled && s.learn_dhcp) t->snoop_dhcp = true;
             if (s.mac_limit) next.features[p->slot] |= port_feature::kMacLimit;
             if (s.flood_rate) next.features[p->slot] |= port_feature::kStormControl;
             if (s.enabled) next.features[p->slot] |= port_feature::kPortSecurity;
@@ -41,7 +49,27 @@ class PortSecurityController final : public Controller {
         next.security = std::move(t);
     }
 
+    void tick() override {
+        if (dhcp_.expire()) addresses_changed();
+    }
+
+    // After the ports: the guests' policies take the leases they had.
+    void restore(const SwitchConfig& c) override {
+        dhcp_.restore(c);
+        sw_.publish();
+    }
+    void save(SwitchConfig& c) const override { dhcp_.save(c); }
+
+    // A port that stops learning from DHCP forgets what it learned.
+    void port_changed(SwitchPort& p, const PortConfig& before) override {
+        const PortSecurity& s = p.config.security;
+        if (before.security.learn_dhcp && !(s.enabled && s.learn_dhcp) &&
+            dhcp_.forget(p.config.name))
+            addresses_changed();
+    }
+
     void port_removed(uint16_t slot) override {
+        if (const SwitchPort* p = sw_.port_at(slot); p && dhcp_.forget(p->config.name)) persist();
         storm_[slot] = {};
         sw_.fdb->unpin_port(slot);
         pins_[slot] = {};
@@ -62,12 +90,24 @@ class PortSecurityController final : public Controller {
         return "";
     }
 
-    // A limited port's learned MACs.
+    // A limited port's learned MACs; what DHCP gave a learning port's guest.
     void add_to_port_view(const SwitchPort& p, nlohmann::json& view) const override {
         if (p.config.security.mac_limit) view["learned_macs"] = sw_.fdb->learned_on(p.slot);
+        if (p.config.security.learn_dhcp) view["learned-ips"] = dhcp_.view(p.config.name);
     }
 
   private:
+    // The guests' policies take the new addresses, and the state file their leases.
+    void addresses_changed() {
+        sw_.publish();
+        persist();
+    }
+    void persist() const {
+        const ControlResult r = sw_.persist_or_undo(ControlResult::ok(), [] {});
+        if (!r.error.empty())
+            fprintf(stderr, "vswd: DHCP leases not persisted: %s\n", r.error.c_str());
+    }
+
     // What a port's pins depend on: its allowed MACs and its untagged VLAN.
     struct Pins {
         std::vector<Mac> macs;
@@ -94,6 +134,7 @@ class PortSecurityController final : public Controller {
     }
 
     const SwitchServices sw_;
+    DhcpLearning dhcp_;
     std::array<Pins, kMaxPorts> pins_{};          // as last applied, by slot
     std::array<StormPolicy, kMaxPorts> storm_{};  // as last published, by slot
     uint64_t storm_versions_ = 0;                 // StormPolicy versions handed out
