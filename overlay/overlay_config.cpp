@@ -91,8 +91,6 @@ OverlayConfig overlay_config_from_json(const json& j) {
     return c;
 }
 
-namespace {
-
 bool unicast_ipv4(uint32_t ip) {
     return ip != 0 && ip >> 28 != 0xe && ip != ~0u;
 }
@@ -112,7 +110,11 @@ uint32_t vni_from_json(const json& j, const std::string& what) {
     throw std::invalid_argument(what + " must be a VNI from 1 to 16777215");
 }
 
-}  // namespace
+std::optional<Mac> unicast_mac_from_json(const json& j) {
+    const auto mac = j.is_string() ? mac_from_string(j.get<std::string>()) : std::nullopt;
+    if (!mac || mac_is_multicast(*mac) || *mac == 0) return std::nullopt;
+    return mac;
+}
 
 std::string validate_overlay_remote(const OverlayRemote& r) {
     for (const auto& [vni, ips] : r.flood) {
@@ -161,10 +163,8 @@ OverlayRemote overlay_remote_from_json(const json& j) {
             if (!e.is_object() || !e.contains("vni") || !e.contains("mac"))
                 throw std::invalid_argument("each remote MAC needs vni, mac and vtep");
             const uint32_t vni = vni_from_json(e["vni"], "remote MAC's vni");
-            const auto mac =
-                e["mac"].is_string() ? mac_from_string(e["mac"].get<std::string>()) : std::nullopt;
-            if (!mac || mac_is_multicast(*mac) || *mac == 0)
-                throw std::invalid_argument("remote MAC must be a unicast MAC address");
+            const auto mac = unicast_mac_from_json(e["mac"]);
+            if (!mac) throw std::invalid_argument("remote MAC must be a unicast MAC address");
             // Deleting needs no VTEP: (VNI, MAC) names the entry.
             const uint32_t ip =
                 e.contains("vtep") ? ip_from_json(e["vtep"], "remote MAC's vtep") : 0;

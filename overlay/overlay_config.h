@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -63,6 +64,14 @@ std::string validate_overlay_remote(const OverlayRemote& r);
 // "10.0.0.2"}]}; either part may be missing. from_json throws std::invalid_argument.
 nlohmann::json to_json(const OverlayRemote& r);
 OverlayRemote overlay_remote_from_json(const nlohmann::json& j);
+
+// Readers of the overlay's JSON fields (shared with overlay_report.h): a unicast IPv4 address, a
+// VNI (number or string, 1-16777215) or throw std::invalid_argument naming `what`; a unicast MAC
+// or nullopt.
+bool unicast_ipv4(uint32_t ip);
+uint32_t ip_from_json(const nlohmann::json& j, const std::string& what);
+uint32_t vni_from_json(const nlohmann::json& j, const std::string& what);
+std::optional<Mac> unicast_mac_from_json(const nlohmann::json& j);
 
 // {"10": 10010, ...}; from_json throws std::invalid_argument with the bad entry named.
 nlohmann::json to_json(const OverlayConfig& c);

@@ -76,9 +76,11 @@ class Host:
             self.gobgpd.wait(timeout=20)
 
     def start_agent(self, interval_ms=100):
+        """vsw-evpn, with the fabric's agent_args (kept for restarts)."""
         log_file = open(self.fabric.work.file(f"{self.name}-vsw-evpn.log"), "a")
         self.agent = subprocess.Popen(["ip", "netns", "exec", self.ns, VSW_EVPN, "--ctl", self.vswd.ctl_path,
-                                       "--gobgp", "127.0.0.1:50051", "--interval-ms", str(interval_ms)],
+                                       "--gobgp", "127.0.0.1:50051", "--interval-ms", str(interval_ms),
+                                       *self.fabric.agent_args],
                                       stdout=log_file, stderr=subprocess.STDOUT)
         live_processes.append(self.agent)
 
@@ -125,6 +127,7 @@ class Fabric:
         self.extra_peers = list(extra_peers)  # other BGP speakers on the BGP bridge (FRR)
         self.wait_established = wait_established
         self.tag = os.getpid() % 10000
+        self.agent_args = []  # extra vsw-evpn options (start_agents)
         self.hosts = [Host(self, i) for i in range(n)]
         self.vnis = vnis or {10: 10010, 20: 10020}
         self.bgp_br, self.underlay_br = f"vb{self.tag}", f"vx{self.tag}"
@@ -175,7 +178,8 @@ class Fabric:
         wait_until(lambda: all(h.established() for h in self.hosts), 60, "the iBGP sessions to be established")
         log(f"fabric: {len(self.hosts)} hosts, iBGP established")
 
-    def start_agents(self, interval_ms=100):
+    def start_agents(self, interval_ms=100, args=()):
+        self.agent_args = list(args)
         for h in self.hosts:
             h.start_agent(interval_ms)
 

@@ -1,11 +1,13 @@
 #include "src/evpn/evpn_agent.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "core/ipv4.h"
 #include "src/config/control_client.h"
 
 namespace vsw::evpn {
@@ -41,7 +43,7 @@ bool Agent::connect_gobgp() {
     std::vector<apipb::Path> mine;
     if (!client->list_local_paths(mine, err)) return false;
     originated_.clear();
-    state_ = EvpnState();
+    state_ = EvpnState(opts_.duplicates);
     for (const auto& p : mine) {
         std::string why;
         if (auto r = read_route(p, why)) {
@@ -92,14 +94,63 @@ void Agent::originate(const std::map<std::string, apipb::Path>& want) {
     }
 }
 
-void Agent::program_vswd(const OverlayRemote& remote) {
-    if (vswd_synced_ && remote == programmed_) return;
+void Agent::program_vswd(const OverlayRemote& remote, const OverlayReport& report) {
+    if (vswd_synced_ && remote == programmed_ && report == reported_) return;
     json req = to_json(remote);
     req["cmd"] = "vxlan-sync";
+    req["report"] = to_json(report);
     vswd_call(opts_.vswd_ctl, req);
     programmed_ = remote;
+    reported_ = report;
     if (!vswd_synced_) log_change("vswd programmed (full resync)", "");
     vswd_synced_ = true;
+}
+
+void Agent::take_clears(const json& vxlan_show) {
+    if (!vxlan_show.contains("duplicate_clears")) return;  // an older vswd
+    for (const DuplicateClear& c :
+         clears_.take(duplicate_clears_from_json(vxlan_show["duplicate_clears"]))) {
+        state_.clear_duplicates(c.vni, c.mac);
+        log_change("duplicates cleared by the operator",
+                   c.vni ? "VNI " + std::to_string(c.vni) + " MAC " + mac_to_string(c.mac) : "all");
+    }
+}
+
+// One line when a conflict or a duplicate appears, one when it goes: not every round.
+void Agent::log_report(const OverlayReport& now) {
+    auto conflict_text = [](const MacConflict& c) {
+        return "VNI " + std::to_string(c.vni) + " MAC " + mac_to_string(c.mac) + " VTEP " +
+               format_ipv4(c.vtep) + " seq " + std::to_string(c.seq) +
+               (c.remote_static ? " (static there)" : " (pinned here)");
+    };
+    auto duplicate_text = [](const DuplicateMac& d) {
+        return "VNI " + std::to_string(d.vni) + " MAC " + mac_to_string(d.mac) + " at " +
+               (d.vtep ? format_ipv4(d.vtep) : std::string("this host")) + " after " +
+               std::to_string(d.moves) + " moves";
+    };
+    auto same_conflict = [](const MacConflict& a, const MacConflict& b) {
+        return a.vni == b.vni && a.mac == b.mac && a.vtep == b.vtep;
+    };
+    auto same_duplicate = [](const DuplicateMac& a, const DuplicateMac& b) {
+        return a.vni == b.vni && a.mac == b.mac;
+    };
+    auto has = [](const auto& list, const auto& x, auto same) {
+        return std::any_of(list.begin(), list.end(), [&](const auto& y) { return same(x, y); });
+    };
+    for (const auto& c : now.conflicts)
+        if (!has(logged_.conflicts, c, same_conflict))
+            log_change("MAC conflict, another VTEP advertises a MAC not given up",
+                       conflict_text(c));
+    for (const auto& c : logged_.conflicts)
+        if (!has(now.conflicts, c, same_conflict))
+            log_change("MAC conflict over", conflict_text(c));
+    for (const auto& d : now.duplicates)
+        if (!has(logged_.duplicates, d, same_duplicate))
+            log_change("duplicate MAC frozen", duplicate_text(d));
+    for (const auto& d : logged_.duplicates)
+        if (!has(now.duplicates, d, same_duplicate))
+            log_change("duplicate MAC unfrozen", duplicate_text(d));
+    logged_ = now;
 }
 
 void Agent::round() {
@@ -111,8 +162,9 @@ void Agent::round() {
     }
     LocalView local;
     try {
-        local = local_view(vswd_call(opts_.vswd_ctl, {{"cmd", "vxlan-show"}}),
-                           vswd_call(opts_.vswd_ctl, {{"cmd", "fdb-show"}}));
+        const json vxlan_show = vswd_call(opts_.vswd_ctl, {{"cmd", "vxlan-show"}});
+        local = local_view(vxlan_show, vswd_call(opts_.vswd_ctl, {{"cmd", "fdb-show"}}));
+        take_clears(vxlan_show);
     } catch (const std::exception& e) {
         if (vswd_synced_ || last_error_ != e.what()) log_change("vswd not reachable", e.what());
         last_error_ = e.what();
@@ -125,8 +177,9 @@ void Agent::round() {
                          .count();
     EvpnState::Decision d = state_.decide(local, asn_, static_cast<uint64_t>(now));
     originate(d.routes);
+    log_report(d.report);
     try {
-        program_vswd(d.remote);
+        program_vswd(d.remote, d.report);
     } catch (const std::exception& e) {
         log_change("cannot program vswd", e.what());
         vswd_synced_ = false;

@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
+#include "src/evpn/duplicate_clears.h"
 #include "src/evpn/evpn_state.h"
 #include "src/evpn/gobgp_client.h"
 
@@ -21,11 +23,12 @@ struct AgentOptions {
     std::string vswd_ctl = "/run/vsw/vswd.ctl";  // vswd's control socket
     std::string gobgp = "127.0.0.1:50051";       // gobgpd's gRPC API
     unsigned interval_ms = 100;                  // one round (the MAC learning delay it adds)
+    DuplicateOptions duplicates;                 // duplicate MAC detection
 };
 
 class Agent {
   public:
-    explicit Agent(AgentOptions o) : opts_(std::move(o)) {}
+    explicit Agent(AgentOptions o) : opts_(std::move(o)), state_(opts_.duplicates) {}
     // Runs rounds until `stop` becomes true.
     void run(const std::atomic<bool>& stop);
     // One round (public for the tests' sake: they drive it step by step).
@@ -35,7 +38,9 @@ class Agent {
     bool connect_gobgp();
     void take_rib_events();
     void originate(const std::map<std::string, apipb::Path>& want);
-    void program_vswd(const OverlayRemote& remote);
+    void program_vswd(const OverlayRemote& remote, const OverlayReport& report);
+    void take_clears(const nlohmann::json& vxlan_show);
+    void log_report(const OverlayReport& now);
     void log_change(const char* what, const std::string& detail);
 
     AgentOptions opts_;
@@ -44,6 +49,9 @@ class Agent {
     EvpnState state_;
     std::map<std::string, apipb::Path> originated_;  // NLRI key -> the path gobgpd holds
     OverlayRemote programmed_;                       // what vswd was given last
+    OverlayReport reported_;                         // and the report with it
+    OverlayReport logged_;                           // conflicts and duplicates logged so far
+    ClearFollower clears_;                           // vswd's duplicate clear requests
     bool vswd_synced_ = false;                       // false: give vswd everything next round
     std::string last_error_;                         // logged once, not every round
 };

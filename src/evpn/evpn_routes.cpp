@@ -28,7 +28,7 @@ google::protobuf::Any route_distinguisher(const Originator& o, uint16_t vlan) {
 
 // ORIGIN IGP, next hop, route target AS:VNI and the VXLAN encapsulation (+ MAC mobility).
 void add_common_attributes(apipb::Path& p, const Originator& o, uint32_t vni,
-                           const google::protobuf::Any& nlri, uint32_t seq) {
+                           const google::protobuf::Any& nlri, uint32_t seq, bool sticky) {
     apipb::OriginAttribute origin;
     origin.set_origin(0);
     p.add_pattrs()->PackFrom(origin);
@@ -47,8 +47,9 @@ void add_common_attributes(apipb::Path& p, const Originator& o, uint32_t vni,
     apipb::EncapExtended encap;
     encap.set_tunnel_type(kTunnelTypeVxlan);
     ext.add_communities()->PackFrom(encap);
-    if (seq) {
+    if (seq || sticky) {
         apipb::MacMobilityExtended mobility;
+        mobility.set_is_sticky(sticky);
         mobility.set_sequence_num(seq);
         ext.add_communities()->PackFrom(mobility);
     }
@@ -84,7 +85,7 @@ apipb::Path inclusive_multicast_route(const Originator& o, uint32_t vni, uint16_
     apipb::Path p;
     p.mutable_nlri()->PackFrom(r);
     *p.mutable_family() = evpn_family();
-    add_common_attributes(p, o, vni, p.nlri(), 0);
+    add_common_attributes(p, o, vni, p.nlri(), 0, false);
     apipb::PmsiTunnelAttribute pmsi;
     pmsi.set_flags(0);
     pmsi.set_type(kPmsiIngressReplication);
@@ -95,7 +96,7 @@ apipb::Path inclusive_multicast_route(const Originator& o, uint32_t vni, uint16_
 }
 
 apipb::Path mac_ip_route(const Originator& o, uint32_t vni, uint16_t vlan, Mac mac, uint32_t ip,
-                         uint32_t seq) {
+                         uint32_t seq, bool sticky) {
     apipb::EVPNMACIPAdvertisementRoute r;
     *r.mutable_rd() = route_distinguisher(o, vlan);
     r.mutable_esi()->set_type(0);
@@ -107,7 +108,7 @@ apipb::Path mac_ip_route(const Originator& o, uint32_t vni, uint16_t vlan, Mac m
     apipb::Path p;
     p.mutable_nlri()->PackFrom(r);
     *p.mutable_family() = evpn_family();
-    add_common_attributes(p, o, vni, p.nlri(), seq);
+    add_common_attributes(p, o, vni, p.nlri(), seq, sticky);
     return p;
 }
 
@@ -134,8 +135,10 @@ std::optional<RibRoute> read_route(const apipb::Path& p, std::string& why) {
             for (const auto& c : ext.communities()) {
                 apipb::MacMobilityExtended mobility;
                 apipb::TwoOctetAsSpecificExtended rt;
-                if (c.UnpackTo(&mobility)) out.seq = mobility.sequence_num();
-                else if (c.UnpackTo(&rt) && rt.sub_type() == kRouteTargetSubType && !rt_vni)
+                if (c.UnpackTo(&mobility)) {
+                    out.seq = mobility.sequence_num();
+                    out.sticky = mobility.is_sticky();
+                } else if (c.UnpackTo(&rt) && rt.sub_type() == kRouteTargetSubType && !rt_vni)
                     rt_vni = rt.local_admin();
             }
         } else if (a.UnpackTo(&pmsi)) {

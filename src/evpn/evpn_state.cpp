@@ -40,7 +40,9 @@ LocalView local_view(const json& vx, const json& fdb) {
         const auto mac = mac_from_string(e.at("mac").get<std::string>());
         uint32_t ip = 0;
         if (e.contains("ip") && !parse_ipv4(e["ip"].get<std::string>(), ip)) ip = 0;
-        if (mac) v.macs[{it->second, *mac}] = ip;
+        if (!mac) continue;
+        v.macs[{it->second, *mac}] = ip;
+        if (e.value("pinned", false)) v.pinned.insert({it->second, *mac});
     }
     return v;
 }
@@ -61,12 +63,23 @@ std::optional<uint32_t> EvpnState::advertised_seq(uint32_t vni, Mac mac) const {
     return it->second;
 }
 
+void EvpnState::clear_duplicates(uint32_t vni, Mac mac) {
+    if (vni == 0) duplicates_.clear_all();
+    else duplicates_.clear({vni, mac});
+}
+
 EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn, uint64_t now) {
     Decision d;
-    // Other VTEPs' routes: flood lists, and per (VNI, MAC) the winning remote route.
+    // Other VTEPs' routes: flood lists, and per (VNI, MAC) the winning remote route: a static
+    // (sticky) one before any other, then the highest sequence, then the lowest VTEP.
     struct Best {
         uint32_t seq;
         uint32_t vtep;
+        bool sticky;
+        bool beats(const Best& o) const {
+            if (sticky != o.sticky) return sticky;
+            return seq > o.seq || (seq == o.seq && vtep < o.vtep);
+        }
     };
     std::map<std::pair<uint32_t, Mac>, Best> best;
     for (const auto& [key, r] : rib_) {
@@ -75,10 +88,9 @@ EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn, uint
             d.remote.flood[r.vni].insert(r.vtep);
             continue;
         }
-        auto [it, fresh] = best.try_emplace({r.vni, r.mac}, Best{r.seq, r.vtep});
-        if (!fresh &&
-            (r.seq > it->second.seq || (r.seq == it->second.seq && r.vtep < it->second.vtep)))
-            it->second = Best{r.seq, r.vtep};
+        const Best b{r.seq, r.vtep, r.sticky};
+        auto [it, fresh] = best.try_emplace({r.vni, r.mac}, b);
+        if (!fresh && b.beats(it->second)) it->second = b;
     }
     for (const auto& [key, b] : best) {
         Seen& s = seen_[key];
@@ -86,14 +98,25 @@ EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn, uint
         s.last = now;
     }
     std::erase_if(seen_, [&](const auto& e) { return now - e.second.last > kSequenceMemory; });
-    // Local MACs: advertised, moved here (sequence + 1), or moved away (withdrawn).
+    // Duplicates whose hold ended, or that an operator cleared, are followed again.
+    duplicates_.expire(now);
+    std::erase_if(held_, [&](const auto& h) { return !duplicates_.frozen(h.first); });
+    // Local MACs: advertised, moved here (sequence + 1), or moved away (withdrawn). Pinned ones,
+    // and ones another VTEP holds as static, stay (a conflict).
     std::map<std::pair<uint32_t, Mac>, uint32_t> next;
+    std::map<std::pair<uint32_t, Mac>, uint32_t> ip_of;
     for (const auto& [key, ip] : local.macs) {
+        if (held_.count(key)) continue;
         auto remote = best.find(key);
         auto ours = advertised_.find(key);
+        const bool pinned = local.pinned.count(key) > 0;
+        if (remote != best.end() && (pinned || remote->second.sticky))
+            d.report.conflicts.push_back({key.first, key.second, remote->second.vtep,
+                                          remote->second.seq, remote->second.sticky});
+        ip_of[key] = ip;
         if (ours != advertised_.end()) {
             const bool lost =
-                remote != best.end() &&
+                !pinned && remote != best.end() && !remote->second.sticky &&
                 (remote->second.seq > ours->second ||
                  (remote->second.seq == ours->second && remote->second.vtep < local.vtep));
             if (!lost) next[key] = ours->second;
@@ -103,9 +126,31 @@ EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn, uint
         auto seen = seen_.find(key);
         next[key] = seen != seen_.end() ? seen->second.seq + 1 : 0;
     }
+    // Where each MAC is now, for the duplicate count (pinned MACs do not move); a MAC frozen by
+    // this round stays as this round left it.
+    for (const auto& [key, b] : best)
+        if (!next.count(key) && !held_.count(key) && duplicates_.observe(key, b.vtep, now))
+            held_[key] = Held{b.vtep, 0, 0};
+    for (const auto& [key, seq] : next)
+        if (!local.pinned.count(key) && duplicates_.observe(key, DuplicateDetector::kHere, now))
+            held_[key] = Held{DuplicateDetector::kHere, seq, ip_of[key]};
+    // Frozen duplicates as they were: here, the same route; remote, the same VTEP.
+    for (const auto& [key, h] : held_) {
+        next.erase(key);
+        if (h.vtep == DuplicateDetector::kHere) {
+            next[key] = h.seq;
+            ip_of[key] = h.ip;
+        }
+        const auto* f = duplicates_.frozen(key);
+        d.report.duplicates.push_back(
+            {key.first, key.second, h.vtep, f ? f->moves : 0, duplicates_.options().hold_s});
+    }
     advertised_ = std::move(next);
     for (const auto& [key, b] : best)
-        if (!advertised_.count(key)) d.remote.macs[key] = b.vtep;
+        if (!advertised_.count(key) && !held_.count(key)) d.remote.macs[key] = b.vtep;
+    for (const auto& [key, h] : held_)
+        if (h.vtep != DuplicateDetector::kHere && local.vlan_of_vni.count(key.first))
+            d.remote.macs[key] = h.vtep;
     if (!local.vtep) return d;  // nothing to originate without a VTEP
     const Originator o{local.vtep, asn};
     for (const auto& [vni, vlan] : local.vlan_of_vni) {
@@ -114,10 +159,12 @@ EvpnState::Decision EvpnState::decide(const LocalView& local, uint32_t asn, uint
         d.routes[read_route(p, why)->key] = std::move(p);
     }
     // One route per MAC, with its IP once vswd saw the guest's ARP (the MAC-only route is then
-    // withdrawn: its NLRI differs).
+    // withdrawn: its NLRI differs); a pinned MAC's is sticky.
     for (const auto& [key, seq] : advertised_) {
-        apipb::Path p = mac_ip_route(o, key.first, local.vlan_of_vni.at(key.first), key.second,
-                                     local.macs.at(key), seq);
+        auto vlan = local.vlan_of_vni.find(key.first);
+        if (vlan == local.vlan_of_vni.end()) continue;  // a frozen MAC of a VNI now unmapped
+        apipb::Path p = mac_ip_route(o, key.first, vlan->second, key.second, ip_of[key], seq,
+                                     local.pinned.count(key) > 0);
         std::string why;
         d.routes[read_route(p, why)->key] = std::move(p);
     }

@@ -15,6 +15,16 @@
 // host usually withdraws before the new one sees the MAC: the sequence other VTEPs last
 // advertised for a MAC is remembered for kSequenceMemory seconds after their route went, and a
 // MAC that appears here in that time takes it + 1 (never a lower number than the fabric saw).
+// Static MACs (RFC 7432 section 15.2): a MAC pinned here by port security is advertised with
+// the mobility community's sticky flag and never given up: another VTEP's route for it, whatever
+// its sequence, is a conflict (reported), not a move. Elsewhere a sticky route beats any
+// non-sticky one. A host that learns locally a MAC another VTEP holds as static reports the
+// conflict and advertises it as usual (sequence + 1), so that the owner sees it too.
+//
+// Duplicates (duplicate_detector.h): a MAC that moves too often is frozen where it is: if here,
+// its route stays as it was (same sequence, not withdrawn, not re-advertised); if remote, it
+// stays programmed at that VTEP; its later moves are not followed until it is cleared or its
+// hold time ends.
 // Pure logic: unit-tested.
 #pragma once
 
@@ -27,6 +37,8 @@
 
 #include "core/mac.h"
 #include "overlay/overlay_config.h"
+#include "overlay/overlay_report.h"
+#include "src/evpn/duplicate_detector.h"
 #include "src/evpn/evpn_routes.h"
 
 namespace vsw::evpn {
@@ -37,6 +49,7 @@ struct LocalView {
     std::map<uint32_t, uint16_t> vlan_of_vni;  // mapped VNIs
     // (VNI, MAC) learned on local ports -> the IP vswd saw in the guest's ARP (0: none yet)
     std::map<std::pair<uint32_t, Mac>, uint32_t> macs;
+    std::set<std::pair<uint32_t, Mac>> pinned;  // those of `macs` pinned by port security
 };
 
 // From the answers to vxlan-show and fdb-show; throws std::invalid_argument if they do not
@@ -46,6 +59,8 @@ LocalView local_view(const nlohmann::json& vxlan_show, const nlohmann::json& fdb
 class EvpnState {
   public:
     static constexpr uint32_t kSequenceMemory = 300;  // seconds, as long as an FDB entry lives
+
+    explicit EvpnState(DuplicateOptions dup = {}) : duplicates_(dup) {}
 
     // A route (or its withdrawal) from the RIB's event stream.
     void apply(const RibRoute& r);
@@ -58,12 +73,16 @@ class EvpnState {
     struct Decision {
         std::map<std::string, apipb::Path> routes;  // to originate, by NLRI key
         OverlayRemote remote;                       // to program into vswd
+        OverlayReport report;                       // conflicts and duplicates, for vswd
     };
     // `now`: seconds on any monotonic clock (for the sequence memory).
     Decision decide(const LocalView& local, uint32_t asn, uint64_t now = 0);
 
     // The sequence number advertised for a local MAC, if it is advertised.
     std::optional<uint32_t> advertised_seq(uint32_t vni, Mac mac) const;
+
+    // An operator's clear: one duplicate (vni != 0) or all. Followed from the next decide on.
+    void clear_duplicates(uint32_t vni, Mac mac);
 
   private:
     std::map<std::string, RibRoute> rib_;                      // by NLRI key
@@ -73,6 +92,13 @@ class EvpnState {
         uint64_t last;  // when (decide's `now`) it was last advertised
     };
     std::map<std::pair<uint32_t, Mac>, Seen> seen_;  // remote MACs, also shortly after they went
+    DuplicateDetector duplicates_;
+    struct Held {
+        uint32_t vtep;  // where it was frozen: a remote VTEP, or 0: here
+        uint32_t seq;   // here: the route's sequence and IP then
+        uint32_t ip;
+    };
+    std::map<std::pair<uint32_t, Mac>, Held> held_;  // frozen duplicates, as they were
 };
 
 }  // namespace vsw::evpn

@@ -40,11 +40,24 @@ int main(int argc, char** argv) {
                        "vswd control socket (default $VSW_CTL or /run/vsw/vswd.ctl)")(
         "gobgp", po::value(&o.gobgp)->default_value(o.gobgp), "gobgpd's gRPC API, HOST:PORT")(
         "interval-ms", po::value(&o.interval_ms)->default_value(o.interval_ms),
-        "how often to look at vswd and the RIB (10 to 10000)");
+        "how often to look at vswd and the RIB (10 to 10000)")(
+        "dup-max-moves", po::value(&o.duplicates.max_moves)->default_value(o.duplicates.max_moves),
+        "a MAC that moves this many times (2 to 1000) within --dup-window-s is a duplicate: "
+        "frozen where it is")(
+        "dup-window-s", po::value(&o.duplicates.window_s)->default_value(o.duplicates.window_s),
+        "the duplicate detection window, seconds (2 to 1800)")(
+        "dup-hold-s", po::value(&o.duplicates.hold_s)->default_value(o.duplicates.hold_s),
+        "how long a duplicate stays frozen, seconds (0: until vswctl vxlan clear-duplicates)");
     po::variables_map vm;
     if (auto status = vsw::parse_command_line("vsw-evpn", argc, argv, desc, vm)) return *status;
     if (o.interval_ms < 10 || o.interval_ms > 10000)
         return vsw::usage_error("vsw-evpn", "--interval-ms must be 10 to 10000");
+    if (o.duplicates.max_moves < 2 || o.duplicates.max_moves > 1000)
+        return vsw::usage_error("vsw-evpn", "--dup-max-moves must be 2 to 1000");
+    if (o.duplicates.window_s < 2 || o.duplicates.window_s > 1800)
+        return vsw::usage_error("vsw-evpn", "--dup-window-s must be 2 to 1800");
+    if (o.duplicates.hold_s > 86400)
+        return vsw::usage_error("vsw-evpn", "--dup-hold-s must be 0 to 86400");
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);

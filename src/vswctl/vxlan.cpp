@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: vswctl vxlan map VLAN VNI | unmap VLAN | add-vtep VNI IP... | del-vtep VNI [IP...] | "
-    "add-mac VNI MAC VTEP | del-mac VNI MAC | show";
+    "add-mac VNI MAC VTEP | del-mac VNI MAC | show | clear-duplicates [VNI MAC]";
 
 uint64_t number(const std::string& w, uint64_t lo, uint64_t hi, const char* what) {
     auto v = parse_uint(w, lo, hi);
@@ -54,6 +54,11 @@ json vxlan_request(const std::vector<std::string>& w) {
         return {{"cmd", "vxlan-del"},
                 {"macs", {{{"vni", number(w[2], 1, 16777215, "VNI")}, {"mac", w[3]}}}}};
     if (verb == "show" && n == 2) return {{"cmd", "vxlan-show"}};
+    if (verb == "clear-duplicates" && n == 2) return {{"cmd", "vxlan-clear-duplicates"}};
+    if (verb == "clear-duplicates" && n == 4)
+        return {{"cmd", "vxlan-clear-duplicates"},
+                {"vni", number(w[2], 1, 16777215, "VNI")},
+                {"mac", w[3]}};
     throw std::invalid_argument(kUsage);
 }
 
@@ -90,6 +95,23 @@ std::string format_vxlan(const json& r) {
     for (const auto& [reason, count] : r["drops"].items())
         out << " " << reason << "=" << text(count);
     out << "\n" << r["remote_macs"].size() << " remote MACs (vswctl fdb show lists them)\n";
+    if (r.contains("conflicts") && !r["conflicts"].empty()) {
+        Table conflicts({"VNI", "MAC", "LOCAL PORT", "REMOTE VTEP", "SEQ", "WHY", "SEEN BY"});
+        for (const auto& c : r["conflicts"])
+            conflicts.add({text(c["vni"]), text(c["mac"]),
+                           text(c["port"]).empty() ? "-" : text(c["port"]), text(c["vtep"]),
+                           c["seq"].is_null() ? "-" : text(c["seq"]), text(c["why"]),
+                           text(c["seen_by"])});
+        out << "\nMAC conflicts (kept here, not given to the remote VTEP):\n" << conflicts.render();
+    }
+    if (r.contains("duplicates") && !r["duplicates"].empty()) {
+        Table dups({"VNI", "MAC", "FROZEN AT", "MOVES", "FROZEN S", "HOLD LEFT S"});
+        for (const auto& d : r["duplicates"])
+            dups.add({text(d["vni"]), text(d["mac"]), text(d["at"]), text(d["moves"]),
+                      text(d["frozen_s"]), text(d["hold_left_s"])});
+        out << "\nduplicate MACs (frozen; vswctl vxlan clear-duplicates [VNI MAC]):\n"
+            << dups.render();
+    }
     return out.str();
 }
 

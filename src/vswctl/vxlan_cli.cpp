@@ -16,7 +16,10 @@ void add_vxlan_cli(CliTable& t) {
                                      remote VTEPs in a VNI's flood list (vsw-evpn does this)
   vxlan add-mac VNI MAC VTEP | del-mac VNI MAC
                                      a MAC behind a remote VTEP (vsw-evpn does this)
-  vxlan show                         VTEP, VNIs, flood lists, remote VTEPs, counters, drops
+  vxlan show                         VTEP, VNIs, flood lists, remote VTEPs, counters, drops,
+                                     MAC conflicts (pinned MACs) and frozen duplicate MACs
+  vxlan clear-duplicates [VNI MAC]   unfreeze duplicate MACs (all, or one): vsw-evpn follows
+                                     their moves again
 )",
          .request =
              [](const CliCall& c) {

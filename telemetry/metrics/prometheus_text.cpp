@@ -282,6 +282,13 @@ void vxlan(Exposition& e, const json& views) {
               json(flood.is_array() ? flood.size() : 0));
         e.add("vsw_vxlan_remote_macs", "gauge", "Remote MACs of the VNI in the FDB.", labels,
               json_field(v, "remote_macs"));
+        e.add("vsw_vxlan_mac_conflicts", "gauge",
+              "MACs of the VNI pinned here (or static at another VTEP) that another VTEP "
+              "advertises too: kept, not followed.",
+              labels, json_field(v, "conflicts"));
+        e.add("vsw_vxlan_duplicate_macs", "gauge",
+              "MACs of the VNI frozen as duplicates (moved too often): not followed.", labels,
+              json_field(v, "duplicates"));
     }
     for (const json& v : json_list(x, "vteps")) {
         const Labels labels = {{"vtep", v.value("ip", "")}};
@@ -296,6 +303,9 @@ void vxlan(Exposition& e, const json& views) {
               "1 if the underlay next hop towards the remote VTEP is resolved by ARP.", labels,
               json(hop_mac.is_string() && hop_mac.get<std::string>() != "resolving"));
     }
+    e.add("vsw_vxlan_pinned_refused_total", "counter",
+          "Remote MACs vswd refused to program because they are pinned to a local port.", {},
+          json_field(x, "pinned_refused"));
     if (const json& drops = json_field(x, "drops"); drops.is_object())
         for (const auto& [reason, n] : drops.items())
             e.add("vsw_vxlan_drops_total", "counter",

@@ -9,7 +9,10 @@ one host becomes a type-2 route and a remote FDB entry everywhere else, so unica
 VTEP alone; a MAC that moves to another host is advertised there with sequence 1, withdrawn by
 the host it left, and followed by the third host's FDB (timed); VXLAN from a VTEP nobody
 announced is dropped; vsw-evpn killed and restarted leaves routes and forwarding alone and
-removes what is stale; gobgpd killed and restarted: its routes go and come back."""
+removes what is stale; a MAC pinned by port security on h1 that h2's guest sends from stays at
+h1 on h1 and h3 (h1's route is sticky), both sides report the conflict; a MAC flapping between
+h1 and h2 is frozen as a duplicate after DUP_MOVES moves and cleared with vxlan
+clear-duplicates; gobgpd killed and restarted: its routes go and come back."""
 import signal
 import socket
 import time
@@ -20,6 +23,8 @@ from scapy.layers.vxlan import VXLAN
 
 A10, B10, B20, C10 = "02:00:00:0a:00:10", "02:00:00:0b:00:10", "02:00:00:0b:00:20", "02:00:00:0c:00:10"
 STALE = "02:00:00:99:00:99"
+FLAP = "02:00:00:0f:00:01"
+DUP_MOVES = 4  # vsw-evpn --dup-max-moves for this fabric (small: the flapping check is short)
 BCAST = "ff:ff:ff:ff:ff:ff"
 VNI10, VNI20 = 10010, 10020
 
@@ -68,7 +73,7 @@ def test(work):
 
 def run_fabric(work, fab):
     h1, h2, h3 = fab.hosts
-    fab.start_agents()
+    fab.start_agents(args=["--dup-max-moves", str(DUP_MOVES), "--dup-window-s", "60", "--dup-hold-s", "0"])
     for h in fab.hosts:
         others = sorted(x.vtep for x in fab.hosts if x is not h)
         wait_until(lambda: h.flood(VNI10) == others and h.flood(VNI20) == others, 20,
@@ -174,6 +179,8 @@ def run_fabric(work, fab):
     wait_until(lambda: h3.remote_fdb().get((10, A10)) is None and not routes(h3, 2, A10), 10,
                "A10's route withdrawn once its port on h2 went down")
     ga.quit()
+    pinned_hijack(work, fab, s_move)
+    flapping_mac(work, fab, s_a, s_move)
 
     # gobgpd on h3 killed: its routes go from the others; restarted: they come back.
     h3.stop_gobgpd(signal.SIGKILL)
@@ -184,6 +191,91 @@ def run_fabric(work, fab):
                "h3's routes back after gobgpd restarts")
     for h in fab.hosts:
         check(h.stop_agent() == 0, f"{h.name}'s vsw-evpn stops cleanly")
+
+
+def conflicts(host):
+    return {(c["mac"], c["vtep"]): c for c in host.vswd.ctl("vxlan", "show")["conflicts"]}
+
+
+def pinned_hijack(work, fab, s_move):
+    """A10 pinned to h1's vm10 (port security); h2's guest vm10b sends from it. h1 keeps it
+    (local, pinned) and reports h2's route; h3 prefers h1's sticky route to h2's higher sequence;
+    h2's datapath learned it from its guest (local on h2), h2 advertises it (sequence + 1) and
+    reports that h1 holds it as static."""
+    h1, h2, h3 = fab.hosts
+    h1.vswd.ctl("set-port", "vm10", "port-security=on", f"allowed-macs={A10}", "allowed-ips=any")
+    wait_until(lambda: h2.remote_fdb().get((10, A10)) == h1.vtep and h3.remote_fdb().get((10, A10)) == h1.vtep, 10,
+               "A10, pinned at h1, to be remote at h1 on h2 and h3")
+    gh = FakeGuest(work, "hijack", s_move, True, [frame(A10, BCAST, "hijack")])
+    h2.vswd.wait_port_state("vm10b", "up")
+    gh.start()
+    wait_until(lambda: (A10, h2.vtep) in conflicts(h1), 10, "h1 to report h2's route for its pinned A10")
+    wait_until(lambda: (A10, h1.vtep) in conflicts(h2), 10, "h2 to report that h1 holds A10 as static")
+    c1, c2 = conflicts(h1)[(A10, h2.vtep)], conflicts(h2)[(A10, h1.vtep)]
+    check(c1["port"] == "vm10" and c1["why"] == "pinned here" and c1["seq"] == mobility_seq(routes(h1, 2, A10)[h2.vtep]),
+          f"h1's conflict: local port vm10, h2's sequence: {c1}")
+    check(c2["why"] == "static at the VTEP" and c2["port"] == "vm10b", f"h2's conflict: {c2}")
+    time.sleep(1)  # rounds go by: nothing of this may change
+    fdb1 = {e["mac"]: e for e in h1.vswd.ctl("fdb", "show")["entries"] if e["vlan"] == 10}
+    check(fdb1[A10].get("pinned") is True and fdb1[A10]["port"] == "vm10", f"h1's FDB: A10 pinned on vm10: {fdb1[A10]}")
+    check(h3.remote_fdb().get((10, A10)) == h1.vtep, "h3 keeps A10 at h1 (the sticky route)")
+    check(sorted(routes(h3, 2, A10)) == sorted([h1.vtep, h2.vtep]), "h3's RIB has both routes (h1 never withdrew)")
+    fdb2 = {e["mac"]: e for e in h2.vswd.ctl("fdb", "show")["entries"] if e["vlan"] == 10}
+    check(fdb2[A10]["port"] == "vm10b", f"h2's FDB: A10 local on the hijacking guest's port: {fdb2[A10]}")
+    check(h1.agent_log().count("MAC conflict, another VTEP") == 1, "h1 logged the conflict once, not every round")
+    vni = next(v for v in h1.vswd.ctl("vxlan", "show")["vnis"] if v["vni"] == VNI10)
+    check(vni["conflicts"] == 1, f"h1's vxlan show counts it in VNI {VNI10}: {vni}")
+    gh.quit()
+    h2.vswd.ctl("fdb", "flush")
+    h1.vswd.ctl("set-port", "vm10", "port-security=off")
+    wait_until(lambda: not conflicts(h1) and not conflicts(h2), 10, "the conflict to end once h2 forgot A10")
+
+
+def resend(guest):
+    """testpmd sends its pcap again: the pcap port reopened, forwarding restarted."""
+    for c in ("stop", "port stop 1", "port start 1", "start"):
+        guest.send(c)
+
+
+def duplicates(host):
+    return {d["mac"]: d for d in host.vswd.ctl("vxlan", "show")["duplicates"]}
+
+
+def flapping_mac(work, fab, s_a, s_move):
+    """FLAP sent from h1's vm10 and h2's vm10b in turn: after DUP_MOVES moves h1 freezes it
+    where it is and stops following it; vxlan clear-duplicates unfreezes it."""
+    h1, h2, h3 = fab.hosts
+    g1 = FakeGuest(work, "flap1", s_a, True, [frame(FLAP, BCAST, "flap1")])
+    g2 = FakeGuest(work, "flap2", s_move, True, [frame(FLAP, BCAST, "flap2")])
+    h1.vswd.wait_port_state("vm10", "up")
+    h2.vswd.wait_port_state("vm10b", "up")
+    g1.start()
+    wait_until(lambda: h3.remote_fdb().get((10, FLAP)) == h1.vtep, 10, "FLAP at h1")
+    at, moves = h1, 0
+    while moves < DUP_MOVES:
+        check(not duplicates(h1), f"not a duplicate after {moves} moves")
+        at, g = (h2, g2) if at is h1 else (h1, g1)
+        (g.start if moves == 0 else (lambda: resend(g)))()
+        moves += 1
+        wait_until(lambda: h3.remote_fdb().get((10, FLAP)) == at.vtep or FLAP in duplicates(h3), 10,
+                   f"FLAP's move {moves} to {at.name}")
+    wait_until(lambda: FLAP in duplicates(h1), 5, "h1 to freeze FLAP as a duplicate")
+    d = duplicates(h1)[FLAP]
+    check(d["moves"] == DUP_MOVES and d["at"] == "local" and d["hold_left_s"] == "until cleared",
+          f"h1's duplicate: frozen here after {DUP_MOVES} moves: {d}")
+    frozen_route = routes(h3, 2, FLAP).get(h1.vtep)
+    check(frozen_route is not None, "h1's route for FLAP stays while frozen")
+    resend(g2)  # one more move to h2: h1 does not follow it
+    time.sleep(1.5)
+    check(h1.remote_fdb().get((10, FLAP)) is None and routes(h3, 2, FLAP).get(h1.vtep) == frozen_route,
+          "frozen: h1 neither withdrew FLAP's route nor made it remote")
+    check(h1.agent_log().count("duplicate MAC frozen") == 1, "h1 logged the freeze once")
+    for h in fab.hosts:
+        h.vswd.ctl("vxlan", "clear-duplicates")
+    wait_until(lambda: not any(duplicates(h) for h in fab.hosts), 10, "clear-duplicates to unfreeze FLAP everywhere")
+    check("duplicates cleared by the operator" in h1.agent_log(), "h1's agent took the clear")
+    g1.quit()
+    g2.quit()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay
 # What the CLI, the agents and the state file may see of the stages: their settings and formats,
 # never their datapath (these parts build without DPDK).
 SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h",
-                   "telemetry/export/collector.h", "overlay/overlay_config.h",
+                   "telemetry/export/collector.h", "overlay/overlay_config.h", "overlay/overlay_report.h",
                    "security/port_security_config.h"]
 CAPTURE_FORMATS = ["telemetry/capture/capture_request.h", "telemetry/capture/capture_stream.h",
                    "telemetry/capture/pcapng_writer.h"]

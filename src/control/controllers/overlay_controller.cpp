@@ -4,6 +4,7 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <random>
 
 #include "core/ipv4.h"
 #include "src/control/commands/vxlan_commands.h"
@@ -12,7 +13,8 @@ namespace vsw {
 
 using nlohmann::json;
 
-OverlayController::OverlayController(const SwitchServices& services) : sw_(services) {
+OverlayController::OverlayController(const SwitchServices& services)
+    : sw_(services), incidents_(std::random_device{}()) {
     sw_.slow_path->claim(PuntReason::kArp, [this](const Punt& p) {
         if (auto a = parse_arp(rte_pktmbuf_mtod(p.frame, const uint8_t*), p.frame->data_len))
             answer_vtep_arp(*a);
@@ -23,10 +25,14 @@ OverlayController::OverlayController(const SwitchServices& services) : sw_(servi
 
 void OverlayController::register_commands(CommandTable& t) {
     register_vxlan_commands(
-        t, {.map = [this](uint16_t vlan, uint32_t vni) { return map(vlan, vni); },
-            .unmap = [this](uint16_t vlan) { return unmap(vlan); },
-            .remote = [this](RemoteOp op, const OverlayRemote& r) { return remote(op, r); },
-            .show = [this] { return show(); }});
+        t,
+        {.map = [this](uint16_t vlan, uint32_t vni) { return map(vlan, vni); },
+         .unmap = [this](uint16_t vlan) { return unmap(vlan); },
+         .remote = [this](RemoteOp op, const OverlayRemote& r) { return remote(op, r); },
+         .show = [this] { return show(); },
+         .report =
+             [this](const OverlayReport& r) { incidents_.set_report(r, sw_.clock_seconds()); },
+         .clear_duplicates = [this](uint32_t vni, Mac mac) { return clear_duplicates(vni, mac); }});
 }
 
 const SwitchPort* OverlayController::vtep_port() const {
@@ -59,12 +65,13 @@ void OverlayController::claim_ports(Snapshot& next) {
 
 void OverlayController::set_remote_mac(Mac mac, uint16_t vlan, uint32_t vni, uint32_t vtep) {
     switch (sw_.fdb->set_remote(mac, vlan, vteps_.at(vtep))) {
-        case Fdb::RemoteResult::kSet: break;
+        case Fdb::RemoteResult::kSet: incidents_.programmed({vni, mac}); break;
         case Fdb::RemoteResult::kFull:
             fprintf(stderr, "vswd: FDB full: remote MAC %s (VNI %u) not programmed\n",
                     mac_to_string(mac).c_str(), vni);
             break;
         case Fdb::RemoteResult::kPinned:  // a guest's own MAC here: the overlay does not take it
+            if (!incidents_.refused({vni, mac}, vtep)) break;  // logged when it began
             fprintf(stderr,
                     "vswd: remote MAC %s (VNI %u, VTEP %s) is pinned to a local port: kept local\n",
                     mac_to_string(mac).c_str(), vni, format_ipv4(vtep).c_str());
@@ -92,6 +99,7 @@ std::string OverlayController::program_remote(const OverlayRemote& next) {
         counters_[ip] = std::make_unique<VtepCounters>();
     }
     remote_ = next;
+    incidents_.keep_only(remote_);
     sw_.publish();  // VTEPs and flood lists first: an FDB entry never names a VTEP workers lack
     for (const auto& [mac, vlan] : program.fdb_remove) sw_.fdb->remove_remote(mac, vlan);
     for (const auto& e : program.fdb_set) set_remote_mac(e.mac, e.vlan, e.vni, e.vtep);
@@ -192,8 +200,17 @@ void OverlayController::take_guest_arp(const GuestArp& a) {
     it->second = GuestIp{a.ip, a.slot, sw_.clock_seconds()};
 }
 
+void OverlayController::retry_refused() {
+    const auto refused = incidents_.refused_macs();  // a copy: set_remote_mac changes it
+    for (const auto& [key, vtep] : refused)
+        if (vteps_.count(vtep))
+            if (const uint16_t vlan = vlan_of(overlay_, key.first))
+                set_remote_mac(key.second, vlan, key.first, vtep);
+}
+
 void OverlayController::tick() {
     want_next_hops();
+    retry_refused();
     const uint32_t now = sw_.clock_seconds();
     std::erase_if(guest_ips_, [&](const auto& e) { return now - e.second.seen > kGuestIpMemory; });
 }
@@ -243,6 +260,21 @@ json OverlayController::drops() const {
     return out;
 }
 
+std::string OverlayController::local_port_of(Mac mac, uint16_t vlan) const {
+    const int slot = sw_.fdb->lookup(mac, vlan);
+    if (slot < 0 || slot >= Fdb::kRemote) return "";
+    const SwitchPort* p = sw_.port_at(static_cast<uint16_t>(slot));
+    return p ? p->config.name : "";
+}
+
+ControlResult OverlayController::clear_duplicates(uint32_t vni, Mac mac) {
+    if (auto e = incidents_.clear_duplicates(vni, mac); !e.empty()) return ControlResult::fail(e);
+    return ControlResult::ok(
+        {{"cleared",
+          vni ? "VNI " + std::to_string(vni) + " MAC " + mac_to_string(mac) : std::string("all")},
+         {"note", "vsw-evpn unfreezes on its next round"}});
+}
+
 ControlResult OverlayController::show() const {
     const SwitchPort* up = vtep_port();
     json vtep = nullptr;
@@ -263,7 +295,9 @@ ControlResult OverlayController::show() const {
         for (auto it = remote_.macs.lower_bound({vni, 0});
              it != remote_.macs.end() && it->first.first == vni; ++it)
             ++macs;
-        vnis.push_back({{"vlan", vlan}, {"vni", vni}, {"flood", flood}, {"remote_macs", macs}});
+        json entry = {{"vlan", vlan}, {"vni", vni}, {"flood", flood}, {"remote_macs", macs}};
+        entry.update(incidents_.counts(vni));
+        vnis.push_back(entry);
     }
     json vteps = json::array();
     for (const auto& [ip, index] : vteps_) {
@@ -289,11 +323,15 @@ ControlResult OverlayController::show() const {
                         {"vlan", vlan_of(overlay_, key.first)},
                         {"mac", mac_to_string(key.second)},
                         {"vtep", format_ipv4(ip)}});
-    return ControlResult::ok({{"vtep", vtep},
-                              {"vnis", vnis},
-                              {"vteps", vteps},
-                              {"remote_macs", macs},
-                              {"drops", drops()}});
+    json out = {{"vtep", vtep},
+                {"vnis", vnis},
+                {"vteps", vteps},
+                {"remote_macs", macs},
+                {"drops", drops()}};
+    out.update(incidents_.view(
+        overlay_, [this](Mac mac, uint16_t vlan) { return local_port_of(mac, vlan); },
+        sw_.clock_seconds()));
+    return ControlResult::ok(out);
 }
 
 }  // namespace vsw

@@ -15,6 +15,7 @@
 #include "overlay/overlay_config.h"
 #include "src/control/commands/vxlan_commands.h"
 #include "src/control/controller.h"
+#include "src/control/controllers/overlay_incidents.h"
 #include "src/control/controllers/overlay_plan.h"
 
 namespace vsw {
@@ -37,6 +38,7 @@ class OverlayController final : public Controller {
     ControlResult unmap(uint16_t vlan);
     ControlResult remote(RemoteOp op, const OverlayRemote& r);
     ControlResult show() const;
+    ControlResult clear_duplicates(uint32_t vni, Mac mac);
 
   private:
     const SwitchPort* vtep_port() const;
@@ -51,6 +53,10 @@ class OverlayController final : public Controller {
     void answer_vtep_arp(const ArpMessage& a);
     void take_guest_arp(const GuestArp& a);
     nlohmann::json drops() const;
+    // The local port `mac` is learned on in `vlan`, "" if none.
+    std::string local_port_of(Mac mac, uint16_t vlan) const;
+    // Tries again the remote MACs refused as pinned (a pin that went lets them in).
+    void retry_refused();
 
     const SwitchServices sw_;
     OverlayConfig overlay_;  // VLAN -> VNI (persisted)
@@ -66,6 +72,7 @@ class OverlayController final : public Controller {
     static constexpr uint32_t kGuestIpMemory = 600;  // seconds: longer than an FDB entry lives
     static constexpr size_t kMaxGuestIps = 65536;
     std::map<std::pair<uint16_t, Mac>, GuestIp> guest_ips_;  // (VLAN, MAC) -> last ARP's IP
+    OverlayIncidents incidents_;  // pinned MACs refused, vsw-evpn's conflicts and duplicates
 };
 
 }  // namespace vsw

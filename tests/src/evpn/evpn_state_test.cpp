@@ -23,19 +23,22 @@ RibRoute read(const apipb::Path& p) {
 }
 
 // Another VTEP's type-2 route for kMac, as the RIB would deliver it.
-RibRoute remote_mac(uint32_t vtep, uint32_t seq, bool withdraw = false) {
-    RibRoute r = read(mac_ip_route({vtep, 65000}, kVni, 10, kMac, 0, seq));
+RibRoute remote_mac(uint32_t vtep, uint32_t seq, bool withdraw = false, bool sticky = false) {
+    RibRoute r = read(mac_ip_route({vtep, 65000}, kVni, 10, kMac, 0, seq, sticky));
     r.withdraw = withdraw;
     return r;
 }
 
-LocalView view(uint32_t vtep, bool mac_here) {
+LocalView view(uint32_t vtep, bool mac_here, bool pinned = false) {
     LocalView v;
     v.vtep = vtep;
     v.vlan_of_vni[kVni] = 10;
     if (mac_here) v.macs[{kVni, kMac}] = 0;
+    if (pinned) v.pinned.insert({kVni, kMac});
     return v;
 }
+
+const std::string kRouteA = "2:10.99.0.1:10:0:02:00:00:00:aa:10:";
 
 uint32_t seq_of(const apipb::Path& p) {
     return read(p).seq;
@@ -182,6 +185,7 @@ TEST_CASE("evpn state: vswd's answers") {
         "vnis":[{"vlan":10,"vni":10010},{"vlan":20,"vni":10020}]})");
     const json fdb = json::parse(R"({"entries":[
         {"vlan":10,"mac":"02:00:00:00:aa:10","port":"vm1","age":1},
+        {"vlan":10,"mac":"02:00:00:00:aa:15","port":"vm1","pinned":true},
         {"vlan":10,"mac":"02:00:00:00:aa:11","port":"vxlan","remote":"10.99.0.2","vni":10010},
         {"vlan":30,"mac":"02:00:00:00:aa:12","port":"vm2","age":1},
         {"vlan":20,"mac":"02:00:00:00:aa:13","port":"vm3","age":1,"ip":"10.0.20.13"},
@@ -191,10 +195,146 @@ TEST_CASE("evpn state: vswd's answers") {
     CHECK(v.vlan_of_vni.at(10020) == 20);
     CHECK(v.macs ==
           std::map<std::pair<uint32_t, Mac>, uint32_t>{{{10010, 0x02000000aa10}, 0},
+                                                       {{10010, 0x02000000aa15}, 0},
                                                        {{10020, 0x02000000aa13}, 0x0a00140d},
                                                        {{10020, 0x02000000aa14}, 0}});
+    CHECK(v.pinned == std::set<std::pair<uint32_t, Mac>>{{10010, 0x02000000aa15}});
     CHECK(local_view(json::parse(R"({"vtep":null,"vnis":[]})"), fdb).vtep == 0);
     CHECK_THROWS_AS(local_view(json::object(), fdb), std::invalid_argument);
     CHECK_THROWS_AS(local_view(json::parse(R"({"vtep":{"address":"x"},"vnis":[]})"), fdb),
                     std::invalid_argument);
+}
+
+TEST_CASE("evpn routes: a static MAC's route carries the sticky flag") {
+    const RibRoute r = read(mac_ip_route({kA, 65000}, kVni, 10, kMac, 0, 0, true));
+    CHECK((r.sticky && r.seq == 0));
+    CHECK(!read(mac_ip_route({kA, 65000}, kVni, 10, kMac, 0, 3)).sticky);
+}
+
+TEST_CASE("evpn state: a pinned MAC is never given up to another VTEP") {
+    EvpnState a;
+    auto d = a.decide(view(kA, true, true), 65000);
+    CHECK(read(d.routes.at(kRouteA)).sticky);
+    CHECK(d.report.conflicts.empty());
+    // B advertises it with a higher sequence (its guest sent from it): A keeps its route, does
+    // not program it remote, and reports the conflict.
+    a.apply(remote_mac(kB, 1));
+    d = a.decide(view(kA, true, true), 65000);
+    REQUIRE(d.routes.count(kRouteA));
+    CHECK(seq_of(d.routes.at(kRouteA)) == 0);
+    CHECK(d.remote.macs.empty());
+    REQUIRE(d.report.conflicts.size() == 1);
+    CHECK(d.report.conflicts[0] == MacConflict{kVni, kMac, kB, 1, false});
+    a.apply(remote_mac(kB, 9));
+    CHECK(a.decide(view(kA, true, true), 65000).routes.count(kRouteA));
+    a.apply(remote_mac(kB, 9, true));  // B withdrew: the conflict is over
+    CHECK(a.decide(view(kA, true, true), 65000).report.conflicts.empty());
+    // The same MAC unpinned would have moved away.
+    EvpnState u;
+    u.decide(view(kA, true), 65000);
+    u.apply(remote_mac(kB, 1));
+    CHECK(!u.decide(view(kA, true), 65000).routes.count(kRouteA));
+}
+
+TEST_CASE("evpn state: a static route wins over higher sequences (RFC 7432 15.2)") {
+    // C sees A's sticky route (sequence 0) and B's ordinary one (sequence 1): A's.
+    EvpnState c;
+    c.apply(remote_mac(kA, 0, false, true));
+    c.apply(remote_mac(kB, 1));
+    auto d = c.decide(view(kC, false), 65000);
+    CHECK(d.remote.macs.at({kVni, kMac}) == kA);
+    CHECK(d.report.conflicts.empty());  // not C's conflict: the MAC is not here
+    // B learned the MAC locally (a guest sending from another's MAC): it advertises it with
+    // A's sequence + 1, reports that A holds it as static, and is not moved away by A.
+    EvpnState b;
+    b.apply(remote_mac(kA, 0, false, true));
+    d = b.decide(view(kB, true), 65000);
+    CHECK(b.advertised_seq(kVni, kMac) == 1u);
+    REQUIRE(d.report.conflicts.size() == 1);
+    CHECK(d.report.conflicts[0] == MacConflict{kVni, kMac, kA, 0, true});
+    CHECK(d.remote.macs.empty());
+}
+
+TEST_CASE("evpn state: a MAC that flaps is frozen as a duplicate, cleared by the operator") {
+    EvpnState a(DuplicateOptions{3, 60, 0});
+    uint64_t now = 100;
+    uint32_t seq = 0;
+    a.decide(view(kA, true), 65000, now);  // here first: no move
+    // Here -> B -> here -> B: three moves, frozen at B on the third.
+    auto to_b = [&] {
+        a.apply(remote_mac(kB, ++seq));
+        return a.decide(view(kA, false), 65000, ++now);
+    };
+    auto back_here = [&] {
+        auto d = a.decide(view(kA, true), 65000, ++now);
+        if (auto s = a.advertised_seq(kVni, kMac)) seq = *s;
+        a.apply(remote_mac(kB, seq, true));
+        return d;
+    };
+    CHECK(to_b().report.duplicates.empty());
+    CHECK(back_here().report.duplicates.empty());
+    auto d = to_b();
+    REQUIRE(d.report.duplicates.size() == 1);
+    CHECK(d.report.duplicates[0] == DuplicateMac{kVni, kMac, kB, 3, 0});
+    CHECK(d.remote.macs.at({kVni, kMac}) == kB);
+    // Frozen: back here it is neither advertised nor followed; it stays programmed at B.
+    d = a.decide(view(kA, true), 65000, ++now);
+    CHECK(!d.routes.count(kRouteA));
+    CHECK(d.remote.macs.at({kVni, kMac}) == kB);
+    CHECK(d.report.duplicates.size() == 1);
+    // Hold time 0: still frozen much later; cleared, it is followed again at once.
+    d = a.decide(view(kA, true), 65000, now += 10000);
+    CHECK(d.report.duplicates.size() == 1);
+    a.clear_duplicates(kVni, kMac);
+    d = a.decide(view(kA, true), 65000, ++now);
+    CHECK(d.report.duplicates.empty());
+    CHECK(d.routes.count(kRouteA));
+    CHECK(seq_of(d.routes.at(kRouteA)) == seq + 1);
+}
+
+TEST_CASE("evpn state: a duplicate frozen here keeps its route; the hold time ends it") {
+    EvpnState a(DuplicateOptions{2, 60, 30});
+    uint64_t now = 0;
+    a.decide(view(kA, false), 65000, now);
+    a.apply(remote_mac(kB, 0));
+    a.decide(view(kA, false), 65000, ++now);  // at B: first sighting, no move
+    a.apply(remote_mac(kB, 0, true));
+    a.decide(view(kA, true), 65000, ++now);  // here: move 1
+    a.apply(remote_mac(kB, 2));
+    auto d = a.decide(view(kA, true), 65000, ++now);  // B again: move 2, frozen at B
+    REQUIRE(d.report.duplicates.size() == 1);
+    CHECK(d.report.duplicates[0].vtep == kB);
+    // A second MAC frozen here keeps its route, whatever B says next.
+    EvpnState h(DuplicateOptions{2, 60, 30});
+    h.decide(view(kA, true), 65000, 0);  // here (seq 0)
+    h.apply(remote_mac(kB, 1));
+    h.decide(view(kA, true), 65000, 1);  // at B: move 1
+    h.apply(remote_mac(kB, 1, true));
+    d = h.decide(view(kA, true), 65000, 2);  // here (seq 2): move 2, frozen here
+    REQUIRE(d.report.duplicates.size() == 1);
+    CHECK(d.report.duplicates[0].vtep == 0);
+    const uint32_t frozen_seq = seq_of(d.routes.at(kRouteA));
+    h.apply(remote_mac(kB, 7));
+    d = h.decide(view(kA, true), 65000, 3);
+    CHECK(seq_of(d.routes.at(kRouteA)) == frozen_seq);  // kept as it was, not withdrawn
+    CHECK(d.remote.macs.empty());
+    d = h.decide(view(kA, true), 65000, 2 + 30);  // hold over: B's sequence 7 wins
+    CHECK(d.report.duplicates.empty());
+    CHECK(!d.routes.count(kRouteA));
+    CHECK(d.remote.macs.at({kVni, kMac}) == kB);
+}
+
+TEST_CASE("evpn state: pinned MACs and ordinary moves are no duplicates") {
+    EvpnState a(DuplicateOptions{2, 60, 0});
+    for (uint32_t i = 0; i < 6; ++i) {  // B keeps claiming it: A's pin holds, nothing freezes
+        a.apply(remote_mac(kB, i + 1, i % 2));
+        CHECK(a.decide(view(kA, true, true), 65000, i).report.duplicates.empty());
+    }
+    // Moves further apart than the window are ordinary mobility.
+    EvpnState m(DuplicateOptions{2, 10, 0});
+    m.decide(view(kA, true), 65000, 0);
+    m.apply(remote_mac(kB, 1));
+    m.decide(view(kA, false), 65000, 1);
+    m.apply(remote_mac(kB, 1, true));
+    CHECK(m.decide(view(kA, true), 65000, 20).report.duplicates.empty());
 }
