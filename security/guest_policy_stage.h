@@ -3,6 +3,7 @@
 // else sees it. Runs on ports whose feature word has kPortSecurity; the burst is compacted.
 #pragma once
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include <algorithm>
@@ -12,6 +13,15 @@
 #include "telemetry/port_counters.h"
 
 namespace vsw {
+
+// Remembers a refused frame's reason, source MAC and claimed address for the operator.
+inline void record_violation(telemetry::PortCounters& c, DropReason why, const uint8_t* f,
+                             uint32_t len) {
+    telemetry::Violation v{.reason = why, .mac = mac_from_bytes(f + 6)};
+    telemetry::read_claimed_source(f, len, v);
+    v.tsc = rte_rdtsc();
+    c.last_violation.record(v);
+}
 
 inline uint16_t enforce_guest_policy(const GuestPolicy& p, rte_mbuf** pkts, uint16_t n,
                                      telemetry::PortCounters& c) {
@@ -30,6 +40,7 @@ inline uint16_t enforce_guest_policy(const GuestPolicy& p, rte_mbuf** pkts, uint
             continue;
         }
         c.drop(*why);
+        record_violation(c, *why, f, len);
         refused_bytes += m->pkt_len;
         refused[n_refused++] = m;
     }

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/drop_reasons.h"
+#include "telemetry/last_violation.h"
 
 namespace vsw::telemetry {
 
@@ -52,6 +53,7 @@ struct alignas(64) PortCounters {
     VSW_PORT_SHAPING_COUNTERS(VSW_X)
 #undef VSW_X
     std::array<Counter, kDropReasonCount> drops;  // dropped frames by reason
+    LastViolation last_violation;                 // what port security refused last
 
     void drop(DropReason r, uint64_t n = 1) {
         drops[static_cast<unsigned>(r)].add(n);

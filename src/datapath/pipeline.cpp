@@ -111,12 +111,13 @@ void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::P
         if (src != last_learned || vlan != last_vlan) {
             const Fdb::LearnResult learned =
                 dp.fdb->learn(src, vlan, in.slot, now_s, mac_limit, pin_sources);
-            if (learned == Fdb::LearnResult::kLimited) {  // a new MAC beyond the port's limit
-                c.drop(DropReason::kMacLimit);
-                continue;
-            }
-            if (learned == Fdb::LearnResult::kPinned) {  // another port's guest's MAC
-                c.drop(DropReason::kMacPinned);
+            if (learned == Fdb::LearnResult::kLimited ||  // a new MAC beyond the port's limit
+                learned == Fdb::LearnResult::kPinned) {   // another port's guest's MAC
+                const DropReason why = learned == Fdb::LearnResult::kLimited
+                                           ? DropReason::kMacLimit
+                                           : DropReason::kMacPinned;
+                c.drop(why);
+                record_violation(c, why, eth, m->data_len);
                 continue;
             }
             if (learned == Fdb::LearnResult::kFull) c.learn_full.add(1);

@@ -11,9 +11,21 @@ using nlohmann::json;
 
 namespace {
 
+// A port's isolation settings in a few words: "locked" (port-security=on, "trusted" too),
+// "mac-limit 8", "flood 1000/s"; "-" when it has none (port-security show has the detail).
+std::string security_summary(const json& p) {
+    std::string out;
+    const auto add = [&out](const std::string& s) { out += (out.empty() ? "" : ",") + s; };
+    if (p.value("port-security", "off") == "on")
+        add(p.value("trusted", "off") == "on" ? "locked trusted" : "locked");
+    if (p.contains("mac-limit")) add("mac-limit " + str(p["mac-limit"]));
+    if (p.contains("flood-rate")) add("flood " + str(p["flood-rate"]) + "/s");
+    return out.empty() ? "-" : out;
+}
+
 void print_show(const json& r) {
-    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "BANDWIDTH", "PMD", "QUEUES", "OWNER",
-             "ENDPOINT", "FEATURES"});
+    Table t({"PORT", "TYPE", "STATE", "ADMIN", "VLAN", "BANDWIDTH", "SECURITY", "PMD", "QUEUES",
+             "OWNER", "ENDPOINT", "FEATURES"});
     for (const auto& p : r["ports"]) {
         std::string endpoint =
             p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
@@ -28,8 +40,9 @@ void print_show(const json& r) {
                                          ? "device: " + str(p["device_does"])
                                          : str(p.value("features", json("-")));
         t.add({str(p["name"]), str(p["type"]), state, str(p["admin"]), str(p["vlan"]),
-               str(p["qos"]), str(p["worker"]), str(p.value("queues", json(0))),
-               owner.substr(0, owner.find(':')), endpoint, features});
+               str(p["qos"]), security_summary(p), str(p["worker"]),
+               str(p.value("queues", json(0))), owner.substr(0, owner.find(':')), endpoint,
+               features});
     }
     std::cout << t.render();
     const auto& pool = r["mbuf_pool"];

@@ -144,6 +144,27 @@ void ports(Exposition& e, const json& views) {
     }
 }
 
+// Isolation per port (the port-security view): violations, what it learned, the last refusal.
+// The violations by reason are vsw_port_drops_total's isolation reasons.
+void port_security(Exposition& e, const json& views) {
+    for (const json& p : json_list(json_field(views, "port_security"), "ports")) {
+        const Labels port = {{"port", p.value("name", "")}};
+        e.add("vsw_port_security_violations_total", "counter",
+              "Frames the port refused for isolation (port security, MAC limit and pins, storm "
+              "control); by reason in vsw_port_drops_total.",
+              port, json_field(p, "violations_total"));
+        e.add("vsw_port_security_learned_macs", "gauge",
+              "MACs a port with a mac-limit has learned.", port, json_field(p, "learned_macs"));
+        if (const json& ips = json_field(p, "learned-ips"); ips.is_array())
+            e.add("vsw_port_security_learned_ips", "gauge",
+                  "IPv4 addresses DHCP gave the port's guest (allowed-ips=dhcp).", port,
+                  json(ips.size()));
+        e.add("vsw_port_security_last_violation_age_seconds", "gauge",
+              "Seconds since the port last refused a frame for isolation.", port,
+              json_field(json_field(p, "last_violation"), "seconds_ago"));
+    }
+}
+
 void pmds(Exposition& e, const json& stats) {
     static const Field kPmd[] = {
         {"rx_packets", "vsw_pmd_rx_packets_total", "counter", "Frames the PMD received."},
@@ -329,6 +350,7 @@ std::string prometheus_escape(const std::string& value) {
 std::string prometheus_text(const json& views) {
     Exposition e;
     ports(e, views);
+    port_security(e, views);
     pmds(e, json_field(views, "stats"));
     mirrors(e, views);
     captures(e, json_field(views, "show"));

@@ -11,11 +11,12 @@ dropped with its reason, reaches no other port and teaches the FDB nothing, whil
 frames flow beside them. Its allowed MAC is pinned to its port from the start: another port's
 frame from it is dropped as mac_pinned. The settings are shown, checked and persisted."""
 import json
+import urllib.request
 
 from collections import Counter
 
 from scapy.all import ARP, IP, UDP, BOOTP, DHCP, IPv6, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6NDOptDstLLAddr
-from vswtest import Ether, FakeGuest, Raw, Vswd, check, log, run, wait_until
+from vswtest import Ether, FakeGuest, Raw, Vswd, check, free_port, log, run, wait_until
 
 MAC = {"b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:0c", "d": "02:00:00:00:00:0d",
        "e": "02:00:00:00:00:0e"}
@@ -66,7 +67,8 @@ def tagged(frames, tag):
 
 
 def test(work):
-    vswd = Vswd(work, extra=["--fdb-max", str(FDB_MAX)]).start()
+    metrics_port = free_port()
+    vswd = Vswd(work, extra=["--fdb-max", str(FDB_MAX), "--metrics-listen", f"127.0.0.1:{metrics_port}"]).start()
     for n in "abcde":
         vswd.ctl("add-port", n, "--socket", work.file(f"{n}.sock"))
     vswd.ctl("set-port", "e", "port-security=on", f"allowed-macs={MAC['e']}", f"allowed-ips={E_IP},{E_IP6}")
@@ -157,6 +159,28 @@ def test(work):
           "b's frame from e's pinned MAC was dropped as mac_pinned and reached nobody")
     check([(x["port"], x.get("pinned")) for x in fdb if x["mac"] == MAC["e"]] == [("e", True)],
           "e's MAC stayed pinned to e")
+    # The operator's view: violations by reason, the last refusal with what it claimed.
+    view = {p["name"]: p for p in vswd.ctl("port-security", "show")["ports"]}
+    check(set(view) == {"a", "b", "d", "e"}, f"port-security show lists the ports with settings or violations: {sorted(view)}")
+    check(view["e"]["violations_total"] == len(e_bad) and view["e"]["violations"]["spoofed_nd"] == 2,
+          f"e's violations by reason: {view['e']['violations_total']} of {len(e_bad)}")
+    last = view["e"]["last_violation"]
+    check(last["reason"] == "dhcp_server" and last["mac"] == MAC["e"] and last["ip"] == E_IP,
+          f"e's last refusal (its DHCP offer, sent last) with the MAC and address it claimed: {last}")
+    last = view["b"]["last_violation"]
+    check(last["reason"] == "mac_pinned" and last["mac"] == MAC["e"], f"b's last refusal: {last}")
+    check(view["a"]["mac-limit"] == str(LIMIT) and view["a"]["violations"]["mac_limit"] == len(FAKE) - LIMIT,
+          "a's limit and mac_limit violations (its MACs went with its guest)")
+    text = vswd.ctl_text("port-security", "show")
+    log("vswctl port-security show:\n" + text)
+    check("dhcp_server 02:00:00:00:00:0e 10.0.0.5" in text and "spoofed_nd=2" in text, "the table says the same")
+    rows = {line.split()[0]: line for line in vswd.ctl_text("show").splitlines() if line.split()}
+    check("locked" in rows["e"] and "mac-limit 8" in rows["a"] and "flood 100/s" in rows["d"] and "locked" not in rows["b"],
+          "vswctl show sums each port's security up")
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+    check(f'vsw_port_security_violations_total{{port="e"}} {len(e_bad)}' in metrics and
+          'vsw_port_drops_total{port="b",reason="mac_pinned"} 1' in metrics,
+          "Prometheus has the violations, in total and by reason")
     text = vswd.ctl_text("stats", "d")
     check("storm" in text, "vswctl stats names the reason")
 

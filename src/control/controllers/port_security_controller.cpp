@@ -7,6 +7,7 @@
 
 #include "security/security_table.h"
 #include "src/control/controllers/dhcp_learning.h"
+#include "src/control/controllers/port_security_view.h"
 
 namespace vsw {
 
@@ -21,8 +22,12 @@ class PortSecurityController final : public Controller {
         });
     }
 
-    // Its settings are the ports' own: add-port and set-port take them.
-    void register_commands(CommandTable&) override {}
+    // Its settings are the ports' own: add-port and set-port take them. port-security-show
+    // gives what each port learned and refused.
+    void register_commands(CommandTable& t) override {
+        t.add(
+            "port-security-show", [this](const Request&) { return show(); }, "port_security");
+    }
 
     // The table and the feature bits of the ports that have a limit or storm control; the
     // allowed MACs pinned in the FDB.
@@ -97,6 +102,17 @@ class PortSecurityController final : public Controller {
     }
 
   private:
+    ControlResult show() const {
+        nlohmann::json ports = nlohmann::json::array();
+        for (const SwitchPort* p : sw_.ports()) {
+            const PortSecurity& s = p->config.security;
+            nlohmann::json learned_ips = s.learn_dhcp ? dhcp_.view(p->config.name) : nullptr;
+            nlohmann::json j = port_security_view(*p, sw_.fdb->learned_on(p->slot), learned_ips);
+            if (!j.is_null()) ports.push_back(std::move(j));
+        }
+        return ControlResult::ok({{"ports", std::move(ports)}});
+    }
+
     // The guests' policies take the new addresses, and the state file their leases.
     void addresses_changed() {
         sw_.publish();

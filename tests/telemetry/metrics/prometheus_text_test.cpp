@@ -35,6 +35,9 @@ json views() {
                           {"ip": "192.0.2.3", "encap_packets": 1, "next_hop_mac": "02:00:00:00:00:03"}],
                 "remote_macs": [{"vni": 10010, "mac": "02:00:00:00:00:09", "vtep": "192.0.2.2"}],
                 "drops": {"vxlan_unknown_vtep": 6, "vxlan_malformed": 0}},
+      "port_security": {"ports": [{"name": "vm1", "violations_total": 12, "learned_macs": 2,
+                                   "learned-ips": [{"ip": "10.0.0.5", "expires_in": 3000}],
+                                   "last_violation": {"reason": "spoofed_ip", "seconds_ago": 4}}]},
       "time_ms": 1700000000500})");
 }
 
@@ -112,6 +115,15 @@ TEST_CASE(
     CHECK_THAT(text, Catch::Contains("vsw_vxlan_drops_total{reason=\"vxlan_unknown_vtep\"} 6\n"));
     // One series per remote MAC would be thousands: they are counted, not listed.
     CHECK(text.find("02:00:00:00:00:09") == std::string::npos);
+}
+
+TEST_CASE("port security: violations, what a port learned, its last refusal") {
+    const std::string text = prometheus_text(views());
+    for (const char* sample : {"vsw_port_security_violations_total{port=\"vm1\"} 12\n",
+                               "vsw_port_security_learned_macs{port=\"vm1\"} 2\n",
+                               "vsw_port_security_learned_ips{port=\"vm1\"} 1\n",
+                               "vsw_port_security_last_violation_age_seconds{port=\"vm1\"} 4\n"})
+        CHECK_THAT(text, Catch::Contains(sample));
 }
 
 TEST_CASE("label values are escaped") {
