@@ -28,6 +28,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from vswd_process import Vswd, live_processes, wait_until  # noqa: E402
+from generator import MACS  # noqa: E402
 
 SWITCH_CPU = 1
 
@@ -110,10 +111,12 @@ class VswAll(VswExporting):
     """vsw with every feature a port can have on and passing everything: both ports in access
     VLAN 10, guest TX and RX shapers far above the rate (they count tokens, never limit), a SPAN
     session of both ports' received frames to a net_null sink, IPFIX 1:1 and (unless the build
-    is older) NetFlow v9 1:1 and sFlow 1-in-1000 to a local UDP socket that reads nothing."""
+    is older) NetFlow v9 1:1 and sFlow 1-in-1000 to a local UDP socket that reads nothing, and
+    port security (vsw+security's settings)."""
     name = "vsw+all"
     netflow = True
     sflow = True
+    security = True
 
     def start(self):
         super().start()
@@ -128,6 +131,8 @@ class VswAll(VswExporting):
         self.vswd.ctl("ipfix", "set", *collectors, "--sampling=1")
         if self.sflow:
             self.vswd.ctl("sflow", "set", f"collectors=127.0.0.1:{port}", "sampling=1000", "polling=20")
+        if self.security:
+            secure_ports(self.vswd)
 
 
 class VswAllIpfix(VswAll):
@@ -135,6 +140,25 @@ class VswAllIpfix(VswAll):
     name = "vsw+all-ipfix"
     netflow = False
     sflow = False
+    security = False
+
+
+def secure_ports(vswd):
+    """Both ports locked to their generator guest's MAC and testpmd's source address (a cloud
+    tenant's port), with a MAC limit and storm control (unicast is not metered)."""
+    for i, mac in enumerate(MACS):
+        vswd.ctl("set-port", f"p{i}", "port-security=on", f"allowed-macs={mac}",
+                 "allowed-ips=10.0.0.1,2001:db8::1,198.18.0.1", "mac-limit=16", "flood-rate=10000")
+
+
+class VswSecurity(Vsw):
+    """vsw with port security on both ports (secure_ports): each frame's source MAC and IPv4
+    source checked before switching, its MAC pinned."""
+    name = "vsw+security"
+
+    def start(self):
+        super().start()
+        secure_ports(self.vswd)
 
 
 class VswSflow(VswExporting):
@@ -314,4 +338,4 @@ class VswNetflow9(VswFlowExport):
     scheme = "netflow9://"
 
 
-FEATURES += [VswSflowIdle, VswFlowExport, VswNetflow9]
+FEATURES += [VswSflowIdle, VswFlowExport, VswNetflow9, VswSecurity]
