@@ -59,14 +59,11 @@ namespace vsw {
     X(kSpoofedIp, "spoofed_ip", "rx", "port-security: IPv4 or IPv6 source not in allowed-ips")  \
     X(kSpoofedArp, "spoofed_arp", "rx", "port-security: ARP sender MAC or IP not the guest's")  \
     X(kSpoofedNd, "spoofed_nd", "rx",                                                           \
-      "port-security: IPv6 neighbour discovery for an address or with a link-layer address "    \
-      "not the guest's (an advertisement, a duplicate address probe), or unreadable")           \
+      "port-security: IPv6 ND claiming an address or link-layer address not the guest's")       \
     X(kDhcpServer, "dhcp_server", "rx",                                                         \
-      "port-security: a DHCP or DHCPv6 server message (UDP from port 67 or 547) from a port "   \
-      "that is not trusted=on")                                                                 \
+      "port-security: DHCP/DHCPv6 server message (UDP from 67 or 547), port not trusted=on")    \
     X(kRaGuard, "ra_guard", "rx",                                                               \
-      "port-security: an IPv6 router advertisement, or an IPv6 header chain too long to tell, " \
-      "from a port that is not trusted=on")                                                     \
+      "port-security: IPv6 router advertisement or unreadable header chain, not trusted=on")    \
     X(kEthertypeNotAllowed, "ethertype_not_allowed", "rx", "port-security: ethertype not allowed")
 
 enum class DropReason : unsigned {

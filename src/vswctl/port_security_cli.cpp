@@ -45,17 +45,17 @@ void print_port_security(const json& r) {
     std::cout << t.render();
 }
 
-json port_security_request(const CliCall& c) {
-    if (c.words.size() != 2 || c.words[1] != "show") throw UsageError(kUsage);
-    return {{"cmd", "port-security-show"}};
-}
-
 }  // namespace
 
 void add_port_security_cli(CliTable& t) {
+    // One form only: the settings themselves are set-port's.
+    const auto request = [](const CliCall& c) -> json {
+        if (c.words.size() != 2 || c.words[1] != "show") throw UsageError(kUsage);
+        return {{"cmd", "port-security-show"}};
+    };
     t.add({.name = "port-security",
            .usage = kHelp,
-           .request = port_security_request,
+           .request = request,
            .print = show_printer(print_port_security)});
 }
 
