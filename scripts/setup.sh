@@ -21,6 +21,7 @@ PACKAGES=(
   help2man                             # man pages from --help (meson install)
   qemu-system-x86 linux-image-amd64    # real guests: QEMU (TCG) and the guest kernel + modules
   busybox-static iperf3                # guest userland
+  dnsmasq-base                         # a DHCP server in a namespace (e2e-libvirt: clean-traffic with DHCP)
   gobgpd golang-github-osrg-gobgp-dev  # EVPN: the BGP engine, and its gRPC API's .proto files
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # vsw-evpn's gRPC client
   frr                                  # an EVPN interop peer (bgpd + zebra over kernel VXLAN)

@@ -11,6 +11,10 @@ same name; bad metadata is logged and the port still works. Port security from l
 clean-traffic (which libvirt 9.0 drops from vhostuser interfaces, so vsw's metadata carries it):
 a guest that changes its MAC loses its network until it changes it back, a second IP it adds can
 neither send nor take replies, and its gratuitous ARP for a neighbour's address poisons nobody.
+With CTRL_IP_LEARNING=dhcp (set live on a's second NIC, in VLAN 30 with a net_af_packet uplink
+to a network namespace where dnsmasq serves DHCP): a's udhcpc gets its lease from dnsmasq, vswd
+shows that address in learned-ips, a pings the server from it; from a second address it adds
+nothing reaches the namespace (spoofed_ip), and port-security show lists the violation.
 The agent runs with --port-security=default: the ports without a filter are locked to their
 domain's MAC, and stay exactly so across resyncs."""
 import os
@@ -24,7 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from libvirt_env import DomainGuest, Libvirt, domain_xml, qemu_dir  # noqa: E402
 from qemu_guest import boot_all, build_image  # noqa: E402
-from vswd_process import BUILD, Vswd, check, live_processes, log, run, wait_until  # noqa: E402
+from vswd_process import BUILD, Vswd, after_exit, check, live_processes, log, run, wait_until  # noqa: E402
 
 AGENT = os.path.join(BUILD, "src", "vsw-libvirt")
 NS = "urn:vsw:libvirt:1"
@@ -104,6 +108,156 @@ def check_clean_traffic(vswd, ga, gb, port_a):
     ga.run("ip addr del 10.0.0.3/24 dev eth0")
     check(reaches_b(1), "from its own address a still reaches b")
     log(f"clean-traffic checks took {time.monotonic() - started:.1f}s")
+
+
+# A veth leaves the UDP checksum of what its own stack sends for the receiver to fill in, and
+# net_af_packet hands such a frame on as it is: with TX checksumming on, udhcpc (reading a raw
+# socket) ignored every one of dnsmasq's offers. What `ethtool -K IF tx off` does
+# (SIOCETHTOOL, ETHTOOL_STXCSUM), without needing ethtool.
+TX_CSUM_OFF = """
+import array, fcntl, socket, struct, sys
+value = array.array("I", [0x17, 0])
+ifreq = struct.pack("16sP", sys.argv[1].encode(), value.buffer_info()[0]).ljust(40, b"\\0")
+fcntl.ioctl(socket.socket(), 0x8946, ifreq)
+"""
+
+
+class DhcpUplink:
+    """A host behind an uplink: a veth pair whose one end, in a new network namespace, has
+    SERVER/24 and dnsmasq handing out leases on it; vswd opens the other end with net_af_packet.
+    Removed by close(), and by the harness's clean-ups if the test fails first."""
+    SERVER = "10.30.0.1"
+
+    def __init__(self, work):
+        tag = os.getpid() % 100000
+        self.ns, self.host_if, self.peer_if = f"vswlv{os.getpid()}", f"vswlu{tag}", f"vswlp{tag}"
+        self.leases = work.file("dnsmasq.leases")
+        self.log_path = work.file("dnsmasq.log")
+        self.dnsmasq = None
+        after_exit.append(self.close)
+        subprocess.run(["ip", "netns", "add", self.ns], check=True)
+        for cmd in (["ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.peer_if],
+                    ["ip", "link", "set", self.peer_if, "netns", self.ns],
+                    ["sysctl", "-qw", f"net.ipv6.conf.{self.host_if}.disable_ipv6=1"],
+                    ["ip", "link", "set", self.host_if, "up"]):
+            subprocess.run(cmd, check=True)
+        for cmd in (["sysctl", "-qw", f"net.ipv6.conf.{self.peer_if}.disable_ipv6=1"],
+                    ["/usr/bin/python3", "-c", TX_CSUM_OFF, self.peer_if],
+                    ["ip", "addr", "add", f"{self.SERVER}/24", "dev", self.peer_if],
+                    ["ip", "link", "set", self.peer_if, "up"]):
+            self.ns_run(*cmd)
+
+    def ns_run(self, *cmd):
+        return subprocess.run(["ip", "netns", "exec", self.ns, *cmd], check=True, capture_output=True, text=True,
+                              timeout=30).stdout
+
+    def start_dnsmasq(self):
+        # ip netns exec execs dnsmasq itself: the PID is dnsmasq's (kept in the foreground).
+        self.dnsmasq = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+             "--port=0", "--user=root", "--no-resolv", "--no-hosts", f"--interface={self.peer_if}",
+             "--dhcp-range=10.30.0.100,10.30.0.150,255.255.255.0,1h", "--dhcp-authoritative",
+             f"--dhcp-leasefile={self.leases}", "--log-dhcp", f"--log-facility={self.log_path}",
+             f"--pid-file={self.leases}.pid"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        live_processes.append(self.dnsmasq)
+        wait_until(lambda: os.path.exists(self.leases) or self.dnsmasq.poll() is not None, 10, "dnsmasq to start")
+        check(self.dnsmasq.poll() is None, "dnsmasq runs in the uplink's namespace", quiet=True)
+
+    def echo_requests(self):
+        """ICMP echo requests the namespace's stack has received (Icmp InEchos)."""
+        lines = [line.split() for line in self.ns_run("cat", "/proc/net/snmp").splitlines() if line.startswith("Icmp:")]
+        return int(lines[1][lines[0].index("InEchos")])
+
+    def close(self):
+        if self.dnsmasq and self.dnsmasq.poll() is None:
+            self.dnsmasq.terminate()
+            try:
+                self.dnsmasq.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.dnsmasq.kill()
+                self.dnsmasq.wait()
+        subprocess.run(["ip", "link", "del", self.host_if], capture_output=True)
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
+
+
+UDHCPC_SCRIPT = """#!/bin/sh
+# udhcpc's event script: configure the lease on the interface, say what it was.
+case "$1" in
+  deconfig) ip addr flush dev "$interface" ;;
+  bound|renew) ip addr add "$ip/$mask" dev "$interface" && echo "bound $ip/$mask server $serverid" ;;
+esac
+"""
+
+
+def check_dhcp_learning(vswd, libvirt, ga, name_a, port_a2, work):
+    """a's eth1 (MAC_A2) goes under clean-traffic with CTRL_IP_LEARNING=dhcp, in VLAN 30 with an
+    uplink to a namespace where dnsmasq serves DHCP: a gets its lease, vswd learns it, a reaches
+    the server from it and from no other address."""
+    started = time.monotonic()
+    up = DhcpUplink(work)
+    up.start_dnsmasq()
+    vswd.ctl("add-port", "dhcp-up", "--type", "dpdk", "--devargs", f"net_af_packet1,iface={up.host_if}",
+             "vlan-mode=access", "tag=30")
+    libvirt.virsh("metadata", name_a, "--uri", NS, "--key", "vsw", "--live", "--set",
+                  f"<ports><port mac='{MAC_A}' vlan-mode='access' tag='10' filter='clean-traffic'>"
+                  "<parameter name='IP' value='10.0.0.1'/></port>"
+                  f"<port mac='{MAC_A2}' vlan-mode='access' tag='30' filter='clean-traffic'>"
+                  "<parameter name='CTRL_IP_LEARNING' value='dhcp'/></port></ports>")
+    p = wait_until(lambda: (lambda p: p if p.get("allowed-ips") == "dhcp" else None)(vswd.port(port_a2)), 10,
+                   "a2's CTRL_IP_LEARNING=dhcp to reach vswd")
+    check(p["port-security"] == "on" and p["allowed-macs"] == MAC_A2 and p["allowed-ethertypes"] == "ipv4,arp,rarp"
+          and not p.get("learned-ips") and p["vlan"] == "access 30",
+          "virsh metadata --live put a2 under clean-traffic with CTRL_IP_LEARNING=dhcp (allowed-ips=dhcp, "
+          "nothing learned yet)")
+
+    script = UDHCPC_SCRIPT.replace("'", "'\\''")
+    ga.check(f"mkdir -p /tmp && printf '%s' '{script}' > /tmp/udhcpc.sh && chmod +x /tmp/udhcpc.sh")
+    status, out = ga.run("udhcpc -i eth1 -f -q -n -t 5 -T 1 -s /tmp/udhcpc.sh 2>&1", timeout=30)
+    bound = [line.split() for line in out.splitlines() if line.startswith("bound ")]
+    check(status == 0 and len(bound) == 1 and bound[0][3] == up.SERVER,
+          f"a's udhcpc on eth1 got a lease from dnsmasq: {bound[0][1] if bound else out.strip()}")
+    ip = bound[0][1].split("/")[0]
+    with open(up.leases) as f:
+        leases = f.read()
+    check(any(line.split()[1:3] == [MAC_A2, ip] for line in leases.splitlines() if len(line.split()) > 2),
+          f"dnsmasq's lease file has {ip} for {MAC_A2}")
+
+    def learned():
+        return [x["ip"] for x in vswd.port(port_a2).get("learned-ips", [])]
+
+    deadline = time.monotonic() + 5  # the ACK was punted: the control thread reads it meanwhile
+    while learned() != [ip] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    got = learned()
+    check(got == [ip], f"vswd learned it from dnsmasq's DHCPACK: a2's learned-ips {got}")
+
+    echoes = up.echo_requests()
+    check(ga.run(f"ping -c 2 -W 2 -I eth1 {up.SERVER}", timeout=30)[0] == 0,
+          f"from {ip} a pings dnsmasq's {up.SERVER} in the namespace")
+    check(up.echo_requests() >= echoes + 2, "the namespace counted the echo requests")
+
+    def drops(reason):
+        return vswd.port_stats(port_a2)["drops"].get(reason, 0)
+
+    fake = "10.30.0.200"
+    check(ga.run(f"ip addr add {fake}/24 dev eth1")[0] == 0, f"a added {fake}, an address no server gave it",
+          quiet=True)
+    before, echoes = drops("spoofed_ip"), up.echo_requests()
+    check(ga.run(f"ping -c 2 -W 1 -I {fake} {up.SERVER}", timeout=30)[0] != 0, f"a's ping from {fake} gets no answer")
+    check(drops("spoofed_ip") >= before + 2, f"... dropped as spoofed_ip ({drops('spoofed_ip') - before})")
+    neigh = up.ns_run("ip", "neigh", "show", fake).strip()
+    check(up.echo_requests() == echoes and not neigh,
+          f"nothing from {fake} reached the namespace (no echo request, no neighbour entry {neigh!r})")
+    view = {q["name"]: q for q in vswd.ctl("port-security", "show")["ports"]}.get(port_a2, {})
+    last = view.get("last_violation", {})
+    check(view.get("violations", {}).get("spoofed_ip", 0) >= 2 and last.get("mac") == MAC_A2 and
+          last.get("ip") == fake and last.get("reason") in ("spoofed_ip", "spoofed_arp"),
+          f"port-security show lists a2's violations {view.get('violations')}, the last from {fake}: {last}")
+    ga.run(f"ip addr del {fake}/24 dev eth1")
+    check(ga.run(f"ping -c 1 -W 2 -I eth1 {up.SERVER}", timeout=30)[0] == 0, f"from {ip} a still reaches the server")
+    vswd.ctl("del-port", "dhcp-up")
+    up.close()
+    log(f"DHCP learning checks took {time.monotonic() - started:.1f}s")
 
 
 def test(work):
@@ -222,6 +376,7 @@ def test(work):
     set_vlan(name_b, MAC_B, 20)
     wait_until(lambda: vswd.port(port_b)["vlan"] == "access 20", 10, "a metadata event after the reconnect")
     check(not pings(2), "events work after the reconnect: b back in VLAN 20, no ping")
+    check_dhcp_learning(vswd, libvirt, ga, name_a, port_a2, work)
 
     # A bad VLAN in the metadata: logged, the port is isolated (admin down), the other works.
     libvirt.virsh("metadata", name_a, "--uri", NS, "--key", "vsw", "--live", "--set",
