@@ -50,6 +50,7 @@ GuestPolicy make_guest_policy(const PortSecurity& s, const std::vector<uint32_t>
     p.any_ip = s.any_ip;
     p.any_ethertype = s.any_ethertype;
     p.guards = !s.trusted;
+    if (p.n_macs && p.ethertype_allowed(0x0800)) p.ipv4_from_first_mac = p.macs[0] << 16 | 0x0800;
     return p;
 }
 

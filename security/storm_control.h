@@ -33,10 +33,14 @@ inline void storm_control_burst(StormMeter& m, const StormPolicy& p, BurstDecisi
         m.bucket = qos::TokenBucket(p.rate, p.burst, hz, tsc);
         m.version = p.version;
     }
-    m.bucket.refill(tsc);
     uint32_t dropped = 0;
+    bool refilled = false;  // only for a burst that floods: most carry unicast only
     for (uint16_t i = 0; i < n; ++i) {
         if (d.out[i] != kOutFlood) continue;
+        if (!refilled) {
+            m.bucket.refill(tsc);
+            refilled = true;
+        }
         if (m.bucket.has(1)) {
             m.bucket.charge(1);
         } else {

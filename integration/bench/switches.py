@@ -143,22 +143,30 @@ class VswAllIpfix(VswAll):
     security = False
 
 
-def secure_ports(vswd):
+def secure_ports(vswd, limits=True):
     """Both ports locked to their generator guest's MAC and testpmd's source address (a cloud
-    tenant's port), with a MAC limit and storm control (unicast is not metered)."""
+    tenant's port); `limits`: with a MAC limit and storm control too (unicast is not metered)."""
     for i, mac in enumerate(MACS):
         vswd.ctl("set-port", f"p{i}", "port-security=on", f"allowed-macs={mac}",
-                 "allowed-ips=10.0.0.1,2001:db8::1,198.18.0.1", "mac-limit=16", "flood-rate=10000")
+                 "allowed-ips=10.0.0.1,2001:db8::1,198.18.0.1",
+                 *(["mac-limit=16", "flood-rate=10000"] if limits else []))
 
 
 class VswSecurity(Vsw):
-    """vsw with port security on both ports (secure_ports): each frame's source MAC and IPv4
-    source checked before switching, its MAC pinned."""
+    """vsw with port security on both ports: each frame's source MAC and IPv4 source checked
+    before switching, its MAC pinned."""
     name = "vsw+security"
+    limits = False
 
     def start(self):
         super().start()
-        secure_ports(self.vswd)
+        secure_ports(self.vswd, self.limits)
+
+
+class VswSecurityLimits(VswSecurity):
+    """vsw+security with a MAC limit and storm control on both ports as well."""
+    name = "vsw+security+limits"
+    limits = True
 
 
 class VswSflow(VswExporting):
@@ -338,4 +346,4 @@ class VswNetflow9(VswFlowExport):
     scheme = "netflow9://"
 
 
-FEATURES += [VswSflowIdle, VswFlowExport, VswNetflow9, VswSecurity]
+FEATURES += [VswSflowIdle, VswFlowExport, VswNetflow9, VswSecurity, VswSecurityLimits]

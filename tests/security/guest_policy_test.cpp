@@ -65,4 +65,9 @@ TEST_CASE("port security: a settable list of ethertypes") {
     const auto lldp = frame(kGuest, 0x88cc), v6 = frame(kGuest, 0x86dd);
     CHECK_FALSE(guest_frame_violation(p, lldp.data(), 64));
     CHECK(guest_frame_violation(p, v6.data(), 64) == DropReason::kEthertypeNotAllowed);
+    // The fast path (its own MAC, IPv4) is only there while IPv4 is allowed.
+    s.ethertypes = {0x86dd};
+    const auto v4 = ipv4(kGuest, 0);
+    CHECK(guest_frame_violation(make_guest_policy(s), v4.data(), 64) ==
+          DropReason::kEthertypeNotAllowed);
 }
