@@ -16,7 +16,7 @@ import re
 import sys
 
 CORE = ["core/"]
-STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/", "security/"]
+STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/", "security/", "lacp/"]
 # What the CLI, the agents and the state file may see of the stages: their settings and formats,
 # never their datapath (these parts build without DPDK).
 SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h",
@@ -45,6 +45,8 @@ RULES = {
     "qos": CORE + ["telemetry/*"],
     "offload": CORE,
     "overlay": CORE,
+    # LACP's machines: pure, time passed in, frames as bytes.
+    "lacp": CORE,
     # Port security: its stages meter with qos/'s token bucket and count per port.
     "security": CORE + ["qos/token_bucket.h", "telemetry/*"],
     "src/datapath": STAGES,
