@@ -59,7 +59,9 @@ json OverlayIncidents::view(const OverlayConfig& overlay,
                              {"seen_by", "vsw-evpn"}});
     }
     for (const auto& [key, vtep] : refused_) {
-        const auto& [vni, mac] = key;
+        // Plain copies: clang 14 cannot capture structured bindings in a lambda.
+        const uint32_t vni = key.first;
+        const Mac mac = key.second;
         if (std::any_of(report_.conflicts.begin(), report_.conflicts.end(),
                         [&](const MacConflict& c) { return c.vni == vni && c.mac == mac; }))
             continue;
@@ -98,11 +100,13 @@ json OverlayIncidents::counts(uint32_t vni) const {
         return std::count_if(list.begin(), list.end(), [&](const auto& x) { return x.vni == vni; });
     };
     size_t refused_only = 0;
-    for (const auto& [key, vtep] : refused_)
-        if (key.first == vni &&
+    for (const auto& refusal : refused_) {
+        const Mac mac = refusal.first.second;
+        if (refusal.first.first == vni &&
             std::none_of(report_.conflicts.begin(), report_.conflicts.end(),
-                         [&](const MacConflict& c) { return c.vni == vni && c.mac == key.second; }))
+                         [&](const MacConflict& c) { return c.vni == vni && c.mac == mac; }))
             ++refused_only;
+    }
     return {{"conflicts", in_vni(report_.conflicts) + refused_only},
             {"duplicates", in_vni(report_.duplicates)}};
 }
