@@ -25,6 +25,7 @@ PACKAGES=(
   gobgpd golang-github-osrg-gobgp-dev  # EVPN: the BGP engine, and its gRPC API's .proto files
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # vsw-evpn's gRPC client
   frr                                  # an EVPN interop peer (bgpd + zebra over kernel VXLAN)
+  openvswitch-switch ethtool iputils-ping nftables  # LACP/CFM peer (userspace ovs-vswitchd); veth offloads; ping; silencing a peer
 )
 BUILD_DIR=${VSW_BUILD_DIR:-build}
 HUGEPAGES=${VSW_HUGEPAGES:-512}        # 2 MiB pages: 1 GiB for vswd and fake guests

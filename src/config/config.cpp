@@ -17,12 +17,14 @@ const char* port_type_name(PortType t) {
         case PortType::kVhostUserClient: return "vhost-user-client";
         case PortType::kVhostUserServer: return "vhost-user-server";
         case PortType::kDpdk: return "dpdk";
+        case PortType::kBond: return "bond";
     }
     return "?";
 }
 
 std::optional<PortType> port_type_from_name(const std::string& s) {
-    for (PortType t : {PortType::kVhostUserClient, PortType::kVhostUserServer, PortType::kDpdk})
+    for (PortType t :
+         {PortType::kVhostUserClient, PortType::kVhostUserServer, PortType::kDpdk, PortType::kBond})
         if (s == port_type_name(t)) return t;
     return std::nullopt;
 }
@@ -35,6 +37,14 @@ std::string validate_port_config(const PortConfig& p) {
         if (p.socket[0] != '/') return "socket path must be absolute: '" + p.socket + "'";
         if (p.socket.size() >= 108) return "socket path is longer than a unix socket allows (107)";
         if (!p.devargs.empty()) return "--devargs applies only to --type dpdk";
+    } else if (p.type == PortType::kBond) {
+        if (!p.socket.empty() || !p.devargs.empty())
+            return "a bond port takes no --socket or --devargs: its members are dpdk ports";
+        if (auto e = validate_bond(p.bond); !e.empty()) return e;
+        if (p.mtu > kDefaultMtu)
+            return "mtu above 1500 on a bond port is not supported (its members are dpdk ports)";
+        if (p.bandwidth != PortBandwidth{})
+            return "tx-rate and rx-rate apply to vhost-user ports, not bonds";
     } else {
         if (p.devargs.empty()) return "a dpdk port needs --devargs ARGS";
         if (!p.socket.empty()) return "--socket applies only to vhost-user ports";
@@ -43,8 +53,11 @@ std::string validate_port_config(const PortConfig& p) {
             return "mtu above 1500 on a dpdk port is not supported (vswd configures no jumbo "
                    "frames on devices)";
     }
-    if (p.vtep.enabled() && is_vhost(p.type))
-        return "vtep-ip applies to dpdk ports (the VXLAN underlay), not vhost-user ones";
+    if (p.vtep.enabled() && p.type != PortType::kDpdk)
+        return "vtep-ip applies to dpdk ports (the VXLAN underlay), not " +
+               std::string(port_type_name(p.type)) + " ones";
+    if (p.type != PortType::kBond && p.bond != BondConfig{})
+        return "members, bond-mode, lacp, lacp-time and lacp-fallback apply to --type bond";
     if (p.vtep.gateway && !p.vtep.enabled()) return "vtep-gateway needs vtep-ip";
     if (p.vtep.gateway && !same_subnet(p.vtep.gateway, p.vtep.ip, p.vtep.prefix_len))
         return "vtep-gateway " + format_ipv4(p.vtep.gateway) + " is not on the VTEP's subnet " +
@@ -140,11 +153,13 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
     if (is_bandwidth_setting(key)) return apply_bandwidth_setting(p.bandwidth, key, value);
     if (is_vtep_setting(key)) return apply_vtep_setting(p.vtep, key, value);
     if (is_security_setting(key)) return apply_security_setting(p.security, key, value);
+    if (is_bond_setting(key)) return apply_bond_setting(p.bond, key, value);
     return "unknown port setting '" + key +
            "' (known: admin, description, vlan-mode, tag, trunks, offloads, mtu, forward-bpdu, "
            "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode, vtep-ip, "
            "vtep-gateway, mac-limit, flood-rate, flood-burst, port-security, allowed-macs, "
-           "allowed-ips, allowed-ethertypes, trusted)";
+           "allowed-ips, allowed-ethertypes, trusted, members, bond-mode, lacp, lacp-time, "
+           "lacp-fallback)";
 }
 
 Settings port_settings(const PortConfig& p) {
@@ -158,6 +173,8 @@ Settings port_settings(const PortConfig& p) {
     };
     for (auto& setting : bandwidth_settings(p.bandwidth)) s.push_back(std::move(setting));
     for (auto& setting : security_settings(p.security)) s.push_back(std::move(setting));
+    if (p.type == PortType::kBond)
+        for (auto& setting : bond_settings(p.bond)) s.push_back(std::move(setting));
     return s;
 }
 
@@ -203,6 +220,8 @@ json to_json(const PortConfig& p) {
             j[key] = std::stoul(value);
         else j[key] = value;
     }
+    if (p.type == PortType::kBond)
+        for (const auto& [key, value] : bond_settings(p.bond)) j[key] = value;
     return j;
 }
 
@@ -225,7 +244,7 @@ std::string get_string(const json& j, const char* field, bool required) {
 
 }  // namespace
 
-PortConfig port_config_from_json(const json& j) {
+PortConfig port_config_from_json(const json& j, bool validated) {
     if (!j.is_object()) throw std::invalid_argument("a port must be a JSON object");
     PortConfig p;
     p.name = get_string(j, "name", true);
@@ -233,7 +252,7 @@ PortConfig port_config_from_json(const json& j) {
     auto t = port_type_from_name(type);
     if (!t)
         throw std::invalid_argument("unknown port type '" + type +
-                                    "' (known: vhost-user-client, vhost-user-server, dpdk)");
+                                    "' (known: vhost-user-client, vhost-user-server, dpdk, bond)");
     p.type = *t;
     p.socket = get_string(j, "socket", false);
     p.devargs = get_string(j, "devargs", false);
@@ -249,9 +268,10 @@ PortConfig port_config_from_json(const json& j) {
                 throw std::invalid_argument(e);
         }
     }
-    for (const char* key : {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode", "offloads",
-                            "forward-bpdu", "vtep-ip", "vtep-gateway", "allowed-macs",
-                            "allowed-ips", "allowed-ethertypes", "trusted", "port-security"}) {
+    for (const char* key :
+         {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode", "offloads", "forward-bpdu",
+          "vtep-ip", "vtep-gateway", "allowed-macs", "allowed-ips", "allowed-ethertypes", "trusted",
+          "port-security", "members", "bond-mode", "lacp", "lacp-time", "lacp-fallback"}) {
         std::string v = get_string(j, key, false);
         if (!v.empty())
             if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);
@@ -261,6 +281,7 @@ PortConfig port_config_from_json(const json& j) {
             throw std::invalid_argument("field 'tag' must be a VLAN number from 1 to 4094");
         p.tag = static_cast<uint16_t>(it->get<int64_t>());
     }
+    if (!validated) return p;
     if (auto e = validate_port_config(p); !e.empty()) throw std::invalid_argument(e);
     return p;
 }

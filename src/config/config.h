@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bond/bond_config.h"
 #include "core/parse.h"
 #include "core/vlan.h"
 #include "overlay/overlay_config.h"
@@ -23,12 +24,13 @@ enum class PortType {
     kVhostUserClient,  // vswd connects to a socket QEMU listens on (QEMU is the server)
     kVhostUserServer,  // vswd listens, QEMU connects
     kDpdk,             // a DPDK ethdev from devargs (PCI address, net_tap, net_af_packet, ...)
+    kBond,             // dpdk ports bundled into one (bond/bond_config.h), with or without LACP
 };
 
 const char* port_type_name(PortType t);
 std::optional<PortType> port_type_from_name(const std::string& s);
 inline bool is_vhost(PortType t) {
-    return t != PortType::kDpdk;
+    return t == PortType::kVhostUserClient || t == PortType::kVhostUserServer;
 }
 
 // The MTU of a port nobody set one for, and the range `mtu=` takes: Linux's minimum, and jumbo
@@ -57,6 +59,7 @@ struct PortConfig {
     bool forward_bpdu = false;  // forward-bpdu=on: reserved group addresses (STP, LLDP, LACP...)
                                 // received here are switched like any multicast, as in OVS
     PortSecurity security;      // mac-limit, flood-rate (security/port_security_config.h)
+    BondConfig bond;            // bond only: members, bond-mode, lacp (bond/bond_config.h)
 
     bool operator==(const PortConfig&) const = default;
 };
@@ -105,7 +108,8 @@ std::string apply_switch_setting(SwitchSettings& s, const std::string& key,
 // JSON forms, used by the state file and the control protocol. from_json throws
 // std::invalid_argument with a message naming the bad field.
 nlohmann::json to_json(const PortConfig& p);
-PortConfig port_config_from_json(const nlohmann::json& j);
+// `validated` false: the fields as given, unchecked (add-port applies its settings first).
+PortConfig port_config_from_json(const nlohmann::json& j, bool validated = true);
 nlohmann::json to_json(const SwitchConfig& c);
 SwitchConfig switch_config_from_json(const nlohmann::json& j);
 

@@ -24,7 +24,7 @@ uint32_t SwitchServices::clock_seconds() const {
 }
 
 uint64_t frame_source_mac(const SwitchPort& out, uint32_t local_ip) {
-    if (!out.is_vhost() && out.attached) {
+    if (out.kind == PortKind::kEthdev && out.attached) {
         rte_ether_addr a;
         if (rte_eth_macaddr_get(out.eth.port_id, &a) == 0) {
             uint64_t mac = 0;

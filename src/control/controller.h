@@ -122,6 +122,8 @@ class Controller {
     virtual void save(SwitchConfig& c) const { (void)c; }
     // Frequent control work: after every control request and a few times a second.
     virtual void poll() {}
+    // How often poll() must run at least, in ms (timers: LACP, CFM); 0: a few times a second.
+    virtual int poll_interval_ms() const { return 0; }
     // Why a port cannot have configuration `c` (added, or changed by set-port), or "".
     virtual std::string check_port(const PortConfig& c) const {
         (void)c;

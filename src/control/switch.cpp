@@ -103,6 +103,13 @@ void Switch::service_controllers() {
     for (auto& c : controllers_) c->poll();
 }
 
+int Switch::poll_interval_ms() const {
+    int ms = 250;
+    for (const auto& c : controllers_)
+        if (const int want = c->poll_interval_ms(); want > 0 && want < ms) ms = want;
+    return ms;
+}
+
 uint32_t Switch::now_seconds() const {
     return services_.clock_seconds();
 }
@@ -151,6 +158,7 @@ void Switch::publish() {
         if (!p->attached) continue;
         if (p->admin_up.load(std::memory_order_relaxed) && s->role[slot] == PortRole::kSwitching)
             s->flood[s->n_flood++] = slot;
+        if (p->kind == PortKind::kBond) continue;  // its members are polled for it
         auto& w = s->workers[rx_worker_[slot]];
         w.rx[w.n_rx++] = slot;
     }
@@ -180,6 +188,11 @@ std::string Switch::filesystem_error(const PortConfig& cfg) const {
 }
 
 std::string Switch::attach(SwitchPort& port) {
+    if (port.kind == PortKind::kBond) {  // no device of its own: its members are ports
+        port.attached = true;
+        port.error.clear();
+        return "";
+    }
     std::string err = filesystem_error(port.config);  // refused before anything is created
     if (err.empty() && port.is_vhost()) {
         const bool client = port.config.type == PortType::kVhostUserClient;
@@ -202,7 +215,7 @@ std::string Switch::attach(SwitchPort& port) {
 void Switch::detach(SwitchPort& port) {
     if (!port.attached) return;
     if (port.is_vhost()) vhost::unregister_socket(port.config.socket);
-    else ethdev_close(port.eth);
+    else if (port.kind == PortKind::kEthdev) ethdev_close(port.eth);
     port.attached = false;
 }
 
@@ -214,7 +227,7 @@ std::string Switch::create_port(const PortConfig& cfg, bool keep_on_error) {
         const PortConfig& o = slots_[slot]->config;
         if (is_vhost(cfg.type) && o.socket == cfg.socket)
             return "socket " + cfg.socket + " is already used by port '" + o.name + "'";
-        if (!is_vhost(cfg.type) && o.devargs == cfg.devargs)
+        if (cfg.type == PortType::kDpdk && o.devargs == cfg.devargs)
             return "devargs '" + cfg.devargs + "' are already used by port '" + o.name + "'";
     }
     const int slot = free_slot();

@@ -61,6 +61,9 @@ class Switch final {
     // The controllers' frequent work (captures attach and end): call after every control
     // request.
     void service_controllers();
+    // How long the control loop may wait for a request before calling service_controllers()
+    // and poll_links() again, in ms (shorter while a controller runs timers).
+    int poll_interval_ms() const;
     // Stops workers and detaches every port (the configuration stays persisted).
     void shutdown();
 

@@ -21,6 +21,7 @@ struct SwitchPort : Port {
 
 // The datapath's kind of a configured port type.
 inline PortKind port_kind(PortType t) {
+    if (t == PortType::kBond) return PortKind::kBond;
     return is_vhost(t) ? PortKind::kVhost : PortKind::kEthdev;
 }
 

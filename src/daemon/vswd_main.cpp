@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
         }
         auto last_tick = std::chrono::steady_clock::now();
         while (!g_stop.load()) {
-            if (!server.serve_once(250, handler)) {
+            if (!server.serve_once(sw.poll_interval_ms(), handler)) {
                 rc = die("control socket failed");
                 break;
             }

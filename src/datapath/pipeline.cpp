@@ -176,6 +176,14 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
             remote.flood_to_vteps = false;
             decide_span_output(c, pkts, n, d);
             break;
+        case PortRole::kBondMember:  // not reached: ingress_list takes members to their bond
+            remote.flood_to_vteps = false;
+            for (uint16_t i = 0; i < n; ++i) {
+                d.out[i] = kOutDrop;
+                d.classified[i] = false;
+            }
+            c.drop(DropReason::kBondInactive, n);
+            break;
         case PortRole::kUnderlay:  // VXLAN and ARP only; decapsulated frames stay local
             remote.flood_to_vteps = false;
             decide_underlay(UnderlayIngress{.table = *snap.overlay,

@@ -4,7 +4,9 @@
 // has or not).
 //
 //   ingress, per port a worker polls, per round (ingress_list):
-//     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx -> guest offloads [bit]
+//     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx
+//       (a bond member instead: rx -> capture rx -> member ingress -> on as its bond's burst)
+//     -> guest offloads [bit]
 //     -> MTU -> port security [bit] -> shaping (TX charge) -> decide: the port's role, then
 //     classify, learn (up to the MAC limit [bit]), look up -> storm control [bit] -> IPFIX -> sFlow
 //     [bit] -> scatter
@@ -13,6 +15,7 @@
 //                                   -> to a remote VTEP: overlay encapsulation -> TX buffer
 //   flush, per TX buffer when full and at the end of the round (flush_list):
 //     offload egress step (segments, checksums, MTU) -> shaping (guest-RX queue) or transmit
+//     (a bond: by the member its mode chooses for each frame)
 //   end of round (round_end_list): slow-path inject -> IPFIX expiry -> mirror handoffs
 //     -> flush every buffer -> mirror buffers
 //
@@ -36,6 +39,7 @@
 #include "qos/shaping.h"
 #include "security/guest_policy_stage.h"
 #include "security/storm_control.h"
+#include "src/datapath/bond_stage.h"
 #include "src/datapath/fdb.h"
 #include "src/datapath/offload_stage.h"
 #include "src/datapath/overlay_stage.h"
@@ -162,27 +166,17 @@ inline uint16_t checks_on_receipt(uint32_t features, rte_mbuf** pkts, uint16_t n
 
 // ---- The lists ----
 
-// The ingress list: port `in`'s turn in a polling round. Returns how many frames it received.
-inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const RoundTime& t,
-                             Burst& b) {
-    if (!in.admin_up.load(std::memory_order_relaxed)) return 0;  // not polled
+// The ingress list from the checks on: `n` frames received on port `in` (or on a member of
+// bond `in`), already captured.
+inline void switch_burst(Datapath& dp, const Snapshot& snap, Port& in, const RoundTime& t, Burst& b,
+                         uint16_t n) {
     const PortQos& q = *snap.qos[in.slot];
     const uint32_t features = snap.features[in.slot];
     telemetry::PortCounters& c = in.counters[dp.worker];
-    if (q.rx_shaped)  // shaping: what waits in the port's guest-RX queue goes first
-        guest_rx_drain(in.shaping, q, c, t.tsc, t.hz,
-                       [&](rte_mbuf** out, uint16_t k, uint16_t first_new) {
-                           return offer(in, dp.worker, out, k, first_new);
-                       });
-    if (q.tx_shaped && !guest_tx_allowed(in.shaping, q, c, t.tsc, t.hz)) return 0;  // no credit
-    const uint16_t received = receive(in, dp.pool, b.pkts);
-    if (received == 0) return 0;
-    capture_received(in.capture, dp.worker, b.pkts, received, t.tsc);
-    uint16_t n =
-        checks_on_receipt(features, b.pkts, received, in.mtu.load(std::memory_order_relaxed), c);
+    n = checks_on_receipt(features, b.pkts, n, in.mtu.load(std::memory_order_relaxed), c);
     if (features & port_feature::kPortSecurity)
         n = enforce_guest_policy(*snap.security->guest[in.slot], b.pkts, n, c);
-    if (n == 0) return received;
+    if (n == 0) return;
     if (q.tx_shaped) guest_tx_charge(in.shaping, b.pkts, n);
     decide(dp, snap, in, b.pkts, n, t.now_s, b.decisions, b.remote);
     if (features & port_feature::kStormControl)
@@ -195,6 +189,54 @@ inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const
         sflow_sample_burst(*snap.sflow->sampler[dp.worker], *snap.sflow, in.slot, b.pkts, n,
                            b.decisions);
     scatter(dp, snap, in, b.pkts, n, b.decisions, b.remote);
+}
+
+// A bond member's turn: what it receives goes on as its bond's (bond_stage.h).
+inline uint16_t member_ingress_list(Datapath& dp, const Snapshot& snap, Port& member,
+                                    const RoundTime& t, Burst& b) {
+    const uint16_t received = receive(member, dp.pool, b.pkts);
+    if (received == 0) return 0;
+    capture_received(member.capture, dp.worker, b.pkts, received, t.tsc);
+    const BondTable& bonds = *snap.bonds;
+    const BondView& bond = bonds.bonds[static_cast<size_t>(bonds.bond_of[member.slot])];
+    Port& port = *snap.ports[bond.slot];
+    const PortVlan& vlan = *snap.vlan[bond.slot];
+    const uint16_t n = member_ingress(
+        MemberIngress{
+            .bond = bond,
+            .member = static_cast<unsigned>(bonds.member_index[member.slot]),
+            .port = member,
+            .punt_reserved = (snap.features[member.slot] & port_feature::kPuntReserved) != 0,
+            .punt = dp.punt,
+            .fdb = *dp.fdb,
+            .untagged_vlan = vlan.mode == VlanMode::kTrunk ? uint16_t{0} : vlan.tag,
+            .worker = dp.worker},
+        b.pkts, received);
+    if (n && port.admin_up.load(std::memory_order_relaxed)) switch_burst(dp, snap, port, t, b, n);
+    else if (n) {
+        rte_pktmbuf_free_bulk(b.pkts, n);
+        port.counters[dp.worker].drop(DropReason::kPortDown, n);
+    }
+    return received;
+}
+
+// The ingress list: port `in`'s turn in a polling round. Returns how many frames it received.
+inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const RoundTime& t,
+                             Burst& b) {
+    if (!in.admin_up.load(std::memory_order_relaxed)) return 0;  // not polled
+    if (snap.role[in.slot] == PortRole::kBondMember) return member_ingress_list(dp, snap, in, t, b);
+    const PortQos& q = *snap.qos[in.slot];
+    telemetry::PortCounters& c = in.counters[dp.worker];
+    if (q.rx_shaped)  // shaping: what waits in the port's guest-RX queue goes first
+        guest_rx_drain(in.shaping, q, c, t.tsc, t.hz,
+                       [&](rte_mbuf** out, uint16_t k, uint16_t first_new) {
+                           return offer(in, dp.worker, out, k, first_new);
+                       });
+    if (q.tx_shaped && !guest_tx_allowed(in.shaping, q, c, t.tsc, t.hz)) return 0;  // no credit
+    const uint16_t received = receive(in, dp.pool, b.pkts);
+    if (received == 0) return 0;
+    capture_received(in.capture, dp.worker, b.pkts, received, t.tsc);
+    switch_burst(dp, snap, in, t, b, received);
     return received;
 }
 
@@ -232,6 +274,9 @@ inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf*
     telemetry::PortCounters& c = port.counters[dp.worker];
     auto send = [&](rte_mbuf** ready, uint16_t k) {  // shaping, or the device (capture tx there)
         if (q.rx_shaped) guest_rx_enqueue(port.shaping, q, c, ready, k);
+        else if (port.kind == PortKind::kBond)  // by its members
+            bond_transmit(snap.bonds->bonds[static_cast<size_t>(snap.bonds->view_of[port.slot])],
+                          snap.ports, port, dp.worker, ready, k);
         else transmit(port, dp.worker, ready, k);
     };
     // Frames the port cannot take as they are (a guest's large frames, partial checksums, a

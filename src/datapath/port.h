@@ -21,6 +21,7 @@ struct CaptureTap;
 enum class PortKind : uint8_t {
     kVhost,   // a vhost-user socket (either side of the connection): rte_vhost
     kEthdev,  // a DPDK ethdev
+    kBond,    // dpdk ports bundled: received through its members, sent by one of them
 };
 
 struct Port {
@@ -30,7 +31,9 @@ struct Port {
     std::atomic<bool> offloads{true};  // offloads=on: large frames and partial checksums pass
     std::atomic<uint16_t> mtu{1500};   // mtu=: largest L2 payload received and sent
     vhost::VhostState vhost;           // vhost-user kind
-    EthdevState eth;                   // ethdev kind
+    EthdevState eth;                   // ethdev kind (a bond: only the offloads all members do)
+    // A bond: at least one member distributes (set by the bond controller).
+    std::atomic<bool> bond_up{false};
 
     telemetry::PortCounters counters[kMaxWorkers];  // one block per worker
     ShapingState shaping;                           // bandwidth: buckets and the guest-RX queue
@@ -44,8 +47,12 @@ struct Port {
     // Link as seen by the datapath: connected/started and administratively up.
     bool link_up() const {
         if (!admin_up.load(std::memory_order_relaxed)) return false;
-        return is_vhost() ? vhost.ready.load(std::memory_order_acquire)
-                          : eth.started.load(std::memory_order_acquire);
+        switch (kind) {
+            case PortKind::kVhost: return vhost.ready.load(std::memory_order_acquire);
+            case PortKind::kEthdev: return eth.started.load(std::memory_order_acquire);
+            case PortKind::kBond: return bond_up.load(std::memory_order_acquire);
+        }
+        return false;
     }
 };
 

@@ -13,6 +13,7 @@ enum class PortRole : uint8_t {
     kSwitching,   // an ordinary port: classify, learn, switch
     kSpanOutput,  // a SPAN session's output: carries mirrored frames only, drops what it receives
     kUnderlay,    // the VTEP port: VXLAN to the VTEP address and ARP only, never flooded to
+    kBondMember,  // a member of a bond: what it receives is the bond's, it sends the bond's share
 };
 
 // The feature word: one bit per optional per-port behaviour.

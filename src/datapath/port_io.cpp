@@ -14,6 +14,7 @@ uint16_t receive(Port& in, rte_mempool* pool, rte_mbuf** pkts) {
         case PortKind::kEthdev:
             if (!in.eth.started.load(std::memory_order_acquire)) return 0;
             return ethdev::rx_burst(in.eth, pkts, kBurst);
+        case PortKind::kBond: return 0;  // its members receive for it
     }
     return 0;
 }
@@ -45,6 +46,7 @@ DeviceTx to_device(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
             const bool up = port.eth.started.load(std::memory_order_acquire);
             return {up ? ethdev::tx_burst(port.eth, worker, pkts, n) : uint16_t{0}, up};
         }
+        case PortKind::kBond: return {0, false};  // sent by its members (flush_list)
     }
     return {0, false};
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "bond/bond_view.h"
 #include "qos/bandwidth.h"
 #include "security/security_table.h"
 #include "src/datapath/overlay_table.h"
@@ -36,6 +37,7 @@ struct Snapshot {
     std::unique_ptr<const OverlayTable> overlay;    // null: no VTEP port, no VXLAN
     std::unique_ptr<const SflowSampling> sflow;     // null: sFlow off
     std::unique_ptr<const SecurityTable> security;  // null: no MAC limit, no storm control
+    std::unique_ptr<const BondTable> bonds;         // null: no bond port
 };
 
 }  // namespace vsw

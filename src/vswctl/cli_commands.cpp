@@ -13,11 +13,13 @@ void add_sflow_cli(CliTable& t);          // sflow set|del|show
 void add_vxlan_cli(CliTable& t);          // vxlan ...
 void add_port_security_cli(CliTable& t);  // port-security show
 void add_libvirt_xml_cli(CliTable& t);    // libvirt-xml
+void add_bond_cli(CliTable& t);           // bond show
 
 CliTable all_commands() {
     CliTable t;
-    for (auto add : {add_switch_cli, add_top_cli, add_capture_cli, add_mirror_cli, add_ipfix_cli,
-                     add_sflow_cli, add_vxlan_cli, add_port_security_cli, add_libvirt_xml_cli})
+    for (auto add :
+         {add_switch_cli, add_top_cli, add_capture_cli, add_mirror_cli, add_ipfix_cli,
+          add_sflow_cli, add_vxlan_cli, add_port_security_cli, add_bond_cli, add_libvirt_xml_cli})
         add(t);
     return t;
 }

@@ -165,7 +165,10 @@ void add_switch_cli(CliTable& t) {
          .usage =
              R"(  add-port NAME --type TYPE [--socket PATH | --devargs ARGS] [--description TEXT] [KEY=VALUE...]
                                      TYPE: vhost-user-client (QEMU listens; default),
-                                           vhost-user-server (vswd listens), dpdk;
+                                           vhost-user-server (vswd listens), dpdk,
+                                           bond (members=P1,P2 bond-mode=active-backup|
+                                           balance-slb|balance-tcp lacp=off|active|passive
+                                           lacp-time=slow|fast lacp-fallback=off|on);
                                      KEY=VALUE: as for set-port
 )",
          .options = {"type", "socket", "devargs", "description", "owner"},

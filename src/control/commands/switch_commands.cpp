@@ -20,8 +20,8 @@ void register_switch_commands(CommandTable& t, const SwitchCommands& h) {
         t.add("add-port", [f = h.add_port](const Request& r) {
             // add-port NAME ... KEY=VALUE: settings from the start
             const Settings settings = r.has("settings") ? r.settings() : Settings{};
-            return configure_then(f, port_config_from_json(r.body()), settings, apply_port_setting,
-                                  validate_port_config);
+            return configure_then(f, port_config_from_json(r.body(), /*validated=*/false), settings,
+                                  apply_port_setting, validate_port_config);
         });
     if (h.del_port)
         t.add("del-port", [f = h.del_port](const Request& r) { return f(r.string_field("name")); });

@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""A LACP bond against Open vSwitch, a peer nobody here wrote (issue 28).
+
+    namespace h (10.77.0.1) -- veth -- vswd "host" port
+                                       vswd bond0 = up0 + up1 (af_packet on two veths)
+                                             || ||
+    namespace o: ovs-vswitchd (userspace datapath), a bond of the two veths' far ends,
+                 bridge br0 with its internal port at 10.77.0.2
+
+- the bond negotiates with lacp=active and fast timers: OVS's lacp/show says negotiated and
+  current, vswd's bond show agrees; many UDP flows leave by both links;
+- a member's veth goes down: a 10 ms ping and a TCP stream see less than a second of outage,
+  the stream survives; the member comes back and rejoins;
+- the partner stops sending LACPDUs on one member (an nftables egress rule drops them): the
+  member times out in about 3 s;
+- OVS with lacp=off and vswd with lacp-fallback=on: traffic flows over one member.
+"""
+import contextlib
+import os
+import re
+import subprocess
+import time
+
+from ovs_peer import OvsSwitch
+from vswtest import Vswd, check, log, run, wait_until
+
+H_IP, O_IP = "10.77.0.1", "10.77.0.2"
+
+
+def sh(*cmd, check_rc=True):
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if check_rc and out.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)}: {out.stderr.strip()}")
+    return out.stdout
+
+
+@contextlib.contextmanager
+def topology():
+    tag = os.getpid() % 100000
+    ns_o, ns_h = f"vswbo{tag}", f"vswbh{tag}"
+    links = {"a0": (f"vba{tag}", f"oba{tag}"), "a1": (f"vbb{tag}", f"obb{tag}"),
+             "h": (f"vbh{tag}", f"hbh{tag}")}
+    sh("ip", "netns", "add", ns_o)
+    sh("ip", "netns", "add", ns_h)
+    try:
+        # OVS's namespace answers ARP for br0's address on br0 only, not on the bond's veths too
+        # (their frames reach its kernel as well as ovs-vswitchd).
+        sh("ip", "netns", "exec", ns_o, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1")
+        for key, (host_end, far_end) in links.items():
+            ns = ns_h if key == "h" else ns_o
+            sh("ip", "link", "add", host_end, "type", "veth", "peer", "name", far_end)
+            sh("ip", "link", "set", far_end, "netns", ns)
+            sh("sysctl", "-qw", f"net.ipv6.conf.{host_end}.disable_ipv6=1")
+            # net_af_packet passes partial checksums on unfilled, OVS's userspace datapath too.
+            sh("ethtool", "-K", host_end, "tx", "off")
+            sh("ip", "link", "set", host_end, "up")
+            sh("ip", "netns", "exec", ns, "sysctl", "-qw", f"net.ipv6.conf.{far_end}.disable_ipv6=1")
+            sh("ip", "netns", "exec", ns, "ethtool", "-K", far_end, "tx", "off")
+            sh("ip", "netns", "exec", ns, "ip", "link", "set", far_end, "up")
+        h_if = links["h"][1]
+        sh("ip", "netns", "exec", ns_h, "ip", "addr", "add", f"{H_IP}/24", "dev", h_if)
+        sh("ip", "netns", "exec", ns_h, "ip", "link", "set", "lo", "up")
+        yield ns_o, ns_h, links
+    finally:
+        for host_end, _ in links.values():
+            subprocess.run(["ip", "link", "del", host_end], capture_output=True)
+        for ns in (ns_o, ns_h):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def bond_of(vswd, name="bond0"):
+    for b in vswd.ctl("bond", "show")["bonds"]:
+        if b["name"] == name:
+            return b
+    return None
+
+
+def members(vswd):
+    return {m["name"]: m for m in bond_of(vswd)["members"]}
+
+
+def ovs_lacp(ovs):
+    return ovs.appctl("lacp/show", "bond0")
+
+
+def ping(ns, count, interval="0.01"):
+    """(sent, received) of a ping from namespace `ns` to OVS's address."""
+    out = sh("ip", "netns", "exec", ns, "ping", "-q", "-n", "-i", interval, "-c", str(count), "-W", "1",
+             O_IP, check_rc=False)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (count, 0)
+
+
+def udp_flows(ns, n_flows, per_flow=20):
+    """Sends per_flow datagrams on each of n_flows source ports from namespace `ns`."""
+    script = (f"import socket\n"
+              f"for p in range({n_flows}):\n"
+              f"    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+              f"    s.bind(('{H_IP}', 20000 + p))\n"
+              f"    for i in range({per_flow}): s.sendto(b'x' * 64, ('{O_IP}', 9))\n"
+              f"    s.close()\n")
+    sh("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", script)
+
+
+class TcpStream:
+    """A TCP stream from namespace h to a sink in namespace o; the sink reports the bytes it got
+    and the longest gap between two reads."""
+
+    def __init__(self, ns_h, ns_o):
+        sink = ("import socket,time\n"
+                "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                f"s.bind(('{O_IP}', 5201)); s.listen(1); print('ready', flush=True)\n"
+                "c,_=s.accept(); total=0; last=time.monotonic(); gap=0.0\n"
+                "while True:\n"
+                "    d=c.recv(65536)\n"
+                "    if not d: break\n"
+                "    now=time.monotonic(); gap=max(gap, now-last); last=now; total+=len(d)\n"
+                "print(total, gap, flush=True)\n")
+        self.sink = subprocess.Popen(["ip", "netns", "exec", ns_o, "/usr/bin/python3", "-c", sink],
+                                     stdout=subprocess.PIPE, text=True)
+        check(self.sink.stdout.readline().strip() == "ready", "TCP sink listening behind OVS")
+        source = ("import socket,sys,time\n"
+                  f"s=socket.create_connection(('{O_IP}', 5201), timeout=30)\n"
+                  "end=time.monotonic()+float(sys.argv[1]); sent=0\n"
+                  "while time.monotonic() < end:\n"
+                  "    s.sendall(b'y'*8192); sent+=8192; time.sleep(0.002)\n"
+                  "s.close(); print(sent, flush=True)\n")
+        self.source_cmd = ["ip", "netns", "exec", ns_h, "/usr/bin/python3", "-c", source]
+
+    def run(self, seconds):
+        self.source = subprocess.Popen(self.source_cmd + [str(seconds)], stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True)
+        return self
+
+    def result(self):
+        out, err = self.source.communicate(timeout=120)
+        check(self.source.returncode == 0, f"the TCP stream ran to its end {err.strip()[-200:]}")
+        total, gap = self.sink.communicate(timeout=60)[0].split()
+        return int(out), int(total), float(gap)
+
+
+def test(work):
+    with topology() as (ns_o, ns_h, links):
+        with OvsSwitch(work, ns_o) as ovs:
+            run_bond(work, ovs, ns_o, ns_h, links)
+
+
+def run_bond(work, ovs, ns_o, ns_h, links):
+    (va0, oa0), (va1, oa1), (vh, _) = links["a0"], links["a1"], links["h"]
+    ovs.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+    ovs.vsctl("add-bond", "br0", "bond0", oa0, oa1, "lacp=active", "bond_mode=balance-tcp",
+              "other_config:lacp-time=fast")
+    sh("ip", "netns", "exec", ns_o, "ip", "addr", "add", f"{O_IP}/24", "dev", "br0")
+    sh("ip", "netns", "exec", ns_o, "ip", "link", "set", "br0", "up")
+
+    vswd = Vswd(work).start()
+    vswd.ctl("add-port", "up0", "--type", "dpdk", "--devargs", f"net_af_packet0,iface={va0}")
+    vswd.ctl("add-port", "up1", "--type", "dpdk", "--devargs", f"net_af_packet1,iface={va1}")
+    vswd.ctl("add-port", "host", "--type", "dpdk", "--devargs", f"net_af_packet2,iface={vh}")
+    vswd.ctl("add-port", "bond0", "--type", "bond", "members=up0,up1", "bond-mode=balance-tcp",
+             "lacp=active", "lacp-time=fast")
+
+    # Negotiation.
+    wait_until(lambda: bond_of(vswd)["status"] == "negotiated" and
+               all(m["distributing"] for m in members(vswd).values()), 20, "vswd: both members distributing")
+    wait_until(lambda: "negotiated" in ovs_lacp(ovs), 20, "OVS: lacp/show says negotiated")
+    show = ovs_lacp(ovs)
+    log(show)
+    check(show.count("current attached") == 2, "OVS: both members current and attached")
+    b = bond_of(vswd)
+    partner = {m["partner"]["system"] for m in b["members"]}
+    check(len(partner) == 1 and partner != {"00:00:00:00:00:00"}, f"vswd sees one partner system {partner}")
+    ovs_system = re.search(r"sys_id:\s*([0-9a-f:]{17})", show)
+    check(ovs_system and ovs_system.group(1) in partner, "vswd's partner is OVS's system id")
+    check(f"partner sys_id: {b['actor_system']}" in show, "OVS's partner is vswd's actor system")
+    log(vswd.ctl_text("bond", "show"))
+
+    # Traffic.
+    sent, got = ping(ns_h, 20, "0.02")
+    check(got == sent, f"ping through the bond: {got}/{sent}")
+    before = {n: vswd.port_stats(n)["tx_packets"] for n in ("up0", "up1")}
+    udp_flows(ns_h, 64)
+    after = {n: vswd.port_stats(n)["tx_packets"] for n in ("up0", "up1")}
+    spread = {n: after[n] - before[n] for n in after}
+    check(all(v >= 64 * 20 // 8 for v in spread.values()), f"64 UDP flows leave by both members: {spread}")
+
+    # Carrier loss on one member, under a ping and a TCP stream.
+    stream = TcpStream(ns_h, ns_o).run(6)
+    pinger = subprocess.Popen(["ip", "netns", "exec", ns_h, "ping", "-q", "-n", "-i", "0.01", "-c", "500",
+                               "-W", "1", O_IP], stdout=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    sh("ip", "netns", "exec", ns_o, "ip", "link", "set", oa0, "down")
+    wait_until(lambda: not members(vswd)["up0"]["distributing"], 5, "up0 leaves at once")
+    out = pinger.communicate(timeout=60)[0]
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    lost = int(m.group(1)) - int(m.group(2))
+    log(f"carrier loss: the 10 ms ping lost {lost} ({lost * 10} ms)")
+    check(lost * 10 < 1000, f"the outage of a 10 ms ping is under 1 s ({lost} lost)")
+    sent_bytes, got_bytes, gap = stream.result()
+    check(got_bytes == sent_bytes,
+          f"the TCP stream survived: {got_bytes}/{sent_bytes} bytes, longest gap {gap * 1000:.0f} ms")
+    check(members(vswd)["up1"]["distributing"], "up1 carries everything")
+
+    # Back up: rejoins.
+    sh("ip", "netns", "exec", ns_o, "ip", "link", "set", oa0, "up")
+    wait_until(lambda: all(m["distributing"] for m in members(vswd).values()), 20, "up0 rejoins")
+    sent, got = ping(ns_h, 20, "0.02")
+    check(got == sent, f"ping after the rejoin: {got}/{sent}")
+
+    # The partner falls silent on one member: its LACPDUs dropped on their way out of OVS (an
+    # nftables egress hook on its veth; everything else still flows).
+    nft = ["ip", "netns", "exec", ns_o, "nft"]
+    sh(*nft, "add", "table", "netdev", "silence")
+    sh(*nft, "add", "chain", "netdev", "silence", "lacp",
+       f"{{ type filter hook egress device {oa1} priority 0; }}")
+    sh(*nft, "add", "rule", "netdev", "silence", "lacp", "ether", "type", "0x8809", "drop")
+    t0 = time.monotonic()
+    wait_until(lambda: not members(vswd)["up1"]["distributing"], 10, "up1 times out")
+    took = time.monotonic() - t0
+    log(f"silent partner: up1 left after {took:.1f} s")
+    check(2.0 <= took <= 4.5, f"a silent partner times out in about 3 s with fast timers ({took:.1f} s)")
+    # OVS still sends on it until it hears that vswd is out of sync with it, which 802.1AX says
+    # only once vswd's receive machine gives the silent partner up (DEFAULTED, 3 s later): its
+    # frames on up1 are counted as bond_inactive until then.
+    t0 = time.monotonic()
+    wait_until(lambda: ping(ns_h, 5, "0.05")[1] == 5, 10, "ping over the remaining member")
+    log(f"OVS stopped using up1 {time.monotonic() - t0:.1f} s later")
+    check(members(vswd)["up1"]["receive_state"] == "DEFAULTED", "up1's partner is DEFAULTED")
+    sent, got = ping(ns_h, 20, "0.02")
+    check(got == sent, f"ping over the remaining member: {got}/{sent}")
+    sh(*nft, "delete", "table", "netdev", "silence")
+    wait_until(lambda: all(m["distributing"] for m in members(vswd).values()), 20, "up1 rejoins")
+
+    # OVS stops speaking LACP; vswd falls back to active-backup.
+    vswd.ctl("set-port", "bond0", "lacp-fallback=on")
+    # Two active-backup ends agree on nothing: OVS's active member is pinned to the one vswd's
+    # fallback takes (its first member with a carrier), as an operator pins a switch's.
+    ovs.vsctl("set", "port", "bond0", "lacp=off", "bond_mode=active-backup",
+              f"other_config:bond-primary={oa0}")
+    wait_until(lambda: bond_of(vswd)["status"] == "fallback", 20, "vswd falls back to active-backup")
+    dist = [n for n, m in members(vswd).items() if m["distributing"]]
+    check(dist == ["up0"], f"one member distributes in fallback, the first: {dist}")
+    wait_until(lambda: ping(ns_h, 5, "0.05")[1] == 5, 20, "ping over the fallback member")
+    sent, got = ping(ns_h, 20, "0.02")
+    check(got == sent, f"traffic flows in fallback: {got}/{sent}")
+
+    check(vswd.alive(), "vswd is alive")
+    check(vswd.stop() == 0, "vswd stops cleanly")
+
+
+if __name__ == "__main__":
+    run(test, "bond-lacp")
