@@ -29,8 +29,11 @@ void print_show(const json& r) {
     for (const auto& p : r["ports"]) {
         std::string endpoint =
             p.contains("socket") ? str(p["socket"]) : str(p.value("devargs", json()));
+        if (p.contains("members")) endpoint = "members " + str(p["members"]);
         std::string state = str(p["state"]);
         if (p.contains("error")) state += " (" + str(p["error"]) + ")";
+        if (p.contains("bond_status")) state += " (" + str(p["bond_status"]) + ")";
+        if (p.contains("bond")) state += " (in " + str(p["bond"]) + ")";
         if (p.contains("span_output_of"))
             state += " (SPAN output of " + str(p["span_output_of"]) + ")";
         const std::string owner =

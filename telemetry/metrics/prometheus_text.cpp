@@ -165,6 +165,37 @@ void port_security(Exposition& e, const json& views) {
     }
 }
 
+// Bonds (the bonds view): how many members distribute, and per member its carrier, whether it
+// distributes and its LACPDUs.
+void bonds(Exposition& e, const json& views) {
+    for (const json& b : json_list(json_field(views, "bonds"), "bonds")) {
+        const std::string bond = b.value("name", "");
+        unsigned distributing = 0;
+        for (const json& m : json_list(b, "members")) {
+            const Labels member = {{"bond", bond}, {"member", m.value("name", "")}};
+            distributing += m.value("distributing", false);
+            e.add("vsw_bond_member_distributing", "gauge",
+                  "1 while the bond member takes part (collecting and distributing).", member,
+                  json(m.value("distributing", false) ? 1 : 0));
+            e.add("vsw_bond_member_carrier", "gauge", "1 while the bond member's link is up.",
+                  member, json(m.value("carrier", false) ? 1 : 0));
+            for (const char* dir : {"rx", "tx"}) {
+                Labels l = member;
+                l.emplace_back("direction", dir);
+                const std::string key = std::string("pdus_") + dir;
+                e.add("vsw_bond_member_lacpdus_total", "counter",
+                      "LACPDUs the bond member received and sent.", l, json_field(m, key.c_str()));
+            }
+            e.add("vsw_bond_member_lacpdus_malformed_total", "counter",
+                  "Slow protocols frames the bond member refused as LACPDUs.", member,
+                  json_field(m, "malformed_rx"));
+        }
+        e.add("vsw_bond_members_distributing", "gauge",
+              "Members of the bond that take part now (0: the bond is down).", {{"bond", bond}},
+              json(distributing));
+    }
+}
+
 void pmds(Exposition& e, const json& stats) {
     static const Field kPmd[] = {
         {"rx_packets", "vsw_pmd_rx_packets_total", "counter", "Frames the PMD received."},
@@ -351,6 +382,7 @@ std::string prometheus_text(const json& views) {
     Exposition e;
     ports(e, views);
     port_security(e, views);
+    bonds(e, views);
     pmds(e, json_field(views, "stats"));
     mirrors(e, views);
     captures(e, json_field(views, "show"));

@@ -126,6 +126,25 @@ TEST_CASE("port security: violations, what a port learned, its last refusal") {
         CHECK_THAT(text, Catch::Contains(sample));
 }
 
+TEST_CASE("bonds: members distributing, carrier, LACPDUs") {
+    json v = views();
+    v["bonds"] = json::parse(R"({"bonds": [{"name": "bond0", "members": [
+        {"name": "up0", "carrier": true, "distributing": true, "pdus_rx": 7, "pdus_tx": 9,
+         "malformed_rx": 1},
+        {"name": "up1", "carrier": false, "distributing": false}]}]})");
+    const std::string text = prometheus_text(v);
+    for (const char* sample :
+         {"vsw_bond_members_distributing{bond=\"bond0\"} 1\n",
+          "vsw_bond_member_distributing{bond=\"bond0\",member=\"up0\"} 1\n",
+          "vsw_bond_member_distributing{bond=\"bond0\",member=\"up1\"} 0\n",
+          "vsw_bond_member_carrier{bond=\"bond0\",member=\"up1\"} 0\n",
+          "vsw_bond_member_lacpdus_total{bond=\"bond0\",member=\"up0\",direction=\"tx\"} 9\n",
+          "vsw_bond_member_lacpdus_malformed_total{bond=\"bond0\",member=\"up0\"} 1\n"})
+        CHECK_THAT(text, Catch::Contains(sample));
+    // A static bond's members have no LACP counters: no series.
+    CHECK(text.find("member=\"up1\",direction") == std::string::npos);
+}
+
 TEST_CASE("label values are escaped") {
     CHECK(prometheus_escape("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
 }
