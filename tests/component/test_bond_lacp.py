@@ -15,130 +15,20 @@
   member times out in about 3 s;
 - OVS with lacp=off and vswd with lacp-fallback=on: traffic flows over one member.
 """
-import contextlib
-import os
 import re
 import signal
 import subprocess
 import time
 import urllib.request
 
+from bond_lab import (O_IP, TcpStream, add_vsw_ports, bond_of, members, ping, sh, start_ovs_bond, topology,
+                      udp_flows)
 from ovs_peer import OvsSwitch
 from vswtest import Vswd, check, free_port, log, run, wait_until
-
-H_IP, O_IP = "10.77.0.1", "10.77.0.2"
-
-
-def sh(*cmd, check_rc=True):
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    if check_rc and out.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)}: {out.stderr.strip()}")
-    return out.stdout
-
-
-@contextlib.contextmanager
-def topology():
-    tag = os.getpid() % 100000
-    ns_o, ns_h = f"vswbo{tag}", f"vswbh{tag}"
-    links = {"a0": (f"vba{tag}", f"oba{tag}"), "a1": (f"vbb{tag}", f"obb{tag}"),
-             "h": (f"vbh{tag}", f"hbh{tag}")}
-    sh("ip", "netns", "add", ns_o)
-    sh("ip", "netns", "add", ns_h)
-    try:
-        # OVS's namespace answers ARP for br0's address on br0 only, not on the bond's veths too
-        # (their frames reach its kernel as well as ovs-vswitchd).
-        sh("ip", "netns", "exec", ns_o, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1")
-        for key, (host_end, far_end) in links.items():
-            ns = ns_h if key == "h" else ns_o
-            sh("ip", "link", "add", host_end, "type", "veth", "peer", "name", far_end)
-            sh("ip", "link", "set", far_end, "netns", ns)
-            sh("sysctl", "-qw", f"net.ipv6.conf.{host_end}.disable_ipv6=1")
-            # net_af_packet passes partial checksums on unfilled, OVS's userspace datapath too.
-            sh("ethtool", "-K", host_end, "tx", "off")
-            sh("ip", "link", "set", host_end, "up")
-            sh("ip", "netns", "exec", ns, "sysctl", "-qw", f"net.ipv6.conf.{far_end}.disable_ipv6=1")
-            sh("ip", "netns", "exec", ns, "ethtool", "-K", far_end, "tx", "off")
-            sh("ip", "netns", "exec", ns, "ip", "link", "set", far_end, "up")
-        h_if = links["h"][1]
-        sh("ip", "netns", "exec", ns_h, "ip", "addr", "add", f"{H_IP}/24", "dev", h_if)
-        sh("ip", "netns", "exec", ns_h, "ip", "link", "set", "lo", "up")
-        yield ns_o, ns_h, links
-    finally:
-        for host_end, _ in links.values():
-            subprocess.run(["ip", "link", "del", host_end], capture_output=True)
-        for ns in (ns_o, ns_h):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-
-
-def bond_of(vswd, name="bond0"):
-    for b in vswd.ctl("bond", "show")["bonds"]:
-        if b["name"] == name:
-            return b
-    return None
-
-
-def members(vswd):
-    return {m["name"]: m for m in bond_of(vswd)["members"]}
 
 
 def ovs_lacp(ovs):
     return ovs.appctl("lacp/show", "bond0")
-
-
-def ping(ns, count, interval="0.01"):
-    """(sent, received) of a ping from namespace `ns` to OVS's address."""
-    out = sh("ip", "netns", "exec", ns, "ping", "-q", "-n", "-i", interval, "-c", str(count), "-W", "1",
-             O_IP, check_rc=False)
-    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
-    return (int(m.group(1)), int(m.group(2))) if m else (count, 0)
-
-
-def udp_flows(ns, n_flows, per_flow=20):
-    """Sends per_flow datagrams on each of n_flows source ports from namespace `ns`."""
-    script = (f"import socket\n"
-              f"for p in range({n_flows}):\n"
-              f"    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-              f"    s.bind(('{H_IP}', 20000 + p))\n"
-              f"    for i in range({per_flow}): s.sendto(b'x' * 64, ('{O_IP}', 9))\n"
-              f"    s.close()\n")
-    sh("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", script)
-
-
-class TcpStream:
-    """A TCP stream from namespace h to a sink in namespace o; the sink reports the bytes it got
-    and the longest gap between two reads."""
-
-    def __init__(self, ns_h, ns_o):
-        sink = ("import socket,time\n"
-                "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-                f"s.bind(('{O_IP}', 5201)); s.listen(1); print('ready', flush=True)\n"
-                "c,_=s.accept(); total=0; last=time.monotonic(); gap=0.0\n"
-                "while True:\n"
-                "    d=c.recv(65536)\n"
-                "    if not d: break\n"
-                "    now=time.monotonic(); gap=max(gap, now-last); last=now; total+=len(d)\n"
-                "print(total, gap, flush=True)\n")
-        self.sink = subprocess.Popen(["ip", "netns", "exec", ns_o, "/usr/bin/python3", "-c", sink],
-                                     stdout=subprocess.PIPE, text=True)
-        check(self.sink.stdout.readline().strip() == "ready", "TCP sink listening behind OVS")
-        source = ("import socket,sys,time\n"
-                  f"s=socket.create_connection(('{O_IP}', 5201), timeout=30)\n"
-                  "end=time.monotonic()+float(sys.argv[1]); sent=0\n"
-                  "while time.monotonic() < end:\n"
-                  "    s.sendall(b'y'*8192); sent+=8192; time.sleep(0.002)\n"
-                  "s.close(); print(sent, flush=True)\n")
-        self.source_cmd = ["ip", "netns", "exec", ns_h, "/usr/bin/python3", "-c", source]
-
-    def run(self, seconds):
-        self.source = subprocess.Popen(self.source_cmd + [str(seconds)], stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True)
-        return self
-
-    def result(self):
-        out, err = self.source.communicate(timeout=120)
-        check(self.source.returncode == 0, f"the TCP stream ran to its end {err.strip()[-200:]}")
-        total, gap = self.sink.communicate(timeout=60)[0].split()
-        return int(out), int(total), float(gap)
 
 
 def test(work):
@@ -148,19 +38,12 @@ def test(work):
 
 
 def run_bond(work, ovs, ns_o, ns_h, links):
-    (va0, oa0), (va1, oa1), (vh, _) = links["a0"], links["a1"], links["h"]
-    ovs.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
-    ovs.vsctl("add-bond", "br0", "bond0", oa0, oa1, "lacp=active", "bond_mode=balance-tcp",
-              "other_config:lacp-time=fast")
-    sh("ip", "netns", "exec", ns_o, "ip", "addr", "add", f"{O_IP}/24", "dev", "br0")
-    sh("ip", "netns", "exec", ns_o, "ip", "link", "set", "br0", "up")
-
+    oa0, oa1 = links["a0"][1], links["a1"][1]
+    start_ovs_bond(ovs, ns_o, links, "lacp=active", "bond_mode=balance-tcp", "other_config:lacp-time=fast")
     metrics_port = free_port()
     extra = ["--metrics-listen", f"127.0.0.1:{metrics_port}"]
     vswd = Vswd(work, extra=extra).start()
-    vswd.ctl("add-port", "up0", "--type", "dpdk", "--devargs", f"net_af_packet0,iface={va0}")
-    vswd.ctl("add-port", "up1", "--type", "dpdk", "--devargs", f"net_af_packet1,iface={va1}")
-    vswd.ctl("add-port", "host", "--type", "dpdk", "--devargs", f"net_af_packet2,iface={vh}")
+    add_vsw_ports(vswd, links)
     # Bad requests: clear errors, nothing created.
     for args, why in ((["members=up0,nope"], "no port named 'nope'"),
                       (["members=up0,host", "lacp=sometimes"], "lacp must be"),
