@@ -149,6 +149,17 @@ def run_bond(work, ovs, ns_o, ns_h, links):
     check('vsw_bond_member_distributing{bond="bond0",member="up1"} 0' in metrics(),
           "Prometheus: up1 does not")
 
+    # A static bond (no LACP on either side), balance-slb: both members carry traffic at once.
+    ovs.vsctl("set", "port", "bond0", "bond_mode=balance-slb")
+    vswd.ctl("set-port", "bond0", "lacp=off", "lacp-fallback=off", "bond-mode=balance-slb")
+    b = bond_of(vswd)
+    check(b["status"] == "static" and all(m["distributing"] for m in b["members"]),
+          "a static bond: both members distribute as soon as it is set")
+    check(sum(1 for m in b["members"] if m["buckets"]) == 2, "each member carries buckets")
+    sent, got = ping(ns_h, 20, "0.02")
+    check(got == sent, f"ping through the static balance-slb bond: {got}/{sent}")
+    vswd.ctl("set-port", "bond0", "lacp=active", "lacp-fallback=on", "bond-mode=balance-tcp")
+
     # Restarted after a SIGKILL: the bond comes back from the state file and negotiates again.
     ovs.vsctl("set", "port", "bond0", "lacp=active", "bond_mode=balance-tcp")
     vswd.stop(signal.SIGKILL)

@@ -49,7 +49,8 @@ struct Bond {
     std::unique_ptr<lacp::LacpBond> lacp;
     std::array<uint8_t, kBondBuckets> buckets{};
     int8_t active = -1;
-    uint32_t published = ~0u;  // the distributing set the workers have
+    uint32_t spread_for = ~0u;  // the distributing set buckets and active were chosen for
+    uint32_t published = ~0u;   // the distributing set the workers have
     uint64_t next_run_ms = 0;
 };
 
@@ -79,6 +80,7 @@ class BondController final : public Controller {
         if (bonds_.empty()) return;
         auto t = std::make_unique<BondTable>();
         for (auto& [slot, b] : bonds_) {
+            spread(b);
             BondView v;
             v.slot = slot;
             v.mode = b.config.mode;
@@ -115,7 +117,7 @@ class BondController final : public Controller {
             for (const lacp::LacpEvent& e : b.lacp->take_events())
                 std::fprintf(stderr, "vswd: bond %s%s%s: %s\n", b.name.c_str(),
                              e.member.empty() ? "" : " member ", e.member.c_str(), e.text.c_str());
-            changed |= redistribute(b);
+            changed |= b.lacp->distributing() != b.published;
         }
         if (changed) sw_.publish();
     }
@@ -295,11 +297,11 @@ class BondController final : public Controller {
             }
     }
 
-    // The buckets and the active member for the set distributing now. True if the workers
-    // must be told.
-    bool redistribute(Bond& b) {
+    // The buckets and the active member for the set distributing now.
+    void spread(Bond& b) {
         const uint32_t d = b.lacp->distributing();
-        if (d == b.published) return false;
+        if (d == b.spread_for) return;
+        b.spread_for = d;
         const auto n = static_cast<unsigned>(b.member_slots.size());
         assign_buckets(b.buckets, d, n);
         const int8_t active = choose_active(b.active, d, n);
@@ -308,7 +310,6 @@ class BondController final : public Controller {
                 stderr, "vswd: bond %s: active member %s\n", b.name.c_str(),
                 active < 0 ? "none" : b.lacp->member_name(static_cast<size_t>(active)).c_str());
         b.active = active;
-        return true;
     }
 
     // A link-local frame a member punted: a LACPDU for its bond's machines.
