@@ -7,12 +7,16 @@
 
 #include "lacp/lacp_bond.h"
 #include "lacp/lacpdu.h"
+#include "lacp/marker.h"
 
 using namespace vsw::lacp;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // An exact-size copy: ASan sees any read past the frame.
     std::vector<uint8_t> frame(data, data + size);
+    // The marker responder reads the same frames (a response is never answered).
+    if (auto r = marker_response(frame.data(), frame.size(), 0x020000000001))
+        if (marker_response(r->data(), r->size(), 0x020000000001)) __builtin_trap();
     Lacpdu pdu;
     if (decode_lacp_frame(frame.data(), frame.size(), pdu) == LacpduError::kNone) {
         const LacpFrame again = encode_lacp_frame(pdu, vsw::mac_from_bytes(frame.data() + 6));

@@ -10,6 +10,7 @@
 
 #include "bond/bond_buckets.h"
 #include "lacp/lacp_bond.h"
+#include "lacp/marker.h"
 #include "src/control/controllers/bond_show.h"
 #include "src/control/controllers/carrier_watch.h"
 
@@ -321,6 +322,11 @@ class BondController final : public Controller {
                 const auto* f = rte_pktmbuf_mtod(p.frame, const uint8_t*);
                 const uint16_t len = p.frame->data_len;
                 if (len < 15 || f[12] != 0x88 || f[13] != 0x09) return;  // not a slow protocol
+                if (lacp::is_marker_frame(f, len)) {  // a partner about to move conversations
+                    if (auto r = lacp::marker_response(f, len, b.lacp->settings().members[i].mac))
+                        sw_.slow_path->send(p.slot, *r);
+                    return;
+                }
                 const uint64_t now = sw_.clock_ms();
                 b.lacp->receive_frame(i, f, len, now);
                 b.next_run_ms = now;  // answer at once
