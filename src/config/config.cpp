@@ -5,8 +5,8 @@
 #include <set>
 #include <stdexcept>
 
-#include "core/ipv4.h"
 #include "core/parse.h"
+#include "src/config/port_settings.h"
 
 namespace vsw {
 
@@ -40,11 +40,8 @@ std::string validate_port_config(const PortConfig& p) {
     } else if (p.type == PortType::kBond) {
         if (!p.socket.empty() || !p.devargs.empty())
             return "a bond port takes no --socket or --devargs: its members are dpdk ports";
-        if (auto e = validate_bond(p.bond); !e.empty()) return e;
         if (p.mtu > kDefaultMtu)
             return "mtu above 1500 on a bond port is not supported (its members are dpdk ports)";
-        if (p.bandwidth != PortBandwidth{})
-            return "tx-rate and rx-rate apply to vhost-user ports, not bonds";
     } else {
         if (p.devargs.empty()) return "a dpdk port needs --devargs ARGS";
         if (!p.socket.empty()) return "--socket applies only to vhost-user ports";
@@ -53,15 +50,6 @@ std::string validate_port_config(const PortConfig& p) {
             return "mtu above 1500 on a dpdk port is not supported (vswd configures no jumbo "
                    "frames on devices)";
     }
-    if (p.vtep.enabled() && p.type != PortType::kDpdk)
-        return "vtep-ip applies to dpdk ports (the VXLAN underlay), not " +
-               std::string(port_type_name(p.type)) + " ones";
-    if (p.type != PortType::kBond && p.bond != BondConfig{})
-        return "members, bond-mode, lacp, lacp-time and lacp-fallback apply to --type bond";
-    if (p.vtep.gateway && !p.vtep.enabled()) return "vtep-gateway needs vtep-ip";
-    if (p.vtep.gateway && !same_subnet(p.vtep.gateway, p.vtep.ip, p.vtep.prefix_len))
-        return "vtep-gateway " + format_ipv4(p.vtep.gateway) + " is not on the VTEP's subnet " +
-               format_vtep(p.vtep);
     if (p.description.size() > 256) return "description is longer than 256 characters";
     if (p.owner.size() > 128) return "owner is longer than 128 characters";
     std::string err;
@@ -85,8 +73,8 @@ std::string validate_port_config(const PortConfig& p) {
                 return "vlan-mode=" + mode + " needs tag=N, the native VLAN (1-4094)";
             break;
     }
-    if (auto e = validate_bandwidth(p.bandwidth); !e.empty()) return e;
-    if (auto e = validate_security(p.security); !e.empty()) return e;
+    for (const PortSettingGroup& g : port_setting_groups())
+        if (auto e = g.validate(p); !e.empty()) return e;
     return "";
 }
 
@@ -150,16 +138,12 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
         p.mtu = static_cast<uint16_t>(*v);
         return "";
     }
-    if (is_bandwidth_setting(key)) return apply_bandwidth_setting(p.bandwidth, key, value);
-    if (is_vtep_setting(key)) return apply_vtep_setting(p.vtep, key, value);
-    if (is_security_setting(key)) return apply_security_setting(p.security, key, value);
-    if (is_bond_setting(key)) return apply_bond_setting(p.bond, key, value);
-    return "unknown port setting '" + key +
-           "' (known: admin, description, vlan-mode, tag, trunks, offloads, mtu, forward-bpdu, "
-           "tx-rate, tx-burst, tx-peak, rx-rate, rx-burst, rx-limit, rx-mode, vtep-ip, "
-           "vtep-gateway, mac-limit, flood-rate, flood-burst, port-security, allowed-macs, "
-           "allowed-ips, allowed-ethertypes, trusted, members, bond-mode, lacp, lacp-time, "
-           "lacp-fallback)";
+    std::string known = "admin, description, vlan-mode, tag, trunks, offloads, mtu, forward-bpdu";
+    for (const PortSettingGroup& g : port_setting_groups()) {
+        if (g.owns(key)) return g.apply(p, key, value);
+        known += std::string(", ") + g.keys;
+    }
+    return "unknown port setting '" + key + "' (known: " + known + ")";
 }
 
 Settings port_settings(const PortConfig& p) {
@@ -171,10 +155,9 @@ Settings port_settings(const PortConfig& p) {
         {"trunks", p.trunks.empty() ? "all" : p.trunks},
         {"mtu", std::to_string(p.mtu)},
     };
-    for (auto& setting : bandwidth_settings(p.bandwidth)) s.push_back(std::move(setting));
-    for (auto& setting : security_settings(p.security)) s.push_back(std::move(setting));
-    if (p.type == PortType::kBond)
-        for (auto& setting : bond_settings(p.bond)) s.push_back(std::move(setting));
+    for (const PortSettingGroup& g : port_setting_groups())
+        if (g.reapplied)
+            for (auto& setting : g.settings(p)) s.push_back(std::move(setting));
     return s;
 }
 
@@ -196,32 +179,19 @@ json to_json(const PortConfig& p) {
     if (!p.devargs.empty()) j["devargs"] = p.devargs;
     if (!p.description.empty()) j["description"] = p.description;
     if (!p.owner.empty()) j["owner"] = p.owner;
-    const PortBandwidth& b = p.bandwidth;
-    if (b.tx_rate) j["tx-rate"] = b.tx_rate;
-    if (b.tx_burst) j["tx-burst"] = b.tx_burst;
-    if (b.tx_peak) j["tx-peak"] = b.tx_peak;
-    if (b.rx_rate) j["rx-rate"] = b.rx_rate;
-    if (b.rx_burst) j["rx-burst"] = b.rx_burst;
-    if (!b.rx_limit.empty()) j["rx-limit"] = b.rx_limit;
-    if (b.rx_police) j["rx-mode"] = "police";
     j["vlan-mode"] = vlan_mode_name(p.vlan_mode);
     if (p.tag) j["tag"] = p.tag;
     if (!p.trunks.empty()) j["trunks"] = p.trunks;
     if (!p.offloads) j["offloads"] = "off";
     if (p.mtu != kDefaultMtu) j["mtu"] = p.mtu;
     if (p.forward_bpdu) j["forward-bpdu"] = "on";
-    if (p.vtep.enabled())
-        j["vtep-ip"] = format_ipv4(p.vtep.ip) + "/" + std::to_string(p.vtep.prefix_len);
-    if (p.vtep.gateway) j["vtep-gateway"] = format_ipv4(p.vtep.gateway);
-    // Port security: every setting that is not its default, the counts as numbers.
-    for (const auto& [key, value] : security_settings(p.security)) {
-        if (value == "none" || value == "off" || value == "default") continue;
-        if (key == "mac-limit" || key == "flood-rate" || key == "flood-burst")
-            j[key] = std::stoul(value);
-        else j[key] = value;
-    }
-    if (p.type == PortType::kBond)
-        for (const auto& [key, value] : bond_settings(p.bond)) j[key] = value;
+    // Each feature's settings that are not defaults, counts and rates as numbers.
+    for (const PortSettingGroup& g : port_setting_groups())
+        for (const auto& [key, value] : g.settings(p)) {
+            if (is_default_setting(p, g, key, value)) continue;
+            if (g.numeric(key)) j[key] = std::stoull(value);
+            else j[key] = value;
+        }
     return j;
 }
 
@@ -258,24 +228,33 @@ PortConfig port_config_from_json(const json& j, bool validated) {
     p.devargs = get_string(j, "devargs", false);
     p.description = get_string(j, "description", false);
     p.owner = get_string(j, "owner", false);
-    for (const char* key : {"tx-rate", "tx-burst", "tx-peak", "rx-rate", "rx-burst", "mtu",
-                            "mac-limit", "flood-rate", "flood-burst"}) {
-        if (auto it = j.find(key); it != j.end()) {
-            if (!it->is_number_unsigned())
-                throw std::invalid_argument(std::string("field '") + key + "' must be a number");
-            if (auto e = apply_port_setting(p, key, std::to_string(it->get<uint64_t>()));
-                !e.empty())
-                throw std::invalid_argument(e);
-        }
+    if (auto it = j.find("mtu"); it != j.end()) {
+        if (!it->is_number_unsigned()) throw std::invalid_argument("field 'mtu' must be a number");
+        if (auto e = apply_port_setting(p, "mtu", std::to_string(it->get<uint64_t>())); !e.empty())
+            throw std::invalid_argument(e);
     }
-    for (const char* key :
-         {"admin", "vlan-mode", "trunks", "rx-limit", "rx-mode", "offloads", "forward-bpdu",
-          "vtep-ip", "vtep-gateway", "allowed-macs", "allowed-ips", "allowed-ethertypes", "trusted",
-          "port-security", "members", "bond-mode", "lacp", "lacp-time", "lacp-fallback"}) {
+    for (const char* key : {"admin", "vlan-mode", "trunks", "offloads", "forward-bpdu"}) {
         std::string v = get_string(j, key, false);
         if (!v.empty())
             if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);
     }
+    // Each feature's settings that are there: numbers where it keeps numbers.
+    for (const PortSettingGroup& g : port_setting_groups())
+        for (const std::string& item : split_list(g.keys)) {
+            const std::string key = item.substr(item.find_first_not_of(' '));
+            const auto it = j.find(key);
+            if (it == j.end()) continue;
+            std::string v;
+            if (g.numeric(key)) {
+                if (!it->is_number_unsigned())
+                    throw std::invalid_argument("field '" + key + "' must be a number");
+                v = std::to_string(it->get<uint64_t>());
+            } else {
+                v = get_string(j, key.c_str(), false);
+            }
+            if (v.empty()) continue;
+            if (auto e = g.apply(p, key, v); !e.empty()) throw std::invalid_argument(e);
+        }
     if (auto it = j.find("tag"); it != j.end()) {
         if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 4094)
             throw std::invalid_argument("field 'tag' must be a VLAN number from 1 to 4094");

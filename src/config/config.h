@@ -90,7 +90,8 @@ std::string validate_port_config(const PortConfig& p);
 std::string validate_settings(const SwitchSettings& s);
 
 // Applies one KEY=VALUE to a port's config (set-port). Returns an error message or "". The
-// combination of settings is checked afterwards by validate_port_config.
+// combination of settings is checked afterwards by validate_port_config. A feature's own keys
+// are its registered group's (src/config/port_settings.h).
 std::string apply_port_setting(PortConfig& p, const std::string& key, const std::string& value);
 
 // The settings that reproduce p's admin state, description, VLAN, MTU and bandwidth on any port
