@@ -2,8 +2,9 @@
 """Builds the initramfs of vsw's test guests from Debian packages on this host.
 
 Contents: busybox-static (userland), the host's linux-image-amd64 kernel modules that tests need
-(virtio-net chain, 8021q, ip_gre/erspan) with their dependencies in load order, iperf3 with its
-shared libraries, and the init + command agent scripts beside this file. The result is cached in
+(virtio-net chain, 8021q, ip_gre/erspan) with their dependencies in load order, modules loaded
+only on demand (bonding: see ON_DEMAND), iperf3 with its shared libraries, and the init + command
+agent scripts beside this file. The result is cached in
 the output directory and rebuilt only when an input changes (a digest of every input file).
 
 Usage: build_image.py OUTDIR   -> prints the kernel and initramfs paths as JSON
@@ -19,7 +20,11 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODULES = ["virtio_net", "virtio_pci", "8021q", "ip_gre"]  # erspan lives in ip_gre
+MODULES = ["virtio_net", "virtio_pci", "8021q", "ip_gre"]  # erspan lives in ip_gre; init.sh loads them
+# Carried but loaded only by a test that asks (Guest.load_module): /etc/vsw-modules.d/NAME lists
+# "path options" in load order, as modprobe would insmod them. bonding.ko (needs tls.ko) is not
+# loaded at boot: it would give every guest a bond0 (modprobe's max_bonds=0 option aside).
+ON_DEMAND = ["bonding"]
 BINARIES = ["/usr/bin/iperf3",
             "/sbin/ip"]  # iproute2's ip at /sbin/ip (busybox's /bin/ip knows no erspan options)
 
@@ -41,18 +46,29 @@ def kernel():
     return version, path
 
 
-def module_files(version):
-    """Module paths in load order, dependencies first, each once."""
+def module_loads(version, mods):
+    """(path, options) in load order, dependencies first, each once, as modprobe would insmod them."""
     ordered = []
-    for mod in MODULES:
+    for mod in mods:
         r = subprocess.run(["modprobe", "-S", version, "--show-depends", mod], capture_output=True, text=True)
         if r.returncode != 0:
             fail(f"module {mod} not found for kernel {version}: {r.stderr.strip()}")
         for line in r.stdout.splitlines():
             parts = line.split()
-            if parts and parts[0] == "insmod" and parts[1] not in ordered:
-                ordered.append(parts[1])
+            if parts and parts[0] == "insmod" and parts[1] not in (p for p, _ in ordered):
+                ordered.append((parts[1], " ".join(parts[2:])))
     return ordered
+
+
+def module_files(version):
+    """Module paths in load order, dependencies first, each once."""
+    return [path for path, _ in module_loads(version, MODULES)]
+
+
+def on_demand_modules(version):
+    """{name: [(path, options)]} of ON_DEMAND, without what init.sh loads already."""
+    at_boot = set(module_files(version))
+    return {mod: [(p, o) for p, o in module_loads(version, [mod]) if p not in at_boot] for mod in ON_DEMAND}
 
 
 def shared_libraries(binary):
@@ -119,6 +135,7 @@ def inputs(version, vmlinuz):
             fail(f"no {b}: apt-get install {'iproute2' if b == '/sbin/ip' else os.path.basename(b)}")
     files = [busybox, vmlinuz, __file__, os.path.join(HERE, "init.sh"), os.path.join(HERE, "agent.sh")]
     files += [os.path.realpath(p) for p in module_files(version)]
+    files += [os.path.realpath(p) for loads in on_demand_modules(version).values() for p, _ in loads]
     for b in BINARIES:
         files += [b] + [os.path.realpath(l) for l in shared_libraries(b)]
     return files
@@ -158,6 +175,13 @@ def build(outdir):
         a.copy(path, f"/lib/modules/{rel}", 0o644)
         modules.append(rel)
     a.file("/etc/vsw-modules", ("\n".join(modules) + "\n").encode(), 0o644)
+    for mod, loads in on_demand_modules(version).items():
+        lines = []
+        for path, options in loads:
+            rel = os.path.relpath(path, "/lib/modules")
+            a.copy(path, f"/lib/modules/{rel}", 0o644)
+            lines.append(f"{rel} {options}".rstrip())
+        a.file(f"/etc/vsw-modules.d/{mod}", ("\n".join(lines) + "\n").encode(), 0o644)
     for b in BINARIES:
         a.copy(b)
         for lib in shared_libraries(b):

@@ -62,11 +62,15 @@ class Nic:
 class TapNic:
     """A NIC on a host tap device with QEMU's own virtio-net backend (what libvirt's default
     <interface type='bridge'> gives): the peer vsw is measured against. No vhost-net on these
-    hosts: QEMU moves the frames in userspace."""
+    hosts: QEMU moves the frames in userspace. speed (Mbit/s) and duplex ("full", "half"): the
+    link virtio-net reports to the guest (VIRTIO_NET_F_SPEED_DUPLEX); unset, the guest sees an
+    unknown speed and duplex, on which Linux bonding takes no part in LACP."""
 
-    def __init__(self, ifname, mac):
+    def __init__(self, ifname, mac, speed=None, duplex=None):
         self.ifname = ifname
         self.mac = mac
+        self.speed = speed
+        self.duplex = duplex
 
 
 class Guest:
@@ -105,7 +109,9 @@ class Guest:
         for i, nic in enumerate(self.nics):
             if isinstance(nic, TapNic):
                 cmd += ["-netdev", f"tap,id=net{i},ifname={nic.ifname},script=no,downscript=no,vhost=off",
-                        "-device", f"virtio-net-pci,netdev=net{i},mac={nic.mac},vectors=0"]
+                        "-device", f"virtio-net-pci,netdev=net{i},mac={nic.mac},vectors=0"
+                        + (f",speed={nic.speed}" if nic.speed else "")
+                        + (f",duplex={nic.duplex}" if nic.duplex else "")]
                 continue
             if nic.mode == "server":
                 chardev = f"socket,id=vu{i},path={nic.socket},server=on,wait=off"
@@ -207,6 +213,12 @@ class Guest:
         if rc != 0:
             raise GuestError(f"{command!r} in {self.name} failed ({rc}):\n{out}")
         return out
+
+    def load_module(self, name):
+        """Loads a module the image carries but init.sh does not load (build_image.py's
+        ON_DEMAND), its dependencies first."""
+        self.check(f"while read -r m opts; do insmod /lib/modules/$m $opts || exit 1; done "
+                   f"< /etc/vsw-modules.d/{name}")
 
     def kill(self):
         """SIGKILL, as a crashing guest would end."""
