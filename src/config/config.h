@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bond/bond_config.h"
+#include "cfm/cfm_settings.h"
 #include "core/parse.h"
 #include "core/vlan.h"
 #include "overlay/overlay_config.h"
@@ -60,6 +61,7 @@ struct PortConfig {
                                 // received here are switched like any multicast, as in OVS
     PortSecurity security;      // mac-limit, flood-rate (security/port_security_config.h)
     BondConfig bond;            // bond only: members, bond-mode, lacp (bond/bond_config.h)
+    CfmConfig cfm;              // cfm-mpid...: the port's CFM MEP (cfm/cfm_settings.h)
 
     bool operator==(const PortConfig&) const = default;
 };

@@ -97,7 +97,23 @@ const PortSettingGroup kBond = {
     .numeric = never,
 };
 
-const PortSettingGroup kGroups[] = {kBandwidth, kVtep, kSecurity, kBond};
+// A CFM MEP (cfm/cfm_settings.h): any port (a bond's member too), but not a bond itself.
+const PortSettingGroup kCfm = {
+    .keys = "cfm-mpid, cfm-interval, cfm-level, cfm-maid, cfm-vlan",
+    .owns = is_cfm_setting,
+    .apply = [](PortConfig& p, const std::string& k,
+                const std::string& v) { return apply_cfm_setting(p.cfm, k, v); },
+    .settings = [](const PortConfig& p) -> Settings { return cfm_settings(p.cfm); },
+    .validate = [](const PortConfig& p) -> std::string {
+        if (p.type == PortType::kBond && p.cfm.enabled())
+            return "cfm-mpid applies to a bond's members (each link has its own MEP), not "
+                   "to the bond";
+        return validate_cfm(p.cfm);
+    },
+    .numeric = never,
+};
+
+const PortSettingGroup kGroups[] = {kBandwidth, kVtep, kSecurity, kBond, kCfm};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include "src/control/controllers/bandwidth_controller.h"
 #include "src/control/controllers/bond_controller.h"
 #include "src/control/controllers/capture_controller.h"
+#include "src/control/controllers/cfm_controller.h"
 #include "src/control/controllers/flow_export_controller.h"
 #include "src/control/controllers/mirror_controller.h"
 #include "src/control/controllers/overlay_controller.h"
@@ -15,6 +16,7 @@ std::vector<std::unique_ptr<Controller>> make_controllers(const SwitchServices& 
     std::vector<std::unique_ptr<Controller>> out;
     out.push_back(std::make_unique<BandwidthController>(services));   // per-port shaping
     out.push_back(make_port_security_controller(services));           // MAC limit, storm
+    out.push_back(make_cfm_controller(services));                     // CFM (before bonds)
     out.push_back(make_bond_controller(services));                    // bonds, LACP
     out.push_back(std::make_unique<OverlayController>(services));     // VXLAN
     out.push_back(std::make_unique<MirrorController>(services));      // SPAN, RSPAN, ERSPAN

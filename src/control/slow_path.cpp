@@ -16,7 +16,7 @@ constexpr unsigned kInjectRing = 256;  // frames waiting for worker 0
 
 // The reasons' names in `show`, by PuntReason.
 constexpr const char* kReasonNames[kPuntReasonCount] = {"arp", "guest_arp", "reserved_multicast",
-                                                        "dhcp"};
+                                                        "dhcp", "cfm"};
 
 }  // namespace
 

@@ -17,6 +17,7 @@ struct SwitchPort : Port {
     bool attached = false;                 // socket registered / device opened
     std::string error;                     // why attaching failed, when !attached
     std::unique_ptr<const PortVlan> vlan;  // published in snapshots; replaced, never changed
+    bool cfm_fault = false;  // its CFM MEP has a fault (the CFM controller's; a bond reads it)
 };
 
 // The datapath's kind of a configured port type.

@@ -4,8 +4,9 @@
 // has or not).
 //
 //   ingress, per port a worker polls, per round (ingress_list):
-//     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx
-//       (a bond member instead: rx -> capture rx -> member ingress -> on as its bond's burst)
+//     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx -> CFM [bit]
+//       (a bond member instead: rx -> capture rx -> CFM [bit] -> member ingress -> on as its
+//       bond's burst)
 //     -> guest offloads [bit]
 //     -> MTU -> port security [bit] -> shaping (TX charge) -> decide: the port's role, then
 //     classify, learn (up to the MAC limit [bit]), look up -> storm control [bit] -> IPFIX -> sFlow
@@ -40,6 +41,7 @@
 #include "security/guest_policy_stage.h"
 #include "security/storm_control.h"
 #include "src/datapath/bond_stage.h"
+#include "src/datapath/cfm_stage.h"
 #include "src/datapath/fdb.h"
 #include "src/datapath/offload_stage.h"
 #include "src/datapath/overlay_stage.h"
@@ -197,11 +199,14 @@ inline uint16_t member_ingress_list(Datapath& dp, const Snapshot& snap, Port& me
     const uint16_t received = receive(member, dp.pool, b.pkts);
     if (received == 0) return 0;
     capture_received(member.capture, dp.worker, b.pkts, received, t.tsc);
+    uint16_t n = received;
+    if (snap.features[member.slot] & port_feature::kCfm)  // the link's own MEP
+        n = cfm_stage(member, dp.worker, snap.cfm_level[member.slot], dp.punt, b.pkts, n);
     const BondTable& bonds = *snap.bonds;
     const BondView& bond = bonds.bonds[static_cast<size_t>(bonds.bond_of[member.slot])];
     Port& port = *snap.ports[bond.slot];
     const PortVlan& vlan = *snap.vlan[bond.slot];
-    const uint16_t n = member_ingress(
+    n = member_ingress(
         MemberIngress{
             .bond = bond,
             .member = static_cast<unsigned>(bonds.member_index[member.slot]),
@@ -211,7 +216,7 @@ inline uint16_t member_ingress_list(Datapath& dp, const Snapshot& snap, Port& me
             .fdb = *dp.fdb,
             .untagged_vlan = vlan.mode == VlanMode::kTrunk ? uint16_t{0} : vlan.tag,
             .worker = dp.worker},
-        b.pkts, received);
+        b.pkts, n);
     if (n && port.admin_up.load(std::memory_order_relaxed)) switch_burst(dp, snap, port, t, b, n);
     else if (n) {
         rte_pktmbuf_free_bulk(b.pkts, n);
@@ -236,7 +241,10 @@ inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const
     const uint16_t received = receive(in, dp.pool, b.pkts);
     if (received == 0) return 0;
     capture_received(in.capture, dp.worker, b.pkts, received, t.tsc);
-    switch_burst(dp, snap, in, t, b, received);
+    uint16_t n = received;
+    if (snap.features[in.slot] & port_feature::kCfm)  // the port's MEP
+        n = cfm_stage(in, dp.worker, snap.cfm_level[in.slot], dp.punt, b.pkts, n);
+    if (n) switch_burst(dp, snap, in, t, b, n);
     return received;
 }
 

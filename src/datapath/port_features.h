@@ -29,6 +29,7 @@ inline constexpr uint32_t kGuestOffloads = 1u << 4;
 inline constexpr uint32_t kMacLimit = 1u << 5;      // mac-limit: learning stops at the limit
 inline constexpr uint32_t kStormControl = 1u << 6;  // flood-rate: its floods are metered
 inline constexpr uint32_t kPortSecurity = 1u << 7;  // port-security=on: the guest's sources
+inline constexpr uint32_t kCfm = 1u << 8;           // a CFM MEP: its level's frames go up
 }  // namespace port_feature
 
 }  // namespace vsw

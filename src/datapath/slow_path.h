@@ -21,8 +21,9 @@ enum class PuntReason : uint8_t {
     kGuestArp,           // what a guest's ARP in an overlay VLAN said (`guest_arp`, no frame)
     kReservedMulticast,  // to 01:80:C2:00:00:0X, on a port whose feature claims them (the frame)
     kDhcp,               // DHCP, while a port learns its guest's addresses from it (the frame)
+    kCfm,                // CFM at or below the level of the port's MEP (the frame)
 };
-inline constexpr unsigned kPuntReasonCount = 4;
+inline constexpr unsigned kPuntReasonCount = 5;
 
 // What a guest's ARP said, for EVPN's MAC/IP routes.
 struct GuestArp {

@@ -38,6 +38,8 @@ struct Snapshot {
     std::unique_ptr<const SflowSampling> sflow;     // null: sFlow off
     std::unique_ptr<const SecurityTable> security;  // null: no MAC limit, no storm control
     std::unique_ptr<const BondTable> bonds;         // null: no bond port
+    // By slot: the MD level of the port's CFM MEP (ports with port_feature::kCfm).
+    uint8_t cfm_level[kMaxPorts] = {};
 };
 
 }  // namespace vsw

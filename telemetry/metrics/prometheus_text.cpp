@@ -196,6 +196,31 @@ void bonds(Exposition& e, const json& views) {
     }
 }
 
+// CFM MEPs (the cfm view): fault, health, remote MEPs heard, CCMs.
+void cfm(Exposition& e, const json& views) {
+    for (const json& m : json_list(json_field(views, "cfm"), "meps")) {
+        const Labels port = {{"port", m.value("port", "")}};
+        e.add("vsw_cfm_fault", "gauge", "1 while the port's CFM MEP has a fault.", port,
+              json(m.value("fault", false) ? 1 : 0));
+        const int health = m.value("health", -1);
+        if (health >= 0)
+            e.add("vsw_cfm_health_percent", "gauge",
+                  "CCMs received over those expected from the one remote MEP (OVS's cfm_health).",
+                  port, json(health));
+        unsigned live = 0;
+        for (const json& r : json_list(m, "remote_meps")) live += !r.value("lost", false);
+        e.add("vsw_cfm_remote_meps", "gauge", "Remote MEPs the port's MEP hears now.", port,
+              json(live));
+        for (const char* dir : {"tx", "rx"}) {
+            Labels l = port;
+            l.emplace_back("direction", dir);
+            const std::string key = std::string("ccms_") + dir;
+            e.add("vsw_cfm_ccms_total", "counter", "CCMs the port's MEP sent and received.", l,
+                  json_field(m, key.c_str()));
+        }
+    }
+}
+
 void pmds(Exposition& e, const json& stats) {
     static const Field kPmd[] = {
         {"rx_packets", "vsw_pmd_rx_packets_total", "counter", "Frames the PMD received."},
@@ -383,6 +408,7 @@ std::string prometheus_text(const json& views) {
     ports(e, views);
     port_security(e, views);
     bonds(e, views);
+    cfm(e, views);
     pmds(e, json_field(views, "stats"));
     mirrors(e, views);
     captures(e, json_field(views, "show"));

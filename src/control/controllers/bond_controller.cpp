@@ -270,12 +270,13 @@ class BondController final : public Controller {
                link.link_status == RTE_ETH_LINK_UP;
     }
 
-    // A member takes part while its device is attached, started, administratively up and has
-    // its carrier.
+    // A member takes part while its device is attached, started, administratively up, has its
+    // carrier and no CFM fault (its MEP's, when it has one: OVS's cfm_fault).
     bool member_up(const Bond& b, size_t i) const {
         const SwitchPort* p = sw_.port_at(b.member_slots[i]);
         return p && p->attached && p->admin_up.load(std::memory_order_relaxed) &&
-               p->eth.started.load(std::memory_order_relaxed) && b.device_carrier[i];
+               p->eth.started.load(std::memory_order_relaxed) && b.device_carrier[i] &&
+               !p->cfm_fault;
     }
 
     void follow_carriers(uint64_t now) {

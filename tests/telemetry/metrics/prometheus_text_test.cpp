@@ -145,6 +145,18 @@ TEST_CASE("bonds: members distributing, carrier, LACPDUs") {
     CHECK(text.find("member=\"up1\",direction") == std::string::npos);
 }
 
+TEST_CASE("CFM: fault, health, remote MEPs, CCMs") {
+    json v = views();
+    v["cfm"] = json::parse(R"({"meps": [{"port": "up0", "fault": true, "health": 90,
+        "ccms_tx": 12, "ccms_rx": 10, "remote_meps": [{"lost": false}, {"lost": true}]}]})");
+    const std::string text = prometheus_text(v);
+    for (const char* sample :
+         {"vsw_cfm_fault{port=\"up0\"} 1\n", "vsw_cfm_health_percent{port=\"up0\"} 90\n",
+          "vsw_cfm_remote_meps{port=\"up0\"} 1\n",
+          "vsw_cfm_ccms_total{port=\"up0\",direction=\"rx\"} 10\n"})
+        CHECK_THAT(text, Catch::Contains(sample));
+}
+
 TEST_CASE("label values are escaped") {
     CHECK(prometheus_escape("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
 }
