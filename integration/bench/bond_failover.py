@@ -9,6 +9,8 @@ TCP sink's longest gap between reads are the outage. Cuts, alternating between t
   carrier-near  `ip link set down` on vswd's own end
   silent        every frame OVS sends on the link dropped (an nftables egress rule): the carrier
                 stays up, only LACP's timeout (3 s with fast timers) can tell
+  silent-cfm    the same with CFM MEPs at 100 ms on both ends of both links: a CFM fault takes
+                the member out on either side (vswd: 3.5 intervals without a CCM; OVS: our RDI)
 Prints a table (median and maximum per kind), appends it to RESULTS.md and the rows to
 results.jsonl. Not a test: it asserts nothing.
 
@@ -38,9 +40,9 @@ def all_distributing(vswd):
 
 def one_cut(vswd, ns_o, ns_h, links, kind, link):
     near, far = links[link]
-    stream = TcpStream(ns_h, ns_o).run(4 if kind != "silent" else 12)
+    stream = TcpStream(ns_h, ns_o).run(12 if kind == "silent" else 4)
     pinger = subprocess.Popen(["ip", "netns", "exec", ns_h, "ping", "-q", "-n", "-i", "0.01", "-c",
-                               "400" if kind != "silent" else "1200", "-W", "1", O_IP],
+                               "1200" if kind == "silent" else "400", "-W", "1", O_IP],
                               stdout=subprocess.PIPE, text=True)
     time.sleep(1.0)
     nft = ["ip", "netns", "exec", ns_o, "nft"]
@@ -86,8 +88,15 @@ def main():
                          "lacp=active", "lacp-time=fast")
                 wait_until(lambda: all_distributing(vswd), 30, "the bond negotiated")
                 plan = [(k, i) for k in ("carrier-far", "carrier-near") for i in range(args.cuts)]
-                plan += [("silent", i) for i in range(args.silent_cuts)]
+                plan += [(k, i) for k in ("silent", "silent-cfm") for i in range(args.silent_cuts)]
                 for kind, i in plan:
+                    if kind == "silent-cfm" and i == 0:  # MEPs on both links, both ends
+                        for n, (member, link) in enumerate((("up0", "a0"), ("up1", "a1"))):
+                            vswd.ctl("set-port", member, f"cfm-mpid={10 + n}", "cfm-interval=100")
+                            ovs.vsctl("set", "Interface", links[link][1], f"cfm_mpid={20 + n}",
+                                      "other_config:cfm_interval=100")
+                        wait_until(lambda: all(not m["fault"] for m in vswd.ctl("cfm", "show")["meps"]),
+                                   10, "CFM up on both links")
                     row = one_cut(vswd, ns_o, ns_h, links, kind, ("a0", "a1")[i % 2])
                     log(f"{kind} cut of {row['link']}: ping lost {row['ping_lost']} "
                         f"({row['ping_outage_ms']} ms), TCP gap {row['tcp_gap_ms']} ms")
@@ -101,7 +110,7 @@ def main():
             "vswd bond0 (balance-tcp, lacp=active, lacp-time=fast) against OVS 3.1's userspace bond "
             "(the same settings) over two veths; a 10 ms ping and a TCP stream through it per cut.\n\n"
             "| cut | cuts | ping outage median / max (ms) | TCP longest gap median / max (ms) |\n|---|---|---|---|\n")
-    for kind in ("carrier-far", "carrier-near", "silent"):
+    for kind in ("carrier-far", "carrier-near", "silent", "silent-cfm"):
         k = [r for r in rows if r["kind"] == kind]
         if not k:
             continue
