@@ -61,21 +61,21 @@ def topology():
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
-def ping(ns, count, interval="0.01"):
-    """(sent, received) of a ping from namespace `ns` to OVS's address."""
-    out = sh("ip", "netns", "exec", ns, "ping", "-q", "-n", "-i", interval, "-c", str(count), "-W", "1",
-             O_IP, check_rc=False)
+def ping(ns, count, interval="0.01", dst=O_IP, source=None):
+    """(sent, received) of a ping from namespace `ns` (from address `source`) to `dst`."""
+    out = sh("ip", "netns", "exec", ns, "ping", "-q", "-n", *(["-I", source] if source else []), "-i",
+             interval, "-c", str(count), "-W", "1", dst, check_rc=False)
     m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
     return (int(m.group(1)), int(m.group(2))) if m else (count, 0)
 
 
-def udp_flows(ns, n_flows, per_flow=20):
+def udp_flows(ns, n_flows, per_flow=20, src=H_IP, dst=O_IP):
     """Sends per_flow datagrams on each of n_flows source ports from namespace `ns`."""
     script = (f"import socket\n"
               f"for p in range({n_flows}):\n"
               f"    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-              f"    s.bind(('{H_IP}', 20000 + p))\n"
-              f"    for i in range({per_flow}): s.sendto(b'x' * 64, ('{O_IP}', 9))\n"
+              f"    s.bind(('{src}', 20000 + p))\n"
+              f"    for i in range({per_flow}): s.sendto(b'x' * 64, ('{dst}', 9))\n"
               f"    s.close()\n")
     sh("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", script)
 

@@ -36,6 +36,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from bond_lab import ping as lab_ping, sh, udp_flows as lab_udp_flows  # noqa: E402
 from qemu_guest import Guest, TapNic, build_image  # noqa: E402
 from vswd_process import BUILD, Vswd, check, log, run, wait_until  # noqa: E402
 
@@ -46,13 +47,6 @@ SOURCES = [H_IP] + [f"10.78.0.{i}" for i in range(3, 11)]
 MACS = ["52:54:00:78:00:01", "52:54:00:78:00:02"]
 SYNCED = 0x3c  # LACP state: aggregation, synchronization, collecting, distributing
 PING_MS = 10
-
-
-def sh(*cmd, check_rc=True):
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    if check_rc and out.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)}: {out.stderr.strip()}")
-    return out.stdout
 
 
 @contextlib.contextmanager
@@ -141,21 +135,12 @@ def guest_counter(guest, what):
 
 def ping(ns, count, interval="0.02", source=H_IP):
     """(sent, received) of a ping from namespace `ns` to the guest."""
-    out = sh("ip", "netns", "exec", ns, "ping", "-q", "-n", "-I", source, "-i", interval, "-c", str(count),
-             "-W", "1", G_IP, check_rc=False)
-    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
-    return (int(m.group(1)), int(m.group(2))) if m else (count, 0)
+    return lab_ping(ns, count, interval, dst=G_IP, source=source)
 
 
 def udp_flows(ns, n_flows, per_flow=10):
     """per_flow datagrams on each of n_flows source ports from namespace `ns` to the guest."""
-    script = (f"import socket\n"
-              f"for p in range({n_flows}):\n"
-              f"    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-              f"    s.bind(('{H_IP}', 20000 + p))\n"
-              f"    for i in range({per_flow}): s.sendto(b'x' * 64, ('{G_IP}', 9))\n"
-              f"    s.close()\n")
-    sh("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", script)
+    lab_udp_flows(ns, n_flows, per_flow, src=H_IP, dst=G_IP)
 
 
 def tx(vswd):
