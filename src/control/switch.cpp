@@ -269,7 +269,14 @@ void Switch::destroy_port(SwitchPort* port) {
 }
 
 void Switch::restore(const SwitchConfig& config) {
-    for (const PortConfig& p : config.ports) {
+    // Bonds after every other port: their members must exist (a member may have been added
+    // after its bond).
+    std::vector<PortConfig> ports;
+    for (const PortConfig& p : config.ports)
+        if (p.type != PortType::kBond) ports.push_back(p);
+    for (const PortConfig& p : config.ports)
+        if (p.type == PortType::kBond) ports.push_back(p);
+    for (const PortConfig& p : ports) {
         std::string err = create_port(p, /*keep_on_error=*/true);
         if (!err.empty())
             fprintf(stderr, "vswd: cannot restore port '%s': %s\n", p.name.c_str(), err.c_str());

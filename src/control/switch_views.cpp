@@ -24,6 +24,7 @@ std::string port_state(const SwitchPort& p) {
             return "negotiated";
         return p.config.type == PortType::kVhostUserClient ? "connecting" : "listening";
     }
+    if (p.kind == PortKind::kBond) return p.link_up() ? "up" : "down";  // a member distributes
     rte_eth_link link;
     if (rte_eth_link_get_nowait(p.eth.port_id, &link) == 0 && link.link_status) return "up";
     return "down";
@@ -68,7 +69,7 @@ ControlResult Switch::show() {
             j["sessions"] = p.vhost.sessions.load();
             j["refused_messages"] = p.vhost.refused_messages.load();
             j["memory_faults"] = p.vhost.memory_faults.load();
-        } else if (p.attached) {
+        } else if (p.attached && p.kind == PortKind::kEthdev) {
             j["queues"] = p.eth.tx_queues;
             j["ethdev_port"] = p.eth.port_id;
             // The device's TX offloads, and which of a guest's it carries out (the rest is
@@ -96,7 +97,7 @@ ControlResult Switch::show() {
 json Switch::port_stats(const SwitchPort& p) const {
     telemetry::PortCountersTotal t;
     for (unsigned w = 0; w < kMaxWorkers; ++w) t.accumulate(p.counters[w]);
-    if (!p.is_vhost() && p.attached) {
+    if (p.kind == PortKind::kEthdev && p.attached) {
         rte_eth_stats es;
         if (rte_eth_stats_get(p.eth.port_id, &es) == 0)
             t.drops[static_cast<unsigned>(DropReason::kNoMbufs)] += es.rx_nombuf;

@@ -131,8 +131,9 @@ int main(int argc, char** argv) {
                 rc = die("control socket failed");
                 break;
             }
-            sw.service_controllers();
+            // Frames punted up first (LACPDUs, CCMs that arrived in time), then the timers.
             sw.poll_links();
+            sw.service_controllers();
             auto now = std::chrono::steady_clock::now();
             if (now - last_tick >= std::chrono::seconds(1)) {
                 sw.tick();

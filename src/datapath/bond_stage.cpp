@@ -39,7 +39,7 @@ uint16_t member_ingress(const MemberIngress& in, rte_mbuf** pkts, uint16_t n) {
         const Mac dst = long_enough ? mac_from_bytes(eth) : 0;
         if (long_enough && mac_is_multicast(dst) && mac_is_reserved_group(dst) &&
             in.punt_reserved) {
-            // Link-local to this member: LACPDUs and CFM go up whatever the member's state.
+            // Link-local to this member (LACPDUs, markers): up whatever the member's state.
             if (punt_frame(in.punt, PuntReason::kReservedMulticast, in.port.slot, m))
                 c.to_control.add(1);
             else c.drop(DropReason::kReservedMulticast);
@@ -93,8 +93,7 @@ void bond_transmit(const BondView& b, Port* const* ports, Port& bond, unsigned w
         const uint16_t len = pkts[i]->data_len;
         uint8_t m = static_cast<uint8_t>(b.active);
         if (b.mode == BondMode::kBalanceTcp) m = b.bucket[bond_hash::tcp_bucket(f, len)];
-        else if (b.mode == BondMode::kBalanceSlb &&
-                 !(len >= 6 && mac_is_multicast(mac_from_bytes(f))))
+        else if (b.mode == BondMode::kBalanceSlb)  // floods too: a MAC is seen on one link
             m = b.bucket[bond_hash::slb_bucket(f, len)];
         member[i] = m;
         used |= 1u << m;

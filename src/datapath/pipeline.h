@@ -274,6 +274,19 @@ inline void egress_list_to_vtep(Datapath& dp, const Snapshot& snap, uint16_t vte
     for (uint16_t i = 0; i < k; ++i) buffer_for(dp, snap, snap.overlay->uplink, out[i]);
 }
 
+// Frames for bond port `bond` leave by its members; a bond the snapshot has no view of (no
+// member) takes nothing.
+inline void transmit_bond(const Snapshot& snap, Port& bond, unsigned worker, rte_mbuf** pkts,
+                          uint16_t n) {
+    const int16_t view = snap.bonds ? snap.bonds->view_of[bond.slot] : int16_t{-1};
+    if (view < 0) {
+        rte_pktmbuf_free_bulk(pkts, n);
+        bond.counters[worker].drop(DropReason::kPortDown, n);
+        return;
+    }
+    bond_transmit(snap.bonds->bonds[static_cast<size_t>(view)], snap.ports, bond, worker, pkts, n);
+}
+
 // The flush list: `n` frames buffered for `port`, when its buffer is full and at the end of
 // every round.
 inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf** pkts,
@@ -283,8 +296,7 @@ inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf*
     auto send = [&](rte_mbuf** ready, uint16_t k) {  // shaping, or the device (capture tx there)
         if (q.rx_shaped) guest_rx_enqueue(port.shaping, q, c, ready, k);
         else if (port.kind == PortKind::kBond)  // by its members
-            bond_transmit(snap.bonds->bonds[static_cast<size_t>(snap.bonds->view_of[port.slot])],
-                          snap.ports, port, dp.worker, ready, k);
+            transmit_bond(snap, port, dp.worker, ready, k);
         else transmit(port, dp.worker, ready, k);
     };
     // Frames the port cannot take as they are (a guest's large frames, partial checksums, a

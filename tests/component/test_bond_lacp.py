@@ -102,6 +102,9 @@ def run_bond(work, ovs, ns_o, ns_h, links):
     # Back up: rejoins.
     sh("ip", "netns", "exec", ns_o, "ip", "link", "set", oa0, "up")
     wait_until(lambda: all(m["distributing"] for m in members(vswd).values()), 20, "up0 rejoins")
+    # A rejoin can cost a frame in flight while the two ends turn distribution on (coupled
+    # control: each starts when the other says it is in sync); then nothing more is lost.
+    wait_until(lambda: ping(ns_h, 5, "0.02")[1] == 5, 10, "pings answered after the rejoin")
     sent, got = ping(ns_h, 20, "0.02")
     check(got == sent, f"ping after the rejoin: {got}/{sent}")
 
@@ -169,8 +172,18 @@ def run_bond(work, ovs, ns_o, ns_h, links):
           b["lacp_time"] == "fast" and b["lacp_fallback"] is True, "bond0 restored as it was")
     wait_until(lambda: bond_of(vswd)["status"] == "negotiated" and
                all(m["distributing"] for m in members(vswd).values()), 20, "negotiated again after the restart")
+    wait_until(lambda: ping(ns_h, 5, "0.02")[1] == 5, 10, "pings answered after the restart")
     sent, got = ping(ns_h, 20, "0.02")
     check(got == sent, f"ping through the restored bond: {got}/{sent}")
+    # Members keep no switching settings of their own, and never switch on their own while up.
+    _, err = vswd.ctl_fail("set-port", "up0", "vlan-mode=access", "tag=10")
+    check("member of bond bond0" in err, f"a member takes no VLAN of its own: {err}")
+    _, err = vswd.ctl_fail("set-port", "bond0", "members=up0")
+    check("up1 would leave bond bond0 administratively up" in err, f"up1 cannot leave up: {err}")
+    _, err = vswd.ctl_fail("del-port", "bond0")
+    check("admin=down first" in err, f"nor can the bond go while its members are up: {err}")
+    vswd.ctl("set-port", "up0", "admin=down")
+    vswd.ctl("set-port", "up1", "admin=down")
     vswd.ctl("del-port", "bond0")
     vswd.ctl("del-port", "up0")
     check(vswd.alive(), "vswd is alive")

@@ -4,6 +4,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -24,19 +25,6 @@ Mac device_mac(const SwitchPort& p) {
     rte_ether_addr a;
     if (rte_eth_macaddr_get(p.eth.port_id, &a) != 0) return 0;
     return mac_from_bytes(a.addr_bytes);
-}
-
-// What the devices of all members do themselves: what the bond may leave to whichever sends.
-DeviceOffloads common_offloads(const std::vector<SwitchPort*>& members) {
-    DeviceOffloads d{.csum = true, .tso4 = true, .tso6 = true};
-    for (const SwitchPort* m : members) {
-        d.csum &= m->eth.offloads.csum;
-        d.tso4 &= m->eth.offloads.tso4;
-        d.tso6 &= m->eth.offloads.tso6;
-        d.tso_counts_l2 |= m->eth.offloads.tso_counts_l2;
-    }
-    if (members.empty()) d = {};
-    return d;
 }
 
 // One bond port as the controller runs it.
@@ -78,6 +66,9 @@ class BondController final : public Controller {
     }
 
     void publish(Snapshot& next) override {
+        for (SwitchPort* p : sw_.ports())  // a bond without machines (no member) is down
+            if (p->kind == PortKind::kBond && !bonds_.contains(p->slot))
+                p->bond_up.store(false, std::memory_order_release);
         if (bonds_.empty()) return;
         auto t = std::make_unique<BondTable>();
         for (auto& [slot, b] : bonds_) {
@@ -131,6 +122,17 @@ class BondController final : public Controller {
 
     std::string check_port(const PortConfig& c) const override {
         if (c.type == PortType::kBond) {
+            // A port that leaves the bond would switch on its own, between links the partner
+            // still treats as one: a loop. It leaves administratively down.
+            if (const SwitchPort* bond = sw_.find_port(c.name))
+                for (const std::string& m : bond->config.bond.members)
+                    if (std::find(c.bond.members.begin(), c.bond.members.end(), m) ==
+                            c.bond.members.end() &&
+                        leaves_up(m))
+                        return "port " + m + " would leave bond " + c.name +
+                               " administratively up and switch on its own (a loop between the "
+                               "bond's links): set-port " +
+                               m + " admin=down first";
             for (const std::string& m : c.bond.members) {
                 if (m == c.name) return "a bond cannot be its own member";
                 const SwitchPort* p = sw_.find_port(m);
@@ -141,14 +143,14 @@ class BondController final : public Controller {
                 if (p->config.vtep.enabled())
                     return "members: '" + m +
                            "' is the VTEP port (vtep-ip): it cannot be in a bond";
+                if (auto e = member_settings_error(p->config, c.name); !e.empty()) return e;
                 if (const std::string other = bond_of_member(m); !other.empty() && other != c.name)
                     return "members: '" + m + "' is already a member of bond '" + other + "'";
             }
             return "";
         }
-        if (const std::string bond = bond_of_member(c.name); !bond.empty() && c.vtep.enabled())
-            return "port " + c.name + " is a member of bond " + bond +
-                   ": it cannot be the VTEP port";
+        if (const std::string bond = bond_of_member(c.name); !bond.empty())
+            return member_settings_error(c, bond);
         return "";
     }
 
@@ -156,6 +158,14 @@ class BondController final : public Controller {
         if (const std::string bond = bond_of_member(name); !bond.empty())
             return "port " + name + " is a member of bond " + bond +
                    ": take it out first (set-port " + bond + " members=...) or delete the bond";
+        if (const SwitchPort* bond = sw_.find_port(name);
+            bond && bond->config.type == PortType::kBond)
+            for (const std::string& m : bond->config.bond.members)
+                if (leaves_up(m))
+                    return "bond " + name + "'s member " + m +
+                           " is administratively up: it would switch on its own once the bond is "
+                           "gone (a loop between the bond's links): set-port " +
+                           m + " admin=down first";
         return "";
     }
 
@@ -173,6 +183,25 @@ class BondController final : public Controller {
     }
 
   private:
+    // Why port config `m` cannot be (or stay) a member of bond `bond`: a member's switching
+    // settings are its bond's, so it keeps none of its own. "" if it may.
+    static std::string member_settings_error(const PortConfig& m, const std::string& bond) {
+        const bool own = m.vlan_mode != VlanMode::kTrunk || m.tag || !m.trunks.empty() ||
+                         m.bandwidth != PortBandwidth{} || m.security != PortSecurity{} ||
+                         m.forward_bpdu || m.vtep.enabled();
+        if (!own) return "";
+        return "port " + m.name + " is a member of bond " + bond +
+               ": its VLANs, port security, bandwidth, forward-bpdu and vtep-ip are the bond's "
+               "(set them on " +
+               bond + "; the member keeps the defaults)";
+    }
+
+    // Whether port `name` exists and is administratively up.
+    bool leaves_up(const std::string& name) const {
+        const SwitchPort* p = sw_.find_port(name);
+        return p && p->config.admin_up;
+    }
+
     BondShowInput show_input(const Bond& b) const {
         return {.name = b.name,
                 .config = b.config,
@@ -215,8 +244,9 @@ class BondController final : public Controller {
                 next.emplace(p->slot, std::move(old->second));
                 continue;
             }
-            p->eth.offloads = common_offloads(members);
             Bond b = make_bond(*p, members);
+            // What the members learned before they joined leads to them, not to the bond.
+            for (uint16_t slot : b.member_slots) sw_.fdb->flush_port(slot);
             if (b.lacp) next.emplace(p->slot, std::move(b));
         }
         bonds_ = std::move(next);

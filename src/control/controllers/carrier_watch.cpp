@@ -13,10 +13,6 @@
 
 namespace vsw {
 
-namespace {
-constexpr unsigned kIffLowerUp = 1u << 16;  // linux/if.h's IFF_LOWER_UP: the carrier
-}  // namespace
-
 CarrierWatch::CarrierWatch() {
     fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd_ < 0) return;
@@ -70,8 +66,9 @@ std::vector<std::pair<std::string, bool>> CarrierWatch::changes() {
                     name.assign(static_cast<const char*>(RTA_DATA(a)),
                                 strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
             if (name.empty()) continue;
+            // IFF_RUNNING (operationally up) as carrier() reads it, so both agree.
             const bool up = h->nlmsg_type == RTM_NEWLINK && (info->ifi_flags & IFF_UP) &&
-                            (info->ifi_flags & kIffLowerUp);
+                            (info->ifi_flags & IFF_RUNNING);
             out.emplace_back(std::move(name), up);
         }
     }

@@ -61,6 +61,20 @@ std::string MirrorController::add_error(const MirrorConfig& m) const {
     std::vector<std::string> names;
     for (const SwitchPort* p : sw_.ports()) names.push_back(p->config.name);
     if (auto e = validate_mirror_against(m, sessions_, names); !e.empty()) return e;
+    // A bond sends by its members, and a member's frames are its bond's: neither is a session's
+    // output, and a member is mirrored as its bond.
+    for (const SwitchPort* p : sw_.ports()) {
+        if (p->config.type != PortType::kBond) continue;
+        if (m.output == p->config.name)
+            return "output: " + m.output + " is a bond (a mirror output is one device)";
+        for (const std::string& member : p->config.bond.members) {
+            if (m.output == member)
+                return "output: " + member + " is a member of bond " + p->config.name;
+            if (std::find(m.sources.begin(), m.sources.end(), member) != m.sources.end())
+                return "sources: " + member + " is a member of bond " + p->config.name +
+                       ": mirror the bond";
+        }
+    }
     return "";
 }
 
@@ -172,6 +186,11 @@ void MirrorController::save(SwitchConfig& c) const {
 }
 
 std::string MirrorController::check_port(const PortConfig& c) const {
+    if (c.type == PortType::kBond)
+        for (const std::string& member : c.bond.members)
+            if (const MirrorConfig* m = using_port(member))
+                return "members: " + member + " is used by mirror " + m->name +
+                       ": delete the mirror first (mirror the bond instead)";
     if (!c.vtep.enabled()) return "";
     if (const MirrorConfig* m = using_port(c.name))
         return "port " + c.name + " is used by mirror " + m->name +
