@@ -163,27 +163,34 @@ def run_bond(work, ovs, ns_o, ns_h, links):
     check(got == sent, f"ping through the static balance-slb bond: {got}/{sent}")
     vswd.ctl("set-port", "bond0", "lacp=active", "lacp-fallback=on", "bond-mode=balance-tcp")
 
-    # Restarted after a SIGKILL: the bond comes back from the state file and negotiates again.
+    # Restarted after a SIGKILL: the bond comes back from the state file and negotiates again,
+    # also with a member added after the bond itself (the state file lists ports in creation
+    # order; bonds are restored after every other port).
+    vswd.ctl("add-port", "up2", "--type", "dpdk", "--devargs", "net_null9,no-rx=1")
+    vswd.ctl("set-port", "bond0", "members=up0,up1,up2")
     ovs.vsctl("set", "port", "bond0", "lacp=active", "bond_mode=balance-tcp")
     vswd.stop(signal.SIGKILL)
     vswd = Vswd(work, extra=extra).start()
     b = bond_of(vswd)
     check(b is not None and b["bond_mode"] == "balance-tcp" and b["lacp"] == "active" and
-          b["lacp_time"] == "fast" and b["lacp_fallback"] is True, "bond0 restored as it was")
+          b["lacp_time"] == "fast" and b["lacp_fallback"] is True and
+          [m["name"] for m in b["members"]] == ["up0", "up1", "up2"], "bond0 restored as it was")
     wait_until(lambda: bond_of(vswd)["status"] == "negotiated" and
-               all(m["distributing"] for m in members(vswd).values()), 20, "negotiated again after the restart")
+               members(vswd)["up0"]["distributing"] and members(vswd)["up1"]["distributing"], 20,
+               "negotiated again after the restart")
+    check(not members(vswd)["up2"]["distributing"], "up2 (no partner behind it) does not distribute")
     wait_until(lambda: ping(ns_h, 5, "0.02")[1] == 5, 10, "pings answered after the restart")
     sent, got = ping(ns_h, 20, "0.02")
     check(got == sent, f"ping through the restored bond: {got}/{sent}")
     # Members keep no switching settings of their own, and never switch on their own while up.
     _, err = vswd.ctl_fail("set-port", "up0", "vlan-mode=access", "tag=10")
     check("member of bond bond0" in err, f"a member takes no VLAN of its own: {err}")
-    _, err = vswd.ctl_fail("set-port", "bond0", "members=up0")
+    _, err = vswd.ctl_fail("set-port", "bond0", "members=up0,up2")
     check("up1 would leave bond bond0 administratively up" in err, f"up1 cannot leave up: {err}")
     _, err = vswd.ctl_fail("del-port", "bond0")
     check("admin=down first" in err, f"nor can the bond go while its members are up: {err}")
-    vswd.ctl("set-port", "up0", "admin=down")
-    vswd.ctl("set-port", "up1", "admin=down")
+    for m in ("up0", "up1", "up2"):
+        vswd.ctl("set-port", m, "admin=down")
     vswd.ctl("del-port", "bond0")
     vswd.ctl("del-port", "up0")
     check(vswd.alive(), "vswd is alive")
