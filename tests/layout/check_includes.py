@@ -54,8 +54,8 @@ RULES = {
     # CFM's continuity check: the CCM, the level rule, a MEP's machines, a port's cfm-* settings.
     # Pure, time passed in, frames as bytes.
     "cfm": CORE,
-    # Security groups: the model, the operator's syntax, a port's setting, the set of groups.
-    # Pure.
+    # Security groups: the model, the operator's syntax, a port's setting, the classifier for
+    # NEW connections. Pure.
     "acl": CORE,
     # Port security: its stages meter with qos/'s token bucket and count per port.
     "security": CORE + ["qos/token_bucket.h", "telemetry/*"],
