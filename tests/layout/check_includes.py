@@ -16,13 +16,14 @@ import re
 import sys
 
 CORE = ["core/"]
-STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/", "security/", "lacp/", "bond/", "cfm/"]
+STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/", "security/", "lacp/", "bond/", "cfm/", "acl/"]
 # What the CLI, the agents and the state file may see of the stages: their settings and formats,
 # never their datapath (these parts build without DPDK).
 SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h",
                    "telemetry/export/collector.h", "overlay/overlay_config.h", "overlay/overlay_report.h",
                    "security/port_security_config.h", "bond/bond_config.h",
-                   "cfm/cfm_settings.h"]
+                   "cfm/cfm_settings.h", "acl/security_group.h", "acl/acl_syntax.h",
+                   "acl/acl_port_settings.h", "acl/security_group_set.h"]
 CAPTURE_FORMATS = ["telemetry/capture/capture_request.h", "telemetry/capture/capture_stream.h",
                    "telemetry/capture/pcapng_writer.h"]
 TELEMETRY_ROOT = CORE + ["telemetry/*"]
@@ -53,6 +54,9 @@ RULES = {
     # CFM's continuity check: the CCM, the level rule, a MEP's machines, a port's cfm-* settings.
     # Pure, time passed in, frames as bytes.
     "cfm": CORE,
+    # Security groups: the model, the operator's syntax, a port's setting, the classifier for
+    # NEW connections. Pure.
+    "acl": CORE,
     # Port security: its stages meter with qos/'s token bucket and count per port.
     "security": CORE + ["qos/token_bucket.h", "telemetry/*"],
     "src/datapath": STAGES,
