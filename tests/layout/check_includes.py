@@ -16,7 +16,7 @@ import re
 import sys
 
 CORE = ["core/"]
-STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/", "security/", "lacp/", "bond/", "cfm/"]
+STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/", "security/", "lacp/", "bond/", "cfm/", "conntrack/"]
 # What the CLI, the agents and the state file may see of the stages: their settings and formats,
 # never their datapath (these parts build without DPDK).
 SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h",
@@ -53,6 +53,9 @@ RULES = {
     # CFM's continuity check: the CCM, the level rule, a MEP's machines, a port's cfm-* settings.
     # Pure, time passed in, frames as bytes.
     "cfm": CORE,
+    # Connection tracking: keys from frames, TCP's states and windows, the shared table.
+    # Pure, time passed in, frames as bytes.
+    "conntrack": CORE,
     # Port security: its stages meter with qos/'s token bucket and count per port.
     "security": CORE + ["qos/token_bucket.h", "telemetry/*"],
     "src/datapath": STAGES,
