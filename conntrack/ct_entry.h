@@ -6,7 +6,8 @@
 //                               it is reachable (readers compare keys without synchronization)
 //   expires_ms, status          atomics any packet of the connection may refresh or set
 //   tcp                         under `lock`, a spin flag taken only around one segment's
-//                               update (as Linux's per-connection ct->lock)
+//                               update (as Linux's per-connection ct->lock), in the same
+//                               cache line: a TCP packet dirties one line, not two
 //   life                        the table's: free, live, dying, dead, retired (ct_table.h)
 #pragma once
 
@@ -32,18 +33,20 @@ enum class CtLife : uint8_t {
 };
 
 struct alignas(64) CtEntry {
-    // First cache line: what a lookup and a UDP/ICMP packet touch.
+    // First cache line: the key and what every packet reads; a busy connection writes it at
+    // most once a second (its deadline), so PMDs on both directions share it cleanly.
     CtKey key;                                // the connection (canonical)
     std::atomic<uint64_t> expires_ms{0};      // switch clock (ms) at which it ends
     uint64_t stream_ms = 0;                   // UDP and others: from when a replied connection
                                               // becomes assured (its first packet + 2 s)
     std::atomic<uint8_t> status{0};           // kCtSeenReply | kCtAssured
-    std::atomic<uint8_t> lock{0};             // 1 while a thread updates `tcp`
     uint8_t orig_side = 0;                    // which endpoint of `key` opened it (0 or 1)
     std::atomic<CtLife> life{CtLife::kFree};  // the table's bookkeeping
-    uint8_t pad[4] = {};                      // zero
-    // Second cache line: TCP's state (TCP connections only).
-    TcpConn tcp;  // under `lock`
+    uint8_t pad[5] = {};                      // zero
+    // Second cache line: TCP's state and its lock, written by every TCP packet.
+    TcpConn tcp;                   // under `lock` (TCP connections only)
+    std::atomic<uint8_t> lock{0};  // 1 while a thread updates `tcp`
+    uint8_t pad2[3] = {};          // zero
 
     // The direction of a packet sent from endpoint `side` of the key.
     CtDir dir_of(uint8_t side) const {

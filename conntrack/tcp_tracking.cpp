@@ -19,8 +19,8 @@ enum Index : uint8_t { kSynSet, kSynAckSet, kFinSet, kAckSet, kRstSet, kNoneSet 
 constexpr uint8_t kIV = 10;  // invalid
 constexpr uint8_t kIG = 11;  // ignored
 
-constexpr uint8_t sNO = 0, sSS = 1, sSR = 2, sES = 3, sFW = 4, sCW = 5, sLA = 6, sTW = 7, sCL = 8,
-                  sS2 = 9;
+constexpr uint8_t sSS = 1, sSR = 2, sES = 3, sFW = 4, sCW = 5, sLA = 6, sTW = 7, sCL = 8,
+                  sS2 = 9;  // (NONE: 0)
 
 // [direction][segment kind][state] -> new state (Linux's tcp_conntracks, with its reasons).
 constexpr uint8_t kTable[2][6][kTcpStateCount] = {
