@@ -64,8 +64,8 @@ TcpSegment segment(uint32_t seq, uint32_t ack, uint8_t flags) {
 // A table with `n` established connections (a reply seen), and the reply-direction packets of
 // all of them in a shuffled order.
 struct Loaded {
-    std::unique_ptr<CtTable> table;
-    std::vector<CtPacket> packets;
+    std::unique_ptr<CtTable> table;  // the connections
+    std::vector<CtPacket> packets;   // one reply-direction packet each, shuffled (32 at least)
 };
 
 Loaded load(uint32_t n, uint8_t protocol) {
