@@ -16,7 +16,7 @@ import re
 import sys
 
 CORE = ["core/"]
-STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/", "security/", "lacp/", "bond/", "cfm/", "acl/"]
+STAGES = CORE + ["virtio/", "vhost/", "telemetry/", "qos/", "offload/", "overlay/", "security/", "lacp/", "bond/", "cfm/", "acl/", "conntrack/"]
 # What the CLI, the agents and the state file may see of the stages: their settings and formats,
 # never their datapath (these parts build without DPDK).
 SHARED_SETTINGS = ["qos/bandwidth.h", "telemetry/mirror/mirror_config.h", "telemetry/ipfix/ipfix_config.h",
@@ -57,6 +57,9 @@ RULES = {
     # Security groups: the model, the operator's syntax, a port's setting, the classifier for
     # NEW connections. Pure.
     "acl": CORE,
+    # Connection tracking: keys from frames, TCP's states and windows, the shared table.
+    # Pure, time passed in, frames as bytes.
+    "conntrack": CORE,
     # Port security: its stages meter with qos/'s token bucket and count per port.
     "security": CORE + ["qos/token_bucket.h", "telemetry/*"],
     "src/datapath": STAGES,
