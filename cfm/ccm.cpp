@@ -41,10 +41,6 @@ const IntervalName& interval_entry(CcmInterval i) {
     return kIntervals[code >= 1 && code <= 7 ? code - 1 : 3];
 }
 
-void put_mac(uint8_t* p, Mac m) {
-    for (int i = 0; i < 6; ++i) p[i] = static_cast<uint8_t>(m >> (40 - 8 * i));
-}
-
 // True if the TLVs from `at` on end with an End TLV inside the frame.
 bool ends_with_end_tlv(const uint8_t* f, size_t at, size_t len) {
     while (at < len) {
@@ -78,8 +74,8 @@ std::string_view ccm_error_name(CcmError e) {
 
 std::vector<uint8_t> encode_ccm_frame(const Ccm& ccm, Mac source, uint16_t vlan) {
     std::vector<uint8_t> f(vlan ? kCcmTaggedFrameLength : kCcmFrameLength, 0);
-    put_mac(f.data(), ccm_destination(ccm.level));
-    put_mac(f.data() + 6, source);
+    mac_to_bytes(ccm_destination(ccm.level), f.data());
+    mac_to_bytes(source, f.data() + 6);
     size_t at = 12;
     if (vlan) {
         put_be16(f.data() + at, kVlanTpid);

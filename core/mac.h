@@ -16,6 +16,11 @@ inline Mac mac_from_bytes(const uint8_t* b) {
            (Mac{b[4]} << 8) | Mac{b[5]};
 }
 
+// Stores a MAC as the 6 bytes a frame carries.
+inline void mac_to_bytes(Mac m, uint8_t* out) {
+    for (int i = 0; i < 6; ++i) out[i] = static_cast<uint8_t>(m >> (40 - 8 * i));
+}
+
 // Group bit: broadcast and multicast addresses.
 inline bool mac_is_multicast(Mac m) {
     return (m >> 40) & 1;

@@ -22,14 +22,10 @@ constexpr size_t kTerminator = kPdu + 58;    //
 constexpr uint8_t kInfoLength = 20;          // an actor or partner TLV, type and length included
 constexpr uint8_t kCollectorLength = 16;
 
-void put_mac(uint8_t* p, Mac m) {
-    for (int i = 0; i < 6; ++i) p[i] = static_cast<uint8_t>(m >> (40 - 8 * i));
-}
-
 // The information after a TLV's type and length: 18 bytes, then 3 reserved.
 void put_info(uint8_t* p, const PortInfo& i) {
     put_be16(p, i.system_priority);
-    put_mac(p + 2, i.system);
+    mac_to_bytes(i.system, p + 2);
     put_be16(p + 8, i.key);
     put_be16(p + 10, i.port_priority);
     put_be16(p + 12, i.port);
@@ -59,8 +55,8 @@ std::string_view lacpdu_error_name(LacpduError e) {
 
 LacpFrame encode_lacp_frame(const Lacpdu& pdu, Mac source) {
     LacpFrame f{};
-    put_mac(f.data(), kSlowProtocolsAddress);
-    put_mac(f.data() + 6, source);
+    mac_to_bytes(kSlowProtocolsAddress, f.data());
+    mac_to_bytes(source, f.data() + 6);
     put_be16(f.data() + 12, kSlowProtocolsEthertype);
     f[kPdu] = kLacpSubtype;
     f[kPdu + 1] = kLacpVersion;

@@ -26,7 +26,7 @@ std::optional<LacpFrame> marker_response(const uint8_t* f, size_t len, Mac sourc
     if (f[kTerminator] != 0 || f[kTerminator + 1] != 0) return std::nullopt;
     LacpFrame out{};
     std::memcpy(out.data(), f, kLacpFrameLength);
-    for (int i = 0; i < 6; ++i) out[6 + i] = static_cast<uint8_t>(source >> (40 - 8 * i));
+    mac_to_bytes(source, out.data() + 6);
     out[kTlv] = kResponse;
     std::memset(out.data() + kTerminator + 2, 0, kLacpFrameLength - kTerminator - 2);  // reserved
     return out;

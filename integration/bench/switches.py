@@ -347,3 +347,31 @@ class VswNetflow9(VswFlowExport):
 
 
 FEATURES += [VswSflowIdle, VswFlowExport, VswNetflow9, VswSecurity, VswSecurityLimits]
+
+
+def cfm_ports(vswd, n):
+    """A CFM MEP on each guest port (1 s CCMs into the guests): every frame they send is read for
+    its ethertype by the CFM stage."""
+    for i in range(n):
+        vswd.ctl("set-port", f"p{i}", f"cfm-mpid={i + 1}", "cfm-interval=1000")
+
+
+class VswCfm(Vsw):
+    """vsw with a CFM MEP on both ports."""
+    name = "vsw+cfm"
+
+    def start(self):
+        super().start()
+        cfm_ports(self.vswd, len(self.sockets))
+
+
+class VswAllCfm(VswAllIpfix):
+    """vsw+all-ipfix with a CFM MEP on both ports as well (bonds need dpdk members: not here)."""
+    name = "vsw+all-ipfix+cfm"
+
+    def start(self):
+        super().start()
+        cfm_ports(self.vswd, len(self.sockets))
+
+
+FEATURES += [VswCfm, VswAllCfm]

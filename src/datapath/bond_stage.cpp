@@ -13,9 +13,9 @@ namespace {
 
 // The VLAN a received frame is in, as learning will see it (for the reflection check).
 uint16_t frame_vlan(const uint8_t* eth, uint16_t len, uint16_t untagged_vlan) {
-    if (len >= 18 && eth[12] == 0x81 && eth[13] == 0x00)
-        return static_cast<uint16_t>((eth[14] & 0xf) << 8 | eth[15]);
-    return untagged_vlan;
+    size_t type_at;
+    const uint16_t vid = bond_hash::vlan_and_type_offset(eth, len, type_at);
+    return type_at == 12 ? untagged_vlan : vid;
 }
 
 }  // namespace
