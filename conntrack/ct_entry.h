@@ -2,8 +2,8 @@
 // then TCP's state), and the copy of it that listings and counts read.
 //
 // Who writes what, with several PMD threads at once:
-//   key, orig_side, stream_ms   written once before the entry is published; immutable while
-//                               it is reachable (readers compare keys without synchronization)
+//   key, orig_side, stream_ms,  written once before the entry is published; immutable while
+//   mark                        it is reachable (readers compare keys without synchronization)
 //   expires_ms, status          atomics any packet of the connection may refresh or set
 //   tcp                         under `lock`, a spin flag taken only around one segment's
 //                               update (as Linux's per-connection ct->lock), in the same
@@ -42,7 +42,8 @@ struct alignas(64) CtEntry {
     std::atomic<uint8_t> status{0};           // kCtSeenReply | kCtAssured
     uint8_t orig_side = 0;                    // which endpoint of `key` opened it (0 or 1)
     std::atomic<CtLife> life{CtLife::kFree};  // the table's bookkeeping
-    uint8_t pad[5] = {};                      // zero
+    uint8_t mark = 0;                         // the committer's (ct_commit): OVS's ct_mark
+    uint8_t pad[4] = {};                      // zero
     // Second cache line: TCP's state and its lock, written by every TCP packet.
     TcpConn tcp;                   // under `lock` (TCP connections only)
     std::atomic<uint8_t> lock{0};  // 1 while a thread updates `tcp`
@@ -66,6 +67,7 @@ struct CtEntryView {
     CtKey key;                             // the connection (canonical)
     uint8_t orig_side = 0;                 // which endpoint of `key` opened it
     uint8_t status = 0;                    // kCtSeenReply | kCtAssured
+    uint8_t mark = 0;                      // what its committer marked it with
     TcpState tcp_state = TcpState::kNone;  // TCP: its state
     uint64_t expires_ms = 0;               // switch clock (ms) at which it ends
 };

@@ -249,6 +249,7 @@ CtEntryView CtTable::view(CtEntry& e) const {
     CtEntryView v;
     v.key = e.key;
     v.orig_side = e.orig_side;
+    v.mark = e.mark;
     v.status = e.status.load(std::memory_order_relaxed);
     v.expires_ms = e.expires_ms.load(std::memory_order_relaxed);
     if (e.key.protocol == kProtoTcp) {
@@ -266,6 +267,17 @@ size_t CtTable::list(uint32_t& cursor, CtEntryView* out, size_t max) const {
         if (e.life.load(std::memory_order_acquire) == CtLife::kLive) out[n++] = view(e);
     }
     return n;
+}
+
+uint32_t CtTable::kill_where(int zone, const std::function<bool(const CtEntryView&)>& doomed) {
+    uint32_t killed = 0;
+    for (uint32_t i = 0; i < pool_; ++i) {
+        CtEntry& e = entries_[i];
+        if (e.life.load(std::memory_order_acquire) != CtLife::kLive) continue;
+        if (zone >= 0 && e.key.zone != zone) continue;
+        if (doomed(view(e)) && kill(e)) ++killed;
+    }
+    return killed;
 }
 
 CtCounts CtTable::counts(int zone) const {

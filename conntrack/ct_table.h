@@ -43,6 +43,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #include "conntrack/ct_entry.h"
@@ -146,6 +147,9 @@ class CtTable {
     // Live connections by protocol and state: of `zone`, or of all zones (zone < 0). A walk of
     // the pool: for commands and metrics, not the datapath.
     CtCounts counts(int zone = -1) const;
+    // Ends the live connections of `zone` (of every zone: zone < 0) that `doomed` picks from
+    // their copies; returns how many. A walk of the pool (a port's rules changed, or it went).
+    uint32_t kill_where(int zone, const std::function<bool(const CtEntryView&)>& doomed);
 
     // Pool entries, and all the memory the table holds (for "bytes per connection").
     uint32_t pool_size() const { return pool_; }

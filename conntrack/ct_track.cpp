@@ -123,8 +123,10 @@ CtResult check_icmp(CtEntry& e, const CtPacket& p, uint64_t now_ms, const CtTime
     return {passing_state(dir, status), CtInvalid::kNone, dir, &e};
 }
 
-void init_entry(CtEntry& e, const CtPacket& p, uint64_t now_ms, const CtTimeouts& to) {
+void init_entry(CtEntry& e, const CtPacket& p, uint64_t now_ms, const CtTimeouts& to,
+                uint8_t mark) {
     e.orig_side = p.side;
+    e.mark = mark;
     e.stream_ms = now_ms + to.udp_stream_ms;
     uint32_t timeout = to.udp_unreplied;
     if (p.key.protocol == kProtoTcp) {
@@ -158,7 +160,7 @@ CtResult ct_check(CtTable& t, const CtPacket& p, uint64_t h, uint64_t now_ms,
 }
 
 CtCommitResult ct_commit(CtTable& t, const CtPacket& p, uint64_t h, uint64_t now_ms,
-                         const CtTimeouts& to) {
+                         const CtTimeouts& to, uint8_t mark) {
     if (p.related) return {CtTable::InsertResult::kFull, invalid(CtInvalid::kCannotOpen)};
     const CtResult first = unknown(p);
     if (first.state == CtState::kInvalid) return {CtTable::InsertResult::kFull, first};
@@ -166,7 +168,7 @@ CtCommitResult ct_commit(CtTable& t, const CtPacket& p, uint64_t h, uint64_t now
     // Twice at most: a connection another PMD committed may end before we check against it.
     for (int attempt = 0; attempt < 2; ++attempt) {
         const CtTable::Insert ins =
-            t.insert(p.key, h, [&](CtEntry& e) { init_entry(e, p, now_ms, to); });
+            t.insert(p.key, h, [&](CtEntry& e) { init_entry(e, p, now_ms, to, mark); });
         c.insert = ins.result;
         switch (ins.result) {
             case CtTable::InsertResult::kInserted:

@@ -53,9 +53,10 @@ struct CtCommitResult {
 CtResult ct_check(CtTable& t, const CtPacket& p, uint64_t h, uint64_t now_ms, const CtTimeouts& to);
 
 // Tracks the connection `p` opens (after ct_check said kNew without an entry and the rules
-// allowed it). A packet that cannot open one (a TCP segment other than a SYN, an ICMP reply
-// or error) is refused as invalid without touching the table.
+// allowed it), marked with `mark` (the datapath's: which way the port's rules saw it). A packet
+// that cannot open one (a TCP segment other than a SYN, an ICMP reply or error) is refused as
+// invalid without touching the table.
 CtCommitResult ct_commit(CtTable& t, const CtPacket& p, uint64_t h, uint64_t now_ms,
-                         const CtTimeouts& to);
+                         const CtTimeouts& to, uint8_t mark = 0);
 
 }  // namespace vsw::conntrack

@@ -71,7 +71,15 @@ namespace vsw {
       "received on a bond member other than the active one: any frame in active-backup, a "        \
       "broadcast or multicast in balance-slb (the partner switch flooding it back)")               \
     X(kBondReflected, "bond_reflected", "rx",                                                      \
-      "balance-slb: from a MAC learned on another local port (our own frame sent back)")
+      "balance-slb: from a MAC learned on another local port (our own frame sent back)")           \
+    X(kAclDeny, "acl_deny", "rx/tx",                                                               \
+      "security groups: a new connection no rule allows (or a deny rule), or a frame neither IP "  \
+      "nor ARP, from (rx) or to (tx) a port with security groups")                                 \
+    X(kCtInvalid, "ct_invalid", "rx/tx",                                                           \
+      "connection tracking: out of state (a TCP ACK or RST with no connection, outside the "       \
+      "window), an ICMP error about no connection, an unreadable header or an IP fragment")        \
+    X(kCtFull, "ct_full", "rx/tx",                                                                 \
+      "connection tracking: a new connection while the table or the port's zone is full")
 
 enum class DropReason : unsigned {
 #define VSW_X(e, name, side, desc) e,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "acl/acl_port_settings.h"
 #include "bond/bond_config.h"
 #include "cfm/cfm_settings.h"
 #include "core/parse.h"
@@ -62,6 +63,7 @@ struct PortConfig {
     PortSecurity security;      // mac-limit, flood-rate (security/port_security_config.h)
     BondConfig bond;            // bond only: members, bond-mode, lacp (bond/bond_config.h)
     CfmConfig cfm;              // cfm-mpid...: the port's CFM MEP (cfm/cfm_settings.h)
+    PortAclConfig acl;          // security-groups=: its ACL (acl/acl_port_settings.h)
 
     bool operator==(const PortConfig&) const = default;
 };

@@ -113,7 +113,24 @@ const PortSettingGroup kCfm = {
     .numeric = never,
 };
 
-const PortSettingGroup kGroups[] = {kBandwidth, kVtep, kSecurity, kBond, kCfm};
+// Security groups (acl/acl_port_settings.h): a guest's, a dpdk port's or a bond's, never the
+// VTEP port's (its VXLAN is the switch's own traffic). Whether the groups exist is the ACL
+// controller's check.
+const PortSettingGroup kAcl = {
+    .keys = "security-groups",
+    .owns = is_acl_setting,
+    .apply = [](PortConfig& p, const std::string& k,
+                const std::string& v) { return apply_acl_setting(p.acl, k, v); },
+    .settings = [](const PortConfig& p) -> Settings { return acl_settings(p.acl); },
+    .validate = [](const PortConfig& p) -> std::string {
+        if (p.acl.enabled() && p.vtep.enabled())
+            return "security-groups apply to switching ports, not the VTEP port (vtep-ip)";
+        return validate_acl(p.acl);
+    },
+    .numeric = never,
+};
+
+const PortSettingGroup kGroups[] = {kBandwidth, kVtep, kSecurity, kBond, kCfm, kAcl};
 
 }  // namespace
 

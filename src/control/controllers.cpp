@@ -1,5 +1,6 @@
 // The registration of every feature's controller (controller.h). A new feature adds one line.
 #include "src/control/controller.h"
+#include "src/control/controllers/acl_controller.h"
 #include "src/control/controllers/bandwidth_controller.h"
 #include "src/control/controllers/bond_controller.h"
 #include "src/control/controllers/capture_controller.h"
@@ -14,10 +15,11 @@ namespace vsw {
 
 std::vector<std::unique_ptr<Controller>> make_controllers(const SwitchServices& services) {
     std::vector<std::unique_ptr<Controller>> out;
-    out.push_back(std::make_unique<BandwidthController>(services));   // per-port shaping
-    out.push_back(make_port_security_controller(services));           // MAC limit, storm
-    out.push_back(make_cfm_controller(services));                     // CFM (before bonds)
-    out.push_back(make_bond_controller(services));                    // bonds, LACP
+    out.push_back(std::make_unique<BandwidthController>(services));  // per-port shaping
+    out.push_back(make_port_security_controller(services));          // MAC limit, storm
+    out.push_back(make_acl_controller(services));   // security groups (reads port security)
+    out.push_back(make_cfm_controller(services));   // CFM (before bonds)
+    out.push_back(make_bond_controller(services));  // bonds, LACP
     out.push_back(std::make_unique<OverlayController>(services));     // VXLAN
     out.push_back(std::make_unique<MirrorController>(services));      // SPAN, RSPAN, ERSPAN
     out.push_back(std::make_unique<CaptureController>(services));     // vswctl capture

@@ -8,15 +8,15 @@
 //       (a bond member instead: rx -> capture rx -> CFM [bit] -> member ingress -> on as its
 //       bond's burst)
 //     -> guest offloads [bit]
-//     -> MTU -> port security [bit] -> shaping (TX charge) -> decide: the port's role, then
-//     classify, learn (up to the MAC limit [bit]), look up -> storm control [bit] -> IPFIX -> sFlow
-//     [bit] -> scatter
+//     -> MTU -> port security [bit] -> security groups [bit] -> shaping (TX charge) -> decide: the
+//     port's role, then classify, learn (up to the MAC limit [bit]), look up -> storm control [bit]
+//     -> IPFIX -> sFlow [bit] -> scatter
 //   egress, per frame scatter() sends, once per destination (egress_list_to_port/_to_vtep):
 //     mirror rx (once, as received) -> to a local port: VLAN egress -> mirror tx -> TX buffer
 //                                   -> to a remote VTEP: overlay encapsulation -> TX buffer
 //   flush, per TX buffer when full and at the end of the round (flush_list):
-//     offload egress step (segments, checksums, MTU) -> shaping (guest-RX queue) or transmit
-//     (a bond: by the member its mode chooses for each frame)
+//     security groups [bit] -> offload egress step (segments, checksums, MTU) -> shaping (guest-RX
+//     queue) or transmit (a bond: by the member its mode chooses for each frame)
 //   end of round (round_end_list): slow-path inject -> IPFIX expiry -> mirror handoffs
 //     -> flush every buffer -> mirror buffers
 //
@@ -40,6 +40,7 @@
 #include "qos/shaping.h"
 #include "security/guest_policy_stage.h"
 #include "security/storm_control.h"
+#include "src/datapath/acl_stage.h"
 #include "src/datapath/bond_stage.h"
 #include "src/datapath/cfm_stage.h"
 #include "src/datapath/fdb.h"
@@ -74,6 +75,7 @@ struct Datapath {
     OverlayWorker overlay;        // this worker's VXLAN state
     MirrorBuffers mirrors;        // mirrored copies waiting for their sessions' outputs
     StormMeter storm[kMaxPorts];  // storm control of the ports this worker polls
+    uint64_t now_ms = 0;          // the switch clock at the round's start (IPFIX, ACL; else 0)
 };
 
 // A polling round's clock, read once at its start.
@@ -81,7 +83,8 @@ struct RoundTime {
     uint64_t tsc = 0;     // the TSC at the start of the round
     uint64_t hz = 0;      // TSC ticks per second
     uint32_t now_s = 0;   // the switch clock in seconds (FDB ages)
-    uint64_t now_ms = 0;  // the switch clock in ms (IPFIX flow times); 0 when export is off
+    uint64_t now_ms = 0;  // the switch clock in ms (IPFIX flow times, connection tracking); 0
+                          // when neither is on
 };
 
 // One burst on its way through the ingress list.
@@ -166,6 +169,15 @@ inline uint16_t checks_on_receipt(uint32_t features, rte_mbuf** pkts, uint16_t n
     return drop_over_mtu(pkts, n, mtu, c);
 }
 
+// The ACL stage's slice of port `slot` (which has port_feature::kAcl), one way.
+inline AclPort acl_slice(const Snapshot& snap, uint16_t slot, acl::Direction d, uint64_t now_ms) {
+    return {.table = *snap.acl,
+            .rules = *snap.acl->rules[slot],
+            .zone = acl_zone(slot),
+            .direction = d,
+            .now_ms = now_ms};
+}
+
 // ---- The lists ----
 
 // The ingress list from the checks on: `n` frames received on port `in` (or on a member of
@@ -178,6 +190,8 @@ inline void switch_burst(Datapath& dp, const Snapshot& snap, Port& in, const Rou
     n = checks_on_receipt(features, b.pkts, n, in.mtu.load(std::memory_order_relaxed), c);
     if (features & port_feature::kPortSecurity)
         n = enforce_guest_policy(*snap.security->guest[in.slot], b.pkts, n, c);
+    if (features & port_feature::kAcl)  // what the guest sends: egress
+        n = acl_stage(acl_slice(snap, in.slot, acl::Direction::kEgress, t.now_ms), b.pkts, n, c);
     if (n == 0) return;
     if (q.tx_shaped) guest_tx_charge(in.shaping, b.pkts, n);
     decide(dp, snap, in, b.pkts, n, t.now_s, b.decisions, b.remote);
@@ -293,6 +307,10 @@ inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf*
                        uint16_t n) {
     const PortQos& q = *snap.qos[port.slot];
     telemetry::PortCounters& c = port.counters[dp.worker];
+    if (snap.features[port.slot] & port_feature::kAcl) {  // what the guest is sent: ingress
+        n = acl_stage(acl_slice(snap, port.slot, acl::Direction::kIngress, dp.now_ms), pkts, n, c);
+        if (n == 0) return;
+    }
     auto send = [&](rte_mbuf** ready, uint16_t k) {  // shaping, or the device (capture tx there)
         if (q.rx_shaped) guest_rx_enqueue(port.shaping, q, c, ready, k);
         else if (port.kind == PortKind::kBond)  // by its members

@@ -30,6 +30,7 @@ inline constexpr uint32_t kMacLimit = 1u << 5;      // mac-limit: learning stops
 inline constexpr uint32_t kStormControl = 1u << 6;  // flood-rate: its floods are metered
 inline constexpr uint32_t kPortSecurity = 1u << 7;  // port-security=on: the guest's sources
 inline constexpr uint32_t kCfm = 1u << 8;           // a CFM MEP: its level's frames go up
+inline constexpr uint32_t kAcl = 1u << 9;           // security groups: both ways, tracked
 }  // namespace port_feature
 
 }  // namespace vsw

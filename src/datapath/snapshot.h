@@ -9,6 +9,7 @@
 #include "bond/bond_view.h"
 #include "qos/bandwidth.h"
 #include "security/security_table.h"
+#include "src/datapath/acl_table.h"
 #include "src/datapath/overlay_table.h"
 #include "src/datapath/port.h"
 #include "src/datapath/port_features.h"
@@ -38,6 +39,7 @@ struct Snapshot {
     std::unique_ptr<const SflowSampling> sflow;     // null: sFlow off
     std::unique_ptr<const SecurityTable> security;  // null: no MAC limit, no storm control
     std::unique_ptr<const BondTable> bonds;         // null: no bond port
+    std::unique_ptr<const AclTable> acl;            // null: no port has security groups
     // By slot: the MD level of the port's CFM MEP (ports with port_feature::kCfm).
     uint8_t cfm_level[kMaxPorts] = {};
 };

@@ -60,6 +60,8 @@ void Worker::run() {
         t.hz = hz;
         t.now_s = seconds_since(tsc_origin_, t.tsc, hz);
         if (snap && snap->flows) t.now_ms = (t.tsc - tsc_origin_) / snap->flows->tsc_per_ms;
+        else if (snap && snap->acl) t.now_ms = (t.tsc - tsc_origin_) / snap->acl->tsc_per_ms;
+        dp.now_ms = t.now_ms;
         const uint64_t start = t.tsc;
         uint64_t received = 0;
         bool full = false;  // a port had more frames than a burst takes

@@ -267,3 +267,29 @@ TEST_CASE("ct table: lookups go on while another thread ends and reinserts", "[c
     CHECK(wrong == 0);
     CHECK(t.size() == n);
 }
+
+TEST_CASE("ct table: kill_where ends what the predicate picks, in one zone or all", "[conntrack]") {
+    CtTable t(100);
+    for (uint32_t i = 0; i < 10; ++i)
+        REQUIRE(insert(t, key(i, 1)) == CtTable::InsertResult::kInserted);
+    for (uint32_t i = 0; i < 5; ++i)
+        REQUIRE(insert(t, key(i, 2)) == CtTable::InsertResult::kInserted);
+    // Zone 1's even ports.
+    const uint32_t n = t.kill_where(1, [](const CtEntryView& v) {
+        return (v.key.port[0] == 53 ? v.key.port[1] : v.key.port[0]) % 2 == 0;
+    });
+    CHECK(n == 5);
+    CHECK(t.zone_size(1) == 5);
+    CHECK(t.zone_size(2) == 5);
+    CHECK(find(t, key(2, 1)) == nullptr);
+    CHECK(find(t, key(3, 1)) != nullptr);
+    CHECK(find(t, key(2, 2)) != nullptr);  // another zone: untouched
+    // Every zone, everything.
+    CHECK(t.kill_where(-1, [](const CtEntryView&) { return true; }) == 10);
+    CHECK(t.size() == 0);
+    // Ended entries come back through the sweep and a reclaim.
+    t.sweep(0, t.pool_size());
+    t.reclaim(t.retire_mark());
+    CHECK(t.awaiting_reclaim() == 0);
+    CHECK(insert(t, key(2, 1)) == CtTable::InsertResult::kInserted);
+}

@@ -188,11 +188,11 @@ class BondController final : public Controller {
     static std::string member_settings_error(const PortConfig& m, const std::string& bond) {
         const bool own = m.vlan_mode != VlanMode::kTrunk || m.tag || !m.trunks.empty() ||
                          m.bandwidth != PortBandwidth{} || m.security != PortSecurity{} ||
-                         m.forward_bpdu || m.vtep.enabled();
+                         m.forward_bpdu || m.vtep.enabled() || m.acl.enabled();
         if (!own) return "";
         return "port " + m.name + " is a member of bond " + bond +
-               ": its VLANs, port security, bandwidth, forward-bpdu and vtep-ip are the bond's "
-               "(set them on " +
+               ": its VLANs, port security, security groups, bandwidth, forward-bpdu and vtep-ip "
+               "are the bond's (set them on " +
                bond + "; the member keeps the defaults)";
     }
 
