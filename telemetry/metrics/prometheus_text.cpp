@@ -221,6 +221,34 @@ void cfm(Exposition& e, const json& views) {
     }
 }
 
+// Connection tracking (the conntrack view): the table's use and bounds, per port and per TCP
+// state. Its drops are vsw_port_drops_total's acl_deny, ct_invalid and ct_full.
+void conntrack(Exposition& e, const json& views) {
+    const json& ct = json_field(views, "conntrack");
+    if (!ct.is_object()) return;
+    e.add("vsw_conntrack_capacity", "gauge",
+          "Connections the table holds at most (0: no port has security groups yet).", {},
+          json_field(ct, "capacity"));
+    e.add("vsw_conntrack_zone_max", "gauge", "Connections one port may have (0: no limit).", {},
+          json_field(ct, "zone-max"));
+    e.add("vsw_conntrack_memory_bytes", "gauge", "Memory the connection table holds.", {},
+          json_field(ct, "memory_bytes"));
+    const json& counts = json_field(ct, "counts");
+    e.add("vsw_conntrack_connections", "gauge", "Tracked connections, all ports.", {},
+          json_field(counts, "connections"));
+    if (const json& tcp = json_field(counts, "tcp"); tcp.is_object())
+        for (const auto& [state, n] : tcp.items())
+            e.add("vsw_conntrack_tcp_connections", "gauge", "Tracked TCP connections by state.",
+                  {{"state", state}}, n);
+    for (const char* proto : {"udp", "icmp", "other"})
+        e.add("vsw_conntrack_protocol_connections", "gauge",
+              "Tracked connections of other protocols than TCP.", {{"protocol", proto}},
+              json_field(counts, proto));
+    for (const json& p : json_list(ct, "ports"))
+        e.add("vsw_conntrack_port_connections", "gauge", "Tracked connections of a port's zone.",
+              {{"port", p.value("name", "")}}, json_field(p, "connections"));
+}
+
 void pmds(Exposition& e, const json& stats) {
     static const Field kPmd[] = {
         {"rx_packets", "vsw_pmd_rx_packets_total", "counter", "Frames the PMD received."},
@@ -409,6 +437,7 @@ std::string prometheus_text(const json& views) {
     port_security(e, views);
     bonds(e, views);
     cfm(e, views);
+    conntrack(e, views);
     pmds(e, json_field(views, "stats"));
     mirrors(e, views);
     captures(e, json_field(views, "show"));

@@ -157,6 +157,21 @@ TEST_CASE("CFM: fault, health, remote MEPs, CCMs") {
         CHECK_THAT(text, Catch::Contains(sample));
 }
 
+TEST_CASE("conntrack: the table's use and bounds, per port and TCP state") {
+    json v = views();
+    v["conntrack"] =
+        json::parse(R"({"capacity": 262144, "zone-max": 65536, "memory_bytes": 47000000,
+        "counts": {"connections": 3, "tcp": {"ESTABLISHED": 2}, "udp": 1, "icmp": 0, "other": 0},
+        "ports": [{"name": "vm1", "connections": 3}]})");
+    const std::string text = prometheus_text(v);
+    for (const char* sample :
+         {"vsw_conntrack_capacity 262144\n", "vsw_conntrack_connections 3\n",
+          "vsw_conntrack_tcp_connections{state=\"ESTABLISHED\"} 2\n",
+          "vsw_conntrack_protocol_connections{protocol=\"udp\"} 1\n",
+          "vsw_conntrack_port_connections{port=\"vm1\"} 3\n", "vsw_conntrack_zone_max 65536\n"})
+        CHECK_THAT(text, Catch::Contains(sample));
+}
+
 TEST_CASE("label values are escaped") {
     CHECK(prometheus_escape("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
 }
