@@ -375,3 +375,84 @@ class VswAllCfm(VswAllIpfix):
 
 
 FEATURES += [VswCfm, VswAllCfm]
+
+
+# Twenty security group rules, as a cloud tenant's port has them: Neutron's two egress defaults
+# and eighteen ingress rules (services, prefixes, an operator's deny), of which the generators'
+# traffic matches late ones: testpmd's UDP 9 from 198.18.0.0/15 and vsw-macgen's UDP 2000 from
+# 10.0.0.0/8.
+ACL_RULES = [
+    ["protocol=tcp", "port=22", "remote=10.0.0.0/8"], ["protocol=tcp", "port=80"], ["protocol=tcp", "port=443"],
+    ["protocol=tcp", "port=8000-8080", "remote=192.168.0.0/16"], ["protocol=tcp", "port=3306", "remote=10.1.0.0/16"],
+    ["protocol=tcp", "port=5432", "remote=10.2.0.0/16"], ["protocol=tcp", "port=6379", "remote=10.3.0.0/16"],
+    ["protocol=udp", "port=53"], ["protocol=udp", "port=123"], ["protocol=udp", "port=161-162", "remote=10.4.0.0/16"],
+    ["protocol=icmp", "icmp-type=8"], ["ethertype=ipv6", "protocol=tcp", "port=22"],
+    ["ethertype=ipv6", "protocol=tcp", "port=443"], ["ethertype=ipv6", "protocol=icmpv6", "icmp-type=128"],
+    ["protocol=tcp", "port=9100", "remote=10.5.0.0/16"], ["protocol=tcp", "port=25", "action=deny", "priority=100"],
+    ["protocol=udp", "port=2000", "remote=10.0.0.0/8"], ["protocol=udp", "port=9", "remote=198.18.0.0/15"],
+]
+
+
+def acl_ports(vswd, ports, max_connections=None):
+    """Group "bench" (the 20 rules) on `ports`; the table's size first, if given."""
+    if max_connections:
+        vswd.ctl("conntrack", "set", f"max={max_connections}", "zone-max=0")
+    vswd.ctl("acl", "group-add", "bench")
+    for r in ACL_RULES:
+        vswd.ctl("acl", "rule-add", "bench", "direction=ingress", *r)
+    for p in ports:
+        vswd.ctl("set-port", p, "security-groups=bench")
+
+
+class VswAcl(Vsw):
+    """vsw with the 20 rules on both ports: every frame is looked up in the connection table of
+    the port it leaves and of the port it reaches (testpmd's one 5-tuple, never answered, is
+    NEW for conntrack: each frame is classified by the rules as well: the dearer path)."""
+    name = "vsw+acl20"
+
+    def start(self):
+        super().start()
+        acl_ports(self.vswd, [f"p{i}" for i in range(len(self.sockets))])
+
+
+class OvsDpdkCt(OvsDpdk):
+    """OVS-DPDK with Neutron-style conntrack flows instead of NORMAL alone: each port's IP
+    traffic through ct() in its zone, established and related pass, new connections through the
+    same 20 rules (ct(commit) then NORMAL), the rest dropped. One ct() per frame (the sending
+    port's), where vsw+acl20 checks both ports."""
+    name = "ovs-dpdk+ct"
+
+    def start(self):
+        super().start()
+        flows = ["table=0,priority=0,actions=NORMAL"]
+        for i in range(len(self.sockets)):
+            zone = i + 1
+            flows.append(f"table=0,priority=100,ip,in_port=vhu{i},actions=ct(table=1,zone={zone})")
+            flows.append(f"table=1,priority=200,ct_state=+trk+est,ip,in_port=vhu{i},actions=NORMAL")
+            flows.append(f"table=1,priority=200,ct_state=+trk+rel,ip,in_port=vhu{i},actions=NORMAL")
+            prio = 150
+            for r in ACL_RULES:
+                kv = dict(x.split("=", 1) for x in r)
+                if kv.get("ethertype") == "ipv6" or kv.get("action") == "deny":
+                    continue
+                match = f"{kv['protocol']}"
+                if "icmp-type" in kv:
+                    match += f",icmp_type={kv['icmp-type']}"
+                if "remote" in kv:
+                    match += f",nw_src={kv['remote']}"
+                lo, _, hi = kv.get("port", "").partition("-")
+                ports = range(int(lo), int(hi or lo) + 1) if lo else [None]  # a range: a flow per port
+                for port in ports:
+                    m = match + (f",tp_dst={port}" if port is not None else "")
+                    flows.append(f"table=1,priority={prio},ct_state=+trk+new,{m},in_port=vhu{i},"
+                                 f"actions=ct(commit,zone={zone}),NORMAL")
+                prio -= 1
+            flows.append(f"table=1,priority=1,in_port=vhu{i},actions=drop")
+        with open(f"{self.dir}/flows.txt", "w") as f:
+            f.write("\n".join(flows) + "\n")
+        subprocess.run(["ovs-ofctl", "del-flows", "br0"], env=self.env, check=True, capture_output=True)
+        subprocess.run(["ovs-ofctl", "add-flows", "br0", f"{self.dir}/flows.txt"], env=self.env, check=True,
+                       capture_output=True)
+
+
+FEATURES += [VswAcl, OvsDpdkCt]
