@@ -301,9 +301,28 @@ std::string_view ct_key_error_name(CtKeyError e) {
     return kErrorNames[static_cast<unsigned>(e)];
 }
 
+namespace {
+
+// memcmp's order of two 16-byte addresses, as two big-endian words (a call to memcmp per
+// packet was a tenth of the ACL stage's time).
+int address_order(const uint8_t* a, const uint8_t* b) {
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&b1, b + 8, 8);
+    a0 = __builtin_bswap64(a0), b0 = __builtin_bswap64(b0);
+    if (a0 != b0) return a0 < b0 ? -1 : 1;
+    a1 = __builtin_bswap64(a1), b1 = __builtin_bswap64(b1);
+    if (a1 != b1) return a1 < b1 ? -1 : 1;
+    return 0;
+}
+
+}  // namespace
+
 uint8_t canonicalize(CtKey& k) {
     const bool icmp = k.protocol == kProtoIcmp || k.protocol == kProtoIcmpv6;
-    const int order = memcmp(k.addr[0], k.addr[1], sizeof k.addr[0]);
+    const int order = address_order(k.addr[0], k.addr[1]);
     if (icmp) {
         if (order == 0) {  // to itself: the requester is endpoint 0, the sender says its side
             const auto side = static_cast<uint8_t>(k.port[1] & 1);

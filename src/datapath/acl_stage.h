@@ -21,12 +21,22 @@
 #include <cstdint>
 
 #include "acl/security_group.h"
+#include "conntrack/ct_key.h"
+#include "core/burst.h"
 #include "src/datapath/acl_table.h"
 #include "telemetry/port_counters.h"
 
 struct rte_mbuf;
 
 namespace vsw {
+
+// A burst's packets as the stage reads them: a worker's, kept between bursts so that a call
+// does not clear 3 KB of arrays it overwrites anyway.
+struct AclScratch {
+    conntrack::CtPacket packet[kBurst];  // the connection's view of each frame
+    uint32_t l4_word[kBurst];            // each frame's first 4 L4 bytes (the rules' ports)
+    uint64_t hash[kBurst];               // each key's hash
+};
 
 // What the stage needs of the port and the round.
 struct AclPort {
@@ -35,6 +45,7 @@ struct AclPort {
     uint16_t zone = 0;                                   // the port's connections (acl_zone)
     acl::Direction direction = acl::Direction::kEgress;  // from the guest, or to it
     uint64_t now_ms = 0;                                 // the switch clock
+    AclScratch& scratch;                                 // the worker's
 };
 
 // Keeps the frames the port's groups and their connections allow (pkts compacted, order kept),

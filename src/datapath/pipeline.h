@@ -76,6 +76,7 @@ struct Datapath {
     MirrorBuffers mirrors;        // mirrored copies waiting for their sessions' outputs
     StormMeter storm[kMaxPorts];  // storm control of the ports this worker polls
     uint64_t now_ms = 0;          // the switch clock at the round's start (IPFIX, ACL; else 0)
+    AclScratch acl;               // the ACL stage's per-burst arrays
 };
 
 // A polling round's clock, read once at its start.
@@ -170,12 +171,14 @@ inline uint16_t checks_on_receipt(uint32_t features, rte_mbuf** pkts, uint16_t n
 }
 
 // The ACL stage's slice of port `slot` (which has port_feature::kAcl), one way.
-inline AclPort acl_slice(const Snapshot& snap, uint16_t slot, acl::Direction d, uint64_t now_ms) {
+inline AclPort acl_slice(Datapath& dp, const Snapshot& snap, uint16_t slot, acl::Direction d,
+                         uint64_t now_ms) {
     return {.table = *snap.acl,
             .rules = *snap.acl->rules[slot],
             .zone = acl_zone(slot),
             .direction = d,
-            .now_ms = now_ms};
+            .now_ms = now_ms,
+            .scratch = dp.acl};
 }
 
 // ---- The lists ----
@@ -191,7 +194,8 @@ inline void switch_burst(Datapath& dp, const Snapshot& snap, Port& in, const Rou
     if (features & port_feature::kPortSecurity)
         n = enforce_guest_policy(*snap.security->guest[in.slot], b.pkts, n, c);
     if (features & port_feature::kAcl)  // what the guest sends: egress
-        n = acl_stage(acl_slice(snap, in.slot, acl::Direction::kEgress, t.now_ms), b.pkts, n, c);
+        n = acl_stage(acl_slice(dp, snap, in.slot, acl::Direction::kEgress, t.now_ms), b.pkts, n,
+                      c);
     if (n == 0) return;
     if (q.tx_shaped) guest_tx_charge(in.shaping, b.pkts, n);
     decide(dp, snap, in, b.pkts, n, t.now_s, b.decisions, b.remote);
@@ -308,7 +312,8 @@ inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf*
     const PortQos& q = *snap.qos[port.slot];
     telemetry::PortCounters& c = port.counters[dp.worker];
     if (snap.features[port.slot] & port_feature::kAcl) {  // what the guest is sent: ingress
-        n = acl_stage(acl_slice(snap, port.slot, acl::Direction::kIngress, dp.now_ms), pkts, n, c);
+        n = acl_stage(acl_slice(dp, snap, port.slot, acl::Direction::kIngress, dp.now_ms), pkts, n,
+                      c);
         if (n == 0) return;
     }
     auto send = [&](rte_mbuf** ready, uint16_t k) {  // shaping, or the device (capture tx there)

@@ -56,7 +56,7 @@ struct AclFixture : Fixture {
         const auto n = static_cast<uint16_t>(frames.size());
         for (uint16_t i = 0; i < n; ++i) sent[i] = pkts[i] = chain_from(g_pool, frames[i], {});
         const uint16_t kept =
-            acl_stage(acl_slice(snap, 1, d, now_ms), pkts, n, port(1).counters[0]);
+            acl_stage(acl_slice(*dp, snap, 1, d, now_ms), pkts, n, port(1).counters[0]);
         std::vector<bool> passed(n, false);
         for (uint16_t i = 0; i < kept; ++i)
             for (uint16_t j = 0; j < n; ++j) passed[j] = passed[j] || pkts[i] == sent[j];
@@ -126,7 +126,7 @@ TEST_CASE("ACL stage: headers across segments of a chained frame are read", "[ac
     rte_mbuf* m = chain_from(g_pool, tcp_in(22, ct::kTcpSyn), {5, 10, 20, 30, 40, 50});
     REQUIRE(m->nb_segs > 1);
     rte_mbuf* pkts[1] = {m};
-    CHECK(acl_stage(acl_slice(f.snap, 1, acl::Direction::kIngress, 1000), pkts, 1,
+    CHECK(acl_stage(acl_slice(*f.dp, f.snap, 1, acl::Direction::kIngress, 1000), pkts, 1,
                     f.port(1).counters[0]) == 1);
     rte_pktmbuf_free(m);
 }
@@ -140,4 +140,21 @@ TEST_CASE("ACL in the pipeline: a flood is filtered for the port with groups onl
     CHECK(drops(f.port(1), DropReason::kAclDeny) == 1);
     CHECK(f.port(2).counters[0].tx_packets.get() == 1);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("ACL stage: a run of one UDP flow in a burst shares the first frame's fate", "[acl]") {
+    AclFixture f(256, 1);
+    const auto in = acl::Direction::kIngress, out = acl::Direction::kEgress;
+    const Frame denied = ct::testing::udp4("10.0.0.9", 53, "10.0.0.2", 7000);
+    CHECK(f.stage(in, {denied, denied, denied}) == std::vector<bool>{false, false, false});
+    CHECK(drops(f.port(1), DropReason::kAclDeny) == 3);  // each one counted
+    const Frame q = ct::testing::udp4("10.0.0.2", 5000, "10.0.0.9", 53);
+    const Frame q2 = ct::testing::udp4("10.0.0.2", 5001, "10.0.0.9", 53);
+    // One connection opens (the zone holds one), its run passes; the next flow is full.
+    CHECK(f.stage(out, {q, q, q2, q2, q}) == std::vector<bool>{true, true, false, false, true});
+    CHECK(drops(f.port(1), DropReason::kCtFull) == 2);
+    CHECK(f.table.zone_size(acl_zone(1)) == 1);
+    // The reply way is another run: established.
+    const Frame a = ct::testing::udp4("10.0.0.9", 53, "10.0.0.2", 5000);
+    CHECK(f.stage(in, {a, a}) == std::vector<bool>{true, true});
 }
