@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "acl/acl_syntax.h"
+#include "core/parse.h"
 #include "src/libvirt/port_mapping.h"
 #include "src/libvirt/reconcile.h"
 
@@ -92,6 +94,25 @@ std::string change_verb(PortChange::Kind k, bool done) {
         case PortChange::Kind::kAdd: return done ? "added" : "add";
         case PortChange::Kind::kDelete: return done ? "deleted" : "delete";
         case PortChange::Kind::kUpdate: return done ? "updated" : "update";
+    }
+    return "?";
+}
+
+// "created, 3 rule(s) added, 2 deleted", for the log.
+std::string group_summary(bool created, unsigned added, unsigned deleted) {
+    std::string s = created ? "created" : "";
+    const auto part = [&](const std::string& p) { s += (s.empty() ? "" : ", ") + p; };
+    if (added) part(std::to_string(added) + " rule(s) added");
+    if (deleted) part(std::to_string(deleted) + " rule(s) deleted");
+    return s;
+}
+
+const char* group_verb(GroupChange::Kind k) {
+    switch (k) {
+        case GroupChange::Kind::kCreate: return "create it";
+        case GroupChange::Kind::kAddRule: return "add a rule";
+        case GroupChange::Kind::kDeleteRule: return "delete a rule";
+        case GroupChange::Kind::kDelete: return "delete it";
     }
     return "?";
 }
@@ -226,6 +247,54 @@ void Agent::disconnect() {
     active_.clear();
 }
 
+std::optional<std::string> Agent::filter_xml(const std::string& name, std::string& failed) {
+    const std::string quoted = "'" + name.substr(0, 64) + "'";
+    virNWFilterPtr f = virNWFilterLookupByName(conn_->conn, name.c_str());
+    if (!f) {
+        virErrorPtr e = virGetLastError();
+        // No such filter, or no nwfilter driver at all: the translation refuses the filter.
+        if (e && (e->code == VIR_ERR_NO_NWFILTER || e->code == VIR_ERR_NO_SUPPORT ||
+                  e->code == VIR_ERR_OPERATION_UNSUPPORTED))
+            return std::nullopt;
+        failed = "cannot look up traffic filter " + quoted + ": " + libvirt_error();
+        return std::nullopt;
+    }
+    std::optional<std::string> out;
+    if (char* xml = virNWFilterGetXMLDesc(f, 0)) {
+        out = xml;
+        std::free(xml);
+    } else {
+        failed = "cannot read traffic filter " + quoted + ": " + libvirt_error();
+    }
+    virNWFilterFree(f);
+    return out;
+}
+
+void Agent::check_filters() {
+    std::map<std::string, std::optional<std::string>> now;  // read this round, by name
+    std::set<std::string> changed;
+    for (const auto& [uuid, used] : filters_) {
+        if (dirty_.count(uuid)) continue;
+        for (const auto& [name, xml] : used) {
+            auto it = now.find(name);
+            if (it == now.end()) {
+                std::string failed;
+                auto got = filter_xml(name, failed);
+                if (!failed.empty()) return;  // libvirt is not answering: next round
+                it = now.emplace(name, std::move(got)).first;
+            }
+            if (it->second != xml) {
+                changed.insert(name);
+                dirty_.insert(uuid);
+                break;
+            }
+        }
+    }
+    for (const auto& name : changed)
+        log("traffic filter '" + name.substr(0, 64) + "' " +
+            (now[name] ? "changed" : "was removed") + "; reconciling the domains that use it");
+}
+
 void Agent::tick() {
     const auto now = Clock::now();
     if (conn_ && (conn_->closed || virConnectIsAlive(conn_->conn) != 1)) disconnect();
@@ -240,6 +309,11 @@ void Agent::tick() {
         next_poll_ = now + std::chrono::milliseconds(opts_.poll_interval_ms);
         if (!poll_active()) return;
         polled = true;
+    }
+    // libvirt has no nwfilter events: the filters in use are read again at their own pace.
+    if (!filters_.empty() && now >= next_filters_) {
+        next_filters_ = now + std::chrono::milliseconds(opts_.filter_interval_ms);
+        check_filters();
     }
     // A due full resync waits for the next poll (a failed one is retried at that pace), unless a
     // new socket appeared: QEMU is waiting for us.
@@ -274,9 +348,8 @@ std::string Agent::socket_dir(const VswdPorts& ports) const {
     return opts_.socket_dir.empty() ? ports.socket_dir : opts_.socket_dir;
 }
 
-std::optional<std::vector<PortConfig>> Agent::wanted_ports(void* dom_ptr, const std::string& uuid,
-                                                           const std::string& dir,
-                                                           std::string& name) {
+std::optional<DomainPorts> Agent::wanted_ports(void* dom_ptr, const std::string& uuid,
+                                               const std::string& dir, std::string& name) {
     auto dom = static_cast<virDomainPtr>(dom_ptr);
     const char* n = virDomainGetName(dom);
     name = n ? n : uuid;
@@ -292,11 +365,28 @@ std::optional<std::vector<PortConfig>> Agent::wanted_ports(void* dom_ptr, const 
         log_once(uuid, {"domain " + name + ": " + error + "; its ports are left as they are"});
         return std::nullopt;
     }
-    DomainPorts dp = domain_ports(*d, dir, opts_.mapping);
+    // Each filter read once per domain (one view of it for all its ports), and remembered for
+    // check_filters.
+    std::map<std::string, std::optional<std::string>> used;
+    std::string failed;
+    const FilterLookup lookup = [&](const std::string& filter) -> std::optional<std::string> {
+        if (auto it = used.find(filter); it != used.end()) return it->second;
+        if (!failed.empty()) return std::nullopt;
+        auto xml = filter_xml(filter, failed);
+        if (failed.empty()) used[filter] = xml;
+        return xml;
+    };
+    DomainPorts dp = domain_ports(*d, dir, opts_.mapping, lookup);
+    if (!failed.empty()) {
+        log_once(uuid, {"domain " + name + ": " + failed + "; its ports are left as they are"});
+        return std::nullopt;
+    }
+    if (used.empty()) filters_.erase(uuid);
+    else filters_[uuid] = std::move(used);
     std::vector<std::string> lines;
     for (const auto& l : dp.log) lines.push_back("domain " + name + ": " + l);
     log_once(uuid, lines);
-    return dp.ports;
+    return dp;
 }
 
 void Agent::log_once(const std::string& key, const std::vector<std::string>& lines) {
@@ -334,24 +424,33 @@ void Agent::resync_all() {
     }
     const std::string dir = socket_dir(vs);
     std::vector<PortConfig> wanted;
+    GroupRules groups;
     std::set<std::string> unreadable;  // domains whose ports are left alone this time
     std::map<std::string, std::string> names;
     for (int i = 0; i < list.n; ++i) {
         const std::string uuid = uuid_of(list.doms[i]);
-        auto ports = wanted_ports(list.doms[i], uuid, dir, names[uuid]);
-        if (!ports) unreadable.insert(uuid);
-        else wanted.insert(wanted.end(), ports->begin(), ports->end());
+        auto dp = wanted_ports(list.doms[i], uuid, dir, names[uuid]);
+        if (!dp) {
+            unreadable.insert(uuid);
+            continue;
+        }
+        wanted.insert(wanted.end(), dp->ports.begin(), dp->ports.end());
+        groups.insert(dp->groups.begin(), dp->groups.end());
     }
+    for (auto it = filters_.begin(); it != filters_.end();)  // domains no longer active
+        it = names.count(it->first) ? std::next(it) : filters_.erase(it);
     auto managed = [&](const PortConfig& p) {
         const std::string uuid = owner_uuid(p.owner);
         return !uuid.empty() && !unreadable.count(uuid);
     };
-    const Plan plan = plan_changes(wanted, vs.ports, managed);
+    const Plan plan = plan_changes(wanted, groups, vs.ports, vs.groups, managed, true);
     if (!execute(plan, names, "all")) return;
     if (announce_resync_)
         log("resynced: " + std::to_string(list.n) + " active domain(s), " +
             std::to_string(wanted.size()) + " port(s) wanted, " +
-            std::to_string(plan.changes.size()) + " change(s)");
+            std::to_string(plan.changes.size() + plan.groups_before.size() +
+                           plan.groups_after.size()) +
+            " change(s)");
     announce_resync_ = false;
     for (auto it = logged_.begin(); it != logged_.end();)  // forget domains that are gone
         it = names.count(it->first) || it->first.rfind("conflicts ", 0) == 0 ? std::next(it)
@@ -368,7 +467,7 @@ void Agent::resync(const std::set<std::string>& uuids) {
     for (const std::string& uuid : uuids) {
         if (uuid.empty()) continue;
         std::map<std::string, std::string> names;
-        std::vector<PortConfig> wanted;
+        DomainPorts wanted;
         DomainRef ref{virDomainLookupByUUIDString(conn_->conn, uuid.c_str())};
         if (!ref.dom) {
             virErrorPtr e = virGetLastError();
@@ -378,18 +477,21 @@ void Agent::resync(const std::set<std::string>& uuids) {
                 continue;
             }
             logged_.erase(uuid);  // undefined: its ports go
+            filters_.erase(uuid);
         } else if (virDomainIsActive(ref.dom) == 1) {
-            auto ports = wanted_ports(ref.dom, uuid, dir, names[uuid]);
-            if (!ports) continue;
-            wanted = std::move(*ports);
+            auto dp = wanted_ports(ref.dom, uuid, dir, names[uuid]);
+            if (!dp) continue;
+            wanted = std::move(*dp);
         } else {
             const char* n = virDomainGetName(ref.dom);
             names[uuid] = n ? n : uuid;
             logged_.erase(uuid);  // stopped: its ports go, its problems may be logged again
+            filters_.erase(uuid);
         }
         const std::string owner = port_owner(uuid);
-        if (!execute(plan_changes(wanted, vs.ports,
-                                  [&](const PortConfig& p) { return p.owner == owner; }),
+        if (!execute(plan_changes(
+                         wanted.ports, wanted.groups, vs.ports, vs.groups,
+                         [&](const PortConfig& p) { return p.owner == owner; }, false),
                      names, uuid))
             return;
     }
@@ -398,7 +500,58 @@ void Agent::resync(const std::set<std::string>& uuids) {
 bool Agent::execute(const Plan& plan, const std::map<std::string, std::string>& names,
                     const std::string& scope) {
     log_once("conflicts " + scope, plan.log);
-    for (const PortChange& c : plan.changes) {
+    // Groups first, as the ports will name them; a group that could not be made so keeps its
+    // ports closed.
+    std::map<std::string, std::string> failed;  // group -> why
+    struct Counts {
+        bool created = false;
+        unsigned added = 0, deleted = 0;
+    };
+    std::map<std::string, Counts> done;
+    const auto group_step = [&](const GroupChange& g) {
+        bool unreachable = false;
+        std::string err = vswd_.apply(g, unreachable);
+        if (unreachable) {
+            log("cannot reach vswd: " + err + "; will retry");
+            vswd_down_logged_ = true;
+            need_full_ = true;
+            return false;
+        }
+        if (!err.empty()) {
+            failed[g.group] = err;
+            log("security group " + g.group + ": cannot " + group_verb(g.kind) + ": " + err +
+                (g.kind == GroupChange::Kind::kAddRule ? " (rule " + acl::rule_words(g.rule) + ")"
+                                                       : ""));
+            return true;
+        }
+        Counts& c = done[g.group];
+        if (g.kind == GroupChange::Kind::kCreate) c.created = true;
+        if (g.kind == GroupChange::Kind::kAddRule) ++c.added;
+        if (g.kind == GroupChange::Kind::kDeleteRule) ++c.deleted;
+        if (g.kind == GroupChange::Kind::kDelete)
+            log("deleted security group " + g.group +
+                " (its port's traffic filter needs it no more)");
+        return true;
+    };
+    for (const GroupChange& g : plan.groups_before)
+        if (!failed.count(g.group) && !group_step(g)) return false;
+    for (const auto& [group, c] : done)
+        log("security group " + group + ": " + group_summary(c.created, c.added, c.deleted) +
+            (failed.count(group) ? " before an error" : ""));
+    for (PortChange c : plan.changes) {
+        if (c.kind != PortChange::Kind::kDelete)
+            for (const std::string& group : c.config.acl.groups)
+                if (auto it = failed.find(group); it != failed.end()) {
+                    // Closed until the next resync gets the group right (without the group:
+                    // vswd refuses a port naming a group it does not have).
+                    c.config.admin_up = false;
+                    c.config.acl.groups.clear();
+                    c.config.description = description_text(
+                        "nwfilter: security group " + group + ": " + it->second, 256);
+                    log("port " + c.config.name + " kept admin down: its security group " + group +
+                        " could not be set up");
+                    break;
+                }
         const std::string uuid = owner_uuid(c.config.owner);
         auto it = names.find(uuid);
         const std::string domain = it != names.end() && !it->second.empty() ? it->second : uuid;
@@ -426,9 +579,14 @@ bool Agent::execute(const Plan& plan, const std::map<std::string, std::string>& 
                                ", ips " + allowed_ips_str(c.config.security) + ", ethertypes " +
                                ethertypes_str(c.config.security)
                          : "") +
+                    (c.config.acl.enabled() ? ", security groups " + join_list(c.config.acl.groups)
+                                            : "") +
                     ")";
         log(what);
     }
+    failed.clear();
+    for (const GroupChange& g : plan.groups_after)
+        if (!group_step(g)) return false;
     return true;
 }
 

@@ -9,6 +9,14 @@
 // watches the socket directory (inotify): a socket QEMU creates there, at start or at a live
 // attach-device, triggers a resync at once (libvirt's DEVICE_ADDED only comes once vsw has
 // connected, but the live XML already lists the interface).
+//
+// Traffic filters (the metadata's filter="NAME") are read from libvirt's nwfilter driver
+// (virNWFilterLookupByName, virNWFilterGetXMLDesc), the filters they reference too, and
+// translated (port_mapping.h); a port whose filter needs rules gets its own security group,
+// made to match before the port names it and deleted after the port goes. libvirt sends no
+// event when a filter changes (virsh nwfilter-define), so every `filter_interval_ms` the agent
+// fetches again the filters its active domains use (only those: nothing for domains without a
+// filter) and reconciles the domains whose filters' XML changed.
 #pragma once
 
 #include <atomic>
@@ -35,6 +43,7 @@ struct AgentOptions {
     unsigned poll_interval_ms = 1000;       // how often active domains are listed
     unsigned resync_interval_s = 30;        // how often everything is reconciled anyway
     unsigned reconnect_interval_ms = 2000;  // between attempts to reach libvirtd
+    unsigned filter_interval_ms = 2000;     // how often the domains' traffic filters are re-read
     MappingOptions mapping;                 // --port-security=default
 };
 
@@ -69,9 +78,15 @@ class Agent {
     // `scope`: the log_once key of the plan's conflicts.
     bool execute(const Plan& plan, const std::map<std::string, std::string>& names,
                  const std::string& scope);
-    // The ports a domain (a virDomainPtr) should have; nullopt if its XML could not be read.
-    std::optional<std::vector<PortConfig>> wanted_ports(void* dom, const std::string& uuid,
-                                                        const std::string& dir, std::string& name);
+    // The ports a domain (a virDomainPtr) should have and the groups they name; nullopt if its
+    // XML, or a filter it uses, could not be read. Remembers the filters it used.
+    std::optional<DomainPorts> wanted_ports(void* dom, const std::string& uuid,
+                                            const std::string& dir, std::string& name);
+    // A traffic filter's XML from libvirt: nullopt if there is none; `failed` says why when
+    // libvirt could not answer.
+    std::optional<std::string> filter_xml(const std::string& name, std::string& failed);
+    // Marks dirty the domains whose filters' XML is not what their ports were made from.
+    void check_filters();
     // Logs those of `lines` not logged for `key` last time (problems repeat at every resync).
     void log_once(const std::string& key, const std::vector<std::string>& lines);
     std::string socket_dir(const VswdPorts& ports) const;
@@ -85,15 +100,18 @@ class Agent {
     std::set<std::string> dirty_;                          // domains (UUIDs) to reconcile
     std::map<std::string, int> active_;                    // active domains seen: UUID -> id
     std::map<std::string, std::set<std::string>> logged_;  // problems already logged, per domain
-    bool need_full_ = true;                                // a full resync is due
-    bool announce_resync_ = false;                         // log the next full resync's outcome
-    bool new_socket_ = false;                              // a socket appeared in the directory
-    bool vswd_down_logged_ = false;                        // "cannot reach vswd" said once
-    bool libvirt_down_logged_ = false;                     // "cannot connect" said once
-    int inotify_fd_ = -1;                                  // socket directory watch
-    int inotify_handle_ = -1;                              // its libvirt event loop handle
-    std::string watched_dir_;                              // the directory watched
-    std::chrono::steady_clock::time_point next_poll_, next_full_, next_connect_;
+    // Per domain (UUID) with traffic filters: each filter read for its ports, as it was read
+    // (nullopt: it did not exist).
+    std::map<std::string, std::map<std::string, std::optional<std::string>>> filters_;
+    bool need_full_ = true;             // a full resync is due
+    bool announce_resync_ = false;      // log the next full resync's outcome
+    bool new_socket_ = false;           // a socket appeared in the directory
+    bool vswd_down_logged_ = false;     // "cannot reach vswd" said once
+    bool libvirt_down_logged_ = false;  // "cannot connect" said once
+    int inotify_fd_ = -1;               // socket directory watch
+    int inotify_handle_ = -1;           // its libvirt event loop handle
+    std::string watched_dir_;           // the directory watched
+    std::chrono::steady_clock::time_point next_poll_, next_full_, next_connect_, next_filters_;
 };
 
 }  // namespace vsw::libvirt

@@ -13,6 +13,9 @@
 
 namespace vsw::libvirt {
 
+// KEY=VALUE settings in the order given (vswctl set-port's words).
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
 // vsw's metadata namespace. One element in it, holding a <port mac=... KEY=VALUE.../> per
 // interface; filter="NAME" with <parameter name= value=/> children is what libvirt's
 // <filterref filter="NAME"><parameter .../></filterref> would say on the interface:
@@ -53,7 +56,7 @@ inline constexpr unsigned kMaxFilterParameters = 64;
 // One <vsw:port> of the metadata: the settings for the interface with that MAC, in document order.
 struct MetadataPort {
     std::string mac;
-    std::vector<std::pair<std::string, std::string>> settings;
+    Settings settings;
     std::optional<FilterRef> filter{};  // filter="NAME" and its <parameter> children
 };
 

@@ -8,7 +8,7 @@
 // What libvirt does, and what vsw does with it:
 //
 // Variables. The interface's parameters are the root scope: MAC is always the interface's MAC
-// (MAC parameters add to it, as traffic_filter.h does), IP may repeat. A <filterref>'s
+// (MAC parameters add to it), IP may repeat. A <filterref>'s
 // <parameter>s are defaults for the referenced filter: libvirt copies them first and the
 // inherited variables over them, so an inherited value wins. A rule that names a variable with
 // several values is instantiated once per combination of values (libvirt's behaviour without
@@ -21,7 +21,8 @@
 //   no-mac-spoofing, no-arp-mac-spoofing          port security locks the source MAC
 //   no-ip-spoofing, no-arp-ip-spoofing,
 //   no-arp-spoofing                               ... and the source IPs (IP, else
-//                                                 CTRL_IP_LEARNING as traffic_filter.h)
+//                                                 CTRL_IP_LEARNING: any and dhcp ->
+//                                                 allowed-ips=dhcp, none -> none)
 //   qemu-announce-self, qemu-announce-self-rarp   locks the MAC; RARP may leave the guest
 //   no-other-rarp-traffic                         nothing (RARP: see below)
 //   allow-dhcp, allow-dhcpv6                      nothing: vsw's ACL lets DHCP client
@@ -84,7 +85,6 @@
 
 #include "acl/security_group.h"
 #include "src/libvirt/domain_xml.h"
-#include "src/libvirt/traffic_filter.h"
 
 namespace vsw::libvirt {
 

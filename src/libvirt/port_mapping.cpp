@@ -4,7 +4,6 @@
 #include <array>
 
 #include "src/config/path_policy.h"
-#include "src/libvirt/traffic_filter.h"
 
 namespace vsw::libvirt {
 namespace {
@@ -70,17 +69,45 @@ std::string apply_group(PortConfig& p, const Settings& settings) {
     return "";
 }
 
-// The port security settings of interface `itf` before its metadata keys: its traffic filter's,
-// or the MAC lock of --port-security=default. Sets `refusal` if the port must stay down.
-Settings security_from_filter(const VhostUserInterface& itf, const MetadataPort* meta,
-                              const MappingOptions& options, const std::string& who,
-                              std::string& refusal, std::vector<std::string>& log) {
-    if (!meta || !meta->filter)
-        return options.lock_mac_by_default ? mac_locked_settings(itf.mac) : Settings{};
-    FilterSettings f = filter_settings(*meta->filter, itf.mac);
-    for (const auto& note : f.notes) log.push_back(who + ": " + note);
-    refusal = f.refusal;
-    return f.settings;
+// What the interface's filter asks for, before its metadata keys: its translation, or the MAC
+// lock of --port-security=default when it names none.
+NwTranslation from_filter(const VhostUserInterface& itf, const MetadataPort* meta,
+                          const MappingOptions& options, const FilterLookup& lookup,
+                          const std::string& who, std::vector<std::string>& log) {
+    NwTranslation t;
+    if (!meta || !meta->filter) {
+        if (options.lock_mac_by_default) t.settings = mac_locked_settings(itf.mac);
+        return t;
+    }
+    const FilterLookup none = [](const std::string&) { return std::optional<std::string>(); };
+    t = translate_nwfilter(*meta->filter, itf.mac, lookup ? lookup : none);
+    for (const auto& note : t.notes) log.push_back(who + ": " + note);
+    return t;
+}
+
+// The length of the well-formed UTF-8 sequence at s[i] (Unicode's table 3-7), 0 if none.
+size_t utf8_sequence(const std::string& s, size_t i) {
+    const auto at = [&](size_t k) -> unsigned {
+        return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u;
+    };
+    const unsigned c = at(i);
+    const auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
+    if (c < 0x80) return 1;
+    if (in(c, 0xc2, 0xdf)) return in(at(i + 1), 0x80, 0xbf) ? 2 : 0;
+    if (in(c, 0xe0, 0xef)) {
+        const unsigned lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+        return in(at(i + 1), lo, hi) && in(at(i + 2), 0x80, 0xbf) ? 3 : 0;
+    }
+    if (in(c, 0xf0, 0xf4)) {
+        const unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+        return in(at(i + 1), lo, hi) && in(at(i + 2), 0x80, 0xbf) && in(at(i + 3), 0x80, 0xbf) ? 4
+                                                                                               : 0;
+    }
+    return 0;
+}
+
+bool is_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 }  // namespace
@@ -107,8 +134,40 @@ std::string owner_uuid(const std::string& owner) {
     return owner.rfind(prefix, 0) == 0 ? owner.substr(prefix.size()) : "";
 }
 
+std::string filter_group_name(const std::string& port) {
+    return kFilterGroupPrefix + port;
+}
+
+std::string filter_group_port(const std::string& group) {
+    const std::string prefix = kFilterGroupPrefix;
+    if (group.rfind(prefix, 0) != 0) return "";
+    const std::string port = group.substr(prefix.size());
+    if (port.size() < 14 || port[port.size() - 13] != '-') return "";
+    for (size_t i = port.size() - 12; i < port.size(); ++i)
+        if (!is_hex(port[i])) return "";
+    return port;
+}
+
+std::string description_text(const std::string& s, size_t max) {
+    std::string out;
+    for (size_t i = 0; i < s.size();) {
+        const size_t n = utf8_sequence(s, i);
+        if (out.size() + std::max<size_t>(n, 1) > max) break;
+        out += n ? s.substr(i, n) : "?";
+        i += n ? n : 1;
+    }
+    return out;
+}
+
+Settings mac_locked_settings(const std::string& mac) {
+    return {{"port-security", "on"},
+            {"allowed-macs", mac},
+            {"allowed-ips", "any"},
+            {"allowed-ethertypes", "any"}};
+}
+
 DomainPorts domain_ports(const Domain& d, const std::string& socket_dir,
-                         const MappingOptions& options) {
+                         const MappingOptions& options, const FilterLookup& lookup) {
     DomainPorts out;
     for (const auto& problem : d.problems) out.log.push_back(problem);
     std::vector<std::string> used_macs;
@@ -132,7 +191,8 @@ DomainPorts domain_ports(const Domain& d, const std::string& socket_dir,
         p.type = itf.qemu_is_server ? PortType::kVhostUserClient : PortType::kVhostUserServer;
         p.socket = itf.socket;
         p.owner = port_owner(d.uuid);
-        p.description = "libvirt domain " + d.name.substr(0, 128) + ", interface " + itf.mac;
+        p.description =
+            "libvirt domain " + description_text(d.name, 128) + ", interface " + itf.mac;
         if (auto e = validate_port_config(p); !e.empty()) {
             out.log.push_back(who + ": " + e + "; skipped");
             continue;
@@ -143,8 +203,8 @@ DomainPorts domain_ports(const Domain& d, const std::string& socket_dir,
                                           [&](const MetadataPort& m) { return m.mac == itf.mac; });
         const MetadataPort* meta = meta_it == d.metadata.end() ? nullptr : &*meta_it;
         Settings admin, vlan, tx, rx;
-        std::string refusal;
-        Settings security = security_from_filter(itf, meta, options, who, refusal, out.log);
+        NwTranslation filter = from_filter(itf, meta, options, lookup, who, out.log);
+        Settings security = filter.settings;
         if (itf.outbound) tx = tx_from_bandwidth(*itf.outbound, who, out.log);
         if (itf.inbound) rx = rx_from_bandwidth(*itf.inbound, who, out.log);
         for (const auto& [k, v] : meta ? meta->settings : Settings{}) {
@@ -162,13 +222,24 @@ DomainPorts domain_ports(const Domain& d, const std::string& socket_dir,
             out.log.push_back(who + ": VLAN settings rejected (" + e + "); port " + p.name +
                               " kept admin down");
         }
-        if (!refusal.empty()) {
+        if (!filter.refusal.empty()) {
+            // The operator sees why in `vswctl show` as well as in the log.
             p.admin_up = false;
-            out.log.push_back(who + ": " + refusal + "; port " + p.name + " kept admin down");
-        } else if (auto e = apply_group(p, security); !e.empty()) {
-            p.admin_up = false;
-            out.log.push_back(who + ": port security settings rejected (" + e + "); port " +
+            p.description = description_text("nwfilter: " + filter.refusal, 256);
+            out.log.push_back(who + ": traffic filter refused: " + filter.refusal + "; port " +
                               p.name + " kept admin down");
+        } else {
+            if (auto e = apply_group(p, security); !e.empty()) {
+                p.admin_up = false;
+                out.log.push_back(who + ": port security settings rejected (" + e + "); port " +
+                                  p.name + " kept admin down");
+            }
+            // The filter's IP rules: a group of the port's own (nothing else names it).
+            if (!filter.rules.empty()) {
+                const std::string group = filter_group_name(p.name);
+                p.acl.groups = {group};
+                out.groups[group] = std::move(filter.rules);
+            }
         }
         // libvirt gives the guest <mtu size> through QEMU's host_mtu: the port takes the same.
         if (!itf.mtu.empty())

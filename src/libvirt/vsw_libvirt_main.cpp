@@ -47,9 +47,15 @@ int main(int argc, char** argv) {
         "libvirt drops <filterref> from vhostuser interfaces: give vsw the filter instead, as\n"
         "  <vsw:port mac='...' filter='clean-traffic'><vsw:parameter name='IP' "
         "value='10.0.0.5'/></vsw:port>\n"
-        "(clean-traffic, no-mac-spoofing, no-ip-spoofing, no-arp-spoofing and their parts; "
-        "another\n"
-        "filter keeps the port admin down).\n\n"
+        "vsw-libvirt reads the filter (and those it references) from libvirt's nwfilter driver "
+        "and\n"
+        "enforces it with port security and, for its IP rules, a security group of the port's "
+        "own\n"
+        "(nwf-PORT); a filter vsw cannot enforce faithfully keeps the port admin down, the reason "
+        "in\n"
+        "its description. Filters are re-read every --filter-interval-ms: virsh "
+        "nwfilter-define\n"
+        "takes effect without restarting the guest.\n\n"
         "Usage: vsw-libvirt [options]\n\nOptions");
     vsw::add_standard_options(desc);
     desc.add_options()("connect,c", po::value(&o.uri)->default_value(o.uri), "libvirt URI")(
@@ -60,7 +66,9 @@ int main(int argc, char** argv) {
         "poll-interval-ms", po::value(&o.poll_interval_ms)->default_value(o.poll_interval_ms),
         "how often to list active domains (libvirt has no event for a starting domain)")(
         "resync-interval", po::value(&o.resync_interval_s)->default_value(o.resync_interval_s),
-        "seconds between full resyncs");
+        "seconds between full resyncs")(
+        "filter-interval-ms", po::value(&o.filter_interval_ms)->default_value(o.filter_interval_ms),
+        "how often to re-read the traffic filters in use (libvirt has no nwfilter events)");
     std::string port_security = "off";
     desc.add_options()("port-security", po::value(&port_security)->default_value(port_security),
                        "default: lock every port without a traffic filter to its domain's MAC "
@@ -69,6 +77,8 @@ int main(int argc, char** argv) {
     if (auto status = vsw::parse_command_line("vsw-libvirt", argc, argv, desc, vm)) return *status;
     if (o.poll_interval_ms < 100 || o.poll_interval_ms > 60000)
         return vsw::usage_error("vsw-libvirt", "--poll-interval-ms must be 100 to 60000");
+    if (o.filter_interval_ms < 100 || o.filter_interval_ms > 600000)
+        return vsw::usage_error("vsw-libvirt", "--filter-interval-ms must be 100 to 600000");
     if (o.resync_interval_s < 1 || o.resync_interval_s > 86400)
         return vsw::usage_error("vsw-libvirt", "--resync-interval must be 1 to 86400 seconds");
     if (port_security != "default" && port_security != "off")

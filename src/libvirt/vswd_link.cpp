@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "acl/acl_syntax.h"
 #include "src/config/control_client.h"
 
 namespace vsw::libvirt {
@@ -36,21 +37,81 @@ std::optional<json> call(const std::string& ctl, const json& request, std::strin
     return std::nullopt;
 }
 
+// A rule as `acl show` prints it ("direction=ingress ethertype=ipv4 ...") read back; throws
+// std::invalid_argument if it does not parse.
+acl::SecurityRule rule_from_words(const std::string& group, const std::string& words) {
+    std::vector<std::string> args = {"rule-add", group};
+    for (size_t at = 0; at < words.size();) {
+        const size_t space = words.find(' ', at);
+        const size_t end = space == std::string::npos ? words.size() : space;
+        if (end > at) args.push_back(words.substr(at, end - at));
+        at = end + 1;
+    }
+    acl::AclCommand c;
+    if (auto e = acl::parse_acl_command(args, c); !e.empty())
+        throw std::invalid_argument("rule '" + words + "': " + e);
+    return c.rule;
+}
+
+json acl_request(std::vector<std::string> args) {
+    return {{"cmd", "acl"}, {"args", std::move(args)}};
+}
+
 }  // namespace
 
 std::optional<VswdPorts> VswdLink::ports(std::string& error) const {
     bool unreachable = false;
     auto r = call(ctl_, {{"cmd", "show"}}, error, unreachable);
     if (!r) return std::nullopt;
+    VswdPorts out;
     try {
-        VswdPorts out;
         out.socket_dir = r->at("socket_dir").get<std::string>();
         for (const json& p : r->at("ports")) out.ports.push_back(port_config_from_json(p));
-        return out;
     } catch (const std::exception& e) {
         error = std::string("unexpected answer to show: ") + e.what();
         return std::nullopt;
     }
+    auto g = call(ctl_, acl_request({"show"}), error, unreachable);
+    if (!g) {
+        error = "acl show: " + error;
+        return std::nullopt;
+    }
+    try {
+        for (const json& j : g->at("groups")) {
+            CurrentGroup group;
+            group.name = j.at("name").get<std::string>();
+            for (const json& rule : j.at("rules")) {
+                acl::SecurityRule sr =
+                    rule_from_words(group.name, rule.at("rule").get<std::string>());
+                sr.id = rule.at("id").get<uint32_t>();
+                group.rules.push_back(sr);
+            }
+            group.ports = j.at("ports").get<std::vector<std::string>>();
+            out.groups.push_back(std::move(group));
+        }
+    } catch (const std::exception& e) {
+        error = std::string("unexpected answer to acl show: ") + e.what();
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::string VswdLink::apply(const GroupChange& change, bool& unreachable) const {
+    std::vector<std::string> args;
+    switch (change.kind) {
+        case GroupChange::Kind::kCreate: args = {"group-add", change.group}; break;
+        case GroupChange::Kind::kDelete: args = {"group-del", change.group}; break;
+        case GroupChange::Kind::kDeleteRule:
+            args = {"rule-del", change.group, std::to_string(change.rule.id)};
+            break;
+        case GroupChange::Kind::kAddRule:
+            args = {"rule-add", change.group};
+            for (const auto& [k, v] : acl::rule_settings(change.rule)) args.push_back(k + "=" + v);
+            break;
+    }
+    std::string error;
+    call(ctl_, acl_request(std::move(args)), error, unreachable);
+    return error;
 }
 
 std::string VswdLink::apply(const PortChange& change, bool& unreachable) const {

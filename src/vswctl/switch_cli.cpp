@@ -48,6 +48,12 @@ void print_show(const json& r) {
                features});
     }
     std::cout << t.render();
+    // Why a port is down, when whoever took it down said so (vsw-libvirt: "nwfilter: ...").
+    std::string down;
+    for (const auto& p : r["ports"])
+        if (str(p["admin"]) == "down" && !p.value("description", std::string()).empty())
+            down += "  " + str(p["name"]) + ": " + str(p["description"]) + "\n";
+    if (!down.empty()) std::cout << "\nAdmin down:\n" << down;
     const auto& pool = r["mbuf_pool"];
     std::cout << "\nFDB: " << str(r["fdb"]["entries"]) << "/" << str(r["fdb"]["max"])
               << " entries, aging " << str(r["settings"]["fdb-aging-time"])

@@ -38,7 +38,7 @@ libvirt::Domain read_back(const std::string& xml) {
 
 }  // namespace
 
-TEST_CASE("libvirt-xml round-trips through the agent's reading of a domain") {
+TEST_CASE("libvirt-xml round-trips through the agent's reading of a domain", "[libvirt]") {
     ctl::LibvirtXmlRequest r;
     r.domain = "web1";
     r.mac = "52:54:00:00:00:01";
@@ -70,7 +70,7 @@ TEST_CASE("libvirt-xml round-trips through the agent's reading of a domain") {
     CHECK(p.bandwidth.tx_rate <= 50'000'000 + 8192);
 }
 
-TEST_CASE("libvirt-xml: trunks, client mode, random MAC") {
+TEST_CASE("libvirt-xml: trunks, client mode, random MAC", "[libvirt]") {
     ctl::LibvirtXmlRequest r;
     r.domain = "db";
     r.trunks = "20-22,30";
@@ -88,7 +88,7 @@ TEST_CASE("libvirt-xml: trunks, client mode, random MAC") {
     CHECK(ports.ports[0].trunks == "20-22,30");
 }
 
-TEST_CASE("libvirt-xml refuses what would not work") {
+TEST_CASE("libvirt-xml refuses what would not work", "[libvirt]") {
     std::string error;
     ctl::LibvirtXmlRequest r;
     CHECK(ctl::libvirt_xml(r, error).empty());
@@ -110,7 +110,7 @@ TEST_CASE("libvirt-xml refuses what would not work") {
     CHECK_THAT(error, Catch::Contains("8k"));
 }
 
-TEST_CASE("libvirt-xml escapes what it quotes") {
+TEST_CASE("libvirt-xml escapes what it quotes", "[libvirt]") {
     ctl::LibvirtXmlRequest r;
     r.domain = "a--b";
     r.socket_dir = "/run/it's";
