@@ -164,11 +164,6 @@ class AclController final : public Controller {
             table_->kill_where(acl_zone(slot), [](const conntrack::CtEntryView&) { return true; });
     }
 
-    void add_to_port_view(const SwitchPort& p, json& view) const override {
-        if (!p.config.acl.enabled()) return;
-        view["connections"] = table_ ? table_->zone_size(acl_zone(p.slot)) : 0;
-    }
-
     void shutdown() override {}
 
   private:
