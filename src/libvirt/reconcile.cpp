@@ -115,7 +115,9 @@ Plan plan_changes(const std::vector<PortConfig>& wanted, const GroupRules& wante
                                [&](const CurrentGroup& g) { return g.name == name; });
         return it == current_groups.end() ? nullptr : &*it;
     };
-    for (const auto& [name, rules] : wanted_groups) {
+    for (const auto& entry : wanted_groups) {
+        const std::string& name = entry.first;  // a plain reference: lambdas capture it (clang)
+        const auto& rules = entry.second;
         const bool used = std::any_of(wanted.begin(), wanted.end(), [&](const PortConfig& p) {
             return names(p, name) && !conflicts.count(p.name);
         });

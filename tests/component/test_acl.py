@@ -186,12 +186,16 @@ def run_acl(work, ns_a, ns_b, ends):
         for family in ("vsw_conntrack_connections ", "vsw_conntrack_port_connections{port=\"b\"}",
                        "vsw_conntrack_capacity 262144", 'vsw_port_drops_total{port="b",reason="acl_deny"}'):
             check(family in text, f"Prometheus has {family.strip()}")
-        # Restart: everything back from the state file.
+        # Restart: everything back from the state file, the table's size too.
+        vswd.ctl("conntrack", "set", "max=300000", "zone-max=1000")
         groups = vswd.ctl("acl", "show")
         vswd.stop(signal.SIGKILL)
         vswd.remove_eal_files()
         vswd = Vswd(work, extra=extra).start()
         check(vswd.ctl("acl", "show") == groups, "after a restart the groups and rules are back")
+        ct = vswd.ctl("conntrack", "show")
+        check(ct["capacity"] == 300000 and ct["zone-max"] == 1000,
+              f"the table has the persisted size, not the default (capacity {ct['capacity']})")
         check(vswd.port("b").get("security-groups") == "web", "port b has its group again")
         wait_until(lambda: connects(ns_a, B_IP, 22), 20, "connections to b's 22 after the restart")
         check(not connects(ns_a, B_IP, 80), "and 80 is still refused after the restart")

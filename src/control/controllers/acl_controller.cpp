@@ -133,6 +133,15 @@ class AclController final : public Controller {
         restore_section(c, "conntrack", unreadable_limits_,
                         [this](const json& j) { limits_ = conntrack::ct_limits_from_json(j); });
         restored_ = true;
+        // The ports came first and may have made the table with the default size a moment ago:
+        // the persisted one replaces it (the few connections of that moment are forgotten).
+        if (table_ && table_->capacity() != limits_.max) {
+            std::unique_ptr<conntrack::CtTable> old = std::move(table_);
+            create_table();
+            sw_.publish();  // returns once no worker reads the old snapshot, nor the old table
+        } else if (table_) {
+            table_->set_zone_limit(limits_.zone_max);
+        }
         // Ports restored before the groups (a group missing now denies all on its ports:
         // closed, never open without their rules).
         for (const SwitchPort* p : sw_.ports())
