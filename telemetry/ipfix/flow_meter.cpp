@@ -51,6 +51,22 @@ struct ToRing {
     }
 };
 
+// Adds frame `s` to `run`, the sample of the frames of one flow met just before it in the same
+// burst: the cache is then updated once for the run. A frame that ends its flow (FIN, RST) ends
+// the run after it, so that what follows starts a new record as it would frame by frame.
+inline bool joins_run(const FlowSample& run, const FlowKey& run_key, uint64_t run_hash,
+                      const FlowKey& key, uint64_t hash) {
+    return hash == run_hash && !(run.tcp_flags & (telemetry::kTcpFin | telemetry::kTcpRst)) &&
+           telemetry::FlowCache::same_key(key, run_key);
+}
+
+inline void add_to_run(FlowSample& run, const FlowSample& s) {
+    run.packets += s.packets;
+    run.l2_octets += s.l2_octets;
+    run.ip_octets += s.ip_octets;
+    run.tcp_flags = static_cast<uint16_t>(run.tcp_flags | s.tcp_flags);  // tos: the first's
+}
+
 }  // namespace
 
 void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
@@ -60,6 +76,7 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
     uint64_t hashes[kBurst];
     uint16_t k = 0;
     uint64_t ignored_octets = 0, not_sampled = 0;
+    // Pass 1: the keys of the frames to meter.
     for (uint16_t i = 0; i < n; ++i) {
         const rte_mbuf* f = pkts[i];
         if (!d.classified[i]) {
@@ -82,14 +99,31 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
             samples[k].l2_octets = static_cast<uint32_t>(wire_bytes(f));
             samples[k].ip_octets += (segments - 1) * (f->l3_len + f->l4_len);
         }
-        hashes[k] = telemetry::FlowCache::hash(keys[k]);
-        m.cache.prefetch(hashes[k]);
         ++k;
     }
-    // The signature lines are (being) loaded: find each frame's entry and start loading it too,
+    // Pass 2, apart from pass 1: a key is read as words just after being written field by
+    // field, and a load that straddles several pending stores waits for all of them to retire
+    // (it cost more than the rest of the meter). Consecutive frames of one flow become one run:
+    // a burst usually carries few flows.
+    uint16_t runs = 0;
+    for (uint16_t i = 0; i < k; ++i) {
+        const uint64_t h = telemetry::FlowCache::hash(keys[i]);
+        if (runs && joins_run(samples[runs - 1], keys[runs - 1], hashes[runs - 1], keys[i], h)) {
+            add_to_run(samples[runs - 1], samples[i]);
+            continue;
+        }
+        if (runs != i) {
+            keys[runs] = keys[i];
+            samples[runs] = samples[i];
+        }
+        hashes[runs] = h;
+        m.cache.prefetch(h);
+        ++runs;
+    }
+    // The signature lines are (being) loaded: find each run's entry and start loading it too,
     // so that a cache far larger than the CPU's costs overlapping misses, not one after another.
-    for (uint16_t i = 0; i < k; ++i) m.cache.prefetch_entry(hashes[i]);
-    for (uint16_t i = 0; i < k; ++i)
+    for (uint16_t i = 0; i < runs; ++i) m.cache.prefetch_entry(hashes[i]);
+    for (uint16_t i = 0; i < runs; ++i)
         m.cache.update(keys[i], hashes[i], samples[i], now_ms, x.timeouts, ToRing{m});
     m.counters.metered.add(k);
     if (not_sampled) m.counters.not_sampled.add(not_sampled);

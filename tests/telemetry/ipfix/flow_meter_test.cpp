@@ -149,3 +149,51 @@ TEST_CASE("sampling: every N-th frame, or 1 in N at random") {
         CHECK(metered + rig.meter.counters.not_sampled.get() == 40000);
     }
 }
+
+TEST_CASE("a burst's consecutive frames of one flow update the cache once, as frame by frame") {
+    MeterRig rig;
+    // 32 frames: runs of 1000, 1000, 1001, then 1000 again (a second run of the first flow).
+    const auto sport = [](int i) {
+        return static_cast<uint16_t>(i < 20 ? 1000 : i < 26 ? 1001 : 1000);
+    };
+    rig.receive(
+        32, [&](int i) { return udp_frame(sport(i), static_cast<uint16_t>(64 + i)); }, 7);
+    CHECK(rig.meter.counters.metered.get() == 32);
+    CHECK(rig.meter.cache.size() == 2);
+    uint64_t packets[2] = {}, octets[2] = {};
+    meter_flush(rig.meter, [&](const FlowRecord& r) {
+        const int flow = r.key.src_port - 1000;
+        REQUIRE((flow == 0 || flow == 1));
+        packets[flow] = r.c.packets;
+        octets[flow] = r.c.l2_octets;
+        CHECK(r.c.first_ms == 7);
+    });
+    uint64_t want_octets[2] = {};
+    for (int i = 0; i < 32; ++i) want_octets[sport(i) - 1000] += 64 + i;
+    CHECK(packets[0] == 26);
+    CHECK(packets[1] == 6);
+    CHECK(octets[0] == want_octets[0]);
+    CHECK(octets[1] == want_octets[1]);
+}
+
+TEST_CASE("a FIN ends its run: the flow's later frames in the burst start a new record") {
+    MeterRig rig;
+    rig.receive(10, [](int i) {
+        rte_mbuf* m = udp_frame(7, 80);
+        uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+        p[23] = 6;                     // TCP
+        p[47] = i == 3 ? 0x11 : 0x10;  // the 4th frame: FIN|ACK, the others ACK
+        return m;
+    });
+    const auto ended = rig.take();
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].reason == FlowEndReason::kEndDetected);
+    CHECK(ended[0].c.packets == 4);
+    CHECK(ended[0].c.tcp_flags == 0x11);
+    uint64_t rest = 0;
+    meter_flush(rig.meter, [&](const FlowRecord& r) {
+        rest += r.c.packets;
+        CHECK(r.c.tcp_flags == 0x10);
+    });
+    CHECK(rest == 6);
+}
