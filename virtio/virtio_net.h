@@ -1,4 +1,5 @@
-// virtio-net definitions (virtio 1.2 spec, section 5.1): feature bits and their names.
+// virtio-net definitions (virtio 1.2 spec, section 5.1): feature bits and their names, the header
+// before each frame.
 // linux/virtio_net.h does not compile as C++, so the bits vsw needs are defined here.
 // Pure definitions: no DPDK state, unit-tested in tests/virtio/.
 #pragma once
@@ -59,6 +60,27 @@ constexpr uint64_t kOffloads = bit(kCsum) | bit(kGuestCsum) | bit(kGuestTso4) | 
 // the guest switching its offloads at runtime.
 constexpr uint64_t kNeverOffered =
     bit(kGuestEcn) | bit(kGuestUfo) | bit(kHostEcn) | bit(kHostUfo) | bit(kCtrlGuestOffloads);
+
+// The header before every frame on a virtio-net queue (spec 5.1.6, VERSION_1 layout: 12 bytes,
+// little-endian). From a guest it is a request vsw checks, never trusts.
+struct NetHeader {
+    uint8_t flags;         // kHdrNeedsCsum | kHdrDataValid
+    uint8_t gso_type;      // kGsoNone, kGsoTcpv4, kGsoUdp, kGsoTcpv6 (| kGsoEcn)
+    uint16_t hdr_len;      // bytes of L2-L4 headers (a hint)
+    uint16_t gso_size;     // segment payload size when gso_type is not kGsoNone
+    uint16_t csum_start;   // where checksumming starts, with kHdrNeedsCsum
+    uint16_t csum_offset;  // where the checksum goes, from csum_start
+    uint16_t num_buffers;  // receive buffers merged (MRG_RXBUF); 0 from a guest's TX
+};
+static_assert(sizeof(NetHeader) == 12);
+
+inline constexpr uint8_t kHdrNeedsCsum = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM
+inline constexpr uint8_t kHdrDataValid = 2;  // VIRTIO_NET_HDR_F_DATA_VALID
+inline constexpr uint8_t kGsoNone = 0;       // VIRTIO_NET_HDR_GSO_NONE
+inline constexpr uint8_t kGsoTcpv4 = 1;      // VIRTIO_NET_HDR_GSO_TCPV4
+inline constexpr uint8_t kGsoUdp = 3;        // VIRTIO_NET_HDR_GSO_UDP
+inline constexpr uint8_t kGsoTcpv6 = 4;      // VIRTIO_NET_HDR_GSO_TCPV6
+inline constexpr uint8_t kGsoEcn = 0x80;     // VIRTIO_NET_HDR_GSO_ECN
 
 // Spec name of a feature bit ("VIRTIO_NET_F_MRG_RXBUF"), or "bit N" for one vsw does not know.
 std::string feature_name(unsigned bit_number);
