@@ -1,5 +1,6 @@
 #include "vhost/guest_frame.h"
 
+#include <rte_memcpy.h>
 #include <rte_net.h>
 
 #include <algorithm>
@@ -276,6 +277,31 @@ rte_mbuf* build_guest_frame(GuestFrames& g, uint16_t slot, const TxChain& chain,
     const auto head_len = static_cast<uint16_t>(
         std::min<uint32_t>({std::max<uint32_t>(how.header_bytes, kEtherHeader), room, len}));
     return copy_head(g, g.shinfo[slot], chain, len, head_len, request, pool, err);
+}
+
+bool fits_small_frame(const TxChain& chain, const FrameBuild& how, uint16_t room) {
+    if (chain.count != 1 || chain.len < kNetHeaderBytes + kEtherHeader) return false;
+    const uint32_t len = chain.len - kNetHeaderBytes;
+    return len <= how.copybreak && len <= room;
+}
+
+rte_mbuf* build_small_frame(rte_mbuf* m, const TxChain& chain, const NetHeader& hdr,
+                            const FrameBuild& how, FrameError& err) {
+    err = FrameError::kNone;
+    const uint32_t len = chain.len - kNetHeaderBytes;
+    rte_memcpy(rte_pktmbuf_mtod(m, uint8_t*), chain.segs[0].host + kNetHeaderBytes, len);
+    m->data_len = static_cast<uint16_t>(len);
+    m->pkt_len = len;
+    const NetHeader none{};
+    const NetHeader& request = how.host_offloads ? hdr : none;
+    Request r;
+    if (!read_request(m, len, request, r)) {
+        rte_pktmbuf_free(m);
+        err = FrameError::kBadOffload;
+        return nullptr;
+    }
+    apply_request(m, r, request);
+    return m;
 }
 
 bool references_guest(const rte_mbuf* m) {

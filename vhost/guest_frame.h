@@ -116,6 +116,14 @@ rte_mbuf* build_guest_frame(GuestFrames& g, uint16_t slot, const virtio::TxChain
                             const virtio::NetHeader& hdr, const FrameBuild& how, rte_mempool* pool,
                             FrameError& err);
 
+// The common small frame, in one piece with its virtio-net header and no longer than the
+// copybreak and one mbuf: copied into `m` (an mbuf of the burst's bulk allocation, reset), which
+// is returned. Null (and `m` freed, `err` set) when the header's request is refused. Whether a
+// frame qualifies: fits_small_frame().
+bool fits_small_frame(const virtio::TxChain& chain, const FrameBuild& how, uint16_t data_room);
+rte_mbuf* build_small_frame(rte_mbuf* m, const virtio::TxChain& chain, const virtio::NetHeader& hdr,
+                            const FrameBuild& how, FrameError& err);
+
 // Whether any segment of `m` (directly, or as a clone attached to one) refers to guest memory
 // through a GuestFrames slot.
 bool references_guest(const rte_mbuf* m);

@@ -60,6 +60,9 @@ int on_new_device(int vid) {
     uint16_t mtu = 0;
     s->guest_mtu.store(rte_vhost_get_mtu(vid, &mtu) == 0 ? mtu : 0, std::memory_order_relaxed);
     s->connects.fetch_add(1, std::memory_order_relaxed);
+    pause(s->tx_driver);                // no worker polls it yet: returns at once
+    s->tx_driver.memory_mapped = true;  // a running device has its memory table
+    resume(s->tx_driver, vid);
     s->ready.store(true, std::memory_order_release);
     return 0;
 }
@@ -71,6 +74,7 @@ void on_destroy_device(int vid) {
     if (!s) return;
     s->ready.store(false, std::memory_order_release);
     wait_for_workers();  // from here on no worker touches vid
+    stop(s->tx_driver);
     s->vid.store(-1, std::memory_order_relaxed);
     s->disconnects.fetch_add(1, std::memory_order_relaxed);
 }
@@ -120,7 +124,12 @@ rte_vhost_msg_result note_negotiation(int vid, void* ctx) {
     VhostState* s = find_port(vid);
     if (!s) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
     // A new memory table is mapped: rte_vhost itself reads the rings in it from now on.
-    if (g_layout_known && maps_guest_memory(message_request(ctx))) watch_guest_memory(vid, s);
+    if (g_layout_known && maps_guest_memory(message_request(ctx))) {
+        watch_guest_memory(vid, s);
+        s->tx_driver.memory_mapped = true;
+    }
+    // Rings, memory, indices and features as the message left them: the driver goes on.
+    if (s->tx_driver.pause_requested.load(std::memory_order_relaxed)) resume(s->tx_driver, vid);
     uint64_t features = 0, protocol = 0;
     if (rte_vhost_get_negotiated_features(vid, &features) == 0)
         s->negotiated.store(features, std::memory_order_relaxed);
@@ -129,7 +138,21 @@ rte_vhost_msg_result note_negotiation(int vid, void* ctx) {
     return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
-const rte_vhost_user_extern_ops kMessageOps = {.pre_msg_handle = guard_message,
+// Before rte_vhost handles any message: the guard, then (unless it refused) the TX ring driver
+// pauses, since the message may move the rings, the memory or the indices under it.
+rte_vhost_msg_result before_message(int vid, void* ctx) {
+    const rte_vhost_msg_result r = guard_message(vid, ctx);
+    if (r != RTE_VHOST_MSG_RESULT_NOT_HANDLED) return r;
+    if (VhostState* s = find_port(vid)) {
+        pause(s->tx_driver);
+        // The table may be gone if rte_vhost fails to map the new one (no post_msg_handle then).
+        if (!g_layout_known || maps_guest_memory(message_request(ctx)))
+            s->tx_driver.memory_mapped = false;
+    }
+    return r;
+}
+
+const rte_vhost_user_extern_ops kMessageOps = {.pre_msg_handle = before_message,
                                                .post_msg_handle = note_negotiation};
 
 int on_new_connection(int vid) {
@@ -145,6 +168,7 @@ int on_new_connection(int vid) {
 // The connection is gone: nothing of it is watched or shown any more.
 void end_connection(VhostState* s) {
     forget_guest_memory(s);
+    s->tx_driver.memory_mapped = false;
     s->connected.store(false, std::memory_order_relaxed);
     s->negotiated.store(0, std::memory_order_relaxed);
     s->protocol_features.store(0, std::memory_order_relaxed);
@@ -194,7 +218,7 @@ void init(rte_rcu_qsbr* rcu) {
             rte_version());
 }
 
-std::string register_socket(const std::string& path, bool client_mode, bool offloads,
+std::string register_socket(const std::string& path, bool client_mode, bool offloads, bool one_copy,
                             VhostState* state) {
     {
         std::lock_guard lock(g_mutex);
@@ -221,7 +245,11 @@ std::string register_socket(const std::string& path, bool client_mode, bool offl
         rte_vhost_driver_unregister(path.c_str());
         return what + " for " + path;
     };
-    const uint64_t withheld = virtio::kNeverOffered | (offloads ? 0 : virtio::kOffloads);
+    // vsw drives split rings only (tx_ring_driver.h): a one-copy port does not offer packed ones.
+    const uint64_t withheld = virtio::kNeverOffered | (offloads ? 0 : virtio::kOffloads) |
+                              (one_copy ? virtio::bit(virtio::kRingPacked) : 0);
+    state->tx_driver.wanted.store(one_copy, std::memory_order_relaxed);
+    stop(state->tx_driver);
     if (rte_vhost_driver_disable_features(path.c_str(), withheld) != 0)
         return fail("cannot disable offload features");
     if (rte_vhost_driver_callback_register(path.c_str(), &kOps) != 0)
@@ -241,6 +269,13 @@ std::string register_socket(const std::string& path, bool client_mode, bool offl
 void offer_offloads(const std::string& path, bool offloads) {
     if (offloads) rte_vhost_driver_enable_features(path.c_str(), virtio::kOffloads);
     else rte_vhost_driver_disable_features(path.c_str(), virtio::kOffloads);
+}
+
+void offer_one_copy(const std::string& path, VhostState& state, bool one_copy) {
+    state.tx_driver.wanted.store(one_copy, std::memory_order_relaxed);
+    const uint64_t packed = virtio::bit(virtio::kRingPacked);
+    if (one_copy) rte_vhost_driver_disable_features(path.c_str(), packed);
+    else rte_vhost_driver_enable_features(path.c_str(), packed);
 }
 
 void unregister_socket(const std::string& path) {

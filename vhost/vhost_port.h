@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string>
 
+#include "vhost/tx_ring_driver.h"
+
 struct rte_rcu_qsbr;
 
 namespace vsw::vhost {
@@ -41,6 +43,7 @@ struct VhostState {
     std::atomic<uint64_t> refused_messages{0};  // memory tables refused (message_guard.h)
     std::atomic<uint64_t> memory_faults{0};     // guest memory vanished under vswd (memory_fault.h)
     uint16_t rx_next_qp = 0;                    // owner worker only: next queue pair to poll
+    TxRingDriver tx_driver;  // one copy: vsw drives the guest's TX rings (tx_ring_driver.h)
 };
 
 // Installs the RCU handle the callbacks synchronise with. Call once after EAL init.
@@ -48,12 +51,17 @@ void init(rte_rcu_qsbr* rcu);
 
 // Registers `path` and starts the driver: vswd connects to it (client mode, with automatic
 // reconnect) or listens on it (server mode). Returns "" or an error message.
-// `offloads`: offer virtio::kOffloads (partial checksums, TSO) to the guest.
-std::string register_socket(const std::string& path, bool client_mode, bool offloads,
+// `offloads`: offer virtio::kOffloads (partial checksums, TSO) to the guest. `one_copy`: drive
+// the guest's TX rings (tx_ring_driver.h); the packed ring is then not offered.
+std::string register_socket(const std::string& path, bool client_mode, bool offloads, bool one_copy,
                             VhostState* state);
 
 // Offers (or withholds) virtio::kOffloads to the next guest that connects to `path`.
 void offer_offloads(const std::string& path, bool offloads);
+
+// Drives (or stops driving) the TX rings of the next device of `path` (one copy) and withholds
+// (or offers) the packed ring accordingly; a running device keeps its path until it restarts.
+void offer_one_copy(const std::string& path, VhostState& state, bool one_copy);
 
 // Stops and unregisters `path`; the device is destroyed first if connected.
 void unregister_socket(const std::string& path);
@@ -66,9 +74,8 @@ inline uint16_t guest_tx_vring(uint16_t qp) {
     return static_cast<uint16_t>(2 * qp + 1);
 }
 
-// Receives up to `n` frames the guest sent. Owner worker only.
-inline uint16_t rx_burst(VhostState& s, rte_mempool* pool, rte_mbuf** pkts, uint16_t n) {
-    if (!s.ready.load(std::memory_order_acquire)) return 0;
+// rte_vhost_dequeue_burst over the queue pairs in turn.
+inline uint16_t dequeue(VhostState& s, rte_mempool* pool, rte_mbuf** pkts, uint16_t n) {
     const int vid = s.vid.load(std::memory_order_relaxed);
     const uint16_t qps = s.queue_pairs.load(std::memory_order_relaxed);
     const uint64_t enabled = s.enabled_vrings.load(std::memory_order_relaxed);
@@ -82,6 +89,24 @@ inline uint16_t rx_burst(VhostState& s, rte_mempool* pool, rte_mbuf** pkts, uint
                                                                   static_cast<uint16_t>(n - got)));
     }
     return got;
+}
+
+// Receives up to `n` frames the guest sent, through rte_vhost (a port whose TX rings vsw drives
+// itself takes them with take() instead: none here). Owner worker only.
+inline uint16_t rx_burst(VhostState& s, rte_mempool* pool, rte_mbuf** pkts, uint16_t n) {
+    if (!s.ready.load(std::memory_order_acquire)) return 0;
+    // A section around rte_vhost's dequeue too: the driver cannot take over the rings during it.
+    const TxPath path = enter(s.tx_driver);
+    if (path == TxPath::kPaused) return 0;
+    const uint16_t got = path == TxPath::kRteVhost ? dequeue(s, pool, pkts, n) : 0;
+    leave(s.tx_driver);
+    return got;
+}
+
+// Whether vsw drives the port's TX rings now (the datapath then takes a driven section).
+inline bool tx_driven(const VhostState& s) {
+    return s.ready.load(std::memory_order_acquire) &&
+           s.tx_driver.active.load(std::memory_order_relaxed);
 }
 
 // Result of a transmit: how many the guest took, and whether the port was usable at all.

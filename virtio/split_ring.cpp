@@ -200,6 +200,16 @@ ChainError walk_chain(const SplitRing& ring, const GuestMemory& mem, uint16_t he
     return ChainError::kNone;
 }
 
+void prefetch_chain(const SplitRing& ring, const GuestMemory& mem, uint16_t head) {
+    if (head >= ring.size) return;
+    const Desc d = load_desc(ring.desc, head);
+    if (d.flags & kDescIndirect) return;
+    if (const uint8_t* p = mem.translate(d.addr, d.len < 128 ? d.len : 128)) {
+        __builtin_prefetch(p);
+        __builtin_prefetch(p + 64);
+    }
+}
+
 bool copy_out(const TxChain& chain, uint32_t offset, void* dst, uint32_t len) {
     if (uint64_t{offset} + len > chain.len) return false;
     auto* out = static_cast<uint8_t*>(dst);

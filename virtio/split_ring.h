@@ -247,6 +247,11 @@ Taken take_avail(SplitRing& ring, std::span<uint16_t> heads);
 ChainError walk_chain(const SplitRing& ring, const GuestMemory& mem, uint16_t head,
                       IndirectScratch& scratch, TxChain& out);
 
+// A hint, before the walk: starts loading the first buffer of the chain at `head` (the frame's
+// first bytes, usually all of a small frame), so that the loads of a burst's frames overlap. It
+// decides nothing: what it reads is read again by walk_chain.
+void prefetch_chain(const SplitRing& ring, const GuestMemory& mem, uint16_t head);
+
 // Copies `len` bytes of the chain, from byte `offset` on, into `dst` (host memory). False, with
 // nothing copied, when that range is not wholly inside the chain. The copy is a snapshot: decide
 // on it, not on the chain's pieces.

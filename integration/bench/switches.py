@@ -40,12 +40,13 @@ class Vsw:
         self.work, self.sockets = work, sockets
 
     binary = None  # this build's vswd
+    port_settings = []  # KEY=VALUE settings of both ports at add-port
 
     def start(self):
         self.vswd = Vswd(self.work, name="bench-vswd", mem_mb=512, binary=self.binary,
                          extra=["--pmd-cores", str(SWITCH_CPU), "--main-core", "0"]).start()
         for i, s in enumerate(self.sockets):
-            self.vswd.ctl("add-port", f"p{i}", "--socket", s)
+            self.vswd.ctl("add-port", f"p{i}", "--socket", s, *self.port_settings)
 
     def wait_up(self, timeout=30):
         for i in range(len(self.sockets)):
@@ -456,3 +457,18 @@ class OvsDpdkCt(OvsDpdk):
 
 
 FEATURES += [VswAcl, OvsDpdkCt]
+
+
+class VswOneCopy(Vsw):
+    """vsw driving both guests' TX rings itself: one copy guest to guest (one-copy=on)."""
+    name = "vsw+one-copy"
+    port_settings = ["one-copy=on"]
+
+
+class VswAllIpfixOneCopy(VswAllIpfix):
+    """vsw+all-ipfix with one-copy=on."""
+    name = "vsw+all-ipfix+one-copy"
+    port_settings = ["one-copy=on"]
+
+
+FEATURES += [VswOneCopy, VswAllIpfixOneCopy]

@@ -128,6 +128,8 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
     }
     if (key == "offloads")
         return set_either(p.offloads, value, "on", "off", "offloads must be 'on' or 'off'");
+    if (key == "one-copy")
+        return set_either(p.one_copy, value, "on", "off", "one-copy must be 'on' or 'off'");
     if (key == "forward-bpdu")
         return set_either(p.forward_bpdu, value, "on", "off", "forward-bpdu must be 'on' or 'off'");
     if (key == "mtu") {
@@ -138,7 +140,8 @@ std::string apply_port_setting(PortConfig& p, const std::string& key, const std:
         p.mtu = static_cast<uint16_t>(*v);
         return "";
     }
-    std::string known = "admin, description, vlan-mode, tag, trunks, offloads, mtu, forward-bpdu";
+    std::string known =
+        "admin, description, vlan-mode, tag, trunks, offloads, one-copy, mtu, forward-bpdu";
     for (const PortSettingGroup& g : port_setting_groups()) {
         if (g.owns(key)) return g.apply(p, key, value);
         known += std::string(", ") + g.keys;
@@ -183,6 +186,7 @@ json to_json(const PortConfig& p) {
     if (p.tag) j["tag"] = p.tag;
     if (!p.trunks.empty()) j["trunks"] = p.trunks;
     if (!p.offloads) j["offloads"] = "off";
+    if (p.one_copy) j["one-copy"] = "on";
     if (p.mtu != kDefaultMtu) j["mtu"] = p.mtu;
     if (p.forward_bpdu) j["forward-bpdu"] = "on";
     // Each feature's settings that are not defaults, counts and rates as numbers.
@@ -233,7 +237,8 @@ PortConfig port_config_from_json(const json& j, bool validated) {
         if (auto e = apply_port_setting(p, "mtu", std::to_string(it->get<uint64_t>())); !e.empty())
             throw std::invalid_argument(e);
     }
-    for (const char* key : {"admin", "vlan-mode", "trunks", "offloads", "forward-bpdu"}) {
+    for (const char* key :
+         {"admin", "vlan-mode", "trunks", "offloads", "one-copy", "forward-bpdu"}) {
         std::string v = get_string(j, key, false);
         if (!v.empty())
             if (auto e = apply_port_setting(p, key, v); !e.empty()) throw std::invalid_argument(e);

@@ -50,6 +50,7 @@ struct PortConfig {
     std::string devargs;                         // DPDK devargs (dpdk type)
     bool admin_up = true;                        // administratively enabled
     bool offloads = true;        // vhost-user: checksum and TSO offloads with the guest (off: none)
+    bool one_copy = false;       // vhost-user: vsw drives the guest's TX rings (one copy)
     uint16_t mtu = kDefaultMtu;  // largest L2 payload (IP packet) the port sends and receives
     std::string description;     // free text for operators
     std::string owner;  // who manages the port: "" = the operator, "libvirt:UUID" = vsw-libvirt

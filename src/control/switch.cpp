@@ -196,7 +196,8 @@ std::string Switch::attach(SwitchPort& port) {
     std::string err = filesystem_error(port.config);  // refused before anything is created
     if (err.empty() && port.is_vhost()) {
         const bool client = port.config.type == PortType::kVhostUserClient;
-        err = vhost::register_socket(port.config.socket, client, port.config.offloads, &port.vhost);
+        err = vhost::register_socket(port.config.socket, client, port.config.offloads,
+                                     port.config.one_copy, &port.vhost);
         // rte_vhost bound a server socket with the process umask: QEMU (libvirt-qemu:kvm) needs
         // more.
         if (err.empty() && !client) {
@@ -339,6 +340,9 @@ ControlResult Switch::set_port(const std::string& name, const Settings& settings
         // The next guest is offered them once the feature word takes what it may send.
         if (offloads_changed && p->is_vhost() && p->attached)
             vhost::offer_offloads(c.socket, c.offloads);
+        // Like offloads: for the guest's device when it next starts.
+        if (c.one_copy != before.one_copy && p->is_vhost() && p->attached)
+            vhost::offer_one_copy(c.socket, p->vhost, c.one_copy);
         // Its MACs were learned in VLANs it may no longer carry, or lead nowhere while down.
         if (vlan_changed || !c.admin_up) fdb_.flush_port(p->slot);
         for (auto& controller : controllers_) controller->port_changed(*p, before);

@@ -13,6 +13,31 @@ using nlohmann::json;
 
 namespace {
 
+// Which way the guest's frames come in (one copy or rte_vhost) and why, with the driven path's
+// counters.
+json tx_path_view(const vhost::VhostState& v) {
+    const vhost::TxRingDriver& d = v.tx_driver;
+    const bool driven = v.ready.load() && d.active.load();
+    const vhost::TxRingCounters& c = d.counters;
+    json j = {{"path", driven ? "one-copy" : "rte_vhost"},
+              {"one_copy", d.wanted.load() ? "on" : "off"},
+              {"frames", c.frames.load()},
+              {"referenced", c.referenced.load()},
+              {"refused", c.refused.load()},
+              {"broken_rings", c.broken.load()},
+              {"no_mbufs", c.no_mbufs.load()},
+              {"held_at_give_back", c.held_at_give_back.load()},
+              {"calls_deferred", c.calls_deferred.load()},
+              {"pauses", c.pauses.load()}};
+    if (!driven) j["why"] = v.ready.load() ? d.why_not.load() : "no device";
+    json errors = json::object();
+    for (size_t e = 1; e < virtio::kChainErrorCount; ++e)
+        if (const uint64_t n = c.chain_errors[e].load())
+            errors[std::string(virtio::chain_error_name(static_cast<virtio::ChainError>(e)))] = n;
+    j["chain_errors"] = errors;
+    return j;
+}
+
 std::string port_state(const SwitchPort& p) {
     if (!p.attached) return "error";
     if (p.is_vhost()) {
@@ -69,6 +94,7 @@ ControlResult Switch::show() {
             j["sessions"] = p.vhost.sessions.load();
             j["refused_messages"] = p.vhost.refused_messages.load();
             j["memory_faults"] = p.vhost.memory_faults.load();
+            j["tx_path"] = tx_path_view(p.vhost);
         } else if (p.attached && p.kind == PortKind::kEthdev) {
             j["queues"] = p.eth.tx_queues;
             j["ethdev_port"] = p.eth.port_id;

@@ -52,6 +52,8 @@
 #include "telemetry/capture/capture_tap.h"
 #include "telemetry/mirror/mirror_stage.h"
 #include "telemetry/port_counters.h"
+#include "vhost/guest_frame.h"
+#include "vhost/tx_ring_driver.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -77,6 +79,7 @@ struct Datapath {
     StormMeter storm[kMaxPorts];  // storm control of the ports this worker polls
     uint64_t now_ms = 0;          // the switch clock at the round's start (IPFIX, ACL; else 0)
     AclScratch acl;               // the ACL stage's per-burst arrays
+    vhost::WalkScratch walk;      // one copy: where guest TX chains are walked (tx_ring_driver.h)
 };
 
 // A polling round's clock, read once at its start.
@@ -243,6 +246,35 @@ inline uint16_t member_ingress_list(Datapath& dp, const Snapshot& snap, Port& me
     return received;
 }
 
+// A port whose guest TX rings vsw drives (one copy, vhost/tx_ring_driver.h): one section takes
+// a burst, switches it and flushes every buffer, then gives the guest's buffers back. Nothing
+// for this port may be sent inside it (the vhost thread may hold the port's locks while it waits
+// for the section to end), so what other ports buffered leaves first.
+inline uint16_t driven_ingress_list(Datapath& dp, const Snapshot& snap, Port& in,
+                                    const RoundTime& t, Burst& b) {
+    vhost::TxRingDriver& d = in.vhost.tx_driver;
+    if (dp.n_pending || dp.mirrors.pending) flush_all(dp, snap);
+    const vhost::TxPath path = vhost::enter(d);
+    if (path != vhost::TxPath::kDriven) {  // it changed since: the next round goes the other way
+        if (path == vhost::TxPath::kRteVhost) vhost::leave(d);
+        return 0;
+    }
+    const uint16_t received =
+        vhost::take(d, in.vhost.enabled_vrings.load(std::memory_order_relaxed), dp.pool, dp.walk,
+                    b.pkts, kBurst);
+    if (received) {
+        capture_received(in.capture, dp.worker, b.pkts, received, t.tsc);
+        uint16_t n = received;
+        if (snap.features[in.slot] & port_feature::kCfm)
+            n = cfm_stage(in, dp.worker, snap.cfm_level[in.slot], dp.punt, b.pkts, n);
+        if (n) switch_burst(dp, snap, in, t, b, n);
+        flush_all(dp, snap);
+    }
+    vhost::give_back(d);
+    vhost::leave(d);
+    return received;
+}
+
 // The ingress list: port `in`'s turn in a polling round. Returns how many frames it received.
 inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const RoundTime& t,
                              Burst& b) {
@@ -256,6 +288,7 @@ inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const
                            return offer(in, dp.worker, out, k, first_new);
                        });
     if (q.tx_shaped && !guest_tx_allowed(in.shaping, q, c, t.tsc, t.hz)) return 0;  // no credit
+    if (in.is_vhost() && vhost::tx_driven(in.vhost)) return driven_ingress_list(dp, snap, in, t, b);
     const uint16_t received = receive(in, dp.pool, b.pkts);
     if (received == 0) return 0;
     capture_received(in.capture, dp.worker, b.pkts, received, t.tsc);
@@ -305,6 +338,25 @@ inline void transmit_bond(const Snapshot& snap, Port& bond, unsigned worker, rte
     bond_transmit(snap.bonds->bonds[static_cast<size_t>(view)], snap.ports, bond, worker, pkts, n);
 }
 
+// Frames a queue keeps past the burst, owned by the switch: those that still refer to their
+// guest's memory (one copy) copied out, or dropped (no_mbufs) without an mbuf for the copy.
+// `n` becomes the frames kept.
+inline void owned_frames(rte_mbuf** pkts, uint16_t& n, telemetry::PortCounters& c) {
+    uint16_t kept = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        if (m->nb_segs > 1 || (m->ol_flags & RTE_MBUF_F_EXTERNAL)) {  // the only ones that may
+            if (!(m = vhost::own_frame(pkts[i], pkts[i]->pool))) {
+                rte_pktmbuf_free(pkts[i]);
+                c.drop(DropReason::kNoMbufs);
+                continue;
+            }
+        }
+        pkts[kept++] = m;
+    }
+    n = kept;
+}
+
 // The flush list: `n` frames buffered for `port`, when its buffer is full and at the end of
 // every round.
 inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf** pkts,
@@ -317,8 +369,10 @@ inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf*
         if (n == 0) return;
     }
     auto send = [&](rte_mbuf** ready, uint16_t k) {  // shaping, or the device (capture tx there)
-        if (q.rx_shaped) guest_rx_enqueue(port.shaping, q, c, ready, k);
-        else if (port.kind == PortKind::kBond)  // by its members
+        if (q.rx_shaped) {                           // the shaping queue keeps them
+            owned_frames(ready, k, c);
+            guest_rx_enqueue(port.shaping, q, c, ready, k);
+        } else if (port.kind == PortKind::kBond)  // by its members
             transmit_bond(snap, port, dp.worker, ready, k);
         else transmit(port, dp.worker, ready, k);
     };

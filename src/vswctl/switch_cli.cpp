@@ -54,6 +54,21 @@ void print_show(const json& r) {
         if (str(p["admin"]) == "down" && !p.value("description", std::string()).empty())
             down += "  " + str(p["name"]) + ": " + str(p["description"]) + "\n";
     if (!down.empty()) std::cout << "\nAdmin down:\n" << down;
+    // How each guest's frames come in, when one copy is on anywhere (else all use rte_vhost).
+    std::string tx;
+    bool any_one_copy = false;
+    for (const auto& p : r["ports"]) {
+        if (!p.contains("tx_path")) continue;
+        const json& x = p["tx_path"];
+        any_one_copy |= str(x["one_copy"]) == "on";
+        tx += "  " + str(p["name"]) + ": " +
+              (str(x["path"]) == "one-copy"
+                   ? "one copy (" + str(x["frames"]) + " frames, " + str(x["referenced"]) +
+                         " with the payload referenced, " + str(x["refused"]) + " refused)"
+                   : "rte_vhost (" + str(x.value("why", json(""))) + ")") +
+              "\n";
+    }
+    if (any_one_copy) std::cout << "\nGuest TX:\n" << tx;
     const auto& pool = r["mbuf_pool"];
     std::cout << "\nFDB: " << str(r["fdb"]["entries"]) << "/" << str(r["fdb"]["max"])
               << " entries, aging " << str(r["settings"]["fdb-aging-time"])
@@ -204,6 +219,8 @@ void add_switch_cli(CliTable& t) {
                                      tag=VLAN|none (access or native VLAN),
                                      trunks=LIST|all (e.g. 10,20-30),
                                      offloads=on|off (checksums and TSO with the guest),
+                                     one-copy=on|off (vsw drives the guest's TX ring: one
+                                     copy guest to guest; default off; from its next start),
                                      mtu=68..9216 (largest IP packet; default 1500),
                                      forward-bpdu=on|off (switch STP, LACP, LLDP... frames
                                      to 01:80:C2:00:00:0X received here; default off: dropped),

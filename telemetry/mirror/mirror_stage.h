@@ -15,6 +15,7 @@
 
 #include "core/burst.h"
 #include "telemetry/mirror/mirror.h"
+#include "vhost/guest_frame.h"
 
 namespace vsw {
 
@@ -82,6 +83,14 @@ void mirror_frame(MirrorBuffers& mb, const MirrorTable& t, unsigned worker, rte_
         if (truncated) w.truncated.add(1);
         if (is_erspan(s.kind) &&
             s.owner != worker) {  // ERSPAN made here: the owner numbers and sends it
+            // ... later: a copy that still refers to a guest's memory (one copy) is made whole.
+            rte_mbuf* own = vhost::own_frame(copy, pool);
+            if (!own) {
+                rte_pktmbuf_free(copy);
+                w.no_mbufs.add(1);
+                continue;
+            }
+            copy = own;
             if (rte_ring_mp_enqueue(s.rt->handoff, copy) != 0) {
                 rte_pktmbuf_free(copy);
                 w.tx_dropped.add(1);
