@@ -25,9 +25,10 @@
 //
 // The bound, 128 frames (1 KiB of pointers per port and worker): the hold mark (one burst)
 // plus what senders still send before the hold takes effect (the burst in flight when the
-// mark is crossed, one more before the next scatter sees it: up to 32 + 2 x 32 for one sender),
-// and half a default virtio ring (256): a guest that is merely slow loses nothing, one that
-// has stopped cannot pin many mbufs.
+// mark is crossed, one more before the next scatter sees it: up to 31 + 2 x 32 for one sender,
+// so one sender on a PMD loses nothing to a slow guest; three or more sending full bursts at
+// once may overflow it), and at most half a default virtio ring (256), so a guest that has
+// stopped pins few mbufs.
 #pragma once
 
 #include <cstdint>
