@@ -26,7 +26,7 @@
 // The bound, 128 frames (1 KiB of pointers per port and worker): the hold mark (one burst)
 // plus what senders still send before the hold takes effect (the burst in flight when the
 // mark is crossed, one more before the next scatter sees it: up to 31 + 2 x 32 for one sender,
-// so one sender on a PMD loses nothing to a slow guest; three or more sending full bursts at
+// so one sender on a PMD loses nothing to a slow guest; two or more sending full bursts at
 // once may overflow it), and at most half a default virtio ring (256), so a guest that has
 // stopped pins few mbufs.
 #pragma once
