@@ -39,7 +39,13 @@ class Counter {
       "Segments vsw cut for the port from large frames it does not take (software TSO).")          \
     X(to_control,                                                                                  \
       "Frames from the port handed to vswd's control thread (the slow path: ARP for the VTEP and " \
-      "next hops, link-local frames a feature claims).")
+      "next hops, link-local frames a feature claims).")                                           \
+    X(rx_held,                                                                                     \
+      "PMD rounds in which the port was not polled: frames it sent wait for a guest's full RX "    \
+      "ring (backpressure).")                                                                      \
+    X(tx_waited,                                                                                   \
+      "Frames to the port that waited in vsw because its guest's RX ring was full (sent later, "   \
+      "or dropped as tx_full or port_down).")
 // Shaping counters: reported inside the port's tx_shaping / rx_shaping views.
 #define VSW_PORT_SHAPING_COUNTERS(X)                                     \
     X(tx_throttled, "PMD rounds in which guest TX waited for tokens.")   \

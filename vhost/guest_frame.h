@@ -136,6 +136,7 @@ rte_mbuf* copy_out_of_guest(rte_mbuf* m, rte_mempool* pool);
 // `m` itself when it does not refer to guest memory, else copy_out_of_guest(m, pool): what may
 // be kept past the burst.
 inline rte_mbuf* own_frame(rte_mbuf* m, rte_mempool* pool) {
+    if (m->nb_segs == 1 && !(m->ol_flags & RTE_MBUF_F_EXTERNAL)) return m;  // the usual frame
     return references_guest(m) ? copy_out_of_guest(m, pool) : m;
 }
 

@@ -14,6 +14,7 @@
 #include "qos/shaping.h"
 #include "src/config/path_policy.h"
 #include "src/config/state_file.h"
+#include "src/datapath/guest_backlog.h"
 #include "src/datapath/overlay_stage.h"
 #include "virtio/virtio_net.h"
 
@@ -266,6 +267,7 @@ void Switch::destroy_port(SwitchPort* port) {
     fdb_.flush_port(slot);
     guest_rx_flush(port->shaping);
     rte_ring_free(port->shaping.rx_queue);
+    for (GuestBacklog& b : port->backlog) guest_backlog_flush(b);  // what waited for its guest
     slots_[slot].reset();
 }
 

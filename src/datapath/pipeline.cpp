@@ -8,6 +8,7 @@
 #include "core/mbuf.h"
 #include "qos/shaping.h"
 #include "security/dhcp_message.h"
+#include "src/datapath/guest_backlog.h"
 #include "src/datapath/offload_stage.h"
 #include "src/datapath/port_io.h"
 #include "src/datapath/slow_path.h"
@@ -319,6 +320,53 @@ void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring) {
             rte_pktmbuf_free(pkts[i]);
         }
     }
+}
+
+namespace {
+
+// A guest's RX ring, as the backlog sees it: frames were captured when the backlog got them.
+struct GuestOffer {
+    Port& port;
+    unsigned worker;
+    uint16_t operator()(rte_mbuf** pkts, uint16_t n) const {
+        return offer(port, worker, pkts, n, /*first_new=*/n);
+    }
+};
+
+}  // namespace
+
+void to_guest(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n) {
+    capture_sent(port.capture, dp.worker, pkts, n);  // as handed to the port
+    GuestBacklog& b = port.backlog[dp.worker];
+    guest_backlog_send(b, pkts, n, dp.tsc, dp.backlog_stall, port.counters[dp.worker],
+                       GuestOffer{port, dp.worker});
+    if (b.n && !dp.backlog_listed[port.slot]) {
+        dp.backlog_listed[port.slot] = true;
+        dp.backlogged[dp.n_backlogged++] = port.slot;
+    }
+}
+
+uint32_t drain_backlogs(Datapath& dp, const Snapshot& snap) {
+    uint32_t taken = 0;
+    uint16_t keep = 0;
+    for (uint16_t i = 0; i < dp.n_backlogged; ++i) {
+        const uint16_t slot = dp.backlogged[i];
+        // A port that left the snapshot: the control thread frees what waited for it. A new port
+        // in the slot has nothing waiting yet.
+        if (Port* p = snap.ports[slot]) {
+            GuestBacklog& b = p->backlog[dp.worker];
+            if (b.n)
+                taken += guest_backlog_drain(b, dp.tsc, dp.backlog_stall, p->counters[dp.worker],
+                                             GuestOffer{*p, dp.worker});
+            if (b.n) {
+                dp.backlogged[keep++] = slot;
+                continue;
+            }
+        }
+        dp.backlog_listed[slot] = false;
+    }
+    dp.n_backlogged = keep;
+    return taken;
 }
 
 void flush_all(Datapath& dp, const Snapshot& snap) {

@@ -3,27 +3,35 @@
 // a bit of the port's feature word ([bit] below), a per-port setting, or a table the snapshot
 // has or not).
 //
+//   start of round (round_start_list): this worker's guest backlogs, each offered to its guest
+//     before anything new goes to it (guest_backlog.h)
 //   ingress, per port a worker polls, per round (ingress_list):
-//     shaping (guest-RX queue, guest-TX credit) -> rx -> capture rx -> CFM [bit]
+//     shaping (guest-RX queue) -> held back? (a guest backlog it filled) -> shaping (guest-TX
+//     credit) -> rx -> capture rx -> CFM [bit]
 //       (a bond member instead: rx -> capture rx -> CFM [bit] -> member ingress -> on as its
 //       bond's burst)
 //     -> guest offloads [bit]
 //     -> MTU -> port security [bit] -> security groups [bit] -> shaping (TX charge) -> decide: the
 //     port's role, then classify, learn (up to the MAC limit [bit]), look up -> storm control [bit]
-//     -> IPFIX -> sFlow [bit] -> scatter
+//     -> IPFIX -> sFlow [bit] -> hold back? (a destination's backlog over its mark; only while
+//     this worker has a backlog) -> scatter
 //   egress, per frame scatter() sends, once per destination (egress_list_to_port/_to_vtep):
 //     mirror rx (once, as received) -> to a local port: VLAN egress -> mirror tx -> TX buffer
 //                                   -> to a remote VTEP: overlay encapsulation -> TX buffer
 //   flush, per TX buffer when full and at the end of the round (flush_list):
 //     security groups [bit] -> offload egress step (segments, checksums, MTU) -> shaping (guest-RX
-//     queue) or transmit (a bond: by the member its mode chooses for each frame)
+//     queue), or a guest: its RX ring, behind its backlog (what the ring does not take waits),
+//     or transmit (a NIC; a bond: by the member its mode chooses for each frame)
 //   end of round (round_end_list): slow-path inject -> IPFIX expiry -> mirror handoffs
 //     -> flush every buffer -> mirror buffers
 //
 // A TX buffer is flushed when it holds a full burst, and at the end of every polling round: the
 // drain deadline is one round (as OVS with tx-flush-interval=0). Buffers never outlive a round,
 // so they never hold a port across an RCU quiescent state, and a deleted port's slot can be
-// reused at once.
+// reused at once. The one thing a worker keeps across rounds for a port is in the port itself:
+// its guest backlog (Port::backlog[worker]), which the control thread frees when it deletes the
+// port; the worker's list of backlogs names slots, never ports, and drops a slot whose port
+// left the snapshot or has nothing waiting.
 //
 // Ports are dispatched with a switch on their kind (port_io.h), never a virtual call; the
 // shaping, mirror, IPFIX, sFlow, capture and overlay stages live in qos/, telemetry/ and
@@ -44,8 +52,10 @@
 #include "src/datapath/bond_stage.h"
 #include "src/datapath/cfm_stage.h"
 #include "src/datapath/fdb.h"
+#include "src/datapath/guest_backlog.h"
 #include "src/datapath/offload_stage.h"
 #include "src/datapath/overlay_stage.h"
+#include "src/datapath/owned_frames.h"
 #include "src/datapath/port_io.h"
 #include "src/datapath/snapshot.h"
 #include "src/datapath/vlan_egress.h"
@@ -80,6 +90,15 @@ struct Datapath {
     uint64_t now_ms = 0;          // the switch clock at the round's start (IPFIX, ACL; else 0)
     AclScratch acl;               // the ACL stage's per-burst arrays
     vhost::WalkScratch walk;      // one copy: where guest TX chains are walked (tx_ring_driver.h)
+    // Backpressure (guest_backlog.h). The round's TSC, and kBacklogStallMs in TSC ticks (never,
+    // until the worker sets it).
+    uint64_t tsc = 0;
+    uint64_t backlog_stall = UINT64_MAX;
+    uint16_t backlogged[kMaxPorts] = {};  // slots where this worker's guest backlog has frames
+    uint16_t n_backlogged = 0;            // entries used in backlogged[]
+    bool backlog_listed[kMaxPorts] = {};  // the slot is in backlogged[]
+    uint16_t held_on[kMaxPorts] = {};     // per polled slot: 1 + the slot whose backlog holds
+                                          // it back (0: polled)
 };
 
 // A polling round's clock, read once at its start.
@@ -123,6 +142,40 @@ void inject(Datapath& dp, const Snapshot& snap, rte_ring* ring);
 
 // Transmits every buffered frame: the end of a polling round.
 void flush_all(Datapath& dp, const Snapshot& snap);
+
+// Hands `n` frames to guest `port` (a vhost port, not guest-RX-shaped) behind what waits for it;
+// what its RX ring does not take waits in the port's backlog of this worker (guest_backlog.h).
+void to_guest(Datapath& dp, Port& port, rte_mbuf** pkts, uint16_t n);
+
+// Offers every backlog of this worker to its guest; forgets the slots with nothing waiting any
+// more. Returns how many frames left the backlogs (taken by their guests, or freed as port_down).
+uint32_t drain_backlogs(Datapath& dp, const Snapshot& snap);
+
+// Backpressure, before polling port `slot`: is it held back this round (a guest backlog it sent
+// to still holds kResumeMark frames or more)? Once that backlog is below it, or its port is gone,
+// the port is polled again.
+inline bool held_back(Datapath& dp, const Snapshot& snap, uint16_t slot) {
+    const uint16_t on = dp.held_on[slot];
+    if (on == 0) return false;  // the usual case
+    const Port* dst = snap.ports[on - 1];
+    if (dst && dst->backlog[dp.worker].n >= kResumeMark) return true;
+    dp.held_on[slot] = 0;
+    return false;
+}
+
+// Backpressure, before scatter (only while this worker has a backlog): a frame of `in`'s burst
+// goes to a guest whose backlog holds kHoldMark frames or more, so `in` is held back from the
+// next round on. (Floods hold nobody.)
+inline void hold_if_backlogged(Datapath& dp, const Snapshot& snap, const Port& in,
+                               const BurstDecisions& d, uint16_t n) {
+    for (uint16_t i = 0; i < n; ++i) {
+        const int16_t out = d.out[i];
+        if (out >= 0 && snap.ports[out]->backlog[dp.worker].n >= kHoldMark) {
+            dp.held_on[in.slot] = static_cast<uint16_t>(out + 1);
+            return;
+        }
+    }
+}
 
 // Copies `m` (not consumed) to each mirror session in `mask` that takes frames of `vlan`, as the
 // frame is received (`egress_side` false) or sent; a guest's large frame or partial checksum is
@@ -211,20 +264,25 @@ inline void switch_burst(Datapath& dp, const Snapshot& snap, Port& in, const Rou
     if (features & port_feature::kSflow)
         sflow_sample_burst(*snap.sflow->sampler[dp.worker], *snap.sflow, in.slot, b.pkts, n,
                            b.decisions);
+    if (dp.n_backlogged) hold_if_backlogged(dp, snap, in, b.decisions, n);
     scatter(dp, snap, in, b.pkts, n, b.decisions, b.remote);
 }
 
 // A bond member's turn: what it receives goes on as its bond's (bond_stage.h).
 inline uint16_t member_ingress_list(Datapath& dp, const Snapshot& snap, Port& member,
                                     const RoundTime& t, Burst& b) {
+    const BondTable& bonds = *snap.bonds;
+    const BondView& bond = bonds.bonds[static_cast<size_t>(bonds.bond_of[member.slot])];
+    if (held_back(dp, snap, bond.slot)) {  // the bond's frames wait for a guest
+        member.counters[dp.worker].rx_held.add(1);
+        return 0;
+    }
     const uint16_t received = receive(member, dp.pool, b.pkts);
     if (received == 0) return 0;
     capture_received(member.capture, dp.worker, b.pkts, received, t.tsc);
     uint16_t n = received;
     if (snap.features[member.slot] & port_feature::kCfm)  // the link's own MEP
         n = cfm_stage(member, dp.worker, snap.cfm_level[member.slot], dp.punt, b.pkts, n);
-    const BondTable& bonds = *snap.bonds;
-    const BondView& bond = bonds.bonds[static_cast<size_t>(bonds.bond_of[member.slot])];
     Port& port = *snap.ports[bond.slot];
     const PortVlan& vlan = *snap.vlan[bond.slot];
     n = member_ingress(
@@ -287,6 +345,10 @@ inline uint16_t ingress_list(Datapath& dp, const Snapshot& snap, Port& in, const
                        [&](rte_mbuf** out, uint16_t k, uint16_t first_new) {
                            return offer(in, dp.worker, out, k, first_new);
                        });
+    if (held_back(dp, snap, in.slot)) {  // its frames wait for a guest: its own ring fills
+        c.rx_held.add(1);
+        return 0;
+    }
     if (q.tx_shaped && !guest_tx_allowed(in.shaping, q, c, t.tsc, t.hz)) return 0;  // no credit
     if (in.is_vhost() && vhost::tx_driven(in.vhost)) return driven_ingress_list(dp, snap, in, t, b);
     const uint16_t received = receive(in, dp.pool, b.pkts);
@@ -338,25 +400,6 @@ inline void transmit_bond(const Snapshot& snap, Port& bond, unsigned worker, rte
     bond_transmit(snap.bonds->bonds[static_cast<size_t>(view)], snap.ports, bond, worker, pkts, n);
 }
 
-// Frames a queue keeps past the burst, owned by the switch: those that still refer to their
-// guest's memory (one copy) copied out, or dropped (no_mbufs) without an mbuf for the copy.
-// `n` becomes the frames kept.
-inline void owned_frames(rte_mbuf** pkts, uint16_t& n, telemetry::PortCounters& c) {
-    uint16_t kept = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-        rte_mbuf* m = pkts[i];
-        if (m->nb_segs > 1 || (m->ol_flags & RTE_MBUF_F_EXTERNAL)) {  // the only ones that may
-            if (!(m = vhost::own_frame(pkts[i], pkts[i]->pool))) {
-                rte_pktmbuf_free(pkts[i]);
-                c.drop(DropReason::kNoMbufs);
-                continue;
-            }
-        }
-        pkts[kept++] = m;
-    }
-    n = kept;
-}
-
 // The flush list: `n` frames buffered for `port`, when its buffer is full and at the end of
 // every round.
 inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf** pkts,
@@ -374,6 +417,7 @@ inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf*
             guest_rx_enqueue(port.shaping, q, c, ready, k);
         } else if (port.kind == PortKind::kBond)  // by its members
             transmit_bond(snap, port, dp.worker, ready, k);
+        else if (port.is_vhost()) to_guest(dp, port, ready, k);  // what the ring cannot take waits
         else transmit(port, dp.worker, ready, k);
     };
     // Frames the port cannot take as they are (a guest's large frames, partial checksums, a
@@ -381,6 +425,12 @@ inline void flush_list(Datapath& dp, const Snapshot& snap, Port& port, rte_mbuf*
     if (needs_egress_step(pkts, n, port.mtu.load(std::memory_order_relaxed)))
         send_prepared(egress_offloads_slice(port), pkts, n, dp.pool, c, send);
     else send(pkts, n);
+}
+
+// The start of a polling round, before any port's ingress list: what waits for a guest goes to
+// it before anything new. Returns how many frames left the backlogs.
+inline uint32_t round_start_list(Datapath& dp, const Snapshot& snap) {
+    return dp.n_backlogged ? drain_backlogs(dp, snap) : 0;
 }
 
 // The end of a polling round, after every port's ingress list. `busy`: the round received

@@ -1,7 +1,7 @@
 // A switch port as the datapath sees it: kind-specific attachment state, per-worker counters,
-// the shaping state and the capture tap. Ports live in slots (0..kMaxPorts-1); the slot number
-// is what the FDB stores. What the operator configured is the control thread's business
-// (src/control/switch_port.h).
+// the shaping state, the guest backlogs and the capture tap. Ports live in slots (0..kMaxPorts-1);
+// the slot number is what the FDB stores. What the operator configured is the control thread's
+// business (src/control/switch_port.h).
 #pragma once
 
 #include <atomic>
@@ -10,6 +10,7 @@
 #include "core/limits.h"
 #include "qos/shaping.h"
 #include "src/datapath/ethdev_port.h"
+#include "src/datapath/guest_backlog.h"
 #include "telemetry/port_counters.h"
 #include "vhost/vhost_port.h"
 
@@ -37,6 +38,9 @@ struct Port {
 
     telemetry::PortCounters counters[kMaxWorkers];  // one block per worker
     ShapingState shaping;                           // bandwidth: buckets and the guest-RX queue
+    // A guest: what its RX ring did not take yet, per worker (each worker its own; the control
+    // thread frees what is left when the port is deleted). guest_backlog.h.
+    GuestBacklog backlog[kMaxWorkers];
     // Packet capture (telemetry/capture/capture_tap.h): set and cleared by the control thread,
     // read by workers once per burst; a tap is freed only after an RCU grace period.
     std::atomic<CaptureTap*> capture{nullptr};

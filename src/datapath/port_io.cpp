@@ -4,8 +4,8 @@
 
 #include <cstring>
 
+#include "src/datapath/owned_frames.h"
 #include "telemetry/capture/capture_tap.h"
-#include "vhost/guest_frame.h"
 
 namespace vsw {
 
@@ -52,27 +52,6 @@ DeviceTx to_device(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
     return {0, false};
 }
 
-// A NIC keeps a frame until it has sent it, past the burst: a frame that still refers to its
-// guest's memory (one copy, vhost/guest_frame.h) is copied out first, or dropped (no_mbufs)
-// when there is no mbuf for the copy. The burst is compacted.
-uint16_t owned_by_switch(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
-    uint16_t kept = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-        rte_mbuf* m = pkts[i];
-        if (m->nb_segs > 1 || (m->ol_flags & RTE_MBUF_F_EXTERNAL)) {  // the only ones that may
-            if (rte_mbuf* own = vhost::own_frame(m, m->pool)) {
-                m = own;
-            } else {
-                rte_pktmbuf_free(m);
-                port.counters[worker].drop(DropReason::kNoMbufs);
-                continue;
-            }
-        }
-        pkts[kept++] = m;
-    }
-    return kept;
-}
-
 // A device's own check of the frames it is to offload (rte_eth_tx_prepare): those it refuses
 // (too many segments for it, say) are freed and counted as bad_offload; the burst is compacted.
 uint16_t prepared_for_device(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
@@ -90,7 +69,7 @@ uint16_t prepared_for_device(Port& port, unsigned worker, rte_mbuf** pkts, uint1
 
 uint16_t transmit(Port& port, unsigned worker, rte_mbuf** pkts, uint16_t n) {
     if (port.kind == PortKind::kEthdev) {
-        n = owned_by_switch(port, worker, pkts, n);
+        owned_frames(pkts, n, port.counters[worker]);  // a NIC keeps them until sent
         if (port.eth.offloads.prepare()) n = prepared_for_device(port, worker, pkts, n);
     }
     capture_sent(port.capture, worker, pkts, n);

@@ -12,6 +12,16 @@
 
 namespace vsw {
 
+namespace {
+
+// While a guest backlog waits, the idle back-off sleeps at most this long: the guest frees its
+// ring's slots while vsw sleeps, and both the backlog and its held senders wait for vsw to wake.
+// (A guess, to be measured: long enough that a PMD with nothing to do leaves a 2-core host's
+// CPU to the guest that has to drain its ring.)
+constexpr uint32_t kBacklogMaxSleepUs = 64;
+
+}  // namespace
+
 Worker::Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snapshot,
                rte_rcu_qsbr* rcu, rte_mempool* pool, Fdb* fdb, uint64_t tsc_origin)
     : cfg_(cfg),
@@ -24,6 +34,7 @@ Worker::Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snap
     dp_->pool = pool;
     dp_->punt = cfg.punt;
     dp_->inject = cfg.inject;
+    dp_->backlog_stall = rte_get_tsc_hz() / 1000 * kBacklogStallMs;
 }
 
 bool Worker::launch() {
@@ -62,10 +73,13 @@ void Worker::run() {
         if (snap && snap->flows) t.now_ms = (t.tsc - tsc_origin_) / snap->flows->tsc_per_ms;
         else if (snap && snap->acl) t.now_ms = (t.tsc - tsc_origin_) / snap->acl->tsc_per_ms;
         dp.now_ms = t.now_ms;
+        dp.tsc = t.tsc;
         const uint64_t start = t.tsc;
         uint64_t received = 0;
-        bool full = false;  // a port had more frames than a burst takes
+        uint32_t delivered = 0;  // frames that had waited for a guest and went to it
+        bool full = false;       // a port had more frames than a burst takes
         if (snap) {
+            delivered = round_start_list(dp, *snap);
             const Snapshot::WorkerPorts& mine = snap->workers[cfg_.id];
             for (uint16_t i = 0; i < mine.n_rx; ++i) {
                 const uint16_t n = ingress_list(dp, *snap, *snap->ports[mine.rx[i]], t, burst);
@@ -83,15 +97,21 @@ void Worker::run() {
             sleep_us = 0;
         } else {
             stats_.idle_cycles.add(end - start);
+            if (delivered) {  // not idle: the guest is draining, its senders wait to resume
+                last_busy = end;
+                sleep_us = 0;
+            }
         }
         orphan_drops_.store(dp.orphan_drops, std::memory_order_relaxed);
         rte_rcu_qsbr_quiescent(rcu_, cfg_.id);
 
         uint32_t pause_us = 0;
-        if (!received && cfg_.max_sleep_us && end - last_busy >= linger_cycles)
-            pause_us = sleep_us =
-                std::min<uint32_t>(cfg_.max_sleep_us, sleep_us ? sleep_us * 2 : 8);
-        else if (received && !full) pause_us = cfg_.moderation_us;  // 0 unless asked for
+        if (!received && cfg_.max_sleep_us && end - last_busy >= linger_cycles) {
+            const uint32_t longest = dp.n_backlogged
+                                         ? std::min(cfg_.max_sleep_us, kBacklogMaxSleepUs)
+                                         : cfg_.max_sleep_us;
+            pause_us = sleep_us = std::min<uint32_t>(longest, sleep_us ? sleep_us * 2 : 8);
+        } else if (received && !full) pause_us = cfg_.moderation_us;  // 0 unless asked for
         if (pause_us) {
             rte_rcu_qsbr_thread_offline(rcu_, cfg_.id);
             const uint64_t before = rte_rdtsc();

@@ -113,6 +113,20 @@ void print_stats(const json& r) {
         std::cout << "\nShaping:\n";
         for (const auto& l : shaping) std::cout << l << "\n";
     }
+    // Backpressure: frames that waited for a guest's full RX ring, rounds a sender was held.
+    std::vector<std::string> waits;
+    for (const auto& p : r["ports"]) {
+        const auto waited = p.value("tx_waited", uint64_t{0}),
+                   held = p.value("rx_held", uint64_t{0});
+        if (waited || held)
+            waits.push_back("  " + str(p["name"]) + ": waited for its guest " +
+                            std::to_string(waited) + " frames, held back " + std::to_string(held) +
+                            " rounds");
+    }
+    if (!waits.empty()) {
+        std::cout << "\nBackpressure:\n";
+        for (const auto& l : waits) std::cout << l << "\n";
+    }
     if (!drop_lines.empty()) {
         std::cout << "\nDrops by reason:\n";
         for (const auto& l : drop_lines) std::cout << l << "\n";

@@ -77,7 +77,10 @@ struct Fixture {
         snap.vlan[i] = vlans[static_cast<size_t>(i)].get();
     }
     ~Fixture() {
-        for (auto& p : ports) ethdev_close(p->eth);
+        for (auto& p : ports) {
+            for (GuestBacklog& b : p->backlog) guest_backlog_flush(b);  // as the Switch does
+            ethdev_close(p->eth);
+        }
     }
     Port& port(int i) { return *ports[static_cast<size_t>(i)]; }
     // One burst received on port `in`: decide, then scatter into the TX buffers.

@@ -147,3 +147,32 @@ TEST_CASE("member ingress: what a bond takes from each member", "[bond]") {
     }
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
+
+TEST_CASE("backpressure: a bond's members are not polled while the bond's frames wait for a guest",
+          "[bond]") {
+    BondFixture f(BondMode::kBalanceTcp);
+    auto table = std::make_unique<BondTable>();
+    table->bonds = {f.view};
+    table->bond_of[1] = table->bond_of[2] = 0;
+    table->member_index[1] = 0;
+    table->member_index[2] = 1;
+    table->view_of[3] = 0;
+    f.snap.bonds = std::move(table);
+    f.snap.role[1] = f.snap.role[2] = PortRole::kBondMember;
+    // Frames the bond sent wait in port 0's backlog (a guest's ring that is full), over the mark.
+    std::vector<rte_mbuf*> waiting;
+    for (uint16_t i = 0; i < kHoldMark; ++i) waiting.push_back(udp_frame(i));
+    guest_backlog_push(f.port(0).backlog[0], waiting.data(), kHoldMark, f.port(0).counters[0]);
+    f.dp->held_on[3] = 1;  // the bond, held on slot 0 (as hold_if_backlogged marks it)
+    Burst b;
+    RoundTime t;
+    CHECK(ingress_list(*f.dp, f.snap, f.port(1), t, b) == 0);
+    CHECK(ingress_list(*f.dp, f.snap, f.port(2), t, b) == 0);
+    CHECK(f.port(1).counters[0].rx_held.get() == 1);
+    CHECK(f.port(2).counters[0].rx_held.get() == 1);
+    CHECK(f.port(1).counters[0].rx_packets.get() == 0);
+    guest_backlog_flush(f.port(0).backlog[0]);  // the guest took them
+    CHECK_FALSE(held_back(*f.dp, f.snap, 3));
+    CHECK(f.dp->held_on[3] == 0);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}

@@ -3,11 +3,13 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <memory>
@@ -455,5 +457,209 @@ TEST_CASE("the end of a round flushes every TX buffer and sends the slow path's 
     CHECK(f.port(1).counters[0].tx_packets.get() == 1);
     CHECK(f.port(2).counters[0].tx_packets.get() == 2);
     rte_ring_free(down);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+namespace {
+
+// Port i becomes a guest whose RX ring is always full: a vhost port that is ready, with a vid
+// rte_vhost has no device for (its enqueue takes nothing, and logs that it found no device).
+void full_guest(Fixture& f, int i = 2) {
+    Port& p = f.port(i);
+    p.kind = PortKind::kVhost;
+    p.vhost.vid = RTE_MAX_VHOST_DEVICE - 1;
+    p.vhost.queue_pairs = 1;
+    p.vhost.enabled_vrings = 1;  // vring 0: the guest-RX ring of queue pair 0
+    p.vhost.ready = true;
+    rte_log_set_level_pattern("lib.vhost.*", RTE_LOG_CRIT);
+}
+
+// The guest takes the k oldest frames waiting for it from worker w (rte_vhost copies, vsw frees).
+void guest_takes(Port& p, uint16_t k, unsigned w = 0) {
+    GuestBacklog& b = p.backlog[w];
+    REQUIRE(k <= b.n);
+    while (k) {
+        rte_mbuf* out[kBurst];
+        const uint16_t n = std::min(guest_backlog_peek(b, out), k);
+        rte_pktmbuf_free_bulk(out, n);
+        guest_backlog_pop(b, n);
+        k = static_cast<uint16_t>(k - n);
+    }
+}
+
+// A burst of n frames from port `in` to kMacC through the ingress list from the checks on, then
+// the end of the round.
+void burst_to_c(Fixture& f, int in, uint16_t n) {
+    Burst b;
+    for (uint16_t i = 0; i < n; ++i) b.pkts[i] = frame(kMacC, kMacA);
+    switch_burst(*f.dp, f.snap, f.port(in), RoundTime{}, b, n);
+    flush_all(*f.dp, f.snap);
+}
+
+}  // namespace
+
+TEST_CASE("a guest whose RX ring is full: frames wait for it; beyond the bound, tx_full") {
+    Fixture f;
+    full_guest(f);
+    f.fdb.learn(kMacC, 0, 2, 0);
+    Port& guest = f.port(2);
+    for (int round = 0; round < 5; ++round) {
+        round_start_list(*f.dp, f.snap);  // the ring takes nothing
+        burst_to_c(f, 1, kBurst);
+    }
+    CHECK(guest.backlog[0].n == kBacklogFrames);
+    CHECK(guest.counters[0].tx_waited.get() == kBacklogFrames);
+    CHECK(drops(guest, DropReason::kTxFull) == 5 * kBurst - kBacklogFrames);
+    CHECK(guest.counters[0].tx_packets.get() == 0);
+    CHECK(f.dp->n_backlogged == 1);
+    CHECK(f.dp->backlogged[0] == 2);
+    // The guest takes 40: what is left still waits, the next offer finds the ring full again.
+    guest_takes(guest, 40);
+    CHECK(round_start_list(*f.dp, f.snap) == 0);
+    CHECK(guest.backlog[0].n == kBacklogFrames - 40);
+    // Its guest disconnects: what waited is freed as port_down and the worker forgets the slot.
+    guest.vhost.ready = false;
+    CHECK(round_start_list(*f.dp, f.snap) == kBacklogFrames - 40);
+    CHECK(guest.backlog[0].n == 0);
+    CHECK(drops(guest, DropReason::kPortDown) == kBacklogFrames - 40);
+    CHECK(f.dp->n_backlogged == 0);
+    CHECK_FALSE(f.dp->backlog_listed[2]);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+    // Back, and down by the operator: the same.
+    guest.vhost.ready = true;
+    burst_to_c(f, 1, 10);
+    CHECK(guest.backlog[0].n == 10);
+    guest.admin_up = false;
+    round_start_list(*f.dp, f.snap);
+    CHECK(drops(guest, DropReason::kPortDown) == kBacklogFrames - 40 + 10);
+    CHECK(f.dp->n_backlogged == 0);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("backpressure: a sender is not polled while the guest's backlog is over its mark") {
+    Fixture f;
+    full_guest(f);
+    // Port 0 receives net_null's zeroed frames (MAC 0 to MAC 0, dropped as same_port) when polled.
+    ethdev_close(f.port(0).eth);
+    REQUIRE(ethdev_open("net_null0,copy=1", 1, g_pool, f.port(0).eth) == "");
+    f.fdb.learn(kMacC, 0, 2, 0);
+    Port& guest = f.port(2);
+    Burst b;
+    RoundTime t;
+    burst_to_c(f, 0, kHoldMark - 1);  // under the mark: nobody is held
+    burst_to_c(f, 0, 2);              // sent while under it
+    CHECK(f.dp->held_on[0] == 0);
+    CHECK(guest.backlog[0].n == kHoldMark + 1);
+    burst_to_c(f, 0, 1);  // sent to a guest over its mark: held from the next round on
+    CHECK(f.dp->held_on[0] == 3);
+    CHECK(guest.backlog[0].n == kHoldMark + 2);
+    CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == 0);  // not polled
+    CHECK(f.port(0).counters[0].rx_held.get() == 1);
+    CHECK(f.port(0).counters[0].rx_packets.get() == kHoldMark + 2);  // only the bursts above
+    // A port that sends nothing to the guest is polled as ever.
+    CHECK_FALSE(held_back(*f.dp, f.snap, 1));
+    // Held until fewer than kResumeMark wait.
+    guest_takes(guest, kHoldMark + 2 - kResumeMark);
+    CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == 0);
+    CHECK(f.port(0).counters[0].rx_held.get() == 2);
+    guest_takes(guest, 1);
+    CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == kBurst);  // polled again
+    CHECK(f.dp->held_on[0] == 0);
+    CHECK(f.port(0).counters[0].rx_held.get() == 2);
+    CHECK(drops(guest, DropReason::kTxFull) == 0);  // nothing was lost
+    guest.admin_up = false;
+    round_start_list(*f.dp, f.snap);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE(
+    "a deleted guest: its worker forgets the slot, its senders resume, its frames are freed") {
+    Fixture f;
+    full_guest(f);
+    f.fdb.learn(kMacC, 0, 2, 0);
+    burst_to_c(f, 0, kBurst);
+    burst_to_c(f, 0, 1);
+    CHECK(f.dp->held_on[0] == 3);
+    CHECK(f.port(2).backlog[0].n == kBurst + 1);
+    // The control thread deletes port 2 and reuses its slot at once for a new guest.
+    Port fresh;
+    fresh.slot = 2;
+    fresh.kind = PortKind::kVhost;
+    f.snap.ports[2] = &fresh;
+    CHECK(round_start_list(*f.dp, f.snap) == 0);  // nothing of the old port reaches the new one
+    CHECK(f.dp->n_backlogged == 0);
+    CHECK_FALSE(f.dp->backlog_listed[2]);
+    CHECK(fresh.counters[0].tx_packets.get() == 0);
+    CHECK(drops(fresh, DropReason::kPortDown) == 0);
+    CHECK_FALSE(held_back(*f.dp, f.snap, 0));  // the guest it waited for is gone
+    // The old port's frames are the control thread's to free (destroy_port, after the grace
+    // period): the worker has not touched them.
+    CHECK(f.port(2).backlog[0].n == kBurst + 1);
+    CHECK(rte_mempool_in_use_count(g_pool) == kBurst + 1);
+    for (GuestBacklog& b : f.port(2).backlog) guest_backlog_flush(b);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+    // A slot left empty: forgotten the same way.
+    f.snap.ports[2] = &f.port(2);
+    burst_to_c(f, 0, 3);
+    CHECK(f.dp->n_backlogged == 1);
+    f.snap.ports[2] = nullptr;
+    round_start_list(*f.dp, f.snap);
+    CHECK(f.dp->n_backlogged == 0);
+    for (GuestBacklog& b : f.port(2).backlog) guest_backlog_flush(b);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("each worker has its own backlog for a guest, and touches no other") {
+    Fixture f;
+    full_guest(f);
+    f.fdb.learn(kMacC, 0, 2, 0);
+    auto dp1 = std::make_unique<Datapath>();
+    dp1->worker = 1;
+    dp1->fdb = &f.fdb;
+    dp1->pool = g_pool;
+    Port& guest = f.port(2);
+    std::vector<rte_mbuf*> pkts;
+    for (int i = 0; i < 5; ++i) pkts.push_back(frame(kMacC, kMacB));
+    BurstDecisions d;
+    decide(*dp1, f.snap, f.port(1), pkts.data(), 5, 0, d, f.remote);
+    scatter(*dp1, f.snap, f.port(1), pkts.data(), 5, d, f.remote);
+    flush_all(*dp1, f.snap);
+    burst_to_c(f, 0, 3);  // worker 0's
+    CHECK(guest.backlog[1].n == 5);
+    CHECK(guest.backlog[0].n == 3);
+    CHECK(guest.counters[1].tx_waited.get() == 5);
+    guest_takes(guest, 3, 0);
+    round_start_list(*f.dp, f.snap);  // worker 0 forgets its empty backlog, leaves worker 1's
+    CHECK(f.dp->n_backlogged == 0);
+    CHECK(guest.backlog[1].n == 5);
+    CHECK(dp1->n_backlogged == 1);
+    guest.admin_up = false;
+    round_start_list(*dp1, f.snap);
+    CHECK(drops(guest, DropReason::kPortDown, 1) == 5);
+    CHECK(drops(guest, DropReason::kPortDown, 0) == 0);
+    CHECK(rte_mempool_in_use_count(g_pool) == 0);
+}
+
+TEST_CASE("a guest that stops taking frames: its backlog is dropped and its senders resume") {
+    Fixture f;
+    full_guest(f);
+    f.fdb.learn(kMacC, 0, 2, 0);
+    f.dp->backlog_stall = 1000;
+    f.dp->tsc = 5000;
+    burst_to_c(f, 0, kBurst);
+    burst_to_c(f, 0, 1);
+    CHECK(f.dp->held_on[0] == 3);
+    f.dp->tsc = 5999;
+    round_start_list(*f.dp, f.snap);
+    CHECK(f.port(2).backlog[0].n == kBurst + 1);  // slow, not stopped
+    f.dp->tsc = 6000;
+    round_start_list(*f.dp, f.snap);
+    CHECK(f.port(2).backlog[0].n == 0);
+    CHECK(f.port(2).backlog[0].stalled);
+    CHECK(drops(f.port(2), DropReason::kTxFull) == kBurst + 1);
+    CHECK_FALSE(held_back(*f.dp, f.snap, 0));
+    burst_to_c(f, 0, 4);  // nothing waits for it now: dropped at once, as before backpressure
+    CHECK(f.port(2).backlog[0].n == 0);
+    CHECK(drops(f.port(2), DropReason::kTxFull) == kBurst + 5);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
