@@ -47,6 +47,9 @@ def test(work):
     # 1. A fast sender, a small ring: nothing lost.
     for g in (a, d):
         g.send("set fwd io retry")  # a guest's driver waits for room in its TX ring, as Linux's does
+        # ... as long as it takes (Linux stops its queue): testpmd gives up after 64 tries of 1 us
+        # unless told to wait longer (up to 1 s here).
+        g.send("set burst tx delay 10 retry 100000")
     before = vswd.port_stats("b")
     a.start()
     wait_until(lambda: sum(vswd.port_stats("b")[k] - before[k] for k in ("tx_packets", "drops_total")) >= FRAMES,
