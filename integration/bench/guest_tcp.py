@@ -14,14 +14,16 @@ seconds through each peer in the same run, interleaved round by round:
              (--pmd-moderation-us: frames batched as by a NIC's interrupt moderation)
   ovs-tso    Open vSwitch 3.1 with DPDK (PMD on CPU 1, never sleeping: its default) and
              userspace-tso-enable=true, dpdkvhostuserclient ports, the NORMAL action
+  vsw-one-copy  vsw with one-copy=on on both ports (vsw drives the guests' TX rings: one copy)
+  vsw-baseline  the vswd of another build (VSW_BASELINE_BUILD=DIR), run as vsw
   bridge-busy  the bridge while a process spins on CPU 1 (where vswd's PMD polls): whether a
              busy CPU 1 slows the guests on CPU 0 (on a VM, two vCPUs may share a host core)
 
-Prints and records (RESULTS.md, results.jsonl) Mbit/s per run, medians, the same-run ratios vsw
+Prints and records (RESULTS.md, results.jsonl) Mbit/s and the sender's retransmits per run, medians, the same-run ratios vsw
 / bridge and vsw / vsw-off, and vswd's PMD cycles per byte. Not a test: asserts nothing. Run it
 on an otherwise idle machine, as root.
 
-Usage: guest_tcp.py [--rounds 3] [--seconds 10] [--peers bridge,vsw,vsw-off[,vsw-awake,vsw-linger,vsw-mod20,vsw-mod100,bridge-busy,ovs-tso]]
+Usage: guest_tcp.py [--rounds 3] [--seconds 10] [--peers bridge,vsw,vsw-off[,vsw-one-copy,vsw-baseline,vsw-awake,vsw-linger,vsw-mod20,vsw-mod100,bridge-busy,ovs-tso]]
 """
 import argparse
 import json
@@ -75,14 +77,19 @@ def virtio_interrupts(guest):
     return total
 
 
+RETRANSMITS = []  # the sender's retransmitted segments of each iperf run, in order
+
+
 def iperf(guests, seconds):
-    """(Mbit/s, virtio interrupts both guests took) of an iperf3 TCP run g1 -> g2."""
+    """(Mbit/s, virtio interrupts both guests took) of an iperf3 TCP run g1 -> g2; the sender's
+    retransmits go to RETRANSMITS."""
     guests["g2"].check("iperf3 -s -D -1")
     time.sleep(0.5)
     before = sum(virtio_interrupts(g) for g in guests.values())
     out = guests["g1"].check(f"iperf3 -c {IP['g2']} -t {seconds} -f m -J", timeout=seconds + 60)
     interrupts = sum(virtio_interrupts(g) for g in guests.values()) - before
     result = json.loads(out[out.index("{"):])
+    RETRANSMITS.append(result["end"]["sum_sent"].get("retransmits", 0))
     return result["end"]["sum_received"]["bits_per_second"] / 1e6, interrupts
 
 
@@ -131,12 +138,13 @@ def run_ovs(work, image, seconds):
         ovs.stop()
 
 
-def run_vsw(work, image, seconds, offloads, extra=()):
-    vswd = Vswd(work, name=f"vswd-{int(time.monotonic() * 1000)}",
+def run_vsw(work, image, seconds, offloads, extra=(), port_settings=(), binary=None):
+    vswd = Vswd(work, name=f"vswd-{int(time.monotonic() * 1000)}", binary=binary,
                 extra=["--pmd-cores", "1", "--main-core", "0", *extra]).start()
     try:
         for n in ("g1", "g2"):
-            vswd.ctl("add-port", n, "--socket", work.file(f"{vswd.prefix}-{n}.sock"), f"offloads={'on' if offloads else 'off'}")
+            vswd.ctl("add-port", n, "--socket", work.file(f"{vswd.prefix}-{n}.sock"),
+                     f"offloads={'on' if offloads else 'off'}", *port_settings)
         guests = boot(work, image, {n: Nic(work.file(f"{vswd.prefix}-{n}.sock"), MAC[n]) for n in ("g1", "g2")})
         before = vswd.ctl("stats")
         mbps, interrupts = iperf(guests, seconds)
@@ -156,6 +164,10 @@ PEERS = {
     "ovs-tso": lambda work, image, s: run_ovs(work, image, s),
     "vsw": lambda work, image, s: run_vsw(work, image, s, True),
     "vsw-off": lambda work, image, s: run_vsw(work, image, s, False),
+    "vsw-one-copy": lambda work, image, s: run_vsw(work, image, s, True, port_settings=["one-copy=on"]),
+    # vswd as built elsewhere (VSW_BASELINE_BUILD): an older revision in the same run.
+    "vsw-baseline": lambda work, image, s: run_vsw(
+        work, image, s, True, binary=os.path.join(os.environ.get("VSW_BASELINE_BUILD", "/nonexistent"), "src", "vswd")),
     "vsw-awake": lambda work, image, s: run_vsw(work, image, s, True, ["--pmd-max-sleep-us", "0"]),
     "vsw-linger": lambda work, image, s: run_vsw(work, image, s, True, ["--pmd-idle-linger-us", "2000"]),
     "vsw-mod20": lambda work, image, s: run_vsw(work, image, s, True, ["--pmd-moderation-us", "20"]),
@@ -175,17 +187,19 @@ def main():
     runs = {p: [] for p in peers}
     cpb = {p: [] for p in peers}
     irq_per_mb = {p: [] for p in peers}  # guests' virtio interrupts per MB received
+    retrans = {p: [] for p in peers}  # the sender's retransmits per run
     try:
         for r in range(a.rounds):
             for p in peers:
                 mbps, cycles_per_byte, interrupts = PEERS[p](work, image, a.seconds)
                 runs[p].append(mbps)
+                retrans[p].append(RETRANSMITS[-1] if RETRANSMITS else 0)
                 if cycles_per_byte is not None:
                     cpb[p].append(cycles_per_byte)
                 megabytes = mbps * a.seconds / 8
                 if megabytes:
                     irq_per_mb[p].append(interrupts / megabytes)
-                log(f"round {r + 1}: {p}: {mbps:.0f} Mbit/s"
+                log(f"round {r + 1}: {p}: {mbps:.0f} Mbit/s, {retrans[p][-1]} retransmits"
                     + (f", {cycles_per_byte:.2f} PMD cycles/byte" if cycles_per_byte is not None else "")
                     + (f", {irq_per_mb[p][-1]:.1f} guest virtio interrupts/MB" if irq_per_mb[p] else ""))
     finally:
@@ -200,17 +214,18 @@ def main():
 
     lines = [f"\n## {now} — vsw {rev}: guest TCP (iperf3, two TCG guests on CPU 0, vswd's PMD on CPU 1)\n\n",
              f"`integration/bench/guest_tcp.py`: {a.rounds} rounds x {a.seconds} s, peers interleaved per round.\n\n",
-             "| peer | Mbit/s per run | median | PMD cycles/byte | guest virtio interrupts/MB | vs bridge (median of per-round ratios) |\n",
-             "|---|---|---|---|---|---|\n"]
+             "| peer | Mbit/s per run | median | sender's retransmits per run | PMD cycles/byte | guest virtio interrupts/MB | vs bridge (median of per-round ratios) |\n",
+             "|---|---|---|---|---|---|---|\n"]
     for p in peers:
         c = f"{statistics.median(cpb[p]):.2f}" if cpb[p] else "-"
         irq = f"{statistics.median(irq_per_mb[p]):.1f}" if irq_per_mb[p] else "-"
         vs = ratio(p, "bridge") if "bridge" in peers else "-"
-        lines.append(f"| {p} | {', '.join(f'{x:.0f}' for x in runs[p])} | {statistics.median(runs[p]):.0f} | {c} | {irq} | {vs} |\n")
+        lines.append(f"| {p} | {', '.join(f'{x:.0f}' for x in runs[p])} | {statistics.median(runs[p]):.0f} | "
+                     f"{', '.join(str(x) for x in retrans[p])} | {c} | {irq} | {vs} |\n")
     if "vsw" in peers and "vsw-off" in peers:
         lines.append(f"\nvsw with offloads / without (same run, median of per-round ratios): {ratio('vsw', 'vsw-off')}.\n")
     record("".join(lines), [{"peer": p, "mbps": runs[p], "cycles_per_byte": cpb[p],
-                             "interrupts_per_mb": irq_per_mb[p]} for p in peers],
+                             "interrupts_per_mb": irq_per_mb[p], "retransmits": retrans[p]} for p in peers],
            bench="guest_tcp", now=now, rev=rev)
 
 

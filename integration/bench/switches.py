@@ -472,3 +472,12 @@ class VswAllIpfixOneCopy(VswAllIpfix):
 
 
 FEATURES += [VswOneCopy, VswAllIpfixOneCopy]
+
+
+class VswIpfixBaseline(VswFlowExport):
+    """vsw+ipfix on vswd as built elsewhere (VSW_BASELINE_BUILD)."""
+    name = "vsw+ipfix-baseline"
+    binary = os.path.join(os.environ.get("VSW_BASELINE_BUILD", "/nonexistent"), "src", "vswd")
+
+
+FEATURES += [VswIpfixBaseline]

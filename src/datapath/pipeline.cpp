@@ -92,12 +92,11 @@ void decide_switching(Datapath& dp, const Snapshot& snap, Port& in, telemetry::P
             continue;
         }
         DropReason why;
-        const std::optional<FrameVlan> f = classify_ingress(in_vlan, eth, m->data_len, why);
-        if (!f) {
+        FrameVlan* const f = &d.vlan[i];
+        if (!classify_ingress_into(in_vlan, eth, m->data_len, why, *f)) {
             c.drop(why);
             continue;
         }
-        d.vlan[i] = *f;
         d.classified[i] = true;  // mirrored and metered as received, even if dropped below
         if (mac_is_multicast(dst) && mac_is_reserved_group(dst) &&
             !(features & port_feature::kForwardBpdu)) {

@@ -43,6 +43,25 @@ inline std::optional<FrameVlan> classify_ingress(const PortVlan& port, const uin
     return classify_tagged(port, frame, len, drop);
 }
 
+// classify_ingress() written straight into `out` (the datapath's per-burst array): no optional
+// built on the stack field by field and then copied as a whole, which stalls on the stores.
+inline bool classify_ingress_into(const PortVlan& port, const uint8_t* frame, uint32_t len,
+                                  DropReason& drop, FrameVlan& out) {
+    if (frame[12] != 0x81 && frame[12] != 0x88) {
+        const uint16_t vlan = port.mode == VlanMode::kTrunk ? 0 : port.tag;
+        if (port.carries(vlan)) {
+            out.vlan = vlan;
+            out.pcp = 0;
+            out.tagged = false;
+            out.header_vid = 0;
+            return true;
+        }
+    }
+    const std::optional<FrameVlan> f = classify_tagged(port, frame, len, drop);
+    if (f) out = *f;
+    return f.has_value();
+}
+
 // How a frame must look leaving through `port`.
 enum class EgressAction : uint8_t {
     kAsIs,    // headers already right
