@@ -17,6 +17,7 @@ constexpr uint32_t kSetMemTable = 5;
 constexpr uint32_t kSetLogBase = 6;
 constexpr uint32_t kAddMemReg = 37;
 constexpr uint32_t kRemMemReg = 38;
+constexpr uint32_t kSendRarp = 19;  // after a migration: announce this MAC (payload: u64)
 constexpr int kMaxMessageFds = 8;
 
 // One message as rte_vhost received it.

@@ -1,10 +1,12 @@
 #include "vhost/tx_ring_driver.h"
 
+#include <rte_arp.h>
 #include <rte_mbuf.h>
 #include <rte_pause.h>
 #include <rte_vhost.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <span>
 #include <utility>
 
@@ -82,6 +84,17 @@ rte_mbuf* frame_of(TxRingDriver& d, uint16_t slot, const virtio::SplitRing& ring
 uint16_t take(TxRingDriver& d, uint64_t enabled, rte_mempool* pool, WalkScratch& scratch,
               rte_mbuf** pkts, uint16_t n) {
     d.taken.count = 0;
+    uint16_t announced = 0;
+    if (d.rarp_pending.load(std::memory_order_acquire)) [[unlikely]] {
+        rte_ether_addr mac;
+        std::memcpy(mac.addr_bytes, d.rarp_mac, sizeof d.rarp_mac);
+        if (rte_mbuf* rarp = rte_net_make_rarp_packet(pool, &mac)) {
+            pkts[announced++] = rarp;
+            --n;
+        }
+        d.rarp_pending.store(false, std::memory_order_relaxed);
+    }
+    pkts += announced;
     const uint16_t qps = d.queue_pairs;
     for (uint16_t tries = 0; tries < qps; ++tries) {  // the next queue pair with frames
         const uint16_t qp = d.next_qp;
@@ -102,7 +115,7 @@ uint16_t take(TxRingDriver& d, uint64_t enabled, rte_mempool* pool, WalkScratch&
         break;
     }
     const uint16_t count = d.taken.count;
-    if (count == 0) return 0;
+    if (count == 0) return announced;
     // The guest wrote these frames on another CPU: start every load before the first copy.
     for (uint16_t i = 0; i < count; ++i)
         virtio::prefetch_chain(d.ring[d.taken.qp], d.memory, d.taken.heads[i]);
@@ -132,7 +145,7 @@ uint16_t take(TxRingDriver& d, uint64_t enabled, rte_mempool* pool, WalkScratch&
     };
     add(d.counters.frames, got);
     if (d.burst_referenced) add(d.counters.referenced, d.burst_referenced);
-    return got;
+    return static_cast<uint16_t>(got + announced);
 }
 
 void give_back(TxRingDriver& d) {
@@ -155,6 +168,11 @@ void give_back(TxRingDriver& d) {
     // Non-blocking: the vhost-user thread may hold the vring's lock (it waits for nobody).
     d.call_pending[qp] = rte_vhost_vring_call_nonblock(d.vid, vring) == -EAGAIN;
     if (d.call_pending[qp]) d.counters.calls_deferred.fetch_add(1, std::memory_order_relaxed);
+}
+
+void announce(TxRingDriver& d, const uint8_t mac[6]) {
+    std::memcpy(d.rarp_mac, mac, sizeof d.rarp_mac);
+    d.rarp_pending.store(true, std::memory_order_release);
 }
 
 const char* refusal(uint64_t features) {

@@ -86,6 +86,12 @@ struct TxRingDriver {
     virtio::SplitRing ring[kMaxDrivenQueuePairs];  // guest TX vring of each queue pair
     bool ring_ok[kMaxDrivenQueuePairs] = {};       // mapped, and not found broken since
 
+    // After a migration, QEMU asks the backend to announce the guest (VHOST_USER_SEND_RARP, for a
+    // guest without GUEST_ANNOUNCE); rte_vhost does it only inside its own dequeue, so a driven
+    // port sends the RARP itself, first in its next burst. Set by the vhost-user thread.
+    std::atomic<bool> rarp_pending{false};
+    uint8_t rarp_mac[6] = {};
+
     // Owner worker only.
     uint16_t next_qp = 0;
     bool call_pending[kMaxDrivenQueuePairs] = {};  // an interrupt the guest still wants
@@ -132,6 +138,9 @@ uint16_t take(TxRingDriver& d, uint64_t enabled, rte_mempool* pool, WalkScratch&
 void give_back(TxRingDriver& d);
 
 // ---- The vhost-user thread's side ----
+
+// Has the next burst start with a RARP announcing `mac` (VHOST_USER_SEND_RARP).
+void announce(TxRingDriver& d, const uint8_t mac[6]);
 
 // Why one-copy cannot drive device `vid` with `features` (a static string), or nullptr.
 const char* refusal(uint64_t features);

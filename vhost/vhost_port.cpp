@@ -148,6 +148,14 @@ rte_vhost_msg_result before_message(int vid, void* ctx) {
         // The table may be gone if rte_vhost fails to map the new one (no post_msg_handle then).
         if (!g_layout_known || maps_guest_memory(message_request(ctx)))
             s->tx_driver.memory_mapped = false;
+        // rte_vhost announces a migrated guest only from its own dequeue: a driven port does.
+        if (g_layout_known && message_request(ctx) == kSendRarp &&
+            s->tx_driver.active.load(std::memory_order_relaxed)) {
+            int* fds = nullptr;
+            int* fd_num = nullptr;
+            const GuardedMessage m = view_message(ctx, fds, fd_num);
+            if (m.size >= 6) announce(s->tx_driver, m.payload);
+        }
     }
     return r;
 }
