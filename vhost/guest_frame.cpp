@@ -144,6 +144,19 @@ void apply_request(rte_mbuf* head, const Request& r, const NetHeader& hdr) {
     if (r.software_csum) finish_checksum(head, hdr);
 }
 
+// A frame copied whole (`m`, `len` bytes) with the header's request read and set on it; null,
+// `m` freed and `err` set, when the request is refused.
+rte_mbuf* with_request(rte_mbuf* m, uint32_t len, const NetHeader& hdr, FrameError& err) {
+    Request r;
+    if (!read_request(m, len, hdr, r)) {
+        rte_pktmbuf_free(m);
+        err = FrameError::kBadOffload;
+        return nullptr;
+    }
+    apply_request(m, r, hdr);
+    return m;
+}
+
 // mbufs[0..n) chained into one frame of `len` bytes (each data_len set).
 rte_mbuf* link(rte_mbuf** mbufs, unsigned n, uint32_t len) {
     for (unsigned i = 1; i < n; ++i) mbufs[i - 1]->next = mbufs[i];
@@ -168,15 +181,7 @@ rte_mbuf* copy_whole(const TxChain& chain, uint32_t len, unsigned n, uint16_t ro
         mbufs[i]->data_len = k;
         left -= k;
     }
-    rte_mbuf* m = link(mbufs, n, len);
-    Request r;
-    if (!read_request(m, len, hdr, r)) {
-        rte_pktmbuf_free(m);
-        err = FrameError::kBadOffload;
-        return nullptr;
-    }
-    apply_request(m, r, hdr);
-    return m;
+    return with_request(link(mbufs, n, len), len, hdr, err);
 }
 
 // A frame of `len` bytes as a head segment with its first `head_len` bytes, copied, and the rest
@@ -293,15 +298,7 @@ rte_mbuf* build_small_frame(rte_mbuf* m, const TxChain& chain, const NetHeader& 
     m->data_len = static_cast<uint16_t>(len);
     m->pkt_len = len;
     const NetHeader none{};
-    const NetHeader& request = how.host_offloads ? hdr : none;
-    Request r;
-    if (!read_request(m, len, request, r)) {
-        rte_pktmbuf_free(m);
-        err = FrameError::kBadOffload;
-        return nullptr;
-    }
-    apply_request(m, r, request);
-    return m;
+    return with_request(m, len, how.host_offloads ? hdr : none, err);
 }
 
 bool references_guest(const rte_mbuf* m) {
