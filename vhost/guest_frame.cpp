@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace vsw::vhost {
 namespace {
@@ -165,11 +166,21 @@ rte_mbuf* link(rte_mbuf** mbufs, unsigned n, uint32_t len) {
     return mbufs[0];
 }
 
+// n mbufs of `pool` into out[]: the spare first, if there is one.
+bool take_mbufs(FrameMbufs& mbufs, rte_mbuf** out, unsigned n) {
+    unsigned have = 0;
+    if (mbufs.spare) out[have++] = std::exchange(mbufs.spare, nullptr);
+    // (A bulk get of 0 mbufs fails with the ring driver.)
+    if (n == have || rte_pktmbuf_alloc_bulk(mbufs.pool, out + have, n - have) == 0) return true;
+    if (have) rte_pktmbuf_free(out[0]);
+    return false;
+}
+
 // A frame of `len` bytes copied whole into `n` mbufs of `room` bytes each.
 rte_mbuf* copy_whole(const TxChain& chain, uint32_t len, unsigned n, uint16_t room,
-                     const NetHeader& hdr, rte_mempool* pool, FrameError& err) {
+                     const NetHeader& hdr, FrameMbufs& pools, FrameError& err) {
     rte_mbuf* mbufs[kMaxFrameMbufs];
-    if (rte_pktmbuf_alloc_bulk(pool, mbufs, n) != 0) {
+    if (!take_mbufs(pools, mbufs, n)) {
         err = FrameError::kNoMbufs;
         return nullptr;
     }
@@ -187,17 +198,23 @@ rte_mbuf* copy_whole(const TxChain& chain, uint32_t len, unsigned n, uint16_t ro
 // A frame of `len` bytes as a head segment with its first `head_len` bytes, copied, and the rest
 // attached from guest memory to slot `sh`.
 rte_mbuf* copy_head(GuestFrames& g, rte_mbuf_ext_shared_info& sh, const TxChain& chain,
-                    uint32_t len, uint16_t head_len, const NetHeader& hdr, rte_mempool* pool,
+                    uint32_t len, uint16_t head_len, const NetHeader& hdr, FrameMbufs& pools,
                     FrameError& err) {
     Cursor c = cursor_at(chain, kNetHeaderBytes);
     const unsigned n_ext = ext_segments(cursor_at(chain, kNetHeaderBytes + head_len));
     const unsigned n = 1 + n_ext;
     rte_mbuf* mbufs[kMaxFrameMbufs];
-    if (rte_pktmbuf_alloc_bulk(pool, mbufs, n) != 0) {
+    if (!take_mbufs(pools, mbufs, 1)) {
         err = FrameError::kNoMbufs;
         return nullptr;
     }
     rte_mbuf* head = mbufs[0];
+    if (n_ext &&
+        rte_pktmbuf_alloc_bulk(pools.attach ? pools.attach : pools.pool, mbufs + 1, n_ext) != 0) {
+        rte_pktmbuf_free(head);
+        err = FrameError::kNoMbufs;
+        return nullptr;
+    }
     c.copy(rte_pktmbuf_mtod(head, uint8_t*), head_len);
     head->data_len = head_len;
     head->pkt_len = head_len;
@@ -256,7 +273,7 @@ GuestFrames::GuestFrames() {
 }
 
 rte_mbuf* build_guest_frame(GuestFrames& g, uint16_t slot, const TxChain& chain,
-                            const NetHeader& hdr, const FrameBuild& how, rte_mempool* pool,
+                            const NetHeader& hdr, const FrameBuild& how, FrameMbufs& mbufs,
                             FrameError& err) {
     err = FrameError::kNone;
     if (chain.len < kNetHeaderBytes + kEtherHeader) {
@@ -270,18 +287,18 @@ rte_mbuf* build_guest_frame(GuestFrames& g, uint16_t slot, const TxChain& chain,
     const NetHeader none{};
     const NetHeader& request = how.host_offloads ? hdr : none;
     const uint32_t len = chain.len - kNetHeaderBytes;
-    const uint16_t room = data_room(pool);
+    const uint16_t room = data_room(mbufs.pool);
     if (room < kEtherHeader) {
         err = FrameError::kNoMbufs;  // no mbuf of this pool can hold a header
         return nullptr;
     }
     const uint32_t whole = (len + room - 1) / room;
     if (len <= how.copybreak && whole <= kMaxFrameMbufs) {
-        return copy_whole(chain, len, whole, room, request, pool, err);
+        return copy_whole(chain, len, whole, room, request, mbufs, err);
     }
     const auto head_len = static_cast<uint16_t>(
         std::min<uint32_t>({std::max<uint32_t>(how.header_bytes, kEtherHeader), room, len}));
-    return copy_head(g, g.shinfo[slot], chain, len, head_len, request, pool, err);
+    return copy_head(g, g.shinfo[slot], chain, len, head_len, request, mbufs, err);
 }
 
 bool fits_small_frame(const TxChain& chain, const FrameBuild& how, uint16_t room) {

@@ -106,14 +106,25 @@ inline bool all_released(const GuestFrames& g) {
     return g.outstanding == 0;
 }
 
+// Where a frame's mbufs come from.
+struct FrameMbufs {
+    rte_mempool* pool = nullptr;  // copies: a whole frame, the head segment of a longer one
+    // Segments that only refer to guest memory: mbufs without a data room of their own (a
+    // pool mbuf drags 2 KB of unused room through the caches); `pool` when null.
+    rte_mempool* attach = nullptr;
+    // A fresh mbuf of `pool` (the burst's bulk allocation) for the first segment, or null. A
+    // frame that uses it sets it to null.
+    rte_mbuf* spare = nullptr;
+};
+
 // The frame in `chain` (its first 12 bytes the virtio-net header `hdr`, already copied out with
-// virtio::read_net_header) as an mbuf chain from `pool`, for burst slot `slot` (< kBurst, its
+// virtio::read_net_header) as an mbuf chain from `mbufs`, for burst slot `slot` (< kBurst, its
 // last frame released): pkt_len and nb_segs set, ol_flags, packet_type and tso_segsz from the
-// header's request. Null with `err` set when the pool ran out, the frame is shorter than an
+// header's request. Null with `err` set when a pool ran out, the frame is shorter than an
 // Ethernet header, the request is refused, or the slot is busy; nothing is left allocated or
-// referenced then.
+// referenced then (but the spare, if taken, is freed).
 rte_mbuf* build_guest_frame(GuestFrames& g, uint16_t slot, const virtio::TxChain& chain,
-                            const virtio::NetHeader& hdr, const FrameBuild& how, rte_mempool* pool,
+                            const virtio::NetHeader& hdr, const FrameBuild& how, FrameMbufs& mbufs,
                             FrameError& err);
 
 // The common small frame, in one piece with its virtio-net header and no longer than the

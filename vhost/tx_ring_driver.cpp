@@ -51,10 +51,10 @@ bool read_ring(int vid, uint16_t qp, virtio::SplitRing& out) {
     return vr.desc && vr.avail && vr.used && virtio::ring_layout_ok(out);
 }
 
-// One frame of the burst from its chain, in `spare` (a fresh mbuf) when it is a small one, or
-// else in mbufs of its own (spare then stays unused); nullptr when it is dropped (counted).
-rte_mbuf* frame_of(TxRingDriver& d, uint16_t slot, const virtio::SplitRing& ring, rte_mempool* pool,
-                   uint16_t room, WalkScratch& s, rte_mbuf*& spare) {
+// One frame of the burst from its chain, in mbufs.spare (a fresh mbuf) as its first segment if
+// it can, else in mbufs of its own (the spare then stays); nullptr when it is dropped (counted).
+rte_mbuf* frame_of(TxRingDriver& d, uint16_t slot, const virtio::SplitRing& ring, uint16_t room,
+                   WalkScratch& s, FrameMbufs& mbufs) {
     const virtio::ChainError e =
         virtio::walk_chain(ring, d.memory, d.taken.heads[slot], s.indirect, s.chain);
     virtio::NetHeader hdr;
@@ -65,10 +65,10 @@ rte_mbuf* frame_of(TxRingDriver& d, uint16_t slot, const virtio::SplitRing& ring
     }
     FrameError why = FrameError::kNone;
     rte_mbuf* m = nullptr;
-    if (spare && fits_small_frame(s.chain, d.build, room)) {
-        m = build_small_frame(std::exchange(spare, nullptr), s.chain, hdr, d.build, why);
+    if (mbufs.spare && fits_small_frame(s.chain, d.build, room)) {
+        m = build_small_frame(std::exchange(mbufs.spare, nullptr), s.chain, hdr, d.build, why);
     } else {
-        m = build_guest_frame(d.frames, slot, s.chain, hdr, d.build, pool, why);
+        m = build_guest_frame(d.frames, slot, s.chain, hdr, d.build, mbufs, why);
         if (m && references_guest(m)) ++d.burst_referenced;
     }
     if (!m) {
@@ -127,18 +127,14 @@ uint16_t take(TxRingDriver& d, uint64_t enabled, rte_mempool* pool, WalkScratch&
         static_cast<uint16_t>(rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM);
     d.burst_referenced = 0;
     uint16_t got = 0;
+    uint16_t unused = 0;  // spares no frame took, moved to the front of spare[]
     for (uint16_t i = 0; i < count; ++i) {
-        rte_mbuf* none = nullptr;
-        rte_mbuf*& s = have_spares ? spare[i] : none;
-        if (rte_mbuf* m = frame_of(d, i, d.ring[d.taken.qp], pool, room, scratch, s))
-            pkts[got++] = m;
+        FrameMbufs mbufs{
+            .pool = pool, .attach = scratch.attach_pool, .spare = have_spares ? spare[i] : nullptr};
+        if (rte_mbuf* m = frame_of(d, i, d.ring[d.taken.qp], room, scratch, mbufs)) pkts[got++] = m;
+        if (mbufs.spare) spare[unused++] = mbufs.spare;
     }
-    if (have_spares) {  // the spares frames did not use
-        uint16_t unused = 0;
-        for (uint16_t i = 0; i < count; ++i)
-            if (spare[i]) spare[unused++] = spare[i];
-        if (unused) rte_pktmbuf_free_bulk(spare, unused);
-    }
+    if (unused) rte_pktmbuf_free_bulk(spare, unused);
     // Single writer: plain load and store, no locked instruction per burst.
     auto add = [](std::atomic<uint64_t>& c, uint64_t v) {
         c.store(c.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);

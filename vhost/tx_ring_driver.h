@@ -44,6 +44,7 @@ struct TakenBurst {
 struct WalkScratch {
     virtio::IndirectScratch indirect;
     virtio::TxChain chain;
+    rte_mempool* attach_pool = nullptr;  // FrameMbufs::attach of the frames built here
 };
 
 // Counters of the driven path (the owner worker writes, the control thread reads).

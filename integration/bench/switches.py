@@ -471,7 +471,13 @@ class VswAllIpfixOneCopy(VswAllIpfix):
     port_settings = ["one-copy=on"]
 
 
-FEATURES += [VswOneCopy, VswAllIpfixOneCopy]
+class VswOneCopyBaseline(VswBaseline):
+    """vsw+one-copy as built elsewhere (VSW_BASELINE_BUILD)."""
+    name = "vsw+one-copy-baseline"
+    port_settings = ["one-copy=on"]
+
+
+FEATURES += [VswOneCopy, VswAllIpfixOneCopy, VswOneCopyBaseline]
 
 
 class VswIpfixBaseline(VswFlowExport):

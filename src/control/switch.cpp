@@ -83,7 +83,8 @@ std::string Switch::start() {
         wc.max_sleep_us = opts_.max_sleep_us;
         wc.idle_linger_us = opts_.idle_linger_us;
         wc.moderation_us = opts_.moderation_us;
-        auto w = std::make_unique<Worker>(wc, &current_, opts_.rcu, opts_.pool, &fdb_, tsc_origin_);
+        auto w = std::make_unique<Worker>(wc, &current_, opts_.rcu, opts_.pool, opts_.attach_pool,
+                                          &fdb_, tsc_origin_);
         if (!w->launch()) return "cannot launch PMD worker on lcore " + std::to_string(wc.lcore);
         workers_.push_back(std::move(w));
     }

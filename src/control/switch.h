@@ -37,6 +37,8 @@ struct SwitchOptions {
     uint32_t moderation_us = 0;                          // sleep after a round of few frames
     std::string state_path;       // where the configuration is persisted ("" = nowhere)
     rte_mempool* pool = nullptr;  // mbufs for receiving
+    // Mbufs without a data room: one copy's payload segments, which point into guest memory.
+    rte_mempool* attach_pool = nullptr;
     rte_rcu_qsbr* rcu = nullptr;  // sized for pmd_lcores.size() threads
     SocketAccess sockets;         // vhost-user socket directory and permissions
 };

@@ -29,6 +29,10 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
+// Mbufs of the attach pool (no data room, about 200 bytes each): a burst of 64 KB frames in
+// 4 KB guest pages on each of several workers, and the per-core caches.
+constexpr unsigned kAttachMbufs = 16383;
+
 void on_signal(int) {
     g_stop.store(true);
 }
@@ -60,6 +64,12 @@ int main(int argc, char** argv) {
         rte_pktmbuf_pool_create("vsw_mbufs", opts->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                 static_cast<int>(rte_socket_id()));
     if (!pool) return die(std::string("cannot create mbuf pool: ") + rte_strerror(rte_errno));
+    // No data room: these mbufs only point into guest memory (one copy's payload segments), and
+    // live no longer than a burst, so a few per frame of every worker's burst are plenty.
+    rte_mempool* attach_pool = rte_pktmbuf_pool_create("vsw_attach", kAttachMbufs, 256, 0, 0,
+                                                       static_cast<int>(rte_socket_id()));
+    if (!attach_pool)
+        return die(std::string("cannot create attach mbuf pool: ") + rte_strerror(rte_errno));
     const auto n_workers = static_cast<uint32_t>(opts->pmd_cores.size());
     auto* rcu = static_cast<rte_rcu_qsbr*>(
         rte_zmalloc("vsw_rcu", rte_rcu_qsbr_get_memsize(n_workers), RTE_CACHE_LINE_SIZE));
@@ -74,6 +84,7 @@ int main(int argc, char** argv) {
     so.moderation_us = opts->pmd_moderation_us;
     so.state_path = opts->state_file;
     so.pool = pool;
+    so.attach_pool = attach_pool;
     so.rcu = rcu;
     so.sockets = opts->sockets;
     if (auto e = vsw::prepare_socket_dir(opts->sockets); !e.empty()) return die(e);

@@ -23,7 +23,8 @@ constexpr uint32_t kBacklogMaxSleepUs = 64;
 }  // namespace
 
 Worker::Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snapshot,
-               rte_rcu_qsbr* rcu, rte_mempool* pool, Fdb* fdb, uint64_t tsc_origin)
+               rte_rcu_qsbr* rcu, rte_mempool* pool, rte_mempool* attach_pool, Fdb* fdb,
+               uint64_t tsc_origin)
     : cfg_(cfg),
       snapshot_(snapshot),
       rcu_(rcu),
@@ -32,6 +33,7 @@ Worker::Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snap
     dp_->worker = cfg.id;
     dp_->fdb = fdb;
     dp_->pool = pool;
+    dp_->walk.attach_pool = attach_pool;
     dp_->punt = cfg.punt;
     dp_->inject = cfg.inject;
     dp_->backlog_stall = rte_get_tsc_hz() / 1000 * kBacklogStallMs;

@@ -37,7 +37,7 @@ struct WorkerConfig {
 class Worker {
   public:
     Worker(const WorkerConfig& cfg, const std::atomic<const Snapshot*>* snapshot, rte_rcu_qsbr* rcu,
-           rte_mempool* pool, Fdb* fdb, uint64_t tsc_origin);
+           rte_mempool* pool, rte_mempool* attach_pool, Fdb* fdb, uint64_t tsc_origin);
 
     // Launches the loop on cfg.lcore; returns false if EAL refused.
     bool launch();

@@ -26,12 +26,14 @@ static_assert(kDefaultHeaderBytes > offload::kMaxHeaders,
 namespace {
 
 // A pool of its own per test, without a per-lcore cache so that its in-use count is exact.
+// kNoRoom: mbufs without any data room, as vswd's attach pool.
+constexpr int kNoRoom = -1;
 struct Pool {
-    explicit Pool(unsigned n, uint16_t room = RTE_MBUF_DEFAULT_DATAROOM) {
+    explicit Pool(unsigned n, int room = RTE_MBUF_DEFAULT_DATAROOM) {
         static unsigned made = 0;
         const std::string name = "gf_pool_" + std::to_string(made++);
-        pool = rte_pktmbuf_pool_create(name.c_str(), n, 0, 0,
-                                       static_cast<uint16_t>(room + RTE_PKTMBUF_HEADROOM),
+        const int size = room == kNoRoom ? 0 : room + RTE_PKTMBUF_HEADROOM;
+        pool = rte_pktmbuf_pool_create(name.c_str(), n, 0, 0, static_cast<uint16_t>(size),
                                        SOCKET_ID_ANY);
         REQUIRE(pool != nullptr);
     }
@@ -96,7 +98,8 @@ struct Built {
 Built build(GuestFrames& g, uint16_t slot, const TxChain& c, const NetHeader& h, rte_mempool* pool,
             const FrameBuild& how = {}) {
     FrameError err = FrameError::kNone;
-    rte_mbuf* m = build_guest_frame(g, slot, c, h, how, pool, err);
+    FrameMbufs mbufs{.pool = pool};
+    rte_mbuf* m = build_guest_frame(g, slot, c, h, how, mbufs, err);
     if (m) check_chain(m);
     return {m, err};
 }
@@ -558,5 +561,79 @@ TEST_CASE("guest frame: a pool that runs out leaks nothing") {
         CHECK(m == nullptr);
         CHECK(err == FrameError::kNoMbufs);
         CHECK(tiny.in_use() == 0);
+    }
+}
+
+TEST_CASE("guest frame: payload segments from a pool without data room, the head from a spare") {
+    Pool p(8);
+    Pool attach(8, kNoRoom);
+    Guest guest;
+    GuestFrames g;
+    const auto frame = test::tcp_frame({.payload = 1460});  // 1514 bytes
+    const TxChain c = guest.post(with_header(kNoRequest, frame), {12, 54, 700, 760});
+    SECTION("built") {
+        rte_mbuf* spare = rte_pktmbuf_alloc(p.pool);
+        REQUIRE(spare);
+        FrameMbufs mbufs{.pool = p.pool, .attach = attach.pool, .spare = spare};
+        FrameError err = FrameError::kNone;
+        rte_mbuf* m = build_guest_frame(g, 3, c, kNoRequest, {}, mbufs, err);
+        REQUIRE(m);
+        check_chain(m);
+        CHECK(mbufs.spare == nullptr);  // taken
+        CHECK(m == spare);              // as the head
+        REQUIRE(m->nb_segs == 3);
+        CHECK(m->next->pool == attach.pool);
+        CHECK(m->next->next->pool == attach.pool);
+        CHECK(flat(m) == frame);
+        CHECK(p.in_use() == 1);
+        CHECK(attach.in_use() == 2);
+        rte_pktmbuf_free(m);  // the payload segments detach and go back to their own pool
+        CHECK(all_released(g));
+        CHECK(p.in_use() == 0);
+        CHECK(attach.in_use() == 0);
+        // Reused from the attach pool, an mbuf is a plain empty one again.
+        rte_mbuf* again = rte_pktmbuf_alloc(attach.pool);
+        REQUIRE(again);
+        CHECK(RTE_MBUF_DIRECT(again));
+        CHECK(again->buf_len == 0);
+        CHECK(again->data_off == 0);
+        rte_pktmbuf_free(again);
+    }
+    SECTION("a small frame copied whole uses the spare as its first segment") {
+        const TxChain small =
+            guest.post(with_header(kNoRequest, test::tcp_frame({.payload = 100})), {12, 54, 100});
+        rte_mbuf* spare = rte_pktmbuf_alloc(p.pool);
+        FrameMbufs mbufs{.pool = p.pool, .attach = attach.pool, .spare = spare};
+        FrameError err = FrameError::kNone;
+        rte_mbuf* m = build_guest_frame(g, 0, small, kNoRequest, {}, mbufs, err);
+        REQUIRE(m == spare);
+        CHECK(mbufs.spare == nullptr);
+        CHECK(m->nb_segs == 1);
+        CHECK(attach.in_use() == 0);
+        rte_pktmbuf_free(m);
+        CHECK(p.in_use() == 0);
+    }
+    SECTION("an attach pool that runs out leaks nothing, the spare included") {
+        Pool one(1, kNoRoom);  // two payload segments needed
+        rte_mbuf* spare = rte_pktmbuf_alloc(p.pool);
+        FrameMbufs mbufs{.pool = p.pool, .attach = one.pool, .spare = spare};
+        FrameError err = FrameError::kNone;
+        CHECK(build_guest_frame(g, 0, c, kNoRequest, {}, mbufs, err) == nullptr);
+        CHECK(err == FrameError::kNoMbufs);
+        CHECK(mbufs.spare == nullptr);  // taken, and freed
+        CHECK(p.in_use() == 0);
+        CHECK(one.in_use() == 0);
+        CHECK(all_released(g));
+    }
+    SECTION("a refused request frees the spare it took") {
+        const NetHeader ecn = tso_request(virtio::kGsoTcpv4 | virtio::kGsoEcn, 1000, 34);
+        rte_mbuf* spare = rte_pktmbuf_alloc(p.pool);
+        FrameMbufs mbufs{.pool = p.pool, .attach = attach.pool, .spare = spare};
+        FrameError err = FrameError::kNone;
+        CHECK(build_guest_frame(g, 0, c, ecn, {}, mbufs, err) == nullptr);
+        CHECK(err == FrameError::kBadOffload);
+        CHECK(p.in_use() == 0);
+        CHECK(attach.in_use() == 0);
+        CHECK(all_released(g));
     }
 }
