@@ -2,7 +2,14 @@
 servers on CPU 0, in io forwarding mode. `start tx_first N` injects N bursts per port with real
 destination MACs (--eth-peer: each port addresses the other), so a fixed number of frames
 circulate guest0 -> switch -> guest1 -> testpmd -> guest0 (and the reverse) and the switch
-forwards learned unicast. The rate is what testpmd's ports receive."""
+forwards learned unicast. The rate is what testpmd's ports receive.
+
+Frames larger than a standard mbuf (2048 bytes of data: 4000, 9000) are sent as one segment
+from larger mbufs (--mbuf-size, given before --txpkts: testpmd checks each --txpkts segment
+against the mbuf size it knows when it parses it, and otherwise keeps its 64-byte default,
+saying only "give up"), 8192 of them (~80 MB at 9000, within -m 512). They come back in one
+descriptor each (virtio_user's mergeable RX buffers are the same mbufs). measure() checks the
+length of what arrives. The switch must take the frames: see switches.py, mtu_for()."""
 import contextlib
 import os
 import re
@@ -16,6 +23,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from vswd_process import live_processes, wait_until  # noqa: E402
 
 MACS = ["02:00:00:be:00:00", "02:00:00:be:00:01"]
+STANDARD_MBUF = 2048 + 128  # RTE_MBUF_DEFAULT_BUF_SIZE: data room and headroom
+
+
+def mbufs_for(frame_size):
+    """(mbuf size, mbuf count) for the generator's pool: the default for frames up to 2048
+    bytes, else mbufs that hold a whole frame after the headroom, 8192 of them (~80 MB at 9000)."""
+    if frame_size <= 2048:
+        return STANDARD_MBUF, 32768
+    return (frame_size + 128 + 1023) // 1024 * 1024, 8192
 
 
 class Generator:
@@ -29,7 +45,12 @@ class Generator:
                "--single-file-segments", f"--file-prefix=bench-gen-{os.getpid()}", "--log-level=*:warning"]
         for i, s in enumerate(sockets):
             cmd.append(f"--vdev=net_virtio_user{i},path={s},server=1,queue_size={queue_size},mac={MACS[i]}")
-        cmd += ["--", "-i", "--forward-mode=io", "--total-num-mbufs=32768", "--no-flush-rx",
+        mbuf_size, mbufs = mbufs_for(frame_size)
+        self.frame_size = frame_size
+        cmd += ["--", "-i", "--forward-mode=io", f"--total-num-mbufs={mbufs}", "--no-flush-rx"]
+        if mbuf_size != STANDARD_MBUF:  # before --txpkts, which testpmd checks against it as it parses
+            cmd.append(f"--mbuf-size={mbuf_size}")
+        cmd += [
                 f"--txpkts={frame_size - 4}",  # testpmd lengths exclude the 4-byte FCS
                 f"--eth-peer=0,{MACS[1]}", f"--eth-peer=1,{MACS[0]}", f"--rxd={queue_size}", f"--txd={queue_size}"]
         self.output = ""  # everything testpmd printed (its prompt ends without a newline)
@@ -55,22 +76,30 @@ class Generator:
         if self.proc.poll() is not None:
             raise AssertionError("generator exited:\n" + self.output[-2000:])
 
-    def rx_packets(self):
-        """Total frames received by both ports so far."""
+    def rx_counts(self):
+        """(frames, bytes) received by both ports so far."""
         mark = len(self.output)
         self.send("show port stats all")
-        wait_until(lambda: len(re.findall(r"RX-packets:\s+\d+", self.output[mark:])) >= 2, 10, "port stats")
-        counts = [int(x) for x in re.findall(r"RX-packets:\s+(\d+)", self.output[mark:])]
-        return sum(counts[:2])
+        wait_until(lambda: len(re.findall(r"RX-bytes:\s+\d+", self.output[mark:])) >= 2, 10, "port stats")
+        frames = [int(x) for x in re.findall(r"RX-packets:\s+(\d+)", self.output[mark:])]
+        octets = [int(x) for x in re.findall(r"RX-bytes:\s+(\d+)", self.output[mark:])]
+        return sum(frames[:2]), sum(octets[:2])
+
+    def rx_packets(self):
+        """Total frames received by both ports so far."""
+        return self.rx_counts()[0]
 
     def start(self, bursts):
         self.send(f"start tx_first {bursts}")
 
     def measure(self, seconds):
-        """Frames per second received by the generator over `seconds`."""
-        a, t0 = self.rx_packets(), time.monotonic()
+        """Frames per second received by the generator over `seconds`; `self.rx_frame_bytes` is
+        then their mean length with FCS (the frame size asked for, unless testpmd ignored
+        --txpkts or the switch truncates)."""
+        (a, a_bytes), t0 = self.rx_counts(), time.monotonic()
         time.sleep(seconds)
-        b, t1 = self.rx_packets(), time.monotonic()
+        (b, b_bytes), t1 = self.rx_counts(), time.monotonic()
+        self.rx_frame_bytes = (b_bytes - a_bytes) / (b - a) + 4 if b > a else None
         return (b - a) / (t1 - t0)
 
     def stop(self):
@@ -91,7 +120,7 @@ def running(work, switch_cls, frame_size):
     reconnects) as a vhost-user client, and the generator's virtio-user servers wait for it
     before testpmd reaches its prompt."""
     sockets = [work.file(f"gen{i}.sock") for i in range(2)]
-    sw = switch_cls(work, sockets)
+    sw = switch_cls(work, sockets, frame_size=frame_size)
     gen = None
     try:
         sw.start()

@@ -16,7 +16,19 @@ and, for a regression check, VswBaseline ("vsw-baseline"): the vswd of another b
 revision), named by VSW_BASELINE_BUILD, run exactly as Vsw.
 
 Each has start(), stop(), and cycles(): how the switch itself counts its cost, as a callable
-pair begin()/end() -> cycles per packet over the interval (None if the switch cannot tell)."""
+pair begin()/end() -> cycles per packet over the interval (None if the switch cannot tell).
+
+Frame sizes: each is built for one (frame_size=, the generator's, with FCS). Above 1518 bytes
+the switches raise both ports' MTU to fit the frame (mtu_for(): vswd's mtu=, OVS's mtu_request;
+without it vswd drops them as over_mtu, OVS as "Too big size"); the testpmd cross-connect has no
+MTU to raise (net_vhost and io forwarding take any length, chained in its 2 KB mbufs).
+vsw, vsw+one-copy, vsw+span, vsw+all and testpmd-xconnect ran 4000 and 9000 (smoke runs,
+2026-12-07: every frame arrived whole). The mirror sink of vsw+span/erspan/all, a net_null dpdk
+port whose mtu= stays at 1500 (vswd configures no jumbo device), still takes every copy (mirror
+copies are sent without an MTU check); vsw+all's shapers are raised to 400G for jumbo frames.
+Not run at those sizes: ovs-dpdk (that machine had no openvswitch-switch-dpdk). OVS sizes its
+mempool for the MTU, about 10 KB mbufs at 9000, within dpdk-socket-mem=512, and retries with
+fewer mbufs if it must (see vswitchd.log)."""
 import re
 import os
 import socket
@@ -33,11 +45,18 @@ from generator import MACS  # noqa: E402
 SWITCH_CPU = 1
 
 
+def mtu_for(frame_size):
+    """The port MTU (largest IP packet) a frame of `frame_size` bytes with FCS needs, untagged:
+    None up to 1518 (the default 1500 takes it)."""
+    return frame_size - 4 - 14 if frame_size and frame_size > 1518 else None
+
+
 class Vsw:
     name = "vsw"
 
-    def __init__(self, work, sockets):
+    def __init__(self, work, sockets, frame_size=None):
         self.work, self.sockets = work, sockets
+        self.mtu = mtu_for(frame_size)
 
     binary = None  # this build's vswd
     port_settings = []  # KEY=VALUE settings of both ports at add-port
@@ -46,7 +65,8 @@ class Vsw:
         self.vswd = Vswd(self.work, name="bench-vswd", mem_mb=512, binary=self.binary,
                          extra=["--pmd-cores", str(SWITCH_CPU), "--main-core", "0"]).start()
         for i, s in enumerate(self.sockets):
-            self.vswd.ctl("add-port", f"p{i}", "--socket", s, *self.port_settings)
+            self.vswd.ctl("add-port", f"p{i}", "--socket", s, *self.port_settings,
+                          *([f"mtu={self.mtu}"] if self.mtu else []))
 
     def wait_up(self, timeout=30):
         for i in range(len(self.sockets)):
@@ -123,7 +143,10 @@ class VswAll(VswExporting):
         super().start()
         port = self.collector_port
         for i in range(len(self.sockets)):
-            self.vswd.ctl("set-port", f"p{i}", "vlan-mode=access", "tag=10", "tx-rate=40G", "rx-rate=40G")
+            # 40G as ever; 400G (the most vswd takes) for jumbo frames, which vsw switches at more
+            # than 40 Gbit/s (4000 bytes: 46 Gbit/s in one run): the shapers must never limit.
+            rate = "400G" if self.mtu else "40G"
+            self.vswd.ctl("set-port", f"p{i}", "vlan-mode=access", "tag=10", f"tx-rate={rate}", f"rx-rate={rate}")
         self.vswd.ctl("add-port", "sink", "--type", "dpdk", "--devargs", "net_null0,no-rx=1")
         self.vswd.ctl("mirror", "add", "m", "sources=p0,p1", "direction=rx", "output=sink")
         collectors = [f"--collector=127.0.0.1:{port}"]
@@ -190,8 +213,8 @@ class VswAllBaseline(VswAllIpfix):
 class TestpmdXconnect:
     name = "testpmd-xconnect"
 
-    def __init__(self, work, sockets):
-        self.work, self.sockets = work, sockets
+    def __init__(self, work, sockets, frame_size=None):
+        self.work, self.sockets = work, sockets  # net_vhost and io forwarding take any length
 
     def start(self):
         cmd = ["dpdk-testpmd", f"--lcores=0@0,1@{SWITCH_CPU}", "--no-pci", "--in-memory", "-m", "512",
@@ -236,8 +259,9 @@ class OvsDpdk:
     name = "ovs-dpdk"
     VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 
-    def __init__(self, work, sockets, tso=False):
+    def __init__(self, work, sockets, tso=False, frame_size=None):
         self.work, self.sockets = work, sockets
+        self.mtu = mtu_for(frame_size)  # else OVS drops larger frames where they leave ("Too big size")
         self.dir = work.file("ovs")
         self.tso = tso  # userspace-tso-enable: guests keep TSO and checksum offloads (OVS 2.13+)
 
@@ -271,7 +295,8 @@ class OvsDpdk:
         self.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
         for i, s in enumerate(self.sockets):
             self.vsctl("add-port", "br0", f"vhu{i}", "--", "set", "Interface", f"vhu{i}",
-                       "type=dpdkvhostuserclient", f"options:vhost-server-path={s}")
+                       "type=dpdkvhostuserclient", f"options:vhost-server-path={s}",
+                       *([f"mtu_request={self.mtu}"] if self.mtu else []))
 
     def wait_up(self, timeout=30):
         def up():

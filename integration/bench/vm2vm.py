@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """VM-to-VM forwarding benchmark: vsw beside a testpmd cross-connect and OVS-DPDK in the same
-run, interleaved round by round (A B C A B C ...), 64-byte and 1518-byte frames. Each run
+run, interleaved round by round (A B C A B C ...), 64-byte and 1518-byte frames by default, up
+to 9000 (switches.py: each switch raises its ports' MTU for frames above 1518). Each run
 appends its table to RESULTS.md and raw numbers to results.jsonl beside this file, and redraws
-vm2vm.png. Not a test: it asserts nothing and prints numbers.
+vm2vm.svg (svg_plot.py: Mpps and cycles per byte against frame size, the peers and this run's
+switches). Not a test: it asserts nothing and prints numbers.
 
 Usage: vm2vm.py [--rounds N] [--seconds S] [--sizes 64,1518] [--switches vsw,testpmd-xconnect,ovs-dpdk]
                 [--profile]   (perf record of vswd, software clock, during one extra 64B run)
+       vm2vm.py --sizes 64,128,256,512,768,1024,1518,4000,9000    the frame size sweep
+       vm2vm.py --plot-only [--switches ...] [--last-run]   redraw vm2vm.svg from results.jsonl
        vm2vm.py --switches vsw,vsw+span,vsw+erspan    the feature table: cost of a mirror session
        VSW_BASELINE_BUILD=DIR vm2vm.py --switches vsw,vsw-baseline,vsw+all-ipfix,vsw+all-baseline
                       plain and every-feature switching (VLAN, shapers, SPAN, IPFIX 1:1) against an
@@ -28,7 +32,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 from generator import running  # noqa: E402
 from switches import FEATURES, SWITCHES  # noqa: E402
+import svg_plot  # noqa: E402
 from vswd_process import Workdir, kill_all, log  # noqa: E402
+
+# Drawn in vm2vm.svg whatever a run measured: the other switches and the vsw variants to compare.
+PLOTTED = ["vsw", "vsw+one-copy", "testpmd-xconnect", "ovs-dpdk", "vsw-baseline"]
 
 
 def one_run(work, switch_cls, size, seconds, bursts):
@@ -39,9 +47,12 @@ def one_run(work, switch_cls, size, seconds, bursts):
         sw.begin()
         pps = gen.measure(seconds)
         cpp, busy = sw.end()
+        frame = gen.rx_frame_bytes
     if hasattr(sw, "cycles_from_log"):  # testpmd reports its cycles when it stops
         cpp = sw.cycles_from_log()
-    return pps, {"cycles_per_packet": cpp, "busy_pct": busy}
+    if frame is not None and abs(frame - size) > 1:
+        log(f"{switch_cls.name} {size}B: the generator received {frame:.0f}-byte frames")
+    return pps, {"cycles_per_packet": cpp, "busy_pct": busy, "rx_frame_bytes": frame}
 
 
 def versions():
@@ -73,38 +84,22 @@ def profile(work, seconds):
     return "\n".join(l for l in report.splitlines() if l.strip() and not l.startswith("#"))
 
 
-def plot(results, path):
-    try:
-        import matplotlib
-    except ImportError:  # python3-matplotlib is not among the packages setup installs
-        print("vm2vm.png not redrawn: no matplotlib (apt-get install python3-matplotlib)")
-        return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    sizes = sorted({r["size"] for r in results})
-    names = [s.name for s in SWITCHES if any(r["switch"] == s.name for r in results)]
-    fig, axes = plt.subplots(1, len(sizes), figsize=(5 * len(sizes), 4))
-    axes = axes if len(sizes) > 1 else [axes]
-    for ax, size in zip(axes, sizes):
-        med = [statistics.median([r["mpps"] for r in results if r["switch"] == n and r["size"] == size] or [0]) for n in names]
-        lo = [m - min([r["mpps"] for r in results if r["switch"] == n and r["size"] == size] or [0]) for n, m in zip(names, med)]
-        hi = [max([r["mpps"] for r in results if r["switch"] == n and r["size"] == size] or [0]) - m for n, m in zip(names, med)]
-        ax.bar(names, med, yerr=[lo, hi], capsize=4, color=["#2a7", "#888", "#48c"][:len(names)])
-        ax.set_title(f"VM-to-VM, {size}-byte frames, 1 core")
-        ax.set_ylabel("Mpps (median, min-max)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--sizes", default="64,1518")
-    ap.add_argument("--switches", default=",".join(s.name for s in SWITCHES))
+    ap.add_argument("--switches", help="default: " + ",".join(s.name for s in SWITCHES) +
+                    "; with --plot-only: " + ",".join(PLOTTED))
     ap.add_argument("--bursts", type=int, default=8, help="bursts of 32 injected per port (frames in flight)")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--plot-only", action="store_true", help="redraw vm2vm.svg from results.jsonl, run nothing")
+    ap.add_argument("--last-run", action="store_true", help="--plot-only: the newest run alone")
     args = ap.parse_args()
+    if args.plot_only:
+        svg_plot.redraw(switches=args.switches.split(",") if args.switches else PLOTTED, last_run=args.last_run)
+        return
+    args.switches = args.switches or ",".join(s.name for s in SWITCHES)
     chosen = [s for s in SWITCHES + FEATURES if s.name in args.switches.split(",")]
     sizes = [int(x) for x in args.sizes.split(",")]
     work = Workdir("bench")
@@ -113,13 +108,18 @@ def main():
         for rnd in range(args.rounds):
             for size in sizes:
                 for sw in chosen:  # interleaved: A B C A B C
-                    pps, extra = one_run(work, sw, size, args.seconds, args.bursts)
+                    try:
+                        pps, extra = one_run(work, sw, size, args.seconds, args.bursts)
+                    except Exception as e:  # noqa: BLE001 - one switch failing at one size: the rest still run
+                        log(f"round {rnd} {size}B {sw.name}: failed: {e}")
+                        pps, extra = 0.0, {"error": str(e).splitlines()[0][:200] if str(e) else type(e).__name__}
                     r = {"round": rnd, "size": size, "switch": sw.name, "mpps": pps / 1e6,
                          "gbps": pps * (size + 20) * 8 / 1e9} | extra
                     results.append(r)
                     cpp, busy = extra.get("cycles_per_packet"), extra.get("busy_pct")
                     log(f"round {rnd} {size}B {sw.name:17} {pps / 1e6:7.3f} Mpps" +
-                        (f"  {cpp:.0f} cycles/packet" if cpp else "") + (f"  busy {busy:.0f}%" if busy else ""))
+                        (f"  {cpp:.0f} cycles/packet ({cpp / size:.2f}/byte)" if cpp else "") +
+                        (f"  busy {busy:.0f}%" if busy else ""))
         prof = profile(work, 5) if args.profile else ""
     finally:
         kill_all()
@@ -135,8 +135,8 @@ def report(results, sizes, chosen, args, prof):
              f"Configuration: switch on CPU 1 (one PMD), generator (testpmd, 2 virtio-user ports, io) on CPU 0, "
              f"{args.bursts}x32 frames injected per port, {args.rounds} rounds x {args.seconds:.0f} s, interleaved.\n",
              "| size | switch | median Mpps | min-max | Gbit/s (L1) | vsw/this, Mpps (median of per-round ratios) "
-             "| cycles/pkt (switch's own count) | this/vsw, cycles | busy % |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| cycles/pkt (switch's own count) | cycles/byte | this/vsw, cycles | busy % |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for size in sizes:
         vsw_by_round = {r["round"]: r for r in results if r["switch"] == "vsw" and r["size"] == size}
         for sw in chosen:
@@ -150,7 +150,8 @@ def report(results, sizes, chosen, args, prof):
             med = lambda xs, fmt: fmt.format(statistics.median(xs)) if xs else "-"  # noqa: E731
             lines.append(f"| {size} | {sw.name} | {statistics.median(m):.3f} | {min(m):.3f}-{max(m):.3f} | "
                          f"{statistics.median([r['gbps'] for r in rs]):.2f} | {med(ratios, '{:.2f}x')} | "
-                         f"{med(cpp, '{:.0f}')} | {med(cratios, '{:.2f}x')} | {med(busy, '{:.0f}')} |")
+                         f"{med(cpp, '{:.0f}')} | {med([c / size for c in cpp], '{:.3f}')} | "
+                         f"{med(cratios, '{:.2f}x')} | {med(busy, '{:.0f}')} |")
     if prof:
         lines += ["\nProfile of vswd under 64B load (perf record -e cpu-clock, symbols >= 1.5%):\n", "```", prof, "```"]
     text = "\n".join(lines) + "\n"
@@ -165,7 +166,7 @@ def report(results, sizes, chosen, args, prof):
     with open(os.path.join(HERE, "results.jsonl"), "a") as f:
         for r in results:
             f.write(json.dumps(r | {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "vsw": v["vsw"]}) + "\n")
-    plot(results, os.path.join(HERE, "vm2vm.png"))
+    svg_plot.redraw(switches=PLOTTED + [s.name for s in chosen if s.name not in PLOTTED])
 
 
 if __name__ == "__main__":
