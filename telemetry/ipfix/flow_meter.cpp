@@ -99,7 +99,6 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
         Sample() {}
         FlowSample s;
     } sample_slots[kBurst];
-    FlowSample* const samples = &sample_slots[0].s;
     static_assert(sizeof(Sample) == sizeof(FlowSample));
     uint64_t hashes[kBurst];
     uint16_t k = 0, metered = 0;
@@ -131,21 +130,21 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
         const bool plain =
             f->data_len >= kSameHeaderBytes && plain_ipv4(bytes) && wire_packets(f) == 1;
         if (plain && last && f->pkt_len == last_len && d.vlan[i].vlan == last_vlan &&
-            same_headers(bytes, last) && !ends_flow(samples[k - 1])) {
-            add_to_run(samples[k - 1], last_sample);  // the same key and the same sample
+            same_headers(bytes, last) && !ends_flow(sample_slots[k - 1].s)) {
+            add_to_run(sample_slots[k - 1].s, last_sample);  // the same key and the same sample
             continue;
         }
         telemetry::read_flow_key(bytes, f->data_len, f->pkt_len, ingress_interface, d.vlan[i].vlan,
-                                 keys[k], samples[k]);
+                                 keys[k], sample_slots[k].s);
         if (const uint32_t segments = wire_packets(f); segments > 1) {  // counted as on a wire
-            samples[k].packets = segments;
-            samples[k].l2_octets = static_cast<uint32_t>(wire_bytes(f));
-            samples[k].ip_octets += (segments - 1) * (f->l3_len + f->l4_len);
+            sample_slots[k].s.packets = segments;
+            sample_slots[k].s.l2_octets = static_cast<uint32_t>(wire_bytes(f));
+            sample_slots[k].s.ip_octets += (segments - 1) * (f->l3_len + f->l4_len);
         }
         last = plain ? bytes : nullptr;
         last_len = f->pkt_len;
         last_vlan = d.vlan[i].vlan;
-        last_sample = samples[k];
+        last_sample = sample_slots[k].s;
         ++k;
     }
     // Pass 2, apart from pass 1: a key is read as words just after being written field by
@@ -155,13 +154,14 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
     uint16_t runs = 0;
     for (uint16_t i = 0; i < k; ++i) {
         const uint64_t h = telemetry::FlowCache::hash(keys[i]);
-        if (runs && joins_run(samples[runs - 1], keys[runs - 1], hashes[runs - 1], keys[i], h)) {
-            add_to_run(samples[runs - 1], samples[i]);
+        if (runs &&
+            joins_run(sample_slots[runs - 1].s, keys[runs - 1], hashes[runs - 1], keys[i], h)) {
+            add_to_run(sample_slots[runs - 1].s, sample_slots[i].s);
             continue;
         }
         if (runs != i) {
             keys[runs] = keys[i];
-            samples[runs] = samples[i];
+            sample_slots[runs].s = sample_slots[i].s;
         }
         hashes[runs] = h;
         m.cache.prefetch(h);
@@ -171,7 +171,7 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
     // so that a cache far larger than the CPU's costs overlapping misses, not one after another.
     for (uint16_t i = 0; i < runs; ++i) m.cache.prefetch_entry(hashes[i]);
     for (uint16_t i = 0; i < runs; ++i)
-        m.cache.update(keys[i], hashes[i], samples[i], now_ms, x.timeouts, ToRing{m});
+        m.cache.update(keys[i], hashes[i], sample_slots[i].s, now_ms, x.timeouts, ToRing{m});
     m.counters.metered.add(metered);
     if (not_sampled) m.counters.not_sampled.add(not_sampled);
     if (const uint64_t ignored = n - metered - not_sampled) {
