@@ -25,6 +25,7 @@ RING_SIZE = 256
 TX_DESC, TX_AVAIL, TX_USED = 0x90000, 0x94000, 0x98000  # guest TX vring (queue 1)
 NEXT, WRITE, INDIRECT = 1, 2, 4
 AVAIL_F_NO_INTERRUPT = 1
+VRING_F_LOG = 1  # in SET_VRING_ADDR: log the used ring's writes (at log_guest_addr)
 
 
 def ring_offsets(q):
@@ -45,6 +46,7 @@ class HostileGuest:
         # unpack_from go byte by byte, so vswd could see (and the guest read) half an index.
         self.u16 = memoryview(self.mem).cast("H")
         self.gpa, self.uaddr = 0, GUEST_RAM  # the memory's guest-physical and frontend address
+        self.log_used = False  # dirty logging: SET_VRING_ADDR asks for the used ring's writes logged
         self.f = Frontend.connect(path)
         self.f.get_u64(GET_FEATURES)
         features = VIRTIO_F_VERSION_1 | (PROTOCOL_FEATURES if protocol_features else 0)
@@ -64,7 +66,8 @@ class HostileGuest:
     def set_ring_addr(self, q):
         """SET_VRING_ADDR for queue q at the frontend address its rings have now."""
         desc, avail, used = (self.uaddr + o for o in ring_offsets(q))
-        self.f.request(SET_VRING_ADDR, vring_addr(q, desc, used, avail))
+        flags, log = (VRING_F_LOG, self.gpa + ring_offsets(q)[2]) if self.log_used else (0, 0)
+        self.f.request(SET_VRING_ADDR, vring_addr(q, desc, used, avail, flags, log))
 
     def start_ring(self, q, base):
         """Sets queue q up and starts it at index `base` (what QEMU sends in vhost_virtqueue_start,

@@ -15,13 +15,16 @@ rte_vhost only when a message pauses it. Meanwhile the test, as QEMU would, send
 - SET_VRING_ENABLE 0 and then 1 on the TX ring;
 - GET_VRING_BASE on the TX ring, which stops the device, and the ring set up again at the index
   it returned (SET_VRING_NUM/ADDR/BASE/CALL/KICK, SET_VRING_ENABLE 1), as vhost_virtqueue_start
-  does.
+  does;
+- last, as a live migration starts: SET_FEATURES with LOG_ALL, SET_LOG_BASE and SET_VRING_ADDR
+  with the LOG flag, then SET_LOG_BASE with a new log.
 Each message pauses the driver (tx_ring_driver.h) and rte_vhost gets the indices back before it
 handles the message. Checked:
 - the index GET_VRING_BASE returns is the guest's used index at that moment (every head taken
   was given back, none is in flight), and the ring then stays still until it is set up again;
   a disabled ring is not taken from either (rte_vhost's dequeue takes nothing from one);
-- frames reach the peer again after each message;
+- frames reach the peer again after each message; with dirty logging on, each log gets the used
+  ring's page marked as vswd gives heads back;
 - the guest gets every head it posted back exactly once, its used index ends at its avail index;
 - every head went through the driven path once (frames + no_mbufs taken == posted), nothing was
   refused, no ring found broken, no reference outlived its burst, no memory fault;
@@ -30,6 +33,8 @@ handles the message. Checked:
 - the peer got each frame it got byte for byte, in posting order, none twice, and exactly
   posted - no_mbufs - refused - frames vswd counted as dropped at either port;
 - vswd answers vswctl throughout, its mbufs come back, and it stops cleanly."""
+import mmap
+import os
 import struct
 import threading
 import time
@@ -37,7 +42,8 @@ import time
 from vswtest import FakeGuest, Vswd, check, frame, log, wait_until
 from hostile_guest import (AVAIL_F_NO_INTERRUPT, GUEST_RAM, MIB, RING_SIZE, TX_AVAIL, TX_USED, WRITE,  # noqa: E402
                            HostileGuest, ring_offsets)
-from vhost_user_frontend import GET_VRING_BASE, SET_MEM_TABLE, SET_VRING_ENABLE, mem_table, region, vring_state  # noqa: E402
+from vhost_user_frontend import (GET_VRING_BASE, PROTOCOL_FEATURES, SET_FEATURES, SET_MEM_TABLE, SET_VRING_ENABLE,  # noqa: E402
+                                 VIRTIO_F_VERSION_1, guest_memory, mem_table, region, vring_state)
 from scapy.all import Ether, IP, UDP, Raw  # noqa: E402
 
 D, V = "02:00:00:00:0d:01", "02:00:00:00:0f:01"
@@ -48,6 +54,8 @@ BUF, BUF_STRIDE = 0x10000, 0x800    # head i's buffer: a 12-byte virtio-net head
 RX_BUF = 0x60000                    # the guest's RX buffers (it receives the peer's broadcast)
 GPA_B, UADDR_B = 0x40000000, GUEST_RAM + 0x100000000  # where the memory moves to
 ROUNDS = 8
+LOG_ALL = 1 << 26   # VHOST_F_LOG_ALL
+SET_LOG_BASE = 6
 
 
 def templates():
@@ -265,6 +273,24 @@ def test(work):
         check(vswd.alive() and vswd.port("v")["tx_path"]["path"] == "one-copy",
               f"round {r}: vswd answers and drives v's ring (disabled ring still at {still} with {waiting} heads"
               f" waiting; GET_VRING_BASE {num} with {(avail - used) & 0xffff})")
+
+    # Live migration starts under load: dirty logging (SET_FEATURES with LOG_ALL, SET_LOG_BASE,
+    # SET_VRING_ADDR with the LOG flag), and SET_LOG_BASE again with a new log (QEMU resizes it).
+    h.f.request(SET_FEATURES, struct.pack("<Q", VIRTIO_F_VERSION_1 | PROTOCOL_FEATURES | LOG_ALL))
+    h.log_used = True
+    page = (h.gpa + TX_USED) // 4096  # the used ring's page: one bit per 4 KiB of guest memory
+    for k in range(2):
+        fd = guest_memory(page // 8 + 1)
+        dirty = mmap.mmap(fd, page // 8 + 1)
+        h.f.request(SET_LOG_BASE, struct.pack("<QQ", page // 8 + 1, 0), [fd])
+        h.f.reply()
+        os.close(fd)
+        if k == 0:
+            h.set_ring_addr(1)
+        h.sync()
+        flows(f"SET_LOG_BASE {k}")
+        check(dirty[page // 8] >> page % 8 & 1, f"log {k}: vswd marks the used ring's page dirty as it gives heads back")
+        dirty.close()
 
     # The guest stops sending: every head comes back.
     loop.stop_posting()
