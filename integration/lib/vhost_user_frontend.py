@@ -51,6 +51,7 @@ class Frontend:
     def __init__(self, sock):
         self.sock = sock
         self.sock.settimeout(5)
+        self.requests = 0  # messages sent through request()
 
     @classmethod
     def connect(cls, path):
@@ -66,6 +67,7 @@ class Frontend:
 
     def request(self, request, payload=b"", fds=(), flags=VERSION):
         self.send(message(request, payload, flags), fds)
+        self.requests += 1
 
     def reply(self):
         """Reads a reply: (request, flags, payload). Raises on EOF or timeout."""

@@ -10,27 +10,18 @@ the same head twice, and an avail index that jumps; each is refused and counted,
 frames pass, and vswd and the other guests carry on. Last, the hostile guest rewrites its
 frames' headers while vswd switches them: no frame reaches a guest with a header other than
 the one vswd decided on."""
-import mmap
 import os
-import struct
 import threading
 import time
 
 from scapy.all import Ether, IP, UDP, Raw, rdpcap  # noqa: F401
 
 from vswtest import FakeGuest, Vswd, check, frame, log, wait_until
-from vhost_user_frontend import (GET_FEATURES, SET_FEATURES, SET_MEM_TABLE, SET_OWNER, SET_VRING_ADDR,
-                                 SET_VRING_BASE, SET_VRING_CALL, SET_VRING_KICK, SET_VRING_NUM,
-                                 VIRTIO_F_VERSION_1, Frontend, guest_memory, mem_table, region, vring_addr,
-                                 vring_state)  # noqa: E402 (after vswtest sets the path)
+from hostile_guest import INDIRECT, MIB, NEXT, WRITE, HostileGuest  # noqa: E402 (after vswtest sets the path)
 
 C, D, V = "02:00:00:00:0c:01", "02:00:00:00:0d:01", "02:00:00:00:0f:01"
 BCAST = "ff:ff:ff:ff:ff:ff"
 SIZES = [60, 300, 511, 600, 1000, 1514]  # below and above the copybreak (512)
-MIB = 1 << 20
-GUEST_RAM = 0x7f0000000000
-TX_DESC, TX_AVAIL, TX_USED = 0x90000, 0x94000, 0x98000  # guest TX vring (queue 1), 256 entries
-NEXT, WRITE, INDIRECT = 1, 2, 4
 SEND_RARP = 19
 
 
@@ -41,54 +32,6 @@ def sized(src, dst, tag, size):
 
 def tx_path(vswd, port):
     return vswd.port(port)["tx_path"]
-
-
-class HostileGuest:
-    """A frontend with 1 MiB of memfd memory whose guest TX ring it fills by hand."""
-
-    def __init__(self, path):
-        self.fd = guest_memory(MIB)
-        self.mem = mmap.mmap(self.fd, MIB)
-        self.f = Frontend.connect(path)
-        self.f.get_u64(GET_FEATURES)
-        self.f.request(SET_FEATURES, struct.pack("<Q", VIRTIO_F_VERSION_1))
-        self.f.request(SET_OWNER)
-        self.f.request(SET_MEM_TABLE, mem_table([region(0, MIB, GUEST_RAM, 0)]), [self.fd])
-        for q in (0, 1):
-            addr = GUEST_RAM + 0x80000 + q * 0x10000
-            self.f.request(SET_VRING_NUM, vring_state(q, 256))
-            self.f.request(SET_VRING_ADDR, vring_addr(q, addr, addr + 0x8000, addr + 0x4000))
-            self.f.request(SET_VRING_BASE, vring_state(q, 0))
-            self.f.request(SET_VRING_CALL, struct.pack("<Q", q), [os.eventfd(0)])
-            self.f.request(SET_VRING_KICK, struct.pack("<Q", q), [os.eventfd(0)])
-        self.avail = 0
-
-    def desc(self, i, addr, length, flags=0, nxt=0):
-        struct.pack_into("<QIHH", self.mem, TX_DESC + 16 * i, addr, length, flags, nxt)
-
-    def buffer(self, i, data):
-        """Buffer i (at 0x10000 + i * 4 KiB) holding a zero virtio-net header, then `data`."""
-        addr = 0x10000 + i * 0x1000
-        self.mem[addr:addr + 12 + len(data)] = bytes(12) + data
-        return addr
-
-    def used_idx(self):
-        return struct.unpack_from("<H", self.mem, TX_USED + 2)[0]
-
-    def post(self, *heads, jump=0):
-        for h in heads:
-            struct.pack_into("<H", self.mem, TX_AVAIL + 4 + 2 * (self.avail % 256), h)
-            self.avail += 1
-        struct.pack_into("<H", self.mem, TX_AVAIL + 2, (self.avail + jump) & 0xffff)
-
-    def given_back(self, timeout=5):
-        """Waits until every posted head is in the used ring."""
-        wait_until(lambda: self.used_idx() == self.avail & 0xffff, timeout, "the heads to be given back")
-
-    def close(self):
-        self.f.close()
-        self.mem.close()
-        os.close(self.fd)
 
 
 def exchange(work, vswd):

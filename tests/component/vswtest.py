@@ -73,9 +73,10 @@ class FakeGuest:
                 wait_until(g.ready, 60, f"fake guest {g.name} to finish starting")
         self.send("start")
 
-    def quit(self, timeout=30, settle=0.5):
-        """Stops testpmd cleanly and returns the frames it received from the switch. `settle`
-        gives testpmd time to move what vswd just put in its ring into out.pcap."""
+    def quit(self, timeout=30, settle=0.5, dissect=True):
+        """Stops testpmd cleanly and returns the frames it received from the switch (unless not
+        `dissect`: scapy takes seconds for tens of thousands). `settle` gives testpmd time to move
+        what vswd just put in its ring into out.pcap."""
         if self.proc.poll() is None:
             time.sleep(settle)
             self.send("stop")
@@ -85,7 +86,7 @@ class FakeGuest:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        return self.received()
+        return self.received() if dissect else None
 
     def received(self):
         return list(rdpcap(self.out_pcap)) if os.path.exists(self.out_pcap) else []
