@@ -14,8 +14,9 @@
 // anew after rte_vhost handled the message. rte_vhost holds every access lock of the device
 // while it handles most messages, and a worker inside a section may be spinning on another
 // device's lock in rte_vhost_enqueue_burst -- never on this device's: a section never sends to
-// its own port (frames are not switched back to their port, and the datapath flushes what other
-// ports buffered before it enters), so the wait ends. The pause is per device: there is no
+// its own port (frames are not switched back to their port, the datapath flushes what other
+// ports buffered before it enters, and mirror copies whose output is the port wait, copied, until
+// the section closes), so the wait ends. The pause is per device: there is no
 // global barrier a worker could deadlock against.
 #pragma once
 

@@ -139,12 +139,17 @@ rte_vhost_msg_result note_negotiation(int vid, void* ctx) {
 }
 
 // Before rte_vhost handles any message: the guard, then (unless it refused) the TX ring driver
-// pauses, since the message may move the rings, the memory or the indices under it.
+// of a one-copy port pauses, since the message may move the rings, the memory or the indices
+// under it. A port without one copy is not paused: its path cannot change (one-copy=on takes
+// effect at a message or device start that pauses), and a message rte_vhost fails calls no
+// post_msg_handle, which would leave its TX paused until the next message.
 rte_vhost_msg_result before_message(int vid, void* ctx) {
     const rte_vhost_msg_result r = guard_message(vid, ctx);
     if (r != RTE_VHOST_MSG_RESULT_NOT_HANDLED) return r;
     if (VhostState* s = find_port(vid)) {
-        pause(s->tx_driver);
+        TxRingDriver& d = s->tx_driver;
+        if (d.wanted.load(std::memory_order_relaxed) || d.active.load(std::memory_order_relaxed))
+            pause(d);
         // The table may be gone if rte_vhost fails to map the new one (no post_msg_handle then).
         if (!g_layout_known || maps_guest_memory(message_request(ctx)))
             s->tx_driver.memory_mapped = false;

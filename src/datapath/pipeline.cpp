@@ -202,10 +202,30 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
 namespace {
 
 // The mirror stage's way out: a session's copies leave through its output port.
+// Mirror copies whose output is the port of the open driven section: kept, out of guest memory,
+// until the section closes (driven_ingress_list sends them then). Returns how many were kept;
+// the others are freed (the mirror counts them as not sent).
+uint16_t hold_for_section_port(Datapath& dp, rte_mbuf** pkts, uint16_t n) {
+    TxBuffer& own = dp.for_section_port;
+    uint16_t kept = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = own.n < kBurst ? vhost::own_frame(pkts[i], dp.pool) : nullptr;
+        if (m) {
+            own.pkts[own.n++] = m;
+            ++kept;
+        } else {
+            rte_pktmbuf_free(pkts[i]);
+        }
+    }
+    return kept;
+}
+
 struct MirrorSend {
     Datapath& dp;
     const Snapshot& snap;
     uint16_t operator()(uint16_t slot, rte_mbuf** pkts, uint16_t n) const {
+        if (slot == dp.section_slot) [[unlikely]]
+            return hold_for_section_port(dp, pkts, n);
         return transmit(*snap.ports[slot], dp.worker, pkts, n);
     }
 };

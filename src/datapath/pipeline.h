@@ -99,6 +99,12 @@ struct Datapath {
     bool backlog_listed[kMaxPorts] = {};  // the slot is in backlogged[]
     uint16_t held_on[kMaxPorts] = {};     // per polled slot: 1 + the slot whose backlog holds
                                           // it back (0: polled)
+    // One copy: the slot whose driven section is open (kNoSection: none), and the mirror copies
+    // for that port itself, which wait until the section closes: inside it, the vhost-user
+    // thread may hold the port's locks while it waits for the section to end.
+    static constexpr uint16_t kNoSection = UINT16_MAX;
+    uint16_t section_slot = kNoSection;
+    TxBuffer for_section_port;
 };
 
 // A polling round's clock, read once at its start.
@@ -317,6 +323,7 @@ inline uint16_t driven_ingress_list(Datapath& dp, const Snapshot& snap, Port& in
         if (path == vhost::TxPath::kRteVhost) vhost::leave(d);
         return 0;
     }
+    dp.section_slot = in.slot;
     const uint16_t received =
         vhost::take(d, in.vhost.enabled_vrings.load(std::memory_order_relaxed), dp.pool, dp.walk,
                     b.pkts, kBurst);
@@ -330,6 +337,11 @@ inline uint16_t driven_ingress_list(Datapath& dp, const Snapshot& snap, Port& in
     }
     vhost::give_back(d);
     vhost::leave(d);
+    dp.section_slot = Datapath::kNoSection;
+    if (TxBuffer& own = dp.for_section_port; own.n) [[unlikely]] {  // mirrored to this port
+        transmit(in, dp.worker, own.pkts, own.n);
+        own.n = 0;
+    }
     return received;
 }
 
