@@ -445,13 +445,12 @@ inline uint32_t round_start_list(Datapath& dp, const Snapshot& snap) {
     return dp.n_backlogged ? drain_backlogs(dp, snap) : 0;
 }
 
-// The end of a polling round, after every port's ingress list. `busy`: the round received
-// frames.
-inline void round_end_list(Datapath& dp, const Snapshot& snap, const RoundTime& t, bool busy) {
+// The end of a polling round, after every port's ingress list.
+inline void round_end_list(Datapath& dp, const Snapshot& snap, const RoundTime& t) {
     if (dp.inject) inject(dp, snap, dp.inject);  // the control thread's frames (worker 0)
-    // IPFIX timeouts: a slice of the cache per round, a larger one when there was nothing to do.
+    // IPFIX timeouts: the slice of the cache due since the last round (paced by the clock).
     if (const FlowExport* flows = snap.flows.get())
-        meter_expire(*flows->meter[dp.worker], *flows, t.now_ms, busy ? 256 : 4096);
+        meter_tick(*flows->meter[dp.worker], *flows, t.now_ms);
     if (snap.mirrors) take_mirror_handoffs(dp, snap);
     if (dp.n_pending || dp.mirrors.pending) flush_all(dp, snap);
 }

@@ -88,7 +88,7 @@ void Worker::run() {
                 full |= n == kBurst;
                 received += n;
             }
-            round_end_list(dp, *snap, t, received != 0);
+            round_end_list(dp, *snap, t);
         }
         const uint64_t end = rte_rdtsc();
         stats_.rounds.add(1);

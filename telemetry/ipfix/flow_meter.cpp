@@ -6,6 +6,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include <algorithm>
+
 #include "core/mbuf.h"
 
 namespace vsw {
@@ -182,6 +184,16 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
 
 void meter_expire(FlowMeter& m, const FlowExport& x, uint64_t now_ms, uint32_t budget) {
     m.cache.expire(now_ms, x.timeouts, budget, ToRing{m});
+}
+
+void meter_tick(FlowMeter& m, const FlowExport& x, uint64_t now_ms) {
+    if (now_ms == m.swept_ms) return;
+    const uint64_t elapsed = now_ms - m.swept_ms;
+    m.swept_ms = now_ms;
+    if (m.cache.size() == 0) return;
+    const uint64_t due = m.cache.capacity() * std::min<uint64_t>(elapsed, kSweepMs) / kSweepMs;
+    meter_expire(m, x, now_ms,
+                 static_cast<uint32_t>(std::clamp<uint64_t>(due, 1, kMaxSweepBudget)));
 }
 
 }  // namespace vsw

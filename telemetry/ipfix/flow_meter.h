@@ -28,6 +28,7 @@ struct FlowMeter {
     telemetry::FlowCache cache;
     rte_ring* records = nullptr;  // FlowRecord elements, worker -> exporter
     uint32_t countdown = 1;       // deterministic sampling: frames until the next metered one
+    uint64_t swept_ms = 0;        // meter_tick(): the clock when it last looked for timeouts
     struct alignas(64) Counters {
         telemetry::Counter metered;          // frames added to a flow
         telemetry::Counter not_sampled;      // frames sampling passed over
@@ -63,6 +64,15 @@ void meter_burst(FlowMeter& m, const FlowExport& x, uint16_t ingress_interface,
 
 // Looks at `budget` more cache entries for timeouts.
 void meter_expire(FlowMeter& m, const FlowExport& x, uint64_t now_ms, uint32_t budget);
+
+// The whole cache is looked at for timeouts once every kSweepMs (timeouts are whole seconds).
+inline constexpr uint64_t kSweepMs = 100;
+// A polling round's share of that: nothing within the millisecond of the last look, else the
+// entries due since (at most kMaxSweepBudget). Paced by the clock, not by rounds: a busy PMD
+// makes hundreds of thousands of rounds a second, and each look reads cache lines the frames
+// need.
+inline constexpr uint32_t kMaxSweepBudget = 1u << 16;
+void meter_tick(FlowMeter& m, const FlowExport& x, uint64_t now_ms);
 
 // Ends every flow of a meter no worker uses any more (forced end), into `emit`.
 template <class Emit>

@@ -436,7 +436,7 @@ TEST_CASE("the ingress list: a polled port's burst is received, checked and deci
     f.port(0).admin_up = false;  // not polled at all
     CHECK(ingress_list(*f.dp, f.snap, f.port(0), t, b) == 0);
     CHECK(f.port(0).counters[0].rx_packets.get() == 2 * kBurst);
-    round_end_list(*f.dp, f.snap, t, true);
+    round_end_list(*f.dp, f.snap, t);
     CHECK(rte_mempool_in_use_count(g_pool) == 0);
 }
 
@@ -452,7 +452,7 @@ TEST_CASE("the end of a round flushes every TX buffer and sends the slow path's 
     up->port = 2;  // for port 2
     REQUIRE(rte_ring_enqueue(down, up) == 0);
     CHECK(f.dp->n_pending == 2);
-    round_end_list(*f.dp, f.snap, RoundTime{}, true);
+    round_end_list(*f.dp, f.snap, RoundTime{});
     CHECK(f.dp->n_pending == 0);
     CHECK(f.port(1).counters[0].tx_packets.get() == 1);
     CHECK(f.port(2).counters[0].tx_packets.get() == 2);

@@ -129,6 +129,26 @@ TEST_CASE("meter_expire hands ended flows to the ring; a full ring loses them, c
     CHECK(rig.meter.cache.size() == 0);
 }
 
+TEST_CASE("meter_tick: the whole cache looked at every kSweepMs, nothing within a millisecond") {
+    MeterRig rig;
+    rig.x.timeouts.idle_ms = 1000;
+    rig.receive(
+        20, [](int i) { return udp_frame(static_cast<uint16_t>(2000 + i)); }, 0);
+    meter_tick(rig.meter, rig.x, 5000);  // the first look after a long while: a whole sweep
+    CHECK(rig.take().size() == 20);
+    rig.receive(
+        20, [](int i) { return udp_frame(static_cast<uint16_t>(3000 + i)); }, 5000);
+    meter_tick(rig.meter, rig.x, 5999);  // a whole sweep: none idle yet
+    CHECK(rig.take().empty());
+    for (int k = 0; k < 1000; ++k) meter_tick(rig.meter, rig.x, 6000);  // one look, 1 ms worth
+    const auto first = rig.take().size();
+    CHECK(first < 20);  // a 100th of the cache (4096 flows: about 41 entries)
+    CHECK(rig.meter.cache.size() == 20 - first);
+    for (uint64_t ms = 6001; ms <= 6000 + kSweepMs; ++ms) meter_tick(rig.meter, rig.x, ms);
+    CHECK(first + rig.take().size() == 20);  // every entry looked at within kSweepMs
+    CHECK(rig.meter.cache.size() == 0);
+}
+
 TEST_CASE("sampling: every N-th frame, or 1 in N at random") {
     SECTION("deterministic") {
         MeterRig rig;
