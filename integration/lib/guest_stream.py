@@ -7,10 +7,12 @@ nc writes what arrives to a file. Intact means: as many bytes as were sent, with
 
 Both ends run in the background of the guest agent (whose `$(...)` waits for every holder of
 its pipe): their output goes to files, never to the agent. The receiver's stdin is a FIFO held
-open, because busybox nc stops reading the socket when its stdin ends."""
-import time
+open, because busybox nc stops reading the socket when its stdin ends.
 
-RX, TX = "/tmp/stream.rx", "/tmp/stream.tx"
+Streams on different ports are independent: each keeps its files under /tmp/stream-PORT.* and
+wait() ends only its own listener (by PID), so a guest can receive one stream while it sends
+another."""
+import time
 
 
 class GuestStream:
@@ -21,26 +23,30 @@ class GuestStream:
         self.size = chunks * chunk_kb * 1024
         self.md5 = None
         self.started = None
+        base = f"/tmp/stream-{port}"
+        self.rx, self.tx, self.fifo, self.pids = f"{base}.rx", f"{base}.tx", f"{base}.in", f"{base}.pids"
+        self.base = base
 
     def start(self):
         """Starts the listener, then the paced sender; returns at once."""
-        self.sender.check(f"dd if=/dev/urandom of={TX} bs=1024 count={self.size // 1024} 2>/dev/null")
-        self.md5 = self.sender.check(f"md5sum {TX}").split()[0]
-        self.receiver.check(f"rm -f {RX} /tmp/stream.in; mkfifo /tmp/stream.in; "
-                            f"(sleep 900 > /tmp/stream.in 2>/dev/null &) ; "
-                            f"(nc -l -p {self.port} < /tmp/stream.in > {RX} 2>/tmp/stream.rx.err &) ; true")
+        self.sender.check(f"dd if=/dev/urandom of={self.tx} bs=1024 count={self.size // 1024} 2>/dev/null")
+        self.md5 = self.sender.check(f"md5sum {self.tx}").split()[0]
+        self.receiver.check(f"rm -f {self.rx} {self.fifo} {self.pids}; mkfifo {self.fifo}; "
+                            f"(sleep 900 > {self.fifo} 2>/dev/null & echo $! >> {self.pids}) ; "
+                            f"(nc -l -p {self.port} < {self.fifo} > {self.rx} 2>{self.base}.rx.err & "
+                            f"echo $! >> {self.pids}) ; true")
         time.sleep(0.5)
         paced = (f"i=0; while [ $i -lt {self.chunks} ]; do "
-                 f"dd if={TX} bs={self.chunk_kb * 1024} skip=$i count=1 2>/dev/null; sleep {self.pace}; "
+                 f"dd if={self.tx} bs={self.chunk_kb * 1024} skip=$i count=1 2>/dev/null; sleep {self.pace}; "
                  f"i=$((i+1)); done")
-        self.sender.check(f"(({paced}) | nc {self.receiver_ip} {self.port} > /tmp/stream.tx.out 2>&1; "
-                          f"echo $? > /tmp/stream.tx.rc) > /dev/null 2>&1 & true")
+        self.sender.check(f"(({paced}) | nc {self.receiver_ip} {self.port} > {self.base}.tx.out 2>&1; "
+                          f"echo $? > {self.base}.tx.rc) > /dev/null 2>&1 & true")
         self.started = time.monotonic()
         return self
 
     def received(self, receiver=None):
         """Bytes the receiver (or the guest that took its place) has written so far."""
-        out = (receiver or self.receiver).check(f"wc -c < {RX}")
+        out = (receiver or self.receiver).check(f"wc -c < {self.rx}")
         return int(out.strip() or 0)
 
     def wait(self, receiver=None, timeout=120):
@@ -55,6 +61,6 @@ class GuestStream:
                 break
             time.sleep(0.5)
         took = time.monotonic() - self.started
-        md5 = receiver.check(f"md5sum {RX}").split()[0]
-        receiver.run("killall nc sleep 2>/dev/null; true")
+        md5 = receiver.check(f"md5sum {self.rx}").split()[0]
+        receiver.run(f"kill $(cat {self.pids}) 2>/dev/null; true")
         return got, md5 == self.md5, took

@@ -44,12 +44,15 @@ class Nic:
     mode 'client': QEMU connects to vswd's socket and reconnects if vswd restarts. offloads=False:
     the guest's NIC offloads off (no checksum offload, no TSO, either way), as an operator does
     with QEMU's virtio-net-pci properties. mtu: QEMU's host_mtu= (the guest's MTU, offered
-    with VIRTIO_NET_F_MTU and told to vswd)."""
+    with VIRTIO_NET_F_MTU and told to vswd). event_idx=False: QEMU's event_idx=off, so
+    VIRTIO_RING_F_EVENT_IDX is not offered and the guest and vswd suppress notifications with the
+    rings' flags (VRING_AVAIL_F_NO_INTERRUPT, VRING_USED_F_NO_NOTIFY) instead of the used and
+    avail event indices."""
 
     OFFLOADS_OFF = ",csum=off,guest_csum=off,gso=off,host_tso4=off,host_tso6=off,guest_tso4=off,guest_tso6=off," \
                    "host_ufo=off,guest_ufo=off"
 
-    def __init__(self, socket_path, mac, mode="server", offloads=True, mtu=None):
+    def __init__(self, socket_path, mac, mode="server", offloads=True, mtu=None, event_idx=True):
         if mode not in ("server", "client"):
             raise ValueError("mode must be 'server' or 'client'")
         self.socket = socket_path
@@ -57,6 +60,7 @@ class Nic:
         self.mode = mode
         self.offloads = offloads
         self.mtu = mtu
+        self.event_idx = event_idx
 
 
 class TapNic:
@@ -121,7 +125,8 @@ class Guest:
                     "-netdev", f"vhost-user,id=net{i},chardev=vu{i}",
                     "-device", f"virtio-net-pci,netdev=net{i},mac={nic.mac},vectors=0"
                     + ("" if nic.offloads else Nic.OFFLOADS_OFF)
-                    + (f",host_mtu={nic.mtu}" if nic.mtu else "")]
+                    + (f",host_mtu={nic.mtu}" if nic.mtu else "")
+                    + ("" if nic.event_idx else ",event_idx=off")]
         return (["taskset", "-c", str(self.cpu)] if self.cpu is not None else []) + cmd
 
     def start(self):

@@ -112,9 +112,9 @@ class Vswd:
     def ctl(self, *args):
         """Runs vswctl --json ARGS; returns the parsed answer, raises on failure. With
         VSW_ONE_COPY=1 in the environment every vhost-user port is added with one-copy=on (to run
-        any test through the one-copy path)."""
+        any test through the one-copy path), unless the test sets one-copy= itself."""
         if os.environ.get("VSW_ONE_COPY") == "1" and args and args[0] == "add-port" and "dpdk" not in args \
-                and "bond" not in args:
+                and "bond" not in args and not any(str(a).startswith("one-copy=") for a in args):
             args = (*args, "one-copy=on")
             log(f"VSW_ONE_COPY: port {args[1]} added with one-copy=on")
         r = subprocess.run([VSWCTL, "--ctl", self.ctl_path, "--json", *args], capture_output=True, text=True, timeout=60)
