@@ -144,12 +144,40 @@ uint16_t take(TxRingDriver& d, uint64_t enabled, rte_mempool* pool, WalkScratch&
     return static_cast<uint16_t>(got + announced);
 }
 
+namespace {
+
+// Interrupts queue pair qp's guest. Non-blocking: the vhost-user thread may hold the vring's lock
+// while it handles a message (and waits for nobody); then the call stays pending and is retried
+// at the next give_back(), with frames or without.
+void call_guest(TxRingDriver& d, uint16_t qp) {
+    const uint16_t vring = tx_vring(qp);
+    // rte_vhost decides on EVENT_IDX from its own copy of the indices: bring it up to date.
+    rte_vhost_set_vring_base(d.vid, vring, d.ring[qp].last_avail, d.ring[qp].last_used);
+    d.call_pending[qp] = rte_vhost_vring_call_nonblock(d.vid, vring) == -EAGAIN;
+    if (d.call_pending[qp]) {
+        d.any_call_pending = true;
+        d.counters.calls_deferred.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+// The interrupts a busy lock deferred.
+void call_deferred(TxRingDriver& d) {
+    d.any_call_pending = false;
+    for (uint16_t qp = 0; qp < d.queue_pairs; ++qp)
+        if (d.call_pending[qp] && d.ring_ok[qp]) call_guest(d, qp);
+}
+
+}  // namespace
+
 void give_back(TxRingDriver& d) {
-    if (d.taken.count == 0) return;
+    if (d.taken.count == 0) {  // nothing taken: only what an idle ring may still be owed
+        if (d.any_call_pending) [[unlikely]]
+            call_deferred(d);
+        return;
+    }
     if (!all_released(d.frames))  // a bug: some stage kept a frame without copying it out
         d.counters.held_at_give_back.fetch_add(1, std::memory_order_relaxed);
     const uint16_t qp = d.taken.qp;
-    const uint16_t vring = tx_vring(qp);
     virtio::SplitRing& ring = d.ring[qp];
     const uint16_t old_used = ring.last_used;
     const virtio::UsedWrites w =
@@ -157,13 +185,10 @@ void give_back(TxRingDriver& d) {
     d.taken.count = 0;
     if (d.log_all)  // live migration: the used ring's pages are dirty
         for (uint32_t i = 0; i < w.count; ++i)
-            rte_vhost_log_used_vring(d.vid, vring, w.ranges[i].offset, w.ranges[i].len);
-    if (!d.call_pending[qp] && !virtio::should_notify(ring, d.event_idx, old_used)) return;
-    // rte_vhost decides on EVENT_IDX from its own copy of the indices: bring it up to date.
-    rte_vhost_set_vring_base(d.vid, vring, ring.last_avail, ring.last_used);
-    // Non-blocking: the vhost-user thread may hold the vring's lock (it waits for nobody).
-    d.call_pending[qp] = rte_vhost_vring_call_nonblock(d.vid, vring) == -EAGAIN;
-    if (d.call_pending[qp]) d.counters.calls_deferred.fetch_add(1, std::memory_order_relaxed);
+            rte_vhost_log_used_vring(d.vid, tx_vring(qp), w.ranges[i].offset, w.ranges[i].len);
+    if (d.call_pending[qp] || virtio::should_notify(ring, d.event_idx, old_used)) call_guest(d, qp);
+    if (d.any_call_pending) [[unlikely]]
+        call_deferred(d);  // another queue pair's
 }
 
 void announce(TxRingDriver& d, const uint8_t mac[6]) {
@@ -210,10 +235,13 @@ void resume(TxRingDriver& d, int vid) {
             features & (virtio::bit(virtio::kCsum) | virtio::bit(virtio::kHostTso4) |
                         virtio::bit(virtio::kHostTso6));
         bool any = false;
+        d.any_call_pending = false;
         for (uint16_t qp = 0; qp < kMaxDrivenQueuePairs; ++qp) {
             d.ring_ok[qp] = qp < d.queue_pairs && read_ring(vid, qp, d.ring[qp]);
             if (!d.ring_ok[qp]) d.ring[qp] = virtio::SplitRing{};
-            d.call_pending[qp] = false;
+            // An interrupt deferred before the message is still owed (one too many is harmless).
+            d.call_pending[qp] = d.call_pending[qp] && d.ring_ok[qp];
+            d.any_call_pending |= d.call_pending[qp];
             any |= d.ring_ok[qp];
         }
         if (!any) why = "rings not mapped yet";

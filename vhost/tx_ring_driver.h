@@ -97,6 +97,7 @@ struct TxRingDriver {
     // Owner worker only.
     uint16_t next_qp = 0;
     bool call_pending[kMaxDrivenQueuePairs] = {};  // an interrupt the guest still wants
+    bool any_call_pending = false;                 // some call_pending[] is set
     TakenBurst taken;
     uint16_t burst_referenced = 0;  // frames of the burst whose payload stays in guest memory
     GuestFrames frames;

@@ -47,6 +47,7 @@ class HostileGuest:
         self.u16 = memoryview(self.mem).cast("H")
         self.gpa, self.uaddr = 0, GUEST_RAM  # the memory's guest-physical and frontend address
         self.log_used = False  # dirty logging: SET_VRING_ADDR asks for the used ring's writes logged
+        self.calls = {}  # queue -> its call eventfd (non-blocking): the interrupts vswd sends
         self.f = Frontend.connect(path)
         self.f.get_u64(GET_FEATURES)
         features = VIRTIO_F_VERSION_1 | (PROTOCOL_FEATURES if protocol_features else 0)
@@ -75,10 +76,21 @@ class HostileGuest:
         self.f.request(SET_VRING_NUM, vring_state(q, RING_SIZE))
         self.set_ring_addr(q)
         self.f.request(SET_VRING_BASE, vring_state(q, base))
-        for request in (SET_VRING_CALL, SET_VRING_KICK):
-            efd = os.eventfd(0)
-            self.f.request(request, struct.pack("<Q", q), [efd])
-            os.close(efd)  # vswd has its own copy
+        call = os.eventfd(0, os.EFD_NONBLOCK)
+        self.f.request(SET_VRING_CALL, struct.pack("<Q", q), [call])
+        if q in self.calls:
+            os.close(self.calls[q])
+        self.calls[q] = call
+        kick = os.eventfd(0)
+        self.f.request(SET_VRING_KICK, struct.pack("<Q", q), [kick])
+        os.close(kick)  # vswd has its own copy
+
+    def interrupted(self, q):
+        """Whether vswd signalled queue q's call eventfd since the last look (which clears it)."""
+        try:
+            return os.eventfd_read(self.calls[q]) > 0
+        except BlockingIOError:
+            return False
 
     def desc(self, i, addr, length, flags=0, nxt=0):
         struct.pack_into("<QIHH", self.mem, TX_DESC + 16 * i, addr, length, flags, nxt)
@@ -118,6 +130,8 @@ class HostileGuest:
 
     def close(self):
         self.f.close()
+        for call in self.calls.values():
+            os.close(call)
         self.u16.release()
         self.mem.close()
         os.close(self.fd)
