@@ -15,9 +15,9 @@ class BackgroundPing:
 
     def wait(self, timeout=60):
         """Waits for the ping to end; returns (sent, received, summary line)."""
-        wait_until(lambda: "packets transmitted" in self.guest.check(f"cat {self.path}"), timeout,
+        wait_until(lambda: "packets transmitted" in self.guest.read(f"cat {self.path}"), timeout,
                    f"{self.guest.name}'s ping to finish")
-        summary = next(line for line in self.guest.check(f"cat {self.path}").splitlines()
+        summary = next(line for line in self.guest.read(f"cat {self.path}").splitlines()
                        if "packets transmitted" in line)
         return int(summary.split()[0]), int(summary.split()[3]), summary
 

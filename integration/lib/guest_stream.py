@@ -46,7 +46,7 @@ class GuestStream:
 
     def received(self, receiver=None):
         """Bytes the receiver (or the guest that took its place) has written so far."""
-        out = (receiver or self.receiver).check(f"wc -c < {self.rx}")
+        out = (receiver or self.receiver).read(f"wc -c < {self.rx}")
         return int(out.strip() or 0)
 
     def wait(self, receiver=None, timeout=120):
@@ -61,6 +61,6 @@ class GuestStream:
                 break
             time.sleep(0.5)
         took = time.monotonic() - self.started
-        md5 = receiver.check(f"md5sum {self.rx}").split()[0]
+        md5 = receiver.read(f"md5sum {self.rx}").split()[0]
         receiver.run(f"kill $(cat {self.pids}) 2>/dev/null; true")
         return got, md5 == self.md5, took

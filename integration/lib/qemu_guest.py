@@ -219,6 +219,24 @@ class Guest:
             raise GuestError(f"{command!r} in {self.name} failed ({rc}):\n{out}")
         return out
 
+    def read(self, command, timeout=60, attempts=3):
+        """check() for a command that may run more than once (it reads): asked again, with a new
+        id, when no answer came within timeout/attempts. A guest busy with interrupts (a flood,
+        under TCG) can overrun its 8250's FIFO and lose part of a request line; the agent then
+        waits for a newline that never comes (so one goes first: it ends the broken line, which
+        the agent then runs as garbage and answers under an id nobody waits for)."""
+        for attempt in range(attempts):
+            try:
+                rc, out = self.run(command, timeout / attempts)
+                break
+            except GuestError:
+                if attempt == attempts - 1 or not self.alive():
+                    raise
+                self.agent.sendall(b"\n")
+        if rc != 0:
+            raise GuestError(f"{command!r} in {self.name} failed ({rc}):\n{out}")
+        return out
+
     def load_module(self, name):
         """Loads a module the image carries but init.sh does not load (build_image.py's
         ON_DEMAND), its dependencies first."""
