@@ -201,7 +201,6 @@ void decide(Datapath& dp, const Snapshot& snap, Port& in, rte_mbuf* const* pkts,
 
 namespace {
 
-// The mirror stage's way out: a session's copies leave through its output port.
 // Mirror copies whose output is the port of the open driven section: kept, out of guest memory,
 // until the section closes (driven_ingress_list sends them then). Returns how many were kept;
 // the others are freed (the mirror counts them as not sent).
@@ -220,6 +219,7 @@ uint16_t hold_for_section_port(Datapath& dp, rte_mbuf** pkts, uint16_t n) {
     return kept;
 }
 
+// The mirror stage's way out: a session's copies leave through its output port.
 struct MirrorSend {
     Datapath& dp;
     const Snapshot& snap;
