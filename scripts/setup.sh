@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  g++ meson ninja-build pkg-config
+  g++ meson ninja-build pkg-config ccache  # meson compiles through ccache when it is there
   libdpdk-dev dpdk-dev                 # DPDK 22.11: libraries, dpdk-testpmd (fake guests)
   libboost-program-options-dev nlohmann-json3-dev catch2
   libvirt-dev libxml2-dev              # vsw-libvirt: libvirt client, domain XML reading

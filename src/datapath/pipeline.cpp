@@ -4,12 +4,15 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <algorithm>
+
 #include "core/arp.h"
 #include "core/mbuf.h"
 #include "qos/shaping.h"
 #include "security/dhcp_message.h"
 #include "src/datapath/guest_backlog.h"
 #include "src/datapath/offload_stage.h"
+#include "src/datapath/owned_frames.h"
 #include "src/datapath/port_io.h"
 #include "src/datapath/slow_path.h"
 #include "src/datapath/vlan_egress.h"
@@ -203,19 +206,15 @@ namespace {
 
 // Mirror copies whose output is the port of the open driven section: kept, out of guest memory,
 // until the section closes (driven_ingress_list sends them then). Returns how many were kept;
-// the others are freed (the mirror counts them as not sent).
-uint16_t hold_for_section_port(Datapath& dp, rte_mbuf** pkts, uint16_t n) {
-    TxBuffer& own = dp.for_section_port;
-    uint16_t kept = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-        rte_mbuf* m = own.n < kBurst ? vhost::own_frame(pkts[i], dp.pool) : nullptr;
-        if (m) {
-            own.pkts[own.n++] = m;
-            ++kept;
-        } else {
-            rte_pktmbuf_free(pkts[i]);
-        }
-    }
+// the others are freed (the mirror counts them as not sent; a failed copy is also counted at the
+// port, no_mbufs).
+uint16_t hold_for_section_port(Datapath& dp, Port& out, rte_mbuf** pkts, uint16_t n) {
+    TxBuffer& held = dp.for_section_port;
+    uint16_t kept = std::min<uint16_t>(n, kBurst - held.n);
+    if (kept < n) rte_pktmbuf_free_bulk(pkts + kept, n - kept);
+    owned_frames(pkts, kept, out.counters[dp.worker]);
+    std::copy_n(pkts, kept, held.pkts + held.n);
+    held.n = static_cast<uint16_t>(held.n + kept);
     return kept;
 }
 
@@ -225,7 +224,7 @@ struct MirrorSend {
     const Snapshot& snap;
     uint16_t operator()(uint16_t slot, rte_mbuf** pkts, uint16_t n) const {
         if (slot == dp.section_slot) [[unlikely]]
-            return hold_for_section_port(dp, pkts, n);
+            return hold_for_section_port(dp, *snap.ports[slot], pkts, n);
         return transmit(*snap.ports[slot], dp.worker, pkts, n);
     }
 };

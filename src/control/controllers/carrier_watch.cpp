@@ -13,6 +13,16 @@
 
 namespace vsw {
 
+namespace {
+
+// NLMSG_OK without its comparison of mixed signs (clang warns about it in our code).
+bool message_fits(const nlmsghdr* h, int left) {
+    return left >= static_cast<int>(sizeof(nlmsghdr)) && h->nlmsg_len >= sizeof(nlmsghdr) &&
+           h->nlmsg_len <= static_cast<unsigned>(left);
+}
+
+}  // namespace
+
 CarrierWatch::CarrierWatch() {
     fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd_ < 0) return;
@@ -54,7 +64,7 @@ std::vector<std::pair<std::string, bool>> CarrierWatch::changes() {
             break;  // EAGAIN: nothing more
         }
         int left = static_cast<int>(n);
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left);
+        for (auto* h = reinterpret_cast<nlmsghdr*>(buf); message_fits(h, left);
              h = NLMSG_NEXT(h, left)) {
             if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) continue;
             if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) continue;
