@@ -100,4 +100,30 @@ GuardedMessage view_message(void* ctx, int*& fds_out, int*& fd_num_out) {
     return m;
 }
 
+MessagePause message_pause(uint32_t request, int fd_num) {
+    switch (request) {
+        // vhost_user_msg_handler's list for vhost_user_lock_all_queue_pairs (DPDK 22.11).
+        case 2:  // SET_FEATURES
+        case 3:  // SET_OWNER
+        case kSetMemTable:
+        case kSetLogBase:
+        case 7:   // SET_LOG_FD
+        case 8:   // SET_VRING_NUM
+        case 9:   // SET_VRING_ADDR
+        case 10:  // SET_VRING_BASE
+        case 12:  // SET_VRING_KICK
+        case 13:  // SET_VRING_CALL
+        case 14:  // SET_VRING_ERR
+        case 16:  // SET_PROTOCOL_FEATURES
+        case 18:  // SET_VRING_ENABLE
+        case kSendRarp:
+        case 20:  // NET_SET_MTU
+        case 21:  // SET_SLAVE_REQ_FD
+            return MessagePause::kLocksEveryRing;
+        case kGetVringBase:
+        case kResetOwner: return fd_num == 0 ? MessagePause::kStopsDevice : MessagePause::kNone;
+        default: return MessagePause::kNone;
+    }
+}
+
 }  // namespace vsw::vhost

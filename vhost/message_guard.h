@@ -17,6 +17,9 @@ constexpr uint32_t kSetMemTable = 5;
 constexpr uint32_t kSetLogBase = 6;
 constexpr uint32_t kAddMemReg = 37;
 constexpr uint32_t kRemMemReg = 38;
+// Others vswd looks at.
+constexpr uint32_t kResetOwner = 4;
+constexpr uint32_t kGetVringBase = 11;
 constexpr uint32_t kSendRarp = 19;  // after a migration: announce this MAC (payload: u64)
 constexpr int kMaxMessageFds = 8;
 
@@ -46,5 +49,25 @@ inline bool maps_guest_memory(uint32_t request) {
     return request == kSetMemTable || request == kAddMemReg || request == kRemMemReg;
 }
 GuardedMessage view_message(void* rte_vhost_context, int*& fds_out, int*& fd_num_out);
+
+// How a message meets the TX ring driver (tx_ring_driver.h) in DPDK 22.11's
+// vhost_user_msg_handler: the driver pauses for exactly the messages during which rte_vhost
+// keeps its own dequeue off the rings.
+enum class MessagePause : uint8_t {
+    // No pause: rte_vhost takes no ring lock and stops no device for it (GET_FEATURES,
+    // SET_STATUS, the config, postcopy and inflight messages, unknown requests): it changes
+    // nothing the driver reads. Not pausing spares these the stall below too.
+    kNone,
+    // rte_vhost takes every vring's access_lock before pre_msg_handle and releases them after
+    // post_msg_handle and the reply. If it fails the message with NEED_REPLY it calls no
+    // post_msg_handle: the resume is then owed, and that the locks are free again shows the
+    // message is over (vhost_port.h, resume_after_failed_message).
+    kLocksEveryRing,
+    // GET_VRING_BASE and RESET_OWNER: no lock, but they stop the device (destroy_device) and
+    // answer with the indices the pause hands back. They fail only when they carry file
+    // descriptors (refused before their handler runs), and those are not paused.
+    kStopsDevice,
+};
+MessagePause message_pause(uint32_t request, int fd_num);
 
 }  // namespace vsw::vhost

@@ -8,20 +8,23 @@
 // used entries only when every reference to the burst's guest memory is gone. Anything that would
 // keep a frame beyond the section copies it out of the guest first (copy-on-escape, guest_frame.h).
 //
-// Control messages (the vhost-user thread) pause the driver: pause() asks the owner worker not to
-// start a section and waits until it is out of one, then hands the ring indices back to rte_vhost
-// (which answers GET_VRING_BASE with them); resume() reads the rings, memory table and indices
-// anew after rte_vhost handled the message. rte_vhost holds every access lock of the device
-// while it handles most messages, and a worker inside a section may be spinning on another
-// device's lock in rte_vhost_enqueue_burst -- never on this device's: a section never sends to
-// its own port (frames are not switched back to their port, the datapath flushes what other
-// ports buffered before it enters, and mirror copies whose output is the port wait, copied, until
-// the section closes), so the wait ends. The pause is per device: there is no
-// global barrier a worker could deadlock against.
+// Control messages (the vhost-user thread) that may change the rings pause the driver
+// (message_guard.h, MessagePause): pause() asks the owner worker not to start a section and
+// waits until it is out of one, then hands the ring indices back to rte_vhost (which answers
+// GET_VRING_BASE with them); resume() reads the rings, memory table and indices anew after
+// rte_vhost handled the message (or, if rte_vhost failed it and kept the connection, once the
+// control thread sees it is over: vhost_port.h, resume_after_failed_message). rte_vhost holds every
+// access lock of the device while it handles most messages, and a worker inside a section may be
+// spinning on another device's lock in rte_vhost_enqueue_burst -- never on this device's: a section
+// never sends to its own port (frames are not switched back to their port, the datapath flushes
+// what other ports buffered before it enters, and mirror copies whose output is the port wait,
+// copied, until the section closes), so the wait ends. The pause is per device: there is no global
+// barrier a worker could deadlock against.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 
 #include "core/limits.h"
 #include "vhost/guest_frame.h"
@@ -58,6 +61,9 @@ struct TxRingCounters {
     std::atomic<uint64_t> held_at_give_back{0};  // bursts whose references outlived the section
     std::atomic<uint64_t> calls_deferred{0};     // interrupts retried (the vring's lock was busy)
     std::atomic<uint64_t> pauses{0};             // control messages that paused the driver
+    // Resumes the control thread made after a message rte_vhost failed without closing the
+    // connection (NEED_REPLY: no post_msg_handle; vhost_port.h, resume_after_failed_message).
+    std::atomic<uint64_t> failed_message_resumes{0};
     std::atomic<uint64_t> chain_errors[virtio::kChainErrorCount] = {};  // refused, by reason
 };
 
@@ -74,7 +80,18 @@ struct TxRingDriver {
     std::atomic<bool> pause_requested{false};
     std::atomic<bool> in_section{false};
 
-    // The vhost-user thread's: rte_vhost holds a mapped memory table (set after a memory message
+    // The control side's pauses and resumes are made under this lock: the vhost-user thread's
+    // message callbacks and device start and stop, and the control thread's resume after a
+    // failed message, so that it never resumes the driver while a message is handled. Never
+    // taken by the worker.
+    std::mutex control;
+    // Under `control`: a message that takes every vring's lock paused the driver and its
+    // post_msg_handle has not resumed it yet: since when (steady clock, ns; 0: none owed), for
+    // device `owed_vid`.
+    int64_t resume_owed_since = 0;
+    int owed_vid = -1;
+
+    // Under `control`: rte_vhost holds a mapped memory table (set after a memory message
     // succeeded and at new_device, cleared before one is handled: rte_vhost_get_mem_table
     // crashes on a device without one).
     bool memory_mapped = false;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -29,6 +30,11 @@ std::mutex g_mutex;
 std::map<std::string, VhostState*> g_ports;  // socket path -> port state
 rte_rcu_qsbr* g_rcu = nullptr;               // workers' quiescent-state variable
 bool g_layout_known = false;  // this DPDK's vhost-user message layout is the one we read
+
+// How long a resume is owed before the control thread probes whether its message is over: a
+// message still handled holds the rings' locks (the probe then waits), this only spares the
+// probe's interrupt and the lock's cache line to the messages that succeed.
+constexpr int64_t kOwedResumeGraceNs = 100'000'000;
 
 VhostState* find_port(int vid) {
     char path[PATH_MAX];
@@ -60,9 +66,13 @@ int on_new_device(int vid) {
     uint16_t mtu = 0;
     s->guest_mtu.store(rte_vhost_get_mtu(vid, &mtu) == 0 ? mtu : 0, std::memory_order_relaxed);
     s->connects.fetch_add(1, std::memory_order_relaxed);
-    pause(s->tx_driver);                // no worker polls it yet: returns at once
-    s->tx_driver.memory_mapped = true;  // a running device has its memory table
-    resume(s->tx_driver, vid);
+    {
+        std::lock_guard lock(s->tx_driver.control);
+        pause(s->tx_driver);                // no worker polls it yet: returns at once
+        s->tx_driver.memory_mapped = true;  // a running device has its memory table
+        s->tx_driver.resume_owed_since = 0;
+        resume(s->tx_driver, vid);
+    }
     s->ready.store(true, std::memory_order_release);
     return 0;
 }
@@ -74,7 +84,10 @@ void on_destroy_device(int vid) {
     if (!s) return;
     s->ready.store(false, std::memory_order_release);
     wait_for_workers();  // from here on no worker touches vid
-    stop(s->tx_driver);
+    {
+        std::lock_guard lock(s->tx_driver.control);
+        stop(s->tx_driver);
+    }
     s->vid.store(-1, std::memory_order_relaxed);
     s->disconnects.fetch_add(1, std::memory_order_relaxed);
 }
@@ -124,12 +137,16 @@ rte_vhost_msg_result note_negotiation(int vid, void* ctx) {
     VhostState* s = find_port(vid);
     if (!s) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
     // A new memory table is mapped: rte_vhost itself reads the rings in it from now on.
-    if (g_layout_known && maps_guest_memory(message_request(ctx))) {
-        watch_guest_memory(vid, s);
-        s->tx_driver.memory_mapped = true;
+    const bool mapped = g_layout_known && maps_guest_memory(message_request(ctx));
+    if (mapped) watch_guest_memory(vid, s);
+    {
+        TxRingDriver& d = s->tx_driver;
+        std::lock_guard lock(d.control);
+        if (mapped) d.memory_mapped = true;
+        // Rings, memory, indices and features as the message left them: the driver goes on.
+        if (d.pause_requested.load(std::memory_order_relaxed)) resume(d, vid);
+        d.resume_owed_since = 0;
     }
-    // Rings, memory, indices and features as the message left them: the driver goes on.
-    if (s->tx_driver.pause_requested.load(std::memory_order_relaxed)) resume(s->tx_driver, vid);
     uint64_t features = 0, protocol = 0;
     if (rte_vhost_get_negotiated_features(vid, &features) == 0)
         s->negotiated.store(features, std::memory_order_relaxed);
@@ -138,21 +155,45 @@ rte_vhost_msg_result note_negotiation(int vid, void* ctx) {
     return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
+// How the driver meets message `ctx` (message_guard.h). A message vswd cannot read pauses it,
+// and its resume is left to post_msg_handle (as for a message that stops the device).
+MessagePause pause_for(void* ctx) {
+    if (!g_layout_known) return MessagePause::kStopsDevice;
+    int* fds = nullptr;
+    int* fd_num = nullptr;
+    const GuardedMessage m = view_message(ctx, fds, fd_num);
+    return message_pause(m.request, m.fd_num);
+}
+
+int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
 // Before rte_vhost handles any message: the guard, then (unless it refused) the TX ring driver
-// of a one-copy port pauses, since the message may move the rings, the memory or the indices
-// under it. A port without one copy is not paused: its path cannot change (one-copy=on takes
-// effect at a message or device start that pauses), and a message rte_vhost fails calls no
-// post_msg_handle, which would leave its TX paused until the next message.
+// of a one-copy port pauses if the message may move the rings, the memory or the indices under
+// it (message_guard.h, MessagePause). A port without one copy is not paused: its path cannot
+// change (one-copy=on takes effect at a message or device start that pauses). A message
+// rte_vhost fails with NEED_REPLY calls no post_msg_handle: the resume it owes is then made by
+// the control thread (resume_after_failed_message).
 rte_vhost_msg_result before_message(int vid, void* ctx) {
     const rte_vhost_msg_result r = guard_message(vid, ctx);
     if (r != RTE_VHOST_MSG_RESULT_NOT_HANDLED) return r;
     if (VhostState* s = find_port(vid)) {
         TxRingDriver& d = s->tx_driver;
-        if (d.wanted.load(std::memory_order_relaxed) || d.active.load(std::memory_order_relaxed))
+        const MessagePause kind = pause_for(ctx);
+        std::lock_guard lock(d.control);
+        if (kind != MessagePause::kNone && (d.wanted.load(std::memory_order_relaxed) ||
+                                            d.active.load(std::memory_order_relaxed))) {
             pause(d);
+            // Only a message that holds the rings' locks can be seen to be over without its
+            // post_msg_handle; the others always reach it (MessagePause).
+            d.resume_owed_since = kind == MessagePause::kLocksEveryRing ? steady_ns() : 0;
+            d.owed_vid = vid;
+        }
         // The table may be gone if rte_vhost fails to map the new one (no post_msg_handle then).
-        if (!g_layout_known || maps_guest_memory(message_request(ctx)))
-            s->tx_driver.memory_mapped = false;
+        if (!g_layout_known || maps_guest_memory(message_request(ctx))) d.memory_mapped = false;
         // rte_vhost announces a migrated guest only from its own dequeue: a driven port does.
         if (g_layout_known && message_request(ctx) == kSendRarp &&
             s->tx_driver.active.load(std::memory_order_relaxed)) {
@@ -181,7 +222,12 @@ int on_new_connection(int vid) {
 // The connection is gone: nothing of it is watched or shown any more.
 void end_connection(VhostState* s) {
     forget_guest_memory(s);
-    s->tx_driver.memory_mapped = false;
+    {
+        // rte_vhost frees the device next: no resume may probe it any more.
+        std::lock_guard lock(s->tx_driver.control);
+        s->tx_driver.memory_mapped = false;
+        s->tx_driver.resume_owed_since = 0;
+    }
     s->connected.store(false, std::memory_order_relaxed);
     s->negotiated.store(0, std::memory_order_relaxed);
     s->protocol_features.store(0, std::memory_order_relaxed);
@@ -289,6 +335,31 @@ void offer_one_copy(const std::string& path, VhostState& state, bool one_copy) {
     const uint64_t packed = virtio::bit(virtio::kRingPacked);
     if (one_copy) rte_vhost_driver_disable_features(path.c_str(), packed);
     else rte_vhost_driver_enable_features(path.c_str(), packed);
+}
+
+void resume_after_failed_message(VhostState& s) {
+    TxRingDriver& d = s.tx_driver;
+    std::lock_guard lock(d.control);
+    if (d.resume_owed_since == 0 || steady_ns() - d.resume_owed_since < kOwedResumeGraceNs) return;
+    // A device that does not run is not polled, and new_device resumes its driver.
+    if (!s.ready.load(std::memory_order_acquire)) return;
+    // rte_vhost took every vring's lock before pre_msg_handle paused the driver for the message
+    // and releases them after its post_msg_handle (which would have cleared resume_owed_since
+    // under `control`) and its reply. So while the guest TX ring's lock is free, the message is
+    // over, failed. A later message that pauses holds the locks before its pre_msg_handle
+    // waits for `control`; one that does not pause changes nothing the driver reads. The device
+    // cannot be freed meanwhile: destroy_connection comes first and waits for `control`. The
+    // probe interrupts the guest when the lock is free: one interrupt too many, harmless.
+    if (rte_vhost_vring_call_nonblock(d.owed_vid, guest_tx_vring(0)) == -EAGAIN) return;
+    d.resume_owed_since = 0;
+    resume(d, d.owed_vid);
+    d.counters.failed_message_resumes.fetch_add(1, std::memory_order_relaxed);
+    char path[PATH_MAX] = "?";
+    rte_vhost_get_ifname(d.owed_vid, path, sizeof path);
+    std::fprintf(stderr,
+                 "vswd: %s: rte_vhost failed a vhost-user message and kept the connection (no "
+                 "post_msg_handle): one-copy TX resumed\n",
+                 path);
 }
 
 void unregister_socket(const std::string& path) {

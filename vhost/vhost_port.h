@@ -66,6 +66,13 @@ void offer_one_copy(const std::string& path, VhostState& state, bool one_copy);
 // Stops and unregisters `path`; the device is destroyed first if connected.
 void unregister_socket(const std::string& path);
 
+// The control thread's part of the pause (call it a few times a second, on the thread that
+// registers and unregisters sockets): a one-copy port whose driver a message paused, which
+// rte_vhost then failed and answered (NEED_REPLY) without calling post_msg_handle, is resumed
+// once the message is over (counted as failed_message_resumes, said on stderr). Without this
+// its TX would wait for the frontend's next message.
+void resume_after_failed_message(VhostState& s);
+
 // vring index helpers: queue pair q has guest-RX vring 2q (we enqueue) and guest-TX 2q+1.
 inline uint16_t guest_rx_vring(uint16_t qp) {
     return static_cast<uint16_t>(2 * qp);

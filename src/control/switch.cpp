@@ -382,6 +382,7 @@ void Switch::poll_links() {
     for (uint16_t slot : order_) {
         SwitchPort& p = *slots_[slot];
         if (!p.is_vhost()) continue;
+        vhost::resume_after_failed_message(p.vhost);
         if (const uint64_t f = p.vhost.memory_faults.load(std::memory_order_relaxed);
             f != seen_memory_faults_[slot]) {
             seen_memory_faults_[slot] = f;

@@ -28,7 +28,8 @@ json tx_path_view(const vhost::VhostState& v) {
               {"no_mbufs", c.no_mbufs.load()},
               {"held_at_give_back", c.held_at_give_back.load()},
               {"calls_deferred", c.calls_deferred.load()},
-              {"pauses", c.pauses.load()}};
+              {"pauses", c.pauses.load()},
+              {"failed_message_resumes", c.failed_message_resumes.load()}};
     if (!driven) j["why"] = v.ready.load() ? d.why_not.load() : "no device";
     json errors = json::object();
     for (size_t e = 1; e < virtio::kChainErrorCount; ++e)

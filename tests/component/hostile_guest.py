@@ -48,6 +48,7 @@ class HostileGuest:
         self.gpa, self.uaddr = 0, GUEST_RAM  # the memory's guest-physical and frontend address
         self.log_used = False  # dirty logging: SET_VRING_ADDR asks for the used ring's writes logged
         self.calls = {}  # queue -> its call eventfd (non-blocking): the interrupts vswd sends
+        self.syncs = 0  # sync() calls (each a GET_FEATURES, which does not pause a one-copy driver)
         self.f = Frontend.connect(path)
         self.f.get_u64(GET_FEATURES)
         features = VIRTIO_F_VERSION_1 | (PROTOCOL_FEATURES if protocol_features else 0)
@@ -127,6 +128,7 @@ class HostileGuest:
         """Returns once vswd has handled every message sent before (they are handled in order:
         the answer to GET_FEATURES comes after them)."""
         self.f.get_u64(GET_FEATURES)
+        self.syncs += 1
 
     def close(self):
         self.f.close()

@@ -18,8 +18,9 @@ rte_vhost only when a message pauses it. Meanwhile the test, as QEMU would, send
   does;
 - last, as a live migration starts: SET_FEATURES with LOG_ALL, SET_LOG_BASE and SET_VRING_ADDR
   with the LOG flag, then SET_LOG_BASE with a new log.
-Each message pauses the driver (tx_ring_driver.h) and rte_vhost gets the indices back before it
-handles the message. Checked:
+Each of these messages pauses the driver (tx_ring_driver.h) and rte_vhost gets the indices back
+before it handles the message (the GET_FEATURES the test sends to wait for vswd does not pause
+it: it changes nothing the driver reads). Checked:
 - the index GET_VRING_BASE returns is the guest's used index at that moment (every head taken
   was given back, none is in flight), and the ring then stays still until it is set up again;
   a disabled ring is not taken from either (rte_vhost's dequeue takes nothing from one);
@@ -28,13 +29,15 @@ handles the message. Checked:
 - the guest gets every head it posted back exactly once, its used index ends at its avail index;
 - every head went through the driven path once (frames + no_mbufs taken == posted), nothing was
   refused, no ring found broken, no reference outlived its burst, no memory fault;
-- every message paused the driver once, plus once per device start (pauses == messages sent +
-  restarts), and the connection was never dropped;
+- every message but GET_FEATURES paused the driver once, plus once per device start (pauses ==
+  messages sent - GET_FEATURES + restarts), none was resumed as after a failed message
+  (failed_message_resumes stays 0), and the connection was never dropped;
 - the peer got each frame it got byte for byte, in posting order, none twice, and exactly
   posted - no_mbufs - refused - frames vswd counted as dropped at either port;
 - vswd answers vswctl throughout, its mbufs come back, and it stops cleanly.
 Then, each with a vswd of its own: a mirror whose output is the driven port itself, under
-messages (mirror_to_the_driven_port), and a message rte_vhost fails (failed_message)."""
+messages (mirror_to_the_driven_port), a message rte_vhost fails, on a port without one copy and
+on one with it (failed_message), and deferred interrupts (deferred_interrupts)."""
 import mmap
 import os
 import struct
@@ -191,7 +194,7 @@ def test(work):
     wait_until(lambda: h.index(rx_used + 2) == 1, 20, "v to receive d's broadcast")
 
     h.sync()
-    before, requests = vswd.port("v"), h.f.requests
+    before, requests, syncs = vswd.port("v"), h.f.requests, h.syncs
     loop = TxLoop(h)
     loop.start()
     marks = []  # (what, the first frame posted after it)
@@ -302,7 +305,7 @@ def test(work):
     loop.done.set()
     loop.join()
     h.sync()
-    after, messages = vswd.port("v"), h.f.requests - requests
+    after, messages, syncs = vswd.port("v"), h.f.requests - requests, h.syncs - syncs
     posted = loop.posted
     log(f"{posted} frames posted in {len(marks)} stretches; {messages} messages, {restarts} device restarts")
     check(not loop.errors, f"no head given back that was not in flight: {loop.errors[:5]}")
@@ -315,9 +318,12 @@ def test(work):
           f"nothing refused, no ring broken, no reference outlived its burst ({x})")
     check(after["memory_faults"] == 0 and after["refused_messages"] == 0, "no memory fault, no message refused")
     pauses = x["pauses"] - x0["pauses"]
-    check(pauses == messages + restarts,
-          f"every message paused the driver once, and every device start: {pauses} pauses, {messages} messages"
-          f" + {restarts} starts")
+    check(pauses == messages - syncs + restarts,
+          f"every message but GET_FEATURES paused the driver once, and every device start: {pauses} pauses,"
+          f" {messages} messages - {syncs} GET_FEATURES + {restarts} starts")
+    check(x["failed_message_resumes"] == 0,
+          f"no driver resumed as after a failed message: every message was answered by rte_vhost's post handler"
+          f" ({x['failed_message_resumes']})")
     check(after["connects"] - before["connects"] == restarts and after["sessions"] == before["sessions"],
           f"the device started again after each GET_VRING_BASE ({restarts}), on the same connection")
     h.close()
@@ -392,6 +398,8 @@ def mirror_to_the_driven_port(work):
     loop.done.set()
     loop.join()
     check(not loop.errors, f"no head given back that was not in flight: {loop.errors[:5]}")
+    resumes = vswd.port("v")["tx_path"]["failed_message_resumes"]
+    check(resumes == 0, f"no driver resumed as after a failed message ({resumes})")
     h.close()
     d.quit(settle=0.5, dissect=False)
     check(vswd.stop() == 0, "vswd stops cleanly")
@@ -400,29 +408,56 @@ def mirror_to_the_driven_port(work):
 
 def failed_message(work):
     """A message rte_vhost fails but answers (NEED_REPLY: the connection stays) runs no
-    post_msg_handle, so a TX driver paused for it is not resumed until the next message. A port
-    without one copy is not paused for messages at all: its TX ring keeps being read. (A one-copy
-    port still waits for the next message: a known limit, in NEWS.)"""
-    vswd = Vswd(work, name="vswd-failed").start()
-    path = work.file("f.sock")
-    vswd.ctl("add-port", "f", "--type", "vhost-user-server", "--socket", path, "one-copy=off")
-    h = HostileGuest(path)
-    vswd.wait_port_state("f", "up", timeout=10)
-    hello = bytes.fromhex("ffffffffffff02000000ff010800") + bytes(50)
-    for i in range(2):
-        h.desc(i, h.buffer(i, hello), 12 + len(hello))
-    h.post(0)
-    h.given_back()
-    # A ring size rte_vhost refuses (above 32768), with a reply asked for: "failed", and it goes on.
-    h.f.request(SET_VRING_NUM, vring_state(1, 65536), flags=VERSION | NEED_REPLY)
-    _, _, payload = h.f.reply()
-    check(struct.unpack("<Q", payload)[0] == 1, "rte_vhost answers the bad SET_VRING_NUM: failed")
-    h.post(1)
-    h.given_back(timeout=2)  # no other message sent meanwhile
-    log("ok: the frame posted after the failed message was taken without another message")
-    h.close()
-    check(vswd.stop() == 0, "vswd stops cleanly")
-
+    post_msg_handle. A port without one copy is not paused for messages at all: its TX ring keeps
+    being read. A one-copy port is paused for this one (rte_vhost handles SET_VRING_NUM with every
+    vring's lock held); once the locks are free again, vswd's control thread resumes the driver
+    (failed_message_resumes, and a line in its log): a frame posted after the message is taken
+    without another message, within 2 s. A message that succeeds with NEED_REPLY (its post handler
+    resumes the driver) is not taken for a failed one."""
+    for one_copy in ("on", "off"):
+        vswd = Vswd(work, name=f"vswd-failed-{one_copy}").start()
+        path = work.file(f"f-{one_copy}.sock")
+        vswd.ctl("add-port", "f", "--type", "vhost-user-server", "--socket", path, f"one-copy={one_copy}")
+        h = HostileGuest(path)
+        vswd.wait_port_state("f", "up", timeout=10)
+        driven = one_copy == "on"
+        x0 = vswd.port("f")["tx_path"]
+        check(x0["path"] == ("one-copy" if driven else "rte_vhost"), f"one-copy={one_copy}: TX path {x0['path']}")
+        hello = bytes.fromhex("ffffffffffff02000000ff010800") + bytes(50)
+        for i in range(2):
+            h.desc(i, h.buffer(i, hello), 12 + len(hello))
+        h.post(0)
+        h.given_back()
+        # A ring size rte_vhost refuses (above 32768), with a reply asked for: "failed", and it goes on.
+        h.f.request(SET_VRING_NUM, vring_state(1, 65536), flags=VERSION | NEED_REPLY)
+        _, _, payload = h.f.reply()
+        check(struct.unpack("<Q", payload)[0] == 1, "rte_vhost answers the bad SET_VRING_NUM: failed")
+        failed = time.monotonic()
+        h.post(1)
+        h.given_back(timeout=2)  # no other message sent meanwhile
+        log(f"ok: one-copy={one_copy}: the frame posted after the failed message was taken without another"
+            f" message, {time.monotonic() - failed:.2f} s after it")
+        x = vswd.port("f")["tx_path"]
+        check(x["pauses"] - x0["pauses"] == int(driven) and x["failed_message_resumes"] == int(driven),
+              f"one-copy={one_copy}: the driver paused {x['pauses'] - x0['pauses']} time(s) for the message and was"
+              f" resumed {x['failed_message_resumes']} time(s) after it failed")
+        if driven:
+            check(x["path"] == "one-copy" and x["frames"] == x0["frames"] + 2,
+                  f"both frames went through the driven path ({x['frames'] - x0['frames']})")
+            check("one-copy TX resumed" in vswd.log(), "vswd says so in its log")
+        # The same features again, with a reply asked for: it succeeds, and its post handler resumes.
+        h.f.request(SET_FEATURES, struct.pack("<Q", VIRTIO_F_VERSION_1), flags=VERSION | NEED_REPLY)
+        _, _, payload = h.f.reply()
+        check(struct.unpack("<Q", payload)[0] == 0, "rte_vhost answers SET_FEATURES: done")
+        time.sleep(0.6)  # the control thread's grace (0.1 s) and a few of its rounds
+        h.post(0)
+        h.given_back(timeout=2)
+        x2 = vswd.port("f")["tx_path"]
+        check(x2["pauses"] - x["pauses"] == int(driven) and x2["failed_message_resumes"] == x["failed_message_resumes"],
+              f"one-copy={one_copy}: a message that succeeds is not taken for a failed one"
+              f" ({x2['failed_message_resumes']} resumes after failures)")
+        h.close()
+        check(vswd.stop() == 0, "vswd stops cleanly")
 
 
 def deferred_interrupts(work):
@@ -468,6 +503,7 @@ def deferred_interrupts(work):
         stop.set()
         hammer.join()
     x = vswd.port("c")["tx_path"]
+    check(x["failed_message_resumes"] == 0, f"no driver resumed as after a failed message ({x['failed_message_resumes']})")
     check(x["calls_deferred"] > 0, f"the lock was busy for some interrupts ({x['calls_deferred']} deferred"
           f" of {i + 1} frames, {x['pauses']} pauses)")
     check(missing == 0, f"every frame given back was followed by its interrupt within 50 ms ({missing} were not)")
