@@ -15,8 +15,9 @@ import subprocess
 import time
 
 from qemu_guest import Guest, GuestError
-from vswd_process import after_exit, log, wait_until
+from vswd_process import BUILD, after_exit, live_processes, log, wait_until
 
+AGENT = os.path.join(BUILD, "src", "vsw-libvirt")
 QEMU_USER = "libvirt-qemu"  # Debian's qemu.conf: QEMU runs as libvirt-qemu:kvm
 QEMU_GROUP = "kvm"
 
@@ -109,6 +110,26 @@ class Libvirt:
         if self.virtlogd and self.virtlogd.poll() is None:
             self.virtlogd.terminate()
             self.virtlogd.wait()
+
+
+class Agent:
+    """vsw-libvirt, the agent, between a libvirtd and a vswd; its output in vsw-libvirt.log."""
+    def __init__(self, work, libvirt, vswd, *args):
+        self.log_path = work.file("vsw-libvirt.log")
+        self.cmd = [AGENT, "--connect", libvirt.uri, "--ctl", vswd.ctl_path, *args]
+
+    def start(self):
+        self.logf = open(self.log_path, "a")
+        self.proc = subprocess.Popen(self.cmd, stdout=self.logf, stderr=subprocess.STDOUT)
+        live_processes.append(self.proc)
+        return self
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, text, timeout=30, after=0):
+        return wait_until(lambda: text in self.log()[after:], timeout, f"vsw-libvirt to log {text!r}")
 
 
 def qemu_dir(work):

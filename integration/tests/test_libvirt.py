@@ -26,11 +26,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from libvirt_env import DomainGuest, Libvirt, domain_xml, qemu_dir  # noqa: E402
+from libvirt_env import Agent, DomainGuest, Libvirt, domain_xml, qemu_dir  # noqa: E402
 from qemu_guest import boot_all, build_image  # noqa: E402
 from vswd_process import BUILD, Vswd, after_exit, check, live_processes, log, run, wait_until  # noqa: E402
 
-AGENT = os.path.join(BUILD, "src", "vsw-libvirt")
 NS = "urn:vsw:libvirt:1"
 MAC_A, MAC_A2, MAC_B = "52:54:00:1b:00:01", "52:54:00:1b:00:02", "52:54:00:1b:00:03"
 
@@ -44,25 +43,6 @@ def vhostuser(socket, mac, mode="server", bandwidth="", extra=""):
 
 def metadata(*ports):
     return f"<vsw:ports xmlns:vsw='{NS}'>{''.join(ports)}</vsw:ports>"
-
-
-class Agent:
-    def __init__(self, work, libvirt, vswd):
-        self.log_path = work.file("vsw-libvirt.log")
-        self.cmd = [AGENT, "--connect", libvirt.uri, "--ctl", vswd.ctl_path, "--port-security=default"]
-
-    def start(self):
-        self.logf = open(self.log_path, "a")
-        self.proc = subprocess.Popen(self.cmd, stdout=self.logf, stderr=subprocess.STDOUT)
-        live_processes.append(self.proc)
-        return self
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def wait_log(self, text, timeout=30, after=0):
-        return wait_until(lambda: text in self.log()[after:], timeout, f"vsw-libvirt to log {text!r}")
 
 
 def check_clean_traffic(vswd, ga, gb, port_a):
@@ -276,7 +256,7 @@ def test(work):
           "vswd made its socket directory 2770 root:kvm")
 
     libvirt = Libvirt(work)
-    agent = Agent(work, libvirt, vswd).start()
+    agent = Agent(work, libvirt, vswd, "--port-security=default").start()
     agent.wait_log("cannot connect to libvirt")
     check(agent.proc.poll() is None and vswd.alive(), "with libvirtd not running, vsw-libvirt says so and waits")
     libvirt.start()

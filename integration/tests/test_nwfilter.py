@@ -21,18 +21,16 @@ own (nwf-PORT, `security-groups=` on the port). Checked:
 """
 import os
 import shutil
-import subprocess
 import sys
 import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from libvirt_env import DomainGuest, Libvirt, domain_xml, qemu_dir  # noqa: E402
+from libvirt_env import Agent, DomainGuest, Libvirt, domain_xml, qemu_dir  # noqa: E402
 from qemu_guest import boot_all, build_image  # noqa: E402
-from vswd_process import BUILD, Vswd, after_exit, check, live_processes, log, run, wait_until  # noqa: E402
+from vswd_process import BUILD, Vswd, after_exit, check, log, run, wait_until  # noqa: E402
 
-AGENT = os.path.join(BUILD, "src", "vsw-libvirt")
 NS = "urn:vsw:libvirt:1"
 MAC_A, MAC_A2, MAC_B = "52:54:00:1c:00:01", "52:54:00:1c:00:02", "52:54:00:1c:00:03"
 IP_A, IP_B = "10.0.0.1", "10.0.0.2"
@@ -72,25 +70,6 @@ def expected_rules(port):
     return [f"direction=ingress ethertype=ipv4 protocol=tcp port={port} priority=1",
             "direction=ingress ethertype=ipv4 protocol=icmp priority=2",
             "direction=egress ethertype=ipv4 priority=3"]
-
-
-class Agent:
-    def __init__(self, work, libvirt, vswd):
-        self.log_path = work.file("vsw-libvirt.log")
-        self.cmd = [AGENT, "--connect", libvirt.uri, "--ctl", vswd.ctl_path]
-
-    def start(self):
-        self.logf = open(self.log_path, "a")
-        self.proc = subprocess.Popen(self.cmd, stdout=self.logf, stderr=subprocess.STDOUT)
-        live_processes.append(self.proc)
-        return self
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def wait_log(self, text, timeout=30, after=0):
-        return wait_until(lambda: text in self.log()[after:], timeout, f"vsw-libvirt to log {text!r}")
 
 
 class Filters:

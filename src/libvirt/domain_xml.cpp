@@ -1,40 +1,26 @@
 #include "src/libvirt/domain_xml.h"
 
-#include <libxml/parser.h>
 #include <libxml/tree.h>
-
-#include <memory>
 
 #include "core/mac.h"
 #include "core/parse.h"
+#include "src/libvirt/xml_reading.h"
 
 namespace vsw::libvirt {
 namespace {
 
 constexpr size_t kMaxXmlBytes = 16u << 20;  // libvirt's own limit for a domain XML is 10 MiB
 
+// An element called `name` in any namespace (vsw's metadata has its own).
 bool named(const xmlNode* n, const char* name) {
     return n->type == XML_ELEMENT_NODE &&
            xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
-}
-
-// Only libvirt's own (un-namespaced) elements count as <interface>, <source>, ...
-bool libvirt_element(const xmlNode* n, const char* name) {
-    return named(n, name) && n->ns == nullptr;
 }
 
 const xmlNode* child(const xmlNode* n, const char* name) {
     for (const xmlNode* c = n->children; c; c = c->next)
         if (libvirt_element(c, name)) return c;
     return nullptr;
-}
-
-std::optional<std::string> attr(const xmlNode* n, const char* name) {
-    xmlChar* v = xmlGetNoNsProp(n, reinterpret_cast<const xmlChar*>(name));
-    if (!v) return std::nullopt;
-    std::string s(reinterpret_cast<const char*>(v));
-    xmlFree(v);
-    return s;
 }
 
 std::string trim(const std::string& s) {
@@ -201,10 +187,6 @@ void read_metadata(const xmlNode* metadata, Domain& d) {
     }
 }
 
-struct DocFree {
-    void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
-
 }  // namespace
 
 std::optional<Domain> parse_domain(std::string_view xml, std::string& error) {
@@ -212,17 +194,8 @@ std::optional<Domain> parse_domain(std::string_view xml, std::string& error) {
         error = "domain XML larger than 16 MiB";
         return std::nullopt;
     }
-    xmlInitParser();
-    // No network, no DTD loading, no entity expansion; errors are ours to report, not stderr's.
-    std::unique_ptr<xmlDoc, DocFree> doc(xmlReadMemory(
-        xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
-        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA));
-    if (!doc) {
-        const xmlError* e = xmlGetLastError();
-        error =
-            std::string("malformed domain XML") + (e && e->message ? ": " + trim(e->message) : "");
-        return std::nullopt;
-    }
+    const XmlDocument doc = read_xml(xml, "domain", error);
+    if (!doc) return std::nullopt;
     const xmlNode* root = xmlDocGetRootElement(doc.get());
     if (!root || !libvirt_element(root, "domain")) {
         error = "not a libvirt domain (root element is not <domain>)";

@@ -1,31 +1,18 @@
 // libvirt nwfilter documents, read strictly (nwfilter_xml.h).
 #include "src/libvirt/nwfilter_xml.h"
 
-#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <algorithm>
 #include <array>
-#include <cstring>
-#include <memory>
+
+#include "src/libvirt/xml_reading.h"
 
 namespace vsw::libvirt {
 namespace {
 
 const char* name_of(const xmlNode* n) {
     return reinterpret_cast<const char*>(n->name);
-}
-
-bool named(const xmlNode* n, const char* name) {
-    return n->type == XML_ELEMENT_NODE && n->ns == nullptr && std::strcmp(name_of(n), name) == 0;
-}
-
-std::optional<std::string> attr(const xmlNode* n, const char* name) {
-    xmlChar* v = xmlGetNoNsProp(n, reinterpret_cast<const xmlChar*>(name));
-    if (!v) return std::nullopt;
-    std::string s(reinterpret_cast<const char*>(v));
-    xmlFree(v);
-    return s;
 }
 
 // Names and values quoted in messages are cut, so that a hostile document cannot flood a log.
@@ -188,7 +175,7 @@ std::string read_filterref(const xmlNode* n, NwFilterRef& ref) {
     ref.filter = *name;
     for (const xmlNode* c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
-        if (!named(c, "parameter"))
+        if (!libvirt_element(c, "parameter"))
             return "<filterref filter=" + quoted(ref.filter) + ">: unknown element <" +
                    quoted(name_of(c)) + "> (expected <parameter>)";
         auto pname = attr(c, "name");
@@ -227,10 +214,6 @@ std::string chain_base(const std::string& chain) {
     if (base == "root" || dash + 1 == chain.size() || chain.size() > 64) return "";
     return base;
 }
-
-struct DocFree {
-    void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
 
 }  // namespace
 
@@ -292,20 +275,10 @@ std::optional<NwFilter> parse_nwfilter(std::string_view xml, std::string& error)
         error = "filter XML larger than 1 MiB";
         return std::nullopt;
     }
-    xmlInitParser();
-    // No network, no DTD loading, no entity expansion; errors are ours to report, not stderr's.
-    std::unique_ptr<xmlDoc, DocFree> doc(xmlReadMemory(
-        xml.data(), static_cast<int>(xml.size()), "nwfilter.xml", nullptr,
-        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA));
-    if (!doc) {
-        const xmlError* e = xmlGetLastError();
-        std::string msg = e && e->message ? e->message : "";
-        while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-        error = "malformed filter XML" + (msg.empty() ? "" : ": " + msg);
-        return std::nullopt;
-    }
+    const XmlDocument doc = read_xml(xml, "filter", error);
+    if (!doc) return std::nullopt;
     const xmlNode* root = xmlDocGetRootElement(doc.get());
-    if (!root || !named(root, "filter")) {
+    if (!root || !libvirt_element(root, "filter")) {
         error = "not a libvirt filter (root element is not <filter>)";
         return std::nullopt;
     }
@@ -341,15 +314,15 @@ std::optional<NwFilter> parse_nwfilter(std::string_view xml, std::string& error)
             return std::nullopt;
         }
         std::string e;
-        if (named(c, "rule")) {
+        if (libvirt_element(c, "rule")) {
             NwRule r;
             e = read_rule(c, ++rules, r);
             f.entries.emplace_back(std::move(r));
-        } else if (named(c, "filterref")) {
+        } else if (libvirt_element(c, "filterref")) {
             NwFilterRef r;
             e = read_filterref(c, r);
             f.entries.emplace_back(std::move(r));
-        } else if (!named(c, "uuid")) {
+        } else if (!libvirt_element(c, "uuid")) {
             e = "unknown element <" + quoted(name_of(c)) + ">";
         }
         if (!e.empty()) {
