@@ -54,7 +54,10 @@ class TsoGenerator:
         except queue.Empty:
             line = None
         if line is None:
-            raise AssertionError(f"vsw-macgen --tso: no {what}; see {self.log.name}")
+            self.log.flush()
+            with open(self.log.name, errors="replace") as f:
+                tail = f.read()[-500:].strip()
+            raise AssertionError(f"vsw-macgen --tso: no {what}: {tail}")
         return line
 
     def wait_prompt(self):
