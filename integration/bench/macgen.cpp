@@ -185,6 +185,7 @@ void run_tso(const Options& o, const uint8_t* dst) {
     const auto end = warm_end + std::chrono::duration<double>(o.seconds);
     auto progress = start;  // when the window last moved
     uint64_t progress_rx = 0;
+    auto flying = [&] { return sent > rx.frames + lost ? sent - rx.frames - lost : 0; };
     bool warm = timed;
     if (!timed) {
         std::printf("ready\n");
@@ -193,7 +194,7 @@ void run_tso(const Options& o, const uint8_t* dst) {
     for (auto now = start; timed ? now < end : read_stdin(lines);
          now = std::chrono::steady_clock::now()) {
         for (int inner = 0; inner < 64; ++inner) {
-            const uint64_t in_flight = sent - rx.frames - lost;
+            const uint64_t in_flight = flying();
             const auto n = static_cast<uint16_t>(std::min<uint64_t>(
                 kBurst, in_flight < tso::kWindow ? tso::kWindow - in_flight : 0));
             rte_mbuf* pkts[kBurst];
@@ -209,11 +210,11 @@ void run_tso(const Options& o, const uint8_t* dst) {
             for (uint16_t p = 2; p < o.ports; ++p) drain(p);
             drain(0);
         }
-        if (rx.frames != progress_rx || sent - rx.frames - lost < tso::kWindow) {
+        if (rx.frames != progress_rx || flying() < tso::kWindow) {
             progress = now;
             progress_rx = rx.frames;
         } else if (now - progress > std::chrono::milliseconds(100)) {
-            lost = sent - rx.frames;
+            lost += flying();  // a written-off frame that arrives late only widens the window
             progress = now;
         }
         for (; answered < lines; ++answered) print_tso("{", sent, rx, lost, "}");

@@ -49,7 +49,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from vswd_process import Vswd, live_processes, wait_until  # noqa: E402
-from generator import MACS  # noqa: E402
+from generator import MACS, TSO  # noqa: E402
 
 SWITCH_CPU = 1
 
@@ -233,7 +233,7 @@ class TestpmdXconnect:
 
     def __init__(self, work, sockets, frame_size=None):
         self.work, self.sockets = work, sockets  # net_vhost and io forwarding take any length
-        self.devargs = ",tso=1,legacy-ol-flags=1" if frame_size == "tso" else ""  # see the docstring
+        self.devargs = ",tso=1,legacy-ol-flags=1" if frame_size == TSO else ""  # see the docstring
 
     def start(self):
         cmd = ["dpdk-testpmd", f"--lcores=0@0,1@{SWITCH_CPU}", "--no-pci", "--in-memory", "-m", "512",
@@ -282,7 +282,7 @@ class OvsDpdk:
         self.work, self.sockets = work, sockets
         self.mtu = mtu_for(frame_size)  # else OVS drops larger frames where they leave ("Too big size")
         self.dir = work.file("ovs")
-        self.tso = tso or frame_size == "tso"  # userspace-tso-enable: guests keep TSO and checksum offloads
+        self.tso = tso or frame_size == TSO  # userspace-tso-enable: guests keep TSO and checksum offloads
 
     def vsctl(self, *args):
         return subprocess.run(["ovs-vsctl", f"--db=unix:{self.dir}/db.sock", "--timeout=30", *args],

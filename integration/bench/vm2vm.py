@@ -51,6 +51,10 @@ def frame_bytes(size):
     return tso_generator.FRAME + 4 if size == tso_generator.SIZE else size
 
 
+def label(size):
+    return f"{size}B" if isinstance(size, int) else size
+
+
 def one_run(work, switch_cls, size, seconds, bursts):
     with running(work, switch_cls, size) as (sw, gen):
         time.sleep(0.5)
@@ -64,7 +68,7 @@ def one_run(work, switch_cls, size, seconds, bursts):
     if hasattr(sw, "cycles_from_log"):  # testpmd reports its cycles when it stops
         cpp = sw.cycles_from_log()
     if frame is not None and abs(frame - frame_bytes(size)) > 1:
-        log(f"{switch_cls.name} {size}B: the generator received {frame:.0f}-byte frames")
+        log(f"{switch_cls.name} {label(size)}: the generator received {frame:.0f}-byte frames")
     return pps, {"cycles_per_packet": cpp, "busy_pct": busy, "rx_frame_bytes": frame} | tso
 
 
@@ -124,13 +128,13 @@ def main():
                     try:
                         pps, extra = one_run(work, sw, size, args.seconds, args.bursts)
                     except Exception as e:  # noqa: BLE001 - one switch failing at one size: the rest still run
-                        log(f"round {rnd} {size}B {sw.name}: failed: {e}")
+                        log(f"round {rnd} {label(size)} {sw.name}: failed: {e}")
                         pps, extra = 0.0, {"error": str(e).splitlines()[0][:200] if str(e) else type(e).__name__}
                     r = {"round": rnd, "size": size, "switch": sw.name, "mpps": pps / 1e6,
                          "gbps": pps * (frame_bytes(size) + 20) * 8 / 1e9} | extra  # tso: payload
                     results.append(r)
                     cpp, busy = extra.get("cycles_per_packet"), extra.get("busy_pct")
-                    log(f"round {rnd} {size}B {sw.name:17} {pps / 1e6:7.3f} Mpps" +
+                    log(f"round {rnd} {label(size)} {sw.name:17} {pps / 1e6:7.3f} Mpps" +
                         (f"  {cpp:.0f} cycles/packet ({cpp / frame_bytes(size):.2f}/byte)" if cpp else "") +
                         (f"  busy {busy:.0f}%" if busy else ""))
         prof = profile(work, 5) if args.profile else ""
