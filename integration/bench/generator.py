@@ -21,6 +21,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from vswd_process import live_processes, wait_until  # noqa: E402
+from tso_generator import SIZE as TSO, TsoGenerator  # noqa: E402
 
 MACS = ["02:00:00:be:00:00", "02:00:00:be:00:01"]
 STANDARD_MBUF = 2048 + 128  # RTE_MBUF_DEFAULT_BUF_SIZE: data room and headroom
@@ -118,13 +119,14 @@ def running(work, switch_cls, frame_size):
     """Starts `switch_cls` and a generator connected to it; yields (switch, generator) with both
     ports up, and stops both however the block ends. The switch starts first: it connects (and
     reconnects) as a vhost-user client, and the generator's virtio-user servers wait for it
-    before testpmd reaches its prompt."""
+    before testpmd reaches its prompt. Frame size "tso": vsw-macgen --tso is the generator
+    (tso_generator.py)."""
     sockets = [work.file(f"gen{i}.sock") for i in range(2)]
     sw = switch_cls(work, sockets, frame_size=frame_size)
     gen = None
     try:
         sw.start()
-        gen = Generator(work, sockets, frame_size)
+        gen = TsoGenerator(work, sockets) if frame_size == TSO else Generator(work, sockets, frame_size)
         gen.wait_prompt()
         sw.wait_up()
         yield sw, gen

@@ -28,7 +28,16 @@ port whose mtu= stays at 1500 (vswd configures no jumbo device), still takes eve
 copies are sent without an MTU check); vsw+all's shapers are raised to 400G for jumbo frames.
 Not run at those sizes: ovs-dpdk (that machine had no openvswitch-switch-dpdk). OVS sizes its
 mempool for the MTU, about 10 KB mbufs at 9000, within dpdk-socket-mem=512, and retries with
-fewer mbufs if it must (see vswitchd.log)."""
+fewer mbufs if it must (see vswitchd.log).
+
+Size "tso" (tso_generator.py: ~64 KB TSO frames, guest 0 to guest 1): the MTUs stay at 1500 (the
+segments, 1448 bytes of payload, fit it). vsw offers the guests TSO and LRO as it is (offloads=on).
+The testpmd cross-connect gets tso=1 (net_vhost offers VIRTIO_NET_F_HOST_TSO4/6 only then) and
+legacy-ol-flags=1: in DPDK 22.11's default (compliant) mode rte_vhost marks a received TSO frame
+RTE_MBUF_F_RX_LRO, which io forwarding sends on as a plain (oversized) frame; in legacy mode it
+marks it RTE_MBUF_F_TX_TCP_SEG with tso_segsz, which the other port's enqueue turns back into a
+virtio-net header of gso_type TCPv4: the frame passes whole, as through vsw. OVS runs with
+userspace-tso-enable (not tried: no OVS on the machine that wrote this)."""
 import re
 import os
 import socket
@@ -40,7 +49,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from vswd_process import Vswd, live_processes, wait_until  # noqa: E402
-from generator import MACS  # noqa: E402
+from generator import MACS, TSO  # noqa: E402
 
 SWITCH_CPU = 1
 
@@ -48,7 +57,7 @@ SWITCH_CPU = 1
 def mtu_for(frame_size):
     """The port MTU (largest IP packet) a frame of `frame_size` bytes with FCS needs, untagged:
     None up to 1518 (the default 1500 takes it)."""
-    return frame_size - 4 - 14 if frame_size and frame_size > 1518 else None
+    return frame_size - 4 - 14 if isinstance(frame_size, int) and frame_size > 1518 else None
 
 
 class Vsw:
@@ -76,11 +85,20 @@ class Vsw:
         return self.vswd.ctl("stats")
 
     def begin(self):
-        self._before = self.stats()["pmds"][0]
+        s = self.stats()
+        self._before, self._ports_before = s["pmds"][0], {p["name"]: p for p in s["ports"]}
 
     def end(self):
-        """(cycles per packet, PMD busy %) over the interval, from vswd's PMD counters."""
-        a, b = self.stats()["pmds"][0], self._before
+        """(cycles per packet, PMD busy %) over the interval, from vswd's PMD counters; each
+        port's counter deltas (drops by reason in "drops") in self.port_window."""
+        s = self.stats()
+        self.port_window = {}
+        for p in s["ports"]:
+            was = self._ports_before.get(p["name"], {})
+            w = {k: v - was.get(k, 0) for k, v in p.items() if isinstance(v, int)}
+            w["drops"] = {k: v - was.get("drops", {}).get(k, 0) for k, v in p["drops"].items()}
+            self.port_window[p["name"]] = w
+        a, b = s["pmds"][0], self._before
         pkts = a["rx_packets"] - b["rx_packets"]
         busy = a["busy_cycles"] - b["busy_cycles"]
         idle = a["idle_cycles"] - b["idle_cycles"]
@@ -215,12 +233,13 @@ class TestpmdXconnect:
 
     def __init__(self, work, sockets, frame_size=None):
         self.work, self.sockets = work, sockets  # net_vhost and io forwarding take any length
+        self.devargs = ",tso=1,legacy-ol-flags=1" if frame_size == TSO else ""  # see the docstring
 
     def start(self):
         cmd = ["dpdk-testpmd", f"--lcores=0@0,1@{SWITCH_CPU}", "--no-pci", "--in-memory", "-m", "512",
                f"--file-prefix=bench-xc-{os.getpid()}", "--log-level=*:warning"]
         for i, s in enumerate(self.sockets):
-            cmd.append(f"--vdev=net_vhost{i},iface={s},client=1,queues=1")
+            cmd.append(f"--vdev=net_vhost{i},iface={s},client=1,queues=1{self.devargs}")
         cmd += ["--", "--forward-mode=io", "--auto-start", "--stats-period=3600", "--total-num-mbufs=32768",
                 "--rxd=1024", "--txd=1024", "--record-core-cycles"]
         self.log = open(self.work.file("xconnect.log"), "w")
@@ -263,7 +282,7 @@ class OvsDpdk:
         self.work, self.sockets = work, sockets
         self.mtu = mtu_for(frame_size)  # else OVS drops larger frames where they leave ("Too big size")
         self.dir = work.file("ovs")
-        self.tso = tso  # userspace-tso-enable: guests keep TSO and checksum offloads (OVS 2.13+)
+        self.tso = tso or frame_size == TSO  # userspace-tso-enable: guests keep TSO and checksum offloads
 
     def vsctl(self, *args):
         return subprocess.run(["ovs-vsctl", f"--db=unix:{self.dir}/db.sock", "--timeout=30", *args],

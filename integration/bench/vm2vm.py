@@ -8,7 +8,13 @@ switches). Not a test: it asserts nothing and prints numbers.
 
 Usage: vm2vm.py [--rounds N] [--seconds S] [--sizes 64,1518] [--switches vsw,testpmd-xconnect,ovs-dpdk]
                 [--profile]   (perf record of vswd, software clock, during one extra 64B run)
-       vm2vm.py --sizes 64,128,256,512,768,1024,1518,4000,9000    the frame size sweep
+       vm2vm.py --sizes 64,128,256,512,768,1024,1518,4000,9000,tso    the frame size sweep
+                      tso: ~64 KB TCP frames (gso size 1448) one way, guest 0 to guest 1, which
+                      negotiated LRO: the switch moves whole TSO frames (tso_generator.py; the
+                      generator is vsw-macgen --tso). A run where they did not arrive whole and
+                      LRO-marked, or vsw dropped any, is recorded as an error, without numbers.
+                      Its Gbit/s is TCP payload, its cycles/byte over the whole 65218-byte frame;
+                      not in vm2vm.svg (no place on the frame size axis)
        vm2vm.py --plot-only [--switches ...] [--last-run]   redraw vm2vm.svg from results.jsonl
        vm2vm.py --switches vsw,vsw+span,vsw+erspan    the feature table: cost of a mirror session
        VSW_BASELINE_BUILD=DIR vm2vm.py --switches vsw,vsw-baseline,vsw+all-ipfix,vsw+all-baseline
@@ -31,12 +37,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 from generator import running  # noqa: E402
+import tso_generator  # noqa: E402
 from switches import FEATURES, SWITCHES  # noqa: E402
 import svg_plot  # noqa: E402
 from vswd_process import Workdir, kill_all, log  # noqa: E402
 
 # Drawn in vm2vm.svg whatever a run measured: the other switches and the vsw variants to compare.
 PLOTTED = ["vsw", "vsw+one-copy", "testpmd-xconnect", "ovs-dpdk", "vsw-baseline"]
+
+
+def frame_bytes(size):
+    """A size's frame length with FCS: `tso` is ~64 KB."""
+    return tso_generator.FRAME + 4 if size == tso_generator.SIZE else size
+
+
+def label(size):
+    return f"{size}B" if isinstance(size, int) else size
 
 
 def one_run(work, switch_cls, size, seconds, bursts):
@@ -48,11 +64,12 @@ def one_run(work, switch_cls, size, seconds, bursts):
         pps = gen.measure(seconds)
         cpp, busy = sw.end()
         frame = gen.rx_frame_bytes
+        tso = tso_generator.tso_result(sw, gen) if size == tso_generator.SIZE else {}
     if hasattr(sw, "cycles_from_log"):  # testpmd reports its cycles when it stops
         cpp = sw.cycles_from_log()
-    if frame is not None and abs(frame - size) > 1:
-        log(f"{switch_cls.name} {size}B: the generator received {frame:.0f}-byte frames")
-    return pps, {"cycles_per_packet": cpp, "busy_pct": busy, "rx_frame_bytes": frame}
+    if frame is not None and abs(frame - frame_bytes(size)) > 1:
+        log(f"{switch_cls.name} {label(size)}: the generator received {frame:.0f}-byte frames")
+    return pps, {"cycles_per_packet": cpp, "busy_pct": busy, "rx_frame_bytes": frame} | tso
 
 
 def versions():
@@ -101,7 +118,7 @@ def main():
         return
     args.switches = args.switches or ",".join(s.name for s in SWITCHES)
     chosen = [s for s in SWITCHES + FEATURES if s.name in args.switches.split(",")]
-    sizes = [int(x) for x in args.sizes.split(",")]
+    sizes = [x if x == tso_generator.SIZE else int(x) for x in args.sizes.split(",")]
     work = Workdir("bench")
     results = []
     try:
@@ -111,14 +128,14 @@ def main():
                     try:
                         pps, extra = one_run(work, sw, size, args.seconds, args.bursts)
                     except Exception as e:  # noqa: BLE001 - one switch failing at one size: the rest still run
-                        log(f"round {rnd} {size}B {sw.name}: failed: {e}")
+                        log(f"round {rnd} {label(size)} {sw.name}: failed: {e}")
                         pps, extra = 0.0, {"error": str(e).splitlines()[0][:200] if str(e) else type(e).__name__}
                     r = {"round": rnd, "size": size, "switch": sw.name, "mpps": pps / 1e6,
-                         "gbps": pps * (size + 20) * 8 / 1e9} | extra
+                         "gbps": pps * (frame_bytes(size) + 20) * 8 / 1e9} | extra  # tso: payload
                     results.append(r)
                     cpp, busy = extra.get("cycles_per_packet"), extra.get("busy_pct")
-                    log(f"round {rnd} {size}B {sw.name:17} {pps / 1e6:7.3f} Mpps" +
-                        (f"  {cpp:.0f} cycles/packet ({cpp / size:.2f}/byte)" if cpp else "") +
+                    log(f"round {rnd} {label(size)} {sw.name:17} {pps / 1e6:7.3f} Mpps" +
+                        (f"  {cpp:.0f} cycles/packet ({cpp / frame_bytes(size):.2f}/byte)" if cpp else "") +
                         (f"  busy {busy:.0f}%" if busy else ""))
         prof = profile(work, 5) if args.profile else ""
     finally:
@@ -150,8 +167,12 @@ def report(results, sizes, chosen, args, prof):
             med = lambda xs, fmt: fmt.format(statistics.median(xs)) if xs else "-"  # noqa: E731
             lines.append(f"| {size} | {sw.name} | {statistics.median(m):.3f} | {min(m):.3f}-{max(m):.3f} | "
                          f"{statistics.median([r['gbps'] for r in rs]):.2f} | {med(ratios, '{:.2f}x')} | "
-                         f"{med(cpp, '{:.0f}')} | {med([c / size for c in cpp], '{:.3f}')} | "
+                         f"{med(cpp, '{:.0f}')} | {med([c / frame_bytes(size) for c in cpp], '{:.3f}')} | "
                          f"{med(cratios, '{:.2f}x')} | {med(busy, '{:.0f}')} |")
+    if tso_generator.SIZE in sizes:
+        lines.append(f"\nSize tso: {tso_generator.FRAME + 4}-byte TCP frames (gso size {tso_generator.MSS}) one way, "
+                     "guest 0 to guest 1 (LRO), sent by vsw-macgen --tso; Mpps there is TSO frames, Gbit/s TCP "
+                     "payload, cycles/byte over the whole frame.")
     if prof:
         lines += ["\nProfile of vswd under 64B load (perf record -e cpu-clock, symbols >= 1.5%):\n", "```", prof, "```"]
     text = "\n".join(lines) + "\n"
