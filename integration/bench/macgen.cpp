@@ -35,7 +35,7 @@
 #include <thread>
 #include <vector>
 
-#include "tso.h"
+#include "integration/bench/tso.h"
 
 namespace {
 
