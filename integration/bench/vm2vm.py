@@ -149,7 +149,8 @@ def report(results, sizes, chosen, args, prof):
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"\n## {now} — vsw {v['vsw']}\n",
              f"Machine: {v['cpu']}, {v['cpus']} CPUs, kernel {v['kernel']}; DPDK {v['dpdk']}, OVS {v['ovs']}.  ",
-             f"Configuration: switch on CPU 1 (one PMD), generator (testpmd, 2 virtio-user ports, io) on CPU 0, "
+             "Configuration: switch on CPU 1 (one PMD), generator (testpmd, 2 virtio-user ports, io"
+             + ("; size tso: vsw-macgen --tso" if "tso" in sizes else "") + ") on CPU 0, "
              f"{args.bursts}x32 frames injected per port, {args.rounds} rounds x {args.seconds:.0f} s, interleaved.\n",
              "| size | switch | median Mpps | min-max | Gbit/s (L1) | vsw/this, Mpps (median of per-round ratios) "
              "| cycles/pkt (switch's own count) | cycles/byte | this/vsw, cycles | busy % |",
